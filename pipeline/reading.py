@@ -1,0 +1,109 @@
+"""Read one scanned page against a campaign's layout: the recognition step of ingest.
+
+This is where `omr` (pixels and geometry) meets the campaign (who is on
+which row). It runs in worker processes, so it takes and returns plain,
+picklable values and touches neither the database nor the disk.
+
+Order of refusal, each with its reason: the image does not decode; the page
+is empty (``blank_page``); the page cannot be placed exactly; its code is
+unreadable, foreign, of another campaign, or of another version of this
+campaign's ballot; only then are the boxes scored and the rows decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from omr.code import decode_page_code
+from omr.decide import decide_row
+from omr.registration import register_page
+from omr.scoring import score_boxes
+
+from omr.errors import BlankPage, ReadError
+from pipeline.campaign import Thresholds
+from pipeline.layout import BallotLayout, parse_code
+from pipeline.rules import LEVELS
+from pipeline.sources import decode_gray
+from pipeline.store import StoredRow
+
+
+@dataclass(frozen=True)
+class Reading:
+    status: str  # accepted | rejected | blank_page
+    reason: str | None
+    code_text: str | None = None
+    ballot_page: int | None = None
+    width_px: int | None = None
+    height_px: int | None = None
+    quarter_turns: int | None = None
+    px_per_mm: float | None = None
+    residual_mm: float | None = None
+    homography: list[list[float]] | None = None
+    rows: tuple[StoredRow, ...] = ()
+
+
+def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Reading:
+    """Read one page's encoded image bytes. Never raises for bad pixels."""
+    try:
+        gray = decode_gray(data)
+    except Exception as exc:  # any decoder failure is a property of the file
+        return Reading("rejected", f"the image data is damaged and cannot be decoded ({exc})")
+    if gray is None or gray.ndim != 2 or gray.size == 0:
+        return Reading("rejected", "the image data is damaged and cannot be decoded")
+    h, w = gray.shape
+    try:
+        registration = register_page(gray, layout.frame)
+    except BlankPage as exc:
+        return Reading("blank_page", exc.reason, width_px=w, height_px=h)
+    except ReadError as exc:
+        return Reading("rejected", exc.reason, width_px=w, height_px=h)
+    placed = {
+        "width_px": w,
+        "height_px": h,
+        "quarter_turns": registration.quarter_turns,
+        "px_per_mm": round(registration.px_per_mm, 4),
+        "residual_mm": round(registration.residual_mm, 4),
+        "homography": [list(r) for r in registration.homography],
+    }
+    try:
+        text = decode_page_code(gray, registration, layout.frame)
+    except ReadError as exc:
+        return Reading("rejected", exc.reason, **placed)
+    code = parse_code(text)
+    if code is None:
+        return Reading("rejected", f"the QR code is not a kiemphieu ballot code ({text[:60]!r})",
+                       code_text=text, **placed)
+    if code.campaign_id != layout.campaign_id:
+        return Reading(
+            "rejected",
+            f"ballot of another campaign: '{code.campaign_id}', this workspace counts "
+            f"'{layout.campaign_id}'; scan it into its own workspace",
+            code_text=text, **placed,
+        )
+    if code.fingerprint != layout.fingerprint or code.pages != layout.page_count:
+        return Reading(
+            "rejected",
+            f"printed from another version of campaign '{code.campaign_id}' (layout "
+            f"{code.fingerprint}, this workspace {layout.fingerprint}): not an issued ballot",
+            code_text=text, **placed,
+        )
+    if not 1 <= code.page <= layout.page_count:
+        return Reading("rejected", f"page {code.page} does not exist on this ballot",
+                       code_text=text, **placed)
+    page = layout.page(code.page)
+    scores = score_boxes(gray, registration, page.template)
+    rows = []
+    for candidate, row_scores in zip(page.candidates, scores, strict=True):
+        decision = decide_row(row_scores.fills, thresholds.definite, thresholds.marginal)
+        fills = tuple(round(float(f), 5) for f in row_scores.fills)
+        rows.append(
+            StoredRow(
+                candidate=candidate.stt,
+                outcome=decision.outcome,
+                level=LEVELS[decision.choice] if decision.outcome == "vote" else None,
+                reason=decision.reason,
+                fills=fills,  # type: ignore[arg-type]
+            )
+        )
+    return Reading("accepted", None, code_text=text, ballot_page=code.page, rows=tuple(rows),
+                   **placed)

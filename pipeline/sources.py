@@ -1,0 +1,288 @@
+"""Scan files in, one page image at a time out.
+
+`iter_pages` walks the inputs of ``kiemphieu scan`` (files and folders) and
+yields one `ScanPage` per page, in input order, never holding more than one
+page's pixels: a 1,000-page stack costs the memory of one page.
+
+Each page keeps its image as encoded bytes (the stored form, hashed to find a
+page scanned twice) and is decoded to greyscale only when read:
+
+- PNG, JPEG, BMP, WebP, single-page TIFF: the file's own bytes;
+- multi-page TIFF: each page re-encoded losslessly (1-bit pages as CCITT G4);
+- PDF from a scanner: the page's one embedded image taken out as it is
+  (a JPEG stays the same JPEG, no re-rendering); any other PDF page is
+  rendered at 200 dpi.
+
+A file that cannot be read yields a `SourceProblem` in place of its pages,
+so the rest of the stack is still processed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
+SCAN_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
+MAX_PIXELS = 120_000_000  # 600 dpi A3 is 70 MP; a 12 MP phone photo is far below
+MAX_FILE_BYTES = 1 << 30
+PDF_RENDER_DPI = 200
+
+# Decompression bombs are refused by our own size check, with a message.
+Image.MAX_IMAGE_PIXELS = None
+
+
+@dataclass(frozen=True)
+class ScanPage:
+    """One page of one input file, as encoded image bytes."""
+
+    source: str
+    page_index: int
+    data: bytes
+    suffix: str  # the stored file's suffix: ".png", ".jpg", ".tif"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """A file, or one page of it, that could not be taken in."""
+
+    source: str
+    page_index: int
+    reason: str
+
+
+def collect_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """Expand folders (recursively, in name order) into scan files.
+
+    Returns the files and, for each file in a folder that is not a scan
+    (a note, a ``truth.json``), a line saying it was skipped. A missing input
+    raises `FileNotFoundError`.
+    """
+    files: list[Path] = []
+    skipped: list[str] = []
+    for item in inputs:
+        if item.is_dir():
+            for path in sorted(p for p in item.rglob("*") if p.is_file()):
+                if path.name.startswith("."):
+                    continue
+                if path.suffix.lower() in SCAN_SUFFIXES:
+                    files.append(path)
+                else:
+                    skipped.append(f"{path}: skipped, not a scan file (PNG, JPEG, TIFF, PDF)")
+        elif item.is_file():
+            files.append(item)
+        else:
+            raise FileNotFoundError(str(item))
+    return files, skipped
+
+
+def iter_pages(files: Iterable[Path]) -> Iterator[ScanPage | SourceProblem]:
+    """Every page of every file, in order; unreadable files as `SourceProblem`."""
+    for path in files:
+        yield from _file_pages(path)
+
+
+def _file_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            yield SourceProblem(source, 0, "the file is empty")
+            return
+        if size > MAX_FILE_BYTES:
+            yield SourceProblem(source, 0, f"the file is {size >> 20} MiB, over the 1 GiB limit")
+            return
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        yield SourceProblem(source, 0, f"cannot read the file: {exc.strerror}")
+        return
+    if head.startswith(b"%PDF"):
+        yield from _pdf_pages(path)
+    elif head[:4] in (b"II*\x00", b"MM\x00*"):
+        yield from _tiff_pages(path)
+    else:
+        yield from _single_image(path)
+
+
+def _single_image(path: Path) -> Iterator[ScanPage | SourceProblem]:
+    source = str(path)
+    data = path.read_bytes()
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            fmt = (im.format or "").upper()
+            problem = _pixel_limit(im.size)
+            if problem:
+                yield SourceProblem(source, 0, problem)
+                return
+            frames = getattr(im, "n_frames", 1)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        yield SourceProblem(source, 0, "not an image or PDF that can be read (PNG, JPEG, TIFF, PDF)")
+        return
+    suffix = {"PNG": ".png", "JPEG": ".jpg", "BMP": ".bmp", "WEBP": ".webp"}.get(fmt)
+    if suffix is None:
+        yield SourceProblem(source, 0, f"image format {fmt or 'unknown'} is not accepted; "
+                                       "scan to PNG, JPEG, TIFF or PDF")
+        return
+    if frames > 1:
+        yield SourceProblem(source, 0, f"animated {fmt} with {frames} frames is not a scan")
+        return
+    yield ScanPage(source, 0, data, suffix)
+
+
+def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
+    source = str(path)
+    try:
+        im = Image.open(path)
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        yield SourceProblem(source, 0, f"TIFF cannot be opened: {exc}")
+        return
+    with im:
+        try:
+            count = getattr(im, "n_frames", 1)
+        except (OSError, ValueError, SyntaxError) as exc:
+            yield SourceProblem(source, 0, f"TIFF structure is damaged: {exc}")
+            return
+        if count == 1:
+            problem = _pixel_limit(im.size)
+            if problem:
+                yield SourceProblem(source, 0, problem)
+                return
+            yield ScanPage(source, 0, path.read_bytes(), ".tif")
+            return
+        index = 0
+        try:
+            for index, frame in enumerate(ImageSequence.Iterator(im)):
+                problem = _pixel_limit(frame.size)
+                if problem:
+                    yield SourceProblem(source, index, problem)
+                    continue
+                try:
+                    yield ScanPage(source, index, _encode_tiff_page(frame), ".tif")
+                except (OSError, ValueError, SyntaxError) as exc:
+                    yield SourceProblem(source, index, f"TIFF page {index + 1} is damaged: {exc}")
+        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+            yield SourceProblem(source, index + 1, f"TIFF is damaged after page {index + 1}: {exc}")
+
+
+def _encode_tiff_page(frame: Image.Image) -> bytes:
+    out = io.BytesIO()
+    dpi = frame.info.get("dpi")
+    extra = {"dpi": dpi} if dpi else {}
+    if frame.mode == "1":
+        frame.save(out, format="TIFF", compression="group4", **extra)
+    else:
+        frame.save(out, format="TIFF", compression="tiff_adobe_deflate", **extra)
+    return out.getvalue()
+
+
+def _pdf_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
+    import pypdfium2 as pdfium
+
+    source = str(path)
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        yield SourceProblem(source, 0, f"PDF cannot be opened: {exc}")
+        return
+    try:
+        for index in range(len(pdf)):
+            try:
+                page = pdf[index]
+                try:
+                    yield _pdf_page(source, index, page)
+                finally:
+                    page.close()
+            except (pdfium.PdfiumError, OSError, ValueError) as exc:
+                yield SourceProblem(source, index, f"PDF page {index + 1} cannot be read: {exc}")
+    finally:
+        pdf.close()
+
+
+def _pdf_page(source: str, index: int, page) -> ScanPage | SourceProblem:
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    width_pt, height_pt = page.get_size()
+    objects = list(page.get_objects(max_depth=2))
+    images = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    if len(images) == 1 and len(objects) == 1 and page.get_rotation() == 0:
+        image = images[0]
+        a, b, c, d, _, _ = image.get_matrix().get()
+        covers = a > 0.9 * width_pt and d > 0.9 * height_pt and abs(b) < 1e-6 and abs(c) < 1e-6
+        if covers:
+            filters = image.get_filters()
+            if filters == ["DCTDecode"]:
+                return ScanPage(source, index, bytes(image.get_data(decode_simple=False)), ".jpg")
+            pil = image.get_bitmap(render=False).to_pil()
+            problem = _pixel_limit(pil.size)
+            if problem:
+                return SourceProblem(source, index, problem)
+            out = io.BytesIO()
+            if pil.mode == "1":
+                pil.save(out, format="TIFF", compression="group4")
+                return ScanPage(source, index, out.getvalue(), ".tif")
+            pil.convert("L").save(out, format="PNG", compress_level=1)
+            return ScanPage(source, index, out.getvalue(), ".png")
+    scale = PDF_RENDER_DPI / 72
+    problem = _pixel_limit((int(width_pt * scale), int(height_pt * scale)))
+    if problem:
+        return SourceProblem(source, index, problem)
+    bitmap = page.render(scale=scale, grayscale=True)
+    array = bitmap.to_numpy()
+    if array.ndim == 3:
+        array = array[:, :, 0]
+    ok, png = cv2.imencode(".png", np.ascontiguousarray(array), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise ValueError("rendered page could not be encoded")
+    del pdfium
+    return ScanPage(source, index, png.tobytes(), ".png")
+
+
+def _pixel_limit(size: tuple[int, int]) -> str | None:
+    w, h = size
+    if w <= 0 or h <= 0:
+        return f"the image has no pixels ({w} x {h})"
+    if w * h > MAX_PIXELS:
+        return (f"the image is {w} x {h} pixels ({w * h / 1e6:.0f} MP), over the "
+                f"{MAX_PIXELS // 1_000_000} MP limit: scan at 600 dpi or less")
+    if max(w, h) > 20 * min(w, h):
+        return f"the image is {w} x {h} pixels: not the shape of a page"
+    return None
+
+
+def decode_gray(data: bytes) -> np.ndarray:
+    """The page as a 2-D uint8 array (0 black, 255 white).
+
+    1-bit images become 0/255. Raises `ValueError` if the bytes do not decode.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        with Image.open(io.BytesIO(data)) as im:
+            if im.mode == "1":
+                return np.where(np.asarray(im), np.uint8(255), np.uint8(0))
+            if im.mode not in ("L", "RGB", "RGBA", "P", "I;16", "I", "CMYK"):
+                im = im.convert("L")
+            arr = np.asarray(im.convert("L"))
+            return np.ascontiguousarray(arr)
+    gray = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    if gray is None:
+        with Image.open(io.BytesIO(data)) as im:  # formats OpenCV lacks
+            return np.ascontiguousarray(np.asarray(im.convert("L")))
+    return gray
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

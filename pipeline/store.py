@@ -1,0 +1,364 @@
+"""The workspace's records: SQLAlchemy Core over SQLite (default) or PostgreSQL.
+
+What is kept, so that every decision can be re-made and audited later:
+
+- ``campaign``: the campaign file as given, its layout fingerprint and the
+  thresholds in force;
+- ``page``: every distinct page image ever scanned (unique by the SHA-256
+  of its stored bytes), its status and reason, its QR text, the fitted page
+  transform and alignment residual, and the thresholds the reading used;
+- ``row_reading``: every row of every accepted page: the raw fill score of
+  each box and the machine's outcome;
+- ``scan_event``: every time an input page was seen, including repeats, so
+  a duplicate is on the record without being counted.
+
+A page image is stored on disk by content hash (``images/ab/abcdef....jpg``)
+before its records are committed; a crash between the two leaves an orphan
+file, never a record without its image.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta_table = Table(
+    "kiemphieu_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+campaign_table = Table(
+    "campaign",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("rules", String(32), nullable=False),
+    Column("electorate", Integer, nullable=False),
+    Column("session_date", Date, nullable=False),
+    Column("layout", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("page_count", Integer, nullable=False),
+    Column("definite", Float, nullable=False),
+    Column("marginal", Float, nullable=False),
+    Column("source_yaml", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+candidate_table = Table(
+    "candidate",
+    metadata,
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), primary_key=True),
+    Column("stt", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("position", Text, nullable=False),
+    Column("ballot_page", Integer, nullable=False),
+    Column("row", Integer, nullable=False),
+)
+
+page_table = Table(
+    "page",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("image_sha256", String(64), nullable=False),
+    Column("image_path", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("page_index", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # accepted | rejected | blank_page
+    Column("reason", Text),
+    Column("code_text", Text),
+    Column("ballot_page", Integer),
+    Column("width_px", Integer),
+    Column("height_px", Integer),
+    Column("quarter_turns", Integer),
+    Column("px_per_mm", Float),
+    Column("residual_mm", Float),
+    Column("homography", JSON),
+    Column("definite", Float),
+    Column("marginal", Float),
+    Column("read_at", DateTime, nullable=False),
+    UniqueConstraint("campaign_id", "image_sha256", name="uq_page_image"),
+)
+
+row_table = Table(
+    "row_reading",
+    metadata,
+    Column("page_id", Integer, ForeignKey("page.id"), primary_key=True),
+    Column("candidate", Integer, primary_key=True),
+    Column("outcome", String(16), nullable=False),  # vote | blank | overvote | review
+    Column("level", String(8)),
+    Column("reason", Text),
+    Column("fill_high", Float, nullable=False),
+    Column("fill_medium", Float, nullable=False),
+    Column("fill_low", Float, nullable=False),
+)
+
+event_table = Table(
+    "scan_event",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("page_index", Integer, nullable=False),
+    Column("image_sha256", String(64)),
+    Column("page_id", Integer, ForeignKey("page.id")),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("at", DateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    candidate: int
+    outcome: str
+    level: str | None
+    reason: str | None
+    fills: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class NewPage:
+    """A read page on its way into the store."""
+
+    source: str
+    page_index: int
+    image_sha256: str
+    image_path: str
+    status: str
+    reason: str | None
+    code_text: str | None = None
+    ballot_page: int | None = None
+    width_px: int | None = None
+    height_px: int | None = None
+    quarter_turns: int | None = None
+    px_per_mm: float | None = None
+    residual_mm: float | None = None
+    homography: list[list[float]] | None = None
+    definite: float | None = None
+    marginal: float | None = None
+    rows: tuple[StoredRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    id: int
+    image_sha256: str
+    image_path: str
+    status: str
+    reason: str | None
+    ballot_page: int | None
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def connect(url: str) -> Engine:
+    """An engine for ``url``; SQLite runs in WAL mode with foreign keys on."""
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+    return engine
+
+
+class Store:
+    """Records of one campaign workspace."""
+
+    def __init__(self, engine: Engine, campaign_id: str) -> None:
+        self.engine = engine
+        self.campaign_id = campaign_id
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- pages -------------------------------------------------------------
+
+    def find_page(self, sha256: str) -> PageRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    page_table.c.id, page_table.c.image_sha256, page_table.c.image_path,
+                    page_table.c.status, page_table.c.reason, page_table.c.ballot_page,
+                ).where(
+                    page_table.c.campaign_id == self.campaign_id,
+                    page_table.c.image_sha256 == sha256,
+                )
+            ).first()
+        return PageRecord(*row) if row else None
+
+    def add_page(self, page: NewPage) -> tuple[PageRecord, bool]:
+        """Store a read page with its rows and a scan event, in one transaction.
+
+        Returns the stored record and whether it is new. If the same image is
+        already stored (another station, an earlier run), nothing is added
+        but the event, and the existing record is returned.
+        """
+        values = {
+            k: getattr(page, k)
+            for k in (
+                "source", "page_index", "image_sha256", "image_path", "status", "reason",
+                "code_text", "ballot_page", "width_px", "height_px", "quarter_turns",
+                "px_per_mm", "residual_mm", "homography", "definite", "marginal",
+            )
+        }
+        try:
+            with self.engine.begin() as conn:
+                page_id = conn.execute(
+                    insert(page_table).values(
+                        campaign_id=self.campaign_id, read_at=now(), **values
+                    )
+                ).inserted_primary_key[0]
+                if page.rows:
+                    conn.execute(
+                        insert(row_table),
+                        [
+                            {
+                                "page_id": page_id, "candidate": r.candidate,
+                                "outcome": r.outcome, "level": r.level, "reason": r.reason,
+                                "fill_high": r.fills[0], "fill_medium": r.fills[1],
+                                "fill_low": r.fills[2],
+                            }
+                            for r in page.rows
+                        ],
+                    )
+                self._event(conn, page.source, page.page_index, page.image_sha256, page_id,
+                            page.status, page.reason)
+        except IntegrityError:
+            existing = self.find_page(page.image_sha256)
+            if existing is None:
+                raise
+            return existing, False
+        return (
+            PageRecord(page_id, page.image_sha256, page.image_path, page.status, page.reason,
+                       page.ballot_page),
+            True,
+        )
+
+    def add_event(self, source: str, page_index: int, sha256: str | None, page_id: int | None,
+                  status: str, reason: str | None) -> None:
+        with self.engine.begin() as conn:
+            self._event(conn, source, page_index, sha256, page_id, status, reason)
+
+    def _event(self, conn: Any, source: str, page_index: int, sha256: str | None,
+               page_id: int | None, status: str, reason: str | None) -> None:
+        conn.execute(
+            insert(event_table).values(
+                campaign_id=self.campaign_id, source=source, page_index=page_index,
+                image_sha256=sha256, page_id=page_id, status=status, reason=reason, at=now(),
+            )
+        )
+
+    def page_rows(self, page_id: int) -> list[StoredRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(row_table).where(row_table.c.page_id == page_id)
+                .order_by(row_table.c.candidate)
+            ).mappings()
+            return [
+                StoredRow(r["candidate"], r["outcome"], r["level"], r["reason"],
+                          (r["fill_high"], r["fill_medium"], r["fill_low"]))
+                for r in rows
+            ]
+
+    # -- counts ------------------------------------------------------------
+
+    def status_counts(self) -> dict[tuple[str, int | None], int]:
+        """Stored pages by (status, ballot page)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(page_table.c.status, page_table.c.ballot_page, func.count())
+                .where(page_table.c.campaign_id == self.campaign_id)
+                .group_by(page_table.c.status, page_table.c.ballot_page)
+            )
+            return {(s, p): n for s, p, n in rows}
+
+    def duplicate_events(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(func.count()).select_from(event_table).where(
+                    event_table.c.campaign_id == self.campaign_id,
+                    event_table.c.status == "duplicate",
+                )
+            ).scalar_one()
+
+    def row_outcomes(self) -> dict[tuple[int, str, str | None], int]:
+        """Rows of accepted pages by (candidate, outcome, level)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(row_table.c.candidate, row_table.c.outcome, row_table.c.level, func.count())
+                .join(page_table, page_table.c.id == row_table.c.page_id)
+                .where(
+                    page_table.c.campaign_id == self.campaign_id,
+                    page_table.c.status == "accepted",
+                )
+                .group_by(row_table.c.candidate, row_table.c.outcome, row_table.c.level)
+            )
+            return {(c, o, lv): n for c, o, lv, n in rows}
+
+    # -- meta --------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(meta_table.c.value).where(meta_table.c.key == key)
+            ).scalar_one_or_none()
+
+
+def create_schema(engine: Engine) -> None:
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION)))
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def image_relpath(sha256: str, suffix: str) -> Path:
+    return Path("images") / sha256[:2] / f"{sha256}{suffix}"

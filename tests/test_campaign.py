@@ -1,0 +1,116 @@
+"""The campaign file: every error names the key and the line; text comes out NFC."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from pipeline.campaign import load_campaign, parse_campaign
+from pipeline.errors import CampaignError
+from pipeline.rules import eligibility_findings
+
+SAMPLES = sorted(Path(__file__).parents[1].joinpath("samples").glob("*.yaml"))
+
+GOOD = """\
+id: hdnd-test-2023
+title: Phiếu lấy phiếu tín nhiệm
+body: Hội đồng nhân dân huyện Thử
+session_date: 2023-12-08
+rules: nq96-2023
+electorate: 35
+candidates:
+  - name: Nguyễn Văn An
+    position: Chủ tịch HĐND huyện
+    in_post_since: 2021-06-25
+  - name: Trần Thị Bình
+    position: Phó Chủ tịch HĐND huyện
+"""
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_samples_are_valid_and_clean(path: Path) -> None:
+    campaign = load_campaign(path)
+    assert campaign.candidates
+    assert eligibility_findings(campaign) == []
+
+
+def test_text_is_normalised_to_nfc() -> None:
+    decomposed = unicodedata.normalize("NFD", GOOD)
+    assert decomposed != GOOD
+    campaign = parse_campaign(decomposed)
+    assert campaign.candidates[0].name == "Nguyễn Văn An"
+    assert unicodedata.is_normalized("NFC", campaign.title)
+    assert unicodedata.is_normalized("NFC", campaign.source_text)
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "line"),
+    [
+        (("id: hdnd-test-2023", "id: HDND Test"), "'id'", 1),
+        (("rules: nq96-2023", "rules: nq99"), "'rules'", 5),
+        (("electorate: 35", "electorate: -3"), "'electorate'", 6),
+        (("electorate: 35", "electorate: many"), "'electorate'", 6),
+        (("session_date: 2023-12-08", "session_date: 08/12/2023"), "'session_date'", 4),
+        (("session_date: 2023-12-08", "session_date: 2023-02-30"), "'session_date'", 4),
+        (("    in_post_since: 2021-06-25", "    in_post_since: soon"), "candidates[1].in_post_since", 10),
+        (("  - name: Trần Thị Bình\n", "  - name: Trần Thị Bình\n    name: again\n"), "name", 12),
+        (("title: Phiếu lấy phiếu tín nhiệm", "title: Phiếu\u200b lấy"), "'title'", 2),
+    ],
+)
+def test_errors_name_key_and_line(change: tuple[str, str], key: str, line: int) -> None:
+    text = GOOD.replace(*change)
+    assert text != GOOD
+    with pytest.raises(CampaignError) as info:
+        parse_campaign(text, "c.yaml")
+    message = str(info.value)
+    assert f"c.yaml, line {line}" in message
+    assert key in message
+
+
+def test_missing_key_and_broken_yaml() -> None:
+    with pytest.raises(CampaignError, match="missing required key 'electorate'"):
+        parse_campaign(GOOD.replace("electorate: 35\n", ""), "c.yaml")
+    with pytest.raises(CampaignError, match=r"c.yaml, line \d+: not valid YAML"):
+        parse_campaign(GOOD + "  - name: [unclosed\n", "c.yaml")
+    with pytest.raises(CampaignError, match="must be a mapping"):
+        parse_campaign("- just\n- a list\n", "c.yaml")
+
+
+def test_person_listed_twice_is_refused() -> None:
+    text = GOOD + "  - name: Nguyễn Văn An\n    position: Ủy viên UBND huyện\n"
+    with pytest.raises(CampaignError, match="listed twice .*STT 1"):
+        parse_campaign(text, "c.yaml")
+    namesakes = (GOOD.replace("    in_post_since: 2021-06-25", "    born: 1970")
+                 + "  - name: Nguyễn Văn An\n    position: Ủy viên UBND huyện\n    born: 1981\n")
+    assert len(parse_campaign(namesakes).candidates) == 3
+
+
+def test_file_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(GOOD.encode("cp1258", errors="replace"))
+    with pytest.raises(CampaignError, match="not UTF-8"):
+        load_campaign(path)
+
+
+def test_eligibility_nq96_retiring_and_elected_this_year() -> None:
+    text = GOOD.replace("    in_post_since: 2021-06-25", "    in_post_since: 2023-02-01") + (
+        "  - name: Lê Văn Cường\n    position: Ủy viên\n    retiring: true\n"
+    )
+    findings = eligibility_findings(parse_campaign(text))
+    assert [(f.stt, "năm lấy phiếu" in f.reason or "nghỉ hưu" in f.reason) for f in findings] == [
+        (1, True), (3, True)]
+    assert findings[0].line == 8
+
+
+@pytest.mark.parametrize(
+    ("since", "ineligible"),
+    [("2018-04-15", False), ("2018-04-16", True), ("2019-01-15", True), ("2016-01-01", False)],
+)
+def test_eligibility_nq85_nine_months_exact_edge(since: str, ineligible: bool) -> None:
+    text = (GOOD.replace("rules: nq96-2023", "rules: nq85-2014")
+            .replace("session_date: 2023-12-08", "session_date: 2019-01-15")
+            .replace("2021-06-25", since))
+    findings = eligibility_findings(parse_campaign(text))
+    assert bool(findings) is ineligible
