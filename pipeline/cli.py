@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -185,6 +186,7 @@ def _progress(total: int):
 
 def main() -> None:
     """Entry point: run the app; turn refusals into messages and exit status 1."""
+    warnings.filterwarnings("ignore", module=r"PIL\..*")  # damaged files get our own message
     try:
         app()  # usage errors exit 2 here, with click's message
     except KiemphieuError as exc:

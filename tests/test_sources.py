@@ -1,0 +1,122 @@
+"""Scan files in, pages out: every format, page order, and files that are not scans."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipeline.sources import ScanPage, SourceProblem, collect_inputs, decode_gray, iter_pages
+
+
+def _page(seed: int, size: tuple[int, int] = (400, 566)) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    arr = np.full((size[1], size[0]), 255, np.uint8)
+    y, x = rng.integers(0, size[1] - 50), rng.integers(0, size[0] - 50)
+    arr[y:y + 40, x:x + 40] = 0
+    return Image.fromarray(arr)
+
+
+def _pages(path: Path) -> list[ScanPage | SourceProblem]:
+    return list(iter_pages([path]))
+
+
+def test_multipage_g4_tiff_yields_each_page_1bit(tmp_path: Path) -> None:
+    pages = [_page(i).convert("1") for i in range(3)]
+    path = tmp_path / "stack.tif"
+    pages[0].save(path, save_all=True, append_images=pages[1:], compression="group4", dpi=(200, 200))
+    got = _pages(path)
+    assert [p.page_index for p in got] == [0, 1, 2]
+    for page, original in zip(got, pages, strict=True):
+        assert isinstance(page, ScanPage) and page.suffix == ".tif"
+        gray = decode_gray(page.data)
+        assert gray.dtype == np.uint8 and set(np.unique(gray)) <= {0, 255}
+        assert np.array_equal(gray == 255, np.asarray(original))
+    assert len({p.sha256 for p in got}) == 3
+
+
+def test_scanner_pdf_gives_back_the_embedded_jpeg_unchanged(tmp_path: Path) -> None:
+    images = [_page(i).convert("RGB") for i in range(2)]
+    path = tmp_path / "scan.pdf"
+    images[0].save(path, save_all=True, append_images=images[1:], resolution=100)
+    got = _pages(path)
+    assert len(got) == 2
+    for page in got:
+        assert isinstance(page, ScanPage) and page.suffix == ".jpg"
+        assert page.data[:2] == b"\xff\xd8"
+        assert decode_gray(page.data).shape == (566, 400)
+
+
+def test_vector_pdf_is_rendered(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "vector.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    c.rect(100, 100, 200, 200, fill=1)
+    c.showPage()
+    c.save()
+    (page,) = _pages(path)
+    assert isinstance(page, ScanPage) and page.suffix == ".png"
+    gray = decode_gray(page.data)
+    assert abs(gray.shape[0] - 842 * 200 / 72) < 2
+    assert gray.min() == 0 and gray.max() == 255
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_single_images_keep_their_bytes(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"p.{fmt.lower()}"
+    _page(1).save(path, format=fmt)
+    (page,) = _pages(path)
+    assert isinstance(page, ScanPage) and page.data == path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.png", b"", "empty"),
+        ("notes.png", "Biên bản — không phải ảnh".encode(), "not an image"),
+        ("fake.pdf", b"%PDF-1.4\nthis is not a pdf", "PDF cannot be opened"),
+        ("fake.tif", b"II*\x00garbage-garbage", "TIFF"),
+    ],
+)
+def test_files_that_are_not_scans_become_problems(tmp_path: Path, name: str, content: bytes,
+                                                  reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    (problem,) = _pages(path)
+    assert isinstance(problem, SourceProblem)
+    assert reason in problem.reason
+    assert problem.source == str(path)
+
+
+def test_truncated_jpeg_is_a_page_whose_pixels_do_not_decode(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    _page(2).save(buf, format="JPEG")
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    (page,) = _pages(path)
+    assert isinstance(page, ScanPage)  # the header is intact; the decoder refuses
+    with pytest.raises(OSError, match="runcated"):
+        decode_gray(page.data)
+
+
+def test_absurd_dimensions_are_refused_before_decoding(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.png"
+    Image.new("1", (20000, 20000)).save(path)
+    (problem,) = _pages(path)
+    assert isinstance(problem, SourceProblem) and "MP limit" in problem.reason
+
+
+def test_folders_expand_in_name_order_and_skip_other_files(tmp_path: Path) -> None:
+    for name in ("b.png", "a.png", "sub/c.jpg"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        _page(3).convert("RGB").save(tmp_path / name)
+    (tmp_path / "truth.json").write_text("{}")
+    files, skipped = collect_inputs([tmp_path])
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.png", "b.png", "sub/c.jpg"]
+    assert len(skipped) == 1 and "truth.json" in skipped[0]
+    with pytest.raises(FileNotFoundError):
+        collect_inputs([tmp_path / "missing"])
