@@ -57,7 +57,7 @@ case "$cmd" in
     exec .venv/bin/kiemphieu demo "$@" ;;
   test)
     setup test
-    .venv/bin/ruff check omr pipeline tests benchmarks
+    .venv/bin/ruff check omr pipeline tests $(ls -d benchmarks 2>/dev/null)
     exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@" ;;
   kiemphieu)
     setup ""

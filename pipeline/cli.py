@@ -31,7 +31,9 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
-WsArg = Annotated[Path, typer.Argument(metavar="WS", help="The campaign workspace folder.", show_default=False)]
+WsArg = Annotated[
+    Path, typer.Argument(metavar="WS", help="The campaign workspace folder.", show_default=False)
+]
 
 
 @app.command()

@@ -80,7 +80,7 @@ def test_missing_key_and_broken_yaml() -> None:
 
 def test_person_listed_twice_is_refused() -> None:
     text = GOOD + "  - name: Nguyễn Văn An\n    position: Ủy viên UBND huyện\n"
-    with pytest.raises(CampaignError, match="listed twice .*STT 1"):
+    with pytest.raises(CampaignError, match=r"listed twice .*STT 1"):
         parse_campaign(text, "c.yaml")
     namesakes = (GOOD.replace("    in_post_since: 2021-06-25", "    born: 1970")
                  + "  - name: Nguyễn Văn An\n    position: Ủy viên UBND huyện\n    born: 1981\n")
