@@ -126,6 +126,12 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
     for i, item in enumerate(cands_node.value, start=1):
         key = f"candidates[{i}]"
         fields = reader.mapping(item, key)
+        for extra, vnode in fields.items():
+            if isinstance(vnode, yaml.ScalarNode) and vnode.tag.endswith(":null") and not vnode.value:
+                raise reader.error(
+                    vnode, f"{key}.{extra}",
+                    "has no value: if it is part of a text with a comma, put the text in quotes",
+                )
         for needed in ("name", "position"):
             if needed not in fields:
                 raise reader.error(item, key, f"missing '{needed}'")

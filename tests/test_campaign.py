@@ -114,3 +114,9 @@ def test_eligibility_nq85_nine_months_exact_edge(since: str, ineligible: bool) -
             .replace("2021-06-25", since))
     findings = eligibility_findings(parse_campaign(text))
     assert bool(findings) is ineligible
+
+
+def test_unquoted_comma_in_a_flow_mapping_is_caught() -> None:
+    text = GOOD + "  - {name: Lê Văn Cường, position: Ủy viên UBND huyện, Trưởng Công an huyện}\n"
+    with pytest.raises(CampaignError, match=r"line 13: 'candidates\[3\]\.Trưởng Công an huyện' has no value"):
+        parse_campaign(text, "c.yaml")
