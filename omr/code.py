@@ -1,0 +1,145 @@
+"""Stage 2: read the page's QR code (campaign, layout fingerprint, page number).
+
+The page is already placed (`omr.registration`), so the code's square is
+known: it is cut out and rectified with the homography into a small upright
+patch (``decode_px_per_mm``, 8 px/mm puts about 4-5 px in each module) and
+given to zxing-cpp, which reads it in under a millisecond. If that fails
+(blur, a 1-bit scan's ragged edges, a stain), the reader tries the same square
+at the image's own resolution, then the whole image, and accepts a code found
+there only if it lies where the frame prints it. What the text means is the
+caller's business (`pipeline.layout.parse_code`); this stage returns it as
+read.
+
+Fails with `CodeUnreadable` when no attempt yields exactly one code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import zxingcpp
+
+from omr.errors import CodeUnreadable
+from omr.geometry import PageFrame, Rect
+from omr.rectify import rectify
+from omr.registration import Registration
+
+
+@dataclass(frozen=True)
+class CodeParams:
+    """Tunable constants of code reading.
+
+    Attributes
+    ----------
+    decode_px_per_mm
+        Resolution (px/mm) of the rectified patch tried first.
+    margin_mm
+        How far (mm) beyond the printed square (which includes the quiet
+        zone) the patch reaches, for misregistration.
+    place_tolerance_mm
+        How far (mm) outside the printed square the centre of a code found in
+        a fallback search may lie and still count as the page's code.
+    """
+
+    decode_px_per_mm: float = 8.0
+    margin_mm: float = 2.0
+    place_tolerance_mm: float = 4.0
+
+
+DEFAULT_PARAMS = CodeParams()
+
+
+def decode_page_code(
+    gray: np.ndarray,
+    registration: Registration,
+    frame: PageFrame,
+    params: CodeParams = DEFAULT_PARAMS,
+) -> str:
+    """The text of the page's QR code.
+
+    Parameters
+    ----------
+    gray
+        The image `register_page` placed, uint8, shape (H, W).
+    registration
+        Where the page lies in ``gray``.
+    frame
+        Where the QR code is printed (``frame.qr``, mm, quiet zone included).
+
+    Returns
+    -------
+    str
+        The code's text, as read.
+
+    Raises
+    ------
+    CodeUnreadable
+        No attempt read a code, or two different codes were read where the
+        page's code should be.
+    """
+    region = frame.qr.inset(-params.margin_mm)
+    k = max(params.decode_px_per_mm, registration.px_per_mm / 2)
+    attempts = (
+        lambda: _read(rectify(gray, registration, region, k)),
+        lambda: _read(rectify(gray, registration, region, registration.px_per_mm)),
+        lambda: _read_in_place(gray, registration, frame.qr, params, region),
+        lambda: _read_in_place(gray, registration, frame.qr, params, None),
+    )
+    seen: set[str] = set()
+    for attempt in attempts:
+        texts = attempt()
+        if len(texts) == 1:
+            return texts[0]
+        seen.update(texts)
+    if len(seen) > 1:
+        raise CodeUnreadable(
+            f"{len(seen)} different codes where the page code should be; "
+            "is a second page or sticker in the image? Rescan the page alone"
+        )
+    raise CodeUnreadable(
+        "the page was placed but its QR code (bottom left) cannot be read; check it for "
+        "stains, folds or tears and rescan, at 300 dpi in grey if the scan was 1-bit"
+    )
+
+
+def _read(img: np.ndarray) -> list[str]:
+    return sorted({b.text for b in _barcodes(img)})
+
+
+def _barcodes(img: np.ndarray) -> list[zxingcpp.Barcode]:
+    if img.size == 0:
+        return []
+    return [b for b in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode) if b.valid]
+
+
+def _read_in_place(
+    gray: np.ndarray,
+    registration: Registration,
+    qr: Rect,
+    params: CodeParams,
+    window_mm: Rect | None,
+) -> list[str]:
+    """Codes found in a window of the image (all of it if None) whose centre
+    maps back into the printed square, within ``place_tolerance_mm``."""
+    x0 = y0 = 0
+    img = gray
+    if window_mm is not None:
+        corners = registration.to_image(np.array(window_mm.inset(-2.0).corners()))
+        h, w = gray.shape
+        x0, y0 = (max(0, int(v)) for v in corners.min(axis=0))
+        x1, y1 = int(min(w, corners[:, 0].max() + 1)), int(min(h, corners[:, 1].max() + 1))
+        img = gray[y0:y1, x0:x1]
+    inverse = np.linalg.inv(registration.matrix())
+    allowed = qr.inset(-params.place_tolerance_mm)
+    texts = set()
+    for b in _barcodes(img):
+        p = b.position
+        pts = [(q.x + x0, q.y + y0) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
+        cx, cy = np.mean(pts, axis=0)
+        u, v, s = inverse @ np.array([cx, cy, 1.0])
+        inside_x = allowed.x <= u / s <= allowed.x + allowed.w
+        inside_y = allowed.y <= v / s <= allowed.y + allowed.h
+        if inside_x and inside_y:
+            texts.add(b.text)
+    return sorted(texts)

@@ -1,0 +1,41 @@
+"""The ways reading a page can fail, as typed values.
+
+Every error carries ``code``, a short machine string the ingest stores and
+counts by, and ``reason``, an English sentence for the person at the scanner
+that says what was found and what to do next. The reader raises these and
+nothing else for a page it cannot read; a programming error (a wrong array
+type) is a ``ValueError``.
+"""
+
+from __future__ import annotations
+
+
+class ReadError(Exception):
+    """A page the reader refuses to interpret; see ``code`` and ``reason``."""
+
+    code: str = "read_error"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.reason}"
+
+
+class BlankPage(ReadError):
+    """An empty sheet or a duplex back: no registration marks and almost no ink."""
+
+    code = "blank_page"
+
+
+class PageNotPlaced(ReadError):
+    """The registration marks are missing or inconsistent: the page cannot be placed exactly."""
+
+    code = "not_placed"
+
+
+class CodeUnreadable(ReadError):
+    """The page was placed, but its QR code cannot be read."""
+
+    code = "code_unreadable"

@@ -1,0 +1,501 @@
+"""Stage 1: place the page — from the four ArUco corner marks to a homography.
+
+The page carries an ArUco marker at each corner (`PageFrame.markers`); their
+ids say which corner is which, so the marks give both the page's position and
+its orientation in the image. `register_page` finds them, fits a homography
+from page millimetres to image pixels through all their corners (16 points
+with four marks, 12 with three) and checks that the fit is one a flat printed
+page can produce. It refuses rather than guesses: with fewer than three marks,
+a large reprojection error, or a scale that differs between the page's axes,
+it raises `PageNotPlaced` with what it found. A page without any mark and
+almost no ink is a `BlankPage` (an empty sheet or a duplex back).
+
+Speed: ArUco runs on a copy reduced to about ``detect_px_per_mm`` (INTER_AREA),
+first in the four corner regions of the image (a scanned page fills the image)
+and only if that finds fewer than three marks on the whole reduced image, then
+at twice that resolution. Marker corners from the reduced copy are accurate to
+well under 0.1 mm, which is all the later stages need.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from omr.errors import BlankPage, PageNotPlaced
+from omr.geometry import PageFrame
+
+Homography = tuple[tuple[float, float, float], ...]
+
+
+@dataclass(frozen=True)
+class RegistrationParams:
+    """Tunable constants of registration; the defaults suit scans and photos.
+
+    Attributes
+    ----------
+    detect_px_per_mm
+        Resolution (px/mm) at which ArUco looks for the marks; 5 px/mm puts
+        10 px in each cell of a 12 mm 4x4 marker.
+    corner_search_mm
+        Side (mm) of the square searched first at each corner of the image.
+        Covers a mark 8-20 mm from the page corner under ±5° skew and a shift.
+    max_residual_mm
+        Largest RMS reprojection error (mm) of the marker corners accepted.
+        Good scans measure 0.02-0.13 mm.
+    max_affine_residual_mm
+        If an affine map (a flat page on a scanner) fits the marker corners
+        this well (RMS, mm) it is used; otherwise a homography is fitted,
+        which needs all four marks.
+    max_perspective_mm
+        Largest distance (mm), at the page's corners, between the homography
+        and the best affine map through the same points. A flatbed or sheet-fed
+        scan has no perspective, so a larger value means a mark that is not
+        where the frame prints it, or a page not lying flat. Phone photos need
+        a larger value (e.g. 30 mm), at the cost of this check.
+    max_axis_ratio
+        Largest ratio between the scales (px/mm) along the page's x and y
+        axes at the page centre (a stretched or misfitted page).
+    max_shear_deg
+        Largest departure (degrees) from a right angle between the page's
+        axes as seen in the image.
+    max_scale_spread
+        Largest ratio between the local scales at the page's four corners
+        (perspective; 1.0 for a flatbed scan).
+    min_px_per_mm
+        Smallest resolution accepted (2.5 px/mm is about 64 dpi).
+    blank_px_per_mm
+        Resolution (px/mm) at which ink is counted on a page without marks.
+    blank_max_ink
+        Largest share of the page that may be ink on a blank page.
+    blank_min_blob_mm2
+        Ink blobs smaller than this (mm²) are scanner noise, not ink.
+    """
+
+    detect_px_per_mm: float = 5.0
+    corner_search_mm: float = 55.0
+    max_residual_mm: float = 0.3
+    max_affine_residual_mm: float = 0.2
+    max_perspective_mm: float = 1.0
+    max_axis_ratio: float = 1.15
+    max_shear_deg: float = 8.0
+    max_scale_spread: float = 1.6
+    min_px_per_mm: float = 2.5
+    blank_px_per_mm: float = 4.0
+    blank_max_ink: float = 0.002
+    blank_min_blob_mm2: float = 0.3
+
+
+DEFAULT_PARAMS = RegistrationParams()
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Where the page lies in the image it was found in.
+
+    Attributes
+    ----------
+    homography
+        3x3 matrix, row-major, mapping page millimetres (x right, y down, on
+        the upright page) to pixel coordinates (x, y) of the image given to
+        `register_page`; pixel centres are at integer coordinates.
+    quarter_turns
+        How the page lay in the image: 0 upright, 1 turned 90° clockwise,
+        2 upside down, 3 turned 90° counter-clockwise.
+    px_per_mm
+        Mean scale at the page centre (px/mm); 11.81 for an upright 300-dpi
+        scan at 100%.
+    residual_mm
+        RMS distance (mm) between the detected marker corners and where the
+        homography puts them.
+    markers_found
+        How many of the frame's marks were found and used (3 or 4).
+    """
+
+    homography: Homography
+    quarter_turns: int
+    px_per_mm: float
+    residual_mm: float
+    markers_found: int
+
+    def matrix(self) -> np.ndarray:
+        """The homography as a float64 array of shape (3, 3)."""
+        return np.array(self.homography, dtype=np.float64)
+
+    def to_image(self, points_mm: np.ndarray) -> np.ndarray:
+        """Page points (N, 2) in mm to image points (N, 2) in px."""
+        pts = np.asarray(points_mm, dtype=np.float64).reshape(-1, 1, 2)
+        return cv2.perspectiveTransform(pts, self.matrix()).reshape(-1, 2)
+
+
+def register_page(
+    gray: np.ndarray, frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS
+) -> Registration:
+    """Find the page's registration marks and fit page mm -> image px.
+
+    Parameters
+    ----------
+    gray
+        The scanned page, uint8, shape (H, W), 0 = black. Any resolution from
+        about 100 to 600 dpi; the page in any of four orientations.
+    frame
+        Where the marks are printed (mm) and their ArUco dictionary.
+    params
+        Tolerances; see `RegistrationParams`.
+
+    Returns
+    -------
+    Registration
+
+    Raises
+    ------
+    BlankPage
+        No mark found and less than ``blank_max_ink`` of the page is ink.
+    PageNotPlaced
+        Fewer than three marks, a mark seen twice, or marks that do not fit
+        the printed frame (residual, axis ratio, shear, perspective, scale).
+    ValueError
+        ``gray`` is not a 2-D uint8 array.
+    """
+    _check_image(gray)
+    est = estimate_px_per_mm(gray.shape, frame.page_size_mm)
+    scale = min(1.0, params.detect_px_per_mm / est)
+    ink: float | None = None
+    found, foreign, duplicates = find_markers(gray, frame, est, params, (("corners", scale),))
+    if not found and not duplicates:
+        # a blank sheet is settled before the slower whole-page searches; a
+        # printed ballot is never this empty (its four marks alone are 0.4%)
+        ink = ink_fraction(gray, est, params)
+        if ink < params.blank_max_ink:
+            raise BlankPage(
+                f"no registration marks and almost no ink ({ink:.2%} of the page): "
+                "an empty sheet or the back of a page"
+            )
+    searched_whole = len(found) < 3 and not duplicates
+    if searched_whole:
+        passes = [("whole", scale)] + ([("whole", min(1.0, 2 * scale))] if scale < 1 else [])
+        again, foreign2, duplicates = find_markers(gray, frame, est, params, tuple(passes))
+        foreign |= foreign2
+        if len(again) >= len(found) or duplicates:
+            found = again
+    if duplicates:
+        raise _seen_twice(frame, duplicates)
+    if not found:
+        ink = ink_fraction(gray, est, params) if ink is None else ink
+        extra = f" (other ArUco ids seen: {sorted(foreign)})" if foreign else ""
+        raise PageNotPlaced(
+            f"no registration marks found: not a kiemphieu ballot page{extra} "
+            f"({ink:.1%} of the page is ink); if it is one, check that its corners "
+            "are not cut off or covered and rescan"
+        )
+    if len(found) < 3:
+        have = ", ".join(_corner_name(frame, i) for i in sorted(found))
+        missing = ", ".join(m.corner for m in frame.markers if m.marker_id not in found)
+        raise PageNotPlaced(
+            f"only {len(found)} of 4 registration marks found ({have}; missing {missing}); "
+            "at least 3 are needed: check for a folded, torn or covered corner and rescan"
+        )
+    try:
+        return fit_registration(found, frame, params)
+    except PageNotPlaced:
+        # the corners alone may hide a second page in the image: look once more
+        if not searched_whole:
+            _, _, duplicates = find_markers(gray, frame, est, params, (("whole", scale),))
+            if duplicates:
+                raise _seen_twice(frame, duplicates) from None
+        raise
+
+
+def _seen_twice(frame: PageFrame, duplicates: set[int]) -> PageNotPlaced:
+    names = ", ".join(_corner_name(frame, i) for i in sorted(duplicates))
+    return PageNotPlaced(
+        f"registration mark {names} seen more than once: the image may hold two pages; "
+        "scan one page per image"
+    )
+
+
+def estimate_px_per_mm(shape: tuple[int, ...], page_size_mm: tuple[float, float]) -> float:
+    """Resolution (px/mm) if the image held exactly the page, from its area."""
+    h, w = shape[:2]
+    return math.sqrt((h * w) / (page_size_mm[0] * page_size_mm[1]))
+
+
+def find_markers(
+    gray: np.ndarray,
+    frame: PageFrame,
+    est_px_per_mm: float,
+    params: RegistrationParams,
+    passes: tuple[tuple[str, float], ...],
+) -> tuple[dict[int, np.ndarray], set[int], set[int]]:
+    """Detect the frame's ArUco marks in ``gray``, pass by pass.
+
+    Each pass is ``("corners", scale)`` (the four corner regions of
+    ``corner_search_mm``) or ``("whole", scale)`` (the whole image), run on
+    a copy reduced by ``scale``; the passes stop at the first that finds
+    three marks or a mark twice.
+
+    Returns
+    -------
+    found
+        Marker id -> its four corners (4, 2) in image px (float64), in the
+        marker's own order (top-left, top-right, bottom-right, bottom-left of
+        the upright page).
+    foreign
+        Ids of the same dictionary that are not in the frame.
+    duplicates
+        Frame ids detected more than once.
+    """
+    dictionary = cv2.aruco.getPredefinedDictionary(_dictionary_id(frame.aruco_dictionary))
+    wanted = {m.marker_id for m in frame.markers}
+    best: tuple[dict[int, np.ndarray], set[int], set[int]] = ({}, set(), set())
+    h, w = gray.shape
+    for kind, s in passes:
+        if kind == "corners":
+            side = round(params.corner_search_mm * est_px_per_mm)
+            if 2 * side >= min(h, w):
+                continue
+            detections = []
+            for x0, y0 in ((0, 0), (w - side, 0), (0, h - side), (w - side, h - side)):
+                crop = gray[y0 : y0 + side, x0 : x0 + side]
+                detections += _detect(crop, dictionary, s, est_px_per_mm, (x0, y0))
+        else:
+            detections = _detect(gray, dictionary, s, est_px_per_mm, (0, 0))
+        result = _sort_detections(detections, wanted)
+        if len(result[0]) > len(best[0]) or result[2]:
+            best = result
+        if len(best[0]) >= 3 or best[2]:
+            break
+    return best
+
+
+def _detect(
+    img: np.ndarray,
+    dictionary: cv2.aruco.Dictionary,
+    scale: float,
+    est_px_per_mm: float,
+    offset: tuple[int, int],
+) -> list[tuple[int, np.ndarray]]:
+    """ArUco on ``img`` reduced by about ``scale``; corners back in full-image px.
+
+    The reduction is by a whole factor (INTER_AREA is several times faster
+    then), the one nearest to ``1 / scale``.
+    """
+    factor = max(1, round(1.0 / scale))
+    h, w = img.shape
+    if factor > 1:
+        h, w = h - h % factor, w - w % factor
+        small = cv2.resize(img[:h, :w], (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+    else:
+        small = img
+    sx = sy = 1.0 / factor
+    ppm = est_px_per_mm * sx
+    longest = max(small.shape)
+    p = cv2.aruco.DetectorParameters()
+    # marks from 4 mm (a far photo) to 40 mm (an image of a part of the page)
+    p.minMarkerPerimeterRate = min(1.0, 4 * 4.0 * ppm / longest)
+    p.maxMarkerPerimeterRate = max(p.minMarkerPerimeterRate, 4 * 40.0 * ppm / longest)
+    p.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
+    p.cornerRefinementWinSize = max(2, round(0.4 * ppm))
+    detector = cv2.aruco.ArucoDetector(dictionary, p)
+    corners, ids, _ = detector.detectMarkers(small)
+    if ids is None:
+        return []
+    out = []
+    for c, i in zip(corners, ids.ravel(), strict=True):
+        pts = c.reshape(4, 2).astype(np.float64)
+        # pixel centres at integers in both images: x_full = (x_small + .5) / s - .5
+        pts[:, 0] = (pts[:, 0] + 0.5) / sx - 0.5 + offset[0]
+        pts[:, 1] = (pts[:, 1] + 0.5) / sy - 0.5 + offset[1]
+        out.append((int(i), pts))
+    return out
+
+
+def _sort_detections(
+    detections: list[tuple[int, np.ndarray]], wanted: set[int]
+) -> tuple[dict[int, np.ndarray], set[int], set[int]]:
+    found: dict[int, np.ndarray] = {}
+    foreign: set[int] = set()
+    duplicates: set[int] = set()
+    for i, pts in detections:
+        if i not in wanted:
+            foreign.add(i)
+        elif i in found:
+            duplicates.add(i)
+        else:
+            found[i] = pts
+    return found, foreign, duplicates
+
+
+def fit_registration(
+    found: dict[int, np.ndarray], frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS
+) -> Registration:
+    """Fit the homography through the found marks and check it is plausible.
+
+    Parameters
+    ----------
+    found
+        Marker id -> corners (4, 2) in image px, as from `find_markers`;
+        at least three of the frame's marks.
+
+    Raises
+    ------
+    PageNotPlaced
+        The fit does not describe a flat page printed with ``frame``.
+    """
+    markers = [m for m in frame.markers if m.marker_id in found]
+    have = ", ".join(m.corner for m in markers)
+    src = np.array([c for m in markers for c in m.square.corners()], dtype=np.float64)
+    dst = np.concatenate([found[m.marker_id] for m in markers])
+    w_mm, h_mm = frame.page_size_mm
+    page_corners = np.array([(0, 0), (w_mm, 0), (w_mm, h_mm), (0, h_mm)], dtype=np.float64)
+
+    # the simplest model that fits: an affine map for a page lying flat on a
+    # scanner (stable with three marks), a homography only for perspective
+    affine = np.linalg.lstsq(np.c_[src, np.ones(len(src))], dst, rcond=None)[0].T
+    h = np.vstack([affine, [0.0, 0.0, 1.0]])
+    scale = math.sqrt(abs(np.linalg.det(affine[:, :2])))
+    if scale <= 0 or not np.isfinite(scale):
+        raise PageNotPlaced(f"registration marks found ({have}) do not form a page; rescan")
+    perspective_mm = 0.0
+    if _rms(h, src, dst) / scale > params.max_affine_residual_mm:
+        if len(markers) < 4:
+            raise PageNotPlaced(
+                f"only 3 registration marks found ({have}) and they do not fit a page lying "
+                f"flat ({_rms(h, src, dst) / scale:.2f} mm RMS); all 4 are needed to place a "
+                "page seen in perspective: rescan the page flat"
+            )
+        hom, _ = cv2.findHomography(src, dst, 0)
+        if hom is None or not np.all(np.isfinite(hom)):
+            raise PageNotPlaced(f"registration marks found ({have}) do not form a page; rescan")
+        by_h = cv2.perspectiveTransform(page_corners.reshape(-1, 1, 2), hom).reshape(-1, 2)
+        by_a = cv2.perspectiveTransform(page_corners.reshape(-1, 1, 2), h).reshape(-1, 2)
+        perspective_mm = float(np.max(np.hypot(*(by_h - by_a).T))) / scale
+        h = hom
+
+    jx, jy = _jacobian(h, (w_mm / 2, h_mm / 2))
+    sx, sy = float(np.hypot(*jx)), float(np.hypot(*jy))
+    px_per_mm = (sx + sy) / 2
+    residual_mm = _rms(h, src, dst) / px_per_mm
+    cross = jx[0] * jy[1] - jx[1] * jy[0]
+    shear_deg = abs(90.0 - math.degrees(math.acos(np.clip(np.dot(jx, jy) / (sx * sy), -1, 1))))
+    corner_scales = [
+        math.sqrt(abs(np.linalg.det(np.column_stack(_jacobian(h, tuple(p)))))) for p in page_corners
+    ]
+    spread = max(corner_scales) / max(min(corner_scales), 1e-9)
+    ratio = max(sx, sy) / max(min(sx, sy), 1e-9)
+
+    problems = []
+    if cross <= 0:
+        problems.append("the page appears mirrored")
+    if residual_mm > params.max_residual_mm:
+        problems.append(
+            f"the marks are {residual_mm:.2f} mm (RMS) from where a flat page puts them "
+            f"(allowed {params.max_residual_mm} mm)"
+        )
+    if perspective_mm > params.max_perspective_mm:
+        problems.append(
+            f"the marks are not where a flat page puts them: {perspective_mm:.1f} mm of "
+            f"perspective at the corners (allowed {params.max_perspective_mm} mm)"
+        )
+    if ratio > params.max_axis_ratio:
+        problems.append(
+            f"the page is stretched: {sx:.2f} px/mm across and {sy:.2f} px/mm down "
+            f"(ratio {ratio:.2f}, allowed {params.max_axis_ratio})"
+        )
+    if shear_deg > params.max_shear_deg:
+        problems.append(f"the page's axes are {shear_deg:.1f}° off square")
+    if spread > params.max_scale_spread:
+        problems.append(f"strong perspective: scale varies {spread:.2f}x across the page")
+    if px_per_mm < params.min_px_per_mm:
+        problems.append(
+            f"the page is too small in the image ({px_per_mm:.1f} px/mm, "
+            f"need {params.min_px_per_mm}); scan at 150 dpi or more"
+        )
+    if problems:
+        raise PageNotPlaced(
+            f"registration marks found ({have}) but the page cannot be placed exactly: "
+            + "; ".join(problems)
+            + ". Rescan the page flat and at 100% scale"
+        )
+
+    angle = math.degrees(math.atan2(jx[1], jx[0]))
+    quarter_turns = round(angle / 90.0) % 4
+    return Registration(
+        homography=tuple(tuple(float(v) for v in row) for row in h),
+        quarter_turns=quarter_turns,
+        px_per_mm=px_per_mm,
+        residual_mm=residual_mm,
+        markers_found=len(markers),
+    )
+
+
+def _rms(h: np.ndarray, src: np.ndarray, dst: np.ndarray) -> float:
+    """RMS distance (px) between ``dst`` and ``src`` mapped by ``h``."""
+    proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2), h).reshape(-1, 2)
+    return float(np.sqrt(np.mean(np.sum((proj - dst) ** 2, axis=1))))
+
+
+def ink_fraction(gray: np.ndarray, est_px_per_mm: float, params: RegistrationParams) -> float:
+    """Share of the image that is ink, ignoring noise specks and dark borders.
+
+    The image is reduced to ``blank_px_per_mm`` (INTER_AREA averages scanner
+    noise and 1-bit dithering away); a pixel is ink below half the paper
+    level (the 90th percentile), which leaves faint bleed-through out. Blobs
+    smaller than ``blank_min_blob_mm2`` and dark regions touching the image
+    edge (scanner background, shadows) are not counted.
+    """
+    scale = min(1.0, params.blank_px_per_mm / est_px_per_mm)
+    h, w = gray.shape
+    small = cv2.resize(
+        gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+    paper = _percentile(small, 90)
+    ink = (small < paper * 0.5).astype(np.uint8)
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return 0.0
+    sh, sw = small.shape
+    x, y, bw, bh, area = (stats[1:, k] for k in range(5))
+    ppm = est_px_per_mm * scale
+    touches = (x == 0) | (y == 0) | (x + bw >= sw) | (y + bh >= sh)
+    keep = ~touches & (area >= params.blank_min_blob_mm2 * ppm * ppm)
+    return float(area[keep].sum()) / small.size
+
+
+def _percentile(img: np.ndarray, q: float) -> float:
+    hist = cv2.calcHist([img], [0], None, [256], [0, 256]).ravel()
+    cdf = np.cumsum(hist)
+    return float(np.searchsorted(cdf, cdf[-1] * q / 100.0))
+
+
+def _jacobian(h: np.ndarray, p: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Image-px change per mm along page x and page y at page point ``p``."""
+    x, y = p
+    d = h[2, 0] * x + h[2, 1] * y + h[2, 2]
+    u = (h[0, 0] * x + h[0, 1] * y + h[0, 2]) / d
+    v = (h[1, 0] * x + h[1, 1] * y + h[1, 2]) / d
+    jx = np.array([(h[0, 0] - u * h[2, 0]) / d, (h[1, 0] - v * h[2, 0]) / d])
+    jy = np.array([(h[0, 1] - u * h[2, 1]) / d, (h[1, 1] - v * h[2, 1]) / d])
+    return jx, jy
+
+
+def _dictionary_id(name: str) -> int:
+    value = getattr(cv2.aruco, name, None)
+    if not isinstance(value, int) or not name.startswith("DICT_"):
+        raise ValueError(f"unknown ArUco dictionary {name!r}")
+    return value
+
+
+def _corner_name(frame: PageFrame, marker_id: int) -> str:
+    for m in frame.markers:
+        if m.marker_id == marker_id:
+            return m.corner
+    return f"id {marker_id}"
+
+
+def _check_image(gray: np.ndarray) -> None:
+    if not isinstance(gray, np.ndarray) or gray.ndim != 2 or gray.dtype != np.uint8:
+        raise ValueError("expected a 2-D uint8 greyscale image")
