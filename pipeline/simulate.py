@@ -1,0 +1,1465 @@
+"""Voted, scanned ballots with ground truth, made the way the field makes them.
+
+The test suite, ``kiemphieu demo`` and the accuracy benchmark need scans
+whose right answer is known. This module makes them like a counting
+committee does: print our own PDF (`render_pages`), mark it like people do
+(`draw_mark`, `mark_ballot`), put it through a document scanner (`degrade`),
+and save it in every input format ``kiemphieu scan`` accepts (`write_stack`,
+`write_case`). `simulate_stack` does the whole stack at once, with blank
+duplex backs, pages that are not ballots, ballots of another campaign and
+pages fed twice mixed in.
+
+Units: page geometry in millimetres from the page's top-left corner (the
+frame of `omr.geometry` and ``layout.json``), resolutions in dots per inch,
+pixel arrays as NumPy ``uint8`` of shape (H, W, 3) RGB or (H, W) grey, and
+``bool`` of shape (H, W) for 1-bit pages (True = white paper, as PIL's mode
+"1"). All randomness comes from a `numpy.random.Generator` passed in: the
+same seed gives the same pages, byte for byte in every file written.
+
+What a page should read as (`PageTruth`) follows the ``scan --jsonl``
+record of CONTRACT.md: ``status``, ``campaign``, ``ballot_page`` and per
+row ``outcome`` and ``level``. A row's truth is the voter's intent as a
+counting committee would read it: a ring drawn around a box is a vote for
+that level even where no ink enters the box (a reader that cannot see it
+should say ``review``, never ``blank``); a row with a hesitation dot, a tiny
+tick or a scribbled-out mark is ``review``. Every drawn mark (shape, pen,
+width) is kept in the truth so errors can be broken down by kind of mark.
+
+Scanner presets: `CLEAN` (300 dpi grey), `OFFICE` (200 dpi grey, pages
+either way up), `COLOUR_150` (150 dpi colour, JPEG 60), `BITONAL` (200 dpi
+1-bit) and `ROUGH` (150 dpi, 5 degrees of skew, any orientation, shrunk,
+noisy).
+
+Stacks are lazy: `simulate_stack` plans every page (and its truth) at once
+but makes a page's pixels only when asked, from the page's own seed, so a
+stack of any length costs the memory of a page.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image, ImageDraw, ImageFont
+
+from omr.geometry import Rect
+from pipeline.rules import LEVELS
+
+if TYPE_CHECKING:
+    from pipeline.campaign import Campaign
+    from pipeline.layout import BallotLayout
+
+MM_PER_INCH = 25.4
+PT_PER_INCH = 72.0
+
+#: Marks a voter means: one of these in one box is a clear vote.
+CLEAR_SHAPES = ("x", "tick", "fill", "slash", "circle")
+#: Marks a person must look at: a hesitation dot, a tiny tick, a scribbled-out mark.
+DOUBTFUL_SHAPES = ("dot", "tiny_tick", "scribble")
+SHAPES = CLEAR_SHAPES + DOUBTFUL_SHAPES
+
+#: Row outcomes of CONTRACT.md's ``scan --jsonl``.
+Outcome = Literal["vote", "blank", "overvote", "review"]
+Status = Literal["accepted", "blank_page", "rejected", "duplicate"]
+ColourMode = Literal["rgb", "grey", "bitonal"]
+
+
+# ---------------------------------------------------------------------------
+# Printing
+
+
+def px_per_mm(dpi: float) -> float:
+    """Pixels per millimetre at ``dpi``."""
+    return dpi / MM_PER_INCH
+
+
+def render_pages(pdf_bytes: bytes, dpi: int) -> Iterator[np.ndarray]:
+    """Render every page of a PDF, one page at a time, as a printer would print it.
+
+    Parameters
+    ----------
+    pdf_bytes : bytes
+        The PDF, e.g. from ``pipeline.ballot_pdf.ballot_pdf_bytes``.
+    dpi : int
+        Resolution of the images. Pixel (0, 0) covers the page's top-left
+        corner; ``x_px = x_mm * dpi / 25.4``.
+
+    Yields
+    ------
+    numpy.ndarray
+        uint8, shape (H, W, 3), RGB, white paper = 255.
+
+    Raises
+    ------
+    pypdfium2.PdfiumError
+        If the bytes are not a PDF pdfium can open.
+    """
+    doc = pdfium.PdfDocument(pdf_bytes)
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                bitmap = page.render(scale=dpi / PT_PER_INCH, rev_byteorder=True)
+                arr = np.array(bitmap.to_numpy()[:, :, :3], dtype=np.uint8, copy=True)
+                bitmap.close()
+            finally:
+                page.close()
+            yield arr
+    finally:
+        doc.close()
+
+
+# ---------------------------------------------------------------------------
+# Pens and marks
+
+
+@dataclass(frozen=True)
+class Pen:
+    """How a pen's ink looks on paper.
+
+    ``colour`` is the ink's RGB where it covers the paper fully; ``opacity``
+    how fully one stroke covers (pencil is light); ``grain`` how uneven the
+    stroke is (0 = even ballpoint ink, 1 = pencil on paper tooth).
+    """
+
+    colour: tuple[int, int, int]
+    opacity: float
+    grain: float
+
+
+PENS: Mapping[str, Pen] = {
+    "black": Pen((28, 28, 34), 0.95, 0.08),
+    "blue": Pen((30, 48, 135), 0.93, 0.10),
+    "red": Pen((196, 32, 38), 0.92, 0.10),
+    "pencil": Pen((60, 60, 66), 0.78, 0.45),
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One mark a voter puts in (or around) a box.
+
+    Parameters
+    ----------
+    shape : str
+        One of `SHAPES`: ``x``, ``tick``, ``fill`` (the box inked over),
+        ``slash``, ``circle`` (a ring around or just within the box), or the
+        doubtful ``dot``, ``tiny_tick`` and ``scribble`` (a mark heavily
+        scribbled out).
+    pen : str
+        One of `PENS`: ``black``, ``blue``, ``red``, ``pencil``.
+    width_mm : float
+        Stroke width, 0.2 to 2.0 mm (ballpoint 0.3-0.5, felt tip up to 1.2).
+    """
+
+    shape: str
+    pen: str = "blue"
+    width_mm: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.shape not in SHAPES:
+            raise ValueError(f"unknown mark shape '{self.shape}'; use one of {', '.join(SHAPES)}")
+        if self.pen not in PENS:
+            raise ValueError(f"unknown pen '{self.pen}'; use one of {', '.join(PENS)}")
+        if not 0.2 <= self.width_mm <= 2.0:
+            raise ValueError(f"pen width {self.width_mm} mm is outside 0.2-2.0 mm")
+
+
+# Size of the mark as a fraction of the box side, drawn uniformly.
+_SIZE = {
+    "x": (0.6, 1.1), "tick": (0.6, 1.1), "slash": (0.6, 1.1), "fill": (0.7, 1.0),
+    "circle": (0.8, 1.3), "dot": (0.1, 0.2), "tiny_tick": (0.15, 0.3), "scribble": (0.8, 1.1),
+}
+_SUPERSAMPLE = 4  # strokes are drawn at 4x and averaged down: exact sub-pixel widths
+_SHIFT = 4  # fixed-point bits for cv2 coordinates
+
+
+def _curve(p0: np.ndarray, p1: np.ndarray, rng: np.random.Generator,
+           bow: float = 0.06, n: int = 16) -> np.ndarray:
+    """A slightly bent stroke from p0 to p1: a quadratic Bezier, bent by N(0, bow) x length."""
+    d = p1 - p0
+    length = float(np.hypot(*d)) or 1e-9
+    normal = np.array([-d[1], d[0]]) / length
+    ctrl = (p0 + p1) / 2 + normal * rng.normal(0.0, bow) * length
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * ctrl + t**2 * p1
+
+
+def _zigzag(rng: np.random.Generator, pitch: float, half: float = 0.47,
+            jitter: float = 0.03) -> np.ndarray:
+    """Back-and-forth strokes filling [-half, half]^2, rows ``pitch`` apart (unit coords)."""
+    pts = []
+    y = -half
+    left = True
+    while y <= half + 1e-9:
+        x = -half if left else half
+        pts.append((x + rng.normal(0, jitter), y + rng.normal(0, jitter / 2)))
+        y += pitch / 2
+        left = not left
+    out = [pts[0]]
+    arr = np.array(pts)
+    for a, b in itertools.pairwise(arr):
+        out.extend(_curve(a, b, rng, bow=0.03, n=6)[1:])
+    return np.array(out)
+
+
+def _unit_strokes(shape: str, size: float, width_mm: float, rng: np.random.Generator
+                  ) -> list[np.ndarray]:
+    """The strokes of ``shape`` in unit coordinates: the mark spans about [-0.5, 0.5]^2.
+
+    ``size`` is the mark's side in mm (used for the spacing of filling strokes).
+    """
+    def j(sd: float = 0.05) -> np.ndarray:
+        return rng.normal(0.0, sd, 2)
+
+    def pt(x: float, y: float, sd: float = 0.05) -> np.ndarray:
+        return np.array([x, y]) + j(sd)
+
+    if shape == "x":
+        return [_curve(pt(-0.5, -0.5), pt(0.5, 0.5), rng),
+                _curve(pt(0.5, -0.5), pt(-0.5, 0.5), rng)]
+    if shape == "slash":
+        if rng.random() < 0.8:
+            return [_curve(pt(-0.45, 0.5), pt(0.45, -0.5), rng)]
+        return [_curve(pt(-0.45, -0.5), pt(0.45, 0.5), rng)]
+    if shape in ("tick", "tiny_tick"):
+        a, b, c = pt(-0.5, -0.02), pt(-0.12, 0.5, 0.03), pt(0.5, -0.5)
+        return [np.vstack([_curve(a, b, rng, n=8), _curve(b, c, rng, n=16)[1:]])]
+    if shape == "fill":
+        pitch = width_mm * rng.uniform(0.8, 1.2) / max(size, 1e-6)
+        return [_zigzag(rng, max(pitch, 0.03))]
+    if shape == "circle":
+        return [_ring(rng, 0.5)]
+    if shape == "dot":  # a pen pressed and turned: a small filled spiral
+        t = np.linspace(0.0, 1.0, 40)
+        theta = rng.uniform(0, 2 * math.pi) + 6 * math.pi * t
+        r = 0.4 * (1 - t)
+        return [np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)]
+    if shape == "scribble":
+        mark = [_curve(pt(-0.45, -0.45), pt(0.45, 0.45), rng),
+                _curve(pt(0.45, -0.45), pt(-0.45, 0.45), rng)]
+        pitch = width_mm * rng.uniform(1.0, 1.6) / max(size, 1e-6)
+        out = []
+        for _ in range(2):  # two heavy passes at different angles
+            z = _zigzag(rng, max(pitch, 0.04), half=0.52, jitter=0.06)
+            a = rng.uniform(0, math.pi)
+            rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+            out.append(np.clip(z @ rot.T, -0.55, 0.55))
+        return mark + out
+    raise ValueError(f"unknown mark shape '{shape}'")
+
+
+def _ring(rng: np.random.Generator, radius: float) -> np.ndarray:
+    """A hand-drawn closed loop that overshoots its start a little."""
+    start = rng.uniform(0, 2 * math.pi)
+    sweep = 2 * math.pi + rng.uniform(0.15, 0.7)
+    t = np.linspace(0.0, 1.0, 72)
+    theta = start + sweep * t
+    wobble = 1 + 0.05 * np.sin(2 * theta + rng.uniform(0, 2 * math.pi))
+    r = radius * wobble * (1 + rng.uniform(-0.08, 0.08) * t)
+    ax, ay = rng.uniform(0.9, 1.1), rng.uniform(0.9, 1.1)
+    return np.stack([r * ax * np.cos(theta), r * ay * np.sin(theta)], axis=1)
+
+
+def _smooth_noise(n: int, sd: float, rng: np.random.Generator, span: int = 7) -> np.ndarray:
+    """(n, 2) low-frequency noise with standard deviation about ``sd``: hand tremor."""
+    raw = rng.normal(0.0, 1.0, (n + 2 * span, 2))
+    k = np.exp(-0.5 * (np.arange(-span, span + 1) / (span / 2)) ** 2)
+    k /= np.sqrt((k**2).sum())
+    sm = np.stack([np.convolve(raw[:, i], k, mode="valid") for i in range(2)], axis=1)
+    return sm[:n] * sd
+
+
+def mark_strokes_mm(box: Rect, shape: str, width_mm: float, rng: np.random.Generator
+                    ) -> list[np.ndarray]:
+    """Where a hand would draw ``shape`` for ``box``: polylines in page mm.
+
+    The mark is 60-110% of the box (a ring up to 130%, a dot or tiny tick
+    10-30%), rotated a few degrees, off-centre by a normal jitter that keeps
+    it mostly inside the box, with bent strokes and tremor of about 0.05 mm.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Each of shape (N, 2), (x, y) in mm from the page's top-left corner.
+    """
+    side = min(box.w, box.h)
+    lo, hi = _SIZE[shape]
+    f = rng.uniform(lo, hi)
+    size = f * side
+    slack = max(0.0, (1.05 - f) / 2) * side  # how far off-centre the mark can go
+    off = np.clip(rng.normal(0.0, 0.35 * slack + 0.04 * side, 2), -slack - 0.05 * side,
+                  slack + 0.05 * side)
+    angle = math.radians(rng.normal(0.0, 3.0 if shape == "fill" else 6.0))
+    rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    centre = np.array(box.centre) + off
+    strokes = []
+    for s in _unit_strokes(shape, size, width_mm, rng):
+        p = (s * size) @ rot.T + centre
+        strokes.append(p + _smooth_noise(len(p), 0.05, rng))
+    return strokes
+
+
+def draw_mark(img: np.ndarray, box_rect_mm: Rect, mm_to_px: float, mark: Mark,
+              rng: np.random.Generator) -> None:
+    """Ink ``mark`` for the box ``box_rect_mm`` onto an upright, unskewed page, in place.
+
+    Strokes are drawn anti-aliased at 4x and averaged down, so widths below a
+    pixel come out right at 150 dpi. Ink multiplies the paper (crossings are
+    darker, printed lines show through); pencil is grey, lighter and grainy.
+
+    Parameters
+    ----------
+    img : numpy.ndarray
+        uint8 page, (H, W, 3) RGB or (H, W) grey; changed in place.
+    box_rect_mm : omr.geometry.Rect
+        The printed box, in page mm.
+    mm_to_px : float
+        Pixels per mm of ``img`` (``dpi / 25.4``).
+    mark : Mark
+        What to draw.
+    rng : numpy.random.Generator
+        Source of the hand's variation.
+    """
+    strokes = mark_strokes_mm(box_rect_mm, mark.shape, mark.width_mm, rng)
+    ink_strokes(img, strokes, mm_to_px, mark.pen, mark.width_mm, rng)
+
+
+def ink_strokes(img: np.ndarray, strokes_mm: Sequence[np.ndarray], mm_to_px: float,
+                pen: str, width_mm: float, rng: np.random.Generator) -> None:
+    """Draw polylines (page mm) with ``pen`` onto ``img`` in place; see `draw_mark`."""
+    p = PENS[pen]
+    h, w = img.shape[:2]
+    allpts = np.vstack(strokes_mm) * mm_to_px
+    pad = width_mm * mm_to_px + 3
+    x0 = max(0, math.floor(allpts[:, 0].min() - pad))
+    y0 = max(0, math.floor(allpts[:, 1].min() - pad))
+    x1 = min(w, math.ceil(allpts[:, 0].max() + pad))
+    y1 = min(h, math.ceil(allpts[:, 1].max() + pad))
+    if x1 <= x0 or y1 <= y0:
+        return
+    s = _SUPERSAMPLE
+    thick = max(1, round(width_mm * mm_to_px * s))
+    clear = np.ones((y1 - y0, x1 - x0), np.float32)  # paper left uncovered by ink
+    for stroke in strokes_mm:
+        canvas = np.zeros(((y1 - y0) * s, (x1 - x0) * s), np.uint8)
+        q = (stroke * mm_to_px - (x0, y0)) * s - 0.5
+        pts = np.round(q * (1 << _SHIFT)).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(canvas, [pts], False, 255, thick, cv2.LINE_AA, _SHIFT)
+        cover = cv2.resize(canvas, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+        pressure = rng.uniform(0.85, 1.0)
+        clear *= 1.0 - cover.astype(np.float32) / 255.0 * pressure
+    alpha = (1.0 - clear) * p.opacity
+    if p.grain > 0:
+        grain = rng.normal(1.0 - p.grain / 3, p.grain / 2, alpha.shape).astype(np.float32)
+        grain = cv2.GaussianBlur(grain, (0, 0), 0.6)
+        alpha *= np.clip(grain, 0.15, 1.0)
+    region = img[y0:y1, x0:x1].astype(np.float32)
+    if img.ndim == 3:
+        ink = np.array(p.colour, np.float32) / 255.0
+        region *= 1.0 - alpha[:, :, None] * (1.0 - ink)
+    else:
+        grey = (0.299 * p.colour[0] + 0.587 * p.colour[1] + 0.114 * p.colour[2]) / 255.0
+        region *= 1.0 - alpha * (1.0 - grey)
+    img[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------
+# Votes
+
+
+@dataclass(frozen=True)
+class VotedRow:
+    """What one voter did on one candidate's row.
+
+    ``marked`` are the levels with a clear mark, in level order: empty is a
+    blank row, one level a vote, two or more an overvote. ``doubtful`` are
+    (level, shape) pairs of doubtful marks (shapes from `DOUBTFUL_SHAPES`);
+    any doubtful mark sends the row to review.
+    """
+
+    candidate: int
+    marked: tuple[str, ...] = ()
+    doubtful: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for level in (*self.marked, *(lv for lv, _ in self.doubtful)):
+            if level not in LEVELS:
+                raise ValueError(f"unknown level '{level}'; use one of {', '.join(LEVELS)}")
+        for _, shape in self.doubtful:
+            if shape not in DOUBTFUL_SHAPES:
+                raise ValueError(f"'{shape}' is not a doubtful mark ({', '.join(DOUBTFUL_SHAPES)})")
+
+    @property
+    def outcome(self) -> Outcome:
+        """What the reader should report for the row (CONTRACT.md)."""
+        if self.doubtful:
+            return "review"
+        if not self.marked:
+            return "blank"
+        return "vote" if len(self.marked) == 1 else "overvote"
+
+    @property
+    def level(self) -> str | None:
+        """The level voted, only for outcome ``vote``."""
+        return self.marked[0] if self.outcome == "vote" else None
+
+
+@dataclass(frozen=True)
+class VoteMix:
+    """Share of rows of each kind when votes are drawn at random (normalised to 1).
+
+    ``review`` rows hold a doubtful mark: a hesitation dot or tiny tick
+    alone, or a clear mark beside a scribbled-out one.
+    """
+
+    high: float = 0.75
+    medium: float = 0.15
+    low: float = 0.06
+    blank: float = 0.02
+    overvote: float = 0.02
+    review: float = 0.0
+
+    def probabilities(self) -> dict[str, float]:
+        raw = {k: float(v) for k, v in asdict(self).items()}
+        total = sum(raw.values())
+        if total <= 0 or any(v < 0 for v in raw.values()):
+            raise ValueError("a VoteMix needs non-negative shares that add up to more than 0")
+        return {k: v / total for k, v in raw.items()}
+
+
+@dataclass(frozen=True)
+class MarkMix:
+    """How a population of voters marks: shape and pen shares, pen width range (mm).
+
+    Each voter takes one pen and width for the whole ballot and a favourite
+    shape used on ``loyalty`` of the rows; the other rows get any shape.
+    """
+
+    shapes: tuple[tuple[str, float], ...] = (
+        ("x", 0.47), ("tick", 0.32), ("fill", 0.08), ("slash", 0.09), ("circle", 0.04),
+    )
+    pens: tuple[tuple[str, float], ...] = (
+        ("blue", 0.55), ("black", 0.32), ("pencil", 0.10), ("red", 0.03),
+    )
+    width_mm: tuple[float, float] = (0.3, 1.2)
+    loyalty: float = 0.9
+
+    def __post_init__(self) -> None:
+        for name, _ in self.shapes:
+            if name not in CLEAR_SHAPES:
+                raise ValueError(f"'{name}' is not a clear mark shape ({', '.join(CLEAR_SHAPES)})")
+        for name, _ in self.pens:
+            if name not in PENS:
+                raise ValueError(f"unknown pen '{name}'; use one of {', '.join(PENS)}")
+
+
+@dataclass(frozen=True)
+class Voter:
+    """One voter's hand: pen, stroke width (mm) and favourite shape."""
+
+    pen: str
+    width_mm: float
+    shape: str
+
+    @staticmethod
+    def draw(mix: MarkMix, rng: np.random.Generator) -> Voter:
+        pen = _choice(mix.pens, rng)
+        # ballpoints are thin; a wide stroke is a felt tip: skew towards thin
+        lo, hi = mix.width_mm
+        width = lo + (hi - lo) * rng.beta(1.4, 3.0)
+        return Voter(pen=pen, width_mm=round(float(width), 3), shape=_choice(mix.shapes, rng))
+
+    def mark(self, mix: MarkMix, rng: np.random.Generator, shape: str | None = None) -> Mark:
+        if shape is None:
+            shape = self.shape if rng.random() < mix.loyalty else _choice(mix.shapes, rng)
+        width = self.width_mm
+        if shape == "dot":
+            width = max(width, 0.6)
+        return Mark(shape=shape, pen=self.pen, width_mm=width)
+
+
+def _choice(weighted: Sequence[tuple[str, float]], rng: np.random.Generator) -> str:
+    names = [n for n, _ in weighted]
+    w = np.array([float(v) for _, v in weighted])
+    return names[int(rng.choice(len(names), p=w / w.sum()))]
+
+
+@dataclass(frozen=True)
+class VoteModel:
+    """How the ballots of a stack are voted.
+
+    Parameters
+    ----------
+    mix : VoteMix
+        Shares of row kinds for candidates without exact counts.
+    exact : Mapping[int, Mapping[str, int]]
+        Exact counts per candidate (STT): keys ``high``, ``medium``, ``low``,
+        ``blank``, ``overvote``, ``review``. The rows are shuffled across the
+        ballots; ballots beyond their sum are blank rows for that candidate.
+        ``{1: {"high": 75, "medium": 8, "low": 4}}`` over 88 ballots gives
+        75/8/4 and one blank row.
+    marks : MarkMix
+        How voters mark.
+    """
+
+    mix: VoteMix = field(default_factory=VoteMix)
+    exact: Mapping[int, Mapping[str, int]] = field(default_factory=dict)
+    marks: MarkMix = field(default_factory=MarkMix)
+
+
+_ROW_KINDS = ("high", "medium", "low", "blank", "overvote", "review")
+
+
+def cast_votes(model: VoteModel, candidates: Sequence[int], n_ballots: int,
+               rng: np.random.Generator) -> tuple[tuple[VotedRow, ...], ...]:
+    """Draw every ballot's rows: ``result[b][i]`` is ballot b's row for ``candidates[i]``.
+
+    Raises
+    ------
+    ValueError
+        If exact counts name an unknown kind or candidate, or add up to more
+        than ``n_ballots``.
+    """
+    probs = model.mix.probabilities()
+    kinds_p = np.array([probs[k] for k in _ROW_KINDS])
+    columns: list[list[str]] = []
+    for stt in candidates:
+        if stt in model.exact:
+            want = dict(model.exact[stt])
+            bad = set(want) - set(_ROW_KINDS)
+            if bad:
+                raise ValueError(f"candidate {stt}: unknown count kinds {sorted(bad)}; "
+                                 f"use {', '.join(_ROW_KINDS)}")
+            total = sum(want.values())
+            if total > n_ballots or any(v < 0 for v in want.values()):
+                raise ValueError(f"candidate {stt}: exact counts add up to {total}, "
+                                 f"more than the {n_ballots} ballots")
+            col = [k for k in _ROW_KINDS for _ in range(want.get(k, 0))]
+            col += ["blank"] * (n_ballots - total)
+            columns.append([col[i] for i in rng.permutation(n_ballots)])
+        else:
+            idx = rng.choice(len(_ROW_KINDS), size=n_ballots, p=kinds_p)
+            columns.append([_ROW_KINDS[i] for i in idx])
+    unknown = set(model.exact) - set(candidates)
+    if unknown:
+        raise ValueError(f"exact counts for candidates not on the ballot: {sorted(unknown)}")
+    return tuple(
+        tuple(_row(stt, columns[i][b], rng) for i, stt in enumerate(candidates))
+        for b in range(n_ballots)
+    )
+
+
+def _row(stt: int, kind: str, rng: np.random.Generator) -> VotedRow:
+    if kind in LEVELS:
+        return VotedRow(stt, (kind,))
+    if kind == "blank":
+        return VotedRow(stt)
+    if kind == "overvote":
+        k = 2 if rng.random() < 0.8 else 3
+        pick = sorted(rng.choice(3, size=k, replace=False))
+        return VotedRow(stt, tuple(LEVELS[i] for i in pick))
+    # review: a doubtful mark alone, or a clear mark beside a scribbled-out one
+    a, b = (LEVELS[i] for i in rng.choice(3, size=2, replace=False))
+    style = rng.choice(3)
+    if style == 0:
+        return VotedRow(stt, (), ((a, "dot"),))
+    if style == 1:
+        return VotedRow(stt, (), ((a, "tiny_tick"),))
+    return VotedRow(stt, (a,), ((b, "scribble"),))
+
+
+# ---------------------------------------------------------------------------
+# Truth
+
+
+@dataclass(frozen=True)
+class RowTruth:
+    """What the reader should report for one row, and what was drawn."""
+
+    candidate: int
+    outcome: Outcome
+    level: str | None
+    marks: tuple[tuple[str, Mark], ...] = ()  # (level, mark) as drawn
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "candidate": self.candidate,
+            "outcome": self.outcome,
+            "level": self.level,
+            "marks": [{"level": lv, **asdict(m)} for lv, m in self.marks],
+        }
+
+
+@dataclass(frozen=True)
+class PageTruth:
+    """What ``kiemphieu scan`` should report for one page (CONTRACT.md fields).
+
+    ``kind`` says what the sheet is: ``ballot``, ``blank_back``,
+    ``blank_sheet``, ``memo``, ``foreign_ballot`` or ``rescan`` (the same
+    scan image again). ``ballot`` is the 0-based number of the ballot copy
+    in the stack; ``duplicate_of`` the index of the page repeated.
+    """
+
+    status: Status
+    kind: str
+    campaign: str | None = None
+    ballot_page: int | None = None
+    rows: tuple[RowTruth, ...] = ()
+    ballot: int | None = None
+    duplicate_of: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "kind": self.kind,
+            "campaign": self.campaign,
+            "ballot_page": self.ballot_page,
+            "ballot": self.ballot,
+            "duplicate_of": self.duplicate_of,
+            "rows": [r.to_json() for r in self.rows],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class MarkedBallot:
+    """The pages of one voted ballot copy, upright and undegraded, with their truth."""
+
+    pages: tuple[np.ndarray, ...]
+    truth: tuple[PageTruth, ...]
+
+
+def mark_ballot(pages: Sequence[np.ndarray], layout: BallotLayout, votes: Sequence[VotedRow],
+                dpi: float, rng: np.random.Generator, *, marks: MarkMix | None = None,
+                foreign: bool = False, ballot: int | None = None) -> MarkedBallot:
+    """Vote one ballot copy: draw each row's marks into its boxes.
+
+    Parameters
+    ----------
+    pages : sequence of numpy.ndarray
+        The printed pages of one copy at ``dpi`` (from `render_pages`), in
+        page order; not changed (marked copies are returned).
+    layout : pipeline.layout.BallotLayout
+        Where each candidate's boxes are.
+    votes : sequence of VotedRow
+        One per candidate on the ballot (candidates not listed are blank).
+    dpi : float
+        Resolution of ``pages``.
+    rng : numpy.random.Generator
+        Draws the voter's pen and hand.
+    marks : MarkMix, optional
+        How voters mark (default `MarkMix()`).
+    foreign : bool
+        The ballot is another campaign's, scanned into this one: its pages'
+        truth is ``rejected`` (kind ``foreign_ballot``).
+    ballot : int, optional
+        The copy's number in its stack, recorded in the truth.
+
+    Raises
+    ------
+    ValueError
+        If the number of pages is not the layout's.
+    """
+    if len(pages) != layout.page_count:
+        raise ValueError(f"{len(pages)} page images for a {layout.page_count}-page layout")
+    planned = plan_marks(layout, votes, marks or MarkMix(), rng)
+    ppm = px_per_mm(dpi)
+    out_pages, truths = [], []
+    for img, page, rows in zip(pages, layout.pages, planned, strict=True):
+        img = img.copy()
+        draw_page_marks(img, layout, page.template.page, rows, ppm, rng)
+        out_pages.append(img)
+        truths.append(PageTruth(status="rejected" if foreign else "accepted",
+                                kind="foreign_ballot" if foreign else "ballot",
+                                campaign=layout.campaign_id, ballot_page=page.template.page,
+                                rows=rows, ballot=ballot))
+    return MarkedBallot(tuple(out_pages), tuple(truths))
+
+
+def plan_marks(layout: BallotLayout, votes: Sequence[VotedRow], mix: MarkMix,
+               rng: np.random.Generator) -> tuple[tuple[RowTruth, ...], ...]:
+    """Choose one voter's pen and each row's marks: per page, the rows' truth.
+
+    Candidates without a `VotedRow` in ``votes`` are blank.
+    """
+    voter = Voter.draw(mix, rng)
+    by_cand = {v.candidate: v for v in votes}
+    pages = []
+    for page in layout.pages:
+        rows = []
+        for cand in page.candidates:
+            v = by_cand.get(cand.stt, VotedRow(cand.stt))
+            drawn = [(level, voter.mark(mix, rng)) for level in v.marked]
+            drawn += [(level, voter.mark(mix, rng, shape)) for level, shape in v.doubtful]
+            rows.append(RowTruth(cand.stt, v.outcome, v.level, tuple(drawn)))
+        pages.append(tuple(rows))
+    return tuple(pages)
+
+
+def draw_page_marks(img: np.ndarray, layout: BallotLayout, page: int,
+                    rows: Sequence[RowTruth], mm_to_px: float, rng: np.random.Generator) -> None:
+    """Draw the planned marks of ``rows`` into their boxes on page ``page`` (1-based), in place."""
+    spec = layout.page(page)
+    where = {c.stt: r for c, r in zip(spec.candidates, spec.template.rows, strict=True)}
+    for row in rows:
+        for level, mark in row.marks:
+            draw_mark(img, where[row.candidate].boxes[LEVELS.index(level)], mm_to_px, mark, rng)
+
+
+# ---------------------------------------------------------------------------
+# Scanning
+
+
+@dataclass(frozen=True)
+class ScanProfile:
+    """A document scanner's effect on a page; ranges are drawn uniformly per page.
+
+    Parameters
+    ----------
+    dpi : int
+        Scan resolution (150, 200, 300 or 600); pages are printed at it.
+    colour : {"rgb", "grey", "bitonal"}
+        What `degrade` returns: (H, W, 3) uint8, (H, W) uint8, or (H, W) bool
+        (True = white).
+    quarter_turns : tuple of int
+        Counter-clockwise quarter turns a page may be fed with (2 = upside down).
+    skew_deg : float
+        Largest skew either way, degrees; the uncovered corners are paper white.
+    shift_mm : float
+        Largest shift in x and y, mm.
+    scale : (float, float)
+        Print scale range ("fit to page" shrinks to 94-97%).
+    blur_mm : (float, float)
+        Gaussian blur sigma range, mm (optics: 0.02-0.06 mm).
+    noise : (float, float)
+        Gaussian sensor noise sigma range, grey levels.
+    paper : (float, float)
+        Paper white level range, fraction of 255.
+    ink : (float, float)
+        How much black lifts (toner fading, scanner gamma), fraction of 255.
+    tint : float
+        Largest per-channel deviation of the paper colour (recycled paper).
+    jpeg_quality : int
+        Quality used when this scan is written as JPEG (file or PDF page).
+    threshold : int or None
+        Bitonal threshold on 0-255 grey; None uses Otsu's.
+    speckle : float
+        Share of pixels flipped after thresholding (dust, fibres).
+    border_mm : float
+        Scan area beyond the paper on every side (a flatbed larger than the
+        sheet), paper-white. Without it a page skewed by more than about 2
+        degrees loses its corners, registration marks included.
+    """
+
+    dpi: int = 200
+    colour: ColourMode = "grey"
+    quarter_turns: tuple[int, ...] = (0,)
+    skew_deg: float = 0.7
+    shift_mm: float = 1.5
+    scale: tuple[float, float] = (0.99, 1.0)
+    blur_mm: tuple[float, float] = (0.02, 0.05)
+    noise: tuple[float, float] = (1.5, 4.0)
+    paper: tuple[float, float] = (0.93, 0.99)
+    ink: tuple[float, float] = (0.03, 0.12)
+    tint: float = 0.008
+    jpeg_quality: int = 85
+    threshold: int | None = None
+    speckle: float = 0.0
+    border_mm: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 72 <= self.dpi <= 1200:
+            raise ValueError(f"scan resolution {self.dpi} dpi is outside 72-1200")
+        if self.colour not in ("rgb", "grey", "bitonal"):
+            raise ValueError(f"colour '{self.colour}' is not rgb, grey or bitonal")
+        if not self.quarter_turns or any(k not in (0, 1, 2, 3) for k in self.quarter_turns):
+            raise ValueError("quarter_turns must be a non-empty tuple of 0, 1, 2, 3")
+        if not 1 <= self.jpeg_quality <= 100:
+            raise ValueError(f"JPEG quality {self.jpeg_quality} is outside 1-100")
+
+    @property
+    def px_per_mm(self) -> float:
+        return px_per_mm(self.dpi)
+
+
+#: A good office scanner: 300 dpi grey, barely skewed.
+CLEAN = ScanProfile(dpi=300, skew_deg=0.3, shift_mm=0.8, noise=(1.0, 2.0), ink=(0.02, 0.06))
+#: The usual sheet-fed office scanner at 200 dpi grey, pages fed any way round.
+OFFICE = ScanProfile(dpi=200, quarter_turns=(0, 2), skew_deg=1.5, shift_mm=2.0,
+                     scale=(0.97, 1.0))
+#: A copier's "scan to PDF" in colour at 150 dpi, JPEG quality 60.
+COLOUR_150 = ScanProfile(dpi=150, colour="rgb", skew_deg=1.0, jpeg_quality=60,
+                         blur_mm=(0.04, 0.08))
+#: 1-bit 200 dpi fax-style scan with Otsu's threshold and dust.
+BITONAL = ScanProfile(dpi=200, colour="bitonal", skew_deg=1.0, speckle=0.0005)
+#: Everything at its worst: 5 degrees, fit-to-page shrink, any orientation, heavy noise,
+#: on a scan area 12 mm larger than the sheet all round so no corner is lost.
+ROUGH = ScanProfile(dpi=150, quarter_turns=(0, 1, 2, 3), skew_deg=5.0, shift_mm=4.0,
+                    scale=(0.94, 1.0), blur_mm=(0.05, 0.1), noise=(4.0, 8.0),
+                    paper=(0.85, 0.95), ink=(0.08, 0.2), tint=0.03, jpeg_quality=50,
+                    border_mm=12.0)
+
+
+def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
+            rng: np.random.Generator) -> np.ndarray:
+    """Put an upright printed (and marked) page through a document scanner.
+
+    In order: paper and toner tone, the scan area's border, print scale,
+    skew and shift (paper-white fill), optical blur, sensor noise, the page's orientation in the feeder,
+    then grey or 1-bit output (with speckle).
+
+    Parameters
+    ----------
+    img_rgb_at_print_dpi : numpy.ndarray
+        uint8 (H, W, 3) RGB page rendered at ``profile.dpi``.
+    profile : ScanProfile
+        The scanner.
+    rng : numpy.random.Generator
+        Draws this page's skew, shift, noise, ...
+
+    Returns
+    -------
+    numpy.ndarray
+        (H', W', 3) uint8 RGB, (H', W') uint8 grey, or (H', W') bool
+        (True = white) as ``profile.colour`` says: the page plus
+        ``profile.border_mm`` on each side, H' and W' swapped for an odd
+        number of quarter turns.
+    """
+    img = img_rgb_at_print_dpi
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise ValueError(f"expected an RGB uint8 page, got shape {img.shape} {img.dtype}")
+    ppm = profile.px_per_mm
+    # draw everything first: the page's draws do not depend on its size or colour
+    paper = rng.uniform(*profile.paper) * 255.0
+    black = rng.uniform(*profile.ink) * 255.0
+    tint = 1.0 + rng.uniform(-profile.tint, profile.tint, 3)
+    angle = rng.uniform(-profile.skew_deg, profile.skew_deg)
+    scale = rng.uniform(*profile.scale)
+    dx, dy = rng.uniform(-profile.shift_mm, profile.shift_mm, 2) * ppm
+    sigma = rng.uniform(*profile.blur_mm) * ppm
+    noise_sd = rng.uniform(*profile.noise)
+    k = int(profile.quarter_turns[int(rng.integers(len(profile.quarter_turns)))])
+
+    if profile.colour == "rgb":
+        planes = [img[:, :, c] for c in range(3)]
+        papers = [min(255.0, paper * t) for t in tint]
+    else:
+        planes = [cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)]
+        papers = [paper]
+    b = round(profile.border_mm * ppm)
+    h, w = img.shape[0] + 2 * b, img.shape[1] + 2 * b
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+    m[:, 2] += (dx, dy)
+    moved = abs(angle) > 1e-6 or abs(scale - 1) > 1e-6 or abs(dx) > 1e-3 or abs(dy) > 1e-3
+    noise = rng.standard_normal((h, w), dtype=np.float32) * noise_sd if noise_sd > 0 else None
+    out_planes = []
+    for plane, level in zip(planes, papers, strict=True):  # one channel at a time: memory
+        work = black + (level - black) / 255.0 * plane.astype(np.float32)
+        if b:
+            work = cv2.copyMakeBorder(work, b, b, b, b, cv2.BORDER_CONSTANT, value=level)
+        if moved:
+            work = cv2.warpAffine(work, m, (w, h), flags=cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=level)
+        if sigma > 0.1:
+            work = cv2.GaussianBlur(work, (0, 0), sigma)
+        if noise is not None:
+            work += noise
+        work += 0.5
+        out_planes.append(np.clip(work, 0, 255).astype(np.uint8))
+        del work
+    out = out_planes[0] if len(out_planes) == 1 else np.dstack(out_planes)
+    if k:
+        out = np.ascontiguousarray(np.rot90(out, k))
+    if profile.colour != "bitonal":
+        return out
+    return to_bitonal(out, profile.threshold, profile.speckle, rng)
+
+
+#: Range an automatic (Otsu) bitonal threshold is kept in, 0-255 grey.
+AUTO_THRESHOLD = (96, 176)
+
+
+def to_bitonal(grey: np.ndarray, threshold: int | None = None, speckle: float = 0.0,
+               rng: np.random.Generator | None = None) -> np.ndarray:
+    """Threshold a uint8 grey page to 1 bit: bool (H, W), True = white.
+
+    ``threshold`` None uses Otsu's, kept within `AUTO_THRESHOLD` as a
+    scanner's automatic threshold is: a page without ink has no two classes
+    to split, and unclamped Otsu would cut its paper noise in half.
+    ``speckle`` flips that share of pixels (needs ``rng``).
+    """
+    if grey.ndim == 3:
+        grey = cv2.cvtColor(grey, cv2.COLOR_RGB2GRAY)
+    if threshold is None:
+        t, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        t = min(max(t, AUTO_THRESHOLD[0]), AUTO_THRESHOLD[1])
+    else:
+        t = threshold
+    white = grey > t
+    if speckle > 0:
+        if rng is None:
+            raise ValueError("speckle needs an rng")
+        n = int(speckle * white.size)
+        idx = rng.integers(0, white.size, n)
+        flat = white.reshape(-1)
+        flat[idx] = ~flat[idx]
+    return white
+
+
+# ---------------------------------------------------------------------------
+# Sheets that are not this campaign's ballots
+
+
+def duplex_back(front_rgb: np.ndarray, mm_to_px: float, rng: np.random.Generator,
+                contrast: tuple[float, float] = (0.02, 0.05)) -> np.ndarray:
+    """The blank back of a printed sheet: white, with the front faintly showing through.
+
+    The front is mirrored left-right, blurred by about 1.5 mm (paper
+    scatters light) and kept at 2-5% of its contrast. Pass the result to
+    `degrade` for the scanner's noise.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 (H, W, 3) RGB, the size of ``front_rgb``.
+    """
+    grey = cv2.cvtColor(front_rgb, cv2.COLOR_RGB2GRAY)
+    mirrored = grey[:, ::-1].astype(np.float32)
+    blurred = cv2.GaussianBlur(mirrored, (0, 0), 1.5 * mm_to_px)
+    c = rng.uniform(*contrast)
+    back = 255.0 - (255.0 - blurred) * c
+    back = np.clip(back + 0.5, 0, 255).astype(np.uint8)
+    return np.repeat(back[:, :, None], 3, axis=2)
+
+
+def blank_sheet(size_mm: tuple[float, float], dpi: float) -> np.ndarray:
+    """An unprinted sheet, uint8 (H, W, 3) RGB white, at ``dpi``.
+
+    Sized as pdfium renders a page of ``size_mm``: each side rounded up to a pixel.
+    """
+    ppm = px_per_mm(dpi)
+    h, w = (math.ceil(v * ppm - 1e-6) for v in (size_mm[1], size_mm[0]))
+    return np.full((h, w, 3), 255, np.uint8)
+
+
+_MEMO_LINES = (
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 13, True),
+    ("Độc lập - Tự do - Hạnh phúc", 13, True),
+    ("", 13, False),
+    ("GIẤY MỜI HỌP", 15, True),
+    ("", 13, False),
+    ("Kính gửi: các đồng chí đại biểu Hội đồng nhân dân huyện.", 13, False),
+    ("Thường trực Hội đồng nhân dân huyện trân trọng kính mời các đồng chí", 13, False),
+    ("dự kỳ họp thường lệ cuối năm, lúc 07 giờ 30 phút, tại hội trường", 13, False),
+    ("Ủy ban nhân dân huyện. Đề nghị các đồng chí nghiên cứu tài liệu gửi kèm,", 13, False),
+    ("chuẩn bị ý kiến thảo luận và tham dự đầy đủ, đúng giờ.", 13, False),
+    ("", 13, False),
+    ("Nơi nhận: như trên; lưu văn thư.", 11, False),
+    ("TM. THƯỜNG TRỰC HĐND", 13, True),
+    ("CHỦ TỊCH", 13, True),
+)
+
+
+def memo_page(size_mm: tuple[float, float], dpi: float, rng: np.random.Generator) -> np.ndarray:
+    """A page that is not a ballot: a short Vietnamese meeting notice.
+
+    Drawn with the Liberation Serif bundled in ``pipeline/fonts`` (full
+    Vietnamese). Returns uint8 (H, W, 3) RGB at ``dpi``, upright.
+    """
+    img = Image.fromarray(blank_sheet(size_mm, dpi))
+    draw = ImageDraw.Draw(img)
+    ppm = px_per_mm(dpi)
+    fonts = resources.files("pipeline").joinpath("fonts")
+    regular = fonts.joinpath("LiberationSerif-Regular.ttf").read_bytes()
+    bold = fonts.joinpath("LiberationSerif-Bold.ttf").read_bytes()
+    y = (25 + rng.uniform(0, 15)) * ppm
+    left = (25 + rng.uniform(-3, 3)) * ppm
+    for text, pt, is_bold in _MEMO_LINES:
+        size = max(6, round(pt * dpi / PT_PER_INCH))
+        font = ImageFont.truetype(io.BytesIO(bold if is_bold else regular), size)
+        if text:
+            width = draw.textlength(text, font=font)
+            x = (img.width - width) / 2 if is_bold else left
+            draw.text((x, y), text, fill=(20, 20, 20), font=font)
+        y += size * 1.5
+    return np.asarray(img).copy()
+
+
+# ---------------------------------------------------------------------------
+# A whole stack
+
+
+@dataclass(frozen=True)
+class _PagePlan:
+    """How to make one page of a stack; every page is made from its own seed."""
+
+    kind: str  # ballot | foreign_ballot | blank_back | blank_sheet | memo | rescan
+    seed: int
+    ballot_page: int | None = None  # 1-based page of the layout, for ballots
+    rows: tuple[RowTruth, ...] = ()  # the marks to draw, for ballots
+    ref: int | None = None  # the front of a back; the page a rescan repeats
+
+
+class PageImages(Sequence[np.ndarray]):
+    """The scanned page images of a `Stack`, made on demand: indexing builds one page.
+
+    Each page comes from its own seed, so ``images[i]`` is the same array
+    every time and the stack never holds more than a page or two in memory.
+    """
+
+    def __init__(self, plans: Sequence[_PagePlan], printed: Mapping[str, Sequence[np.ndarray]],
+                 layouts: Mapping[str, BallotLayout], profile: ScanProfile) -> None:
+        self._plans = tuple(plans)
+        self._printed = printed
+        self._layouts = layouts
+        self._profile = profile
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
+        if not isinstance(i, int | np.integer):
+            raise TypeError("PageImages is indexed by one page number at a time")
+        n = len(self._plans)
+        if not -n <= i < n:
+            raise IndexError(f"page {i} of a {n}-page stack")
+        plan = self._plans[int(i) % n]
+        if plan.kind == "rescan":
+            assert plan.ref is not None
+            return self[plan.ref]
+        return degrade(self.upright(int(i) % n), self._profile, np.random.default_rng(plan.seed))
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def upright(self, i: int) -> np.ndarray:
+        """Page ``i`` printed and marked, before the scanner: uint8 (H, W, 3) RGB."""
+        plan = self._plans[i]
+        dpi = self._profile.dpi
+        rng = np.random.default_rng([plan.seed, 1])
+        if plan.kind in ("ballot", "foreign_ballot"):
+            key = "own" if plan.kind == "ballot" else "foreign"
+            assert plan.ballot_page is not None
+            img = self._printed[key][plan.ballot_page - 1].copy()
+            draw_page_marks(img, self._layouts[key], plan.ballot_page, plan.rows,
+                            px_per_mm(dpi), rng)
+            return img
+        if plan.kind == "blank_back":
+            assert plan.ref is not None
+            return duplex_back(self.upright(plan.ref), px_per_mm(dpi), rng)
+        size = self._layouts["own"].frame.page_size_mm
+        if plan.kind == "blank_sheet":
+            return blank_sheet(size, dpi)
+        if plan.kind == "memo":
+            return memo_page(size, dpi, rng)
+        raise ValueError(f"no upright image for a page of kind '{plan.kind}'")
+
+
+@dataclass(frozen=True, eq=False)
+class Stack:
+    """A scanned stack: page images in feed order and what each should read as.
+
+    ``images`` is a lazy sequence (see `PageImages`); ``truth[i]`` belongs
+    to ``images[i]``. Pages with the same ``units[i]`` are one sheet group
+    (a ballot copy with its backs), so a stack is cut into files only
+    between groups.
+    """
+
+    images: PageImages
+    truth: tuple[PageTruth, ...]
+    units: tuple[int, ...]
+    campaign_id: str
+    profile: ScanProfile
+
+    @property
+    def dpi(self) -> int:
+        return self.profile.dpi
+
+    def __len__(self) -> int:
+        return len(self.truth)
+
+    def counts(self) -> dict[int, dict[str, int]]:
+        """Expected counts per candidate (STT) over accepted pages.
+
+        ``high``, ``medium``, ``low``; ``invalid`` (blank and overvoted rows);
+        ``review`` (rows a person must decide, not yet in any count).
+        """
+        out: dict[int, dict[str, int]] = {}
+        for page in self.truth:
+            if page.status != "accepted":
+                continue
+            for row in page.rows:
+                c = out.setdefault(row.candidate,
+                                   {"high": 0, "medium": 0, "low": 0, "invalid": 0, "review": 0})
+                if row.outcome == "vote":
+                    assert row.level is not None
+                    c[row.level] += 1
+                elif row.outcome == "review":
+                    c["review"] += 1
+                else:
+                    c["invalid"] += 1
+        return dict(sorted(out.items()))
+
+    def statuses(self) -> dict[str, int]:
+        """Number of pages of each status."""
+        out = {"accepted": 0, "blank_page": 0, "rejected": 0, "duplicate": 0}
+        for page in self.truth:
+            out[page.status] += 1
+        return out
+
+
+def simulate_stack(
+    campaign: Campaign,
+    layout: BallotLayout,
+    n_ballots: int,
+    rng: np.random.Generator,
+    *,
+    profile: ScanProfile = OFFICE,
+    vote_model: VoteModel | None = None,
+    duplex: bool = False,
+    blank_sheets: int = 0,
+    memos: int = 0,
+    foreign: tuple[Campaign, BallotLayout] | None = None,
+    foreign_ballots: int = 0,
+    rescans: int = 0,
+    pdf_bytes: bytes | None = None,
+) -> Stack:
+    """Print, vote and scan ``n_ballots`` copies of a ballot, with other sheets mixed in.
+
+    Parameters
+    ----------
+    campaign, layout : Campaign, BallotLayout
+        The ballot to print (``pipeline.ballot_pdf.ballot_pdf_bytes``).
+    n_ballots : int
+        Ballot copies voted and scanned, each with all its pages in order.
+    rng : numpy.random.Generator
+        The only source of randomness: the same seed gives the same stack.
+    profile : ScanProfile
+        The scanner; pages are printed directly at ``profile.dpi``.
+    vote_model : VoteModel, optional
+        How people vote and mark (default `VoteModel()`).
+    duplex : bool
+        Scan both sides: every ballot page is followed by its blank back.
+    blank_sheets, memos : int
+        Unprinted sheets and meeting notices put in between ballots.
+    foreign, foreign_ballots : (Campaign, BallotLayout), int
+        Voted ballots of another campaign put in between (status rejected).
+    rescans : int
+        Ballot pages whose same scan image comes again later in the stack, a
+        page scanned twice: status ``duplicate`` (ingest finds it by the
+        stored image's hash).
+    pdf_bytes : bytes, optional
+        The printed ballot (one copy) if already made, e.g. by ``kiemphieu print``.
+
+    Returns
+    -------
+    Stack
+
+    Raises
+    ------
+    ValueError
+        If counts are negative, a rescan is asked of a stack without ballots,
+        foreign ballots come without a foreign campaign, or the PDF does not
+        have the layout's page count.
+    """
+    if min(n_ballots, blank_sheets, memos, foreign_ballots, rescans) < 0:
+        raise ValueError("numbers of ballots and sheets cannot be negative")
+    if foreign_ballots and foreign is None:
+        raise ValueError("foreign_ballots needs foreign=(campaign, layout) of another campaign")
+    if rescans and not n_ballots:
+        raise ValueError("rescans need at least one ballot to scan twice")
+    model = vote_model or VoteModel()
+    printed = {"own": _print(campaign, layout, profile.dpi, pdf_bytes)}
+    layouts = {"own": layout}
+    if foreign is not None and foreign_ballots:
+        printed["foreign"] = _print(foreign[0], foreign[1], profile.dpi, None)
+        layouts["foreign"] = foreign[1]
+
+    def seed() -> int:
+        return int(rng.integers(0, 2**63 - 1))
+
+    Unit = list[tuple[_PagePlan, PageTruth]]
+
+    def ballot_unit(lay: BallotLayout, rows: Sequence[VotedRow], number: int | None,
+                    kind: str) -> Unit:
+        out: Unit = []
+        status: Status = "accepted" if kind == "ballot" else "rejected"
+        for page, page_rows in zip(lay.pages, plan_marks(lay, rows, model.marks, rng),
+                                   strict=True):
+            n = page.template.page
+            out.append((_PagePlan(kind, seed(), ballot_page=n, rows=page_rows),
+                        PageTruth(status, kind, lay.campaign_id, n, page_rows, number)))
+            if duplex:
+                out.append((_PagePlan("blank_back", seed(), ref=-1),  # ref: the page before
+                            PageTruth("blank_page", "blank_back", ballot=number)))
+        return out
+
+    stts = [c.stt for c in campaign.candidates]
+    units: list[Unit] = [ballot_unit(layout, rows, b, "ballot")
+                         for b, rows in enumerate(cast_votes(model, stts, n_ballots, rng))]
+    extras: list[Unit] = []
+    extras += [[(_PagePlan("blank_sheet", seed()), PageTruth("blank_page", "blank_sheet"))]
+               for _ in range(blank_sheets)]
+    extras += [[(_PagePlan("memo", seed()), PageTruth("rejected", "memo"))] for _ in range(memos)]
+    if foreign is not None and foreign_ballots:
+        fstts = [c.stt for c in foreign[0].candidates]
+        fmodel = VoteModel(mix=model.mix, marks=model.marks)
+        extras += [ballot_unit(foreign[1], rows, None, "foreign_ballot")
+                   for rows in cast_votes(fmodel, fstts, foreign_ballots, rng)]
+    for unit in extras:
+        units.insert(int(rng.integers(0, len(units) + 1)), unit)
+
+    flat = [(plan, truth, u) for u, unit in enumerate(units) for plan, truth in unit]
+    # pages scanned twice: (unit boundary to insert before, page repeated)
+    boundaries = [i for i in range(1, len(flat) + 1) if i == len(flat) or flat[i][2] != flat[i - 1][2]]
+    ballot_pages = [i for i, (_, t, _) in enumerate(flat) if t.kind == "ballot"]
+    repeats: dict[int, list[int]] = {}
+    for _ in range(rescans):
+        src = int(rng.choice(ballot_pages))
+        later = [b for b in boundaries if b > src]
+        repeats.setdefault(int(rng.choice(later)), []).append(src)
+
+    plans: list[_PagePlan] = []
+    truth: list[PageTruth] = []
+    unit_ids: list[int] = []
+    new_index: dict[int, int] = {}
+    for pos in range(len(flat) + 1):
+        for src in repeats.get(pos, []):
+            s = new_index[src]
+            t = truth[s]
+            plans.append(_PagePlan("rescan", seed(), ref=s))
+            truth.append(PageTruth("duplicate", "rescan", t.campaign, t.ballot_page, t.rows,
+                                   t.ballot, duplicate_of=s))
+            unit_ids.append(len(units) + len(plans))  # a group of its own
+        if pos == len(flat):
+            break
+        plan, t, u = flat[pos]
+        new_index[pos] = len(plans)
+        if plan.kind == "blank_back":
+            plan = _PagePlan(plan.kind, plan.seed, ref=len(plans) - 1)
+        plans.append(plan)
+        truth.append(t)
+        unit_ids.append(u)
+
+    return Stack(images=PageImages(plans, printed, layouts, profile), truth=tuple(truth),
+                 units=tuple(unit_ids), campaign_id=layout.campaign_id, profile=profile)
+
+
+def _print(campaign: Campaign, layout: BallotLayout, dpi: int, pdf: bytes | None
+           ) -> tuple[np.ndarray, ...]:
+    if pdf is None:
+        from pipeline.ballot_pdf import ballot_pdf_bytes
+
+        pdf = ballot_pdf_bytes(campaign, layout, copies=1)
+    pages = tuple(render_pages(pdf, dpi))
+    if len(pages) != layout.page_count:
+        raise ValueError(f"the printed PDF has {len(pages)} pages; the layout of "
+                         f"'{layout.campaign_id}' has {layout.page_count} (one copy expected)")
+    return pages
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+
+#: Input formats ``kiemphieu scan`` accepts, as written here.
+FORMATS = ("png", "jpeg", "tiff-g4", "tiff-grey", "pdf-jpeg", "pdf-g4")
+_SUFFIX = {"png": ".png", "jpeg": ".jpg", "tiff-g4": ".tif", "tiff-grey": ".tif",
+           "pdf-jpeg": ".pdf", "pdf-g4": ".pdf"}
+_MULTI_PAGE = {"tiff-g4", "tiff-grey", "pdf-jpeg", "pdf-g4"}
+# A fixed date in PDF metadata, so the same stack gives the same bytes.
+_PDF_DATE = time.struct_time((2026, 1, 1, 0, 0, 0, 3, 1, 0))
+
+
+@dataclass(frozen=True)
+class PageFile:
+    """Where one page went: the file and its 0-based page index within it."""
+
+    path: Path
+    page_index: int
+
+
+def _grey(img: np.ndarray) -> np.ndarray:
+    if img.dtype == bool:
+        return np.where(img, 255, 0).astype(np.uint8)
+    if img.ndim == 3:
+        return cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    return img
+
+
+def _pil(img: np.ndarray, mode: str) -> Image.Image:
+    """``img`` as a PIL image in ``mode`` ("1", "L" or "colour": RGB or L as it is)."""
+    if mode == "1":
+        bits = img if img.dtype == bool else to_bitonal(_grey(img))
+        return Image.fromarray(bits)  # mode "1"
+    if mode == "L" or img.dtype == bool or img.ndim == 2:
+        return Image.fromarray(_grey(img), mode="L")
+    return Image.fromarray(img, mode="RGB")
+
+
+def write_stack(images: Iterable[np.ndarray], fmt: str, path: Path | str, dpi: int, *,
+                jpeg_quality: int = 85) -> tuple[PageFile, ...]:
+    """Write page images as a scanner would, in one of `FORMATS`.
+
+    - ``png``: grey PNG, one file per page;
+    - ``jpeg``: JPEG at ``jpeg_quality``, colour if the page is RGB, one file per page;
+    - ``tiff-g4``: one multi-page 1-bit TIFF, CCITT group 4;
+    - ``tiff-grey``: one multi-page 8-bit grey TIFF, Deflate;
+    - ``pdf-jpeg``: one PDF, each page a single embedded JPEG (scanner PDF);
+    - ``pdf-g4``: one PDF, each page a single 1-bit CCITT G4 image.
+
+    Pages that are not 1-bit are thresholded with Otsu's for the 1-bit
+    formats; 1-bit pages are written 0/255 in the others. The resolution is
+    recorded in every file. For one-per-page formats, ``path`` is the file
+    when there is one page, else ``STEM-001.png``, ``STEM-002.png``, ...
+    beside it.
+
+    Returns
+    -------
+    tuple of PageFile
+        For each image in order, the file and page index it is at.
+
+    Raises
+    ------
+    ValueError
+        Unknown format or no images.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown scan format '{fmt}'; use one of {', '.join(FORMATS)}")
+    path = Path(path)
+    imgs = list(images) if fmt in _MULTI_PAGE else images
+    if fmt in _MULTI_PAGE:
+        if not imgs:
+            raise ValueError("no pages to write")
+        assert isinstance(imgs, list)
+        mode = "1" if fmt.endswith("g4") else ("L" if fmt == "tiff-grey" else "colour")
+        pil = [_pil(im, mode) for im in imgs]
+        if fmt.startswith("tiff"):
+            pil[0].save(path, format="TIFF", save_all=True, append_images=pil[1:],
+                        compression="group4" if fmt == "tiff-g4" else "tiff_adobe_deflate",
+                        dpi=(dpi, dpi))
+        else:
+            jpeg = {"quality": jpeg_quality} if fmt == "pdf-jpeg" else {}
+            pil[0].save(path, format="PDF", save_all=True, append_images=pil[1:],
+                        resolution=float(dpi), creationDate=_PDF_DATE, modDate=_PDF_DATE,
+                        producer="kiemphieu simulate", **jpeg)
+        return tuple(PageFile(path, i) for i in range(len(pil)))
+    pending = list(imgs)
+    if not pending:
+        raise ValueError("no pages to write")
+    out = []
+    for i, im in enumerate(pending):
+        p = path if len(pending) == 1 else path.with_name(f"{path.stem}-{i + 1:03d}{path.suffix}")
+        if fmt == "png":
+            _pil(im, "L").save(p, format="PNG", dpi=(dpi, dpi))
+        else:
+            _pil(im, "colour").save(p, format="JPEG", quality=jpeg_quality, dpi=(dpi, dpi))
+        out.append(PageFile(p, 0))
+    return tuple(out)
+
+
+def _batches(pages: Sequence[int], units: Sequence[int], parts: int) -> list[list[int]]:
+    """Cut ``pages`` into at most ``parts`` contiguous runs, only between sheet groups."""
+    n = len(pages)
+    starts = [0]
+    for k in range(1, parts):
+        at = round(k * n / parts)
+        while 0 < at < n and units[pages[at]] == units[pages[at - 1]]:
+            at += 1
+        if starts[-1] < at < n:
+            starts.append(at)
+    return [list(pages[a:b]) for a, b in zip(starts, [*starts[1:], n], strict=True)]
+
+
+def write_case(directory: Path | str, stack: Stack, formats: Sequence[str], *,
+               stem: str = "scan") -> Path:
+    """Write a stack as a folder of scan files plus ``truth.json``.
+
+    The stack is cut, between ballots, into one batch per entry of
+    ``formats`` (a format may repeat), as if scanned in several runs; batch
+    k goes to ``STEM-kk.pdf`` / ``.tif``, or ``STEM-kk-nnn.png`` / ``.jpg``
+    one page per file. A page scanned twice (``rescan``) is written alone,
+    in its first scan's format, to a file named after that scan's file with
+    ``r1``, ``r2``, ... added (``scan-03r1.tif``), which sorts right after
+    it: scanning the folder in name order meets the first scan first.
+
+    ``truth.json`` holds, for each page in feed order, ``source`` (the file
+    name relative to ``directory``, POSIX form), ``page_index`` (0-based
+    within that file) and the expected `PageTruth` fields, then the expected
+    per-candidate ``counts`` and page ``statuses``. ``kiemphieu scan`` reports
+    ``source`` as the path it was given, so match on the part after the
+    folder (see `read_truth`).
+
+    Returns
+    -------
+    pathlib.Path
+        The ``truth.json`` written.
+
+    Raises
+    ------
+    ValueError
+        No formats, or an unknown one.
+    """
+    directory = Path(directory)
+    if not formats:
+        raise ValueError("give at least one scan format")
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown scan format '{fmt}'; use one of {', '.join(FORMATS)}")
+    directory.mkdir(parents=True, exist_ok=True)
+    records: list[dict[str, object]] = [{} for _ in range(len(stack))]
+
+    def record(i: int, pf: PageFile, fmt: str) -> None:
+        records[i] = {"source": pf.path.relative_to(directory).as_posix(),
+                      "page_index": pf.page_index, "format": fmt, **stack.truth[i].to_json()}
+
+    first = [i for i, t in enumerate(stack.truth) if t.kind != "rescan"]
+    for k, (fmt, pages) in enumerate(zip(formats, _batches(first, stack.units, len(formats)),
+                                         strict=False)):
+        target = directory / f"{stem}-{k + 1:02d}{_SUFFIX[fmt]}"
+        where = write_stack((stack.images[i] for i in pages), fmt, target, stack.dpi,
+                            jpeg_quality=stack.profile.jpeg_quality)
+        for i, pf in zip(pages, where, strict=True):
+            record(i, pf, fmt)
+    again: dict[str, int] = {}
+    for i, t in enumerate(stack.truth):
+        if t.kind != "rescan":
+            continue
+        assert t.duplicate_of is not None
+        src = records[t.duplicate_of]
+        name, fmt = str(src["source"]), str(src["format"])
+        again[name] = again.get(name, 0) + 1
+        target = directory / f"{Path(name).stem}r{again[name]}{_SUFFIX[fmt]}"
+        (pf,) = write_stack([stack.images[i]], fmt, target, stack.dpi,
+                            jpeg_quality=stack.profile.jpeg_quality)
+        record(i, pf, fmt)
+        records[i]["first_scan"] = {"source": name, "page_index": src["page_index"]}
+    truth = {
+        "campaign": stack.campaign_id,
+        "dpi": stack.dpi,
+        "profile": asdict(stack.profile),
+        "pages": records,
+        "counts": {str(k): v for k, v in stack.counts().items()},
+        "statuses": stack.statuses(),
+    }
+    out = directory / "truth.json"
+    out.write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+def read_truth(path: Path | str) -> dict[tuple[str, int], dict[str, object]]:
+    """``truth.json`` as {(source relative to its folder, page_index): page record}."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {(str(p["source"]), int(p["page_index"])): p for p in data["pages"]}
