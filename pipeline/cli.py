@@ -174,6 +174,39 @@ def tally(
         print_tally(out, result)
 
 
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR",
+                                          help="Folder for the demo's files.")] = Path("kiemphieu-demo"),
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
+) -> None:
+    """The whole flow on the bundled sample campaign, with simulated marked scans."""
+    from pipeline.demo import run_demo
+    from pipeline.report import print_tally
+    from pipeline.tally import compute_tally
+    from pipeline.workspace import open_workspace
+
+    result = run_demo(out_dir, say=out.print, workers=workers)
+    out.print()
+    print_tally(out, compute_tally(open_workspace(result.workspace)))
+    out.print()
+    out.print(
+        f"Checked against the simulated truth: {result.pages_matching}/{result.pages_checked} pages "
+        f"with the right status; {result.rows_matching}/{result.rows_checked} rows read as marked "
+        f"({result.rows_to_review} sent to review)."
+    )
+    out.print("Where everything went:")
+    for label, path in (
+        ("printed ballots", result.ballots_pdf),
+        ("simulated scans and their truth", result.scans),
+        ("workspace (SQLite records, page images, layout.json)", result.workspace),
+        ("one JSON line per scanned page", result.jsonl),
+        ("the breakdown as JSON", result.tally_json),
+    ):
+        out.print(f"  {label}: {path}")
+    out.print(f"Try: kiemphieu tally {result.workspace}")
+
+
 def _progress(total: int):
     if not sys.stderr.isatty():
         return None
