@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +42,11 @@ class DemoResult:
     pages_matching: int
 
 
-def run_demo(out: Path, say=print, workers: int = 1) -> DemoResult:  # noqa: ANN001
+def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1) -> DemoResult:
     """Run the demo into ``out`` (replacing an earlier demo there)."""
     from pipeline.ballot_pdf import ballot_pdf_bytes
     from pipeline.campaign import load_campaign
-    from pipeline.ingest import ingest
+    from pipeline.ingest import PageReport, ingest
     from pipeline.simulate import OFFICE, VoteModel, read_truth, simulate_stack, write_case
     from pipeline.sources import collect_inputs
     from pipeline.workspace import create_workspace
@@ -81,7 +82,7 @@ def run_demo(out: Path, say=print, workers: int = 1) -> DemoResult:  # noqa: ANN
     files, _ = collect_inputs([scans])
     reports = []
     with jsonl.open("w", encoding="utf-8") as fh:
-        def keep(report) -> None:  # noqa: ANN001
+        def keep(report: PageReport) -> None:
             reports.append(report)
             fh.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
 
