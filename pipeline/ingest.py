@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.campaign import Thresholds
+from pipeline.errors import WorkspaceError
 from pipeline.layout import BallotLayout, parse_code
 from pipeline.reading import Reading, read_scan
 from pipeline.rules import LEVELS
@@ -74,7 +75,16 @@ def ingest(
     workers: int = 1,
     on_report: Callable[[PageReport], None] = lambda r: None,
 ) -> IngestSummary:
-    """Scan ``files`` into ``ws``; call ``on_report`` for every page, in input order."""
+    """Scan ``files`` into ``ws``; call ``on_report`` for every page, in input order.
+
+    Raises `WorkspaceError` if the count is certified: nothing may be added.
+    """
+    certified = ws.store.certified_at()
+    if certified is not None:
+        raise WorkspaceError(
+            f"{ws.path}: the count was certified on {certified:%d/%m/%Y %H:%M} UTC and is locked; "
+            "no more scans can be added"
+        )
     summary = IngestSummary()
     for item, reading in _read_all(iter_pages(files), ws, workers):
         report = _store(ws, item, reading)

@@ -41,10 +41,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    case,
     create_engine,
     event,
     func,
     insert,
+    literal,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -76,6 +79,7 @@ campaign_table = Table(
     Column("marginal", Float, nullable=False),
     Column("source_yaml", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Column("certified_at", DateTime),  # set once by `certify`; then nothing may change
 )
 
 candidate_table = Table(
@@ -125,6 +129,62 @@ row_table = Table(
     Column("fill_high", Float, nullable=False),
     Column("fill_medium", Float, nullable=False),
     Column("fill_low", Float, nullable=False),
+    # per-box measurements beyond fill, to decide again without rescanning:
+    # {"ink_mm2": [h, m, l], "extent_mm": [h, m, l]} (omr.scoring.RowScores)
+    Column("measures", JSON),
+)
+
+review_table = Table(
+    "review_item",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("page_id", Integer, ForeignKey("page.id"), nullable=False),
+    Column("candidate", Integer, nullable=False),  # 0 for an item about the whole page
+    Column("kind", String(8), nullable=False),  # row | page
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    # open | resolved | escalated (two reviewers disagreed: the chair decides)
+    Column("state", String(16), nullable=False, server_default="open"),
+    # the decision in force: high | medium | low | invalid (rows); accepted | rejected (pages)
+    Column("resolution", String(16)),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", DateTime),
+    UniqueConstraint("page_id", "candidate", name="uq_review_item"),
+)
+
+decision_table = Table(
+    "decision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("review_item.id"), nullable=False),
+    Column("reviewer", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("machine", String(64), nullable=False),  # what the machine said, e.g. "review" or "rejected"
+    Column("value", String(16), nullable=False),  # what the person decided, or "undo"
+    Column("reason", Text),
+    Column("replaces", Integer, ForeignKey("decision.id")),  # the decision an undo takes back
+)
+
+declared_table = Table(
+    "declared",
+    metadata,
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), primary_key=True),
+    Column("issued", Integer),
+    Column("collected", Integer),
+    Column("note", Text),
+    Column("at", DateTime, nullable=False),
+)
+
+user_table = Table(
+    "app_user",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # operator | reviewer | chair
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled", Integer, nullable=False, server_default="0"),
 )
 
 event_table = Table(
@@ -149,6 +209,7 @@ class StoredRow:
     level: str | None
     reason: str | None
     fills: tuple[float, float, float]
+    measures: dict[str, list[float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -262,11 +323,24 @@ class Store:
                                 "page_id": page_id, "candidate": r.candidate,
                                 "outcome": r.outcome, "level": r.level, "reason": r.reason,
                                 "fill_high": r.fills[0], "fill_medium": r.fills[1],
-                                "fill_low": r.fills[2],
+                                "fill_low": r.fills[2], "measures": r.measures,
                             }
                             for r in page.rows
                         ],
                     )
+                items = [
+                    {"candidate": r.candidate, "kind": "row", "reason": r.reason or "review"}
+                    for r in page.rows if r.outcome == "review"
+                ]
+                if page.status == "rejected":
+                    items.append({"candidate": 0, "kind": "page", "reason": page.reason or "rejected"})
+                if items:
+                    at = now()
+                    conn.execute(insert(review_table), [
+                        {**item, "campaign_id": self.campaign_id, "page_id": page_id,
+                         "created_at": at, "state": "open"}
+                        for item in items
+                    ])
                 self._event(conn, page.source, page.page_index, page.image_sha256, page_id,
                             page.status, page.reason)
         except IntegrityError:
@@ -302,19 +376,26 @@ class Store:
             ).mappings()
             return [
                 StoredRow(r["candidate"], r["outcome"], r["level"], r["reason"],
-                          (r["fill_high"], r["fill_medium"], r["fill_low"]))
+                          (r["fill_high"], r["fill_medium"], r["fill_low"]), r["measures"])
                 for r in rows
             ]
 
     # -- counts ------------------------------------------------------------
 
     def status_counts(self) -> dict[tuple[str, int | None], int]:
-        """Stored pages by (status, ballot page)."""
+        """Stored pages by (status, ballot page), people's page decisions applied."""
+        item = review_table.alias("page_item")
+        status = case(
+            (and_(item.c.state == "resolved", item.c.resolution == "accepted"), literal("accepted")),
+            (and_(item.c.state == "resolved", item.c.resolution == "rejected"), literal("rejected")),
+            else_=page_table.c.status,
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(page_table.c.status, page_table.c.ballot_page, func.count())
+                select(status, page_table.c.ballot_page, func.count())
+                .outerjoin(item, and_(item.c.page_id == page_table.c.id, item.c.candidate == 0))
                 .where(page_table.c.campaign_id == self.campaign_id)
-                .group_by(page_table.c.status, page_table.c.ballot_page)
+                .group_by(status, page_table.c.ballot_page)
             )
             return {(s, p): n for s, p, n in rows}
 
@@ -328,18 +409,70 @@ class Store:
             ).scalar_one()
 
     def row_outcomes(self) -> dict[tuple[int, str, str | None], int]:
-        """Rows of accepted pages by (candidate, outcome, level)."""
+        """Rows of counted pages by (candidate, outcome, level), people's decisions applied.
+
+        A row the machine sent to review counts as what its resolved review
+        item says (a level: ``vote``; ``invalid``: ``invalid``); while the item
+        is open or escalated it stays ``review`` (pending). Counted pages are
+        those accepted by the machine and not rejected by a person, and those
+        a person accepted.
+        """
+        row_item = review_table.alias("row_item")
+        page_item = review_table.alias("page_item")
+        resolved = row_item.c.state == "resolved"
+        outcome = case(
+            (and_(row_table.c.outcome == "review", resolved, row_item.c.resolution == "invalid"),
+             literal("invalid")),
+            (and_(row_table.c.outcome == "review", resolved), literal("vote")),
+            else_=row_table.c.outcome,
+        )
+        level = case(
+            (and_(row_table.c.outcome == "review", resolved, row_item.c.resolution != "invalid"),
+             row_item.c.resolution),
+            else_=row_table.c.level,
+        )
+        page_counts = case(
+            (and_(page_item.c.state == "resolved", page_item.c.resolution == "accepted"), True),
+            (and_(page_item.c.state == "resolved", page_item.c.resolution == "rejected"), False),
+            else_=page_table.c.status == "accepted",
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(row_table.c.candidate, row_table.c.outcome, row_table.c.level, func.count())
+                select(row_table.c.candidate, outcome, level, func.count())
                 .join(page_table, page_table.c.id == row_table.c.page_id)
-                .where(
-                    page_table.c.campaign_id == self.campaign_id,
-                    page_table.c.status == "accepted",
-                )
-                .group_by(row_table.c.candidate, row_table.c.outcome, row_table.c.level)
+                .outerjoin(row_item, and_(row_item.c.page_id == row_table.c.page_id,
+                                          row_item.c.candidate == row_table.c.candidate))
+                .outerjoin(page_item, and_(page_item.c.page_id == page_table.c.id,
+                                           page_item.c.candidate == 0))
+                .where(page_table.c.campaign_id == self.campaign_id, page_counts)
+                .group_by(row_table.c.candidate, outcome, level)
             )
             return {(c, o, lv): n for c, o, lv, n in rows}
+
+    def open_review_items(self) -> int:
+        """Review items not yet resolved (open, or escalated to the chair)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(func.count()).select_from(review_table).where(
+                    review_table.c.campaign_id == self.campaign_id,
+                    review_table.c.state != "resolved",
+                )
+            ).scalar_one()
+
+    def certified_at(self) -> dt.datetime | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(campaign_table.c.certified_at).where(campaign_table.c.id == self.campaign_id)
+            ).scalar_one_or_none()
+
+    def declared(self) -> tuple[int | None, int | None]:
+        """The committee's own figures: ballots issued and collected (None until declared)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(declared_table.c.issued, declared_table.c.collected)
+                .where(declared_table.c.campaign_id == self.campaign_id)
+            ).first()
+        return (row[0], row[1]) if row else (None, None)
 
     # -- meta --------------------------------------------------------------
 

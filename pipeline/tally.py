@@ -90,7 +90,7 @@ def compute_tally(ws: Workspace) -> Tally:
     accepted = pages_accepted.get(1, 0)
     rejected = sum(n for (s, _), n in status.items() if s == "rejected")
     blank = sum(n for (s, _), n in status.items() if s == "blank_page")
-    declared_issued, declared_collected = None, None  # declared figures come with certification
+    declared_issued, declared_collected = store.declared()
     collected = declared_collected if declared_collected is not None else accepted
     campaign = ws.campaign
     base = campaign.electorate if campaign.rules.base == "electorate" else collected
@@ -100,8 +100,8 @@ def compute_tally(ws: Workspace) -> Tally:
     pending_total = 0
     for c in campaign.candidates:
         counts = {lv: outcomes.get((c.stt, "vote", lv), 0) for lv in LEVELS}
-        counts["invalid"] = (outcomes.get((c.stt, "blank", None), 0)
-                             + outcomes.get((c.stt, "overvote", None), 0))
+        counts["invalid"] = sum(outcomes.get((c.stt, o, None), 0)
+                                for o in ("blank", "overvote", "invalid"))
         pending = outcomes.get((c.stt, "review", None), 0)
         pending_total += pending
         candidates.append(
@@ -128,7 +128,7 @@ def compute_tally(ws: Workspace) -> Tally:
         pages_accepted=pages_accepted,
         base=base,
         pending_review=pending_total,
-        certified=False,
+        certified=store.certified_at() is not None,
         quorum_met=quorum_met(collected, campaign.electorate),
         candidates=tuple(candidates),
     )
