@@ -173,7 +173,9 @@ declared_table = Table(
     Column("campaign_id", String(64), ForeignKey("campaign.id"), primary_key=True),
     Column("issued", Integer),
     Column("collected", Integer),
-    Column("note", Text),
+    Column("members", JSON),  # the counting committee: [{"name": ..., "role": ...}]
+    Column("head", Text),  # Trưởng ban kiểm phiếu
+    Column("note", Text),  # the committee's explanation of any mismatch
     Column("at", DateTime, nullable=False),
 )
 
