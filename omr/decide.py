@@ -1,30 +1,73 @@
-"""Stage 4 (policy): from a row's fill scores to what the row says.
+"""Stage 4 (policy): from a row's box measurements to what the row says.
 
 Scoring (`omr.scoring`) only measures; this module is the one place that turns
-numbers into outcomes, so thresholds can change and stored scores be decided
-again without rescanning.
+numbers into outcomes, so thresholds can change and stored measurements be
+decided again without rescanning.
 
-The rule, with two thresholds ``definite`` >= ``marginal``:
+Each box is first put in one of three classes, then the row is decided.
 
-- a box is *clear* when its fill >= ``definite``;
-- a box is *faint* when ``marginal`` <= fill < ``definite``;
-- otherwise it is empty.
+**The box rule** (`MarkRule`), from three measurements per box: ``ink``, the
+added ink in the box and the 1.9 mm around it (mm²); ``extent``, how long
+that ink is (mm); ``fill``, the share of the box interior inked.
 
-=================  ==============  ============
-clear boxes        faint boxes     outcome
-=================  ==============  ============
+- *mark* — ``extent >= mark_extent_mm`` and ``ink >= mark_ink_mm2``: a
+  stroke, a ring or a filling that spans more than half the box;
+- *faint* — otherwise, ``ink >= faint_ink_mm2``: ink a person must look at
+  (a hesitation dot, a tiny tick, a very light or broken stroke);
+- *empty* — otherwise.
+
+Why length and not area: a 0.3 mm pen slash across the 7 mm box leaves about
+1.5 mm² of ink, a 1.2 mm hesitation dot about 1.1 mm² and a tiny tick with a
+1.2 mm felt tip up to 4.5 mm²: no area threshold separates them. Their
+length does. A voter's X, tick or slash spans at least 60 % of the box
+(4.2 mm) plus the pen's width; a ring drawn around or just inside the box
+spans 5.5-10 mm; a filled box 5-7 mm. A dot or a tiny tick spans at most 30 %
+of the box (2.1 mm) plus a pen of at most 1.2 mm, 3.3 mm. ``mark_extent_mm``
+= 3.7 mm, half the box side and between the two, leaves 0.4-0.5 mm either
+side. ``mark_ink_mm2`` = 0.3 mm² is a 3.7 mm line 0.08 mm wide: below it a
+long mark is too faint to count unseen (pencil on a 150 dpi JPEG keeps
+0.4 mm² and up). ``faint_ink_mm2`` = 0.12 mm² is a spot 0.4 mm across: an
+untouched box measures 0.00 on grey scans and at most 0.02 mm² of 1-bit
+speckle, while the smallest dot (0.7 mm spiral, half hidden in the outline
+band) keeps 0.25 mm².
+
+**The row rule**:
+
+=================  ==============  =====================================
+mark boxes         faint boxes     outcome
+=================  ==============  =====================================
 0                  0               ``blank``
 1                  0               ``vote`` (``choice`` = that box)
 2 or more          0               ``overvote``
+2 or more, one     0               ``review``: a mark scribbled out?
+blacked out
 any                1 or more       ``review``
-=================  ==============  ============
+=================  ==============  =====================================
+
+A box is *blacked out* when its fill >= ``blackout_fill`` (0.5): half the
+interior inked over, which no X, tick, slash or ring does (a 0.5 mm pen X
+corner to corner covers 0.2-0.35, a 1.2 mm felt-tip X about 0.45), while a
+filled or scribbled-over box covers 0.55-1.0. A blacked-out box beside
+another mark is how a voter corrects a mistake (scribbles the first mark
+out, marks another box). A scribbled-out mark and a filled-in box look
+alike (both are a box inked over), so only a person can tell a correction
+from two votes, and the row goes to review. The price: a voter who fills
+boxes and marks two of them goes to review rather than straight to
+``overvote`` — never to a wrong count.
 
 A faint box always goes to a person: it may be a hesitant mark, a mark
-half rubbed out, or a stray dot, and only a person can tell. Reasons name boxes
-1-based in level order ("box 2") with their scores to three places, e.g.
-``"faint mark in box 2 (0.052)"`` or ``"one clear mark (box 1, 0.310) and a
-faint mark in box 3 (0.060)"``. The campaign's defaults are definite 0.09 and marginal 0.04
-(`pipeline.campaign.Thresholds`).
+half rubbed out, or a stray dot, and only a person can tell.
+
+**Rows stored before ink and extent were measured** have fills only; for
+them (``inks``/``extents`` not given) the earlier fill rule applies: a box
+is a mark at fill >= ``definite``, faint at ``marginal`` <= fill <
+``definite``.
+
+Reasons name boxes 1-based in level order ("box 2") with their numbers, e.g.
+``"short mark in box 2 (2.1 mm, 1.30 mm²)"``, ``"one clear mark (box 1,
+7.2 mm) and a short mark in box 3 (1.4 mm, 0.95 mm²)"``, ``"box 2 blacked
+out (fill 0.91) beside a mark in box 1: a mark scribbled out?"``. The
+campaign's thresholds live in `pipeline.campaign.Thresholds`.
 """
 
 from __future__ import annotations
@@ -36,6 +79,45 @@ BLANK = "blank"
 OVERVOTE = "overvote"
 REVIEW = "review"
 OUTCOMES = (VOTE, BLANK, OVERVOTE, REVIEW)
+
+MARK = "mark"
+FAINT = "faint"
+EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class MarkRule:
+    """Thresholds of the box rule (module docstring gives the reasoning).
+
+    Attributes
+    ----------
+    mark_extent_mm
+        Shortest ink (mm) that is a deliberate mark.
+    mark_ink_mm2
+        Least ink (mm²) a deliberate mark holds.
+    faint_ink_mm2
+        Least ink (mm²) a person must look at; <= ``mark_ink_mm2``.
+    blackout_fill
+        Fill (0..1) from which a box is inked over (scribbled out or filled).
+    """
+
+    mark_extent_mm: float = 3.7
+    mark_ink_mm2: float = 0.3
+    faint_ink_mm2: float = 0.12
+    blackout_fill: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not (0 < self.faint_ink_mm2 <= self.mark_ink_mm2) or self.mark_extent_mm <= 0:
+            raise ValueError(
+                f"mark rule needs 0 < faint_ink_mm2 <= mark_ink_mm2 and mark_extent_mm > 0 "
+                f"(faint {self.faint_ink_mm2}, mark {self.mark_ink_mm2}, "
+                f"extent {self.mark_extent_mm})"
+            )
+        if not 0 < self.blackout_fill <= 1:
+            raise ValueError(f"blackout_fill {self.blackout_fill} is outside (0, 1]")
+
+
+DEFAULT_RULE = MarkRule()
 
 
 @dataclass(frozen=True)
@@ -58,28 +140,96 @@ class RowDecision:
     reason: str | None = None
 
 
-def decide_row(fills: tuple[float, ...], definite: float, marginal: float) -> RowDecision:
-    """Apply the rule in the module docstring to one row's fill scores.
+def classify_box(fill: float, ink_mm2: float, extent_mm: float,
+                 rule: MarkRule = DEFAULT_RULE) -> str:
+    """``"mark"``, ``"faint"`` or ``"empty"`` for one box (the box rule)."""
+    if ink_mm2 >= rule.mark_ink_mm2 and extent_mm >= rule.mark_extent_mm:
+        return MARK
+    if ink_mm2 >= rule.faint_ink_mm2:
+        return FAINT
+    return EMPTY
+
+
+def decide_row(
+    fills: tuple[float, ...],
+    definite: float,
+    marginal: float,
+    *,
+    inks: tuple[float, ...] | None = None,
+    extents: tuple[float, ...] | None = None,
+    rule: MarkRule = DEFAULT_RULE,
+) -> RowDecision:
+    """Apply the rule in the module docstring to one row's measurements.
 
     Parameters
     ----------
     fills
         Fill scores (0..1), one per box in level order.
-    definite
-        Smallest fill that is a clear mark.
-    marginal
-        Smallest fill that is a faint mark (needs a person); <= ``definite``.
+    definite, marginal
+        The fill rule's thresholds, used only when ``inks`` and ``extents``
+        are not given (rows measured before they existed);
+        ``0 < marginal <= definite <= 1``.
+    inks, extents
+        Added ink (mm²) and its length (mm) per box, as `omr.scoring` measures
+        them; with them the box rule of `MarkRule` applies.
+    rule
+        Thresholds of the box rule.
 
     Raises
     ------
     ValueError
-        ``marginal`` > ``definite``, or a threshold outside (0, 1].
+        Thresholds out of order, or ``inks``/``extents`` not one per box.
     """
     if not (0 < marginal <= definite <= 1):
         raise ValueError(
             f"thresholds must satisfy 0 < marginal <= definite <= 1 "
             f"(marginal {marginal}, definite {definite})"
         )
+    if inks is None or extents is None:
+        return _decide_by_fill(fills, definite, marginal)
+    if not len(inks) == len(extents) == len(fills):
+        raise ValueError(
+            f"one measurement per box needed: {len(fills)} fills, {len(inks)} inks, "
+            f"{len(extents)} extents"
+        )
+    kinds = [classify_box(f, i, e, rule) for f, i, e in zip(fills, inks, extents, strict=True)]
+    marks = [b for b, k in enumerate(kinds) if k == MARK]
+    faint = [b for b, k in enumerate(kinds) if k == FAINT]
+
+    def mark_text(b: int) -> str:
+        return f"box {b + 1}, {extents[b]:.1f} mm"
+
+    def faint_text(b: int) -> str:
+        what = "short" if inks[b] >= rule.mark_ink_mm2 else "faint"
+        return f"{what} mark in box {b + 1} ({extents[b]:.1f} mm, {inks[b]:.2f} mm²)"
+
+    if faint:
+        doubts = " and ".join(faint_text(b) for b in faint)
+        if not marks:
+            return RowDecision(REVIEW, None, doubts)
+        if len(marks) == 1:
+            return RowDecision(REVIEW, None, f"one clear mark ({mark_text(marks[0])}) and a {doubts}")
+        clear = "; ".join(mark_text(b) for b in marks)
+        return RowDecision(REVIEW, None, f"clear marks ({clear}) and a {doubts}")
+    if not marks:
+        return RowDecision(BLANK)
+    if len(marks) == 1:
+        return RowDecision(VOTE, marks[0])
+    blacked = [b for b in marks if fills[b] >= rule.blackout_fill]
+    if blacked:
+        first = blacked[0]
+        rest = [b + 1 for b in marks if b != first]
+        return RowDecision(
+            REVIEW, None,
+            f"box {first + 1} blacked out (fill {fills[first]:.2f}) beside a mark in "
+            f"{_boxes(rest)}: a mark scribbled out?",
+        )
+    lengths = ", ".join(f"{extents[b]:.1f} mm" for b in marks)
+    return RowDecision(OVERVOTE, None, f"clear marks in {_boxes([b + 1 for b in marks])} ({lengths})")
+
+
+def _decide_by_fill(fills: tuple[float, ...], definite: float, marginal: float) -> RowDecision:
+    """The fill rule, for rows stored with fills only."""
     clear = [i for i, f in enumerate(fills) if f >= definite]
     faint = [i for i, f in enumerate(fills) if marginal <= f < definite]
     if faint:
@@ -100,10 +250,16 @@ def decide_row(fills: tuple[float, ...], definite: float, marginal: float) -> Ro
     return RowDecision(OVERVOTE, None, _marks("clear", clear, fills))
 
 
+def _boxes(numbers: list[int]) -> str:
+    """``"box 2"``, ``"boxes 1 and 3"``, ``"boxes 1, 2 and 3"`` (1-based numbers)."""
+    if len(numbers) == 1:
+        return f"box {numbers[0]}"
+    return "boxes " + ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
+
+
 def _marks(kind: str, boxes: list[int], fills: tuple[float, ...]) -> str:
     """``"faint mark in box 2 (0.052)"``, ``"clear marks in boxes 1 and 3 (0.310, 0.280)"``."""
     scores = ", ".join(f"{fills[i]:.3f}" for i in boxes)
     if len(boxes) == 1:
         return f"{kind} mark in box {boxes[0] + 1} ({scores})"
-    numbers = ", ".join(str(i + 1) for i in boxes[:-1]) + f" and {boxes[-1] + 1}"
-    return f"{kind} marks in boxes {numbers} ({scores})"
+    return f"{kind} marks in {_boxes([i + 1 for i in boxes])} ({scores})"

@@ -1,29 +1,34 @@
-"""Stage 3: measure how much of each box a voter inked. Numbers only, no verdict.
+"""Stage 3: measure what each box holds. Numbers only, no verdict.
 
 For every printed box of the page template the reader cuts out, with the
-page's homography, the box and a ring of paper around it (``ring_mm``) as an
-upright patch at the image's own resolution (at most ``max_px_per_mm``).
-Then, per box:
+page's homography, the box and ``surround_mm`` of paper around it as an
+upright patch at the image's own resolution (6-12 px/mm), moved to the nearest
+pixel onto the printed outline found within ``locate_mm``. Then, per box:
 
 1. **Levels.** Paper white is a high percentile (``paper_percentile``) of the
-   ring outside the box outline, so a tinted paper, a grey JPEG or an uneven
-   photo is judged against its own white next to the box. Ink black is the
-   darkest median of the printed markers' black borders (one value per page).
+   patch outside the box and its outline band, so tinted paper, a grey JPEG
+   or uneven light is judged against its own white next to the box. Ink
+   black is the darkest median of the printed markers' black borders (one
+   value per page).
 2. **Darkness.** Each pixel becomes ``d = (paper - grey) / (paper - black)``,
-   smoothed with a ``smooth_mm`` box filter (1-bit dithering and noise specks
-   average out), then mapped through a ramp: below ``ink_low`` it is paper
-   (scanner noise, JPEG ringing, bleed-through), from ``ink_high`` up it is
-   full ink, linear between (pencil counts partly).
-3. **Fill.** The box's score is the mean of that ramp over its interior, the
-   printed square shrunk by ``inset_mm`` on each side. The inset keeps the
-   0.3 mm outline out of the interior even when the fit is off by 0.5 mm, so
-   an untouched printed box scores 0.
+   smoothed with a ``smooth_mm`` box filter (1-bit dithering and specks
+   average out), then mapped through a ramp: below ``ink_low`` it is paper,
+   from ``ink_high`` up full ink, linear between (pencil counts partly).
+3. **Measures**, the band within ``outline_clear_mm`` of the outline's centre
+   line left out (the printer's ink, not the voter's):
 
-Meaning of the score: the share of the box interior covered by ink that the
-printer did not put there. Measured on synthetic scans at 150-600 dpi, grey,
-JPEG and 1-bit (README, `benchmarks/omr_scores.py`): an untouched box 0.000;
-a 0.4-0.6 mm pen slash 0.12-0.25, tick 0.17-0.30, X 0.23-0.46; a 1.2 mm dot
-about 0.05; a pencil X 0.10-0.30 on grey scans; a filled box 1.0.
+   - ``fill``: mean ramp over the interior, the box shrunk by ``inset_mm``:
+     the share of the box interior covered by added ink (0 untouched, about
+     0.25 for a pen X, 1 filled);
+   - ``ink_mm2``: the ramp summed over box and surround, in mm²;
+   - ``extent_mm``: how long that ink is, the largest over 0°, 45°, 90° and
+     135° of the span holding all but ``extent_trim`` of its mass at each
+     end.
+
+Area cannot tell a thin slash (about 1.5 mm²) from a hesitation dot
+(1.1 mm²); length can (5-11 mm against under 2 mm), and a ring drawn around
+the box has ink and length outside an empty interior. See omr/README.md
+for the measured ranges and `omr.decide` for how they are used.
 """
 
 from __future__ import annotations
@@ -40,19 +45,24 @@ from omr.registration import Registration
 
 @dataclass(frozen=True)
 class ScoringParams:
-    """Tunable constants of box scoring.
+    """Tunable constants of box scoring (lengths in mm on the printed page).
 
     Attributes
     ----------
-    inset_mm
-        The interior scored is the printed box shrunk by this (mm) per side.
-    ring_mm
-        Width (mm) of the paper ring around the box used for the paper level.
+    surround_mm
+        How far (mm) beyond the printed box ink is measured: a ring drawn
+        around the box (up to 130 % of its side) lies within it. Must stay
+        short of the table's rules, 2.5 mm above and below a 7 mm box in a
+        12 mm row.
     outline_clear_mm
-        Ring pixels closer than this (mm) to the box edge are left out of the
-        paper level (the outline and misregistration).
+        Half-width (mm) of the band along the printed outline that is left
+        out of every measurement: the 0.3 mm line (±0.15 mm), its blur and
+        smoothing (about 0.2 mm) and the registration error (0.05-0.1 mm).
+    inset_mm
+        The interior for ``fill`` is the printed box shrunk by this (mm) per
+        side; at least ``outline_clear_mm``.
     paper_percentile
-        Percentile of the ring taken as paper white.
+        Percentile of the paper outside the outline band taken as paper white.
     max_px_per_mm, min_px_per_mm
         Range (px/mm) of the patch resolution; within it the image's own.
     smooth_mm
@@ -62,11 +72,18 @@ class ScoringParams:
     min_contrast
         Smallest paper-to-black difference (grey levels) used; a page with
         less contrast is measured as if it had this much.
+    extent_trim
+        Share of the ink's mass left out at each end when measuring its
+        extent (specks and ragged stroke ends do not stretch it).
+    locate_mm
+        The printed outline is looked for up to this far (mm) from where the
+        registration puts it (a printer's own distortion, a page stretched
+        in the feeder); the masks follow it to the nearest pixel.
     """
 
-    inset_mm: float = 1.0
-    ring_mm: float = 1.5
+    surround_mm: float = 1.9
     outline_clear_mm: float = 0.5
+    inset_mm: float = 0.5
     paper_percentile: float = 90.0
     max_px_per_mm: float = 12.0
     min_px_per_mm: float = 6.0
@@ -74,26 +91,56 @@ class ScoringParams:
     ink_low: float = 0.25
     ink_high: float = 0.6
     min_contrast: float = 40.0
+    extent_trim: float = 0.02
+    locate_mm: float = 0.8
 
 
 DEFAULT_PARAMS = ScoringParams()
 
 
 @dataclass(frozen=True)
+class BoxMeasure:
+    """What one box holds, as numbers (see the module docstring).
+
+    Attributes
+    ----------
+    fill
+        Share (0..1) of the box interior covered by added ink.
+    ink_mm2
+        Added ink (mm², ramp-weighted) in the box and its surround, the
+        outline band left out.
+    extent_mm
+        Length (mm) of that ink: the largest, over four directions (0°, 45°,
+        90°, 135°), of the span holding all but ``extent_trim`` of its mass
+        at each end. 0 without ink.
+    """
+
+    fill: float
+    ink_mm2: float
+    extent_mm: float
+
+
+@dataclass(frozen=True)
 class RowScores:
-    """The fill scores of one printed row.
+    """The measurements of one printed row, one value per box in level order.
 
     Attributes
     ----------
     row
         The row's 1-based index on the page (`RowSpec.row`).
     fills
-        One score per box in level order: the share (0..1) of the box
-        interior covered by ink added beyond the printed box.
+        Share (0..1) of each box's interior covered by ink added beyond the
+        printed box.
+    inks
+        Added ink (mm²) in and around each box (`BoxMeasure.ink_mm2`).
+    extents
+        Length (mm) of that ink (`BoxMeasure.extent_mm`).
     """
 
     row: int
     fills: tuple[float, ...]
+    inks: tuple[float, ...] = ()
+    extents: tuple[float, ...] = ()
 
 
 def score_boxes(
@@ -102,7 +149,7 @@ def score_boxes(
     template: PageTemplate,
     params: ScoringParams = DEFAULT_PARAMS,
 ) -> tuple[RowScores, ...]:
-    """Fill scores of every box on the page, row by row.
+    """Measurements of every box on the page, row by row.
 
     Parameters
     ----------
@@ -120,13 +167,25 @@ def score_boxes(
     """
     k = float(np.clip(registration.px_per_mm, params.min_px_per_mm, params.max_px_per_mm))
     black = ink_black_level(gray, registration, template.frame)
-    return tuple(
-        RowScores(
-            row=row.row,
-            fills=tuple(_fill(gray, registration, box, k, black, params) for box in row.boxes),
+    zones: dict[tuple[int, int, float, float], _Zones] = {}
+    out = []
+    for row in template.rows:
+        measures = []
+        for box in row.boxes:
+            patch = _located_patch(gray, registration, box, k, params)
+            key = (*patch.shape, box.w, box.h)
+            if key not in zones:
+                zones[key] = _zones(patch.shape, box, k, params)
+            measures.append(measure_box(patch, zones[key], k, black, params))
+        out.append(
+            RowScores(
+                row=row.row,
+                fills=tuple(m.fill for m in measures),
+                inks=tuple(m.ink_mm2 for m in measures),
+                extents=tuple(m.extent_mm for m in measures),
+            )
         )
-        for row in template.rows
-    )
+    return tuple(out)
 
 
 def ink_black_level(gray: np.ndarray, registration: Registration, frame: PageFrame) -> float:
@@ -156,41 +215,128 @@ def ink_black_level(gray: np.ndarray, registration: Registration, frame: PageFra
     return min(levels) if levels else 0.0
 
 
-def _fill(
-    gray: np.ndarray,
-    registration: Registration,
-    box: Rect,
-    k: float,
-    black: float,
-    params: ScoringParams,
-) -> float:
-    region = box.inset(-params.ring_mm)
-    patch = rectify(gray, registration, region, k)
-    n_h, n_w = patch.shape
+def _located_patch(
+    gray: np.ndarray, registration: Registration, box: Rect, k: float, params: ScoringParams
+) -> np.ndarray:
+    """The box grown by ``surround_mm``, upright at ``k`` px/mm, moved onto its printed outline.
 
-    def span(lo_mm: float, hi_mm: float, n: int) -> tuple[int, int]:
-        return max(0, round(lo_mm * k)), min(n, round(hi_mm * k))
+    A patch ``locate_mm`` larger on every side is cut out; the outline is the
+    shift (whole pixels, at most ``locate_mm``) that puts the most darkness on
+    both vertical edges at once (over the middle of the box's height), and
+    likewise for the horizontal edges. A voter's stroke darkens at most one
+    edge's column over part of its length; the printed outline darkens both
+    over all of it.
+    """
+    s = params.surround_mm
+    m = max(0, round(params.locate_mm * k))
+    big = rectify(gray, registration, box.inset(-(s + m / k)), k)
+    h = big.shape[0] - 2 * m
+    w = big.shape[1] - 2 * m
+    if m == 0 or h <= 0 or w <= 0:
+        return big
+    shifts = np.arange(-m, m + 1)
+    nearest = 1e-3 * np.abs(shifts)  # between equal candidates, the smallest shift
 
-    r, c = params.ring_mm, params.outline_clear_mm
-    (oy0, oy1), (ox0, ox1) = span(r - c, r + box.h + c, n_h), span(r - c, r + box.w + c, n_w)
-    ring = np.full(patch.shape, 255, dtype=np.uint8)
-    ring[oy0:oy1, ox0:ox1] = 0
-    hist = cv2.calcHist([patch], [0], ring, [256], [0, 256]).ravel()
+    def best(profile: np.ndarray, lo_mm: float, hi_mm: float) -> int:
+        # profile: darkness summed across the edge; the two edges move together
+        a, b = round(m + lo_mm * k - 0.5), round(m + hi_mm * k - 0.5)
+        if a - m < 0 or b + m >= profile.size:
+            return 0
+        score = profile[a - m : a + m + 1] + profile[b - m : b + m + 1]
+        return int(shifts[int(np.argmax(score - nearest * score.max()))])
+
+    mid_y = slice(round(m + (s + 0.25 * box.h) * k), round(m + (s + 0.75 * box.h) * k))
+    mid_x = slice(round(m + (s + 0.25 * box.w) * k), round(m + (s + 0.75 * box.w) * k))
+    dx = best(-big[mid_y].sum(axis=0, dtype=np.float32), s, s + box.w)
+    dy = best(-big[:, mid_x].sum(axis=1, dtype=np.float32), s, s + box.h)
+    return big[m + dy : m + dy + h, m + dx : m + dx + w]
+
+
+@dataclass(frozen=True)
+class _Zones:
+    """Masks over a box patch: where paper is sampled, the interior, the measured zone."""
+
+    paper: np.ndarray  # uint8 mask, 255 = outside the box beyond the outline band
+    interior: tuple[slice, slice]
+    zone: np.ndarray  # float32, 1 everywhere but in the outline band
+    bins: tuple[np.ndarray, ...]  # per direction, each pixel's position as an int bin
+    bins_per_mm: float
+
+
+def _zones(shape: tuple[int, int], box: Rect, k: float, params: ScoringParams) -> _Zones:
+    """Masks for a patch of ``shape`` covering ``box`` grown by ``surround_mm``, at ``k`` px/mm."""
+    h, w = shape
+    s = params.surround_mm
+    # pixel centres in mm from the box's top-left corner (rectify's convention)
+    ys = (np.arange(h, dtype=np.float32) + 0.5) * ((box.h + 2 * s) / h) - s
+    xs = (np.arange(w, dtype=np.float32) + 0.5) * ((box.w + 2 * s) / w) - s
+    yy, xx = np.meshgrid(ys, xs, indexing="ij")
+    # distance to the outline's centre line, the rectangle's perimeter
+    dx = np.maximum(np.maximum(-xx, xx - box.w), 0)
+    dy = np.maximum(np.maximum(-yy, yy - box.h), 0)
+    outside = np.hypot(dx, dy)
+    inside = np.minimum(np.minimum(xx, box.w - xx), np.minimum(yy, box.h - yy))
+    to_line = np.where((dx > 0) | (dy > 0), outside, inside)
+    c = params.outline_clear_mm
+    zone = to_line >= c
+    paper = ((outside >= c) & zone).astype(np.uint8) * 255
+
+    def span(lo: float, hi: float, pts: np.ndarray) -> slice:
+        return slice(int(np.searchsorted(pts, lo)), int(np.searchsorted(pts, hi)))
+
+    d = max(params.inset_mm, c)
+    interior = (span(d, box.h - d, ys), span(d, box.w - d, xs))
+    # positions along 0, 90, 45 and 135 degrees, in bins of half a pixel
+    per_mm = 2.0 * k
+    r = 1 / np.sqrt(2)
+    bins = tuple(
+        np.round((p - p.min()) * per_mm).astype(np.intp)
+        for p in (xx, yy, (xx + yy) * r, (xx - yy) * r)
+    )
+    return _Zones(paper, interior, zone.astype(np.float32), bins, per_mm)
+
+
+def measure_box(
+    patch: np.ndarray, zones: _Zones, k: float, black: float, params: ScoringParams
+) -> BoxMeasure:
+    """Measure one box patch (uint8, upright, at ``k`` px/mm) against its masks."""
+    hist = cv2.calcHist([patch], [0], zones.paper, [256], [0, 256]).ravel()
     cdf = np.cumsum(hist)
+    if cdf[-1] <= 0:
+        return BoxMeasure(0.0, 0.0, 0.0)
     paper = float(np.searchsorted(cdf, cdf[-1] * params.paper_percentile / 100.0))
     span_dark = max(paper - black, params.min_contrast)
-
-    (iy0, iy1) = span(r + params.inset_mm, r + box.h - params.inset_mm, n_h)
-    (ix0, ix1) = span(r + params.inset_mm, r + box.w - params.inset_mm, n_w)
-    if iy1 <= iy0 or ix1 <= ix0:
-        return 0.0
+    grey = patch.astype(np.float32)
     size = max(1, round(params.smooth_mm * k))
-    pad = size  # enough context for the box filter at the interior's edge
-    y0, x0 = max(0, iy0 - pad), max(0, ix0 - pad)
-    sub = patch[y0 : iy1 + pad, x0 : ix1 + pad].astype(np.float32)
-    darkness = (paper - sub) * (1.0 / span_dark)
     if size > 1:
-        darkness = cv2.blur(darkness, (size, size))
-    inner = darkness[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0]
-    ramp = np.clip((inner - params.ink_low) * (1.0 / (params.ink_high - params.ink_low)), 0, 1)
-    return float(ramp.mean())
+        grey = cv2.blur(grey, (size, size))
+    # ramp = clip((darkness - ink_low) / (ink_high - ink_low), 0, 1), darkness = (paper - grey) / span
+    gain = 1.0 / (span_dark * (params.ink_high - params.ink_low))
+    ramp = (paper - params.ink_low * span_dark - grey) * gain
+    np.clip(ramp, 0.0, 1.0, out=ramp)
+    iy, ix = zones.interior
+    inner = ramp[iy, ix]
+    fill = float(inner.mean()) if inner.size else 0.0
+    ramp *= zones.zone
+    total = float(ramp.sum())
+    if total <= 0:
+        return BoxMeasure(fill, 0.0, 0.0)
+    inked = np.flatnonzero(ramp)
+    weights = ramp.ravel()[inked]
+    extent = max(
+        _trimmed_span(bins.ravel()[inked], weights, total, params.extent_trim)
+        for bins in zones.bins
+    ) / zones.bins_per_mm
+    return BoxMeasure(fill, total / (k * k), extent)
+
+
+def _trimmed_span(bins: np.ndarray, weights: np.ndarray, total: float, trim: float) -> float:
+    """Span (bins) holding all but ``trim`` of the weight at each end.
+
+    ``bins`` gives each inked pixel's position along one direction as an int
+    bin, ``weights`` its ink (1-D, same length).
+    """
+    cum = np.cumsum(np.bincount(bins, weights))
+    lo = int(np.searchsorted(cum, trim * total))
+    hi = int(np.searchsorted(cum, (1 - trim) * total))
+    return float(max(0, min(hi, cum.size - 1) - lo))

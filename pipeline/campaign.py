@@ -7,6 +7,7 @@ normalised to Unicode NFC, the form the printed ballot and the database use.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -41,14 +42,33 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Box fill scores (share of the box interior inked), see README.
+    """How box measurements become marks; see omr/README.md and `omr.decide`.
 
-    A box scoring at least ``definite`` is a mark; one between ``marginal``
-    and ``definite`` is a doubt that a person must look at.
+    A box is a mark when its ink is at least ``mark_extent_mm`` long and
+    holds ``mark_ink_mm2``; other ink of at least ``faint_ink_mm2`` is a
+    doubt a person must look at. Two marks of which one has fill
+    ``blackout_fill`` or more (inked over) go to review. ``definite`` and
+    ``marginal`` are the earlier fill-only rule, used to decide again rows
+    stored without ink and extent.
     """
 
     definite: float = 0.09
     marginal: float = 0.04
+    mark_extent_mm: float = 3.7
+    mark_ink_mm2: float = 0.3
+    faint_ink_mm2: float = 0.12
+    blackout_fill: float = 0.5
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """How people resolve the doubts (``review:`` in the campaign file).
+
+    ``two_reviewers``: every item needs two reviewers who agree; when they
+    disagree the chair decides.
+    """
+
+    two_reviewers: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,7 @@ class Campaign:
     place: str | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     source_text: str = ""
+    review: ReviewSettings = field(default_factory=ReviewSettings)
 
 
 def nfc(text: str) -> str:
@@ -169,15 +190,31 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
     thresholds = Thresholds()
     if "thresholds" in top:
         tnode = reader.mapping(top["thresholds"], "thresholds")
-        definite = reader.number(tnode["definite"], "thresholds.definite") if "definite" in tnode \
-            else thresholds.definite
-        marginal = reader.number(tnode["marginal"], "thresholds.marginal") if "marginal" in tnode \
-            else thresholds.marginal
-        if not 0 < marginal < definite < 1:
-            raise reader.error(
-                top["thresholds"], "thresholds", "need 0 < marginal < definite < 1"
-            )
-        thresholds = Thresholds(definite=definite, marginal=marginal)
+        known = {f.name for f in dataclasses.fields(Thresholds)}
+        values = {}
+        for key, vnode in tnode.items():
+            if key not in known:
+                raise reader.error(vnode, f"thresholds.{key}",
+                                   f"is not a threshold; use {', '.join(sorted(known))}")
+            values[key] = reader.number(vnode, f"thresholds.{key}")
+            if values[key] <= 0:
+                raise reader.error(vnode, f"thresholds.{key}", "must be more than 0")
+        thresholds = Thresholds(**values)
+        if not 0 < thresholds.marginal < thresholds.definite < 1:
+            raise reader.error(top["thresholds"], "thresholds", "need 0 < marginal < definite < 1")
+        if not thresholds.faint_ink_mm2 < thresholds.mark_ink_mm2:
+            raise reader.error(top["thresholds"], "thresholds",
+                               "need faint_ink_mm2 < mark_ink_mm2")
+    review = ReviewSettings()
+    if "review" in top:
+        rnode = reader.mapping(top["review"], "review")
+        for extra in rnode:
+            if extra != "two_reviewers":
+                raise reader.error(rnode[extra], f"review.{extra}", "is not a review setting; "
+                                   "the one setting is 'two_reviewers: true' or 'false'")
+        if "two_reviewers" in rnode:
+            review = ReviewSettings(
+                two_reviewers=reader.boolean(rnode["two_reviewers"], "review.two_reviewers"))
     layout = reader.string(top["layout"], "layout") if "layout" in top else "a4-portrait"
     return Campaign(
         id=cid,
@@ -192,6 +229,7 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
         place=_collapse(reader.string(top["place"], "place")) if "place" in top else None,
         thresholds=thresholds,
         source_text=text,
+        review=review,
     )
 
 

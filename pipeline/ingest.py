@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import dataclasses
 import multiprocessing
+import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,11 +89,109 @@ def ingest(
             "no more scans can be added"
         )
     summary = IngestSummary()
+    batch = _Batch(ws)
     for item, reading in _read_all(iter_pages(files), ws, workers):
-        report = _store(ws, item, reading)
+        batch.add(item, reading)
+        if batch.full():
+            for report in batch.flush():
+                summary.add(report)
+                on_report(report)
+    for report in batch.flush():
         summary.add(report)
         on_report(report)
     return summary
+
+
+BATCH_PAGES = 32
+BATCH_SECONDS = 0.5
+Event = tuple[str, int, str | None, int | None, str, str | None]
+
+
+class _Batch:
+    """Pages on their way into the store, committed together.
+
+    Image files are written as pages come; before the batch's records are
+    committed, one ``os.sync`` makes every image durable, so no record ever
+    points at an image that a power cut could lose. A crash before the
+    commit loses only the records of this batch: the next run reads those
+    pages again and stores them then (their images are already in place).
+    One transaction per batch keeps the store's cost per page small.
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.slots: list[PageReport | tuple[ScanPage, NewPage]] = []
+        self.events: list[Event] = []
+        self.started = 0.0
+        self.wrote_images = False
+
+    def full(self) -> bool:
+        return len(self.slots) >= BATCH_PAGES or (
+            bool(self.slots) and time.monotonic() - self.started > BATCH_SECONDS)
+
+    def add(self, item: ScanPage | SourceProblem, outcome: Reading | PageRecord | None) -> None:
+        if not self.slots:
+            self.started = time.monotonic()
+        if isinstance(item, SourceProblem):
+            self.events.append((item.source, item.page_index, None, None, "rejected", item.reason))
+            self.slots.append(PageReport(item.source, item.page_index, "rejected", item.reason))
+        elif isinstance(outcome, PageRecord):
+            report, event = _seen_before(self.ws, item, outcome)
+            self.events.append(event)
+            self.slots.append(report)
+        else:
+            assert isinstance(outcome, Reading)
+            self.slots.append((item, self._new_page(item, outcome)))
+
+    def _new_page(self, item: ScanPage, outcome: Reading) -> NewPage:
+        ws = self.ws
+        rel = image_relpath(item.sha256, item.suffix)
+        target = ws.path / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, item.data, durable=False)
+            self.wrote_images = True
+        return NewPage(
+            source=item.source, page_index=item.page_index, image_sha256=item.sha256,
+            image_path=str(rel), status=outcome.status, reason=outcome.reason,
+            code_text=outcome.code_text, ballot_page=outcome.ballot_page,
+            width_px=outcome.width_px, height_px=outcome.height_px,
+            quarter_turns=outcome.quarter_turns, px_per_mm=outcome.px_per_mm,
+            residual_mm=outcome.residual_mm, homography=outcome.homography,
+            definite=ws.campaign.thresholds.definite, marginal=ws.campaign.thresholds.marginal,
+            thresholds=dataclasses.asdict(ws.campaign.thresholds),
+            rows=outcome.rows, doubts=outcome.doubts,
+        )
+
+    def flush(self) -> list[PageReport]:
+        """Commit the batch; return its reports in input order."""
+        if not self.slots:
+            return []
+        if self.wrote_images:
+            os.sync()
+        store = self.ws.store
+        new = [slot for slot in self.slots if not isinstance(slot, PageReport)]
+        stored = store.add_pages([page for _, page in new], self.events)
+        if stored is None:  # another station stored one of these images meanwhile
+            for event in self.events:
+                store.add_event(*event)
+            stored = [store.add_page(page) for _, page in new]
+        results = iter(stored)
+        reports = []
+        for slot in self.slots:
+            if isinstance(slot, PageReport):
+                reports.append(slot)
+                continue
+            item, page = slot
+            record, is_new = next(results)
+            if is_new:
+                reports.append(_report(item, page, record))
+            else:
+                report, event = _seen_before(self.ws, item, record)
+                store.add_event(*event)
+                reports.append(report)
+        self.slots, self.events, self.wrote_images = [], [], False
+        return reports
 
 
 Work = tuple[ScanPage | SourceProblem, Reading | PageRecord | None]
@@ -151,45 +252,18 @@ def _worker_read(data: bytes) -> Reading:
     return read_scan(data, _worker_state["layout"], _worker_state["thresholds"])
 
 
-def _store(ws: Workspace, item: ScanPage | SourceProblem,
-           outcome: Reading | PageRecord | None) -> PageReport:
-    if isinstance(item, SourceProblem):
-        ws.store.add_event(item.source, item.page_index, None, None, "rejected", item.reason)
-        return PageReport(item.source, item.page_index, "rejected", item.reason)
-    sha = item.sha256
-    if isinstance(outcome, PageRecord):
-        return _seen_before(ws, item, outcome)
-    assert isinstance(outcome, Reading)
-    rel = image_relpath(sha, item.suffix)
-    target = ws.path / rel
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, item.data)
-    record, is_new = ws.store.add_page(
-        NewPage(
-            source=item.source, page_index=item.page_index, image_sha256=sha,
-            image_path=str(rel), status=outcome.status, reason=outcome.reason,
-            code_text=outcome.code_text, ballot_page=outcome.ballot_page,
-            width_px=outcome.width_px, height_px=outcome.height_px,
-            quarter_turns=outcome.quarter_turns, px_per_mm=outcome.px_per_mm,
-            residual_mm=outcome.residual_mm, homography=outcome.homography,
-            definite=ws.campaign.thresholds.definite, marginal=ws.campaign.thresholds.marginal,
-            rows=outcome.rows,
-        )
-    )
-    if not is_new:
-        return _seen_before(ws, item, record)
-    code = parse_code(outcome.code_text) if outcome.code_text else None
+def _report(item: ScanPage, page: NewPage, record: PageRecord) -> PageReport:
+    code = parse_code(page.code_text) if page.code_text else None
     return PageReport(
-        source=item.source, page_index=item.page_index, status=outcome.status,
-        reason=outcome.reason, campaign=code.campaign_id if code else None,
-        ballot_page=outcome.ballot_page, rows=tuple(_row_json(r) for r in outcome.rows),
+        source=item.source, page_index=item.page_index, status=page.status,
+        reason=page.reason, campaign=code.campaign_id if code else None,
+        ballot_page=page.ballot_page, rows=tuple(_row_json(r) for r in page.rows),
         page_id=record.id,
     )
 
 
-def _seen_before(ws: Workspace, item: ScanPage, record: PageRecord) -> PageReport:
-    """The same image is stored already: record the sighting, count nothing."""
+def _seen_before(ws: Workspace, item: ScanPage, record: PageRecord) -> tuple[PageReport, Event]:
+    """The same image is stored already: report the sighting, count nothing."""
     if record.status == "accepted":
         status = "duplicate"
         reason = (f"the same image was already scanned (stored page {record.id}); "
@@ -197,13 +271,12 @@ def _seen_before(ws: Workspace, item: ScanPage, record: PageRecord) -> PageRepor
     else:
         status = record.status
         reason = f"{record.reason} (the same image was already scanned as page {record.id})"
-    ws.store.add_event(item.source, item.page_index, record.image_sha256, record.id, status,
-                       reason)
+    event = (item.source, item.page_index, record.image_sha256, record.id, status, reason)
     return PageReport(
         source=item.source, page_index=item.page_index, status=status, reason=reason,
         campaign=ws.campaign.id if record.status == "accepted" else None,
         ballot_page=record.ballot_page, page_id=record.id,
-    )
+    ), event
 
 
 def _row_json(row: Any) -> dict[str, Any]:
@@ -213,4 +286,5 @@ def _row_json(row: Any) -> dict[str, Any]:
         "level": row.level,
         "reason": row.reason,
         "scores": dict(zip(LEVELS, row.fills, strict=True)),
+        **({"measures": row.measures} if row.measures else {}),
     }

@@ -15,16 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omr.code import decode_page_code
-from omr.decide import decide_row
+from omr.decide import MarkRule, decide_row
+from omr.errors import BlankPage, ReadError
 from omr.registration import register_page
 from omr.scoring import score_boxes
-
-from omr.errors import BlankPage, ReadError
 from pipeline.campaign import Thresholds
 from pipeline.layout import BallotLayout, parse_code
 from pipeline.rules import LEVELS
 from pipeline.sources import decode_gray
 from pipeline.store import StoredRow
+
+
+# Smaller than this on either side, an image cannot be a ballot page (A5 at 72 dpi is 420 px
+# wide); registration is not even tried.
+MIN_PAGE_PX = 300
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Reading:
     residual_mm: float | None = None
     homography: list[list[float]] | None = None
     rows: tuple[StoredRow, ...] = ()
+    # doubts about the page as a whole (a streak, writing outside the boxes)
+    doubts: tuple[str, ...] = ()
 
 
 def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Reading:
@@ -51,6 +57,10 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
     if gray is None or gray.ndim != 2 or gray.size == 0:
         return Reading("rejected", "the image data is damaged and cannot be decoded")
     h, w = gray.shape
+    if min(h, w) < MIN_PAGE_PX:
+        return Reading("rejected", f"the image is {w} x {h} pixels: too small to be a scanned page "
+                                   f"(at least {MIN_PAGE_PX} px a side; scan at 150 dpi or more)",
+                       width_px=w, height_px=h)
     try:
         registration = register_page(gray, layout.frame)
     except BlankPage as exc:
@@ -92,10 +102,15 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
                        code_text=text, **placed)
     page = layout.page(code.page)
     scores = score_boxes(gray, registration, page.template)
+    rule = mark_rule(thresholds)
     rows = []
     for candidate, row_scores in zip(page.candidates, scores, strict=True):
-        decision = decide_row(row_scores.fills, thresholds.definite, thresholds.marginal)
         fills = tuple(round(float(f), 5) for f in row_scores.fills)
+        inks = tuple(round(float(v), 3) for v in row_scores.inks)
+        extents = tuple(round(float(v), 2) for v in row_scores.extents)
+        # decide on the rounded values, exactly as a later re-decision from the store would
+        decision = decide_row(fills, thresholds.definite, thresholds.marginal,
+                              inks=inks, extents=extents, rule=rule)
         rows.append(
             StoredRow(
                 candidate=candidate.stt,
@@ -103,7 +118,18 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
                 level=LEVELS[decision.choice] if decision.outcome == "vote" else None,
                 reason=decision.reason,
                 fills=fills,  # type: ignore[arg-type]
+                measures={"ink_mm2": list(inks), "extent_mm": list(extents)},
             )
         )
     return Reading("accepted", None, code_text=text, ballot_page=code.page, rows=tuple(rows),
                    **placed)
+
+
+def mark_rule(thresholds: Thresholds) -> MarkRule:
+    """The box rule of `omr.decide` with the campaign's thresholds."""
+    return MarkRule(
+        mark_extent_mm=thresholds.mark_extent_mm,
+        mark_ink_mm2=thresholds.mark_ink_mm2,
+        faint_ink_mm2=thresholds.faint_ink_mm2,
+        blackout_fill=thresholds.blackout_fill,
+    )

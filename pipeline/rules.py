@@ -26,6 +26,11 @@ class RuleSet:
     base: Base
     consequences: dict[str, str]
     signature_allowed: bool = False
+    # the instrument in full, as the minutes cite it ("Căn cứ ...")
+    document: str = ""
+    # what every percentage is of, in words, and where the rule says so
+    base_label: str = "tổng số phiếu thu về"
+    base_article: str = ""
 
 
 RULE_SETS: dict[str, RuleSet] = {
@@ -35,6 +40,12 @@ RULE_SETS: dict[str, RuleSet] = {
             name="nq96-2023",
             title="Nghị quyết số 96/2023/QH15 của Quốc hội",
             base="collected",
+            document=(
+                "Nghị quyết số 96/2023/QH15 ngày 23 tháng 6 năm 2023 của Quốc hội về việc lấy "
+                "phiếu tín nhiệm, bỏ phiếu tín nhiệm đối với người giữ chức vụ do Quốc hội, "
+                "Hội đồng nhân dân bầu hoặc phê chuẩn"
+            ),
+            base_article="Điều 19 khoản 3 Nghị quyết 96/2023/QH15",
             consequences={
                 "over_half_low": (
                     "Có trên 1/2 đến dưới 2/3 tổng số phiếu đánh giá tín nhiệm thấp: có thể "
@@ -53,6 +64,11 @@ RULE_SETS: dict[str, RuleSet] = {
             name="qd96-2023",
             title="Quy định số 96-QĐ/TW của Bộ Chính trị",
             base="collected",
+            document=(
+                "Quy định số 96-QĐ/TW ngày 02 tháng 02 năm 2023 của Bộ Chính trị về việc lấy "
+                "phiếu tín nhiệm đối với chức vụ lãnh đạo, quản lý trong hệ thống chính trị"
+            ),
+            base_article="Điều 6 khoản 3 Quy định 96-QĐ/TW",
             signature_allowed=True,
             consequences={
                 "over_half_low": (
@@ -71,6 +87,13 @@ RULE_SETS: dict[str, RuleSet] = {
             name="nq85-2014",
             title="Nghị quyết số 85/2014/QH13 của Quốc hội",
             base="electorate",
+            document=(
+                "Nghị quyết số 85/2014/QH13 ngày 28 tháng 11 năm 2014 của Quốc hội về việc lấy "
+                "phiếu tín nhiệm, bỏ phiếu tín nhiệm đối với người giữ chức vụ do Quốc hội, "
+                "Hội đồng nhân dân bầu hoặc phê chuẩn"
+            ),
+            base_label="tổng số đại biểu",
+            base_article="Điều 17 khoản 1 Nghị quyết 85/2014/QH13",
             consequences={
                 "over_half_low": (
                     "Có quá nửa tổng số đại biểu đánh giá tín nhiệm thấp: có thể xin từ chức "
@@ -111,6 +134,21 @@ def percent(count: int, base: int) -> float | None:
 def quorum_met(collected: int, electorate: int) -> bool:
     """At least two thirds of those convened returned a ballot (QĐ 96), in integers."""
     return 3 * collected >= 2 * electorate
+
+
+def quorum_warning(collected: int, electorate: int) -> str | None:
+    """The warning to print when fewer than 2/3 of those convened returned a ballot, else None.
+
+    QĐ 96-QĐ/TW: the conference proceeds only with at least two thirds of
+    the people convened present (article number not verified, DOMAIN.md).
+    """
+    if quorum_met(collected, electorate):
+        return None
+    return (
+        f"Số phiếu thu về ({collected}) dưới 2/3 số người được triệu tập ({electorate}): "
+        "hội nghị chỉ được tiến hành khi có ít nhất 2/3 số người được triệu tập tham dự "
+        "(Quy định 96-QĐ/TW)."
+    )
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ page's pixels: a 1,000-page stack costs the memory of one page.
 Each page keeps its image as encoded bytes (the stored form, hashed to find a
 page scanned twice) and is decoded to greyscale only when read:
 
-- PNG, JPEG, BMP, WebP, single-page TIFF: the file's own bytes;
-- multi-page TIFF: each page re-encoded losslessly (1-bit pages as CCITT G4);
+- PNG, JPEG, BMP, WebP: the file's own bytes;
+- TIFF: each page's compressed strips as the scanner wrote them, in a TIFF
+  of their own (tiled or unusual pages re-encoded losslessly);
 - PDF from a scanner: the page's one embedded image taken out as it is
   (a JPEG stays the same JPEG, no re-rendering); any other PDF page is
   rendered at 200 dpi.
@@ -22,9 +23,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
@@ -149,7 +153,7 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         yield SourceProblem(source, 0, f"TIFF cannot be opened: {exc}")
         return
-    with im:
+    with im, path.open("rb") as raw:
         try:
             count = getattr(im, "n_frames", 1)
         except (OSError, ValueError, SyntaxError) as exc:
@@ -160,7 +164,10 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
             if problem:
                 yield SourceProblem(source, 0, problem)
                 return
-            yield ScanPage(source, 0, path.read_bytes(), ".tif")
+            try:
+                yield ScanPage(source, 0, _tiff_page_bytes(im, raw), ".tif")
+            except (OSError, ValueError, SyntaxError, KeyError, struct.error) as exc:
+                yield SourceProblem(source, 0, f"TIFF is damaged: {exc}")
             return
         index = 0
         try:
@@ -170,11 +177,82 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
                     yield SourceProblem(source, index, problem)
                     continue
                 try:
-                    yield ScanPage(source, index, _encode_tiff_page(frame), ".tif")
-                except (OSError, ValueError, SyntaxError) as exc:
+                    yield ScanPage(source, index, _tiff_page_bytes(frame, raw), ".tif")
+                except (OSError, ValueError, SyntaxError, KeyError, struct.error) as exc:
                     yield SourceProblem(source, index, f"TIFF page {index + 1} is damaged: {exc}")
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
             yield SourceProblem(source, index + 1, f"TIFF is damaged after page {index + 1}: {exc}")
+
+
+# Tags copied into a page taken out of a TIFF: the image's own description,
+# without the links to other pages, so that the same scan stored from a
+# one-page file or from a page of a stack is the same bytes.
+_TIFF_PAGE_TAGS = (256, 257, 258, 259, 262, 266, 277, 278, 282, 283, 284, 292, 293,
+                   296, 317, 338, 339, 347, 530, 531, 532)
+_TIFF_TILED = (322, 323, 324, 325)
+
+
+def _tiff_page_bytes(frame: Image.Image, raw: BinaryIO) -> bytes:
+    """One page of a TIFF as a TIFF file of its own, in a canonical form.
+
+    The page's compressed strips are copied as the scanner wrote them (no
+    re-encoding: a G4 page costs a fraction of a millisecond, and the stored
+    bytes are the scanner's own); tiled or unusual pages are re-encoded.
+    """
+    tags = frame.tag_v2
+    if any(t in tags for t in _TIFF_TILED) or 273 not in tags or 279 not in tags \
+            or tags.get(284, 1) != 1:
+        return _encode_tiff_page(frame)
+    chunks = []
+    for offset, count in zip(tags[273], tags[279], strict=True):
+        raw.seek(offset)
+        chunk = raw.read(count)
+        if len(chunk) != count:
+            raise ValueError("a strip runs past the end of the file")
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    offsets, pos = [], 8
+    for chunk in chunks:
+        offsets.append(pos)
+        pos += len(chunk)
+    if pos % 2:
+        data += b"\0"
+        pos += 1
+    entries = {t: (tags.tagtype[t], tags[t]) for t in _TIFF_PAGE_TAGS if t in tags}
+    entries[273] = (4, tuple(offsets))
+    entries[279] = (4, tuple(len(c) for c in chunks))
+    extra_pos = pos + 2 + 12 * len(entries) + 4
+    ifd, extra = struct.pack("<H", len(entries)), b""
+    for tag in sorted(entries):
+        typ, value = entries[tag]
+        count, payload = _tiff_value(typ, value)
+        if len(payload) <= 4:
+            ifd += struct.pack("<HHI", tag, typ, count) + payload.ljust(4, b"\0")
+        else:
+            ifd += struct.pack("<HHII", tag, typ, count, extra_pos + len(extra))
+            extra += payload + (b"\0" if len(payload) % 2 else b"")
+    return b"II*\x00" + struct.pack("<I", pos) + data + ifd + b"\0\0\0\0" + extra
+
+
+def _tiff_value(typ: int, value: object) -> tuple[int, bytes]:
+    """(count, little-endian bytes) of a TIFF tag value of type ``typ``."""
+    if typ == 2:  # ASCII
+        data = (value if isinstance(value, bytes) else str(value).encode("latin-1")) + b"\0"
+        return len(data), data
+    if typ == 7:  # UNDEFINED
+        data = value if isinstance(value, bytes) else bytes(value)  # type: ignore[arg-type]
+        return len(data), data
+    values = value if isinstance(value, tuple) else (value,)
+    if typ == 5:  # RATIONAL
+        out = b""
+        for v in values:
+            f = Fraction(float(v)).limit_denominator(1 << 30)
+            out += struct.pack("<II", f.numerator, f.denominator)
+        return len(values), out
+    fmt = {1: "B", 3: "H", 4: "I"}.get(typ)
+    if fmt is None:
+        raise ValueError(f"TIFF tag type {typ} is not copied")
+    return len(values), struct.pack(f"<{len(values)}{fmt}", *(int(v) for v in values))
 
 
 def _encode_tiff_page(frame: Image.Image) -> bytes:
@@ -271,8 +349,9 @@ def decode_gray(data: bytes) -> np.ndarray:
     buf = np.frombuffer(data, dtype=np.uint8)
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         with Image.open(io.BytesIO(data)) as im:
-            if im.mode == "1":
-                return np.where(np.asarray(im), np.uint8(255), np.uint8(0))
+            if im.mode == "1":  # PIL keeps 1-bit pixels as 0/255 bytes: take them as they are
+                w, h = im.size
+                return np.frombuffer(im.tobytes("raw", "L"), np.uint8).reshape(h, w)
             if im.mode not in ("L", "RGB", "RGBA", "P", "I;16", "I", "CMYK"):
                 im = im.convert("L")
             arr = np.asarray(im.convert("L"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +51,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
+
+from pipeline.errors import WorkspaceError
 
 SCHEMA_VERSION = 1
 
@@ -114,6 +116,7 @@ page_table = Table(
     Column("homography", JSON),
     Column("definite", Float),
     Column("marginal", Float),
+    Column("thresholds", JSON),  # every threshold the reading used (campaign.Thresholds)
     Column("read_at", DateTime, nullable=False),
     UniqueConstraint("campaign_id", "image_sha256", name="uq_page_image"),
 )
@@ -179,6 +182,18 @@ declared_table = Table(
     Column("at", DateTime, nullable=False),
 )
 
+certification_table = Table(
+    "certification",
+    metadata,
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("by", Text, nullable=False),  # who certified (the committee's head, as given)
+    Column("software", String(64), nullable=False),  # kiemphieu version that counted
+    Column("thresholds", JSON, nullable=False),  # the campaign's mark thresholds in force
+    Column("tally", JSON, nullable=False),  # the certified `tally --json`, kept for retally
+    Column("reconciliation", JSON, nullable=False),  # declared vs scanned, as certified
+)
+
 user_table = Table(
     "app_user",
     metadata,
@@ -234,7 +249,11 @@ class NewPage:
     homography: list[list[float]] | None = None
     definite: float | None = None
     marginal: float | None = None
+    thresholds: dict[str, float] | None = None
     rows: tuple[StoredRow, ...] = ()
+    # doubts about an accepted page as a whole (a streak, writing outside the
+    # boxes): the page is counted as read until a person rejects it
+    doubts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -245,6 +264,14 @@ class PageRecord:
     status: str
     reason: str | None
     ballot_page: int | None
+
+
+class CertifiedError(WorkspaceError):
+    """The campaign is certified: its records can no longer change."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        super().__init__(f"the count was certified on {at:%d/%m/%Y %H:%M} UTC and is locked")
+        self.at = at
 
 
 def now() -> dt.datetime:
@@ -280,6 +307,25 @@ class Store:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def write_transaction(self) -> Iterator[Any]:
+        """A transaction that holds the write lock from its first statement.
+
+        SQLite: ``BEGIN IMMEDIATE``, so that what is read inside cannot change
+        before it commits (concurrent writers wait, up to the busy timeout).
+        PostgreSQL: an ordinary transaction; lock the rows you read with
+        ``SELECT ... FOR UPDATE``.
+        """
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
     # -- pages -------------------------------------------------------------
 
     def find_page(self, sha256: str) -> PageRecord | None:
@@ -302,59 +348,83 @@ class Store:
         already stored (another station, an earlier run), nothing is added
         but the event, and the existing record is returned.
         """
-        values = {
-            k: getattr(page, k)
-            for k in (
-                "source", "page_index", "image_sha256", "image_path", "status", "reason",
-                "code_text", "ballot_page", "width_px", "height_px", "quarter_turns",
-                "px_per_mm", "residual_mm", "homography", "definite", "marginal",
-            )
-        }
         try:
             with self.engine.begin() as conn:
-                page_id = conn.execute(
-                    insert(page_table).values(
-                        campaign_id=self.campaign_id, read_at=now(), **values
-                    )
-                ).inserted_primary_key[0]
-                if page.rows:
-                    conn.execute(
-                        insert(row_table),
-                        [
-                            {
-                                "page_id": page_id, "candidate": r.candidate,
-                                "outcome": r.outcome, "level": r.level, "reason": r.reason,
-                                "fill_high": r.fills[0], "fill_medium": r.fills[1],
-                                "fill_low": r.fills[2], "measures": r.measures,
-                            }
-                            for r in page.rows
-                        ],
-                    )
-                items = [
-                    {"candidate": r.candidate, "kind": "row", "reason": r.reason or "review"}
-                    for r in page.rows if r.outcome == "review"
-                ]
-                if page.status == "rejected":
-                    items.append({"candidate": 0, "kind": "page", "reason": page.reason or "rejected"})
-                if items:
-                    at = now()
-                    conn.execute(insert(review_table), [
-                        {**item, "campaign_id": self.campaign_id, "page_id": page_id,
-                         "created_at": at, "state": "open"}
-                        for item in items
-                    ])
-                self._event(conn, page.source, page.page_index, page.image_sha256, page_id,
-                            page.status, page.reason)
+                page_id = self._insert_page(conn, page)
         except IntegrityError:
             existing = self.find_page(page.image_sha256)
             if existing is None:
                 raise
             return existing, False
-        return (
-            PageRecord(page_id, page.image_sha256, page.image_path, page.status, page.reason,
-                       page.ballot_page),
-            True,
-        )
+        return self._record(page_id, page), True
+
+    def add_pages(self, pages: list[NewPage],
+                  events: list[tuple[str, int, str | None, int | None, str, str | None]]
+                  ) -> list[tuple[PageRecord, bool]] | None:
+        """Store several new pages and sightings in one transaction.
+
+        Returns None, having stored nothing, if any page's image is already
+        stored (a race with another station): store those one by one instead.
+        """
+        try:
+            with self.engine.begin() as conn:
+                ids = [self._insert_page(conn, page) for page in pages]
+                for event in events:
+                    self._event(conn, *event)
+        except IntegrityError:
+            return None
+        return [(self._record(i, p), True) for i, p in zip(ids, pages, strict=True)]
+
+    @staticmethod
+    def _record(page_id: int, page: NewPage) -> PageRecord:
+        return PageRecord(page_id, page.image_sha256, page.image_path, page.status, page.reason,
+                          page.ballot_page)
+
+    def _insert_page(self, conn: Any, page: NewPage) -> int:
+        values = {
+            k: getattr(page, k)
+            for k in (
+                "source", "page_index", "image_sha256", "image_path", "status", "reason",
+                "code_text", "ballot_page", "width_px", "height_px", "quarter_turns",
+                "px_per_mm", "residual_mm", "homography", "definite", "marginal", "thresholds",
+            )
+        }
+        page_id = conn.execute(
+            insert(page_table).values(
+                campaign_id=self.campaign_id, read_at=now(), **values
+            )
+        ).inserted_primary_key[0]
+        if page.rows:
+            conn.execute(
+                insert(row_table),
+                [
+                    {
+                        "page_id": page_id, "candidate": r.candidate,
+                        "outcome": r.outcome, "level": r.level, "reason": r.reason,
+                        "fill_high": r.fills[0], "fill_medium": r.fills[1],
+                        "fill_low": r.fills[2], "measures": r.measures,
+                    }
+                    for r in page.rows
+                ],
+            )
+        items = [
+            {"candidate": r.candidate, "kind": "row", "reason": r.reason or "review"}
+            for r in page.rows if r.outcome == "review"
+        ]
+        if page.status == "rejected":
+            items.append({"candidate": 0, "kind": "page", "reason": page.reason or "rejected"})
+        elif page.status == "accepted" and page.doubts:
+            items.append({"candidate": 0, "kind": "page", "reason": "; ".join(page.doubts)})
+        if items:
+            at = now()
+            conn.execute(insert(review_table), [
+                {**item, "campaign_id": self.campaign_id, "page_id": page_id,
+                 "created_at": at, "state": "open"}
+                for item in items
+            ])
+        self._event(conn, page.source, page.page_index, page.image_sha256, page_id,
+                    page.status, page.reason)
+        return page_id
 
     def add_event(self, source: str, page_index: int, sha256: str | None, page_id: int | None,
                   status: str, reason: str | None) -> None:
@@ -475,6 +545,81 @@ class Store:
                 .where(declared_table.c.campaign_id == self.campaign_id)
             ).first()
         return (row[0], row[1]) if row else (None, None)
+
+    # -- declaration and certification (pipeline.certify) -------------------
+
+    def declaration(self) -> dict[str, Any] | None:
+        """The committee's declaration as stored: issued, collected, members, head, note, at."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(declared_table).where(declared_table.c.campaign_id == self.campaign_id)
+            ).mappings().first()
+        return dict(row) if row else None
+
+    def save_declaration(self, values: dict[str, Any]) -> None:
+        """Insert or replace the committee's declaration (refused once certified)."""
+        with self.write_transaction() as conn:
+            self._refuse_if_certified(conn)
+            conn.execute(declared_table.delete().where(
+                declared_table.c.campaign_id == self.campaign_id))
+            conn.execute(insert(declared_table).values(
+                campaign_id=self.campaign_id, at=now(), **values))
+
+    def certify(self, make_record: Callable[[], dict[str, Any]]) -> dt.datetime:
+        """Lock the campaign and keep the record ``make_record()`` returns.
+
+        The record holds by, software, thresholds, tally and reconciliation.
+        One write transaction: ``make_record`` runs after the write lock is
+        taken (SQLite), so what it counts cannot change before the lock; an
+        exception from it leaves nothing changed. ``campaign.certified_at`` is
+        set only if it was not set. Raises `CertifiedError` if already certified.
+        """
+        at = now()
+        with self.write_transaction() as conn:
+            self._refuse_if_certified(conn)
+            record = make_record()
+            conn.execute(campaign_table.update().where(
+                campaign_table.c.id == self.campaign_id).values(certified_at=at))
+            conn.execute(insert(certification_table).values(
+                campaign_id=self.campaign_id, at=at, **record))
+        return at
+
+    def certification(self) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(certification_table)
+                .where(certification_table.c.campaign_id == self.campaign_id)
+            ).mappings().first()
+        return dict(row) if row else None
+
+    def _refuse_if_certified(self, conn: Any) -> None:
+        at = conn.execute(
+            select(campaign_table.c.certified_at).where(campaign_table.c.id == self.campaign_id)
+        ).scalar_one_or_none()
+        if at is not None:
+            raise CertifiedError(at)
+
+    def all_pages(self) -> list[dict[str, Any]]:
+        """Every stored page (any status) with what a re-reading needs, in storage order."""
+        cols = [page_table.c[k] for k in (
+            "id", "image_sha256", "image_path", "status", "reason", "ballot_page",
+            "definite", "marginal", "source", "page_index")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*cols).where(page_table.c.campaign_id == self.campaign_id)
+                .order_by(page_table.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def review_resolutions(self) -> dict[tuple[int, int], tuple[str, str | None]]:
+        """Every review item by (page id, candidate; 0 for the page): (state, resolution)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(review_table.c.page_id, review_table.c.candidate, review_table.c.state,
+                       review_table.c.resolution)
+                .where(review_table.c.campaign_id == self.campaign_id)
+            )
+            return {(p, c): (s, r) for p, c, s, r in rows}
 
     # -- meta --------------------------------------------------------------
 

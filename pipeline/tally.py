@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.campaign import Campaign
 from pipeline.rules import LEVELS, consequence, percent, quorum_met
 from pipeline.workspace import Workspace
 
@@ -85,17 +86,35 @@ class Tally:
 
 def compute_tally(ws: Workspace) -> Tally:
     store = ws.store
-    status = store.status_counts()
+    return tally_from_counts(
+        ws.campaign, store.status_counts(), store.row_outcomes(), store.declared(),
+        duplicate=store.duplicate_events(), certified=store.certified_at() is not None,
+    )
+
+
+def tally_from_counts(
+    campaign: Campaign,
+    status: dict[tuple[str, int | None], int],
+    outcomes: dict[tuple[int, str, str | None], int],
+    declared: tuple[int | None, int | None],
+    *,
+    duplicate: int = 0,
+    certified: bool = False,
+) -> Tally:
+    """The breakdown from page counts by (status, ballot page) and rows by (candidate, outcome, level).
+
+    The shapes are those of `Store.status_counts` and `Store.row_outcomes`,
+    so a re-reading of the stored images (`pipeline.retally`) is counted by
+    exactly the same code as the live tally.
+    """
     pages_accepted = {p: n for (s, p), n in status.items() if s == "accepted" and p is not None}
     accepted = pages_accepted.get(1, 0)
     rejected = sum(n for (s, _), n in status.items() if s == "rejected")
     blank = sum(n for (s, _), n in status.items() if s == "blank_page")
-    declared_issued, declared_collected = store.declared()
+    declared_issued, declared_collected = declared
     collected = declared_collected if declared_collected is not None else accepted
-    campaign = ws.campaign
     base = campaign.electorate if campaign.rules.base == "electorate" else collected
 
-    outcomes = store.row_outcomes()
     candidates = []
     pending_total = 0
     for c in campaign.candidates:
@@ -123,12 +142,12 @@ def compute_tally(ws: Workspace) -> Tally:
         collected=collected,
         accepted=accepted,
         rejected=rejected,
-        duplicate=store.duplicate_events(),
+        duplicate=duplicate,
         blank_pages=blank,
         pages_accepted=pages_accepted,
         base=base,
         pending_review=pending_total,
-        certified=store.certified_at() is not None,
+        certified=certified,
         quorum_met=quorum_met(collected, campaign.electorate),
         candidates=tuple(candidates),
     )

@@ -24,7 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from pipeline.campaign import Campaign, parse_campaign
 from pipeline.errors import CampaignError, WorkspaceError
 from pipeline.layout import BallotLayout, build_layout
-from pipeline.store import Store, campaign_table, candidate_table, connect, create_schema, now
+from pipeline.migrations import create as create_versioned_schema
+from pipeline.migrations import ensure_current
+from pipeline.store import Store, campaign_table, candidate_table, connect, now
 
 WORKSPACE_FILE = "workspace.json"
 
@@ -51,14 +53,27 @@ def sqlite_url(ws: Path) -> str:
     return f"sqlite:///{(ws / 'kiemphieu.db').resolve()}"
 
 
-def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None) -> Workspace:
-    """Make ``ws`` for ``campaign``; refuse if it already holds a workspace."""
+def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
+                     source: Path | None = None) -> Workspace:
+    """Make ``ws`` for ``campaign``; refuse if it already holds a workspace.
+
+    ``ws`` may already hold other files (the campaign file itself, say), but
+    none of the workspace's own names, except that ``source``, the campaign
+    file the workspace is made from, may be ``ws/campaign.yaml``.
+    """
     if (ws / WORKSPACE_FILE).exists():
         raise WorkspaceError(f"{ws}: already a workspace; choose another --dir or remove it")
     if ws.exists() and not ws.is_dir():
         raise WorkspaceError(f"{ws}: exists and is not a folder")
-    if ws.exists() and any(ws.iterdir()):
-        raise WorkspaceError(f"{ws}: folder is not empty; give a new or empty folder")
+    taken = [name for name in ("kiemphieu.db", "images", "layout.json", "campaign.yaml", "keys")
+             if (ws / name).exists()]
+    if "campaign.yaml" in taken and source is not None and source.exists() \
+            and (ws / "campaign.yaml").samefile(source):
+        taken.remove("campaign.yaml")
+    if taken:
+        raise WorkspaceError(
+            f"{ws}: already holds {', '.join(taken)}; give a new or empty folder with --dir"
+        )
     layout = build_layout(campaign)
     ws.mkdir(parents=True, exist_ok=True)
     (ws / "images").mkdir(exist_ok=True)
@@ -69,7 +84,7 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None) ->
             raise WorkspaceError(
                 f"the database {_redact(url)} already holds kiemphieu records; give an empty one"
             )
-        create_schema(engine)
+        create_versioned_schema(engine)  # tables of store.py, stamped with the newest revision
         page_of = {c.stt: (p.template.page, i + 1)
                    for p in layout.pages for i, c in enumerate(p.candidates)}
         with engine.begin() as conn:
@@ -118,6 +133,7 @@ def open_workspace(ws: Path) -> Workspace:
     url = info.get("db") or sqlite_url(ws)
     engine = _engine(url)
     try:
+        ensure_current(engine, _redact(url))  # upgrade older records, refuse newer ones
         with engine.connect() as conn:
             stored = conn.execute(
                 campaign_table.select().where(campaign_table.c.id == campaign.id)
@@ -148,15 +164,20 @@ def _redact(url: str) -> str:
     return url
 
 
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Write a file so that a crash leaves the old one or the new one, never half."""
+def atomic_write(path: Path, text: str | bytes, *, durable: bool = True) -> None:
+    """Write a file so that a crash leaves the old one or the new one, never half.
+
+    ``durable=False`` skips the fsync: the caller makes many files durable
+    at once (ingest syncs once per batch, before committing their records).
+    """
     data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -178,7 +178,10 @@ def mark(img: np.ndarray, box: Rect, kind: str, dpi: float = 300, pen: Pen = PEN
 
     ``kind``: ``"x"`` (a cross from corner to corner), ``"tick"``, ``"slash"``
     (one diagonal), ``"fill"`` (the box filled in), ``"dot"`` (a stray dot
-    1.2 mm across, about 0.05 of the interior), ``"small_x"`` (a cross half the box's size).
+    1.2 mm across, about 0.05 of the interior), ``"small_x"`` (a cross half the
+    box's size), ``"circle"`` (a ring around the box, 1.2 times its side),
+    ``"small_circle"`` (a ring just inside the outline, 0.85 times its side),
+    ``"tiny_tick"`` (a tick 2 mm across).
     """
     ppm = dpi / MM_PER_INCH
     x0, y0, x1, y1 = box.x, box.y, box.x + box.w, box.y + box.h
@@ -198,6 +201,14 @@ def mark(img: np.ndarray, box: Rect, kind: str, dpi: float = 300, pen: Pen = PEN
         _fill_rect(img, box.inset(0.3), ppm, pen.grey)
     elif kind == "dot":
         _stroke(img, [(cx, cy), (cx, cy)], ppm, Pen(1.2, pen.grey))
+    elif kind in ("circle", "small_circle"):
+        # a ring around the box (1.2 x its side) or just inside it (0.85 x)
+        r = box.w * (0.6 if kind == "circle" else 0.425)
+        t = np.linspace(0, 2 * np.pi, 73)
+        _stroke(img, [(cx + r * np.cos(a), cy + r * np.sin(a)) for a in t], ppm, pen)
+    elif kind == "tiny_tick":
+        # a tick 2 mm across: a hesitation, not a vote
+        _stroke(img, [(cx - 1.0, cy), (cx - 0.3, cy + 1.0), (cx + 1.0, cy - 1.0)], ppm, pen)
     else:
         raise ValueError(kind)
 

@@ -1,12 +1,111 @@
-"""The row rule at its exact edges (definite 0.09, marginal 0.04)."""
+"""The row rule at its exact edges: the box rule (ink, extent, fill) and the
+fill rule kept for rows stored without ink and extent (definite 0.09, marginal 0.04)."""
 
 from __future__ import annotations
 
 import pytest
 
-from omr.decide import RowDecision, decide_row
+from omr.decide import DEFAULT_RULE, MarkRule, RowDecision, classify_box, decide_row
 
 D, M = 0.09, 0.04
+R = DEFAULT_RULE  # mark: extent >= 3.7 mm and ink >= 0.3 mm²; faint: ink >= 0.12 mm²
+EXT, INK, FAINT, BLACK = R.mark_extent_mm, R.mark_ink_mm2, R.faint_ink_mm2, R.blackout_fill
+
+
+def decide(boxes: list[tuple[float, float, float]]) -> RowDecision:
+    """Decide a row given as (fill, ink mm², extent mm) per box."""
+    fills, inks, extents = (tuple(v) for v in zip(*boxes, strict=True)) if boxes else ((), (), ())
+    return decide_row(fills, D, M, inks=inks, extents=extents)
+
+
+EMPTY = (0.0, 0.0, 0.0)
+X = (0.25, 9.0, 7.5)  # a pen X
+FILLED = (0.9, 33.0, 6.5)
+
+
+@pytest.mark.parametrize(
+    ("box", "kind"),
+    [
+        ((0.0, INK, EXT), "mark"),  # exactly both edges: a mark
+        ((0.0, INK - 1e-6, EXT), "faint"),  # long but too little ink
+        ((0.0, INK, EXT - 1e-6), "faint"),  # enough ink but short: a dot, a tiny tick
+        ((0.5, 20.0, EXT - 1e-6), "faint"),  # a big blob is still short
+        ((0.0, FAINT, 10.0), "faint"),  # exactly the faint floor
+        ((0.0, FAINT - 1e-6, 10.0), "empty"),
+        ((0.0, 0.0, 0.0), "empty"),
+        ((0.0, 0.6, 8.5), "mark"),  # a light pencil slash
+        ((0.0, 4.0, 9.0), "mark"),  # a ring around the box, nothing inside
+    ],
+)
+def test_box_rule_edges(box: tuple[float, float, float], kind: str) -> None:
+    assert classify_box(*box, R) == kind
+
+
+@pytest.mark.parametrize(
+    ("boxes", "outcome", "choice"),
+    [
+        ([EMPTY, EMPTY, EMPTY], "blank", None),
+        ([(0.0, FAINT - 1e-6, 9.0), EMPTY, EMPTY], "blank", None),
+        ([EMPTY, EMPTY, (0.0, INK, EXT)], "vote", 2),
+        ([EMPTY, X, (0.0, FAINT - 1e-6, 1.0)], "vote", 1),
+        ([EMPTY, (0.03, 1.1, 1.3), EMPTY], "review", None),  # a hesitation dot
+        ([X, EMPTY, (0.0, FAINT, 1.0)], "review", None),  # a clear mark and a faint one
+        ([X, X, EMPTY], "overvote", None),
+        ([X, X, X], "overvote", None),
+        ([FILLED, FILLED, EMPTY], "review", None),  # filled or scribbled out: a person decides
+        ([X, (BLACK, 20.0, 6.5), EMPTY], "review", None),  # exactly blacked out beside a mark
+        ([X, (BLACK - 1e-6, 20.0, 6.5), EMPTY], "overvote", None),
+        ([FILLED, X, X], "review", None),
+        ([FILLED, EMPTY, EMPTY], "vote", 0),  # one filled box is a vote
+    ],
+)
+def test_row_rule_edges(boxes: list, outcome: str, choice: int | None) -> None:
+    d = decide(boxes)
+    assert (d.outcome, d.choice) == (outcome, choice)
+    assert (d.reason is not None) == (outcome in ("review", "overvote"))
+
+
+def test_box_rule_reasons() -> None:
+    assert decide([EMPTY, (0.03, 1.1, 1.3), EMPTY]) == RowDecision(
+        "review", None, "short mark in box 2 (1.3 mm, 1.10 mm²)"
+    )
+    assert decide([EMPTY, (0.0, 0.2, 8.0), EMPTY]).reason == "faint mark in box 2 (8.0 mm, 0.20 mm²)"
+    assert decide([X, EMPTY, (0.03, 1.1, 1.3)]).reason == (
+        "one clear mark (box 1, 7.5 mm) and a short mark in box 3 (1.3 mm, 1.10 mm²)"
+    )
+    assert decide([X, EMPTY, X]).reason == "clear marks in boxes 1 and 3 (7.5 mm, 7.5 mm)"
+    assert decide([X, FILLED, EMPTY]).reason == (
+        "box 2 blacked out (fill 0.90) beside a mark in box 1: a mark scribbled out?"
+    )
+
+
+def test_rule_is_a_parameter() -> None:
+    row = ((0.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.0, 0.0, 3.0))  # fills, inks, extents
+    assert decide_row(row[0], D, M, inks=row[1], extents=row[2]).outcome == "review"
+    short_ok = MarkRule(mark_extent_mm=2.5)
+    assert decide_row(row[0], D, M, inks=row[1], extents=row[2], rule=short_ok).outcome == "vote"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"faint_ink_mm2": 0.5, "mark_ink_mm2": 0.3},
+        {"faint_ink_mm2": 0.0},
+        {"mark_extent_mm": 0.0},
+        {"blackout_fill": 1.5},
+    ],
+)
+def test_bad_rules_are_refused(kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        MarkRule(**kwargs)
+
+
+def test_measurements_must_match_the_boxes() -> None:
+    with pytest.raises(ValueError):
+        decide_row((0.1, 0.0, 0.0), D, M, inks=(1.0, 0.0), extents=(5.0, 0.0, 0.0))
+
+
+# --- the fill rule, for rows stored with fills only ---------------------------
 
 
 @pytest.mark.parametrize(
@@ -26,7 +125,7 @@ D, M = 0.09, 0.04
         ((), "blank", None),
     ],
 )
-def test_rule_edges(fills: tuple[float, ...], outcome: str, choice: int | None) -> None:
+def test_fill_rule_edges(fills: tuple[float, ...], outcome: str, choice: int | None) -> None:
     d = decide_row(fills, D, M)
     assert (d.outcome, d.choice) == (outcome, choice)
     if outcome in ("review", "overvote"):
@@ -35,7 +134,7 @@ def test_rule_edges(fills: tuple[float, ...], outcome: str, choice: int | None) 
         assert d.reason is None
 
 
-def test_reasons() -> None:
+def test_fill_rule_reasons() -> None:
     assert decide_row((0.0, 0.052, 0.0), D, M) == RowDecision("review", None, "faint mark in box 2 (0.052)")
     assert decide_row((0.05, 0.0, 0.06), D, M).reason == "faint marks in boxes 1 and 3 (0.050, 0.060)"
     assert (
@@ -49,7 +148,7 @@ def test_reasons() -> None:
     assert decide_row((0.31, 0.0, 0.28), D, M).reason == "clear marks in boxes 1 and 3 (0.310, 0.280)"
 
 
-def test_thresholds_are_parameters() -> None:
+def test_fill_thresholds_are_parameters() -> None:
     fills = (0.06, 0.0, 0.0)
     assert decide_row(fills, 0.09, 0.04).outcome == "review"
     assert decide_row(fills, 0.05, 0.03).outcome == "vote"

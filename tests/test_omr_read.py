@@ -104,9 +104,9 @@ def test_marked_page_reads_the_same_however_it_is_scanned(case: str) -> None:
     scores = score_boxes(image, reg, template)
     assert [s.row for s in scores] == [r.row for r in template.rows]
     for s in scores:
-        decision = decide_row(s.fills, DEFINITE, MARGINAL)
+        decision = decide_row(s.fills, DEFINITE, MARGINAL, inks=s.inks, extents=s.extents)
         outcome, choice = MARKED[s.row][1]
-        assert (decision.outcome, decision.choice) == (outcome, choice), (s.row, s.fills)
+        assert (decision.outcome, decision.choice) == (outcome, choice), (s.row, s)
         marked = {box for box, _, _ in MARKED[s.row][0]}
         for i, fill in enumerate(s.fills):
             if i not in marked:
@@ -118,11 +118,15 @@ def test_review_reasons_name_the_boxes() -> None:
     template = layout.page(1).template
     image = marked_page(300)
     reg = register_page(image, template.frame)
-    fills = {s.row: s.fills for s in score_boxes(image, reg, template)}
-    assert decide_row(fills[7], DEFINITE, MARGINAL).reason.startswith("faint mark in box 2 (")
-    reason = decide_row(fills[8], DEFINITE, MARGINAL).reason
-    assert reason.startswith("one clear mark (box 2, ") and "a faint mark in box 3" in reason
-    assert decide_row(fills[6], DEFINITE, MARGINAL).reason.startswith("clear marks in boxes 1 and 3")
+    rows = {s.row: s for s in score_boxes(image, reg, template)}
+
+    def reason(row: int) -> str:
+        s = rows[row]
+        return decide_row(s.fills, DEFINITE, MARGINAL, inks=s.inks, extents=s.extents).reason
+
+    assert reason(7).startswith("short mark in box 2 (")
+    assert reason(8).startswith("one clear mark (box 2, ") and "a short mark in box 3" in reason(8)
+    assert reason(6).startswith("clear marks in boxes 1 and 3")
 
 
 def test_score_meaning_is_stable_across_resolutions() -> None:
@@ -166,6 +170,7 @@ def test_second_page_reads_its_own_code_and_rows() -> None:
     assert decode_page_code(image, reg, template.frame) == layout.code_text(2)
     scores = score_boxes(image, reg, template)
     assert len(scores) == 6
-    decisions = [decide_row(s.fills, DEFINITE, MARGINAL) for s in scores]
+    decisions = [decide_row(s.fills, DEFINITE, MARGINAL, inks=s.inks, extents=s.extents)
+                 for s in scores]
     assert [d.outcome for d in decisions] == ["blank"] * 5 + ["vote"]
     assert decisions[-1].choice == 2

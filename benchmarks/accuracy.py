@@ -1,0 +1,203 @@
+"""End-to-end accuracy of mark reading: simulated voted ballots through the real CLI.
+
+Run: ``.venv/bin/python benchmarks/accuracy.py [--ballots N] [--work DIR]
+[--presets CLEAN,OFFICE,...] [--reuse]``.
+
+For each scanner preset this prints ballots with `pipeline.simulate`
+(campaign ``samples/seed-002-hdnd-ninhson.yaml``, 18 candidates on two
+pages), marks them with every clear shape (X, tick, fill, slash, ring around
+the box) in every pen (black, blue, red, pencil) at 0.3-1.2 mm, plus
+doubtful rows (hesitation dot, tiny tick, a mark scribbled out beside a new
+one), scans them in the preset's file formats, runs ``kiemphieu new`` and
+``kiemphieu scan --jsonl`` and compares each row with the truth.
+
+A *clear row* is one whose truth is ``vote``, ``blank`` or ``overvote``; a
+*doubtful row* one whose truth is ``review``. Per preset it reports clear
+rows read wrong (any other outcome or level than the truth, except
+``review``), clear rows sent to review, and doubtful rows caught (read
+``review``), then lists every wrong row and every clear row sent to review
+with the marks drawn. Cases are written under ``--work`` (default
+``/tmp/kiemphieu-accuracy``) as ``<preset>/case`` with ``truth.json``;
+``--reuse`` reads existing cases again (after a change to the reader)
+instead of making them anew. The same seed gives the same cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from pipeline import simulate as sim
+from pipeline.campaign import load_campaign
+from pipeline.layout import build_layout
+
+ROOT = Path(__file__).resolve().parents[1]
+CAMPAIGN = ROOT / "samples" / "seed-002-hdnd-ninhson.yaml"
+
+#: Presets with the file formats their pages are written in.
+PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
+    "CLEAN": (sim.CLEAN, ("png", "tiff-grey", "pdf-jpeg")),
+    "OFFICE": (sim.OFFICE, ("png", "pdf-jpeg", "jpeg")),
+    "COLOUR_150": (sim.COLOUR_150, ("jpeg", "pdf-jpeg")),
+    "BITONAL": (sim.BITONAL, ("tiff-g4", "pdf-g4")),
+    "BITONAL_300": (replace(sim.BITONAL, dpi=300, quarter_turns=(0, 2)), ("tiff-g4", "pdf-g4")),
+    "ROUGH": (sim.ROUGH, ("jpeg", "png")),
+}
+
+
+
+def marks(loyalty: float) -> sim.MarkMix:
+    """Every clear shape and pen equally often; each voter keeps one shape on
+    ``loyalty`` of the rows (the simulator's default 0.9: one hand, one habit)."""
+    return sim.MarkMix(
+        shapes=tuple((s, 1.0) for s in sim.CLEAR_SHAPES),
+        pens=tuple((p, 1.0) for p in sim.PENS),
+        width_mm=(0.3, 1.2),
+        loyalty=loyalty,
+    )
+
+
+VOTES = sim.VoteMix(high=0.45, medium=0.15, low=0.15, blank=0.05, overvote=0.05, review=0.15)
+
+
+def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float) -> Path:
+    """Simulate and write one preset's case; returns its folder."""
+    profile, formats = PRESETS[name]
+    campaign = load_campaign(CAMPAIGN)
+    layout = build_layout(campaign)
+    stack = sim.simulate_stack(
+        campaign, layout, ballots, np.random.default_rng([seed, list(PRESETS).index(name)]),
+        profile=profile, vote_model=sim.VoteModel(mix=VOTES, marks=marks(loyalty)),
+    )
+    case = work / name / "case"
+    if case.exists():
+        shutil.rmtree(case)
+    sim.write_case(case, stack, formats)
+    return case
+
+
+def run_scan(name: str, work: Path) -> list[dict]:
+    """``kiemphieu new`` + ``kiemphieu scan --jsonl`` on a written case."""
+    exe = Path(sys.executable).with_name("kiemphieu")
+    ws, out = work / name / "ws", work / name / "out.jsonl"
+    if ws.exists():
+        shutil.rmtree(ws)
+    subprocess.run([str(exe), "new", str(CAMPAIGN), "--dir", str(ws)], check=True,
+                   capture_output=True)
+    subprocess.run([str(exe), "scan", str(ws), str(work / name / "case"), "--jsonl", str(out)],
+                   check=True, capture_output=True)
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def compare(name: str, work: Path, got: list[dict]) -> dict:
+    """Row-by-row comparison of a scan's JSONL with the case's truth."""
+    case = work / name / "case"
+    truth = sim.read_truth(case / "truth.json")
+    stats: Counter[str] = Counter()
+    wrong: list[str] = []
+    to_review: list[str] = []
+    missed: list[str] = []
+    for page in got:
+        rel = Path(page["source"]).relative_to(case).as_posix()
+        t = truth[(rel, page["page_index"])]
+        stats["pages"] += 1
+        if page["status"] != t["status"]:
+            stats["page_status_wrong"] += 1
+            wrong.append(f"page {rel}#{page['page_index']}: {t['status']} read {page['status']} "
+                         f"({page.get('reason')})")
+            continue
+        if page["status"] != "accepted":
+            continue
+        expected = {r["candidate"]: r for r in t["rows"]}
+        for row in page["rows"]:
+            e = expected[row["candidate"]]
+            marks = ", ".join(f"{m['level']}:{m['shape']}/{m['pen']}/{m['width_mm']:.2f}"
+                              for m in e["marks"]) or "none"
+            where = (f"{rel}#{page['page_index']} cand {row['candidate']}: [{marks}] "
+                     f"expected {e['outcome']} {e['level'] or ''} -> {row['outcome']} "
+                     f"{row['level'] or ''} {row.get('reason') or ''}")
+            if e["outcome"] == "review":
+                stats["doubtful"] += 1
+                if row["outcome"] == "review":
+                    stats["doubtful_caught"] += 1
+                else:
+                    missed.append(where)
+                continue
+            stats["clear"] += 1
+            stats["clear_marked"] += bool(e["marks"])
+            if row["outcome"] == "review":
+                stats["clear_review"] += 1
+                to_review.append(where)
+            elif (row["outcome"], row["level"]) != (e["outcome"], e["level"]):
+                stats["clear_wrong"] += 1
+                wrong.append(where)
+    return {"preset": name, **stats, "wrong": wrong, "to_review": to_review, "missed": missed}
+
+
+def _one(args: tuple[str, int, int, Path, bool, float]) -> dict:
+    name, ballots, seed, work, reuse, loyalty = args
+    t0 = time.perf_counter()
+    if not (reuse and (work / name / "case" / "truth.json").exists()):
+        make_case(name, ballots, seed, work, loyalty)
+    t1 = time.perf_counter()
+    got = run_scan(name, work)
+    t2 = time.perf_counter()
+    result = compare(name, work, got)
+    result["make_s"], result["scan_s"] = round(t1 - t0, 1), round(t2 - t1, 1)
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--ballots", type=int, default=40, help="ballot copies per preset")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/kiemphieu-accuracy"))
+    ap.add_argument("--presets", default=",".join(PRESETS))
+    ap.add_argument("--reuse", action="store_true", help="read existing cases again")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--loyalty", type=float, default=0.9,
+                    help="share of a voter's rows marked with their favourite shape")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    a = ap.parse_args()
+    names = [n.strip() for n in a.presets.split(",") if n.strip()]
+    for n in names:
+        if n not in PRESETS:
+            ap.error(f"unknown preset {n}; use {', '.join(PRESETS)}")
+    a.work.mkdir(parents=True, exist_ok=True)
+    jobs = [(n, a.ballots, a.seed, a.work, a.reuse, a.loyalty) for n in names]
+    with ProcessPoolExecutor(max_workers=a.jobs) as pool:
+        results = list(pool.map(_one, jobs))
+    head = (f"{'preset':12} {'pages':>5} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
+            f"{'doubtful':>8} {'caught':>7} {'%':>6}")
+    print(head)
+    total: Counter[str] = Counter()
+    for r in results:
+        for k in ("pages", "clear", "clear_wrong", "clear_review", "doubtful", "doubtful_caught"):
+            total[k] += r.get(k, 0)
+    for r in [*results, {"preset": "ALL", **total}]:
+        clear, doubt = r.get("clear", 0), r.get("doubtful", 0)
+        print(f"{r['preset']:12} {r.get('pages', 0):5} {clear:6} {r.get('clear_wrong', 0):6} "
+              f"{r.get('clear_review', 0):7} {100 * r.get('clear_review', 0) / max(clear, 1):5.2f}% "
+              f"{doubt:8} {r.get('doubtful_caught', 0):7} "
+              f"{100 * r.get('doubtful_caught', 0) / max(doubt, 1):5.1f}%")
+    for r in results:
+        for kind in ("wrong", "to_review", "missed"):
+            for line in r[kind]:
+                print(f"{r['preset']} {kind.upper()}: {line}")
+    if a.json:
+        a.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
