@@ -1,0 +1,88 @@
+"""The office above rolls up certified packages (seed 001): verified first, people matched.
+
+Two units through the real CLI: the city council's poll of seed 001 (rules
+nq85-2014, base = 52 delegates) and a department Party committee (qd96-2023)
+that polls the director of Sở Nội vụ a second time. The roll-up keeps both
+of his results; a package with one changed byte is refused by name.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from certified_case import SAMPLES, certified_package, run
+
+PARTY = """\
+id: dang-uy-so-noi-vu-2019
+title: Phiếu lấy phiếu tín nhiệm
+subtitle: đối với thành viên lãnh đạo cấp ủy
+body: Đảng ủy Sở Nội vụ thành phố Cần Thơ
+place: Cần Thơ
+session_date: 2019-01-10
+rules: qd96-2023
+electorate: 9
+candidates:
+  - {name: Nguyễn Hữu Thành, position: "Giám đốc Sở Nội vụ, Ủy viên UBND thành phố"}
+  - {name: Lâm Thị Thu, position: Phó Giám đốc Sở Nội vụ}
+"""
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory) -> tuple[Path, Path]:
+    a = tmp_path_factory.mktemp("council")
+    _, council = certified_package(a, SAMPLES / "seed-001-hdnd-cantho.yaml", 3, seed=11)
+    b = tmp_path_factory.mktemp("party")
+    party_file = b / "party.yaml"
+    party_file.write_text(PARTY, encoding="utf-8")
+    _, party = certified_package(b, party_file, 3, seed=12)
+    return council, party
+
+
+def test_roll_up_keeps_both_results_of_a_person_polled_in_two_places(packages, tmp_path: Path) -> None:
+    out = tmp_path / "tong-hop"
+    proc = run("aggregate", *map(str, packages), "--out", str(out), "--body",
+               "Sở Nội vụ thành phố Cần Thơ", "--place", "Cần Thơ")
+    assert "2 unit(s), 13 person(s), 1 polled in more than one place" in proc.stdout
+    summary = json.loads((out / "tong-hop.json").read_text("utf-8"))
+    thanh = [p for p in summary["people"] if p["name"] == "Nguyễn Hữu Thành"]
+    assert len(thanh) == 1 and thanh[0]["places_count"] == 2
+    bases = sorted(pl["base"] for pl in thanh[0]["places"])
+    assert bases == [3, 52]  # qd96: ballots collected; nq85: the delegates
+    assert {pl["rules"] for pl in thanh[0]["places"]} == {"nq85-2014", "qd96-2023"}
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out / "tong-hop.xlsx")["Tổng hợp"]
+    rows = [r for r in sheet.iter_rows(values_only=True) if r and r[1] == "Nguyễn Hữu Thành"]
+    assert len(rows) == 2
+
+    pdf = pdfium.PdfDocument(str(out / "tong-hop.pdf"))
+    text = " ".join(" ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).split())
+    for phrase in ("SỞ NỘI VỤ THÀNH PHỐ CẦN THƠ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                   "Nguyễn Hữu Thành", "Đảng ủy Sở Nội vụ thành phố Cần Thơ", "Lâm Thị Thu"):
+        assert phrase in text, phrase
+
+
+def test_a_tampered_package_is_refused_by_name(packages, tmp_path: Path) -> None:
+    council, party = packages
+    bad = tmp_path / "party-copy"
+    shutil.copytree(party, bad)
+    target = bad / "tally.json"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    target.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    proc = run("aggregate", str(council), str(bad), "--out", str(out), check=False)
+    assert proc.returncode == 1
+    assert str(bad) in proc.stderr and "tally.json: changed" in proc.stderr
+    assert not out.exists()
+
+
+def test_the_same_package_twice_is_refused(packages, tmp_path: Path) -> None:
+    council, _ = packages
+    proc = run("aggregate", str(council), str(council), "--out", str(tmp_path / "o"), check=False)
+    assert proc.returncode == 1 and "give each unit once" in proc.stderr
