@@ -51,7 +51,7 @@ def new(
     campaign = load_campaign(campaign_file)
     for f in eligibility_findings(campaign):
         err.print(f"warning: {campaign_file}, line {f.line}: STT {f.stt} {f.name}: {f.reason}")
-    ws = create_workspace(campaign, dir, db)
+    ws = create_workspace(campaign, dir, db, source=campaign_file)
     out.print(
         f"Created workspace {ws.path} for '{campaign.id}': {len(campaign.candidates)} people "
         f"on {ws.layout.page_count} page(s) per ballot, rules {campaign.rules.name}."
@@ -205,6 +205,368 @@ def demo(
     ):
         out.print(f"  {label}: {path}")
     out.print(f"Try: kiemphieu tally {result.workspace}")
+
+
+@app.command()
+def declare(
+    ws: WsArg,
+    issued: Annotated[int | None, typer.Option(
+        "--issued", min=0, help="Ballots the committee handed out (số phiếu phát ra).")] = None,
+    collected: Annotated[int | None, typer.Option(
+        "--collected", min=0, help="Ballots collected, the committee's own count (số phiếu thu về).")] = None,
+    head: Annotated[str | None, typer.Option(
+        "--head", metavar="NAME", help="The committee's head (Trưởng ban kiểm phiếu).")] = None,
+    member: Annotated[list[str] | None, typer.Option(
+        "--member", metavar="NAME|ROLE",
+        help="A committee member, e.g. \"Lê Văn C|Thành viên\"; repeat for each. "
+             "Given once, replaces the whole list.")] = None,
+    note: Annotated[str | None, typer.Option(
+        "--note", metavar="TEXT", help="The committee's explanation of a mismatch.")] = None,
+) -> None:
+    """Record the committee's hand count, members and head; show the reconciliation."""
+    from pipeline.certify import declare as do_declare
+    from pipeline.certify import reconcile
+    from pipeline.workspace import open_workspace
+
+    workspace = open_workspace(ws)
+    d = do_declare(workspace, issued=issued, collected=collected, head=head, members=member,
+                   note=note)
+    out.print(f"Declared: issued {d.issued}, collected {d.collected}; head {d.head or '-'}; "
+              f"{len(d.members)} member(s)." + (f" Note: {d.note}" if d.note else ""))
+    _print_reconciliation(reconcile(workspace))
+
+
+def _print_reconciliation(recon) -> None:
+    pages = ", ".join(f"page {p}: {recon.pages_accepted.get(p, 0)}"
+                      for p in range(1, recon.page_count + 1))
+    out.print(f"Scanned and accepted: {pages}.")
+    if recon.matches:
+        out.print("Reconciliation: the hand count matches the scans.")
+    for m in recon.mismatches:
+        err.print(f"mismatch: {m.en}")
+    if recon.blocks:
+        err.print("Certification is blocked until the mismatch is resolved or explained: "
+                  "kiemphieu declare WS --note TEXT")
+    if recon.quorum_warning:
+        err.print(f"warning: {recon.quorum_warning}")
+
+
+@app.command()
+def certify(
+    ws: WsArg,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="NAME", help="Who certifies; default the declared head.")] = None,
+) -> None:
+    """Lock the count once nothing is pending and the hand count reconciles."""
+    from pipeline.certify import certify as do_certify
+    from pipeline.workspace import open_workspace
+
+    workspace = open_workspace(ws)
+    record = do_certify(workspace, by)
+    out.print(f"Certified by {record['by']} at {record['at']:%d/%m/%Y %H:%M} UTC: the count of "
+              f"'{workspace.campaign.id}' is locked; scans and decisions are now refused.")
+    out.print(f"Next: kiemphieu export {ws} --out PACKAGE")
+
+
+@app.command()
+def export(
+    ws: WsArg,
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="New folder for the package.")],
+) -> None:
+    """Write the certified package: minutes (PDF, DOCX), CSV, XLSX, JSON, scans, signed manifest."""
+    from pipeline.export import export_package
+    from pipeline.workspace import open_workspace
+
+    result = export_package(open_workspace(ws), out_dir)
+    out.print(f"Wrote {result.out}: {result.files} files ({result.scans} scans), signed with key "
+              f"{result.key_sha256}.")
+    out.print(f"Check it with: kiemphieu verify {result.out}")
+
+
+@app.command()
+def verify(
+    package: Annotated[Path, typer.Argument(metavar="DIR", help="A package made by export.")],
+    key: Annotated[str | None, typer.Option(
+        "--key", metavar="SHA256", help="Fingerprint of the key you trust (on the minutes).")] = None,
+) -> None:
+    """Check a certified package: every file's SHA-256, nothing missing or added, the signature."""
+    from pipeline.verify import verify_package
+
+    result = verify_package(package, trusted_key=key)
+    if result.ok:
+        out.print(f"{package}: OK: {result.files_checked} files match the signed manifest; key "
+                  f"{result.key_sha256}.")
+        return
+    for problem in result.problems:
+        err.print(f"{package}/{problem}")
+    err.print(f"{package}: NOT VALID: {len(result.problems)} problem(s); do not use this package.")
+    raise typer.Exit(1)
+
+
+@app.command()
+def retally(
+    source: Annotated[Path, typer.Argument(metavar="WS|DIR",
+                                           help="A certified workspace, or a package made by export.")],
+) -> None:
+    """Re-read every stored image and compare the count with the certified one."""
+    from pipeline.retally import from_package, from_workspace
+    from pipeline.retally import retally as do_retally
+    from pipeline.workspace import WORKSPACE_FILE, open_workspace
+
+    if (source / WORKSPACE_FILE).exists():
+        audit = from_workspace(open_workspace(source))
+    elif (source / "manifest.json").exists():
+        audit = from_package(source)
+    else:
+        raise KiemphieuError(f"{source}: neither a workspace nor an exported package")
+    result = do_retally(audit)
+    if result.matches:
+        out.print(f"Retally of {source}: {result.pages} page image(s) re-read in "
+                  f"{result.seconds:.1f} s; the count is identical to the certified one.")
+        return
+    for line in result.differences:
+        err.print(f"difference: {line}")
+    err.print(f"Retally of {source}: {len(result.differences)} difference(s) from the certified count.")
+    raise typer.Exit(1)
+
+
+@app.command()
+def aggregate(
+    packages: Annotated[list[Path], typer.Argument(metavar="PKG...", help="Certified packages.")],
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="New folder for the summary.")],
+    body: Annotated[str, typer.Option(
+        "--body", help="The office that rolls up (printed top-left).")] = "Cơ quan tổng hợp",
+    place: Annotated[str | None, typer.Option("--place", help="Place printed with the date.")] = None,
+) -> None:
+    """Combine the certified packages of many units into one summary (PDF, XLSX, JSON)."""
+    from pipeline.aggregate import aggregate_packages
+
+    result = aggregate_packages(packages, out_dir, body=body, place=place)
+    out.print(f"Wrote {out_dir}: {result.units} unit(s), {result.people} person(s), "
+              f"{result.polled_twice} polled in more than one place.")
+
+
+@app.command()
+def review(
+    ws: WsArg,
+    action: Annotated[str, typer.Argument(
+        metavar="[list|show|resolve|undo]", help="What to do; list by default.")] = "list",
+    item: Annotated[int | None, typer.Argument(metavar="[ITEM]", help="Review item number.")] = None,
+    value: Annotated[str | None, typer.Argument(
+        metavar="[VALUE]",
+        help="resolve: high, medium, low or invalid for a row; accepted or rejected for a page.")] = None,
+    as_user: Annotated[str | None, typer.Option(
+        "--as", metavar="NAME", help="Your account (resolve, undo); asks its password.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (needed for invalid).")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="list: resolved items too.")] = False,
+    crop: Annotated[Path | None, typer.Option(
+        "--crop", metavar="FILE.jpg", help="show: write the item's picture to this file.")] = None,
+) -> None:
+    """List, show and resolve the items the machine was not sure about.
+
+    \b
+    kiemphieu review WS                      open and escalated items
+    kiemphieu review WS show 12 --crop 12.jpg
+    kiemphieu review WS resolve 12 medium --as lan
+    kiemphieu review WS resolve 13 invalid --as lan --reason "two boxes marked"
+    kiemphieu review WS undo --as lan        take back your latest decision
+    """
+    from pipeline.review import queue_for
+    from pipeline.rules import LEVEL_LABELS
+    from pipeline.workspace import open_workspace
+
+    workspace = open_workspace(ws)
+    queue = queue_for(workspace)
+    names = {c.stt: c.name for c in workspace.campaign.candidates}
+    labels = {**LEVEL_LABELS, "invalid": "Không hợp lệ", "accepted": "Nhận trang",
+              "rejected": "Loại trang", "undo": "hoàn tác"}
+
+    def what(it) -> str:
+        if it.kind == "row":
+            return f"page {it.page_id} row STT {it.candidate} ({names.get(it.candidate, '?')})"
+        return f"page {it.page_id} (whole page, machine: {it.page_status})"
+
+    if action == "list":
+        if item is not None or value is not None:
+            raise typer.BadParameter("list takes no ITEM or VALUE", param_hint="ACTION")
+        items = queue.items(None if show_all else ("open", "escalated"))
+        for it in items:
+            resolved = f" -> {it.resolution}" if it.resolution else ""
+            held = f" [with {it.claimed_by}]" if it.claimed_by and it.state != "resolved" else ""
+            out.print(f"{it.id:>5}  {it.state:<9}{resolved:<13} {what(it)}: {it.reason}{held}",
+                      markup=False)
+        counts = queue.counts()
+        mode = " Two reviewers must agree." if queue.two_reviewers else ""
+        out.print(f"{counts['open']} open, {counts['escalated']} escalated to the chair, "
+                  f"{counts['resolved']} resolved.{mode}")
+        return
+    if action == "show":
+        if item is None:
+            raise typer.BadParameter("show needs an ITEM number", param_hint="ITEM")
+        it = queue.get(item)
+        out.print(f"Item {it.id}: {what(it)}", markup=False)
+        out.print(f"  reason: {it.reason}", markup=False)
+        out.print(f"  state: {it.state}" + (f", resolution: {it.resolution}" if it.resolution else ""))
+        if it.fills:
+            m = it.measures or {}
+            for i, level in enumerate(("high", "medium", "low")):
+                extra = ""
+                if m.get("ink_mm2"):
+                    extra = f", ink {m['ink_mm2'][i]:.2f} mm², length {m['extent_mm'][i]:.1f} mm"
+                out.print(f"  box {i + 1} {LEVEL_LABELS[level]}: fill {it.fills[i]:.3f}{extra}")
+        out.print(f"  decide: {', '.join(it.values())}")
+        for d in queue.history(it.id):
+            why = f" ({d.reason})" if d.reason else ""
+            took = f" of decision {d.replaces}" if d.replaces else ""
+            out.print(f"  {d.at:%Y-%m-%d %H:%M:%S} UTC  {d.reviewer} ({d.role}): "
+                      f"{labels.get(d.value, d.value)}{took}{why}; machine said {d.machine}", markup=False)
+        if crop is not None:
+            _write_crop(workspace, it, crop)
+            out.print(f"  picture: {crop}")
+        return
+    if action not in ("resolve", "undo"):
+        raise typer.BadParameter(f"'{action}': use list, show, resolve or undo", param_hint="ACTION")
+    if not as_user:
+        raise typer.BadParameter("say who decides: --as NAME", param_hint="--as")
+    person = _login(workspace, as_user)
+    if action == "undo":
+        it = queue.undo(person, item)
+        out.print(f"Undone: {person.name}'s latest decision on item {it.id}; it is {it.state} again"
+                  if it.state != "resolved" else
+                  f"Undone: {person.name}'s latest decision on item {it.id}; it stands at {it.resolution}")
+        return
+    if item is None or value is None:
+        raise typer.BadParameter("resolve needs ITEM and VALUE", param_hint="ITEM")
+    it = queue.decide(person, item, value, reason)
+    if it.state == "resolved":
+        out.print(f"Item {it.id} resolved: {labels.get(it.resolution or '', it.resolution)} "
+                  f"(by {person.name}).")
+    elif it.state == "escalated":
+        out.print(f"Item {it.id}: the two reviewers disagree; it goes to the chair.")
+    else:
+        out.print(f"Item {it.id}: your decision is recorded; a second reviewer must decide it too.")
+
+
+def _login(workspace, name: str):
+    """The account ``name`` after its password (prompt, or KIEMPHIEU_PASSWORD for scripts)."""
+    from pipeline.review import Actor
+    from pipeline.users import authenticate
+
+    password = os.environ.get("KIEMPHIEU_PASSWORD")
+    if password is None:
+        password = typer.prompt(f"Password for {name}", hide_input=True, err=True)
+    user = authenticate(workspace.store, name, password)
+    if user is None:
+        raise KiemphieuError(f"wrong account name or password for '{name}' "
+                             "(see the accounts with: kiemphieu user list --ws WS)")
+    return Actor(user.name, user.role)
+
+
+def _write_crop(workspace, it, target: Path) -> None:
+    from pipeline.ballot_images import PageImages, row_view
+    from pipeline.store import page_table
+
+    with workspace.store.engine.connect() as conn:
+        page = conn.execute(page_table.select().where(page_table.c.id == it.page_id)).mappings().one()
+    images = PageImages(workspace.path)
+    if it.kind == "row" and page["homography"]:
+        data = images.row_jpeg(page["image_path"], page["homography"],
+                               row_view(workspace.layout, it.ballot_page, it.candidate))
+    else:
+        data = images.page_jpeg(page["image_path"], page["homography"], workspace.layout.frame.page_size_mm)
+    target.write_bytes(data)
+
+
+user_app = typer.Typer(help="Accounts of the web station: operators, reviewers, the chair.",
+                       no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Account name (letters, digits, . - _).")],
+    role: Annotated[str, typer.Option("--role", metavar="operator|reviewer|chair",
+                                      help="operator scans; reviewer decides; chair decides all.")],
+    ws: Annotated[Path, typer.Option("--ws", metavar="WS", envvar="KIEMPHIEU_WS",
+                                          help="The campaign workspace (default: here).")] = Path("."),
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input.")] = False,
+) -> None:
+    """Create an account (asks the password twice unless --password-stdin)."""
+    from pipeline.users import add_user
+    from pipeline.workspace import open_workspace
+
+    workspace = open_workspace(ws)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True)
+    user = add_user(workspace.store, name, role, password)
+    out.print(f"Account '{user.name}' created with role {user.role}.")
+
+
+@user_app.command("list")
+def user_list(
+    ws: Annotated[Path, typer.Option("--ws", metavar="WS", envvar="KIEMPHIEU_WS",
+                                          help="The campaign workspace (default: here).")] = Path("."),
+) -> None:
+    """List the accounts and their roles."""
+    from pipeline.users import list_users
+    from pipeline.workspace import open_workspace
+
+    for user in list_users(open_workspace(ws).store):
+        out.print(f"{user.name:<24} {user.role}{'  (disabled)' if user.disabled else ''}", markup=False)
+
+
+@user_app.command("disable")
+def user_disable(
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    ws: Annotated[Path, typer.Option("--ws", metavar="WS", envvar="KIEMPHIEU_WS",
+                                          help="The campaign workspace (default: here).")] = Path("."),
+) -> None:
+    """Stop an account from logging in (its decisions stay on the record)."""
+    from pipeline.users import set_disabled
+    from pipeline.workspace import open_workspace
+
+    set_disabled(open_workspace(ws).store, name, True)
+    out.print(f"Account '{name}' disabled.")
+
+
+@app.command()
+def serve(
+    ws: WsArg,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; 127.0.0.1 = this computer only.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+) -> None:
+    """The web review station (queue, dashboard, ballot browser, upload)."""
+    import uvicorn
+
+    from pipeline.web.app import create_app
+
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    hosts = ("127.0.0.1", "localhost", "[::1]") if loopback else ("*",)
+    web = create_app(ws, allowed_hosts=hosts)
+    if not loopback:
+        err.print(f"warning: listening on {host}: other computers on the network can reach the "
+                  "station; use it only on the committee's own network")
+    out.print(f"Trạm kiểm phiếu: http://{'127.0.0.1' if loopback else host}:{port}/ "
+              "(Ctrl+C to stop). Accounts: kiemphieu user add NAME --role reviewer --ws WS")
+    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False,
+                server_header=False)
+
+
+@app.command()
+def explain(
+    ws: WsArg,
+    page: Annotated[int, typer.Argument(help="The page's id in the store (web station, review list).")],
+    out_file: Annotated[Path, typer.Option("--out", metavar="FILE.png", help="The annotated page.")],
+) -> None:
+    """Draw what the reader saw on one stored page: marks, grid, each box's numbers, each row's decision."""
+    from pipeline.explain import explain_stored_page
+    from pipeline.workspace import open_workspace
+
+    out.print(f"wrote {explain_stored_page(open_workspace(ws), page, out_file)}")
 
 
 def _progress(total: int):

@@ -1,0 +1,1 @@
+"""The web review station (``kiemphieu serve``): FastAPI, pages rendered on the server."""
