@@ -14,9 +14,11 @@ one), scans them in the preset's file formats, runs ``kiemphieu new`` and
 A *clear row* is one whose truth is ``vote``, ``blank`` or ``overvote``; a
 *doubtful row* one whose truth is ``review``. Per preset it reports clear
 rows read wrong (any other outcome or level than the truth, except
-``review``), clear rows sent to review, and doubtful rows caught (read
-``review``), then lists every wrong row and every clear row sent to review
-with the marks drawn. Cases are written under ``--work`` (default
+``review``), clear rows sent to review, doubtful rows caught (read
+``review``) and, apart, clear rows sent to review because a scanner streak
+crosses their boxes (``streaked``: the fault found, as it must be), then
+lists every wrong row and every clear row sent to review with the marks
+drawn. Cases are written under ``--work`` (default
 ``/tmp/kiemphieu-accuracy``) as ``<preset>/case`` with ``truth.json``;
 ``--reuse`` reads existing cases again (after a change to the reader)
 instead of making them anew. The same seed gives the same cases.
@@ -51,16 +53,28 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "COLOUR_150": (sim.COLOUR_150, ("jpeg", "pdf-jpeg")),
     "BITONAL": (sim.BITONAL, ("tiff-g4", "pdf-g4")),
     "BITONAL_300": (replace(sim.BITONAL, dpi=300, quarter_turns=(0, 2)), ("tiff-g4", "pdf-g4")),
+    "BITONAL_150": (replace(sim.BITONAL, dpi=150, quarter_turns=(0, 2)), ("tiff-g4",)),
     "ROUGH": (sim.ROUGH, ("jpeg", "png")),
+    "STREAKED": (sim.STREAKED, ("png", "pdf-jpeg")),
+    "PHONE": (sim.PHONE, ("jpeg",)),
+    "WORN": (sim.WORN, ("png", "pdf-jpeg")),
+    "SPILL": (replace(sim.OFFICE, quarter_turns=(0,)), ("png",)),
 }
 
+#: Presets whose voters also let a mark run on into the neighbouring box (`sim.SPILL`).
+SPILLING = {"SPILL"}
 
 
-def marks(loyalty: float) -> sim.MarkMix:
-    """Every clear shape and pen equally often; each voter keeps one shape on
+
+def marks(loyalty: float, spill: bool = False) -> sim.MarkMix:
+    """Every clear shape and pen equally often (with ``spill``, a tick running on into
+    the next box as often as the rest together); each voter keeps one shape on
     ``loyalty`` of the rows (the simulator's default 0.9: one hand, one habit)."""
+    shapes = tuple((s, 1.0) for s in sim.CLEAR_SHAPES)
+    if spill:
+        shapes += ((sim.SPILL, float(len(sim.CLEAR_SHAPES))),)
     return sim.MarkMix(
-        shapes=tuple((s, 1.0) for s in sim.CLEAR_SHAPES),
+        shapes=shapes,
         pens=tuple((p, 1.0) for p in sim.PENS),
         width_mm=(0.3, 1.2),
         loyalty=loyalty,
@@ -77,7 +91,7 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float) ->
     layout = build_layout(campaign)
     stack = sim.simulate_stack(
         campaign, layout, ballots, np.random.default_rng([seed, list(PRESETS).index(name)]),
-        profile=profile, vote_model=sim.VoteModel(mix=VOTES, marks=marks(loyalty)),
+        profile=profile, vote_model=sim.VoteModel(mix=VOTES, marks=marks(loyalty, name in SPILLING)),
     )
     case = work / name / "case"
     if case.exists():
@@ -135,7 +149,9 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
                 continue
             stats["clear"] += 1
             stats["clear_marked"] += bool(e["marks"])
-            if row["outcome"] == "review":
+            if row["outcome"] == "review" and (row.get("reason") or "").startswith("scanner streak"):
+                stats["streak_review"] += 1  # a fault found: the row must go to a person
+            elif row["outcome"] == "review":
                 stats["clear_review"] += 1
                 to_review.append(where)
             elif (row["outcome"], row["level"]) != (e["outcome"], e["level"]):
@@ -178,18 +194,20 @@ def main() -> None:
     with ProcessPoolExecutor(max_workers=a.jobs) as pool:
         results = list(pool.map(_one, jobs))
     head = (f"{'preset':12} {'pages':>5} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
-            f"{'doubtful':>8} {'caught':>7} {'%':>6}")
+            f"{'doubtful':>8} {'caught':>7} {'%':>6} {'streaked':>8}")
     print(head)
     total: Counter[str] = Counter()
     for r in results:
-        for k in ("pages", "clear", "clear_wrong", "clear_review", "doubtful", "doubtful_caught"):
+        for k in ("pages", "clear", "clear_wrong", "clear_review", "doubtful", "doubtful_caught",
+                  "streak_review"):
             total[k] += r.get(k, 0)
     for r in [*results, {"preset": "ALL", **total}]:
         clear, doubt = r.get("clear", 0), r.get("doubtful", 0)
         print(f"{r['preset']:12} {r.get('pages', 0):5} {clear:6} {r.get('clear_wrong', 0):6} "
               f"{r.get('clear_review', 0):7} {100 * r.get('clear_review', 0) / max(clear, 1):5.2f}% "
               f"{doubt:8} {r.get('doubtful_caught', 0):7} "
-              f"{100 * r.get('doubtful_caught', 0) / max(doubt, 1):5.1f}%")
+              f"{100 * r.get('doubtful_caught', 0) / max(doubt, 1):5.1f}% "
+              f"{r.get('streak_review', 0):8}")
     for r in results:
         for kind in ("wrong", "to_review", "missed"):
             for line in r[kind]:

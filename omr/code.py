@@ -143,3 +143,30 @@ def _read_in_place(
         if inside_x and inside_y:
             texts.add(b.text)
     return sorted(texts)
+
+
+def code_corners_mm(
+    gray: np.ndarray,
+    registration: Registration,
+    frame: PageFrame,
+    params: CodeParams = DEFAULT_PARAMS,
+) -> np.ndarray | None:
+    """Where the QR symbol's four corners lie on the page, as this registration sees them.
+
+    The code's square is rectified through the homography (as for reading
+    it) and zxing locates the symbol in it independently of the marks; its
+    corners (top-left, top-right, bottom-right, bottom-left of the symbol,
+    quiet zone excluded) are returned in page mm, float64 (4, 2). A correct
+    fit puts them on an upright square centred in ``frame.qr``. None if no
+    code is found.
+    """
+    region = frame.qr.inset(-params.margin_mm)
+    k = max(params.decode_px_per_mm, registration.px_per_mm / 2)
+    patch = rectify(gray, registration, region, k)
+    found = _barcodes(patch)
+    if len(found) != 1:
+        return None
+    p = found[0].position
+    px = np.array([(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)],
+                  dtype=np.float64)
+    return px / k + (region.x, region.y)

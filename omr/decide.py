@@ -58,6 +58,21 @@ boxes and marks two of them goes to review rather than straight to
 A faint box always goes to a person: it may be a hesitant mark, a mark
 half rubbed out, or a stray dot, and only a person can tell.
 
+**A line through the box.** Ink that reaches two opposite sides of a box's
+measured zone (box + 1.9 mm) in a band at most ``max_line_mm`` (1.6 mm)
+thick is a straight line across the page — a fold's crease, a scanner
+streak, a line ruled over the table — not a voter's mark, which stays within
+a ring of 130 % of the box: the row goes to review ("a straight line runs
+right through box 2 from side to side (0.4 mm thick): ...").
+
+**A mark spilling into the neighbouring box.** A voter's stroke may run on
+past its box and end just over the next box's edge. A box whose ink comes
+in from the side of a neighbour holding a mark, where the neighbour's ink
+leaves towards it, and reaches no more than ``spill_reach_mm`` (2.5 mm)
+into the box, is that mark's stroke, not a second mark: the box counts as
+empty (a tick's own arm spans 4 mm and more of its box). A blacked-out box
+is never taken for a spill.
+
 **Rows stored before ink and extent were measured** have fills only; for
 them (``inks``/``extents`` not given) the earlier fill rule applies: a box
 is a mark at fill >= ``definite``, faint at ``marginal`` <= fill <
@@ -99,12 +114,24 @@ class MarkRule:
         Least ink (mm²) a person must look at; <= ``mark_ink_mm2``.
     blackout_fill
         Fill (0..1) from which a box is inked over (scribbled out or filled).
+    max_line_mm
+        Ink running straight through a box's measured zone from side to side
+        (`omr.scoring.BoxMeasure.through_mm`) at most this thick is a line
+        across the page — a fold's crease, a scanner streak, a ruler line —
+        not a mark a voter makes inside one box: the row goes to review.
+    spill_reach_mm
+        A box's ink that comes in from the side of a neighbouring box holding
+        a mark, whose ink leaves towards it, and reaches at most this far
+        (mm) into the box is that mark's stroke running on (a spill), not a
+        second mark: the box counts as empty.
     """
 
     mark_extent_mm: float = 3.7
     mark_ink_mm2: float = 0.3
     faint_ink_mm2: float = 0.12
     blackout_fill: float = 0.5
+    max_line_mm: float = 1.6
+    spill_reach_mm: float = 2.5
 
     def __post_init__(self) -> None:
         if not (0 < self.faint_ink_mm2 <= self.mark_ink_mm2) or self.mark_extent_mm <= 0:
@@ -158,6 +185,8 @@ def decide_row(
     inks: tuple[float, ...] | None = None,
     extents: tuple[float, ...] | None = None,
     rule: MarkRule = DEFAULT_RULE,
+    throughs: tuple[float, ...] | None = None,
+    enters: tuple[tuple[float, float], ...] | None = None,
 ) -> RowDecision:
     """Apply the rule in the module docstring to one row's measurements.
 
@@ -174,6 +203,16 @@ def decide_row(
         them; with them the box rule of `MarkRule` applies.
     rule
         Thresholds of the box rule.
+    throughs
+        Per box, the thickness (mm) of ink running straight through its zone
+        from side to side, 0 if none (`omr.scoring.RowScores.throughs`); a
+        box holding such a line (thinner than ``rule.max_line_mm``) sends the
+        row to review before anything else.
+    enters
+        Per box, how far ink coming in from beyond its zone on the left and
+        on the right reaches into it (mm, 0 if none;
+        `omr.scoring.RowScores.enters`): a neighbour's mark spilling over is
+        not counted (``rule.spill_reach_mm``).
 
     Raises
     ------
@@ -193,8 +232,20 @@ def decide_row(
             f"{len(extents)} extents"
         )
     kinds = [classify_box(f, i, e, rule) for f, i, e in zip(fills, inks, extents, strict=True)]
+    if enters:
+        for b in _spilled_into(kinds, fills, enters, rule):
+            kinds[b] = EMPTY
     marks = [b for b, k in enumerate(kinds) if k == MARK]
     faint = [b for b, k in enumerate(kinds) if k == FAINT]
+    lines = [b for b, t in enumerate(throughs or ()) if 0 < t <= rule.max_line_mm
+             and kinds[b] != EMPTY]
+    if lines:
+        thick = ", ".join(f"{throughs[b]:.1f} mm" for b in lines)  # type: ignore[index]
+        return RowDecision(
+            REVIEW, None,
+            f"a straight line runs right through {_boxes([b + 1 for b in lines])} from side to "
+            f"side ({thick} thick): a fold, a scanner streak or a ruler line, not a mark?",
+        )
 
     def mark_text(b: int) -> str:
         return f"box {b + 1}, {extents[b]:.1f} mm"
@@ -226,6 +277,24 @@ def decide_row(
         )
     lengths = ", ".join(f"{extents[b]:.1f} mm" for b in marks)
     return RowDecision(OVERVOTE, None, f"clear marks in {_boxes([b + 1 for b in marks])} ({lengths})")
+
+
+def _spilled_into(kinds: list[str], fills: tuple[float, ...],
+                  enters: tuple[tuple[float, float], ...], rule: MarkRule) -> list[int]:
+    """Boxes whose only ink is a neighbouring mark's stroke running on just over their edge."""
+    out = []
+    for b, kind in enumerate(kinds):
+        if kind == EMPTY or fills[b] >= rule.blackout_fill:
+            continue
+        for n, side in ((b - 1, 0), (b + 1, 1)):  # neighbour to the left, to the right
+            if not 0 <= n < len(kinds) or kinds[n] != MARK:
+                continue
+            reach = enters[b][side]
+            leaves = enters[n][1 - side] > 0  # the neighbour's ink runs out towards this box
+            if 0 < reach <= rule.spill_reach_mm and leaves:
+                out.append(b)
+                break
+    return out
 
 
 def _decide_by_fill(fills: tuple[float, ...], definite: float, marginal: float) -> RowDecision:

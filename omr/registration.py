@@ -12,7 +12,7 @@ almost no ink is a `BlankPage` (an empty sheet or a duplex back).
 
 Speed: ArUco runs on a copy reduced to about ``detect_px_per_mm`` (INTER_AREA),
 first in the four corner regions of the image (a scanned page fills the image)
-and only if that finds fewer than three marks on the whole reduced image, then
+and only if that finds fewer than all four marks on the whole reduced image, then
 at twice that resolution. Marker corners from the reduced copy are accurate to
 well under 0.1 mm, which is all the later stages need.
 """
@@ -52,10 +52,25 @@ class RegistrationParams:
         which needs all four marks.
     max_perspective_mm
         Largest distance (mm), at the page's corners, between the homography
-        and the best affine map through the same points. A flatbed or sheet-fed
-        scan has no perspective, so a larger value means a mark that is not
-        where the frame prints it, or a page not lying flat. Phone photos need
-        a larger value (e.g. 30 mm), at the cost of this check.
+        and the best affine map through the same points, accepted on the marks
+        alone. A flatbed or sheet-fed scan has no perspective, so more means a
+        photo, a mark that is not where the frame prints it, or a page not
+        lying flat; such a fit must be confirmed (below).
+    max_confirmed_perspective_mm
+        Largest perspective (mm, as above) accepted at all: a phone held
+        within about 30° of square over the page. Between
+        ``max_perspective_mm`` and this the fit is accepted only if the QR
+        code, located by zxing independently of the marks, lies where the fit
+        puts it: its four corners, rectified through the fit, on an upright
+        square centred in ``frame.qr`` within ``confirm_tolerance_mm``. The box
+        outlines are checked as well, when the boxes are measured
+        (`omr.scoring.check_outlines`).
+    confirm_tolerance_mm
+        How far (mm) each QR corner may lie from that square (zxing locates
+        it to about 0.1 mm at 8 px/mm).
+    max_photo_shear_deg
+        ``max_shear_deg`` for a fit with perspective (a photo taken from the
+        side shows the page's axes further off square at its centre).
     max_axis_ratio
         Largest ratio between the scales (px/mm) along the page's x and y
         axes at the page centre (a stretched or misfitted page).
@@ -80,6 +95,9 @@ class RegistrationParams:
     max_residual_mm: float = 0.3
     max_affine_residual_mm: float = 0.2
     max_perspective_mm: float = 1.0
+    max_confirmed_perspective_mm: float = 60.0
+    confirm_tolerance_mm: float = 0.4
+    max_photo_shear_deg: float = 15.0
     max_axis_ratio: float = 1.15
     max_shear_deg: float = 8.0
     max_scale_spread: float = 1.6
@@ -113,6 +131,11 @@ class Registration:
         homography puts them.
     markers_found
         How many of the frame's marks were found and used (3 or 4).
+    perspective_mm
+        How far (mm, at the page's corners) the fit departs from an affine
+        map: 0 for a scan; above ``max_perspective_mm`` (a photo) the fit was
+        confirmed by the QR code's corners, and the box outlines must be
+        confirmed too (`omr.scoring.check_outlines`).
     """
 
     homography: Homography
@@ -120,6 +143,7 @@ class Registration:
     px_per_mm: float
     residual_mm: float
     markers_found: int
+    perspective_mm: float = 0.0
 
     def matrix(self) -> np.ndarray:
         """The homography as a float64 array of shape (3, 3)."""
@@ -174,7 +198,7 @@ def register_page(
                 f"no registration marks and almost no ink ({ink:.2%} of the page): "
                 "an empty sheet or the back of a page"
             )
-    searched_whole = len(found) < 3 and not duplicates
+    searched_whole = len(found) < len(frame.markers) and not duplicates
     if searched_whole:
         passes = [("whole", scale)] + ([("whole", min(1.0, 2 * scale))] if scale < 1 else [])
         again, foreign2, duplicates = find_markers(gray, frame, est, params, tuple(passes))
@@ -199,7 +223,7 @@ def register_page(
             "at least 3 are needed: check for a folded, torn or covered corner and rescan"
         )
     try:
-        return fit_registration(found, frame, params)
+        registration = fit_registration(found, frame, params)
     except PageNotPlaced:
         # the corners alone may hide a second page in the image: look once more
         if not searched_whole:
@@ -207,6 +231,37 @@ def register_page(
             if duplicates:
                 raise _seen_twice(frame, duplicates) from None
         raise
+    if registration.perspective_mm > params.max_perspective_mm:
+        have = ", ".join(m.corner for m in frame.markers if m.marker_id in found)
+        _confirm_by_code(gray, registration, frame, params, have)
+    return registration
+
+
+def _confirm_by_code(gray: np.ndarray, registration: Registration, frame: PageFrame,
+                     params: RegistrationParams, have: str) -> None:
+    """Refuse a perspective fit unless the QR code lies exactly where it puts it."""
+    from omr.code import code_corners_mm  # the code stage builds on this one
+
+    corners = code_corners_mm(gray, registration, frame)
+    what = f"{registration.perspective_mm:.1f} mm of perspective at the corners"
+    if corners is None:
+        raise PageNotPlaced(
+            f"registration marks found ({have}) but the page cannot be placed exactly: it is "
+            f"seen in perspective ({what}) and its QR code cannot be found to confirm the "
+            "fit. Photograph the page flat and square, or scan it"
+        )
+    cx, cy = frame.qr.x + frame.qr.w / 2, frame.qr.y + frame.qr.h / 2
+    d = corners - (cx, cy)
+    a = float(np.abs(d).mean())
+    square = np.array([[-a, -a], [a, -a], [a, a], [-a, a]])
+    off = float(np.hypot(*(d - square).T).max())
+    if off > params.confirm_tolerance_mm:
+        raise PageNotPlaced(
+            f"registration marks found ({have}) but the page cannot be placed exactly: {what}, and "
+            f"the QR code is {off:.2f} mm from where that fit puts it (allowed "
+            f"{params.confirm_tolerance_mm} mm): a mark out of place or a page not lying "
+            "flat. Photograph the page flat on a table, or scan it"
+        )
 
 
 def _seen_twice(frame: PageFrame, duplicates: set[int]) -> PageNotPlaced:
@@ -395,17 +450,19 @@ def fit_registration(
             f"the marks are {residual_mm:.2f} mm (RMS) from where a flat page puts them "
             f"(allowed {params.max_residual_mm} mm)"
         )
-    if perspective_mm > params.max_perspective_mm:
+    if perspective_mm > params.max_confirmed_perspective_mm:
         problems.append(
             f"the marks are not where a flat page puts them: {perspective_mm:.1f} mm of "
-            f"perspective at the corners (allowed {params.max_perspective_mm} mm)"
+            f"perspective at the corners (allowed {params.max_confirmed_perspective_mm} mm)"
         )
     if ratio > params.max_axis_ratio:
         problems.append(
             f"the page is stretched: {sx:.2f} px/mm across and {sy:.2f} px/mm down "
             f"(ratio {ratio:.2f}, allowed {params.max_axis_ratio})"
         )
-    if shear_deg > params.max_shear_deg:
+    max_shear = (params.max_photo_shear_deg if perspective_mm > params.max_perspective_mm
+                 else params.max_shear_deg)
+    if shear_deg > max_shear:
         problems.append(f"the page's axes are {shear_deg:.1f}° off square")
     if spread > params.max_scale_spread:
         problems.append(f"strong perspective: scale varies {spread:.2f}x across the page")
@@ -429,6 +486,7 @@ def fit_registration(
         px_per_mm=px_per_mm,
         residual_mm=residual_mm,
         markers_found=len(markers),
+        perspective_mm=perspective_mm,
     )
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from omr.errors import PageNotPlaced
 from omr.geometry import PageFrame, PageTemplate, Rect
 from omr.rectify import rectify
 from omr.registration import Registration
@@ -79,6 +80,16 @@ class ScoringParams:
         The printed outline is looked for up to this far (mm) from where the
         registration puts it (a printer's own distortion, a page stretched
         in the feeder); the masks follow it to the nearest pixel.
+    outline_grow_mm
+        How far (mm) beyond the ``outline_clear_mm`` band the printed line
+        may reach, as the scanner rendered it (a 1-bit threshold, dot gain,
+        blur thicken or double a 0.3 mm line). Across each edge, ink that
+        continues the line out of the band without a break and ends within
+        this is the printer's and left out; ink that runs on further is a
+        stroke crossing the outline and kept.
+    edge_mm, edge_ink_mm2
+        Ink of at least ``edge_ink_mm2`` (mm²) within ``edge_mm`` of a side
+        of the patch reaches that side (for ``BoxMeasure.through_mm``).
     """
 
     surround_mm: float = 1.9
@@ -93,6 +104,9 @@ class ScoringParams:
     min_contrast: float = 40.0
     extent_trim: float = 0.02
     locate_mm: float = 0.8
+    outline_grow_mm: float = 0.35
+    edge_mm: float = 0.3
+    edge_ink_mm2: float = 0.005
 
 
 DEFAULT_PARAMS = ScoringParams()
@@ -113,11 +127,32 @@ class BoxMeasure:
         Length (mm) of that ink: the largest, over four directions (0°, 45°,
         90°, 135°), of the span holding all but ``extent_trim`` of its mass
         at each end. 0 without ink.
+    outline
+        Darkness (0 paper .. 1 black) of the printed outline's centre line,
+        where the registration (moved onto the outline, up to
+        ``locate_mm``) puts it: about 0.5-1 when the outline is there, near 0
+        when the page is not where the fit says (`check_outlines`).
+    through_mm
+        For ink that reaches both the left and right sides of the patch (or
+        its top and bottom), its thickness across that direction (mm): a
+        straight line right through the box's zone (a fold's crease, a
+        streak, a ruled line) is thin, a voter's mark stays inside. 0 when
+        no ink reaches two opposite sides.
+    enters_mm
+        For ink that reaches the patch's left (right) side, i.e. comes in
+        from beyond the box's zone: how far (mm) all but ``extent_trim`` of
+        the box's ink reaches into the box from its left (right) edge; 0 when
+        no ink reaches that side. A stroke from the neighbouring box that
+        ends just over this box's edge reaches 0.5-2 mm; a mark of this box's
+        own, 4 mm and more.
     """
 
     fill: float
     ink_mm2: float
     extent_mm: float
+    outline: float = 1.0
+    through_mm: float = 0.0
+    enters_mm: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -135,12 +170,24 @@ class RowScores:
         Added ink (mm²) in and around each box (`BoxMeasure.ink_mm2`).
     extents
         Length (mm) of that ink (`BoxMeasure.extent_mm`).
+    outlines
+        Darkness of each box's printed outline where it was expected
+        (`BoxMeasure.outline`).
+    throughs
+        Thickness (mm) of ink running straight through each box's zone from
+        side to side, 0 if none (`BoxMeasure.through_mm`).
+    enters
+        Per box, (from the left, from the right): how far ink coming in
+        from beyond the zone reaches into the box (`BoxMeasure.enters_mm`).
     """
 
     row: int
     fills: tuple[float, ...]
     inks: tuple[float, ...] = ()
     extents: tuple[float, ...] = ()
+    outlines: tuple[float, ...] = ()
+    throughs: tuple[float, ...] = ()
+    enters: tuple[tuple[float, float], ...] = ()
 
 
 def score_boxes(
@@ -183,6 +230,9 @@ def score_boxes(
                 fills=tuple(m.fill for m in measures),
                 inks=tuple(m.ink_mm2 for m in measures),
                 extents=tuple(m.extent_mm for m in measures),
+                outlines=tuple(m.outline for m in measures),
+                throughs=tuple(m.through_mm for m in measures),
+                enters=tuple(m.enters_mm for m in measures),
             )
         )
     return tuple(out)
@@ -261,6 +311,12 @@ class _Zones:
     zone: np.ndarray  # float32, 1 everywhere but in the outline band
     bins: tuple[np.ndarray, ...]  # per direction, each pixel's position as an int bin
     bins_per_mm: float
+    # across every edge, both ways: flat indices (grow + 2, n) of the band's last pixel,
+    # the pixels the line may reach, and the one beyond that tells a stroke
+    across: np.ndarray
+    line: np.ndarray  # flat indices of the pixels on the outline's centre line
+    surround: float  # mm of paper around the box in the patch
+    box_w: float  # mm
 
 
 def _zones(shape: tuple[int, int], box: Rect, k: float, params: ScoringParams) -> _Zones:
@@ -293,7 +349,37 @@ def _zones(shape: tuple[int, int], box: Rect, k: float, params: ScoringParams) -
         np.round((p - p.min()) * per_mm).astype(np.intp)
         for p in (xx, yy, (xx + yy) * r, (xx - yy) * r)
     )
-    return _Zones(paper, interior, zone.astype(np.float32), bins, per_mm)
+    line = np.flatnonzero(to_line < max(0.15, 0.5 / k))
+    return _Zones(paper, interior, zone.astype(np.float32), bins, per_mm,
+                  _across_outline(ys, xs, box, c, max(1, round(params.outline_grow_mm * k))),
+                  line, s, box.w)
+
+
+def _across_outline(ys: np.ndarray, xs: np.ndarray, box: Rect, clear: float, grow: int
+                    ) -> np.ndarray:
+    """Flat pixel indices stepping out of the outline band across each edge.
+
+    ``ys``, ``xs``: pixel centres (mm from the box's top-left corner) of the
+    patch's rows and columns. For each of the four edges and each side of it
+    (into the box, away from it), at every pixel along the edge: the band's
+    last pixel, then ``grow`` pixels beyond the band, then one more. Returns
+    int array (grow + 2, n).
+    """
+    w = xs.size
+    cols = np.arange(int(np.searchsorted(xs, 0.0)), int(np.searchsorted(xs, box.w)))
+    rows = np.arange(int(np.searchsorted(ys, 0.0)), int(np.searchsorted(ys, box.h)))
+    steps = np.arange(grow + 2)
+    runs = []
+    for pts, line, along, flat in ((ys, 0.0, cols, False), (ys, box.h, cols, False),
+                                    (xs, 0.0, rows, True), (xs, box.w, rows, True)):
+        last_in = int(np.searchsorted(pts, line + clear)) - 1  # band's last pixel, inward side
+        last_out = int(np.searchsorted(pts, line - clear, side="right"))  # outward side
+        for start, sign in ((last_in, 1), (last_out, -1)):
+            across = np.clip(start + sign * steps, 0, pts.size - 1)[:, None]
+            a = np.broadcast_to(across, (steps.size, along.size))
+            b = np.broadcast_to(along[None, :], (steps.size, along.size))
+            runs.append(b * w + a if flat else a * w + b)
+    return np.concatenate(runs, axis=1).astype(np.intp)
 
 
 def measure_box(
@@ -306,6 +392,7 @@ def measure_box(
         return BoxMeasure(0.0, 0.0, 0.0)
     paper = float(np.searchsorted(cdf, cdf[-1] * params.paper_percentile / 100.0))
     span_dark = max(paper - black, params.min_contrast)
+    outline = (paper - float(patch.ravel()[zones.line].mean())) / span_dark
     grey = patch.astype(np.float32)
     size = max(1, round(params.smooth_mm * k))
     if size > 1:
@@ -314,20 +401,80 @@ def measure_box(
     gain = 1.0 / (span_dark * (params.ink_high - params.ink_low))
     ramp = (paper - params.ink_low * span_dark - grey) * gain
     np.clip(ramp, 0.0, 1.0, out=ramp)
+    _clear_printed_line(ramp, zones.across)
     iy, ix = zones.interior
     inner = ramp[iy, ix]
     fill = float(inner.mean()) if inner.size else 0.0
     ramp *= zones.zone
     total = float(ramp.sum())
     if total <= 0:
-        return BoxMeasure(fill, 0.0, 0.0)
+        return BoxMeasure(fill, 0.0, 0.0, outline)
     inked = np.flatnonzero(ramp)
     weights = ramp.ravel()[inked]
-    extent = max(
-        _trimmed_span(bins.ravel()[inked], weights, total, params.extent_trim)
-        for bins in zones.bins
-    ) / zones.bins_per_mm
-    return BoxMeasure(fill, total / (k * k), extent)
+    spans = [_trimmed_span(bins.ravel()[inked], weights, total, params.extent_trim)
+             for bins in zones.bins]
+    extent = max(spans) / zones.bins_per_mm
+    # ink reaching two opposite sides of the patch, in a narrow band: a line through it
+    b = max(1, round(params.edge_mm * k))
+    least = params.edge_ink_mm2 * k * k
+    across = ramp[:, :b].sum() > least and ramp[:, -b:].sum() > least
+    down = ramp[:b].sum() > least and ramp[-b:].sum() > least
+    through = min(spans[1] if across else np.inf, spans[0] if down else np.inf)
+    through_mm = through / zones.bins_per_mm if np.isfinite(through) else 0.0
+    # ink coming in from the left (right) side of the patch: how far it reaches into the box
+    from_left = ramp[:, :b].sum() > least
+    from_right = ramp[:, -b:].sum() > least
+    enters = (0.0, 0.0)
+    if from_left or from_right:
+        cum = np.cumsum(np.bincount(zones.bins[0].ravel()[inked], weights))
+        lo = np.searchsorted(cum, params.extent_trim * total) / zones.bins_per_mm - zones.surround
+        hi = np.searchsorted(cum, (1 - params.extent_trim) * total) / zones.bins_per_mm - (
+            zones.surround)
+        enters = (max(float(hi), 0.01) if from_left else 0.0,
+                  max(float(zones.box_w - lo), 0.01) if from_right else 0.0)
+    return BoxMeasure(fill, total / (k * k), extent, outline, through_mm, enters)
+
+
+def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
+                   max_missing: float = 0.1) -> None:
+    """Refuse a page whose printed box outlines are not where its fit puts them.
+
+    An independent check of the registration, over the whole table: the
+    marks fix the fit at the page's corners, the outlines test it in the
+    middle (a page not lying flat, a photo's perspective misjudged, a mark
+    out of place). A box counts as missing when its outline's darkness
+    (`BoxMeasure.outline`) is below ``min_outline``; the page is refused when
+    more than ``max_missing`` of its boxes (and at least two) are missing.
+    A voter's ink over an outline only darkens it.
+
+    Raises
+    ------
+    PageNotPlaced
+        With the count and the rows of the missing outlines.
+    """
+    missing = [r.row for r in rows for v in r.outlines if v < min_outline]
+    total = sum(len(r.outlines) for r in rows)
+    if len(missing) >= 2 and len(missing) > max_missing * total:
+        rows_text = ", ".join(str(n) for n in sorted(set(missing)))
+        raise PageNotPlaced(
+            f"the printed box outlines are not where the registration marks put them "
+            f"({len(missing)} of {total} boxes, rows {rows_text}): a page not lying flat, "
+            "folded or curled, or a mark out of place. Flatten the page and rescan it"
+        )
+
+
+def _clear_printed_line(ramp: np.ndarray, across: np.ndarray) -> None:
+    """Zero, in place, ink that continues the printed outline just past its band.
+
+    ``across`` is `_across_outline`'s (grow + 2, n) index array. Along each
+    step out of the band, ink without a break from the band's last pixel is
+    the line as the scanner thickened it, unless it still runs at the last
+    step (then it is a stroke crossing the outline, and kept whole).
+    """
+    flat = ramp.reshape(-1)
+    run = np.logical_and.accumulate(flat[across] > 0, axis=0)
+    line = run[1:-1] & ~run[-1]
+    flat[across[1:-1][line]] = 0.0
 
 
 def _trimmed_span(bins: np.ndarray, weights: np.ndarray, total: float, trim: float) -> float:

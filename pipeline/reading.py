@@ -15,16 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omr.code import decode_page_code
-from omr.decide import MarkRule, decide_row
+from omr.decide import MarkRule, RowDecision, decide_row
 from omr.errors import BlankPage, ReadError
+from omr.faults import find_streaks, find_writing
+from omr.geometry import PageTemplate
+from omr.lighting import even_light
 from omr.registration import register_page
-from omr.scoring import score_boxes
+from omr.scoring import check_outlines, ink_black_level, score_boxes
 from pipeline.campaign import Thresholds
 from pipeline.layout import BallotLayout, parse_code
 from pipeline.rules import LEVELS
 from pipeline.sources import decode_gray
 from pipeline.store import StoredRow
-
 
 # Smaller than this on either side, an image cannot be a ballot page (A5 at 72 dpi is 420 px
 # wide); registration is not even tried.
@@ -75,10 +77,13 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
         "residual_mm": round(registration.residual_mm, 4),
         "homography": [list(r) for r in registration.homography],
     }
+    black = ink_black_level(gray, registration, layout.frame)
     try:
         text = decode_page_code(gray, registration, layout.frame)
     except ReadError as exc:
-        return Reading("rejected", exc.reason, **placed)
+        streaks = find_streaks(gray, registration, PageTemplate(0, layout.frame, ()), black)
+        reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
+        return Reading("rejected", reason, **placed)
     code = parse_code(text)
     if code is None:
         return Reading("rejected", f"the QR code is not a kiemphieu ballot code ({text[:60]!r})",
@@ -101,16 +106,56 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
         return Reading("rejected", f"page {code.page} does not exist on this ballot",
                        code_text=text, **placed)
     page = layout.page(code.page)
-    scores = score_boxes(gray, registration, page.template)
+    # a photo's light falls off and shadows cross it: even it out first (scans pass as they are)
+    levelled = even_light(gray, registration, layout.frame)
+    scores = score_boxes(levelled, registration, page.template)
+    try:
+        check_outlines(scores)  # the fit, checked again over the whole table
+    except ReadError as exc:
+        return Reading("rejected", exc.reason, code_text=text, **placed)
+    # a scanner streak through a box is a long straight stroke the box rule would count
+    streaks = find_streaks(gray, registration, page.template, black)
+    streaked = {key: s for s in streaks for key in s.boxes}
+    # a line through a row's printed text: the name struck out?
+    streak_rows = {r for r, _ in streaked}
+    writing = {w.row: w for w in find_writing(levelled, registration, page.template, black)
+               if w.row not in streak_rows}  # a streak across the row explains its line
     rule = mark_rule(thresholds)
     rows = []
     for candidate, row_scores in zip(page.candidates, scores, strict=True):
         fills = tuple(round(float(f), 5) for f in row_scores.fills)
         inks = tuple(round(float(v), 3) for v in row_scores.inks)
         extents = tuple(round(float(v), 2) for v in row_scores.extents)
+        throughs = tuple(round(float(v), 2) for v in row_scores.throughs)
+        enters = tuple((round(float(a), 2), round(float(b), 2)) for a, b in row_scores.enters)
         # decide on the rounded values, exactly as a later re-decision from the store would
         decision = decide_row(fills, thresholds.definite, thresholds.marginal,
-                              inks=inks, extents=extents, rule=rule)
+                              inks=inks, extents=extents, rule=rule, throughs=throughs,
+                              enters=enters)
+        measures = {"ink_mm2": list(inks), "extent_mm": list(extents),
+                    "through_mm": list(throughs), "enters_left_mm": [a for a, _ in enters],
+                    "enters_right_mm": [b for _, b in enters]}
+        crossed = [b for b in range(len(fills)) if (row_scores.row, b) in streaked]
+        if crossed:
+            measures["streak"] = [float(b in crossed) for b in range(len(fills))]
+            names = [str(b + 1) for b in crossed]
+            boxes = (f"box {names[0]}" if len(names) == 1
+                     else f"boxes {', '.join(names[:-1])} and {names[-1]}")
+            decision = RowDecision(
+                "review", None,
+                f"scanner streak through {boxes}: "
+                f"a straight dark line down the whole scan, not a voter's mark; "
+                f"read the paper ballot" + (f" (read as: {decision.reason or decision.outcome})"
+                                            if decision.outcome != "blank" else ""),
+            )
+        if row_scores.row in writing:
+            w = writing[row_scores.row]
+            measures["struck_mm"] = [w.length_mm]
+            decision = RowDecision(
+                "review", None,
+                w.reason() + (f" (read as: {decision.reason or decision.outcome})"
+                              if decision.outcome != "blank" else " (no box marked)"),
+            )
         rows.append(
             StoredRow(
                 candidate=candidate.stt,
@@ -118,11 +163,11 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
                 level=LEVELS[decision.choice] if decision.outcome == "vote" else None,
                 reason=decision.reason,
                 fills=fills,  # type: ignore[arg-type]
-                measures={"ink_mm2": list(inks), "extent_mm": list(extents)},
+                measures=measures,
             )
         )
     return Reading("accepted", None, code_text=text, ballot_page=code.page, rows=tuple(rows),
-                   **placed)
+                   doubts=tuple(s.reason() for s in streaks), **placed)  # rows carry the rest
 
 
 def mark_rule(thresholds: Thresholds) -> MarkRule:

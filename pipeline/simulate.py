@@ -67,7 +67,10 @@ PT_PER_INCH = 72.0
 CLEAR_SHAPES = ("x", "tick", "fill", "slash", "circle")
 #: Marks a person must look at: a hesitation dot, a tiny tick, a scribbled-out mark.
 DOUBTFUL_SHAPES = ("dot", "tiny_tick", "scribble")
-SHAPES = CLEAR_SHAPES + DOUBTFUL_SHAPES
+#: A clear mark whose last stroke runs on into the neighbouring box (a tick whose long
+#: arm ends 0.5-2 mm over the next box's edge): one vote to a person.
+SPILL = "spill"
+SHAPES = CLEAR_SHAPES + DOUBTFUL_SHAPES + (SPILL,)
 
 #: Row outcomes of CONTRACT.md's ``scan --jsonl``.
 Outcome = Literal["vote", "blank", "overvote", "review"]
@@ -458,8 +461,9 @@ class MarkMix:
 
     def __post_init__(self) -> None:
         for name, _ in self.shapes:
-            if name not in CLEAR_SHAPES:
-                raise ValueError(f"'{name}' is not a clear mark shape ({', '.join(CLEAR_SHAPES)})")
+            if name not in (*CLEAR_SHAPES, SPILL):
+                raise ValueError(f"'{name}' is not a clear mark shape ({', '.join(CLEAR_SHAPES)}, "
+                                 f"{SPILL})")
         for name, _ in self.pens:
             if name not in PENS:
                 raise ValueError(f"unknown pen '{name}'; use one of {', '.join(PENS)}")
@@ -714,7 +718,42 @@ def draw_page_marks(img: np.ndarray, layout: BallotLayout, page: int,
     where = {c.stt: r for c, r in zip(spec.candidates, spec.template.rows, strict=True)}
     for row in rows:
         for level, mark in row.marks:
-            draw_mark(img, where[row.candidate].boxes[LEVELS.index(level)], mm_to_px, mark, rng)
+            boxes = where[row.candidate].boxes
+            b = LEVELS.index(level)
+            if mark.shape == SPILL:
+                draw_spill(img, boxes[b], boxes[b + 1] if b + 1 < len(boxes) else boxes[b - 1],
+                           mm_to_px, mark, rng)
+            else:
+                draw_mark(img, boxes[b], mm_to_px, mark, rng)
+
+
+def strike_through(img: np.ndarray, band: Rect, mm_to_px: float, pen: str, width_mm: float,
+                   rng: np.random.Generator) -> None:
+    """A voter's line through the printed text of a row (``band``, page mm), in place.
+
+    Drawn by hand across the name and title columns: 30-90 mm long from
+    12-20 mm into the row, within 2 mm of its middle, a few degrees off level.
+    """
+    x0 = band.x + rng.uniform(12, 20)
+    x1 = min(x0 + rng.uniform(30, 90), band.x + band.w * 0.6)
+    y = band.y + band.h / 2 + rng.uniform(-2, 2)
+    tilt = rng.uniform(-0.03, 0.03) * (x1 - x0)
+    line = _curve(np.array([x0, y - tilt / 2]), np.array([x1, y + tilt / 2]), rng, bow=0.01)
+    ink_strokes(img, [line + _smooth_noise(len(line), 0.05, rng)], mm_to_px, pen, width_mm, rng)
+
+
+def draw_spill(img: np.ndarray, box: Rect, neighbour: Rect, mm_to_px: float, mark: Mark,
+               rng: np.random.Generator) -> None:
+    """A tick in ``box`` whose arm runs on into ``neighbour``, ending 0.5-2 mm over its edge."""
+    strokes = mark_strokes_mm(box, "tick", mark.width_mm, rng)
+    end = strokes[-1][-1]
+    right = neighbour.x > box.x
+    x = neighbour.x + rng.uniform(0.5, 2.0) if right else neighbour.x + neighbour.w - rng.uniform(0.5, 2.0)
+    y = neighbour.y + neighbour.h * rng.uniform(0.1, 0.6)
+    start = end if right else strokes[-1][0]
+    run_on = _curve(start, np.array([x, y]), rng, bow=0.03)
+    ink_strokes(img, [*strokes, run_on + _smooth_noise(len(run_on), 0.05, rng)], mm_to_px,
+                mark.pen, mark.width_mm, rng)
 
 
 # ---------------------------------------------------------------------------
@@ -760,6 +799,45 @@ class ScanProfile:
         Scan area beyond the paper on every side (a flatbed larger than the
         sheet), paper-white. Without it a page skewed by more than about 2
         degrees loses its corners, registration marks included.
+    streak : float
+        Share of pages with a scanner streak: dirt on the glass draws a dark
+        straight line through the whole scan, along the feed (image columns)
+        or, on one page in five, across it (image rows).
+    streak_width_mm, streak_darkness : (float, float)
+        Its width (mm) and how dark it is (share of the way from paper to
+        black, 1 = as black as toner).
+    streak_span : (float, float)
+        Where across the image the streak lies (share of the width or
+        height): ``(0.55, 0.95)`` puts it mostly through the boxes of an
+        upright ballot.
+    camera : bool
+        A phone photo instead of a scan (`photograph`): the page lies on a
+        desk, seen in perspective, under uneven light and a soft shadow.
+        ``dpi`` is then the resolution the page is printed at before the
+        photo; ``skew_deg`` is how far the page is turned on the desk;
+        ``blur_mm`` is in image pixels' units of mm at the page (focus).
+    megapixels : (float, float)
+        Photo size range (4:3, portrait).
+    page_fill : (float, float)
+        Share of the photo's height the page spans.
+    perspective : float
+        Largest displacement of each page corner, as a share of the page's
+        width in the photo (0.06 is a phone tilted about 15-20 degrees).
+    light : float
+        Largest fall of the light across the photo (0.3: one side 30 %
+        darker).
+    shadow : (float, float)
+        Depth range of a soft shadow (a hand, the phone) over part of the page.
+    bleed : (float, float)
+        Contrast range of the back side showing through a ballot page (its
+        print and heavy felt-tip marks, mirrored, blurred by the paper);
+        (0, 0) for none. Thin paper and a felt tip: up to about 0.15.
+    fold : float
+        Share of ballot pages folded before scanning: a crease across the
+        sheet (a thin grey line, ``fold_darkness`` of the way to black) with
+        the paper on one side a little darker.
+    fold_darkness : (float, float)
+        How dark the crease line is.
     """
 
     dpi: int = 200
@@ -777,6 +855,19 @@ class ScanProfile:
     threshold: int | None = None
     speckle: float = 0.0
     border_mm: float = 0.0
+    streak: float = 0.0
+    streak_width_mm: tuple[float, float] = (0.2, 1.0)
+    streak_darkness: tuple[float, float] = (0.35, 0.9)
+    streak_span: tuple[float, float] = (0.1, 0.9)
+    camera: bool = False
+    megapixels: tuple[float, float] = (8.0, 12.0)
+    page_fill: tuple[float, float] = (0.75, 0.9)
+    perspective: float = 0.06
+    light: float = 0.3
+    shadow: tuple[float, float] = (0.15, 0.45)
+    bleed: tuple[float, float] = (0.0, 0.0)
+    fold: float = 0.0
+    fold_darkness: tuple[float, float] = (0.05, 0.2)
 
     def __post_init__(self) -> None:
         if not 72 <= self.dpi <= 1200:
@@ -809,6 +900,19 @@ ROUGH = ScanProfile(dpi=150, quarter_turns=(0, 1, 2, 3), skew_deg=5.0, shift_mm=
                     scale=(0.94, 1.0), blur_mm=(0.05, 0.1), noise=(4.0, 8.0),
                     paper=(0.85, 0.95), ink=(0.08, 0.2), tint=0.03, jpeg_quality=50,
                     border_mm=12.0)
+#: A phone photo of a ballot on a desk: 8-12 MP, perspective, uneven light, a soft
+#: shadow, mild blur, JPEG 85.
+PHONE = ScanProfile(dpi=300, colour="rgb", camera=True, quarter_turns=(0, 2), skew_deg=6.0,
+                    blur_mm=(0.04, 0.09), noise=(2.0, 5.0), paper=(0.88, 0.98),
+                    ink=(0.04, 0.12), tint=0.03, jpeg_quality=85)
+#: Thin paper handled roughly: the back side shows through every page (up to 15 %
+#: contrast) and three pages in four were folded, at 200 dpi grey.
+WORN = ScanProfile(dpi=200, quarter_turns=(0, 2), skew_deg=1.0, shift_mm=2.0,
+                   bleed=(0.04, 0.15), fold=0.75)
+#: A 200 dpi grey sheet-fed scanner with dirty glass: a dark line on every page,
+#: mostly through the ballot's boxes.
+STREAKED = ScanProfile(dpi=200, skew_deg=1.0, shift_mm=2.0,
+                       streak=1.0, streak_span=(0.55, 0.95))
 
 
 def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
@@ -839,6 +943,8 @@ def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
     img = img_rgb_at_print_dpi
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
         raise ValueError(f"expected an RGB uint8 page, got shape {img.shape} {img.dtype}")
+    if profile.camera:
+        return photograph(img, profile, rng)
     ppm = profile.px_per_mm
     # draw everything first: the page's draws do not depend on its size or colour
     paper = rng.uniform(*profile.paper) * 255.0
@@ -850,6 +956,10 @@ def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
     sigma = rng.uniform(*profile.blur_mm) * ppm
     noise_sd = rng.uniform(*profile.noise)
     k = int(profile.quarter_turns[int(rng.integers(len(profile.quarter_turns)))])
+    streak = None
+    if profile.streak > 0 and rng.random() < profile.streak:  # no draws without streaks
+        streak = (rng.random() < 0.8, rng.uniform(*profile.streak_span),
+                  rng.uniform(*profile.streak_width_mm) * ppm, rng.uniform(*profile.streak_darkness))
 
     if profile.colour == "rgb":
         planes = [img[:, :, c] for c in range(3)]
@@ -881,9 +991,124 @@ def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
     out = out_planes[0] if len(out_planes) == 1 else np.dstack(out_planes)
     if k:
         out = np.ascontiguousarray(np.rot90(out, k))
+    if streak is not None:
+        _draw_streak(out, *streak, black=black)
     if profile.colour != "bitonal":
         return out
     return to_bitonal(out, profile.threshold, profile.speckle, rng)
+
+
+def photograph(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
+               rng: np.random.Generator) -> np.ndarray:
+    """A phone photo of an upright printed (and marked) page lying on a desk.
+
+    In order: paper and toner tone; the page turned (``quarter_turns``, then
+    up to ``skew_deg``), scaled to ``page_fill`` of a 4:3 portrait photo of
+    ``megapixels``, its corners moved by up to ``perspective`` (a tilted
+    phone), warped onto a wood-grain desk; light falling off across the
+    photo by up to ``light``; a soft shadow of depth ``shadow`` over part of
+    the page; focus blur; sensor noise. Returns (H, W, 3) uint8 RGB, or
+    grey/1-bit as ``profile.colour`` says.
+    """
+    img = img_rgb_at_print_dpi
+    ph, pw = img.shape[:2]
+    paper = rng.uniform(*profile.paper) * 255.0
+    black = rng.uniform(*profile.ink) * 255.0
+    tint = 1.0 + rng.uniform(-profile.tint, profile.tint, 3)
+    mp = rng.uniform(*profile.megapixels) * 1e6
+    w = int(math.sqrt(mp * 3 / 4))
+    h = int(w * 4 / 3)
+    k = int(profile.quarter_turns[int(rng.integers(len(profile.quarter_turns)))])
+    angle = math.radians(rng.uniform(-profile.skew_deg, profile.skew_deg) + 90 * k)
+    fill = rng.uniform(*profile.page_fill)
+    s = fill * h / max(ph, pw) if k % 2 == 0 else fill * h / max(ph, pw) * 0.95
+    cx = w / 2 + rng.uniform(-0.04, 0.04) * w
+    cy = h / 2 + rng.uniform(-0.04, 0.04) * h
+    src = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float32)
+    rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    dst = ((src - (pw / 2, ph / 2)) * s) @ rot.T + (cx, cy)
+    dst += rng.uniform(-1, 1, (4, 2)) * profile.perspective * pw * s
+    # a person frames the whole sheet: keep its corners 2 % inside the photo
+    lo, hi = dst.min(axis=0), dst.max(axis=0)
+    fit = min(1.0, *((0.48 * np.array([w, h])) / np.maximum(np.abs(lo - (w / 2, h / 2)),
+                                                              np.abs(hi - (w / 2, h / 2)))))
+    dst = (dst - (w / 2, h / 2)) * fit + (w / 2, h / 2)
+    hom = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+    # the desk: wood grain (stretched noise), its own colour, darker than paper
+    grain = cv2.resize(rng.standard_normal((64, 8)).astype(np.float32), (w, h),
+                       interpolation=cv2.INTER_CUBIC)
+    fine = cv2.resize(rng.standard_normal((h // 8, w // 64)).astype(np.float32), (w, h),
+                      interpolation=cv2.INTER_LINEAR)
+    desk_tone = rng.uniform(70, 150)
+    desk = desk_tone + 12 * grain + 5 * fine
+    desk_colour = np.array([1.0, rng.uniform(0.75, 0.9), rng.uniform(0.5, 0.75)], np.float32)
+    # light: a linear fall-off, and a soft-edged shadow polygon over part of the page
+    yy, xx = np.mgrid[0:h:8, 0:w:8].astype(np.float32)
+    d = rng.normal(size=2)
+    d /= np.linalg.norm(d)
+    ramp = (xx * d[0] + yy * d[1]) / (abs(d[0]) * w + abs(d[1]) * h)
+    ramp -= ramp.min()
+    light = 1.0 - rng.uniform(0.3, 1.0) * profile.light * ramp / max(float(ramp.max()), 1e-6)
+    shade = np.zeros_like(light)
+    if profile.shadow[1] > 0:
+        # a hand's or the phone's shadow: a large soft ellipse reaching in from an edge
+        a, b = dst[int(rng.integers(4))] / 8, dst[int(rng.integers(4))] / 8
+        edge = a + (b - a) * rng.uniform(0.2, 0.8)
+        side = float(np.linalg.norm(dst[1] - dst[0])) / 8
+        axes = (int(side * rng.uniform(0.3, 0.6)), int(side * rng.uniform(0.2, 0.4)))
+        cv2.ellipse(shade, (int(edge[0]), int(edge[1])), axes, float(rng.uniform(0, 180)), 0, 360,
+                    1.0, -1)
+        shade = cv2.GaussianBlur(shade, (0, 0), side * rng.uniform(0.01, 0.04))
+    light *= 1.0 - rng.uniform(*profile.shadow) * shade
+    light = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
+    sigma = rng.uniform(*profile.blur_mm) * s * profile.px_per_mm
+    noise_sd = rng.uniform(*profile.noise)
+    # the page's coverage of each photo pixel (anti-aliased edge)
+    cover = cv2.warpPerspective(np.ones((ph, pw), np.float32), hom, (w, h), flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    out = np.empty((h, w, 3), np.uint8)
+    for c in range(3):  # one channel at a time: memory
+        level = min(255.0, paper * tint[c])
+        plane = black + (level - black) / 255.0 * img[:, :, c].astype(np.float32)
+        work = cv2.warpPerspective(plane, hom, (w, h), flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        work += (1.0 - cover) * (desk * desk_colour[c])
+        work *= light
+        if sigma > 0.3:
+            work = cv2.GaussianBlur(work, (0, 0), sigma)
+        work += rng.standard_normal((h, w), dtype=np.float32) * noise_sd + 0.5
+        out[:, :, c] = np.clip(work, 0, 255).astype(np.uint8)
+    if profile.colour == "rgb":
+        return out
+    grey = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)
+    return grey if profile.colour == "grey" else to_bitonal(grey, profile.threshold)
+
+
+def _draw_streak(img: np.ndarray, along_feed: bool, where: float, width_px: float,
+                 darkness: float, black: float) -> None:
+    """Darken, in place, a straight line through the whole image: dirt on the scanner glass.
+
+    ``along_feed``: an image column band (else a row band) at ``where``
+    (share of the width or height), ``width_px`` wide with soft edges,
+    ``darkness`` of the way from the image's own level to ``black``.
+    """
+    n = img.shape[1] if along_feed else img.shape[0]
+    pos = np.arange(n, dtype=np.float32) - where * n
+    cover = np.clip(width_px / 2 + 0.5 - np.abs(pos), 0.0, 1.0) * darkness  # antialiased edge
+    idx = np.flatnonzero(cover)
+    c = cover[idx]
+    if along_feed:
+        band = img[:, idx].astype(np.float32)
+        shape = (1, -1) + (1,) * (img.ndim - 2)
+    else:
+        band = img[idx].astype(np.float32)
+        shape = (-1,) + (1,) * (img.ndim - 1)
+    band += (black - band) * c.reshape(shape)
+    band = np.clip(band + 0.5, 0, 255).astype(np.uint8)
+    if along_feed:
+        img[:, idx] = band
+    else:
+        img[idx] = band
 
 
 #: Range an automatic (Otsu) bitonal threshold is kept in, 0-255 grey.
@@ -915,6 +1140,61 @@ def to_bitonal(grey: np.ndarray, threshold: int | None = None, speckle: float = 
         flat = white.reshape(-1)
         flat[idx] = ~flat[idx]
     return white
+
+
+def show_through(img: np.ndarray, back: np.ndarray, layout: BallotLayout, back_page: int,
+                 contrast: tuple[float, float], mm_to_px: float,
+                 rng: np.random.Generator) -> None:
+    """The back of the sheet showing through ``img`` (upright RGB), in place.
+
+    The back is the printed page ``back`` with heavy felt-tip marks (fills
+    and thick X's) in a third of its boxes, mirrored left-right (seen
+    through the sheet), blurred 0.3-0.6 mm by the paper and laid over the
+    front at ``contrast`` (drawn in the range) of its own darkness.
+    """
+    marked = back.copy()
+    spec = layout.page(back_page)
+    for row in spec.template.rows:
+        for box in row.boxes:
+            if rng.random() < 0.33:
+                shape = "fill" if rng.random() < 0.5 else "x"
+                draw_mark(marked, box, mm_to_px, Mark(shape, "black", 1.2), rng)
+    grey = cv2.cvtColor(marked, cv2.COLOR_RGB2GRAY)[:, ::-1].astype(np.float32)
+    if grey.shape != img.shape[:2]:
+        grey = cv2.resize(grey, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_AREA)
+    grey = cv2.GaussianBlur(grey, (0, 0), rng.uniform(0.3, 0.6) * mm_to_px)
+    keep = 1.0 - rng.uniform(*contrast) * (1.0 - grey / 255.0)
+    out = img.astype(np.float32) * keep[:, :, None]
+    img[...] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def fold_crease(img: np.ndarray, darkness: tuple[float, float], mm_to_px: float,
+                rng: np.random.Generator) -> None:
+    """A fold across the upright page ``img`` (RGB), in place.
+
+    Folded in half or in three across (or, one time in four, down the
+    middle), a few degrees off square: a crease line 0.3-0.6 mm wide,
+    ``darkness`` of the way to black, and the paper on one side 2-6 % darker
+    over a 3-8 mm ramp (the sheet does not lie quite flat).
+    """
+    h, w = img.shape[:2]
+    across = rng.random() < 0.75
+    at = rng.choice([1 / 3, 1 / 2, 2 / 3]) + rng.normal(0, 0.01)
+    angle = math.radians(rng.normal(0, 1.5))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    if across:
+        dist = (yy - at * h) * math.cos(angle) - (xx - w / 2) * math.sin(angle)
+    else:
+        dist = (xx - at * w) * math.cos(angle) + (yy - h / 2) * math.sin(angle)
+    dist /= mm_to_px  # mm from the crease
+    half = rng.uniform(0.15, 0.3)
+    line = np.clip(half + 0.5 / mm_to_px - np.abs(dist), 0, None) * mm_to_px
+    crease = rng.uniform(*darkness) * np.clip(line, 0, 1)
+    ramp = rng.uniform(3.0, 8.0)
+    side = rng.uniform(0.02, 0.06) * np.clip(dist / ramp, 0, 1)
+    keep = (1.0 - crease) * (1.0 - side)
+    out = img.astype(np.float32) * keep[:, :, None]
+    img[...] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------------------
@@ -1055,6 +1335,14 @@ class PageImages(Sequence[np.ndarray]):
             img = self._printed[key][plan.ballot_page - 1].copy()
             draw_page_marks(img, self._layouts[key], plan.ballot_page, plan.rows,
                             px_per_mm(dpi), rng)
+            wear = np.random.default_rng([plan.seed, 3])  # no draws from rng: same marks
+            if self._profile.bleed[1] > 0:
+                pages = self._printed[key]
+                back = pages[plan.ballot_page % len(pages)]  # the other side of the sheet
+                show_through(img, back, self._layouts[key], plan.ballot_page % len(pages) + 1,
+                             self._profile.bleed, px_per_mm(dpi), wear)
+            if wear.random() < self._profile.fold:
+                fold_crease(img, self._profile.fold_darkness, px_per_mm(dpi), wear)
             return img
         if plan.kind == "blank_back":
             assert plan.ref is not None

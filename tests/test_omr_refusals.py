@@ -169,15 +169,25 @@ def _photo(image: np.ndarray, squeeze: float) -> tuple[np.ndarray, np.ndarray]:
     return cv2.warpPerspective(image, m, (w, h), borderValue=255), m
 
 
-def test_perspective_is_refused_by_default_and_placed_when_allowed() -> None:
+def test_perspective_is_placed_only_when_the_qr_code_confirms_it() -> None:
     layout = sample_layout()
     template = layout.page(1).template
-    image, m = _photo(_page(), 0.04)
+    page = _page()
+    qr = _frame().qr
+    hidden = page.copy()
+    x0, y0, side = round(qr.x * PPM), round(qr.y * PPM), round(qr.w * PPM)
+    hidden[y0 : y0 + side, x0 : x0 + side] = 255  # a photo with the code covered
     with pytest.raises(PageNotPlaced) as err:
-        register_page(image, _frame())
-    assert "perspective" in err.value.reason
+        register_page(_photo(hidden, 0.04)[0], _frame())
+    assert "perspective" in err.value.reason and "cannot be found to confirm" in err.value.reason
+    with pytest.raises(PageNotPlaced) as err:
+        register_page(_photo(page, 0.04)[0], _frame(), RegistrationParams(
+            max_confirmed_perspective_mm=1.5))
+    assert "perspective at the corners (allowed 1.5 mm)" in err.value.reason
 
-    reg = register_page(image, _frame(), RegistrationParams(max_perspective_mm=30))
+    image, m = _photo(page, 0.04)
+    reg = register_page(image, _frame())
+    assert reg.perspective_mm > 1.0
     assert reg.markers_found == 4 and reg.residual_mm < 0.2
     to_px = np.array([[PPM, 0, -0.5], [0, PPM, -0.5], [0, 0, 1]])
     centres = np.array([b.centre for r in template.rows for b in r.boxes], dtype=np.float64)

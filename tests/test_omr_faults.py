@@ -1,0 +1,111 @@
+"""A dark streak from dirty scanner glass must never become votes.
+
+A printed ballot is voted, scanned at 200 dpi in grey, and a straight dark
+line is laid over the scan along the feed (through a column of boxes) or
+across it (through a row). Every box the line crosses would hold a long
+straight stroke; the reader finds the line, sends each crossed row to review
+with the reason, and flags the page. A clean scan has no streak.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import cv2
+import numpy as np
+import pytest
+from omr_pages import SAMPLE, sample_layout
+
+from omr.faults import ALONG_COLUMNS, ALONG_ROWS, find_streaks
+from omr.registration import register_page
+from omr.scoring import ink_black_level
+from pipeline import simulate as sim
+from pipeline.ballot_pdf import ballot_pdf_bytes
+from pipeline.campaign import load_campaign
+from pipeline.reading import Reading, read_scan
+
+DPI = 200
+#: row -> box marked (0-based), on page 1
+VOTES = {1: 0, 2: 1, 3: 2, 4: 1, 5: 0}
+
+
+@cache
+def _scanned(seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """A voted page 1 scanned upright at 200 dpi grey, and the page-to-image map."""
+    campaign = load_campaign(SAMPLE)
+    layout = sample_layout()
+    page = next(sim.render_pages(ballot_pdf_bytes(campaign, layout, copies=1), DPI)).copy()
+    rng = np.random.default_rng(seed)
+    rows = {r.row: r for r in layout.page(1).template.rows}
+    for row, box in VOTES.items():
+        sim.draw_mark(page, rows[row].boxes[box], sim.px_per_mm(DPI), sim.Mark("x", "blue", 0.5), rng)
+    profile = sim.ScanProfile(dpi=DPI, skew_deg=0.8, shift_mm=1.0)
+    gray = sim.degrade(page, profile, rng)
+    reg = register_page(gray, layout.frame)
+    return gray, reg.matrix()
+
+
+def _with_streak(along: str, at_mm: tuple[float, float], width_mm: float = 0.5,
+                 darkness: float = 0.7) -> np.ndarray:
+    gray, h = _scanned()
+    gray = gray.copy()
+    x, y = cv2.perspectiveTransform(np.array([[at_mm]], float), h)[0, 0]
+    n = gray.shape[1] if along == ALONG_COLUMNS else gray.shape[0]
+    where = (x if along == ALONG_COLUMNS else y) / n
+    sim._draw_streak(gray, along == ALONG_COLUMNS, where, width_mm * sim.px_per_mm(DPI),
+                     darkness, black=20.0)
+    return gray
+
+
+def _read(gray: np.ndarray) -> Reading:
+    ok, buf = cv2.imencode(".png", gray)
+    assert ok
+    return read_scan(buf.tobytes(), sample_layout(), load_campaign(SAMPLE).thresholds)
+
+
+def test_a_clean_scan_has_no_streak() -> None:
+    gray, _ = _scanned()
+    layout = sample_layout()
+    reg = register_page(gray, layout.frame)
+    black = ink_black_level(gray, reg, layout.frame)
+    assert find_streaks(gray, reg, layout.page(1).template, black) == ()
+    reading = _read(gray)
+    assert reading.doubts == ()
+    assert all(r.outcome == "vote" for r in reading.rows[: len(VOTES)])
+
+
+@pytest.mark.parametrize("width_mm,darkness", [(0.3, 0.5), (0.8, 0.9)])
+def test_a_streak_down_a_column_of_boxes_sends_its_rows_to_review(width_mm: float,
+                                                                  darkness: float) -> None:
+    template = sample_layout().page(1).template
+    box = template.rows[0].boxes[1]  # the middle level's column
+    gray = _with_streak(ALONG_COLUMNS, (box.x + box.w * 0.6, box.y), width_mm, darkness)
+    reading = _read(gray)
+    assert reading.status == "accepted"
+    assert len(reading.doubts) == 1 and reading.doubts[0].startswith("scanner streak")
+    for row in reading.rows:
+        assert row.outcome == "review", row
+        assert row.reason.startswith("scanner streak through box 2"), row.reason
+        assert row.measures["streak"] == [0.0, 1.0, 0.0]
+
+
+def test_a_streak_across_a_row_sends_that_row_to_review() -> None:
+    template = sample_layout().page(1).template
+    row = template.rows[5]
+    gray = _with_streak(ALONG_ROWS, (row.boxes[0].x, row.boxes[0].y + 3.0))
+    reading = _read(gray)
+    assert len(reading.doubts) == 1
+    by_row = dict(zip((r.row for r in template.rows), reading.rows, strict=True))
+    assert by_row[row.row].outcome == "review"
+    assert by_row[row.row].reason.startswith("scanner streak through boxes 1, 2 and 3")
+    others = [r for n, r in by_row.items() if n != row.row]
+    assert all(r.outcome != "review" for r in others)
+
+
+def test_a_streak_between_the_boxes_only_flags_the_page() -> None:
+    template = sample_layout().page(1).template
+    a, b = template.rows[0].boxes[0], template.rows[0].boxes[1]
+    gap = (a.x + a.w + b.x) / 2  # between two boxes' measured zones
+    reading = _read(_with_streak(ALONG_COLUMNS, (gap, a.y)))
+    assert len(reading.doubts) == 1
+    assert [r.outcome for r in reading.rows[: len(VOTES)]] == ["vote"] * len(VOTES)
