@@ -46,8 +46,11 @@ class PageReport:
     ballot_page: int | None = None
     rows: tuple[dict[str, Any], ...] = ()
     page_id: int | None = None
+    doubts: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        """The CONTRACT's fields, then ``page`` (the stored page's number, for
+        ``explain`` and the web station) and ``doubts`` (about the whole page)."""
         return {
             "source": self.source,
             "page_index": self.page_index,
@@ -56,6 +59,8 @@ class PageReport:
             "campaign": self.campaign,
             "ballot_page": self.ballot_page,
             "rows": list(self.rows),
+            "page": self.page_id,
+            "doubts": list(self.doubts),
         }
 
 
@@ -258,7 +263,7 @@ def _report(item: ScanPage, page: NewPage, record: PageRecord) -> PageReport:
         source=item.source, page_index=item.page_index, status=page.status,
         reason=page.reason, campaign=code.campaign_id if code else None,
         ballot_page=page.ballot_page, rows=tuple(_row_json(r) for r in page.rows),
-        page_id=record.id,
+        page_id=record.id, doubts=page.doubts,
     )
 
 
