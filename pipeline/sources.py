@@ -40,6 +40,11 @@ MAX_PIXELS = 120_000_000  # 600 dpi A3 is 70 MP; a 12 MP phone photo is far belo
 MAX_FILE_BYTES = 1 << 30
 PDF_RENDER_DPI = 200
 
+# What Pillow raises for damaged files (TypeError: "Missing dimensions" in a broken TIFF
+# directory; EOFError, struct.error: cut files): each becomes a `SourceProblem`.
+DAMAGED = (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, TypeError, KeyError,
+           IndexError, struct.error)
+
 # Decompression bombs are refused by our own size check, with a message.
 Image.MAX_IMAGE_PIXELS = None
 
@@ -132,7 +137,7 @@ def _single_image(path: Path) -> Iterator[ScanPage | SourceProblem]:
                 yield SourceProblem(source, 0, problem)
                 return
             frames = getattr(im, "n_frames", 1)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+    except DAMAGED:
         yield SourceProblem(source, 0, "not an image or PDF that can be read (PNG, JPEG, TIFF, PDF)")
         return
     suffix = {"PNG": ".png", "JPEG": ".jpg", "BMP": ".bmp", "WEBP": ".webp"}.get(fmt)
@@ -150,13 +155,13 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
     source = str(path)
     try:
         im = Image.open(path)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except DAMAGED as exc:
         yield SourceProblem(source, 0, f"TIFF cannot be opened: {exc}")
         return
     with im, path.open("rb") as raw:
         try:
             count = getattr(im, "n_frames", 1)
-        except (OSError, ValueError, SyntaxError) as exc:
+        except DAMAGED as exc:
             yield SourceProblem(source, 0, f"TIFF structure is damaged: {exc}")
             return
         if count == 1:
@@ -166,7 +171,7 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
                 return
             try:
                 yield ScanPage(source, 0, _tiff_page_bytes(im, raw), ".tif")
-            except (OSError, ValueError, SyntaxError, KeyError, struct.error) as exc:
+            except DAMAGED as exc:
                 yield SourceProblem(source, 0, f"TIFF is damaged: {exc}")
             return
         index = 0
@@ -178,9 +183,9 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
                     continue
                 try:
                     yield ScanPage(source, index, _tiff_page_bytes(frame, raw), ".tif")
-                except (OSError, ValueError, SyntaxError, KeyError, struct.error) as exc:
+                except DAMAGED as exc:
                     yield SourceProblem(source, index, f"TIFF page {index + 1} is damaged: {exc}")
-        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        except DAMAGED as exc:
             yield SourceProblem(source, index + 1, f"TIFF is damaged after page {index + 1}: {exc}")
 
 
@@ -344,8 +349,17 @@ def _pixel_limit(size: tuple[int, int]) -> str | None:
 def decode_gray(data: bytes) -> np.ndarray:
     """The page as a 2-D uint8 array (0 black, 255 white).
 
-    1-bit images become 0/255. Raises `ValueError` if the bytes do not decode.
+    1-bit images become 0/255. Raises `ValueError` if the bytes do not decode, or if
+    their header claims more pixels than `MAX_PIXELS` (a JPEG inside a PDF is not
+    checked before this point: no decompression bomb is ever decoded).
     """
+    try:
+        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
+            problem = _pixel_limit(probe.size)
+    except DAMAGED:
+        problem = None  # not for Pillow: OpenCV may still read it, or say it cannot
+    if problem:
+        raise ValueError(problem)
     buf = np.frombuffer(data, dtype=np.uint8)
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         with Image.open(io.BytesIO(data)) as im:

@@ -50,7 +50,7 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.errors import WorkspaceError
 
@@ -365,6 +365,9 @@ class Store:
 
         Returns None, having stored nothing, if any page's image is already
         stored (a race with another station): store those one by one instead.
+        Two stations whose batches hold the same images in different orders
+        wait for each other on the unique index; PostgreSQL then aborts one
+        of them as a deadlock, which is the same race and is answered the same.
         """
         try:
             with self.engine.begin() as conn:
@@ -373,6 +376,11 @@ class Store:
                     self._event(conn, *event)
         except IntegrityError:
             return None
+        except OperationalError as exc:
+            # 40P01 deadlock_detected, 40001 serialization_failure: nothing was stored
+            if getattr(exc.orig, "sqlstate", None) in ("40P01", "40001"):
+                return None
+            raise
         return [(self._record(i, p), True) for i, p in zip(ids, pages, strict=True)]
 
     @staticmethod
