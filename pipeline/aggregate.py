@@ -257,12 +257,12 @@ def summary_pdf(units: list[Unit], people: list[Person], *, body: str, place: st
         NATIONAL_MOTTO,
         NATIONAL_NAME,
         REGULAR,
-        _register_fonts,
         date_words,
+        register_fonts,
     )
     from pipeline.minutes import CONSEQUENCE_SHORT, MM, _esc, _rule, _string_width, nfc, vn_number
 
-    _register_fonts()
+    register_fonts()
     page_w, page_h = 297 * MM, 210 * MM
     margins = (20 * MM, 15 * MM, 20 * MM, 25 * MM)  # top, right, bottom, left
     text_w = page_w - margins[1] - margins[3]

@@ -95,7 +95,7 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1) 
     """The same PDF as `render_ballots`, returned as bytes."""
     if copies < 1:
         raise ValueError(f"copies must be at least 1, not {copies}")
-    _register_fonts()
+    register_fonts()
     buf = io.BytesIO()
     width, height = layout.frame.page_size_mm
     canvas = Canvas(
@@ -129,7 +129,7 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1) 
 
 
 @functools.cache
-def _register_fonts() -> None:
+def register_fonts() -> None:
     """Register the bundled Liberation Serif faces with reportlab (once)."""
     for name, filename in _FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))

@@ -34,9 +34,9 @@ from pipeline.ballot_pdf import (
     NATIONAL_MOTTO,
     NATIONAL_NAME,
     REGULAR,
-    _register_fonts,
     balanced_wrap,
     date_words,
+    register_fonts,
     split_body,
 )
 from pipeline.rules import LEVEL_LABELS, LEVELS
@@ -273,7 +273,7 @@ def chart_drawing(doc: dict[str, Any], width_mm: float = TEXT_WIDTH_MM):
     from reportlab.graphics.shapes import Drawing, Line, Rect, String
     from reportlab.lib.colors import Color, black, white
 
-    _register_fonts()
+    register_fonts()
     people = doc["candidates"]
     base = doc["base"]
     row_h, bar_h = 6.5 * MM, 4.2 * MM
@@ -375,7 +375,7 @@ def minutes_pdf(doc: dict[str, Any]) -> bytes:
         TableStyle,
     )
 
-    _register_fonts()
+    register_fonts()
     m = minutes_text(doc)
 
     def style(name: str, **kw: Any) -> ParagraphStyle:
