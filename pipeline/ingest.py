@@ -159,16 +159,13 @@ class _Batch:
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, item.data, durable=False)
             self.wrote_images = True
+        reading = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}
         return NewPage(
             source=item.source, page_index=item.page_index, image_sha256=item.sha256,
-            image_path=str(rel), status=outcome.status, reason=outcome.reason,
-            code_text=outcome.code_text, ballot_page=outcome.ballot_page,
-            width_px=outcome.width_px, height_px=outcome.height_px,
-            quarter_turns=outcome.quarter_turns, px_per_mm=outcome.px_per_mm,
-            residual_mm=outcome.residual_mm, homography=outcome.homography,
+            image_path=str(rel),
             definite=ws.campaign.thresholds.definite, marginal=ws.campaign.thresholds.marginal,
             thresholds=dataclasses.asdict(ws.campaign.thresholds),
-            rows=outcome.rows, doubts=outcome.doubts,
+            **reading,
         )
 
     def flush(self) -> list[PageReport]:

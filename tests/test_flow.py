@@ -9,13 +9,12 @@ simulated truth; then counts with ``kiemphieu tally --json``.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from certified_case import run
 
 from pipeline.campaign import load_campaign
 from pipeline.layout import build_layout
@@ -36,7 +35,6 @@ from pipeline.simulate import (
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-KIEMPHIEU = str(Path(sys.executable).with_name("kiemphieu"))
 
 # Marks anyone would call clear, in every pen the field uses.
 CLEAR = MarkMix(
@@ -44,14 +42,6 @@ CLEAR = MarkMix(
     pens=(("blue", 0.5), ("black", 0.4), ("red", 0.1)),
     width_mm=(0.5, 1.0),
 )
-
-
-def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([KIEMPHIEU, *args], capture_output=True, text=True, timeout=600)
-    assert "Traceback" not in proc.stderr, proc.stderr
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
 
 
 def new_workspace(tmp: Path, campaign_file: Path, copies: int) -> tuple[Path, bytes]:
