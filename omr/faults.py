@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from omr.geometry import PageTemplate, Rect
-from omr.registration import Registration
+from omr.registration import Registration, grey_percentile
 
 ALONG_COLUMNS = "columns"
 ALONG_ROWS = "rows"
@@ -67,7 +67,7 @@ class StreakParams:
     """
 
     strip_mm: float = 2.0
-    sample_mm: float = 0.5
+    sample_mm: float = 1.0
     min_darkness: float = 0.2
     min_cover: float = 0.96
     margin_mm: float = 3.0
@@ -153,7 +153,7 @@ def find_streaks(
         return ()
     inner = gray[y0:y1, x0:x1]
     sample = inner[::step, ::step]
-    paper = float(np.percentile(sample, 90))
+    paper = grey_percentile(sample, 90)
     level = paper - params.min_darkness * max(paper - black, 40.0)
     zones = _box_zones(registration, template, params.surround_mm)
     out: list[Streak] = []
@@ -316,7 +316,7 @@ def find_writing(
         patch = block[max(0, a) : b]
         if patch.size == 0:
             continue
-        paper = float(np.percentile(patch, 90))
+        paper = grey_percentile(patch, 90)
         level = paper - params.min_darkness * max(paper - black, 40.0)
         ink = (patch < level).view(np.uint8)
         lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)

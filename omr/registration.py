@@ -188,7 +188,12 @@ def register_page(
     est = estimate_px_per_mm(gray.shape, frame.page_size_mm)
     scale = min(1.0, params.detect_px_per_mm / est)
     ink: float | None = None
-    found, foreign, duplicates = find_markers(gray, frame, est, params, (("corners", scale),))
+    # first with one threshold window (a clean scan: all four marks, a third of the time),
+    # then, unless that found them all, with ArUco's full range of windows
+    found, foreign, duplicates = find_markers(gray, frame, est, params, (("quick", scale),))
+    if len(found) < len(frame.markers) or duplicates:
+        found, foreign, duplicates = find_markers(gray, frame, est, params,
+                                                  (("corners", scale),))
     if not found and not duplicates:
         # a blank sheet is settled before the slower whole-page searches; a
         # printed ballot is never this empty (its four marks alone are 0.4%)
@@ -288,9 +293,12 @@ def find_markers(
     """Detect the frame's ArUco marks in ``gray``, pass by pass.
 
     Each pass is ``("corners", scale)`` (the four corner regions of
-    ``corner_search_mm``) or ``("whole", scale)`` (the whole image), run on
-    a copy reduced by ``scale``; the passes stop at the first that finds
-    three marks or a mark twice.
+    ``corner_search_mm``), ``("quick", scale)`` (the same with a single
+    adaptive-threshold window of about 4.5 mm, twice a mark's cell: finds the
+    marks of a clean scan at a third of the cost, with the same corners, as
+    the refinement works on the grey image) or ``("whole", scale)`` (the
+    whole image), run on a copy reduced by ``scale``; the passes stop at the
+    first that finds three marks or a mark twice.
 
     Returns
     -------
@@ -308,14 +316,15 @@ def find_markers(
     best: tuple[dict[int, np.ndarray], set[int], set[int]] = ({}, set(), set())
     h, w = gray.shape
     for kind, s in passes:
-        if kind == "corners":
+        if kind in ("corners", "quick"):
             side = round(params.corner_search_mm * est_px_per_mm)
             if 2 * side >= min(h, w):
                 continue
             detections = []
             for x0, y0 in ((0, 0), (w - side, 0), (0, h - side), (w - side, h - side)):
                 crop = gray[y0 : y0 + side, x0 : x0 + side]
-                detections += _detect(crop, dictionary, s, est_px_per_mm, (x0, y0))
+                detections += _detect(crop, dictionary, s, est_px_per_mm, (x0, y0),
+                                      quick=kind == "quick")
         else:
             detections = _detect(gray, dictionary, s, est_px_per_mm, (0, 0))
         result = _sort_detections(detections, wanted)
@@ -332,11 +341,13 @@ def _detect(
     scale: float,
     est_px_per_mm: float,
     offset: tuple[int, int],
+    quick: bool = False,
 ) -> list[tuple[int, np.ndarray]]:
     """ArUco on ``img`` reduced by about ``scale``; corners back in full-image px.
 
     The reduction is by a whole factor (INTER_AREA is several times faster
-    then), the one nearest to ``1 / scale``.
+    then), the one nearest to ``1 / scale``. ``quick``: one adaptive-threshold
+    window (about 4.5 mm) instead of ArUco's three.
     """
     factor = max(1, round(1.0 / scale))
     h, w = img.shape
@@ -354,6 +365,9 @@ def _detect(
     p.maxMarkerPerimeterRate = max(p.minMarkerPerimeterRate, 4 * 40.0 * ppm / longest)
     p.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
     p.cornerRefinementWinSize = max(2, round(0.4 * ppm))
+    if quick:
+        window = max(3, round(4.5 * ppm) | 1)
+        p.adaptiveThreshWinSizeMin = p.adaptiveThreshWinSizeMax = window
     detector = cv2.aruco.ArucoDetector(dictionary, p)
     corners, ids, _ = detector.detectMarkers(small)
     if ids is None:
@@ -510,7 +524,7 @@ def ink_fraction(gray: np.ndarray, est_px_per_mm: float, params: RegistrationPar
     small = cv2.resize(
         gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
     )
-    paper = _percentile(small, 90)
+    paper = grey_percentile(small, 90)
     ink = (small < paper * 0.5).astype(np.uint8)
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
@@ -523,7 +537,9 @@ def ink_fraction(gray: np.ndarray, est_px_per_mm: float, params: RegistrationPar
     return float(area[keep].sum()) / small.size
 
 
-def _percentile(img: np.ndarray, q: float) -> float:
+def grey_percentile(img: np.ndarray, q: float) -> float:
+    """The q-th percentile (0-100) of a uint8 image, as the smallest level at or below which
+    that share of its pixels lie (a histogram: many times faster than numpy's)."""
     hist = cv2.calcHist([img], [0], None, [256], [0, 256]).ravel()
     cdf = np.cumsum(hist)
     return float(np.searchsorted(cdf, cdf[-1] * q / 100.0))

@@ -33,6 +33,7 @@ for the measured ranges and `omr.decide` for how they are used.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -214,16 +215,22 @@ def score_boxes(
     """
     k = float(np.clip(registration.px_per_mm, params.min_px_per_mm, params.max_px_per_mm))
     black = ink_black_level(gray, registration, template.frame)
-    zones: dict[tuple[int, int, float, float], _Zones] = {}
-    out = []
-    for row in template.rows:
-        measures = []
-        for box in row.boxes:
+    # boxes of one size give patches of one shape: each such group is measured as one array
+    groups: dict[tuple[int, int, float, float], list[tuple[int, int, np.ndarray]]] = {}
+    for r, row in enumerate(template.rows):
+        for b, box in enumerate(row.boxes):
             patch = _located_patch(gray, registration, box, k, params)
-            key = (*patch.shape, box.w, box.h)
-            if key not in zones:
-                zones[key] = _zones(patch.shape, box, k, params)
-            measures.append(measure_box(patch, zones[key], k, black, params))
+            groups.setdefault((*patch.shape, box.w, box.h), []).append((r, b, patch))
+    measured: dict[tuple[int, int], BoxMeasure] = {}
+    for (h, w, bw, bh), members in groups.items():
+        zones = _zones((h, w), bw, bh, k, params)
+        stack = np.stack([patch for _, _, patch in members])
+        for (r, b, _), m in zip(members, measure_boxes(stack, zones, k, black, params),
+                                strict=True):
+            measured[r, b] = m
+    out = []
+    for r, row in enumerate(template.rows):
+        measures = [measured[r, b] for b in range(len(row.boxes))]
         out.append(
             RowScores(
                 row=row.row,
@@ -304,12 +311,14 @@ def _located_patch(
 
 @dataclass(frozen=True)
 class _Zones:
-    """Masks over a box patch: where paper is sampled, the interior, the measured zone."""
+    """Masks over a box patch, as flat pixel indices: where paper is sampled, the
+    interior, the measured zone, each pixel's position along four directions."""
 
-    paper: np.ndarray  # uint8 mask, 255 = outside the box beyond the outline band
-    interior: tuple[slice, slice]
-    zone: np.ndarray  # float32, 1 everywhere but in the outline band
-    bins: tuple[np.ndarray, ...]  # per direction, each pixel's position as an int bin
+    paper_idx: np.ndarray  # outside the box beyond the outline band
+    interior_idx: np.ndarray  # the box shrunk by inset_mm
+    zone_flat: np.ndarray  # float32 (h * w,), 1 everywhere but in the outline band
+    bins_flat: tuple[np.ndarray, ...]  # per direction, each pixel's position as an int bin
+    bins_count: tuple[int, ...]  # per direction, the number of bins
     bins_per_mm: float
     # across every edge, both ways: flat indices (grow + 2, n) of the band's last pixel,
     # the pixels the line may reach, and the one beyond that tells a stroke
@@ -319,40 +328,46 @@ class _Zones:
     box_w: float  # mm
 
 
-def _zones(shape: tuple[int, int], box: Rect, k: float, params: ScoringParams) -> _Zones:
-    """Masks for a patch of ``shape`` covering ``box`` grown by ``surround_mm``, at ``k`` px/mm."""
+@functools.lru_cache(maxsize=32)
+def _zones(shape: tuple[int, int], box_w: float, box_h: float, k: float,
+           params: ScoringParams) -> _Zones:
+    """Masks for a patch of ``shape`` covering a box of ``box_w`` x ``box_h`` mm grown by
+    ``surround_mm``, at ``k`` px/mm (the same for every page of a layout: cached)."""
     h, w = shape
     s = params.surround_mm
     # pixel centres in mm from the box's top-left corner (rectify's convention)
-    ys = (np.arange(h, dtype=np.float32) + 0.5) * ((box.h + 2 * s) / h) - s
-    xs = (np.arange(w, dtype=np.float32) + 0.5) * ((box.w + 2 * s) / w) - s
+    ys = (np.arange(h, dtype=np.float32) + 0.5) * ((box_h + 2 * s) / h) - s
+    xs = (np.arange(w, dtype=np.float32) + 0.5) * ((box_w + 2 * s) / w) - s
     yy, xx = np.meshgrid(ys, xs, indexing="ij")
     # distance to the outline's centre line, the rectangle's perimeter
-    dx = np.maximum(np.maximum(-xx, xx - box.w), 0)
-    dy = np.maximum(np.maximum(-yy, yy - box.h), 0)
+    dx = np.maximum(np.maximum(-xx, xx - box_w), 0)
+    dy = np.maximum(np.maximum(-yy, yy - box_h), 0)
     outside = np.hypot(dx, dy)
-    inside = np.minimum(np.minimum(xx, box.w - xx), np.minimum(yy, box.h - yy))
+    inside = np.minimum(np.minimum(xx, box_w - xx), np.minimum(yy, box_h - yy))
     to_line = np.where((dx > 0) | (dy > 0), outside, inside)
     c = params.outline_clear_mm
     zone = to_line >= c
-    paper = ((outside >= c) & zone).astype(np.uint8) * 255
+    paper = (outside >= c) & zone
 
-    def span(lo: float, hi: float, pts: np.ndarray) -> slice:
-        return slice(int(np.searchsorted(pts, lo)), int(np.searchsorted(pts, hi)))
+    def span(lo: float, hi: float, pts: np.ndarray) -> np.ndarray:
+        return np.arange(int(np.searchsorted(pts, lo)), int(np.searchsorted(pts, hi)))
 
     d = max(params.inset_mm, c)
-    interior = (span(d, box.h - d, ys), span(d, box.w - d, xs))
+    iy, ix = span(d, box_h - d, ys), span(d, box_w - d, xs)
+    interior = (iy[:, None] * w + ix[None, :]).ravel()
     # positions along 0, 90, 45 and 135 degrees, in bins of half a pixel
     per_mm = 2.0 * k
     r = 1 / np.sqrt(2)
     bins = tuple(
-        np.round((p - p.min()) * per_mm).astype(np.intp)
+        np.round((p - p.min()) * per_mm).astype(np.intp).ravel()
         for p in (xx, yy, (xx + yy) * r, (xx - yy) * r)
     )
     line = np.flatnonzero(to_line < max(0.15, 0.5 / k))
-    return _Zones(paper, interior, zone.astype(np.float32), bins, per_mm,
+    box = Rect(0.0, 0.0, box_w, box_h)
+    return _Zones(np.flatnonzero(paper), interior, zone.astype(np.float32).ravel(), bins,
+                  tuple(int(b.max()) + 1 for b in bins), per_mm,
                   _across_outline(ys, xs, box, c, max(1, round(params.outline_grow_mm * k))),
-                  line, s, box.w)
+                  line, s, box_w)
 
 
 def _across_outline(ys: np.ndarray, xs: np.ndarray, box: Rect, clear: float, grow: int
@@ -386,53 +401,84 @@ def measure_box(
     patch: np.ndarray, zones: _Zones, k: float, black: float, params: ScoringParams
 ) -> BoxMeasure:
     """Measure one box patch (uint8, upright, at ``k`` px/mm) against its masks."""
-    hist = cv2.calcHist([patch], [0], zones.paper, [256], [0, 256]).ravel()
-    cdf = np.cumsum(hist)
-    if cdf[-1] <= 0:
-        return BoxMeasure(0.0, 0.0, 0.0)
-    paper = float(np.searchsorted(cdf, cdf[-1] * params.paper_percentile / 100.0))
-    span_dark = max(paper - black, params.min_contrast)
-    outline = (paper - float(patch.ravel()[zones.line].mean())) / span_dark
-    grey = patch.astype(np.float32)
+    return measure_boxes(patch[None], zones, k, black, params)[0]
+
+
+def measure_boxes(
+    patches: np.ndarray, zones: _Zones, k: float, black: float, params: ScoringParams
+) -> list[BoxMeasure]:
+    """Measure box patches of one shape (uint8, (N, h, w), upright, at ``k`` px/mm) at once.
+
+    Each patch is measured on its own (its own paper level); the arrays of a
+    page's boxes are only stacked so that each step is one array operation.
+    """
+    n, h, w = patches.shape
+    flat = patches.reshape(n, h * w)
+    # paper: the paper_percentile of the pixels under the paper mask, per patch (the smallest
+    # level at or below which that share of them lies)
+    papers = flat[:, zones.paper_idx]
+    nth = max(0, int(np.ceil(papers.shape[1] * params.paper_percentile / 100.0)) - 1)
+    hist = np.bincount((np.arange(n, dtype=np.intp)[:, None] * 256 + papers).ravel(),
+                       minlength=n * 256).reshape(n, 256)
+    paper = (np.cumsum(hist, axis=1) <= nth).sum(axis=1).astype(np.float32)
+    span_dark = np.maximum(paper - np.float32(black), np.float32(params.min_contrast))
+    outline = (paper - flat[:, zones.line].mean(axis=1, dtype=np.float32)) / span_dark
+    grey = patches.astype(np.float32)
     size = max(1, round(params.smooth_mm * k))
     if size > 1:
-        grey = cv2.blur(grey, (size, size))
+        for i in range(n):
+            cv2.blur(grey[i], (size, size), dst=grey[i])
     # ramp = clip((darkness - ink_low) / (ink_high - ink_low), 0, 1), darkness = (paper - grey) / span
-    gain = 1.0 / (span_dark * (params.ink_high - params.ink_low))
-    ramp = (paper - params.ink_low * span_dark - grey) * gain
+    gain = (1.0 / (span_dark * np.float32(params.ink_high - params.ink_low)))[:, None, None]
+    ramp = ((paper - np.float32(params.ink_low) * span_dark)[:, None, None] - grey) * gain
     np.clip(ramp, 0.0, 1.0, out=ramp)
+    ramp = ramp.reshape(n, h * w)
     _clear_printed_line(ramp, zones.across)
-    iy, ix = zones.interior
-    inner = ramp[iy, ix]
-    fill = float(inner.mean()) if inner.size else 0.0
-    ramp *= zones.zone
-    total = float(ramp.sum())
-    if total <= 0:
-        return BoxMeasure(fill, 0.0, 0.0, outline)
+    fill = ramp[:, zones.interior_idx].mean(axis=1) if zones.interior_idx.size else np.zeros(n)
+    ramp *= zones.zone_flat
+    total = ramp.sum(axis=1)
+    # per direction, the ink's mass by position: cumulative, per patch (inked pixels only)
     inked = np.flatnonzero(ramp)
+    which, where = np.divmod(inked, h * w)
     weights = ramp.ravel()[inked]
-    spans = [_trimmed_span(bins.ravel()[inked], weights, total, params.extent_trim)
-             for bins in zones.bins]
-    extent = max(spans) / zones.bins_per_mm
+    cums = []
+    for bins, nb in zip(zones.bins_flat, zones.bins_count, strict=True):
+        counts = np.bincount(which * nb + bins[where], weights, minlength=n * nb)
+        cums.append(np.cumsum(counts.reshape(n, nb), axis=1))
+    lo_mass = (params.extent_trim * total)[:, None]
+    hi_mass = ((1 - params.extent_trim) * total)[:, None]
+    spans = []
+    for cum in cums:
+        lo = (cum < lo_mass).sum(axis=1)
+        hi = np.minimum((cum < hi_mass).sum(axis=1), cum.shape[1] - 1)
+        spans.append(np.maximum(0, hi - lo).astype(np.float64))
+    extent = np.max(spans, axis=0) / zones.bins_per_mm
     # ink reaching two opposite sides of the patch, in a narrow band: a line through it
     b = max(1, round(params.edge_mm * k))
     least = params.edge_ink_mm2 * k * k
-    across = ramp[:, :b].sum() > least and ramp[:, -b:].sum() > least
-    down = ramp[:b].sum() > least and ramp[-b:].sum() > least
-    through = min(spans[1] if across else np.inf, spans[0] if down else np.inf)
-    through_mm = through / zones.bins_per_mm if np.isfinite(through) else 0.0
+    grid = ramp.reshape(n, h, w)
+    from_left = grid[:, :, :b].sum(axis=(1, 2)) > least
+    from_right = grid[:, :, -b:].sum(axis=(1, 2)) > least
+    from_top = grid[:, :b].sum(axis=(1, 2)) > least
+    from_bottom = grid[:, -b:].sum(axis=(1, 2)) > least
+    across = from_left & from_right
+    down = from_top & from_bottom
+    through = np.minimum(np.where(across, spans[1], np.inf), np.where(down, spans[0], np.inf))
     # ink coming in from the left (right) side of the patch: how far it reaches into the box
-    from_left = ramp[:, :b].sum() > least
-    from_right = ramp[:, -b:].sum() > least
-    enters = (0.0, 0.0)
-    if from_left or from_right:
-        cum = np.cumsum(np.bincount(zones.bins[0].ravel()[inked], weights))
-        lo = np.searchsorted(cum, params.extent_trim * total) / zones.bins_per_mm - zones.surround
-        hi = np.searchsorted(cum, (1 - params.extent_trim) * total) / zones.bins_per_mm - (
-            zones.surround)
-        enters = (max(float(hi), 0.01) if from_left else 0.0,
-                  max(float(zones.box_w - lo), 0.01) if from_right else 0.0)
-    return BoxMeasure(fill, total / (k * k), extent, outline, through_mm, enters)
+    cum_x = cums[0]
+    x_lo = (cum_x < lo_mass).sum(axis=1) / zones.bins_per_mm - zones.surround
+    x_hi = (cum_x < hi_mass).sum(axis=1) / zones.bins_per_mm - zones.surround
+    out = []
+    for i in range(n):
+        if total[i] <= 0:
+            out.append(BoxMeasure(float(fill[i]), 0.0, 0.0, float(outline[i])))
+            continue
+        enters = (max(float(x_hi[i]), 0.01) if from_left[i] else 0.0,
+                  max(float(zones.box_w - x_lo[i]), 0.01) if from_right[i] else 0.0)
+        through_mm = float(through[i]) / zones.bins_per_mm if np.isfinite(through[i]) else 0.0
+        out.append(BoxMeasure(float(fill[i]), float(total[i]) / (k * k), float(extent[i]),
+                              float(outline[i]), through_mm, enters))
+    return out
 
 
 def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
@@ -466,24 +512,13 @@ def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
 def _clear_printed_line(ramp: np.ndarray, across: np.ndarray) -> None:
     """Zero, in place, ink that continues the printed outline just past its band.
 
-    ``across`` is `_across_outline`'s (grow + 2, n) index array. Along each
-    step out of the band, ink without a break from the band's last pixel is
-    the line as the scanner thickened it, unless it still runs at the last
-    step (then it is a stroke crossing the outline, and kept whole).
+    ``ramp`` is (N, h * w), one flattened patch a row; ``across`` is
+    `_across_outline`'s (grow + 2, n) index array. Along each step out of
+    the band, ink without a break from the band's last pixel is the line as
+    the scanner thickened it, unless it still runs at the last step (then it
+    is a stroke crossing the outline, and kept whole).
     """
-    flat = ramp.reshape(-1)
-    run = np.logical_and.accumulate(flat[across] > 0, axis=0)
-    line = run[1:-1] & ~run[-1]
-    flat[across[1:-1][line]] = 0.0
-
-
-def _trimmed_span(bins: np.ndarray, weights: np.ndarray, total: float, trim: float) -> float:
-    """Span (bins) holding all but ``trim`` of the weight at each end.
-
-    ``bins`` gives each inked pixel's position along one direction as an int
-    bin, ``weights`` its ink (1-D, same length).
-    """
-    cum = np.cumsum(np.bincount(bins, weights))
-    lo = int(np.searchsorted(cum, trim * total))
-    hi = int(np.searchsorted(cum, (1 - trim) * total))
-    return float(max(0, min(hi, cum.size - 1) - lo))
+    run = np.logical_and.accumulate(ramp[:, across] > 0, axis=1)
+    line = run[:, 1:-1] & ~run[:, -1:]
+    which, step, along = np.nonzero(line)
+    ramp[which, across[1:-1][step, along]] = 0.0
