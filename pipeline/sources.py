@@ -20,6 +20,7 @@ so the rest of the stack is still processed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -58,8 +59,9 @@ class ScanPage:
     data: bytes
     suffix: str  # the stored file's suffix: ".png", ".jpg", ".tif"
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
+        """SHA-256 of ``data`` (hex): the page's identity in the store; computed once."""
         return hashlib.sha256(self.data).hexdigest()
 
 
