@@ -16,7 +16,8 @@ registration marks — is replaced by the paper around it, while the light's
 slow changes and a shadow wider than that keep their shape (a closing
 preserves monotone slopes). A page whose light varies by less than
 ``max_unevenness`` is returned as it is (every scan), so this costs one
-reduction and one small closing there.
+reduction and one small closing there; a 1-bit scan (black and white only)
+is returned at once.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def even_light(
         uint8 (H, W): paper at the page's brightest paper level everywhere.
     """
     h, w = gray.shape
+    if _bitonal(gray):  # a 1-bit scan: a scanner's even light, and no grey to even out
+        return gray
     # reduced by the power of two nearest to map_px_per_mm, in halvings: OpenCV's fastest
     # path (0.9 ms for a 300-dpi page, then a quarter of that, ...; one reduction by 8
     # takes 4.4 ms)
@@ -115,3 +118,9 @@ def even_light(
     full = cv2.copyMakeBorder(full, 0, h - full.shape[0], 0, w - full.shape[1],
                               cv2.BORDER_REPLICATE)
     return cv2.divide(gray, np.maximum(full, 1), scale=float(hi))
+
+
+def _bitonal(gray: np.ndarray, step: int = 7) -> bool:
+    """Whether a sample of every ``step``-th pixel each way is all 0 and 255 (a 1-bit scan)."""
+    sample = gray[::step, ::step]
+    return not np.any((sample > 0) & (sample < 255))
