@@ -48,6 +48,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -480,13 +481,26 @@ class Store:
             return {(s, p): n for s, p, n in rows}
 
     def duplicate_events(self) -> int:
+        """Copies of stored pages fed in under another name: the same image seen at a
+        (source, page) other than where it was first stored, each such place once.
+
+        Scanning the same files again is not a duplicate ballot: it sees every page at
+        the place it was stored from (or at a place already counted), and adds nothing.
+        """
+        e, p = event_table, page_table
+        places = (
+            select(e.c.source, e.c.page_index, e.c.image_sha256)
+            .join(p, p.c.id == e.c.page_id)
+            .where(
+                e.c.campaign_id == self.campaign_id,
+                e.c.status == "duplicate",
+                or_(e.c.source != p.c.source, e.c.page_index != p.c.page_index),
+            )
+            .distinct()
+            .subquery()
+        )
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(func.count()).select_from(event_table).where(
-                    event_table.c.campaign_id == self.campaign_id,
-                    event_table.c.status == "duplicate",
-                )
-            ).scalar_one()
+            return conn.execute(select(func.count()).select_from(places)).scalar_one()
 
     def row_outcomes(self) -> dict[tuple[int, str, str | None], int]:
         """Rows of counted pages by (candidate, outcome, level), people's decisions applied.

@@ -153,6 +153,7 @@ def test_sample_campaign_printed_marked_scanned_counted(
     after = tally(ws)
     assert after["candidates"] == result["candidates"]
     assert after["ballots"]["accepted"] == ballots
+    assert after["ballots"]["duplicate"] == 2  # the pages fed twice, not every page seen again
 
 
 HANOI = """\
