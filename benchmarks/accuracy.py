@@ -16,9 +16,14 @@ A *clear row* is one whose truth is ``vote``, ``blank`` or ``overvote``; a
 rows read wrong (any other outcome or level than the truth, except
 ``review``), clear rows sent to review, doubtful rows caught (read
 ``review``) and, apart, clear rows sent to review because a scanner streak
-crosses their boxes (``streaked``: the fault found, as it must be), then
-lists every wrong row and every clear row sent to review with the marks
-drawn. Cases are written under ``--work`` (default
+crosses their boxes (``streaked``: the fault found, as it must be). The
+``NOTES`` presets also write notes outside the boxes (`sim.NOTE_KINDS`):
+beside a row (a doubtful row) and, on a page in four, in a margin away from
+the rows, whose truth is a doubt about the page; for those it reports the
+pages with a margin note, how many got a "handwriting" doubt, and pages
+given such a doubt without one (on every preset). Then it lists every wrong
+row and every clear row sent to review with the marks drawn, and every
+doubtful row or margin note missed. Cases are written under ``--work`` (default
 ``/tmp/kiemphieu-accuracy``) as ``<preset>/case`` with ``truth.json``;
 ``--reuse`` reads existing cases again (after a change to the reader)
 instead of making them anew. The same seed gives the same cases.
@@ -59,10 +64,18 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "PHONE": (sim.PHONE, ("jpeg",)),
     "WORN": (sim.WORN, ("png", "pdf-jpeg")),
     "SPILL": (replace(sim.OFFICE, quarter_turns=(0,)), ("png",)),
+    "NOTES": (sim.OFFICE, ("png", "pdf-jpeg")),
+    "NOTES_ROUGH": (sim.ROUGH, ("jpeg",)),
 }
 
 #: Presets whose voters also let a mark run on into the neighbouring box (`sim.SPILL`).
 SPILLING = {"SPILL"}
+#: Presets whose voters also write notes outside the boxes: beside rows and in margins.
+NOTING = {"NOTES", "NOTES_ROUGH"}
+NOTE_VOTES = sim.VoteMix(high=0.42, medium=0.14, low=0.14, blank=0.05, overvote=0.05,
+                         review=0.12, note=0.08)
+#: Share of ballot pages of the NOTES presets with a note in a margin.
+MARGIN_NOTES = 0.25
 
 
 
@@ -91,7 +104,10 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float) ->
     layout = build_layout(campaign)
     stack = sim.simulate_stack(
         campaign, layout, ballots, np.random.default_rng([seed, list(PRESETS).index(name)]),
-        profile=profile, vote_model=sim.VoteModel(mix=VOTES, marks=marks(loyalty, name in SPILLING)),
+        profile=profile,
+        vote_model=sim.VoteModel(mix=NOTE_VOTES if name in NOTING else VOTES,
+                                 marks=marks(loyalty, name in SPILLING),
+                                 margin_notes=MARGIN_NOTES if name in NOTING else 0.0),
     )
     case = work / name / "case"
     if case.exists():
@@ -132,11 +148,24 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
             continue
         if page["status"] != "accepted":
             continue
+        noted = [d for d in page.get("doubts", []) if d.startswith("handwriting")]
+        if t.get("page_doubt"):  # absent from truth files without notes
+            stats["margin_notes"] += 1
+            if noted:
+                stats["margin_notes_found"] += 1
+            else:
+                missed.append(f"{rel}#{page['page_index']}: note in a margin not found "
+                              f"{[n for n in t.get('notes', []) if n['candidate'] is None]}")
+        elif noted:
+            stats["false_note_doubts"] += 1
+            wrong.append(f"{rel}#{page['page_index']}: page doubted for no note: {noted}")
         expected = {r["candidate"]: r for r in t["rows"]}
         for row in page["rows"]:
             e = expected[row["candidate"]]
             marks = ", ".join(f"{m['level']}:{m['shape']}/{m['pen']}/{m['width_mm']:.2f}"
                               for m in e["marks"]) or "none"
+            if e.get("note"):
+                marks += f", note:{e['note']}"
             where = (f"{rel}#{page['page_index']} cand {row['candidate']}: [{marks}] "
                      f"expected {e['outcome']} {e['level'] or ''} -> {row['outcome']} "
                      f"{row['level'] or ''} {row.get('reason') or ''}")
@@ -194,12 +223,13 @@ def main() -> None:
     with ProcessPoolExecutor(max_workers=a.jobs) as pool:
         results = list(pool.map(_one, jobs))
     head = (f"{'preset':12} {'pages':>5} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
-            f"{'doubtful':>8} {'caught':>7} {'%':>6} {'streaked':>8}")
+            f"{'doubtful':>8} {'caught':>7} {'%':>6} {'streaked':>8} {'m.notes':>7} {'found':>5} "
+            f"{'false':>5}")
     print(head)
     total: Counter[str] = Counter()
     for r in results:
         for k in ("pages", "clear", "clear_wrong", "clear_review", "doubtful", "doubtful_caught",
-                  "streak_review"):
+                  "streak_review", "margin_notes", "margin_notes_found", "false_note_doubts"):
             total[k] += r.get(k, 0)
     for r in [*results, {"preset": "ALL", **total}]:
         clear, doubt = r.get("clear", 0), r.get("doubtful", 0)
@@ -207,7 +237,8 @@ def main() -> None:
               f"{r.get('clear_review', 0):7} {100 * r.get('clear_review', 0) / max(clear, 1):5.2f}% "
               f"{doubt:8} {r.get('doubtful_caught', 0):7} "
               f"{100 * r.get('doubtful_caught', 0) / max(doubt, 1):5.1f}% "
-              f"{r.get('streak_review', 0):8}")
+              f"{r.get('streak_review', 0):8} {r.get('margin_notes', 0):7} "
+              f"{r.get('margin_notes_found', 0):5} {r.get('false_note_doubts', 0):5}")
     for r in results:
         for kind in ("wrong", "to_review", "missed"):
             for line in r[kind]:

@@ -27,12 +27,13 @@ passes, about 1-2 ms on a 300 dpi page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
-from omr.geometry import PageTemplate, Rect
+from omr.geometry import PageFrame, PageTemplate, Rect
 from omr.registration import Registration, grey_percentile
 
 ALONG_COLUMNS = "columns"
@@ -189,6 +190,25 @@ def find_streaks(
             out.append(Streak(along, (lo + hi) / 2, round(width_mm, 2),
                               round(float(cover[a:b].max()), 3), crossed))
     return tuple(out)
+
+
+def find_streaks_unplaced(gray: np.ndarray, frame: PageFrame) -> tuple[Streak, ...]:
+    """Scanner streaks on a page that could not be placed, taking the page to fill the image.
+
+    A streak through a registration mark can hide it; the page is then refused
+    for its marks, and this names the streak as the cause. Only the whole
+    image is known, so no box is named.
+    """
+    h, w = gray.shape
+    pw, ph = frame.page_size_mm
+    if (w > h) != (pw > ph):  # the page lies turned a quarter in the image
+        pw, ph = ph, pw
+    sx, sy = w / pw, h / ph
+    whole = Registration(((sx, 0.0, 0.0), (0.0, sy, 0.0), (0.0, 0.0, 1.0)), 0,
+                         math.sqrt(sx * sy), 0.0, 0)
+    template = PageTemplate(0, replace(frame, page_size_mm=(pw, ph)), ())
+    black = grey_percentile(gray[:: max(1, h // 400), :: max(1, w // 300)], 1)
+    return find_streaks(gray, whole, template, black)
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -53,6 +53,9 @@ class BallotLayout:
     columns: tuple[Column, ...]
     pages: tuple[PageLayout, ...]
     fingerprint: str
+    # the campaign printed from this layout: what the printed page looks like (titles, names),
+    # for the reader's reference image of the unmarked page (`pipeline.printed`)
+    campaign: Campaign | None = field(default=None, compare=False, repr=False)
 
     @property
     def page_count(self) -> int:
@@ -173,6 +176,7 @@ def build_layout(campaign: Campaign) -> BallotLayout:
         columns=columns,
         pages=tuple(pages),
         fingerprint=fingerprint,
+        campaign=campaign,
     )
 
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from omr.code import decode_page_code
 from omr.decide import MarkRule, RowDecision, decide_row
 from omr.errors import BlankPage, ReadError
-from omr.faults import find_streaks, find_writing
+from omr.faults import find_streaks, find_streaks_unplaced, find_writing
 from omr.geometry import PageTemplate
 from omr.lighting import even_light
 from omr.registration import register_page
 from omr.scoring import check_outlines, ink_black_level, score_boxes
 from pipeline.campaign import Thresholds
 from pipeline.layout import BallotLayout, parse_code
+from pipeline.printed import find_page_notes
 from pipeline.rules import LEVELS
 from pipeline.sources import decode_gray
 from pipeline.store import StoredRow
@@ -68,7 +69,10 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
     except BlankPage as exc:
         return Reading("blank_page", exc.reason, width_px=w, height_px=h)
     except ReadError as exc:
-        return Reading("rejected", exc.reason, width_px=w, height_px=h)
+        # a streak through a corner mark hides the mark: say so, it is the scanner's fault
+        streaks = find_streaks_unplaced(gray, layout.frame)
+        reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
+        return Reading("rejected", reason, width_px=w, height_px=h)
     placed = {
         "width_px": w,
         "height_px": h,
@@ -120,6 +124,14 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
     streak_rows = {r for r, _ in streaked}
     writing = {w.row: w for w in find_writing(levelled, registration, page.template, black)
                if w.row not in streak_rows}  # a streak across the row explains its line
+    # handwriting elsewhere outside the boxes: beside a row, that row goes to review; in a
+    # margin, away from the rows, the page is doubted (streaks and struck names left out)
+    notes = find_page_notes(levelled, registration, layout, code.page, black, streaks=streaks,
+                            writing=tuple(writing.values()))
+    noted: dict[int, list] = {}
+    for n in notes:
+        if n.row is not None:
+            noted.setdefault(n.row, []).append(n)
     rule = mark_rule(thresholds)
     rows = []
     for candidate, row_scores in zip(page.candidates, scores, strict=True):
@@ -156,6 +168,16 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
                 w.reason() + (f" (read as: {decision.reason or decision.outcome})"
                               if decision.outcome != "blank" else " (no box marked)"),
             )
+        if row_scores.row in noted:
+            found = noted[row_scores.row]
+            measures["note_mm"] = [[n.x_mm, n.y_mm, n.w_mm, n.h_mm] for n in found]
+            said = "; ".join(n.reason() for n in found)
+            decision = RowDecision(
+                "review", None,
+                f"{decision.reason}; {said}" if row_scores.row in writing or crossed else
+                said + (f" (read as: {decision.reason or decision.outcome})"
+                        if decision.outcome != "blank" else " (no box marked)"),
+            )
         rows.append(
             StoredRow(
                 candidate=candidate.stt,
@@ -167,7 +189,9 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
             )
         )
     return Reading("accepted", None, code_text=text, ballot_page=code.page, rows=tuple(rows),
-                   doubts=tuple(s.reason() for s in streaks), **placed)  # rows carry the rest
+                   doubts=(*(s.reason() for s in streaks),
+                           *(n.reason() for n in notes if n.row is None)),
+                   **placed)  # rows carry the rest
 
 
 def mark_rule(thresholds: Thresholds) -> MarkRule:

@@ -24,6 +24,11 @@ that level even where no ink enters the box (a reader that cannot see it
 should say ``review``, never ``blank``); a row with a hesitation dot, a tiny
 tick or a scribbled-out mark is ``review``. Every drawn mark (shape, pen,
 width) is kept in the truth so errors can be broken down by kind of mark.
+A voter may also write outside the boxes (`draw_note`, `NOTE_KINDS`: words,
+a question mark, a number, a scrawl, an arrow, a ring around a name): a
+row with a note beside it is ``review`` (`VoteMix.note`), and a note away
+from the rows makes the page doubtful (`VoteModel.margin_notes`,
+`PageTruth.page_doubt`); both are off by default and then draw nothing.
 
 Scanner presets: `CLEAN` (300 dpi grey), `OFFICE` (200 dpi grey, pages
 either way up), `COLOUR_150` (150 dpi colour, JPEG 60), `BITONAL` (200 dpi
@@ -389,12 +394,15 @@ class VotedRow:
     ``marked`` are the levels with a clear mark, in level order: empty is a
     blank row, one level a vote, two or more an overvote. ``doubtful`` are
     (level, shape) pairs of doubtful marks (shapes from `DOUBTFUL_SHAPES`);
-    any doubtful mark sends the row to review.
+    any doubtful mark sends the row to review. ``note`` is the kind (one of
+    `NOTE_KINDS`) of a note the voter wrote beside the row, outside its boxes:
+    the row goes to review too.
     """
 
     candidate: int
     marked: tuple[str, ...] = ()
     doubtful: tuple[tuple[str, str], ...] = ()
+    note: str | None = None
 
     def __post_init__(self) -> None:
         for level in (*self.marked, *(lv for lv, _ in self.doubtful)):
@@ -403,11 +411,13 @@ class VotedRow:
         for _, shape in self.doubtful:
             if shape not in DOUBTFUL_SHAPES:
                 raise ValueError(f"'{shape}' is not a doubtful mark ({', '.join(DOUBTFUL_SHAPES)})")
+        if self.note is not None and self.note not in NOTE_KINDS:
+            raise ValueError(f"unknown note kind '{self.note}'; use one of {', '.join(NOTE_KINDS)}")
 
     @property
     def outcome(self) -> Outcome:
         """What the reader should report for the row (CONTRACT.md)."""
-        if self.doubtful:
+        if self.doubtful or self.note:
             return "review"
         if not self.marked:
             return "blank"
@@ -424,7 +434,9 @@ class VoteMix:
     """Share of rows of each kind when votes are drawn at random (normalised to 1).
 
     ``review`` rows hold a doubtful mark: a hesitation dot or tiny tick
-    alone, or a clear mark beside a scribbled-out one.
+    alone, or a clear mark beside a scribbled-out one. ``note`` rows hold a
+    clear vote and a note written beside the row, outside its boxes (their
+    truth is ``review`` too).
     """
 
     high: float = 0.75
@@ -433,6 +445,7 @@ class VoteMix:
     blank: float = 0.02
     overvote: float = 0.02
     review: float = 0.0
+    note: float = 0.0  # last: a share of 0 leaves the draws of the other kinds as they were
 
     def probabilities(self) -> dict[str, float]:
         raw = {k: float(v) for k, v in asdict(self).items()}
@@ -510,20 +523,26 @@ class VoteModel:
         Shares of row kinds for candidates without exact counts.
     exact : Mapping[int, Mapping[str, int]]
         Exact counts per candidate (STT): keys ``high``, ``medium``, ``low``,
-        ``blank``, ``overvote``, ``review``. The rows are shuffled across the
+        ``blank``, ``overvote``, ``review``, ``note``. The rows are shuffled across the
         ballots; ballots beyond their sum are blank rows for that candidate.
         ``{1: {"high": 75, "medium": 8, "low": 4}}`` over 88 ballots gives
         75/8/4 and one blank row.
     marks : MarkMix
         How voters mark.
+    margin_notes : float
+        Share of ballot pages with a note written in a margin, away from the
+        table's rows (above or below the table, beside its header): a doubt
+        about the page, not about a row. Drawn from each page's own seed, so
+        other pages and draws are as they were without it.
     """
 
     mix: VoteMix = field(default_factory=VoteMix)
     exact: Mapping[int, Mapping[str, int]] = field(default_factory=dict)
     marks: MarkMix = field(default_factory=MarkMix)
+    margin_notes: float = 0.0
 
 
-_ROW_KINDS = ("high", "medium", "low", "blank", "overvote", "review")
+_ROW_KINDS = ("high", "medium", "low", "blank", "overvote", "review", "note")
 
 
 def cast_votes(model: VoteModel, candidates: Sequence[int], n_ballots: int,
@@ -574,6 +593,9 @@ def _row(stt: int, kind: str, rng: np.random.Generator) -> VotedRow:
         k = 2 if rng.random() < 0.8 else 3
         pick = sorted(rng.choice(3, size=k, replace=False))
         return VotedRow(stt, tuple(LEVELS[i] for i in pick))
+    if kind == "note":  # a clear vote, and a note written beside the row
+        level = LEVELS[int(rng.integers(3))]
+        return VotedRow(stt, (level,), note=NOTE_KINDS[int(rng.integers(len(NOTE_KINDS)))])
     # review: a doubtful mark alone, or a clear mark beside a scribbled-out one
     a, b = (LEVELS[i] for i in rng.choice(3, size=2, replace=False))
     style = rng.choice(3)
@@ -596,14 +618,43 @@ class RowTruth:
     outcome: Outcome
     level: str | None
     marks: tuple[tuple[str, Mark], ...] = ()  # (level, mark) as drawn
+    note: str | None = None  # the kind of a note written beside the row (`PageTruth.notes`)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "candidate": self.candidate,
             "outcome": self.outcome,
             "level": self.level,
             "marks": [{"level": lv, **asdict(m)} for lv, m in self.marks],
         }
+        if self.note is not None:  # only then: earlier truth files stay as they were
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class NoteTruth:
+    """A note written on a ballot page outside the boxes, as drawn.
+
+    ``place`` is the rectangle (page mm) it was written in (for ``circle``,
+    the rectangle ringed); ``where`` names it (`note_places`);
+    ``candidate`` is the STT of the row it is beside, whose truth is
+    ``review``, or None for a note away from the table's rows: the page's
+    truth is then a doubt about the page (``scan --jsonl`` ``doubts``).
+    """
+
+    kind: str
+    where: str
+    place: Rect
+    pen: str
+    width_mm: float
+    candidate: int | None
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "where": self.where, "candidate": self.candidate,
+                "place": [round(v, 2) for v in (self.place.x, self.place.y, self.place.w,
+                                                 self.place.h)],
+                "pen": self.pen, "width_mm": self.width_mm}
 
 
 @dataclass(frozen=True)
@@ -614,6 +665,8 @@ class PageTruth:
     ``blank_sheet``, ``memo``, ``foreign_ballot`` or ``rescan`` (the same
     scan image again). ``ballot`` is the 0-based number of the ballot copy
     in the stack; ``duplicate_of`` the index of the page repeated.
+    ``notes`` are the notes written outside the boxes; one with no
+    ``candidate`` (in a margin) makes the page doubtful (`page_doubt`).
     """
 
     status: Status
@@ -623,9 +676,15 @@ class PageTruth:
     rows: tuple[RowTruth, ...] = ()
     ballot: int | None = None
     duplicate_of: int | None = None
+    notes: tuple[NoteTruth, ...] = ()
+
+    @property
+    def page_doubt(self) -> bool:
+        """The page holds a note away from its rows: the reader should doubt the page."""
+        return any(n.candidate is None for n in self.notes)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "status": self.status,
             "kind": self.kind,
             "campaign": self.campaign,
@@ -634,6 +693,10 @@ class PageTruth:
             "duplicate_of": self.duplicate_of,
             "rows": [r.to_json() for r in self.rows],
         }
+        if self.notes:  # only then: earlier truth files stay as they were
+            out["notes"] = [n.to_json() for n in self.notes]
+            out["page_doubt"] = self.page_doubt
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -683,11 +746,15 @@ def mark_ballot(pages: Sequence[np.ndarray], layout: BallotLayout, votes: Sequen
     for img, page, rows in zip(pages, layout.pages, planned, strict=True):
         img = img.copy()
         draw_page_marks(img, layout, page.template.page, rows, ppm, rng)
+        # notes only for rows that have one: no draws otherwise (the same ballots as before)
+        notes = plan_notes(layout, page.template.page, rows, 0.0, rng, img, ppm) \
+            if any(r.note for r in rows) else ()
+        draw_notes(img, notes, ppm, rng)
         out_pages.append(img)
         truths.append(PageTruth(status="rejected" if foreign else "accepted",
                                 kind="foreign_ballot" if foreign else "ballot",
                                 campaign=layout.campaign_id, ballot_page=page.template.page,
-                                rows=rows, ballot=ballot))
+                                rows=rows, ballot=ballot, notes=notes))
     return MarkedBallot(tuple(out_pages), tuple(truths))
 
 
@@ -706,7 +773,7 @@ def plan_marks(layout: BallotLayout, votes: Sequence[VotedRow], mix: MarkMix,
             v = by_cand.get(cand.stt, VotedRow(cand.stt))
             drawn = [(level, voter.mark(mix, rng)) for level in v.marked]
             drawn += [(level, voter.mark(mix, rng, shape)) for level, shape in v.doubtful]
-            rows.append(RowTruth(cand.stt, v.outcome, v.level, tuple(drawn)))
+            rows.append(RowTruth(cand.stt, v.outcome, v.level, tuple(drawn), note=v.note))
         pages.append(tuple(rows))
     return tuple(pages)
 
@@ -725,6 +792,137 @@ def draw_page_marks(img: np.ndarray, layout: BallotLayout, page: int,
                            mm_to_px, mark, rng)
             else:
                 draw_mark(img, boxes[b], mm_to_px, mark, rng)
+
+
+def note_places(layout: BallotLayout, page: int, printed: np.ndarray | None = None,
+                mm_to_px: float | None = None) -> dict[str, dict[int | None, Rect]]:
+    """Where a voter may write a note on page ``page`` (1-based), in page mm.
+
+    Beside a row (keyed by the candidate's STT): ``name_cell`` (the right
+    half of the name's cell), ``position_cell`` (the right half of the
+    position's cell, between the name and the boxes), ``left_margin`` and
+    ``right_margin`` (the page's margins level with the row, 8-10 mm wide),
+    ``around_name`` (the name's text, to ring). Away from the rows (key
+    None): ``below_table`` (when at least 8 mm are free above the QR
+    code), ``header_left`` and ``header_right`` (the margins beside the
+    page's heading, ending 8 mm above the first row).
+
+    Given the printed page (``printed``, RGB or grey at ``mm_to_px``), the
+    two cell places are the widest stretch of their cell (at least 5 mm)
+    clear of printed text, where a voter finds room to write, and missing
+    for a row whose cell has no such room.
+    """
+    spec = layout.page(page)
+    cols = {c.name: c for c in layout.columns}
+    pw, _ = layout.frame.page_size_mm
+    name, pos = cols["name"], cols["position"]
+    left = layout.columns[0].x
+    right = layout.columns[-1].x + layout.columns[-1].w
+    out: dict[str, dict[int | None, Rect]] = {k: {} for k in (
+        "name_cell", "position_cell", "left_margin", "right_margin", "around_name",
+        "below_table", "header_left", "header_right")}
+    for cand, row in zip(spec.candidates, spec.template.rows, strict=True):
+        b = row.band
+        out["name_cell"][cand.stt] = Rect(name.x + name.w * 0.5, b.y + 1.5, name.w * 0.48, b.h - 3)
+        out["position_cell"][cand.stt] = Rect(pos.x + pos.w * 0.45, b.y + 1.5, pos.w * 0.53,
+                                              b.h - 3)
+        out["left_margin"][cand.stt] = Rect(4.5, b.y + 1.5, left - 5.5, b.h - 3)
+        out["right_margin"][cand.stt] = Rect(right + 1.0, b.y + 1.5, pw - right - 5.5, b.h - 3)
+        out["around_name"][cand.stt] = Rect(name.x + 1.5, b.y + 2.5, name.w * 0.7, b.h - 5)
+        if printed is not None and mm_to_px is not None:
+            for key, col in (("name_cell", name), ("position_cell", pos)):
+                cell = Rect(col.x + 1.0, b.y + 1.5, col.w - 2.0, b.h - 3)
+                free = _free_stretch(printed, cell, mm_to_px, 5.0)
+                if free is not None:
+                    out[key][cand.stt] = free
+                else:  # no room: a voter writes elsewhere
+                    del out[key][cand.stt]
+    rows = spec.template.rows
+    if rows:
+        bottom = rows[-1].band.y + rows[-1].band.h
+        top = rows[0].band.y
+        free = layout.frame.qr.y - 1.0 - (bottom + 4.0)
+        if free >= 8.0:
+            out["below_table"][None] = Rect(left + 5, bottom + 4.0, 100, min(free, 25.0))
+        if top - 8.0 - 24.0 >= 10.0:
+            out["header_left"][None] = Rect(4.5, 24.0, left - 5.5, top - 8.0 - 24.0)
+            out["header_right"][None] = Rect(right + 1.0, 24.0, pw - right - 5.5, top - 8.0 - 24.0)
+    return out
+
+
+def _free_stretch(printed: np.ndarray, cell: Rect, mm_to_px: float, least_mm: float
+                  ) -> Rect | None:
+    """The widest run of columns of ``cell`` (mm) without print, at least ``least_mm`` wide
+    (0.8 mm kept from the print on either side), or None."""
+    x0, y0 = round(cell.x * mm_to_px), round(cell.y * mm_to_px)
+    x1, y1 = round((cell.x + cell.w) * mm_to_px), round((cell.y + cell.h) * mm_to_px)
+    patch = printed[y0:y1, x0:x1]
+    if patch.size == 0:
+        return None
+    if patch.ndim == 3:
+        patch = patch.min(axis=2)
+    clear = (patch > 200).all(axis=0)
+    flags = np.concatenate([[0], clear.astype(np.int8), [0]])
+    d = np.diff(flags)
+    runs = list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
+    if not runs:
+        return None
+    a, b = max(runs, key=lambda r: r[1] - r[0])
+    pad = 0.8 * mm_to_px
+    a, b = a + (pad if a > 0 else 0), b - (pad if b < len(clear) else 0)
+    if (b - a) / mm_to_px < least_mm:
+        return None
+    return Rect(float(cell.x + a / mm_to_px), cell.y, float((b - a) / mm_to_px), cell.h)
+
+
+def plan_notes(layout: BallotLayout, page: int, rows: Sequence[RowTruth], margin_notes: float,
+               rng: np.random.Generator, printed: np.ndarray | None = None,
+               mm_to_px: float | None = None) -> tuple[NoteTruth, ...]:
+    """Place the notes of ``rows`` that have one (`RowTruth.note`) beside their row, and
+    with probability ``margin_notes`` one more away from the rows (`note_places`; with
+    the printed page, in the room its text leaves in a cell).
+
+    A ring goes around the name; words, a scrawl or an arrow in the name's or the
+    position's cell; a question mark or a number there or in the margin level with
+    the row. The pen is any of `PENS`, 0.3-0.8 mm.
+    """
+    places = note_places(layout, page, printed, mm_to_px)
+
+    def hand() -> tuple[str, float]:
+        return list(PENS)[int(rng.integers(len(PENS)))], round(float(rng.uniform(0.3, 0.8)), 3)
+
+    out = []
+    for row in rows:
+        if not row.note:
+            continue
+        if row.note == "circle":
+            choice = ["around_name"]
+        elif row.note in SMALL_NOTE_KINDS:
+            choice = ["name_cell", "position_cell", "left_margin", "right_margin"]
+        else:
+            choice = ["name_cell", "position_cell"]
+        choice = [w for w in choice if row.candidate in places[w]] or ["left_margin"]
+        where = choice[int(rng.integers(len(choice)))]
+        pen, width = hand()
+        out.append(NoteTruth(row.note, where, places[where][row.candidate], pen, width,
+                             row.candidate))
+    if margin_notes > 0 and rng.random() < margin_notes:
+        free = [w for w in ("below_table", "header_left", "header_right") if places[w]]
+        if free:
+            where = free[int(rng.integers(len(free)))]
+            kinds = [k for k in NOTE_KINDS if k != "circle"] if where == "below_table" \
+                else list(SMALL_NOTE_KINDS)
+            kind = kinds[int(rng.integers(len(kinds)))]
+            pen, width = hand()
+            out.append(NoteTruth(kind, where, places[where][None], pen, width, None))
+    return tuple(out)
+
+
+def draw_notes(img: np.ndarray, notes: Sequence[NoteTruth], mm_to_px: float,
+               rng: np.random.Generator) -> None:
+    """Write planned notes (`plan_notes`) onto an upright page, in place (`draw_note`)."""
+    for n in notes:
+        draw_note(img, n.kind, n.place, mm_to_px, n.pen, n.width_mm, rng)
 
 
 def strike_through(img: np.ndarray, band: Rect, mm_to_px: float, pen: str, width_mm: float,
@@ -754,6 +952,196 @@ def draw_spill(img: np.ndarray, box: Rect, neighbour: Rect, mm_to_px: float, mar
     run_on = _curve(start, np.array([x, y]), rng, bow=0.03)
     ink_strokes(img, [*strokes, run_on + _smooth_noise(len(run_on), 0.05, rng)], mm_to_px,
                 mark.pen, mark.width_mm, rng)
+
+
+# ---------------------------------------------------------------------------
+# Handwriting outside the boxes
+
+#: What a voter may write on a ballot away from the boxes: a word or two, a question mark,
+#: a number, a signature-like scrawl, an arrow, a ring around a printed name.
+NOTE_KINDS = ("words", "question", "number", "scrawl", "arrow", "circle")
+#: Kinds small enough for a 7-10 mm wide margin.
+SMALL_NOTE_KINDS = ("question", "number")
+
+# Cursive letters in units of the x-height, from (0, 0) on the baseline, y up; each ends
+# on the baseline at its right (the next letter joins there). "marks" are pen lifts:
+# an i's dot, a t's bar. Enough shapes for a hand's rhythm, not a font.
+_LETTERS: dict[str, tuple[tuple[tuple[float, float], ...], tuple[tuple[tuple[float, float], ...], ...]]] = {
+    "n": (((0, 0), (0.05, 0.9), (0.3, 1.0), (0.55, 0.8), (0.6, 0.05), (0.7, 0)), ()),
+    "m": (((0, 0), (0.05, 0.9), (0.25, 1.0), (0.4, 0.7), (0.42, 0.05), (0.45, 0.85),
+           (0.7, 1.0), (0.85, 0.7), (0.88, 0.05), (0.95, 0)), ()),
+    "u": (((0, 0.9), (0.05, 0.15), (0.3, 0), (0.55, 0.3), (0.6, 0.95), (0.62, 0.05),
+           (0.72, 0)), ()),
+    "o": (((0, 0.2), (0.3, 0.0), (0.55, 0.45), (0.35, 1.0), (0.05, 0.6), (0.3, 0.1),
+           (0.6, 0.7), (0.75, 0.75)), ()),
+    "a": (((0.55, 0.8), (0.3, 1.0), (0.05, 0.5), (0.25, 0.0), (0.55, 0.5), (0.58, 0.9),
+           (0.6, 0.1), (0.72, 0)), ()),
+    "e": (((0, 0.3), (0.5, 0.6), (0.35, 0.95), (0.05, 0.6), (0.2, 0.05), (0.6, 0.2)), ()),
+    "h": (((0, 0), (0.35, 1.7), (0.3, 2.1), (0.1, 1.7), (0.08, 0.0), (0.15, 0.8), (0.4, 1.0),
+           (0.6, 0.7), (0.62, 0.05), (0.72, 0)), ()),
+    "l": (((0, 0), (0.35, 1.6), (0.3, 2.1), (0.1, 1.7), (0.2, 0.3), (0.45, 0)), ()),
+    "g": (((0.55, 0.8), (0.3, 1.0), (0.05, 0.5), (0.25, 0.1), (0.55, 0.5), (0.58, 0.9),
+           (0.55, -0.8), (0.25, -1.0), (0.1, -0.6), (0.7, 0)), ()),
+    "i": (((0, 0), (0.15, 0.9), (0.2, 0.05), (0.35, 0)), (((0.15, 1.45), (0.18, 1.5)),)),
+    "t": (((0, 0), (0.2, 1.7), (0.18, 0.1), (0.4, 0)), (((-0.1, 1.05), (0.45, 1.1)),)),
+    "c": (((0.5, 0.85), (0.3, 1.0), (0.05, 0.5), (0.2, 0.02), (0.55, 0.15)), ()),
+}
+# Vietnamese tone marks and hats over a letter (from its top), as short pen lifts.
+_ACCENTS = (
+    ((0.15, 1.3), (0.4, 1.6)),  # sắc
+    ((0.15, 1.6), (0.4, 1.3)),  # huyền
+    ((0.1, 1.3), (0.3, 1.6), (0.5, 1.3)),  # circumflex
+    ((0.15, 1.45), (0.3, 1.6), (0.4, 1.5), (0.28, 1.35)),  # hỏi
+    ((0.3, -0.35), (0.33, -0.4)),  # nặng
+)
+# Digits in a 0.6 x 1 cell, y up.
+_DIGITS = (
+    ((0.3, 1.0), (0.05, 0.6), (0.1, 0.1), (0.35, 0.0), (0.55, 0.4), (0.5, 0.9), (0.3, 1.0)),
+    ((0.15, 0.75), (0.4, 1.0), (0.4, 0.0)),
+    ((0.05, 0.75), (0.3, 1.0), (0.55, 0.8), (0.05, 0.0), (0.6, 0.02)),
+    ((0.05, 0.9), (0.5, 0.95), (0.25, 0.55), (0.55, 0.3), (0.3, 0.0), (0.0, 0.1)),
+    ((0.45, 0.0), (0.45, 1.0), (0.0, 0.35), (0.6, 0.35)),
+    ((0.55, 1.0), (0.1, 1.0), (0.05, 0.55), (0.5, 0.5), (0.55, 0.15), (0.3, 0.0), (0.0, 0.1)),
+    ((0.5, 1.0), (0.1, 0.5), (0.15, 0.05), (0.45, 0.05), (0.5, 0.4), (0.1, 0.4)),
+    ((0.0, 1.0), (0.6, 1.0), (0.2, 0.0)),
+    ((0.3, 0.55), (0.05, 0.8), (0.3, 1.0), (0.55, 0.8), (0.05, 0.25), (0.3, 0.0), (0.55, 0.25),
+     (0.3, 0.55)),
+    ((0.55, 0.6), (0.3, 0.45), (0.05, 0.7), (0.3, 1.0), (0.55, 0.75), (0.45, 0.0)),
+)
+
+
+def _smooth(points: np.ndarray, rounds: int = 2) -> np.ndarray:
+    """Chaikin corner cutting: a hand's rounded turns between the shape's points."""
+    p = points
+    for _ in range(rounds):
+        if len(p) < 3:
+            return p
+        q = 0.75 * p[:-1] + 0.25 * p[1:]
+        r = 0.25 * p[:-1] + 0.75 * p[1:]
+        p = np.vstack([p[:1], np.stack([q, r], axis=1).reshape(-1, 2), p[-1:]])
+    return p
+
+
+def _script(rng: np.random.Generator, length: float) -> list[np.ndarray]:
+    """Cursive words about ``length`` x-heights long, y up: one joined stroke per word plus
+    pen lifts (dots, bars, tone marks)."""
+    names = list(_LETTERS)
+    strokes: list[np.ndarray] = []
+    x = 0.0
+    while True:
+        word: list[np.ndarray] = []
+        for _ in range(int(rng.integers(2, 8))):
+            path, lifts = _LETTERS[names[int(rng.integers(len(names)))]]
+            s = rng.uniform(0.85, 1.15)
+            pts = np.array(path, float) * s + np.array([x, 0.0])
+            word.append(pts if not word else pts[1:])
+            for lift in lifts:
+                strokes.append(np.array(lift, float) * s + np.array([x, 0.0]))
+            if rng.random() < 0.35:  # a tone mark or a hat
+                acc = _ACCENTS[int(rng.integers(len(_ACCENTS)))]
+                strokes.append(np.array(acc, float) + np.array([x + rng.uniform(0.0, 0.2), 0.0]))
+            x = float(pts[-1, 0]) + rng.uniform(0.0, 0.1)
+            if x >= length:
+                break
+        strokes.insert(0, _smooth(np.vstack(word)))
+        if x >= length:
+            return strokes
+        x += rng.uniform(0.7, 1.2)  # the space between words
+
+
+def _unit_note(kind: str, rng: np.random.Generator) -> list[np.ndarray]:
+    """A note's strokes in its own units (y up), any size: `note_strokes_mm` fits them."""
+    if kind == "words":
+        return _script(rng, rng.uniform(5.0, 15.0))
+    if kind == "question":
+        hook = np.array([(0.05, 0.75), (0.2, 0.98), (0.45, 1.0), (0.6, 0.8), (0.5, 0.6),
+                         (0.32, 0.45), (0.3, 0.25)])
+        return [_smooth(hook), np.array([(0.3, 0.02), (0.33, 0.0)])]
+    if kind == "number":
+        out = []
+        for i in range(int(rng.integers(1, 4))):
+            d = np.array(_DIGITS[int(rng.integers(len(_DIGITS)))], float)
+            out.append(_smooth(d + np.array([0.8 * i, 0.0]), 1))
+        return out
+    if kind == "scrawl":  # a signature: a capital's loop, then fast joined waves, an underline
+        t = np.linspace(0.0, 1.0, 80)
+        n = rng.uniform(4, 8)
+        body = np.stack([6 * t + 0.35 * np.sin(2 * math.pi * n * t),
+                         0.5 + 0.5 * np.sin(2 * math.pi * n * t + rng.uniform(0, math.pi))
+                         * (1 - 0.4 * t)], axis=1)
+        cap = _ring(rng, 0.7) * (0.8, 1.2) + (0.2, 0.9)
+        under = np.array([(0.0, -0.3), (3.0, -0.45), (6.3, -0.2)])
+        return [cap, body, _smooth(under, 1)]
+    if kind == "arrow":
+        length = rng.uniform(4.0, 7.0)
+        shaft = np.array([(0.0, 0.5), (length / 2, 0.5 + rng.normal(0, 0.1)), (length, 0.5)])
+        head = np.array([(length - 0.8, 1.0), (length, 0.5), (length - 0.8, 0.0)])
+        if rng.random() < 0.5:
+            return [_smooth(shaft, 1), head]
+        return [_smooth(shaft, 1), head * (-1, 1) + np.array([length, 0.0])]  # pointing left
+    raise ValueError(f"unknown note kind '{kind}'; use one of {', '.join(NOTE_KINDS)}")
+
+
+def note_strokes_mm(kind: str, place: Rect, rng: np.random.Generator) -> list[np.ndarray]:
+    """Where a hand writes a note of ``kind`` in ``place`` (page mm): polylines in page mm.
+
+    Words are 3-6 mm high (the x-height half of that) and as long as they come out,
+    10-40 mm, shrunk to fit ``place``; a question mark 4-6 mm, digits 4-6 mm, a
+    scrawl 15-40 mm long; an arrow 10-30 mm; ``circle`` is a hand-drawn ring around
+    ``place`` itself (a name circled). The note is centred in ``place`` with a
+    small random offset, slanted and bent like handwriting, with tremor.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``kind``.
+    """
+    if kind == "circle":
+        ring = _ring(rng, 0.5) * (place.w * 1.08, place.h * 1.15)
+        ring = ring + place.centre
+        return [ring + _smooth_noise(len(ring), 0.08, rng)]
+    if kind == "words":  # in x-heights: 1.5-3 mm, 3-6 mm with ascenders and descenders
+        xh = rng.uniform(1.5, 3.0)
+        strokes = _script(rng, min(rng.uniform(10.0, 40.0), 0.95 * place.w) / xh)
+    else:
+        strokes = _unit_note(kind, rng)
+    allpts = np.vstack(strokes)
+    lo, hi = allpts.min(axis=0), allpts.max(axis=0)
+    span = np.maximum(hi - lo, 1e-6)
+    if kind == "words":
+        scale = xh
+    elif kind == "arrow":
+        scale = rng.uniform(10.0, 30.0) / span[0]
+    elif kind == "scrawl":
+        scale = min(rng.uniform(4.0, 8.0) / span[1], rng.uniform(15.0, 40.0) / span[0])
+    else:  # a question mark, digits
+        scale = rng.uniform(4.0, 6.0) / span[1]
+    scale = min(scale, 0.95 * place.w / span[0], 0.95 * place.h / span[1])
+    slant = rng.uniform(0.05, 0.3)
+    angle = math.radians(rng.normal(0.0, 3.0))
+    rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    size = span * scale
+    room = np.maximum(np.array([place.w, place.h]) - size, 0.0) / 2
+    centre = np.array(place.centre) + rng.uniform(-1, 1, 2) * room * 0.5
+    out = []
+    for s in strokes:
+        u = (s - (lo + hi) / 2) * scale
+        u[:, 0] += slant * u[:, 1]
+        p = (u * (1, -1)) @ rot.T + centre  # y down on the page
+        if len(p) > 2:
+            p = p + _smooth_noise(len(p), 0.04, rng)
+        out.append(p)
+    return out
+
+
+def draw_note(img: np.ndarray, kind: str, place: Rect, mm_to_px: float, pen: str,
+              width_mm: float, rng: np.random.Generator) -> None:
+    """Write a note of ``kind`` (one of `NOTE_KINDS`) in ``place`` (page mm), in place.
+
+    See `note_strokes_mm` for its shape and size; drawn like every other stroke
+    (`ink_strokes`).
+    """
+    ink_strokes(img, note_strokes_mm(kind, place, rng), mm_to_px, pen, width_mm, rng)
 
 
 # ---------------------------------------------------------------------------
@@ -1289,6 +1677,7 @@ class _PagePlan:
     ballot_page: int | None = None  # 1-based page of the layout, for ballots
     rows: tuple[RowTruth, ...] = ()  # the marks to draw, for ballots
     ref: int | None = None  # the front of a back; the page a rescan repeats
+    notes: tuple[NoteTruth, ...] = ()  # notes written outside the boxes, for ballots
 
 
 class PageImages(Sequence[np.ndarray]):
@@ -1335,6 +1724,8 @@ class PageImages(Sequence[np.ndarray]):
             img = self._printed[key][plan.ballot_page - 1].copy()
             draw_page_marks(img, self._layouts[key], plan.ballot_page, plan.rows,
                             px_per_mm(dpi), rng)
+            if plan.notes:  # their own stream: the marks and the wear stay as they were
+                draw_notes(img, plan.notes, px_per_mm(dpi), np.random.default_rng([plan.seed, 6]))
             wear = np.random.default_rng([plan.seed, 3])  # no draws from rng: same marks
             if self._profile.bleed[1] > 0:
                 pages = self._printed[key]
@@ -1487,8 +1878,17 @@ def simulate_stack(
         for page, page_rows in zip(lay.pages, plan_marks(lay, rows, model.marks, rng),
                                    strict=True):
             n = page.template.page
-            out.append((_PagePlan(kind, seed(), ballot_page=n, rows=page_rows),
-                        PageTruth(status, kind, lay.campaign_id, n, page_rows, number)))
+            s = seed()
+            notes: tuple[NoteTruth, ...] = ()
+            if model.margin_notes > 0 or any(r.note for r in page_rows):
+                # from the page's own seed: no draws from rng, the rest of the stack as it was
+                key = "own" if kind == "ballot" else "foreign"
+                notes = plan_notes(lay, n, page_rows, model.margin_notes,
+                                   np.random.default_rng([s, 5]), printed[key][n - 1],
+                                   profile.px_per_mm)
+            out.append((_PagePlan(kind, s, ballot_page=n, rows=page_rows, notes=notes),
+                        PageTruth(status, kind, lay.campaign_id, n, page_rows, number,
+                                  notes=notes)))
             if duplex:
                 out.append((_PagePlan("blank_back", seed(), ref=-1),  # ref: the page before
                             PageTruth("blank_page", "blank_back", ballot=number)))
@@ -1529,7 +1929,7 @@ def simulate_stack(
             t = truth[s]
             plans.append(_PagePlan("rescan", seed(), ref=s))
             truth.append(PageTruth("duplicate", "rescan", t.campaign, t.ballot_page, t.rows,
-                                   t.ballot, duplicate_of=s))
+                                   t.ballot, duplicate_of=s, notes=t.notes))
             unit_ids.append(len(units) + len(plans))  # a group of its own
         if pos == len(flat):
             break

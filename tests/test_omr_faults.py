@@ -109,3 +109,18 @@ def test_a_streak_between_the_boxes_only_flags_the_page() -> None:
     reading = _read(_with_streak(ALONG_COLUMNS, (gap, a.y)))
     assert len(reading.doubts) == 1
     assert [r.outcome for r in reading.rows[: len(VOTES)]] == ["vote"] * len(VOTES)
+
+
+def test_a_streak_through_two_corner_marks_is_named_when_the_page_is_refused() -> None:
+    frame = sample_layout().frame
+    left = [m for m in frame.markers if m.square.x < frame.page_size_mm[0] / 2]
+    assert len(left) == 2
+    square = left[0].square
+    # a 3 mm black streak down the middle of both left marks: neither reads, the page
+    # cannot be placed
+    gray = _with_streak(ALONG_COLUMNS, (square.x + square.w / 2, square.y + square.h / 2),
+                        width_mm=3.0, darkness=1.0)
+    reading = _read(gray)
+    assert reading.status == "rejected"
+    assert "registration marks" in (reading.reason or "")
+    assert "scanner streak" in (reading.reason or ""), reading.reason

@@ -1,0 +1,129 @@
+"""The unmarked ballot page as printed, for finding handwriting outside the boxes.
+
+`omr.notes.find_notes` compares a scan with an image of what was printed on
+the page. That image is the ballot's own PDF (`pipeline.ballot_pdf`, the
+one ``kiemphieu print`` makes from the campaign) rendered with pdfium at
+the reader's low resolution (3 px/mm): made the first time a page of a
+layout is read in a process and kept for the process's life, so a worker
+process renders each ballot page once (about 0.1-0.3 s for the whole PDF)
+whatever the number of pages it reads. Nothing is passed between processes
+but the layout, which carries its campaign.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from omr.faults import Streak, Writing
+from omr.geometry import Rect
+from omr.notes import (
+    DEFAULT_NOTE_PARAMS,
+    Note,
+    NoteParams,
+    NoteReference,
+    find_notes,
+    note_reference,
+)
+from omr.registration import Registration
+from pipeline.layout import BallotLayout
+
+PT_PER_INCH = 72.0
+MM_PER_INCH = 25.4
+#: Around the place for the body's seal (mm): a real seal is stamped about there, in red
+#: or violet ink, and may lap over it.
+SEAL_SLACK_MM = 5.0
+_CACHE_SIZE = 8
+
+_cache: dict[tuple[str, str, float], tuple[NoteReference, ...]] = {}
+_lock = threading.Lock()
+
+
+def _key(layout: BallotLayout, params: NoteParams) -> tuple[str, str, float] | None:
+    if layout.campaign is None:
+        return None
+    digest = hashlib.sha256(repr(layout.campaign).encode("utf-8")).hexdigest()[:16]
+    return (layout.fingerprint, digest, params.px_per_mm)
+
+
+def printed_pages(layout: BallotLayout, px_per_mm: float) -> tuple[np.ndarray, ...]:
+    """Every page of one copy of the ballot as printed: uint8 grey (H, W) at ``px_per_mm``.
+
+    Raises
+    ------
+    ValueError
+        If the layout does not carry its campaign.
+    """
+    import pypdfium2 as pdfium
+
+    from pipeline.ballot_pdf import ballot_pdf_bytes
+
+    if layout.campaign is None:
+        raise ValueError("the layout does not carry its campaign: build it with build_layout")
+    pdf = ballot_pdf_bytes(layout.campaign, layout, copies=1)
+    doc = pdfium.PdfDocument(pdf)
+    out = []
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                bitmap = page.render(scale=px_per_mm * MM_PER_INCH / PT_PER_INCH, grayscale=True)
+                arr = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
+                bitmap.close()
+            finally:
+                page.close()
+            out.append(arr if arr.ndim == 2 else arr[:, :, 0])
+    finally:
+        doc.close()
+    return tuple(out)
+
+
+def seal_places(layout: BallotLayout) -> tuple[Rect, ...]:
+    """The place for the issuing body's seal (from the layout's template), grown by
+    `SEAL_SLACK_MM`: ink there is the seal, not a voter's note."""
+    seal = layout.spec.get("seal")
+    if not seal:
+        return ()
+    s = float(seal["size"])
+    return (Rect(float(seal["x"]), float(seal["y"]), s, s).inset(-SEAL_SLACK_MM),)
+
+
+def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS
+               ) -> tuple[NoteReference, ...] | None:
+    """Each page's `omr.notes.NoteReference`, made once per process; None without a campaign."""
+    key = _key(layout, params)
+    if key is None:
+        return None
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    pages = printed_pages(layout, params.px_per_mm)
+    if len(pages) != layout.page_count:
+        raise ValueError(f"the printed ballot has {len(pages)} pages, the layout "
+                         f"{layout.page_count}")
+    ignore = seal_places(layout)
+    refs = tuple(note_reference(img, p.template, ignore=ignore, params=params)
+                 for img, p in zip(pages, layout.pages, strict=True))
+    with _lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = refs
+    return refs
+
+
+def find_page_notes(gray: np.ndarray, registration: Registration, layout: BallotLayout,
+                    page: int, black: float, *, streaks: Sequence[Streak] = (),
+                    writing: Sequence[Writing] = ()) -> tuple[Note, ...]:
+    """Handwriting outside the boxes of ``page`` (1-based) of ``layout``; see `omr.notes`.
+
+    Empty when the layout carries no campaign (no printed page to compare with).
+    """
+    refs = references(layout)
+    if refs is None:
+        return ()
+    return find_notes(gray, registration, refs[page - 1], black, streaks=streaks,
+                      writing=writing)
