@@ -49,6 +49,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from pipeline.ballot_images import ZOOM_PX_PER_MM, ImageMissing, PageImages, row_view
 from pipeline.errors import KiemphieuError
+from pipeline.reasons import to_vietnamese
 from pipeline.review import (
     LEASE,
     Actor,
@@ -174,6 +175,7 @@ def create_app(ws_path: Path, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", 
         lang = lang_of(request)
         return templates.TemplateResponse(request, name, {
             "t": lambda key: translate(lang, key), "lang": lang, "session": session,
+            "said": lambda reason: shown(lang, reason),
             "campaign": ws.campaign, "path": request.url.path, **context,
         }, status_code=code)
 
@@ -187,6 +189,7 @@ def create_app(ws_path: Path, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", 
             "id": item.id, "kind": item.kind, "candidate": item.candidate,
             "name": cand.name if cand else None, "position": cand.position if cand else None,
             "page_id": item.page_id, "ballot_page": item.ballot_page, "reason": item.reason,
+            "reason_shown": shown(lang, item.reason),
             "state": item.state, "state_label": t(f"state_{item.state}"),
             "values": [{"value": v, "label": t(v), "key": _key(item.kind, v)} for v in item.values()],
             "crop": f"/items/{item.id}/crop.jpg",
@@ -574,15 +577,23 @@ def create_app(ws_path: Path, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", 
         results = {
             "pages": [{"source": Path(r.source).name.split("-", 1)[-1], "page_index": r.page_index,
                        "status": r.status, "reason": r.reason, "page_id": r.page_id,
+                       "reason_shown": shown(lang_of(request), r.reason),
                        "review": sum(1 for row in r.rows if row["outcome"] == "review")}
                       for r in reports],
-            "refused": refused, "error": error,
+            "refused": [{**r, "reason_shown": shown(lang_of(request), r["reason"])} for r in refused],
+            "error": error,
         }
         if wants_json:
             return JSONResponse(results, status_code=409 if error else 200)
         return render(request, "upload.html", session, limits=limits, results=results)
 
     return app
+
+
+def shown(lang: str, reason: str | None) -> str | None:
+    """A machine's reason as a person reads it: stored in English, shown in Vietnamese
+    (`pipeline.reasons`) unless the English switch is on."""
+    return to_vietnamese(reason) if reason and lang == "vi" else reason
 
 
 def _key(kind: str, value: str) -> str:

@@ -57,7 +57,7 @@
     text($("item-sub"), row ? `${item.position} · ${msg("BallotPage")} ${item.ballot_page}` :
       (item.ballot_page ? `${msg("BallotPage")} ${item.ballot_page}` : ""));
     text($("item-id"), `#${item.id} · ${item.state_label}`);
-    text($("item-reason"), item.reason);
+    text($("item-reason"), item.reason_shown ?? item.reason);
     $("item-note").hidden = !item.note;
     text($("item-note"), item.note);
     $("strip").className = row ? "strip" : "strip whole";

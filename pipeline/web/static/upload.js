@@ -54,13 +54,13 @@
         const tr = table.insertRow();
         cell(tr, `${p.source} · ${p.page_index + 1}`);
         cell(tr, results.getAttribute("data-status-" + p.status) || p.status, "st " + p.status);
-        cell(tr, (p.reason || "") + (p.review ? ` (${p.review} ${msg("Pending")})` : ""));
+        cell(tr, (p.reason_shown ?? p.reason ?? "") + (p.review ? ` (${p.review} ${msg("Pending")})` : ""));
         const td = tr.insertCell();
         if (p.page_id) { const a = document.createElement("a"); a.href = `/pages/${p.page_id}`; a.textContent = `#${p.page_id}`; td.appendChild(a); }
       }
       for (const r of out.refused || []) {
         const tr = table.insertRow();
-        cell(tr, r.source); cell(tr, msg("Refused"), "st rejected"); cell(tr, r.reason); tr.insertCell();
+        cell(tr, r.source); cell(tr, msg("Refused"), "st rejected"); cell(tr, r.reason_shown ?? r.reason); tr.insertCell();
       }
       results.replaceChildren(table);
       status.textContent = out.error ? out.error : `${msg("Done")}: ${(out.pages || []).length}`;
