@@ -314,6 +314,7 @@ def find_markers(
     dictionary = cv2.aruco.getPredefinedDictionary(_dictionary_id(frame.aruco_dictionary))
     wanted = {m.marker_id for m in frame.markers}
     best: tuple[dict[int, np.ndarray], set[int], set[int]] = ({}, set(), set())
+    foreign: set[int] = set()  # from every pass: what else the image holds, for the reason
     h, w = gray.shape
     for kind, s in passes:
         if kind in ("corners", "quick"):
@@ -328,11 +329,12 @@ def find_markers(
         else:
             detections = _detect(gray, dictionary, s, est_px_per_mm, (0, 0))
         result = _sort_detections(detections, wanted)
+        foreign |= result[1]
         if len(result[0]) > len(best[0]) or result[2]:
             best = result
         if len(best[0]) >= 3 or best[2]:
             break
-    return best
+    return best[0], foreign, best[2]
 
 
 def _detect(

@@ -69,6 +69,19 @@ def test_page_with_text_but_no_marks_is_not_a_ballot() -> None:
     assert "no registration marks found: not a kiemphieu ballot page" in err.value.reason
 
 
+def test_a_page_with_other_aruco_marks_names_them() -> None:
+    """Another system's form with ArUco marks of other ids: refused, and the ids said."""
+    image = _page(markers=())
+    side = round(12 * PPM)
+    for n, (y, x) in enumerate(((40, 40), (40, 1654 - 40 - side), (2339 - 40 - side, 40))):
+        mark = cv2.aruco.generateImageMarker(
+            cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50), 30 + n, side)
+        image[y : y + side, x : x + side] = mark
+    with pytest.raises(PageNotPlaced) as err:
+        register_page(scan(image, Scan(noise=5), DPI), _frame())
+    assert "other ArUco ids seen: [30, 31, 32]" in err.value.reason
+
+
 def test_two_marks_are_not_enough() -> None:
     with pytest.raises(PageNotPlaced) as err:
         register_page(_page(markers=(0, 2)), _frame())
