@@ -105,46 +105,37 @@ def decode_floor(corpus: dict[str, Path], repeat: int) -> dict[str, float]:
     return {"jpeg300": statistics.median(runs_j) * 1000, "g4200": statistics.median(runs_g) * 1000}
 
 
-def stage_times(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, float]]:
-    from omr.code import decode_page_code
-    from omr.decide import decide_row
-    from omr.registration import register_page
-    from omr.scoring import score_boxes
-    from pipeline.campaign import load_campaign
-    from pipeline.layout import build_layout, parse_code
-    from pipeline.sources import decode_gray, iter_pages
+STAGES = ("take page", "decode", "register", "code", "light", "boxes", "streaks", "writing",
+          "notes", "decide")
 
+
+def stage_times(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, float]]:
+    """Per page, each stage of `pipeline.reading.read_scan` as it runs (its ``timings``)."""
+    from pipeline.campaign import load_campaign
+    from pipeline.ingest import one_thread
+    from pipeline.layout import build_layout
+    from pipeline.reading import read_scan
+    from pipeline.sources import iter_pages
+
+    one_thread()  # as `kiemphieu scan` runs
     campaign = load_campaign(SAMPLE)
     layout = build_layout(campaign)
     out = {}
     for key, source in (("jpeg300", corpus["jpeg300"]), ("g4200", corpus["g4200"])):
         files = sorted(source.glob("*.jpg")) if source.is_dir() else [source]
-        pages = [p for p in iter_pages(files)]
-        stages: dict[str, list[float]] = {k: [] for k in
-                                          ("take page", "decode", "register", "code", "score+decide")}
+        read_scan(next(iter(iter_pages(files))).data, layout, campaign.thresholds)  # warm caches
+        stages: dict[str, list[float]] = {k: [] for k in STAGES}
         for _ in range(repeat):
             t0 = time.perf_counter()
             pages = list(iter_pages(files))
             stages["take page"].append((time.perf_counter() - t0) / len(pages))
-            acc = dict.fromkeys(("decode", "register", "code", "score+decide"), 0.0)
+            acc: dict[str, float] = {}
             for page in pages:
-                t = time.perf_counter()
-                gray = decode_gray(page.data)
-                acc["decode"] += time.perf_counter() - t
-                t = time.perf_counter()
-                reg = register_page(gray, layout.frame)
-                acc["register"] += time.perf_counter() - t
-                t = time.perf_counter()
-                code = parse_code(decode_page_code(gray, reg, layout.frame))
-                acc["code"] += time.perf_counter() - t
-                t = time.perf_counter()
-                template = layout.page(code.page).template
-                for row in score_boxes(gray, reg, template):
-                    decide_row(row.fills, campaign.thresholds.definite, campaign.thresholds.marginal)
-                acc["score+decide"] += time.perf_counter() - t
-            for k, v in acc.items():
-                stages[k].append(v / len(pages))
+                read_scan(page.data, layout, campaign.thresholds, timings=acc)
+            for k in STAGES[1:]:
+                stages[k].append(acc.get(k, 0.0) / len(pages))
         out[key] = {k: round(statistics.median(v) * 1000, 2) for k, v in stages.items()}
+        out[key]["read_scan"] = round(sum(out[key][k] for k in STAGES[1:]), 2)
     return out
 
 

@@ -12,6 +12,7 @@ campaign's ballot; only then are the boxes scored and the rows decided.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from omr.code import decode_page_code
@@ -51,14 +52,22 @@ class Reading:
     doubts: tuple[str, ...] = ()
 
 
-def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Reading:
-    """Read one page's encoded image bytes. Never raises for bad pixels."""
+def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
+              timings: dict[str, float] | None = None) -> Reading:
+    """Read one page's encoded image bytes. Never raises for bad pixels.
+
+    ``timings``, if given, gets each stage's seconds added under its name
+    (``decode``, ``register``, ``code`` (with the ink's black level), ``light``,
+    ``boxes``, ``streaks``, ``writing``, ``notes``, ``decide``): what `benchmarks/speed.py` reports.
+    """
+    lap = _Laps(timings)
     try:
         gray = decode_gray(data)
     except Exception as exc:  # any decoder failure is a property of the file
         return Reading("rejected", f"the image data is damaged and cannot be decoded ({exc})")
     if gray is None or gray.ndim != 2 or gray.size == 0:
         return Reading("rejected", "the image data is damaged and cannot be decoded")
+    lap("decode")
     h, w = gray.shape
     if min(h, w) < MIN_PAGE_PX:
         return Reading("rejected", f"the image is {w} x {h} pixels: too small to be a scanned page "
@@ -73,6 +82,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
         streaks = find_streaks_unplaced(gray, layout.frame)
         reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
         return Reading("rejected", reason, width_px=w, height_px=h)
+    lap("register")
     placed = {
         "width_px": w,
         "height_px": h,
@@ -88,6 +98,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
         streaks = find_streaks(gray, registration, PageTemplate(0, layout.frame, ()), black)
         reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
         return Reading("rejected", reason, **placed)
+    lap("code")
     code = parse_code(text)
     if code is None:
         return Reading("rejected", f"the QR code is not a kiemphieu ballot code ({text[:60]!r})",
@@ -112,22 +123,27 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
     page = layout.page(code.page)
     # a photo's light falls off and shadows cross it: even it out first (scans pass as they are)
     levelled = even_light(gray, registration, layout.frame)
+    lap("light")
     scores = score_boxes(levelled, registration, page.template)
     try:
         check_outlines(scores)  # the fit, checked again over the whole table
     except ReadError as exc:
         return Reading("rejected", exc.reason, code_text=text, **placed)
+    lap("boxes")
     # a scanner streak through a box is a long straight stroke the box rule would count
     streaks = find_streaks(gray, registration, page.template, black)
+    lap("streaks")
     streaked = {key: s for s in streaks for key in s.boxes}
     # a line through a row's printed text: the name struck out?
     streak_rows = {r for r, _ in streaked}
     writing = {w.row: w for w in find_writing(levelled, registration, page.template, black)
                if w.row not in streak_rows}  # a streak across the row explains its line
+    lap("writing")
     # handwriting elsewhere outside the boxes: beside a row, that row goes to review; in a
     # margin, away from the rows, the page is doubted (streaks and struck names left out)
     notes = find_page_notes(levelled, registration, layout, code.page, black, streaks=streaks,
                             writing=tuple(writing.values()))
+    lap("notes")
     noted: dict[int, list] = {}
     for n in notes:
         if n.row is not None:
@@ -188,10 +204,25 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> Read
                 measures=measures,
             )
         )
+    lap("decide")
     return Reading("accepted", None, code_text=text, ballot_page=code.page, rows=tuple(rows),
                    doubts=(*(s.reason() for s in streaks),
                            *(n.reason() for n in notes if n.row is None)),
                    **placed)  # rows carry the rest
+
+
+class _Laps:
+    """Adds the time since the last lap to ``timings[stage]``; does nothing without one."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
+            self.last = now
 
 
 def mark_rule(thresholds: Thresholds) -> MarkRule:
