@@ -26,6 +26,7 @@ import ctypes
 import ctypes.util
 import dataclasses
 import functools
+import itertools
 import multiprocessing
 import os
 import time
@@ -216,13 +217,10 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
               workers: int) -> Iterator[Work]:
     """Pair every item with its reading (or the stored record of the same image), in order."""
     thresholds = ws.campaign.thresholds
-
-    def known(item: ScanPage | SourceProblem) -> PageRecord | None:
-        return ws.store.find_page(item.sha256) if isinstance(item, ScanPage) else None
+    items = _looked_up(items, ws)
 
     if workers <= 1:
-        for item in items:
-            stored = known(item)
+        for item, stored in items:
             if stored is not None or isinstance(item, SourceProblem):
                 yield item, stored
             else:
@@ -236,8 +234,7 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
     ) as pool:
         window: collections.deque[tuple[ScanPage | SourceProblem, Any]] = collections.deque()
         limit = 2 * workers
-        for item in items:
-            stored = known(item)
+        for item, stored in items:
             if stored is not None or isinstance(item, SourceProblem):
                 window.append((item, stored))
             else:
@@ -246,6 +243,28 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
                 yield _resolve(window.popleft())
         while window:
             yield _resolve(window.popleft())
+
+
+LOOKUP_PAGES = 8
+
+
+def _looked_up(items: Iterator[ScanPage | SourceProblem], ws: Workspace
+               ) -> Iterator[tuple[ScanPage | SourceProblem, PageRecord | None]]:
+    """Each item with the stored record of the same image, if any: one query per few pages.
+
+    A page whose copy comes in the same few pages is not found here; it is read,
+    and the store's unique index then makes it a duplicate (`_Batch.flush`).
+    """
+    chunk: list[ScanPage | SourceProblem] = []
+    for item in itertools.chain(items, [None]):
+        if item is not None:
+            chunk.append(item)
+            if len(chunk) < LOOKUP_PAGES:
+                continue
+        stored = ws.store.find_pages([i.sha256 for i in chunk if isinstance(i, ScanPage)])
+        for i in chunk:
+            yield i, stored.get(i.sha256) if isinstance(i, ScanPage) else None
+        chunk = []
 
 
 def _resolve(pair: tuple[ScanPage | SourceProblem, Any]) -> Work:

@@ -329,6 +329,22 @@ class Store:
 
     # -- pages -------------------------------------------------------------
 
+    def find_pages(self, hashes: list[str]) -> dict[str, PageRecord]:
+        """The stored pages among these images (by SHA-256), in one query."""
+        if not hashes:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    page_table.c.id, page_table.c.image_sha256, page_table.c.image_path,
+                    page_table.c.status, page_table.c.reason, page_table.c.ballot_page,
+                ).where(
+                    page_table.c.campaign_id == self.campaign_id,
+                    page_table.c.image_sha256.in_(sorted(set(hashes))),
+                )
+            )
+            return {row[1]: PageRecord(*row) for row in rows}
+
     def find_page(self, sha256: str) -> PageRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(
