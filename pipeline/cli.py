@@ -569,6 +569,37 @@ def explain(
     out.print(f"wrote {explain_stored_page(open_workspace(ws), page, out_file)}")
 
 
+@app.command()
+def redecide(
+    ws: WsArg,
+    apply_changes: Annotated[bool, typer.Option(
+        "--apply", help="Store the new decisions (default: only say what would change).")] = False,
+) -> None:
+    """Decide the stored rows again under the thresholds now in WS/campaign.yaml, without rescanning."""
+    from pipeline.redecide import apply, plan
+    from pipeline.workspace import open_workspace
+
+    workspace = open_workspace(ws)
+    planned = plan(workspace)
+    t = planned.thresholds
+    out.print(f"Thresholds: mark {t.mark_extent_mm} mm long and {t.mark_ink_mm2} mm² of ink, "
+              f"faint from {t.faint_ink_mm2} mm², inked over from fill {t.blackout_fill}.")
+    out.print(f"{planned.rows} stored rows decided again ({planned.kept} left in review for a "
+              f"streak, a struck-out name or a note); {len(planned.changes)} change.")
+    for (before, after), n in sorted(planned.summary().items()):
+        out.print(f"  {before} -> {after}: {n}")
+    for change in planned.changes[:50]:
+        out.print(f"  {change.describe()}")
+    if len(planned.changes) > 50:
+        out.print(f"  ... and {len(planned.changes) - 50} more")
+    if not apply_changes:
+        if planned.changes:
+            out.print(f"Nothing stored. To store these decisions: kiemphieu redecide {ws} --apply")
+        return
+    changed = apply(workspace, planned)
+    out.print(f"Stored: {changed} rows decided again; the tally counts them now.")
+
+
 def _progress(total: int):
     if not sys.stderr.isatty():
         return None
