@@ -12,8 +12,10 @@ that ink is (mm); ``fill``, the share of the box interior inked.
 
 - *mark* — ``extent >= mark_extent_mm`` and ``ink >= mark_ink_mm2``: a
   stroke, a ring or a filling that spans more than half the box;
-- *faint* — otherwise, ``ink >= faint_ink_mm2``: ink a person must look at
-  (a hesitation dot, a tiny tick, a very light or broken stroke);
+- *faint* — otherwise, ``ink >= faint_ink_mm2``, or ``ink >=
+  faint_long_ink_mm2`` over at least ``mark_extent_mm``: ink a person must
+  look at (a hesitation dot, a tiny tick, a very light or broken stroke, a
+  pencil ring barely pressed);
 - *empty* — otherwise.
 
 Why length and not area: a 0.3 mm pen slash across the 7 mm box leaves about
@@ -29,7 +31,12 @@ long mark is too faint to count unseen (pencil on a 150 dpi JPEG keeps
 0.4 mm² and up). ``faint_ink_mm2`` = 0.12 mm² is a spot 0.4 mm across: an
 untouched box measures 0.00 on grey scans and at most 0.02 mm² of 1-bit
 speckle, while the smallest dot (0.7 mm spiral, half hidden in the outline
-band) keeps 0.25 mm².
+band) keeps 0.25 mm². A long trace needs less: ``faint_long_ink_mm2`` =
+0.08 mm² spread over a mark's length is a stroke too light to count unseen
+(a 0.34 mm pencil ring around the box on a noisy 150 dpi JPEG measured
+0.112 mm² over 8.3 mm), twice the most 1-bit speckle left in any untouched
+box of the accuracy corpus (0.04 mm² at 150 dpi, 72,000 boxes), whose
+scattered specks can also span the box.
 
 **The row rule**:
 
@@ -112,6 +119,9 @@ class MarkRule:
         Least ink (mm²) a deliberate mark holds.
     faint_ink_mm2
         Least ink (mm²) a person must look at; <= ``mark_ink_mm2``.
+    faint_long_ink_mm2
+        Least ink (mm²) a person must look at when it is at least
+        ``mark_extent_mm`` long; <= ``faint_ink_mm2``.
     blackout_fill
         Fill (0..1) from which a box is inked over (scribbled out or filled).
     max_line_mm
@@ -129,15 +139,18 @@ class MarkRule:
     mark_extent_mm: float = 3.7
     mark_ink_mm2: float = 0.3
     faint_ink_mm2: float = 0.12
+    faint_long_ink_mm2: float = 0.08
     blackout_fill: float = 0.5
     max_line_mm: float = 1.6
     spill_reach_mm: float = 2.5
 
     def __post_init__(self) -> None:
-        if not (0 < self.faint_ink_mm2 <= self.mark_ink_mm2) or self.mark_extent_mm <= 0:
+        if (not (0 < self.faint_long_ink_mm2 <= self.faint_ink_mm2 <= self.mark_ink_mm2)
+                or self.mark_extent_mm <= 0):
             raise ValueError(
-                f"mark rule needs 0 < faint_ink_mm2 <= mark_ink_mm2 and mark_extent_mm > 0 "
-                f"(faint {self.faint_ink_mm2}, mark {self.mark_ink_mm2}, "
+                f"mark rule needs 0 < faint_long_ink_mm2 <= faint_ink_mm2 <= mark_ink_mm2 and "
+                f"mark_extent_mm > 0 (faint long {self.faint_long_ink_mm2}, "
+                f"faint {self.faint_ink_mm2}, mark {self.mark_ink_mm2}, "
                 f"extent {self.mark_extent_mm})"
             )
         if not 0 < self.blackout_fill <= 1:
@@ -172,7 +185,8 @@ def classify_box(fill: float, ink_mm2: float, extent_mm: float,
     """``"mark"``, ``"faint"`` or ``"empty"`` for one box (the box rule)."""
     if ink_mm2 >= rule.mark_ink_mm2 and extent_mm >= rule.mark_extent_mm:
         return MARK
-    if ink_mm2 >= rule.faint_ink_mm2:
+    if ink_mm2 >= rule.faint_ink_mm2 or (
+            ink_mm2 >= rule.faint_long_ink_mm2 and extent_mm >= rule.mark_extent_mm):
         return FAINT
     return EMPTY
 

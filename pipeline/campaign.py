@@ -46,7 +46,8 @@ class Thresholds:
 
     A box is a mark when its ink is at least ``mark_extent_mm`` long and
     holds ``mark_ink_mm2``; other ink of at least ``faint_ink_mm2`` is a
-    doubt a person must look at. Two marks of which one has fill
+    doubt a person must look at, and so is ink of ``faint_long_ink_mm2`` or
+    more that is a mark's length. Two marks of which one has fill
     ``blackout_fill`` or more (inked over) go to review. ``definite`` and
     ``marginal`` are the earlier fill-only rule, used to decide again rows
     stored without ink and extent.
@@ -57,6 +58,7 @@ class Thresholds:
     mark_extent_mm: float = 3.7
     mark_ink_mm2: float = 0.3
     faint_ink_mm2: float = 0.12
+    faint_long_ink_mm2: float = 0.08
     blackout_fill: float = 0.5
 
 
@@ -205,6 +207,9 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
         if not thresholds.faint_ink_mm2 < thresholds.mark_ink_mm2:
             raise reader.error(top["thresholds"], "thresholds",
                                "need faint_ink_mm2 < mark_ink_mm2")
+        if not thresholds.faint_long_ink_mm2 <= thresholds.faint_ink_mm2:
+            raise reader.error(top["thresholds"], "thresholds",
+                               "need faint_long_ink_mm2 <= faint_ink_mm2")
     review = ReviewSettings()
     if "review" in top:
         rnode = reader.mapping(top["review"], "review")

@@ -231,5 +231,6 @@ def mark_rule(thresholds: Thresholds) -> MarkRule:
         mark_extent_mm=thresholds.mark_extent_mm,
         mark_ink_mm2=thresholds.mark_ink_mm2,
         faint_ink_mm2=thresholds.faint_ink_mm2,
+        faint_long_ink_mm2=thresholds.faint_long_ink_mm2,
         blackout_fill=thresholds.blackout_fill,
     )

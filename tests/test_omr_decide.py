@@ -31,7 +31,10 @@ FILLED = (0.9, 33.0, 6.5)
         ((0.0, INK, EXT - 1e-6), "faint"),  # enough ink but short: a dot, a tiny tick
         ((0.5, 20.0, EXT - 1e-6), "faint"),  # a big blob is still short
         ((0.0, FAINT, 10.0), "faint"),  # exactly the faint floor
-        ((0.0, FAINT - 1e-6, 10.0), "empty"),
+        ((0.0, FAINT - 1e-6, 10.0), "faint"),  # under it but long: a stroke barely pressed
+        ((0.0, FAINT - 1e-6, EXT - 1e-6), "empty"),
+        ((0.0, R.faint_long_ink_mm2, EXT), "faint"),  # exactly the long-trace floor
+        ((0.0, R.faint_long_ink_mm2 - 1e-6, 10.0), "empty"),
         ((0.0, 0.0, 0.0), "empty"),
         ((0.0, 0.6, 8.5), "mark"),  # a light pencil slash
         ((0.0, 4.0, 9.0), "mark"),  # a ring around the box, nothing inside
@@ -45,7 +48,8 @@ def test_box_rule_edges(box: tuple[float, float, float], kind: str) -> None:
     ("boxes", "outcome", "choice"),
     [
         ([EMPTY, EMPTY, EMPTY], "blank", None),
-        ([(0.0, FAINT - 1e-6, 9.0), EMPTY, EMPTY], "blank", None),
+        ([(0.0, FAINT - 1e-6, 3.0), EMPTY, EMPTY], "blank", None),
+        ([(0.0, FAINT - 1e-6, 9.0), EMPTY, EMPTY], "review", None),  # long and very light
         ([EMPTY, EMPTY, (0.0, INK, EXT)], "vote", 2),
         ([EMPTY, X, (0.0, FAINT - 1e-6, 1.0)], "vote", 1),
         ([EMPTY, (0.03, 1.1, 1.3), EMPTY], "review", None),  # a hesitation dot
@@ -160,3 +164,16 @@ def test_fill_thresholds_are_parameters() -> None:
 def test_bad_thresholds_are_refused(definite: float, marginal: float) -> None:
     with pytest.raises(ValueError):
         decide_row((0.1,), definite, marginal)
+
+
+def test_a_long_trace_of_very_little_ink_goes_to_review() -> None:
+    """A pencil ring barely pressed: under the faint ink level, but a mark's length."""
+    ring = decide_row((0.0, 0.0, 0.003), 0.09, 0.04, inks=(0.0, 0.0, 0.112),
+                      extents=(0.0, 0.0, 8.33))
+    assert ring.outcome == "review" and "box 3" in (ring.reason or "")
+    # as little ink in a short speck, or 1-bit speckle scattered over the box, is nothing
+    speck = decide_row((0.0, 0.0, 0.0), 0.09, 0.04, inks=(0.0, 0.0, 0.1), extents=(0.0, 0.0, 1.2))
+    assert speck.outcome == "blank"
+    scattered = decide_row((0.0, 0.0, 0.0), 0.09, 0.04, inks=(0.0, 0.04, 0.0),
+                           extents=(0.0, 8.5, 0.0))
+    assert scattered.outcome == "blank"
