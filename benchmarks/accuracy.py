@@ -97,16 +97,28 @@ def marks(loyalty: float, spill: bool = False) -> sim.MarkMix:
 VOTES = sim.VoteMix(high=0.45, medium=0.15, low=0.15, blank=0.05, overvote=0.05, review=0.15)
 
 
-def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float) -> Path:
+#: ``--population everyday``: the simulator's own voters (`pipeline.simulate.VoteMix` and
+#: `MarkMix` defaults: 2% overvotes, 8% of marks a filled box, mostly X and ticks in blue or
+#: black), with 5% doubtful rows, instead of the stress mix above (every shape and pen alike,
+#: 5% overvotes, 15% doubtful rows)
+EVERYDAY_VOTES = sim.VoteMix(review=0.05)
+
+
+def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float,
+              population: str = "stress") -> Path:
     """Simulate and write one preset's case; returns its folder."""
     profile, formats = PRESETS[name]
+    if population == "everyday":
+        votes, mark_mix = EVERYDAY_VOTES, replace(sim.MarkMix(), loyalty=loyalty)
+    else:
+        votes = NOTE_VOTES if name in NOTING else VOTES
+        mark_mix = marks(loyalty, name in SPILLING)
     campaign = load_campaign(CAMPAIGN)
     layout = build_layout(campaign)
     stack = sim.simulate_stack(
         campaign, layout, ballots, np.random.default_rng([seed, list(PRESETS).index(name)]),
         profile=profile,
-        vote_model=sim.VoteModel(mix=NOTE_VOTES if name in NOTING else VOTES,
-                                 marks=marks(loyalty, name in SPILLING),
+        vote_model=sim.VoteModel(mix=votes, marks=mark_mix,
                                  margin_notes=MARGIN_NOTES if name in NOTING else 0.0),
     )
     case = work / name / "case"
@@ -189,11 +201,11 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
     return {"preset": name, **stats, "wrong": wrong, "to_review": to_review, "missed": missed}
 
 
-def _one(args: tuple[str, int, int, Path, bool, float]) -> dict:
-    name, ballots, seed, work, reuse, loyalty = args
+def _one(args: tuple[str, int, int, Path, bool, float, str]) -> dict:
+    name, ballots, seed, work, reuse, loyalty, population = args
     t0 = time.perf_counter()
     if not (reuse and (work / name / "case" / "truth.json").exists()):
-        make_case(name, ballots, seed, work, loyalty)
+        make_case(name, ballots, seed, work, loyalty, population)
     t1 = time.perf_counter()
     got = run_scan(name, work)
     t2 = time.perf_counter()
@@ -213,13 +225,16 @@ def main() -> None:
     ap.add_argument("--loyalty", type=float, default=0.9,
                     help="share of a voter's rows marked with their favourite shape")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--population", choices=("stress", "everyday"), default="stress",
+                    help="the stress mix (every shape and pen alike, 5%% overvotes, 15%% "
+                         "doubtful) or the simulator's everyday voters (EVERYDAY_VOTES)")
     a = ap.parse_args()
     names = [n.strip() for n in a.presets.split(",") if n.strip()]
     for n in names:
         if n not in PRESETS:
             ap.error(f"unknown preset {n}; use {', '.join(PRESETS)}")
     a.work.mkdir(parents=True, exist_ok=True)
-    jobs = [(n, a.ballots, a.seed, a.work, a.reuse, a.loyalty) for n in names]
+    jobs = [(n, a.ballots, a.seed, a.work, a.reuse, a.loyalty, a.population) for n in names]
     with ProcessPoolExecutor(max_workers=a.jobs) as pool:
         results = list(pool.map(_one, jobs))
     head = (f"{'preset':12} {'pages':>5} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
