@@ -346,17 +346,7 @@ class Store:
             return {row[1]: PageRecord(*row) for row in rows}
 
     def find_page(self, sha256: str) -> PageRecord | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    page_table.c.id, page_table.c.image_sha256, page_table.c.image_path,
-                    page_table.c.status, page_table.c.reason, page_table.c.ballot_page,
-                ).where(
-                    page_table.c.campaign_id == self.campaign_id,
-                    page_table.c.image_sha256 == sha256,
-                )
-            ).first()
-        return PageRecord(*row) if row else None
+        return self.find_pages([sha256]).get(sha256)
 
     def add_page(self, page: NewPage) -> tuple[PageRecord, bool]:
         """Store a read page with its rows and a scan event, in one transaction.

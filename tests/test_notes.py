@@ -12,10 +12,9 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
-from omr_pages import SAMPLE, sample_layout
+from omr_pages import SAMPLE, encode_page, sample_layout
 
 from omr.geometry import Rect
 from pipeline import simulate as sim
@@ -44,18 +43,8 @@ def _printed(dpi: int, path: Path = SAMPLE) -> tuple[np.ndarray, ...]:
     return tuple(sim.render_pages(ballot_pdf_bytes(_campaign(path), _layout(path), copies=1), dpi))
 
 
-def _encode(img: np.ndarray) -> bytes:
-    if img.ndim == 3:
-        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
-                               [cv2.IMWRITE_JPEG_QUALITY, 85])
-    else:
-        ok, buf = cv2.imencode(".png", sim._grey(img))
-    assert ok
-    return buf.tobytes()
-
-
 def _read(img: np.ndarray, path: Path = SAMPLE) -> Reading:
-    reading = read_scan(_encode(img), _layout(path), _campaign(path).thresholds)
+    reading = read_scan(encode_page(img), _layout(path), _campaign(path).thresholds)
     assert reading.status == "accepted", reading.reason
     return reading
 

@@ -14,7 +14,7 @@ from functools import cache
 import cv2
 import numpy as np
 import pytest
-from omr_pages import SAMPLE, sample_layout
+from omr_pages import SAMPLE, encode_page, sample_layout
 
 from omr.decide import DEFAULT_RULE, decide_row
 from omr.errors import PageNotPlaced
@@ -39,18 +39,8 @@ def _printed(dpi: int) -> tuple[np.ndarray, ...]:
     return tuple(sim.render_pages(ballot_pdf_bytes(_campaign(), sample_layout(), copies=1), dpi))
 
 
-def _encode(img: np.ndarray) -> bytes:
-    if img.ndim == 3:
-        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
-                               [cv2.IMWRITE_JPEG_QUALITY, 85])
-    else:
-        ok, buf = cv2.imencode(".png", sim._grey(img))
-    assert ok
-    return buf.tobytes()
-
-
 def _read(img: np.ndarray) -> Reading:
-    return read_scan(_encode(img), sample_layout(), _campaign().thresholds)
+    return read_scan(encode_page(img), sample_layout(), _campaign().thresholds)
 
 
 def _stack(profile: sim.ScanProfile, seed: int, ballots: int = 1,
@@ -182,7 +172,7 @@ def test_writing_in_a_place_for_a_signature_is_not_flagged() -> None:
 
 def test_explain_draws_the_reading_on_the_page() -> None:
     stack = _stack(replace(sim.OFFICE, quarter_turns=(0,)), 9)
-    data = _encode(stack.images[0])
+    data = encode_page(stack.images[0])
     drawn = explain_page(data, sample_layout(), _campaign().thresholds)
     gray = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert drawn.shape == (*gray.shape, 3)
