@@ -170,13 +170,11 @@ class _Batch:
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, item.data, durable=False)
             self.wrote_images = True
-        reading = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}
-        return NewPage(
-            source=item.source, page_index=item.page_index, image_sha256=item.sha256,
+        return NewPage.of(
+            outcome, source=item.source, page_index=item.page_index, image_sha256=item.sha256,
             image_path=str(rel),
             definite=ws.campaign.thresholds.definite, marginal=ws.campaign.thresholds.marginal,
             thresholds=dataclasses.asdict(ws.campaign.thresholds),
-            **reading,
         )
 
     def flush(self) -> list[PageReport]:

@@ -13,7 +13,6 @@ campaign's ballot; only then are the boxes scored and the rows decided.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from omr.code import decode_page_code
 from omr.decide import MarkRule, RowDecision, decide_row
@@ -28,28 +27,11 @@ from pipeline.layout import BallotLayout, parse_code
 from pipeline.printed import find_page_notes
 from pipeline.rules import LEVELS
 from pipeline.sources import decode_gray
-from pipeline.store import StoredRow
+from pipeline.store import Reading, StoredRow
 
 # Smaller than this on either side, an image cannot be a ballot page (A5 at 72 dpi is 420 px
 # wide); registration is not even tried.
 MIN_PAGE_PX = 300
-
-
-@dataclass(frozen=True)
-class Reading:
-    status: str  # accepted | rejected | blank_page
-    reason: str | None
-    code_text: str | None = None
-    ballot_page: int | None = None
-    width_px: int | None = None
-    height_px: int | None = None
-    quarter_turns: int | None = None
-    px_per_mm: float | None = None
-    residual_mm: float | None = None
-    homography: list[list[float]] | None = None
-    rows: tuple[StoredRow, ...] = ()
-    # doubts about the page as a whole (a streak, writing outside the boxes)
-    doubts: tuple[str, ...] = ()
 
 
 def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,

@@ -19,6 +19,7 @@ file, never a record without its image.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
@@ -231,14 +232,10 @@ class StoredRow:
 
 
 @dataclass(frozen=True)
-class NewPage:
-    """A read page on its way into the store."""
+class Reading:
+    """What the reader made of one page (`pipeline.reading.read_scan`), as it is stored."""
 
-    source: str
-    page_index: int
-    image_sha256: str
-    image_path: str
-    status: str
+    status: str  # accepted | rejected | blank_page
     reason: str | None
     code_text: str | None = None
     ballot_page: int | None = None
@@ -248,13 +245,29 @@ class NewPage:
     px_per_mm: float | None = None
     residual_mm: float | None = None
     homography: list[list[float]] | None = None
-    definite: float | None = None
-    marginal: float | None = None
-    thresholds: dict[str, float] | None = None
     rows: tuple[StoredRow, ...] = ()
     # doubts about an accepted page as a whole (a streak, writing outside the
     # boxes): the page is counted as read until a person rejects it
     doubts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewPage(Reading):
+    """A read page on its way into the store: the reading, where it came from, its image."""
+
+    source: str
+    page_index: int
+    image_sha256: str
+    image_path: str
+    definite: float | None = None
+    marginal: float | None = None
+    thresholds: dict[str, float] | None = None
+
+    @classmethod
+    def of(cls, reading: Reading, **where: Any) -> NewPage:
+        """``reading`` with where it came from (``source``, ``page_index``, ...)."""
+        return cls(**{f.name: getattr(reading, f.name) for f in dataclasses.fields(Reading)},
+                   **where)
 
 
 @dataclass(frozen=True)
