@@ -190,7 +190,8 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
                 continue
             stats["clear"] += 1
             stats["clear_marked"] += bool(e["marks"])
-            if row["outcome"] == "review" and (row.get("reason") or "").startswith("scanner streak"):
+            if (row["outcome"] == "review" and PRESETS[name][0].streak > 0
+                    and (row.get("reason") or "").startswith("scanner streak")):
                 stats["streak_review"] += 1  # a fault found: the row must go to a person
             elif row["outcome"] == "review":
                 stats["clear_review"] += 1

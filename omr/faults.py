@@ -65,6 +65,13 @@ class StreakParams:
     surround_mm
         Around each box, the zone where a streak makes the box's ink (as
         `omr.scoring` measures it: box plus 1.9 mm).
+    max_perspective_mm
+        A page placed with more perspective than this
+        (`Registration.perspective_mm`) is a photograph: a camera has no
+        glass to draw a streak, while the table's rules, seen in
+        perspective, can run along an image axis over the page's whole inner
+        width (on 200 and 380 phone photos, 9 and 8 pages had rows flagged
+        so, all false); no streak is looked for.
     """
 
     strip_mm: float = 2.0
@@ -74,6 +81,7 @@ class StreakParams:
     margin_mm: float = 3.0
     max_width_mm: float = 4.0
     surround_mm: float = 1.9
+    max_perspective_mm: float = 1.0
 
 
 DEFAULT_STREAK_PARAMS = StreakParams()
@@ -139,8 +147,10 @@ def find_streaks(
     Returns
     -------
     tuple of Streak
-        Empty for a clean scan.
+        Empty for a clean scan, and for a photograph.
     """
+    if registration.perspective_mm > params.max_perspective_mm:
+        return ()
     pw, ph = template.frame.page_size_mm
     corners = registration.to_image(np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], float))
     xs, ys = np.sort(corners[:, 0]), np.sort(corners[:, 1])

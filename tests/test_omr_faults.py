@@ -124,3 +124,17 @@ def test_a_streak_through_two_corner_marks_is_named_when_the_page_is_refused() -
     assert reading.status == "rejected"
     assert "registration marks" in (reading.reason or "")
     assert "scanner streak" in (reading.reason or ""), reading.reason
+
+
+def test_a_photograph_has_no_scanner_streak() -> None:
+    """A camera has no glass: on a page placed with a photo's perspective, none is looked for."""
+    from dataclasses import replace
+
+    template = sample_layout().page(1).template
+    box = template.rows[0].boxes[1]
+    gray = _with_streak(ALONG_COLUMNS, (box.x + box.w / 2, box.y))
+    reg = register_page(gray, sample_layout().frame)
+    black = ink_black_level(gray, reg, template.frame)
+    assert find_streaks(gray, reg, template, black)  # a scan: found
+    photo = replace(reg, perspective_mm=5.0)
+    assert find_streaks(gray, photo, template, black) == ()
