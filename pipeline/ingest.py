@@ -276,8 +276,23 @@ _worker_state: dict[str, Any] = {}
 
 
 def one_thread() -> None:
-    """Run OpenCV on the calling process's own thread (see the module docstring)."""
+    """Set up a reading process: OpenCV on its own thread (see the module docstring), and
+    the C heap kept between pages.
+
+    Every page allocates the same few large arrays (a 300-dpi page is 8.7 MB of
+    grey, its patches and maps more); glibc gives each block over 128 KiB back
+    to the system when it is freed and maps it afresh for the next page, a page
+    fault per 4 KiB. Raising the mmap and trim thresholds keeps that memory in
+    the heap for the next page: on 1,000 G4 pages, 0.6 s of system time
+    instead of 2-7 s, peak memory the same (146 MB).
+    """
     cv2.setNumThreads(1)
+    libc = _libc()
+    mallopt = getattr(libc, "mallopt", None) if libc is not None else None
+    if mallopt is not None:
+        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+        mallopt(m_mmap_threshold, 32 << 20)  # the most glibc allows on 64 bits
+        mallopt(m_trim_threshold, 1 << 30)
 
 
 def _worker_init(layout: BallotLayout, thresholds: Thresholds) -> None:
