@@ -8,7 +8,9 @@ simulator (for crops, the ballot browser and the browser tests).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -113,3 +115,14 @@ class ServerThread:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(20)
+
+
+def login(client: Any, name: str, password: str = PASSWORD) -> str:
+    """Log in through the form; return the session's CSRF token."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    response = client.post("/login", data={"username": name, "password": password, "csrf": token,
+                                           "next": "/"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    page = client.get("/dashboard")
+    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)

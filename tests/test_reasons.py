@@ -25,7 +25,7 @@ import pytest
 from fastapi.testclient import TestClient
 from omr_pages import MM_PER_INCH, SAMPLE, draw_page, qr_matrix, sample_layout
 from PIL import Image
-from review_cases import PASSWORD, add_accounts, synthetic_workspace
+from review_cases import add_accounts, login, synthetic_workspace
 
 from omr.code import decode_page_code
 from omr.decide import decide_row
@@ -483,16 +483,6 @@ STREAK_CODE = ("the page was placed but its QR code (bottom left) cannot be read
 BLACKED = "box 1 blacked out (fill 0.91) beside a mark in box 3: a mark scribbled out?"
 
 
-def _login(client: TestClient, name: str) -> str:
-    form = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    response = client.post("/login", data={"username": name, "password": PASSWORD, "csrf": token,
-                                           "next": "/"}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    page = client.get("/dashboard")
-    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
-
-
 def test_the_web_station_shows_reasons_in_vietnamese_and_stores_english(tmp_path: Path) -> None:
     ws = synthetic_workspace(tmp_path, pages=1, review_rows=1, rejected=1)
     ws.store.add_page(NewPage(
@@ -508,7 +498,7 @@ def test_the_web_station_shows_reasons_in_vietnamese_and_stores_english(tmp_path
         status="rejected", reason=None))
     add_accounts(ws, {"lan": "reviewer"})
     client = TestClient(create_app(ws.path, allowed_hosts=("testserver",)))
-    csrf = _login(client, "lan")
+    csrf = login(client, "lan")
     streak_vi, blacked_vi = to_vietnamese(STREAK_CODE), to_vietnamese(BLACKED)
     assert blacked_vi == "ô 1 bị tô kín (độ phủ 0,91) cạnh dấu ở ô 3: có thể là dấu đã gạch bỏ?"
 

@@ -16,7 +16,14 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from review_cases import PASSWORD, ServerThread, add_accounts, scanned_workspace, synthetic_workspace
+from review_cases import (
+    PASSWORD,
+    ServerThread,
+    add_accounts,
+    login,
+    scanned_workspace,
+    synthetic_workspace,
+)
 from sqlalchemy import update
 
 from pipeline.simulate import read_truth
@@ -43,17 +50,6 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     ws = scanned_workspace(tmp_path_factory.mktemp("scanned"))
     add_accounts(ws, ACCOUNTS)
     return ws
-
-
-def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
-    """Log in through the form; return the session's CSRF token."""
-    form = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    response = client.post("/login", data={"username": name, "password": password, "csrf": token,
-                                           "next": "/"}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    page = client.get("/dashboard")
-    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
 
 
 def test_strangers_see_nothing_and_every_route_checks_the_session(scanned: Workspace) -> None:
