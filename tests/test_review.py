@@ -237,8 +237,18 @@ def ten_reviewers_at_once(ws, two_reviewers: bool) -> None:
     def work(me: Actor) -> None:
         queue = queue_for(ws)
         start.wait()
+        deadline = time.monotonic() + 90
         try:
-            while (item := queue.claim_next(me)) is not None:
+            while time.monotonic() < deadline:
+                item = queue.claim_next(me)
+                if item is None:
+                    # like a person at the station: nothing for me now, but an item another
+                    # reviewer holds may come back needing a second reviewer; stop when
+                    # nothing is left open
+                    if queue.counts()["open"] == 0:
+                        break
+                    time.sleep(0.01)
+                    continue
                 with guard:
                     handed.append((me.name, item.id))
                     if item.id in holding:
