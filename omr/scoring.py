@@ -397,13 +397,6 @@ def _across_outline(ys: np.ndarray, xs: np.ndarray, box: Rect, clear: float, gro
     return np.concatenate(runs, axis=1).astype(np.intp)
 
 
-def measure_box(
-    patch: np.ndarray, zones: _Zones, k: float, black: float, params: ScoringParams
-) -> BoxMeasure:
-    """Measure one box patch (uint8, upright, at ``k`` px/mm) against its masks."""
-    return measure_boxes(patch[None], zones, k, black, params)[0]
-
-
 def measure_boxes(
     patches: np.ndarray, zones: _Zones, k: float, black: float, params: ScoringParams
 ) -> list[BoxMeasure]:

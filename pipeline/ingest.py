@@ -106,7 +106,7 @@ def ingest(
             f"{ws.path}: the count was certified on {certified:%d/%m/%Y %H:%M} UTC and is locked; "
             "no more scans can be added"
         )
-    one_thread()
+    prepare_reading_process()
     summary = IngestSummary()
     batch = _Batch(ws)
     for item, reading in _read_all(iter_pages(files), ws, workers):
@@ -275,7 +275,7 @@ def _resolve(pair: tuple[ScanPage | SourceProblem, Any]) -> Work:
 _worker_state: dict[str, Any] = {}
 
 
-def one_thread() -> None:
+def prepare_reading_process() -> None:
     """Set up a reading process: OpenCV on its own thread (see the module docstring), and
     the C heap kept between pages.
 
@@ -296,7 +296,7 @@ def one_thread() -> None:
 
 
 def _worker_init(layout: BallotLayout, thresholds: Thresholds) -> None:
-    one_thread()
+    prepare_reading_process()
     _worker_state["layout"] = layout
     _worker_state["thresholds"] = thresholds
 

@@ -13,6 +13,7 @@ campaign's ballot; only then are the boxes scored and the rows decided.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from omr.code import decode_page_code
 from omr.decide import MarkRule, RowDecision, decide_row
@@ -138,13 +139,11 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         extents = tuple(round(float(v), 2) for v in row_scores.extents)
         throughs = tuple(round(float(v), 2) for v in row_scores.throughs)
         enters = tuple((round(float(a), 2), round(float(b), 2)) for a, b in row_scores.enters)
-        # decide on the rounded values, exactly as a later re-decision from the store would
-        decision = decide_row(fills, thresholds.definite, thresholds.marginal,
-                              inks=inks, extents=extents, rule=rule, throughs=throughs,
-                              enters=enters)
         measures = {"ink_mm2": list(inks), "extent_mm": list(extents),
                     "through_mm": list(throughs), "enters_left_mm": [a for a, _ in enters],
                     "enters_right_mm": [b for _, b in enters]}
+        # decided on the rounded, stored values: a later re-decision from the store is the same
+        decision = decide_measured(fills, measures, thresholds, rule)
         crossed = [b for b in range(len(fills)) if (row_scores.row, b) in streaked]
         if crossed:
             measures["streak"] = [float(b in crossed) for b in range(len(fills))]
@@ -205,6 +204,27 @@ class _Laps:
             now = time.perf_counter()
             self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
             self.last = now
+
+
+def decide_measured(fills: tuple[float, ...], measures: dict[str, Any] | None,
+                    thresholds: Thresholds, rule: MarkRule) -> RowDecision:
+    """A row's decision from its box measurements as stored (``row_reading.measures``).
+
+    Rows stored with fills only (before ink and extent were measured) are
+    decided by the fill rule.
+    """
+    t = thresholds
+    if not measures or "ink_mm2" not in measures or "extent_mm" not in measures:
+        return decide_row(fills, t.definite, t.marginal)
+    enters = None
+    if "enters_left_mm" in measures and "enters_right_mm" in measures:
+        enters = tuple(zip(measures["enters_left_mm"], measures["enters_right_mm"], strict=True))
+    return decide_row(
+        fills, t.definite, t.marginal, inks=tuple(measures["ink_mm2"]),
+        extents=tuple(measures["extent_mm"]), rule=rule,
+        throughs=tuple(measures["through_mm"]) if "through_mm" in measures else None,
+        enters=enters,
+    )
 
 
 def mark_rule(thresholds: Thresholds) -> MarkRule:

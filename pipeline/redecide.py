@@ -32,10 +32,10 @@ from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
 
-from omr.decide import RowDecision, decide_row
+from omr.decide import RowDecision
 from pipeline.campaign import Thresholds
 from pipeline.errors import WorkspaceError
-from pipeline.reading import mark_rule
+from pipeline.reading import decide_measured, mark_rule
 from pipeline.rules import LEVELS
 from pipeline.store import (
     campaign_table,
@@ -117,17 +117,7 @@ def decide_again(fills: tuple[float, ...], measures: dict[str, Any] | None, t: T
     """The row's decision from its stored measurements; None if a page finding holds it."""
     if measures and any(key in measures for key in PAGE_FINDINGS):
         return None
-    if not measures or "ink_mm2" not in measures or "extent_mm" not in measures:
-        return decide_row(fills, t.definite, t.marginal)  # stored with fills only
-    enters = None
-    if "enters_left_mm" in measures and "enters_right_mm" in measures:
-        enters = tuple(zip(measures["enters_left_mm"], measures["enters_right_mm"], strict=True))
-    return decide_row(
-        fills, t.definite, t.marginal, inks=tuple(measures["ink_mm2"]),
-        extents=tuple(measures["extent_mm"]), rule=rule,
-        throughs=tuple(measures["through_mm"]) if "through_mm" in measures else None,
-        enters=enters,
-    )
+    return decide_measured(fills, measures, t, rule)
 
 
 def apply(ws: Workspace, planned: Plan) -> int:
