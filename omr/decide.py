@@ -257,7 +257,7 @@ def decide_row(
         thick = ", ".join(f"{throughs[b]:.1f} mm" for b in lines)  # type: ignore[index]
         return RowDecision(
             REVIEW, None,
-            f"a straight line runs right through {_boxes([b + 1 for b in lines])} from side to "
+            f"a straight line runs right through {name_boxes([b + 1 for b in lines])} from side to "
             f"side ({thick} thick): a fold, a scanner streak or a ruler line, not a mark?",
         )
 
@@ -287,10 +287,10 @@ def decide_row(
         return RowDecision(
             REVIEW, None,
             f"box {first + 1} blacked out (fill {fills[first]:.2f}) beside a mark in "
-            f"{_boxes(rest)}: a mark scribbled out?",
+            f"{name_boxes(rest)}: a mark scribbled out?",
         )
     lengths = ", ".join(f"{extents[b]:.1f} mm" for b in marks)
-    return RowDecision(OVERVOTE, None, f"clear marks in {_boxes([b + 1 for b in marks])} ({lengths})")
+    return RowDecision(OVERVOTE, None, f"clear marks in {name_boxes([b + 1 for b in marks])} ({lengths})")
 
 
 def _spilled_into(kinds: list[str], fills: tuple[float, ...],
@@ -333,7 +333,7 @@ def _decide_by_fill(fills: tuple[float, ...], definite: float, marginal: float) 
     return RowDecision(OVERVOTE, None, _marks("clear", clear, fills))
 
 
-def _boxes(numbers: list[int]) -> str:
+def name_boxes(numbers: list[int]) -> str:
     """``"box 2"``, ``"boxes 1 and 3"``, ``"boxes 1, 2 and 3"`` (1-based numbers)."""
     if len(numbers) == 1:
         return f"box {numbers[0]}"
@@ -345,4 +345,4 @@ def _marks(kind: str, boxes: list[int], fills: tuple[float, ...]) -> str:
     scores = ", ".join(f"{fills[i]:.3f}" for i in boxes)
     if len(boxes) == 1:
         return f"{kind} mark in box {boxes[0] + 1} ({scores})"
-    return f"{kind} marks in {_boxes([i + 1 for i in boxes])} ({scores})"
+    return f"{kind} marks in {name_boxes([i + 1 for i in boxes])} ({scores})"

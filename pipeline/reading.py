@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from omr.code import decode_page_code
-from omr.decide import MarkRule, RowDecision, decide_row
+from omr.decide import MarkRule, RowDecision, decide_row, name_boxes
 from omr.errors import BlankPage, ReadError
 from omr.faults import find_streaks, find_streaks_unplaced, find_writing
 from omr.geometry import PageTemplate
@@ -147,24 +147,16 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         crossed = [b for b in range(len(fills)) if (row_scores.row, b) in streaked]
         if crossed:
             measures["streak"] = [float(b in crossed) for b in range(len(fills))]
-            names = [str(b + 1) for b in crossed]
-            boxes = (f"box {names[0]}" if len(names) == 1
-                     else f"boxes {', '.join(names[:-1])} and {names[-1]}")
             decision = RowDecision(
                 "review", None,
-                f"scanner streak through {boxes}: "
+                f"scanner streak through {name_boxes([b + 1 for b in crossed])}: "
                 f"a straight dark line down the whole scan, not a voter's mark; "
-                f"read the paper ballot" + (f" (read as: {decision.reason or decision.outcome})"
-                                            if decision.outcome != "blank" else ""),
+                f"read the paper ballot" + _read_as(decision, if_blank=""),
             )
         if row_scores.row in writing:
             w = writing[row_scores.row]
             measures["struck_mm"] = [w.length_mm]
-            decision = RowDecision(
-                "review", None,
-                w.reason() + (f" (read as: {decision.reason or decision.outcome})"
-                              if decision.outcome != "blank" else " (no box marked)"),
-            )
+            decision = RowDecision("review", None, w.reason() + _read_as(decision))
         if row_scores.row in noted:
             found = noted[row_scores.row]
             measures["note_mm"] = [[n.x_mm, n.y_mm, n.w_mm, n.h_mm] for n in found]
@@ -172,8 +164,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
             decision = RowDecision(
                 "review", None,
                 f"{decision.reason}; {said}" if row_scores.row in writing or crossed else
-                said + (f" (read as: {decision.reason or decision.outcome})"
-                        if decision.outcome != "blank" else " (no box marked)"),
+                said + _read_as(decision),
             )
         rows.append(
             StoredRow(
@@ -190,6 +181,13 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
                    doubts=(*(s.reason() for s in streaks),
                            *(n.reason() for n in notes if n.row is None)),
                    **placed)  # rows carry the rest
+
+
+def _read_as(decision: RowDecision, if_blank: str = " (no box marked)") -> str:
+    """What the boxes said, for a row a page finding sends to review."""
+    if decision.outcome == "blank":
+        return if_blank
+    return f" (read as: {decision.reason or decision.outcome})"
 
 
 class _Laps:
