@@ -38,7 +38,6 @@ from pipeline.errors import WorkspaceError
 from pipeline.reading import decide_measured, mark_rule
 from pipeline.rules import LEVELS
 from pipeline.store import (
-    campaign_table,
     decision_table,
     event_table,
     now,
@@ -128,14 +127,8 @@ def apply(ws: Workspace, planned: Plan) -> int:
     store = ws.store
     campaign = ws.campaign.id
     with store.write_transaction() as conn:
-        # FOR UPDATE: a decision being written (FOR SHARE) or a certification waits for this
-        certified = conn.execute(
-            select(campaign_table.c.certified_at).where(campaign_table.c.id == campaign)
-            .with_for_update()
-        ).scalar_one_or_none()
-        if certified is not None:
-            raise WorkspaceError(f"{ws.path}: the count was certified on {certified:%d/%m/%Y %H:%M} "
-                                 "UTC and is locked; its rows cannot be decided again")
+        # locked: a decision being written (FOR SHARE) or a certification waits for this
+        store.refuse_if_certified(conn, lock=True)
         decided = conn.execute(
             select(decision_table.c.id).join(review_table,
                                              review_table.c.id == decision_table.c.item_id)

@@ -600,7 +600,7 @@ class Store:
     def save_declaration(self, values: dict[str, Any]) -> None:
         """Insert or replace the committee's declaration (refused once certified)."""
         with self.write_transaction() as conn:
-            self._refuse_if_certified(conn)
+            self.refuse_if_certified(conn)
             conn.execute(declared_table.delete().where(
                 declared_table.c.campaign_id == self.campaign_id))
             conn.execute(insert(declared_table).values(
@@ -617,7 +617,7 @@ class Store:
         """
         at = now()
         with self.write_transaction() as conn:
-            self._refuse_if_certified(conn)
+            self.refuse_if_certified(conn)
             record = make_record()
             conn.execute(campaign_table.update().where(
                 campaign_table.c.id == self.campaign_id).values(certified_at=at))
@@ -633,10 +633,13 @@ class Store:
             ).mappings().first()
         return dict(row) if row else None
 
-    def _refuse_if_certified(self, conn: Any) -> None:
-        at = conn.execute(
-            select(campaign_table.c.certified_at).where(campaign_table.c.id == self.campaign_id)
-        ).scalar_one_or_none()
+    def refuse_if_certified(self, conn: Any, *, lock: bool = False) -> None:
+        """Raise `CertifiedError` if the campaign is certified. ``lock``: hold the campaign
+        row (``FOR UPDATE`` on PostgreSQL) so no decision or certification is written
+        until ``conn``'s transaction ends."""
+        query = select(campaign_table.c.certified_at).where(
+            campaign_table.c.id == self.campaign_id)
+        at = conn.execute(query.with_for_update() if lock else query).scalar_one_or_none()
         if at is not None:
             raise CertifiedError(at)
 

@@ -80,3 +80,18 @@ def test_refused_once_a_person_has_decided(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "review decisions are already on record" in refused.stderr
     assert plan(open_workspace(ws.path)).changes  # still what it would change, unstored
+
+
+def test_refused_once_the_count_is_certified(tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from pipeline.store import campaign_table, now
+
+    ws = scanned_workspace(tmp_path, ballots=2, review=0.3, seed=14)
+    with ws.store.transaction() as conn:  # as `certify` leaves it
+        conn.execute(update(campaign_table).where(campaign_table.c.id == ws.campaign.id)
+                     .values(certified_at=now()))
+    _with_thresholds(ws.path, "thresholds: {faint_ink_mm2: 2.9, mark_ink_mm2: 3.0}")
+    refused = run("redecide", str(ws.path), "--apply", check=False)
+    assert refused.returncode == 1
+    assert "certified" in refused.stderr and "locked" in refused.stderr
