@@ -128,7 +128,7 @@ def apply(ws: Workspace, planned: Plan) -> int:
     campaign = ws.campaign.id
     with store.write_transaction() as conn:
         # locked: a decision being written (FOR SHARE) or a certification waits for this
-        store.refuse_if_certified(conn, lock=True)
+        store.refuse_if_certified(conn, lock="update")
         decided = conn.execute(
             select(decision_table.c.id).join(review_table,
                                              review_table.c.id == decision_table.c.item_id)

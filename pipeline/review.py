@@ -46,8 +46,8 @@ from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 from pipeline.errors import KiemphieuError
 from pipeline.rules import LEVELS
 from pipeline.store import (
+    CertifiedError,
     Store,
-    campaign_table,
     decision_table,
     now,
     page_table,
@@ -371,7 +371,7 @@ class ReviewQueue:
         reason = " ".join(reason.split()) if reason else None
         at = self.clock()
         with self._writing() as conn:
-            _refuse_if_certified(conn, self.store.campaign_id)
+            _refuse_if_certified(self.store, conn)
             item = self._lock(conn, item_id)
             if value not in item.values():
                 raise BadDecision(_bad_value(item, value))
@@ -400,7 +400,7 @@ class ReviewQueue:
         d, u = decision_table, decision_table.alias("u")
         at = self.clock()
         with self._writing() as conn:
-            _refuse_if_certified(conn, self.store.campaign_id)
+            _refuse_if_certified(self.store, conn)
             query = (
                 select(d.c.id, d.c.item_id)
                 .join(review_table, review_table.c.id == d.c.item_id)
@@ -485,15 +485,13 @@ def _may_decide(actor: Actor) -> None:
                          "review items")
 
 
-def _refuse_if_certified(conn: Any, campaign_id: str) -> None:
+def _refuse_if_certified(store: Store, conn: Any) -> None:
     # FOR SHARE on PostgreSQL: `certify` cannot set the date while a decision is being written
-    certified = conn.execute(
-        select(campaign_table.c.certified_at).where(campaign_table.c.id == campaign_id)
-        .with_for_update(read=True)
-    ).scalar_one_or_none()
-    if certified is not None:
-        raise CountLocked(f"the count was certified on {certified:%d/%m/%Y %H:%M} UTC and is locked; "
-                          "no decision can change it")
+    try:
+        store.refuse_if_certified(conn, lock="share")
+    except CertifiedError as exc:
+        raise CountLocked(f"the count was certified on {exc.at:%d/%m/%Y %H:%M} UTC and is locked; "
+                          "no decision can change it") from None
 
 
 def _bad_value(item: Item, value: str) -> str:

@@ -633,13 +633,19 @@ class Store:
             ).mappings().first()
         return dict(row) if row else None
 
-    def refuse_if_certified(self, conn: Any, *, lock: bool = False) -> None:
-        """Raise `CertifiedError` if the campaign is certified. ``lock``: hold the campaign
-        row (``FOR UPDATE`` on PostgreSQL) so no decision or certification is written
-        until ``conn``'s transaction ends."""
+    def refuse_if_certified(self, conn: Any, *, lock: str | None = None) -> None:
+        """Raise `CertifiedError` if the campaign is certified.
+
+        ``lock`` (PostgreSQL; SQLite's write transaction already serialises):
+        ``"share"`` holds the campaign row so that no certification is written
+        until ``conn``'s transaction ends (a decision being written);
+        ``"update"`` also keeps decisions out meanwhile.
+        """
         query = select(campaign_table.c.certified_at).where(
             campaign_table.c.id == self.campaign_id)
-        at = conn.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+        if lock is not None:
+            query = query.with_for_update(read=lock == "share")
+        at = conn.execute(query).scalar_one_or_none()
         if at is not None:
             raise CertifiedError(at)
 
