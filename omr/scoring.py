@@ -41,6 +41,7 @@ import numpy as np
 
 from omr.errors import PageNotPlaced
 from omr.geometry import PageFrame, PageTemplate, Rect
+from omr.pixels import flat_nonzero
 from omr.rectify import rectify
 from omr.registration import Registration
 
@@ -196,6 +197,8 @@ def score_boxes(
     registration: Registration,
     template: PageTemplate,
     params: ScoringParams = DEFAULT_PARAMS,
+    *,
+    black: float | None = None,
 ) -> tuple[RowScores, ...]:
     """Measurements of every box on the page, row by row.
 
@@ -207,24 +210,26 @@ def score_boxes(
         Where the page lies in ``gray``.
     template
         The boxes printed on this page (mm).
+    black
+        The printer's black (`ink_black_level`), if the caller has it already.
 
     Returns
     -------
     tuple of RowScores
         In the template's row order.
     """
-    k = float(np.clip(registration.px_per_mm, params.min_px_per_mm, params.max_px_per_mm))
-    black = ink_black_level(gray, registration, template.frame)
+    k = patch_scale(registration.px_per_mm, params)
+    if black is None:
+        black = ink_black_level(gray, registration, template.frame)
     # boxes of one size give patches of one shape: each such group is measured as one array
-    groups: dict[tuple[int, int, float, float], list[tuple[int, int, np.ndarray]]] = {}
+    groups: dict[tuple[float, float], list[tuple[int, int, Rect]]] = {}
     for r, row in enumerate(template.rows):
         for b, box in enumerate(row.boxes):
-            patch = _located_patch(gray, registration, box, k, params)
-            groups.setdefault((*patch.shape, box.w, box.h), []).append((r, b, patch))
+            groups.setdefault((box.w, box.h), []).append((r, b, box))
     measured: dict[tuple[int, int], BoxMeasure] = {}
-    for (h, w, bw, bh), members in groups.items():
-        zones = _zones((h, w), bw, bh, k, params)
-        stack = np.stack([patch for _, _, patch in members])
+    for (bw, bh), members in groups.items():
+        stack = _located_patches(gray, registration, [box for _, _, box in members], k, params)
+        zones = _zones(stack.shape[1:], bw, bh, k, params)
         for (r, b, _), m in zip(members, measure_boxes(stack, zones, k, black, params),
                                 strict=True):
             measured[r, b] = m
@@ -243,6 +248,18 @@ def score_boxes(
             )
         )
     return tuple(out)
+
+
+def patch_scale(px_per_mm: float, params: ScoringParams = DEFAULT_PARAMS) -> float:
+    """The resolution (px/mm) box patches are cut at: the image's own, within
+    ``min_px_per_mm``..``max_px_per_mm``, to the nearest 1/16 px/mm.
+
+    The pages of one scanner come out at one scale, so their patches share
+    one shape and one set of masks (`_zones`, cached); the rounding moves a
+    sample by at most 0.3 % of the image's own pixel.
+    """
+    k = float(np.clip(px_per_mm, params.min_px_per_mm, params.max_px_per_mm))
+    return round(k * 16) / 16
 
 
 def ink_black_level(gray: np.ndarray, registration: Registration, frame: PageFrame) -> float:
@@ -272,10 +289,12 @@ def ink_black_level(gray: np.ndarray, registration: Registration, frame: PageFra
     return min(levels) if levels else 0.0
 
 
-def _located_patch(
-    gray: np.ndarray, registration: Registration, box: Rect, k: float, params: ScoringParams
+def _located_patches(
+    gray: np.ndarray, registration: Registration, boxes: list[Rect], k: float,
+    params: ScoringParams,
 ) -> np.ndarray:
-    """The box grown by ``surround_mm``, upright at ``k`` px/mm, moved onto its printed outline.
+    """Boxes of one size grown by ``surround_mm``, upright at ``k`` px/mm, each moved onto
+    its printed outline: uint8 (N, h, w).
 
     A patch ``locate_mm`` larger on every side is cut out; the outline is the
     shift (whole pixels, at most ``locate_mm``) that puts the most darkness on
@@ -286,27 +305,31 @@ def _located_patch(
     """
     s = params.surround_mm
     m = max(0, round(params.locate_mm * k))
-    big = rectify(gray, registration, box.inset(-(s + m / k)), k)
-    h = big.shape[0] - 2 * m
-    w = big.shape[1] - 2 * m
+    bigs = np.stack([rectify(gray, registration, box.inset(-(s + m / k)), k) for box in boxes])
+    n, big_h, big_w = bigs.shape
+    h, w = big_h - 2 * m, big_w - 2 * m
     if m == 0 or h <= 0 or w <= 0:
-        return big
+        return bigs
+    box = boxes[0]
     shifts = np.arange(-m, m + 1)
     nearest = 1e-3 * np.abs(shifts)  # between equal candidates, the smallest shift
 
-    def best(profile: np.ndarray, lo_mm: float, hi_mm: float) -> int:
-        # profile: darkness summed across the edge; the two edges move together
+    def best(profiles: np.ndarray, lo_mm: float, hi_mm: float) -> np.ndarray:
+        # profiles: (N, length), darkness summed across the edge; the two edges move together
         a, b = round(m + lo_mm * k - 0.5), round(m + hi_mm * k - 0.5)
-        if a - m < 0 or b + m >= profile.size:
-            return 0
-        score = profile[a - m : a + m + 1] + profile[b - m : b + m + 1]
-        return int(shifts[int(np.argmax(score - nearest * score.max()))])
+        if a - m < 0 or b + m >= profiles.shape[1]:
+            return np.zeros(n, np.intp)
+        score = profiles[:, a - m : a + m + 1] + profiles[:, b - m : b + m + 1]
+        return shifts[np.argmax(score - nearest * score.max(axis=1, keepdims=True), axis=1)]
 
     mid_y = slice(round(m + (s + 0.25 * box.h) * k), round(m + (s + 0.75 * box.h) * k))
     mid_x = slice(round(m + (s + 0.25 * box.w) * k), round(m + (s + 0.75 * box.w) * k))
-    dx = best(-big[mid_y].sum(axis=0, dtype=np.float32), s, s + box.w)
-    dy = best(-big[:, mid_x].sum(axis=1, dtype=np.float32), s, s + box.h)
-    return big[m + dy : m + dy + h, m + dx : m + dx + w]
+    dx = best(-bigs[:, mid_y].sum(axis=1, dtype=np.float32), s, s + box.w)
+    dy = best(-bigs[:, :, mid_x].sum(axis=2, dtype=np.float32), s, s + box.h)
+    out = np.empty((n, h, w), np.uint8)
+    for i, (y, x) in enumerate(zip((m + dy).tolist(), (m + dx).tolist(), strict=True)):
+        out[i] = bigs[i, y : y + h, x : x + w]
+    return out
 
 
 @dataclass(frozen=True)
@@ -315,8 +338,9 @@ class _Zones:
     interior, the measured zone, each pixel's position along four directions."""
 
     paper_idx: np.ndarray  # outside the box beyond the outline band
-    interior_idx: np.ndarray  # the box shrunk by inset_mm
+    interior: tuple[slice, slice]  # the box shrunk by inset_mm (rows, columns)
     zone_flat: np.ndarray  # float32 (h * w,), 1 everywhere but in the outline band
+    zone_mask: np.ndarray  # bool (h * w,), the same
     bins_flat: tuple[np.ndarray, ...]  # per direction, each pixel's position as an int bin
     bins_count: tuple[int, ...]  # per direction, the number of bins
     bins_per_mm: float
@@ -354,7 +378,8 @@ def _zones(shape: tuple[int, int], box_w: float, box_h: float, k: float,
 
     d = max(params.inset_mm, c)
     iy, ix = span(d, box_h - d, ys), span(d, box_w - d, xs)
-    interior = (iy[:, None] * w + ix[None, :]).ravel()
+    interior = (slice(int(iy[0]), int(iy[-1]) + 1) if iy.size else slice(0, 0),
+                slice(int(ix[0]), int(ix[-1]) + 1) if ix.size else slice(0, 0))
     # positions along 0, 90, 45 and 135 degrees, in bins of half a pixel
     per_mm = 2.0 * k
     r = 1 / np.sqrt(2)
@@ -364,7 +389,8 @@ def _zones(shape: tuple[int, int], box_w: float, box_h: float, k: float,
     )
     line = np.flatnonzero(to_line < max(0.15, 0.5 / k))
     box = Rect(0.0, 0.0, box_w, box_h)
-    return _Zones(np.flatnonzero(paper), interior, zone.astype(np.float32).ravel(), bins,
+    return _Zones(np.flatnonzero(paper), interior, zone.astype(np.float32).ravel(),
+                  zone.ravel(), bins,
                   tuple(int(b.max()) + 1 for b in bins), per_mm,
                   _across_outline(ys, xs, box, c, max(1, round(params.outline_grow_mm * k))),
                   line, s, box_w)
@@ -426,12 +452,15 @@ def measure_boxes(
     ramp = ((paper - np.float32(params.ink_low) * span_dark)[:, None, None] - grey) * gain
     np.clip(ramp, 0.0, 1.0, out=ramp)
     ramp = ramp.reshape(n, h * w)
-    _clear_printed_line(ramp, zones.across)
-    fill = ramp[:, zones.interior_idx].mean(axis=1) if zones.interior_idx.size else np.zeros(n)
+    inked_mask = ramp > 0
+    _clear_printed_line(ramp, inked_mask, zones.across)
+    interior = ramp.reshape(n, h, w)[(slice(None), *zones.interior)]
+    fill = interior.mean(axis=(1, 2)) if interior.size else np.zeros(n)
+    inked_mask &= zones.zone_mask
     ramp *= zones.zone_flat
     total = ramp.sum(axis=1)
     # per direction, the ink's mass by position: cumulative, per patch (inked pixels only)
-    inked = np.flatnonzero(ramp)
+    inked = flat_nonzero(inked_mask)
     which, where = np.divmod(inked, h * w)
     weights = ramp.ravel()[inked]
     cums = []
@@ -502,16 +531,21 @@ def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
         )
 
 
-def _clear_printed_line(ramp: np.ndarray, across: np.ndarray) -> None:
+def _clear_printed_line(ramp: np.ndarray, inked: np.ndarray, across: np.ndarray) -> None:
     """Zero, in place, ink that continues the printed outline just past its band.
 
-    ``ramp`` is (N, h * w), one flattened patch a row; ``across`` is
-    `_across_outline`'s (grow + 2, n) index array. Along each step out of
-    the band, ink without a break from the band's last pixel is the line as
-    the scanner thickened it, unless it still runs at the last step (then it
-    is a stroke crossing the outline, and kept whole).
+    ``ramp`` is (N, h * w), one flattened patch a row, and ``inked`` its
+    ``ramp > 0`` (kept in step); ``across`` is `_across_outline`'s
+    (grow + 2, n) index array. Along each step out of the band, ink without
+    a break from the band's last pixel is the line as the scanner thickened
+    it, unless it still runs at the last step (then it is a stroke crossing
+    the outline, and kept whole).
     """
-    run = np.logical_and.accumulate(ramp[:, across] > 0, axis=1)
+    run = inked[:, across]  # (N, grow + 2, n): a copy
+    for step in range(1, run.shape[1]):
+        run[:, step] &= run[:, step - 1]
     line = run[:, 1:-1] & ~run[:, -1:]
     which, step, along = np.nonzero(line)
-    ramp[which, across[1:-1][step, along]] = 0.0
+    flat = across[1:-1][step, along]
+    ramp[which, flat] = 0.0
+    inked[which, flat] = False

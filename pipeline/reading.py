@@ -107,7 +107,9 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
     # a photo's light falls off and shadows cross it: even it out first (scans pass as they are)
     levelled = even_light(gray, registration, layout.frame)
     lap("light")
-    scores = score_boxes(levelled, registration, page.template)
+    # the boxes' black is measured on the image they are measured in (a photo's, evened)
+    scores = score_boxes(levelled, registration, page.template,
+                         black=black if levelled is gray else None)
     try:
         check_outlines(scores)  # the fit, checked again over the whole table
     except ReadError as exc:
