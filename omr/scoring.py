@@ -337,7 +337,8 @@ class _Zones:
     """Masks over a box patch, as flat pixel indices: where paper is sampled, the
     interior, the measured zone, each pixel's position along four directions."""
 
-    paper_idx: np.ndarray  # outside the box beyond the outline band
+    paper_mask: np.ndarray  # uint8 (h, w): outside the box beyond the outline band
+    paper_count: int  # its pixels
     interior: tuple[slice, slice]  # the box shrunk by inset_mm (rows, columns)
     zone_flat: np.ndarray  # float32 (h * w,), 1 everywhere but in the outline band
     zone_mask: np.ndarray  # bool (h * w,), the same
@@ -389,7 +390,7 @@ def _zones(shape: tuple[int, int], box_w: float, box_h: float, k: float,
     )
     line = np.flatnonzero(to_line < max(0.15, 0.5 / k))
     box = Rect(0.0, 0.0, box_w, box_h)
-    return _Zones(np.flatnonzero(paper), interior, zone.astype(np.float32).ravel(),
+    return _Zones(paper.astype(np.uint8), int(paper.sum()), interior, zone.astype(np.float32).ravel(),
                   zone.ravel(), bins,
                   tuple(int(b.max()) + 1 for b in bins), per_mm,
                   _across_outline(ys, xs, box, c, max(1, round(params.outline_grow_mm * k))),
@@ -435,10 +436,9 @@ def measure_boxes(
     flat = patches.reshape(n, h * w)
     # paper: the paper_percentile of the pixels under the paper mask, per patch (the smallest
     # level at or below which that share of them lies)
-    papers = flat[:, zones.paper_idx]
-    nth = max(0, int(np.ceil(papers.shape[1] * params.paper_percentile / 100.0)) - 1)
-    hist = np.bincount((np.arange(n, dtype=np.intp)[:, None] * 256 + papers).ravel(),
-                       minlength=n * 256).reshape(n, 256)
+    nth = max(0, int(np.ceil(zones.paper_count * params.paper_percentile / 100.0)) - 1)
+    hist = np.stack([cv2.calcHist([p], [0], zones.paper_mask, [256], [0, 256]).ravel()
+                     for p in patches])
     paper = (np.cumsum(hist, axis=1) <= nth).sum(axis=1).astype(np.float32)
     span_dark = np.maximum(paper - np.float32(black), np.float32(params.min_contrast))
     outline = (paper - flat[:, zones.line].mean(axis=1, dtype=np.float32)) / span_dark
