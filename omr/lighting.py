@@ -63,6 +63,8 @@ def even_light(
     registration: Registration,
     frame: PageFrame,
     params: LightParams = DEFAULT_LIGHT_PARAMS,
+    *,
+    half: np.ndarray | None = None,
 ) -> np.ndarray:
     """``gray`` with the light over the page made even, or ``gray`` itself if it already is.
 
@@ -75,6 +77,8 @@ def even_light(
         measured; the background around a photographed page is left out).
     frame
         The page's size.
+    half
+        ``omr.pixels.halve(gray)``, if the caller has it: the first halving.
 
     Returns
     -------
@@ -82,7 +86,7 @@ def even_light(
         uint8 (H, W): paper at the page's brightest paper level everywhere.
     """
     h, w = gray.shape
-    if _bitonal(gray):  # a 1-bit scan: a scanner's even light, and no grey to even out
+    if is_bitonal(gray):  # a 1-bit scan: a scanner's even light, and no grey to even out
         return gray
     # reduced by the power of two nearest to map_px_per_mm, in halvings: OpenCV's fastest
     # path (0.9 ms for a 300-dpi page, then a quarter of that, ...; one reduction by 8
@@ -92,7 +96,10 @@ def even_light(
     if h < 4 * n or w < 4 * n:
         return gray
     small = gray[: h - h % n, : w - w % n]
-    for _ in range(halvings):
+    done = 0
+    if half is not None and halvings:
+        small, done = half[: small.shape[0] // 2, : small.shape[1] // 2], 1
+    for _ in range(halvings - done):
         small = cv2.resize(small, (small.shape[1] // 2, small.shape[0] // 2),
                            interpolation=cv2.INTER_AREA)
     f = 1.0 / n
@@ -120,7 +127,7 @@ def even_light(
     return cv2.divide(gray, np.maximum(full, 1), scale=float(hi))
 
 
-def _bitonal(gray: np.ndarray, step: int = 7) -> bool:
+def is_bitonal(gray: np.ndarray, step: int = 7) -> bool:
     """Whether a sample of every ``step``-th pixel each way is all 0 and 255 (a 1-bit scan).
 
     A grey page is told by a sixteenth of that sample (its first rows hold grey)."""

@@ -20,7 +20,7 @@ well under 0.1 mm, which is all the later stages need.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -154,6 +154,15 @@ class Registration:
     def matrix(self) -> np.ndarray:
         """The homography as a float64 array of shape (3, 3)."""
         return np.array(self.homography, dtype=np.float64)
+
+    def reduced(self, factor: int) -> Registration:
+        """The same page in the image reduced by a whole ``factor`` (each pixel the mean of
+        ``factor`` x ``factor``, from the top-left corner, as `omr.pixels.halve` does)."""
+        f = float(factor)
+        to_small = np.array([[1 / f, 0, 0.5 / f - 0.5], [0, 1 / f, 0.5 / f - 0.5], [0, 0, 1]])
+        m = to_small @ self.matrix()
+        return replace(self, homography=tuple(tuple(float(v) for v in r) for r in m),
+                       px_per_mm=self.px_per_mm / f)
 
     def to_image(self, points_mm: np.ndarray) -> np.ndarray:
         """Page points (N, 2) in mm to image points (N, 2) in px."""

@@ -13,6 +13,7 @@ campaign's ballot; only then are the boxes scored and the rows decided.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from omr.code import decode_page_code
@@ -20,7 +21,8 @@ from omr.decide import MarkRule, RowDecision, decide_row, name_boxes
 from omr.errors import BlankPage, ReadError
 from omr.faults import find_streaks, find_streaks_unplaced, find_writing
 from omr.geometry import PageTemplate
-from omr.lighting import even_light
+from omr.lighting import even_light, is_bitonal
+from omr.pixels import halve
 from omr.registration import register_page
 from omr.scoring import check_outlines, ink_black_level, score_boxes
 from pipeline.campaign import Thresholds
@@ -33,6 +35,9 @@ from pipeline.store import Reading, StoredRow
 # Smaller than this on either side, an image cannot be a ballot page (A5 at 72 dpi is 420 px
 # wide); registration is not even tried.
 MIN_PAGE_PX = 300
+# Writing outside the boxes is looked for at 4 px/mm, notes at 3: a page of twice this or
+# more is searched at half its resolution (a quarter of the pixels to warp).
+HALF_MIN_PX_PER_MM = 4.5
 
 
 def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
@@ -104,8 +109,14 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         return Reading("rejected", f"page {code.page} does not exist on this ballot",
                        code_text=text, **placed)
     page = layout.page(code.page)
+    # writing and notes are looked for at 3-4 px/mm: on a grey page of 9 px/mm and more
+    # (300 dpi), in the page reduced by half, made once and shared with the light's map
+    half = halve(gray) if registration.px_per_mm >= 2 * HALF_MIN_PX_PER_MM and \
+        not is_bitonal(gray) else None
     # a photo's light falls off and shadows cross it: even it out first (scans pass as they are)
-    levelled = even_light(gray, registration, layout.frame)
+    levelled = even_light(gray, registration, layout.frame, half=half)
+    if half is not None and levelled is not gray:
+        half = halve(levelled)
     lap("light")
     # the boxes' black is measured on the image they are measured in (a photo's, evened)
     scores = score_boxes(levelled, registration, page.template,
@@ -121,12 +132,17 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
     streaked = {key: s for s in streaks for key in s.boxes}
     # a line through a row's printed text: the name struck out?
     streak_rows = {r for r, _ in streaked}
-    writing = {w.row: w for w in find_writing(levelled, registration, page.template, black)
+    fine, fine_reg, fine_streaks = levelled, registration, streaks
+    if half is not None:
+        fine, fine_reg = half, registration.reduced(2)
+        fine_streaks = tuple(replace(s, position_px=(s.position_px + 0.5) / 2 - 0.5)
+                             for s in streaks)
+    writing = {w.row: w for w in find_writing(fine, fine_reg, page.template, black)
                if w.row not in streak_rows}  # a streak across the row explains its line
     lap("writing")
     # handwriting elsewhere outside the boxes: beside a row, that row goes to review; in a
     # margin, away from the rows, the page is doubted (streaks and struck names left out)
-    notes = find_page_notes(levelled, registration, layout, code.page, black, streaks=streaks,
+    notes = find_page_notes(fine, fine_reg, layout, code.page, black, streaks=fine_streaks,
                             writing=tuple(writing.values()))
     lap("notes")
     noted: dict[int, list] = {}
