@@ -309,6 +309,12 @@ def connect(url: str) -> Engine:
     return engine
 
 
+# The columns of `page_table` a `NewPage` fills by name.
+_PAGE_FIELDS = ("source", "page_index", "image_sha256", "image_path", "status", "reason",
+                "code_text", "ballot_page", "width_px", "height_px", "quarter_turns",
+                "px_per_mm", "residual_mm", "homography", "definite", "marginal", "thresholds")
+
+
 class Store:
     """Records of one campaign workspace."""
 
@@ -391,9 +397,7 @@ class Store:
         """
         try:
             with self.engine.begin() as conn:
-                ids = [self._insert_page(conn, page) for page in pages]
-                for event in events:
-                    self._event(conn, *event)
+                ids = self._insert_pages(conn, pages, events)
         except IntegrityError:
             return None
         except OperationalError as exc:
@@ -409,50 +413,50 @@ class Store:
                           page.ballot_page)
 
     def _insert_page(self, conn: Any, page: NewPage) -> int:
-        values = {
-            k: getattr(page, k)
-            for k in (
-                "source", "page_index", "image_sha256", "image_path", "status", "reason",
-                "code_text", "ballot_page", "width_px", "height_px", "quarter_turns",
-                "px_per_mm", "residual_mm", "homography", "definite", "marginal", "thresholds",
-            )
-        }
-        page_id = conn.execute(
-            insert(page_table).values(
-                campaign_id=self.campaign_id, read_at=now(), **values
-            )
-        ).inserted_primary_key[0]
-        if page.rows:
-            conn.execute(
-                insert(row_table),
-                [
-                    {
-                        "page_id": page_id, "candidate": r.candidate,
-                        "outcome": r.outcome, "level": r.level, "reason": r.reason,
-                        "fill_high": r.fills[0], "fill_medium": r.fills[1],
-                        "fill_low": r.fills[2], "measures": r.measures,
-                    }
-                    for r in page.rows
-                ],
-            )
-        items = [
-            {"candidate": r.candidate, "kind": "row", "reason": r.reason or "review"}
-            for r in page.rows if r.outcome == "review"
+        return self._insert_pages(conn, [page], [])[0]
+
+    def _insert_pages(self, conn: Any, pages: list[NewPage],
+                      events: list[tuple[str, int, str | None, int | None, str, str | None]]
+                      ) -> list[int]:
+        """Insert pages with their rows, review items and scan events, then ``events``:
+        one statement per table for all of them (the ids come back in the pages' order)."""
+        at = now()
+        ids = list(conn.execute(
+            insert(page_table).returning(page_table.c.id, sort_by_parameter_order=True),
+            [{"campaign_id": self.campaign_id, "read_at": at,
+              **{k: getattr(page, k) for k in _PAGE_FIELDS}} for page in pages],
+        ).scalars()) if pages else []
+        rows = [
+            {
+                "page_id": page_id, "candidate": r.candidate,
+                "outcome": r.outcome, "level": r.level, "reason": r.reason,
+                "fill_high": r.fills[0], "fill_medium": r.fills[1],
+                "fill_low": r.fills[2], "measures": r.measures,
+            }
+            for page_id, page in zip(ids, pages, strict=True) for r in page.rows
         ]
-        if page.status == "rejected":
-            items.append({"candidate": 0, "kind": "page", "reason": page.reason or "rejected"})
-        elif page.status == "accepted" and page.doubts:
-            items.append({"candidate": 0, "kind": "page", "reason": "; ".join(page.doubts)})
+        if rows:
+            conn.execute(insert(row_table), rows)
+        items = []
+        for page_id, page in zip(ids, pages, strict=True):
+            items += [{"page_id": page_id, "candidate": r.candidate, "kind": "row",
+                       "reason": r.reason or "review"}
+                      for r in page.rows if r.outcome == "review"]
+            if page.status == "rejected":
+                items.append({"page_id": page_id, "candidate": 0, "kind": "page",
+                              "reason": page.reason or "rejected"})
+            elif page.status == "accepted" and page.doubts:
+                items.append({"page_id": page_id, "candidate": 0, "kind": "page",
+                              "reason": "; ".join(page.doubts)})
         if items:
-            at = now()
             conn.execute(insert(review_table), [
-                {**item, "campaign_id": self.campaign_id, "page_id": page_id,
-                 "created_at": at, "state": "open"}
+                {**item, "campaign_id": self.campaign_id, "created_at": at, "state": "open"}
                 for item in items
             ])
-        self._event(conn, page.source, page.page_index, page.image_sha256, page_id,
-                    page.status, page.reason)
-        return page_id
+        seen = [(page.source, page.page_index, page.image_sha256, page_id, page.status,
+                 page.reason) for page_id, page in zip(ids, pages, strict=True)]
+        self._events(conn, seen + list(events))
+        return ids
 
     def add_event(self, source: str, page_index: int, sha256: str | None, page_id: int | None,
                   status: str, reason: str | None) -> None:
@@ -461,12 +465,19 @@ class Store:
 
     def _event(self, conn: Any, source: str, page_index: int, sha256: str | None,
                page_id: int | None, status: str, reason: str | None) -> None:
-        conn.execute(
-            insert(event_table).values(
-                campaign_id=self.campaign_id, source=source, page_index=page_index,
-                image_sha256=sha256, page_id=page_id, status=status, reason=reason, at=now(),
-            )
-        )
+        self._events(conn, [(source, page_index, sha256, page_id, status, reason)])
+
+    def _events(self, conn: Any,
+                events: list[tuple[str, int, str | None, int | None, str, str | None]]) -> None:
+        if not events:
+            return
+        at = now()
+        conn.execute(insert(event_table), [
+            {"campaign_id": self.campaign_id, "source": source, "page_index": page_index,
+             "image_sha256": sha256, "page_id": page_id, "status": status, "reason": reason,
+             "at": at}
+            for source, page_index, sha256, page_id, status, reason in events
+        ])
 
     def page_rows(self, page_id: int) -> list[StoredRow]:
         with self.engine.connect() as conn:
