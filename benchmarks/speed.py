@@ -3,21 +3,25 @@
 Run: ``.venv/bin/python benchmarks/speed.py [--pages 40] [--big 1000] [--out bench-out/speed]``
 
 It makes (once, cached in ``--out``) simulated voted scans of seed 002's
-ballot: 300-dpi colour JPEG (quality 90, one file a page) and 200-dpi 1-bit
-G4 TIFF (one multi-page file); then measures, each a median of ``--repeat``
+ballot: ``--pages`` pages of 300-dpi colour JPEG (quality 90, one file a
+page) and of 200-dpi 1-bit G4 TIFF (one multi-page file), and from them,
+with a few dust specks each so that every page is distinct, 5 x ``--pages``
+JPEGs and ``--big`` G4 pages; then measures, each a median of ``--repeat``
 runs on this machine:
 
 - the decode floor: reading the same files to greyscale and nothing else
-  (``cv2.imread`` for JPEG, PIL page by page for G4 TIFF);
-- each stage of reading one page in-process: decode, registration, QR code,
-  box scores and row decisions;
-- the whole ``kiemphieu scan`` command in a fresh workspace, with 1 and 2
-  workers: wall time, pages per second, and the time per page beyond the
-  command's fixed start-up (the slope between a 1-page and an N-page run);
+  (``cv2.imread`` for JPEG, PIL page by page for G4 TIFF), and for JPEG
+  also to colour (what a viewer does);
+- each stage of reading one page in-process (`pipeline.reading.read_scan`'s
+  ``timings``), on the ``--pages`` pages;
+- the whole ``kiemphieu scan`` command in a fresh workspace, one process, on
+  the larger sets: time and CPU time (user + system) per page beyond the
+  command's fixed start-up (the slope between a 1-page and an N-page run),
+  turn by turn with the floor of the same files, and the ratio;
+- the 1,000-page G4 scan with 1 and 2 workers, alternately;
 - peak resident memory of ``scan`` for 10 pages and for ``--big`` pages.
 
-Results go to ``--out/speed.json`` and are printed as Markdown for
-BENCHMARKS.md.
+Results go to ``--out/speed.json`` and are printed.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -57,6 +62,7 @@ def make_corpus(out: Path, pages: int, big: int) -> dict[str, Path]:
         "g4200": out / "g4200" / "stack.tif",
         "g4200_10": out / "g4200-10" / "stack.tif",
         "g4200_big": out / f"g4200-{big}" / "stack.tif",
+        "jpeg300_big": out / f"jpeg300-{5 * pages}",
     }
     if not corpus["jpeg300"].exists():
         stack = simulate_stack(campaign, layout, ballots, np.random.default_rng(300),
@@ -84,19 +90,33 @@ def make_corpus(out: Path, pages: int, big: int) -> dict[str, Path]:
             corpus[key].parent.mkdir(parents=True, exist_ok=True)
             frames[0].save(corpus[key], save_all=True, append_images=frames[1:],
                            compression="group4", dpi=(200, 200))
+    if not corpus["jpeg300_big"].exists():
+        # the whole command is timed on more pages than the stages (its start-up, about a
+        # second, varies by a tenth of that from run to run): distinct pages, cheaply, as above
+        base_jpegs = sorted(corpus["jpeg300"].glob("*.jpg"))
+        rng = np.random.default_rng(300)
+        corpus["jpeg300_big"].mkdir(parents=True)
+        for i in range(5 * len(base_jpegs)):
+            page = cv2.imread(str(base_jpegs[i % len(base_jpegs)]), cv2.IMREAD_COLOR)
+            ys, xs = rng.integers(40, page.shape[0] - 40, 3), rng.integers(40, 200, 3)
+            page[ys, xs] = 0
+            cv2.imwrite(str(corpus["jpeg300_big"] / f"page-{i + 1:03d}.jpg"), page,
+                        [cv2.IMWRITE_JPEG_QUALITY, 90])
     return corpus
 
 
-def decode_floor_once(corpus: dict[str, Path], key: str) -> float:
-    """ms per page to decode ``key``'s files to grey and nothing else (one pass)."""
+def decode_floor_once(source: Path, colour: bool = False) -> float:
+    """ms per page to decode ``source`` (a folder of JPEGs or a multi-page TIFF) to grey and
+    nothing else (one pass); ``colour``: JPEGs to colour instead, as a viewer decodes them."""
     t = time.perf_counter()
-    if key == "jpeg300":
-        jpegs = sorted(corpus["jpeg300"].glob("*.jpg"))
+    if source.is_dir():
+        jpegs = sorted(source.glob("*.jpg"))
+        flag = cv2.IMREAD_COLOR if colour else cv2.IMREAD_GRAYSCALE
         for path in jpegs:
-            cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+            cv2.imread(str(path), flag)
         n = len(jpegs)
     else:
-        with Image.open(corpus["g4200"]) as im:
+        with Image.open(source) as im:
             n = 0
             for frame in ImageSequence.Iterator(im):
                 frame.tobytes("raw", "L")
@@ -105,8 +125,12 @@ def decode_floor_once(corpus: dict[str, Path], key: str) -> float:
 
 
 def decode_floor(corpus: dict[str, Path], repeat: int) -> dict[str, float]:
-    return {key: statistics.median(decode_floor_once(corpus, key) for _ in range(repeat))
-            for key in ("jpeg300", "g4200")}
+    return {
+        "jpeg300": statistics.median(decode_floor_once(corpus["jpeg300"]) for _ in range(repeat)),
+        "jpeg300_colour": statistics.median(decode_floor_once(corpus["jpeg300"], colour=True)
+                                            for _ in range(repeat)),
+        "g4200": statistics.median(decode_floor_once(corpus["g4200"]) for _ in range(repeat)),
+    }
 
 
 STAGES = ("take page", "decode", "register", "code", "light", "boxes", "streaks", "writing",
@@ -143,68 +167,75 @@ def stage_times(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, flo
     return out
 
 
-def run_scan(inputs: list[Path], workers: int) -> tuple[float, int, int]:
-    """Wall seconds, pages and peak RSS (KiB) of one ``kiemphieu scan`` in a fresh workspace."""
+def run_scan(inputs: list[Path], workers: int) -> tuple[float, int, int, float]:
+    """Wall seconds, pages, peak RSS (KiB) and CPU seconds (user + system, the command and
+    its workers) of one ``kiemphieu scan`` in a fresh workspace."""
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"
         subprocess.run([KIEMPHIEU, "new", str(SAMPLE), "--dir", str(ws)], check=True,
                        capture_output=True)
-        cmd = ["/usr/bin/time", "-f", "%M", KIEMPHIEU, "scan", str(ws), *map(str, inputs),
+        cmd = ["/usr/bin/time", "-f", "%M %U %S", KIEMPHIEU, "scan", str(ws), *map(str, inputs),
                "--workers", str(workers), "--jsonl", str(Path(tmp) / "o.jsonl")]
         t = time.perf_counter()
         proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
         wall = time.perf_counter() - t
         pages = sum(1 for _ in (Path(tmp) / "o.jsonl").open())
-        rss = int(proc.stderr.strip().splitlines()[-1])
-    return wall, pages, rss
+        rss, user, system = proc.stderr.strip().splitlines()[-1].split()
+    return wall, pages, int(rss), float(user) + float(system)
 
 
 def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, float]]:
     out = {}
-    jpegs = sorted(corpus["jpeg300"].glob("*.jpg"))
+    jpegs = sorted(corpus["jpeg300_big"].glob("*.jpg"))
     with tempfile.TemporaryDirectory() as tmp:
         one_g4 = Path(tmp) / "one.tif"
         with Image.open(corpus["g4200"]) as im:
             im.save(one_g4, compression="group4", dpi=(200, 200))
-        cases = {"jpeg300": (jpegs, [jpegs[0]]), "g4200": ([corpus["g4200"]], [one_g4])}
-        for key, (inputs, single) in cases.items():
-            res: dict[str, float] = {}
+        cases = {"jpeg300": (corpus["jpeg300_big"], jpegs, [jpegs[0]]),
+                 "g4200": (corpus["g4200_big"], [corpus["g4200_big"]], [one_g4])}
+        for key, (source, inputs, single) in cases.items():
+            res: dict[str, Any] = {}
             # the floor, the start-up and the whole command measured together, in turn, so a
             # change in what else the machine does touches all three alike; the ratio is
             # taken within each turn, then the median of the turns
-            floors, starts, slopes = [], [], []
+            floors, slopes, cpus = [], [], []
+            pages = 0
             for _ in range(repeat):
-                floors.append(decode_floor_once(corpus, key))
-                starts.append(run_scan(single, 1)[0])
-                wall, pages, _ = run_scan(inputs, 1)
-                slopes.append((wall - starts[-1]) / (pages - 1) * 1000)
+                floors.append(decode_floor_once(source))
+                start, _, _, start_cpu = run_scan(single, 1)
+                wall, pages, _, cpu = run_scan(inputs, 1)
+                slopes.append((wall - start) / (pages - 1) * 1000)
+                cpus.append((cpu - start_cpu) / (pages - 1) * 1000)
             ratios = [s / f for s, f in zip(slopes, floors, strict=True)]
+            res["pages"] = pages
             res["turns_floor_ms"] = [round(f, 1) for f in floors]
             res["turns_ms_per_page_beyond_start_up"] = [round(s, 1) for s in slopes]
+            res["turns_cpu_ms_per_page_beyond_start_up"] = [round(c, 1) for c in cpus]
             res["turns_ratio"] = [round(r, 2) for r in ratios]
             res["ratio_to_floor_beyond_start_up"] = round(statistics.median(ratios), 2)
-            start = statistics.median(starts)
-            res["start_up_s"] = round(start, 3)
-            for workers in (1, 2):
-                walls = []
-                pages = 0
-                for _ in range(repeat):
-                    wall, pages, _ = run_scan(inputs, workers)
-                    walls.append(wall)
-                wall = statistics.median(walls)
-                res[f"w{workers}_pages"] = pages
-                res[f"w{workers}_wall_s"] = round(wall, 3)
-                res[f"w{workers}_pages_per_s"] = round(pages / wall, 2)
-                res[f"w{workers}_ms_per_page_all_in"] = round(wall / pages * 1000, 1)
-                res[f"w{workers}_ms_per_page_beyond_start_up"] = round(
-                    (wall - start) / (pages - 1) * 1000, 1)
+            res["ms_per_page_beyond_start_up"] = round(statistics.median(slopes), 1)
+            res["cpu_ms_per_page_beyond_start_up"] = round(statistics.median(cpus), 1)
             out[key] = res
     return out
 
 
-def memory(corpus: dict[str, Path]) -> dict[str, int]:
-    _, p10, rss10 = run_scan([corpus["g4200_10"]], 1)
-    _, pbig, rssbig = run_scan([corpus["g4200_big"]], 1)
+def workers(corpus: dict[str, Path], repeat: int) -> dict[str, Any]:
+    """Wall time of the 1,000-page G4 scan with 1 and 2 workers, run alternately."""
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    pages = 0
+    for _ in range(repeat):
+        for n in (1, 2):
+            wall, pages, _, _ = run_scan([corpus["g4200_big"]], n)
+            walls[n].append(round(wall, 2))
+    w1, w2 = statistics.median(walls[1]), statistics.median(walls[2])
+    return {"pages": pages, "w1_wall_s": walls[1], "w2_wall_s": walls[2],
+            "w1_pages_per_s": round(pages / w1, 1), "w2_pages_per_s": round(pages / w2, 1),
+            "scaling": round(w1 / w2, 2)}
+
+
+def memory(corpus: dict[str, Path]) -> dict[str, Any]:
+    _, p10, rss10, _ = run_scan([corpus["g4200_10"]], 1)
+    _, pbig, rssbig, _ = run_scan([corpus["g4200_big"]], 1)
     return {"pages_small": p10, "peak_rss_kib_small": rss10, "pages_big": pbig,
             "peak_rss_kib_big": rssbig, "growth_mib": round((rssbig - rss10) / 1024, 1)}
 
@@ -238,6 +269,7 @@ def main() -> None:
         "decode_floor_ms": decode_floor(corpus, args.repeat),
         "stages_ms": stage_times(corpus, args.repeat),
         "scan": whole_command(corpus, args.repeat),
+        "workers": workers(corpus, args.repeat),
         "memory": memory(corpus),
     }
     (args.out / "speed.json").write_text(json.dumps(result, indent=1))

@@ -108,16 +108,17 @@ def ingest(
         )
     prepare_reading_process()
     summary = IngestSummary()
-    batch = _Batch(ws)
-    for item, reading in _read_all(iter_pages(files), ws, workers):
-        batch.add(item, reading)
-        if batch.full():
-            for report in batch.flush():
-                summary.add(report)
-                on_report(report)
-    for report in batch.flush():
-        summary.add(report)
-        on_report(report)
+    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiemphieu-sync") as syncer:
+        batch = _Batch(ws, syncer)
+        for item, reading in _read_all(iter_pages(files), ws, workers):
+            batch.add(item, reading)
+            if batch.full():
+                for report in batch.flush():
+                    summary.add(report)
+                    on_report(report)
+        for report in batch.finish():
+            summary.add(report)
+            on_report(report)
     return summary
 
 
@@ -126,23 +127,33 @@ BATCH_SECONDS = 0.5
 Event = tuple[str, int, str | None, int | None, str, str | None]
 
 
+# a page's report already known, or a page read and to be stored (its image written)
+Slot = PageReport | NewPage
+
+
 class _Batch:
     """Pages on their way into the store, committed together.
 
     Image files are written as pages come; before the batch's records are
     committed, one sync of the images' file system makes every image durable, so no record ever
-    points at an image that a power cut could lose. A crash before the
-    commit loses only the records of this batch: the next run reads those
-    pages again and stores them then (their images are already in place).
-    One transaction per batch keeps the store's cost per page small.
+    points at an image that a power cut could lose. The sync runs in the
+    background (``syncer``, one thread that only waits for the disk) while
+    the next batch's pages are read; that batch's turn to be sealed commits
+    this one. A crash before the commit loses only the records of the last
+    two batches: the next run reads those pages again and stores them then
+    (their images are already in place). One transaction per batch keeps the
+    store's cost per page small.
     """
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, syncer: cf.Executor) -> None:
         self.ws = ws
-        self.slots: list[PageReport | tuple[ScanPage, NewPage]] = []
+        self.syncer = syncer
+        self.slots: list[Slot] = []
         self.events: list[Event] = []
         self.started = 0.0
         self.wrote_images = False
+        # the batch whose images are being synced: its slots, events and the sync
+        self.sealed: tuple[list[Slot], list[Event], cf.Future[None] | None] | None = None
 
     def full(self) -> bool:
         return len(self.slots) >= BATCH_PAGES or (
@@ -155,12 +166,12 @@ class _Batch:
             self.events.append((item.source, item.page_index, None, None, "rejected", item.reason))
             self.slots.append(PageReport(item.source, item.page_index, "rejected", item.reason))
         elif isinstance(outcome, PageRecord):
-            report, event = _seen_before(self.ws, item, outcome)
+            report, event = _seen_before(self.ws, item.source, item.page_index, outcome)
             self.events.append(event)
             self.slots.append(report)
         else:
             assert isinstance(outcome, Reading)
-            self.slots.append((item, self._new_page(item, outcome)))
+            self.slots.append(self._new_page(item, outcome))
 
     def _new_page(self, item: ScanPage, outcome: Reading) -> NewPage:
         ws = self.ws
@@ -178,33 +189,48 @@ class _Batch:
         )
 
     def flush(self) -> list[PageReport]:
-        """Commit the batch; return its reports in input order."""
-        if not self.slots:
+        """Seal the batch (its images start syncing) and commit the one sealed before it;
+        return that one's reports, in input order."""
+        reports = self._commit_sealed()
+        if self.slots:
+            sync = (self.syncer.submit(sync_filesystem, self.ws.images_dir)
+                    if self.wrote_images else None)
+            self.sealed = (self.slots, self.events, sync)
+            self.slots, self.events, self.wrote_images = [], [], False
+        return reports
+
+    def finish(self) -> list[PageReport]:
+        """Commit everything left; return the reports in input order."""
+        return self.flush() + self._commit_sealed()
+
+    def _commit_sealed(self) -> list[PageReport]:
+        if self.sealed is None:
             return []
-        if self.wrote_images:
-            sync_filesystem(self.ws.images_dir)
+        slots, events, sync = self.sealed
+        self.sealed = None
+        if sync is not None:
+            sync.result()  # every image durable before the records that point at it
         store = self.ws.store
-        new = [slot for slot in self.slots if not isinstance(slot, PageReport)]
-        stored = store.add_pages([page for _, page in new], self.events)
+        new = [slot for slot in slots if not isinstance(slot, PageReport)]
+        stored = store.add_pages(new, events)
         if stored is None:  # another station stored one of these images meanwhile
-            for event in self.events:
+            for event in events:
                 store.add_event(*event)
-            stored = [store.add_page(page) for _, page in new]
+            stored = [store.add_page(page) for page in new]
         results = iter(stored)
         reports = []
-        for slot in self.slots:
+        for slot in slots:
             if isinstance(slot, PageReport):
                 reports.append(slot)
                 continue
-            item, page = slot
+            page = slot
             record, is_new = next(results)
             if is_new:
-                reports.append(_report(item, page, record))
+                reports.append(_report(page, record))
             else:
-                report, event = _seen_before(self.ws, item, record)
+                report, event = _seen_before(self.ws, page.source, page.page_index, record)
                 store.add_event(*event)
                 reports.append(report)
-        self.slots, self.events, self.wrote_images = [], [], False
         return reports
 
 
@@ -333,17 +359,18 @@ def _libc() -> ctypes.CDLL | None:
     return libc
 
 
-def _report(item: ScanPage, page: NewPage, record: PageRecord) -> PageReport:
+def _report(page: NewPage, record: PageRecord) -> PageReport:
     code = parse_code(page.code_text) if page.code_text else None
     return PageReport(
-        source=item.source, page_index=item.page_index, status=page.status,
+        source=page.source, page_index=page.page_index, status=page.status,
         reason=page.reason, campaign=code.campaign_id if code else None,
         ballot_page=page.ballot_page, rows=tuple(_row_json(r) for r in page.rows),
         page_id=record.id, doubts=page.doubts,
     )
 
 
-def _seen_before(ws: Workspace, item: ScanPage, record: PageRecord) -> tuple[PageReport, Event]:
+def _seen_before(ws: Workspace, source: str, page_index: int, record: PageRecord
+                 ) -> tuple[PageReport, Event]:
     """The same image is stored already: report the sighting, count nothing."""
     if record.status == "accepted":
         status = "duplicate"
@@ -352,9 +379,9 @@ def _seen_before(ws: Workspace, item: ScanPage, record: PageRecord) -> tuple[Pag
     else:
         status = record.status
         reason = f"{record.reason} (the same image was already scanned as page {record.id})"
-    event = (item.source, item.page_index, record.image_sha256, record.id, status, reason)
+    event = (source, page_index, record.image_sha256, record.id, status, reason)
     return PageReport(
-        source=item.source, page_index=item.page_index, status=status, reason=reason,
+        source=source, page_index=page_index, status=status, reason=reason,
         campaign=ws.campaign.id if record.status == "accepted" else None,
         ballot_page=record.ballot_page, page_id=record.id,
     ), event
