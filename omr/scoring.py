@@ -442,11 +442,7 @@ def measure_boxes(
     paper = (np.cumsum(hist, axis=1) <= nth).sum(axis=1).astype(np.float32)
     span_dark = np.maximum(paper - np.float32(black), np.float32(params.min_contrast))
     outline = (paper - flat[:, zones.line].mean(axis=1, dtype=np.float32)) / span_dark
-    grey = patches.astype(np.float32)
-    size = max(1, round(params.smooth_mm * k))
-    if size > 1:
-        for i in range(n):
-            cv2.blur(grey[i], (size, size), dst=grey[i])
+    grey = _blurred(patches, max(1, round(params.smooth_mm * k)))
     # ramp = clip((darkness - ink_low) / (ink_high - ink_low), 0, 1), darkness = (paper - grey) / span
     gain = (1.0 / (span_dark * np.float32(params.ink_high - params.ink_low)))[:, None, None]
     ramp = ((paper - np.float32(params.ink_low) * span_dark)[:, None, None] - grey) * gain
@@ -457,7 +453,14 @@ def measure_boxes(
     interior = ramp.reshape(n, h, w)[(slice(None), *zones.interior)]
     fill = interior.mean(axis=(1, 2)) if interior.size else np.zeros(n)
     inked_mask &= zones.zone_mask
-    ramp *= zones.zone_flat
+    out = [BoxMeasure(float(fill[i]), 0.0, 0.0, float(outline[i])) for i in range(n)]
+    # most boxes hold no ink outside the outline band: the rest is measured on those that do
+    some = np.flatnonzero(inked_mask.any(axis=1))
+    if some.size == 0:
+        return out
+    ramp = ramp[some] * zones.zone_flat
+    inked_mask = inked_mask[some]
+    fill, outline, n = fill[some], outline[some], some.size
     total = ramp.sum(axis=1)
     # per direction, the ink's mass by position: cumulative, per patch (inked pixels only)
     inked = flat_nonzero(inked_mask)
@@ -490,17 +493,36 @@ def measure_boxes(
     cum_x = cums[0]
     x_lo = (cum_x < lo_mass).sum(axis=1) / zones.bins_per_mm - zones.surround
     x_hi = (cum_x < hi_mass).sum(axis=1) / zones.bins_per_mm - zones.surround
-    out = []
-    for i in range(n):
-        if total[i] <= 0:
-            out.append(BoxMeasure(float(fill[i]), 0.0, 0.0, float(outline[i])))
-            continue
+    for i, at in enumerate(some.tolist()):
         enters = (max(float(x_hi[i]), 0.01) if from_left[i] else 0.0,
                   max(float(zones.box_w - x_lo[i]), 0.01) if from_right[i] else 0.0)
         through_mm = float(through[i]) / zones.bins_per_mm if np.isfinite(through[i]) else 0.0
-        out.append(BoxMeasure(float(fill[i]), float(total[i]) / (k * k), float(extent[i]),
-                              float(outline[i]), through_mm, enters))
+        out[at] = BoxMeasure(float(fill[i]), float(total[i]) / (k * k), float(extent[i]),
+                             float(outline[i]), through_mm, enters)
     return out
+
+
+def _blurred(patches: np.ndarray, size: int) -> np.ndarray:
+    """Each patch as float32, box-filtered ``size`` x ``size`` on its own (edges reflected,
+    OpenCV's default): one call over the patches stacked with their reflected edge rows."""
+    n, h, w = patches.shape
+    if size <= 1:
+        return patches.astype(np.float32)
+    a, b = size // 2, (size - 1) // 2  # rows the filter reaches above and below (its anchor)
+    if a >= h or b >= h:
+        out = patches.astype(np.float32)
+        for i in range(n):
+            cv2.blur(out[i], (size, size), dst=out[i])
+        return out
+    padded = np.empty((n, h + a + b, w), np.float32)
+    padded[:, a : a + h] = patches
+    if a:
+        padded[:, :a] = patches[:, a:0:-1]  # BORDER_REFLECT_101: row -1 is row 1
+    if b:
+        padded[:, a + h :] = patches[:, h - 2 : h - 2 - b : -1]
+    flat = padded.reshape(n * (h + a + b), w)
+    cv2.blur(flat, (size, size), dst=flat)
+    return padded[:, a : a + h]
 
 
 def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
