@@ -171,7 +171,8 @@ class Registration:
 
 
 def register_page(
-    gray: np.ndarray, frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS
+    gray: np.ndarray, frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS, *,
+    half: np.ndarray | None = None,
 ) -> Registration:
     """Find the page's registration marks and fit page mm -> image px.
 
@@ -184,6 +185,9 @@ def register_page(
         Where the marks are printed (mm) and their ArUco dictionary.
     params
         Tolerances; see `RegistrationParams`.
+    half
+        ``omr.pixels.halve(gray)``, if the caller has it: the quick first
+        search takes its corners from it when it would halve them anyway.
 
     Returns
     -------
@@ -205,7 +209,8 @@ def register_page(
     ink: float | None = None
     # first with one threshold window (a clean scan: all four marks, a third of the time),
     # then, unless that found them all, with ArUco's full range of windows
-    found, foreign, duplicates = find_markers(gray, frame, est, params, (("quick", scale),))
+    found, foreign, duplicates = find_markers(gray, frame, est, params, (("quick", scale),),
+                                              half=half)
     if len(found) < len(frame.markers) or duplicates:
         found, foreign, duplicates = find_markers(gray, frame, est, params,
                                                   (("corners", scale),))
@@ -304,6 +309,8 @@ def find_markers(
     est_px_per_mm: float,
     params: RegistrationParams,
     passes: tuple[tuple[str, float], ...],
+    *,
+    half: np.ndarray | None = None,
 ) -> tuple[dict[int, np.ndarray], set[int], set[int]]:
     """Detect the frame's ArUco marks in ``gray``, pass by pass.
 
@@ -314,7 +321,9 @@ def find_markers(
     the cost, with the same corners, as the refinement works on the grey
     image) or ``("whole", scale)`` (the
     whole image), run on a copy reduced by ``scale``; the passes stop at the
-    first that finds three marks or a mark twice.
+    first that finds three marks or a mark twice. ``half``: the image halved
+    (`omr.pixels.halve`), to cut the quick pass's corners from when that pass
+    reduces by two.
 
     Returns
     -------
@@ -344,7 +353,15 @@ def find_markers(
                 side -= factor * (round((params.corner_search_mm - params.quick_search_mm)
                                         * est_px_per_mm) // factor)
             detections = []
+            halved = half is not None and kind == "quick" and max(1, round(1.0 / s)) == 2
             for x0, y0 in ((0, 0), (w - side, 0), (0, h - side), (w - side, h - side)):
+                if halved:
+                    assert half is not None
+                    hx, hy = x0 // 2, y0 // 2
+                    crop = half[hy : hy + side // 2, hx : hx + side // 2]
+                    detections += _detect(crop, dictionary, 2 * s, est_px_per_mm / 2,
+                                          (2 * hx, 2 * hy), quick=True, reduced=2)
+                    continue
                 crop = gray[y0 : y0 + side, x0 : x0 + side]
                 detections += _detect(crop, dictionary, s, est_px_per_mm, (x0, y0),
                                       quick=kind == "quick")
@@ -366,12 +383,15 @@ def _detect(
     est_px_per_mm: float,
     offset: tuple[int, int],
     quick: bool = False,
+    reduced: int = 1,
 ) -> list[tuple[int, np.ndarray]]:
     """ArUco on ``img`` reduced by about ``scale``; corners back in full-image px.
 
     The reduction is by a whole factor (INTER_AREA is several times faster
     then), the one nearest to ``1 / scale``. ``quick``: one adaptive-threshold
-    window (about 4.5 mm) instead of ArUco's three.
+    window (about 4.5 mm) instead of ArUco's three. ``reduced``: ``img`` is
+    the full image reduced by this whole factor already (``scale`` and
+    ``est_px_per_mm`` are then of ``img``; ``offset`` is in full-image px).
     """
     factor = max(1, round(1.0 / scale))
     h, w = img.shape
@@ -400,8 +420,8 @@ def _detect(
     for c, i in zip(corners, ids.ravel(), strict=True):
         pts = c.reshape(4, 2).astype(np.float64)
         # pixel centres at integers in both images: x_full = (x_small + .5) / s - .5
-        pts[:, 0] = (pts[:, 0] + 0.5) / sx - 0.5 + offset[0]
-        pts[:, 1] = (pts[:, 1] + 0.5) / sy - 0.5 + offset[1]
+        pts[:, 0] = (pts[:, 0] + 0.5) * reduced / sx - 0.5 + offset[0]
+        pts[:, 1] = (pts[:, 1] + 0.5) * reduced / sy - 0.5 + offset[1]
         out.append((int(i), pts))
     return out
 

@@ -23,7 +23,7 @@ from omr.faults import find_streaks, find_streaks_unplaced, find_writing
 from omr.geometry import PageTemplate
 from omr.lighting import even_light, is_bitonal
 from omr.pixels import halve
-from omr.registration import register_page
+from omr.registration import estimate_px_per_mm, register_page
 from omr.scoring import check_outlines, ink_black_level, score_boxes
 from pipeline.campaign import Thresholds
 from pipeline.layout import BallotLayout, parse_code
@@ -61,8 +61,13 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         return Reading("rejected", f"the image is {w} x {h} pixels: too small to be a scanned page "
                                    f"(at least {MIN_PAGE_PX} px a side; scan at 150 dpi or more)",
                        width_px=w, height_px=h)
+    # a grey page of 9 px/mm and more (300 dpi) is also looked at halved: its marks are
+    # searched there first; writing and notes are looked for there (3-4 px/mm), and the
+    # light's map starts from it
+    half = halve(gray) if estimate_px_per_mm(gray.shape, layout.frame.page_size_mm) >= \
+        2 * HALF_MIN_PX_PER_MM and not is_bitonal(gray) else None
     try:
-        registration = register_page(gray, layout.frame)
+        registration = register_page(gray, layout.frame, half=half)
     except BlankPage as exc:
         return Reading("blank_page", exc.reason, width_px=w, height_px=h)
     except ReadError as exc:
@@ -109,10 +114,6 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         return Reading("rejected", f"page {code.page} does not exist on this ballot",
                        code_text=text, **placed)
     page = layout.page(code.page)
-    # writing and notes are looked for at 3-4 px/mm: on a grey page of 9 px/mm and more
-    # (300 dpi), in the page reduced by half, made once and shared with the light's map
-    half = halve(gray) if registration.px_per_mm >= 2 * HALF_MIN_PX_PER_MM and \
-        not is_bitonal(gray) else None
     # a photo's light falls off and shadows cross it: even it out first (scans pass as they are)
     levelled = even_light(gray, registration, layout.frame, half=half)
     if half is not None and levelled is not gray:
@@ -133,7 +134,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
     # a line through a row's printed text: the name struck out?
     streak_rows = {r for r, _ in streaked}
     fine, fine_reg, fine_streaks = levelled, registration, streaks
-    if half is not None:
+    if half is not None and registration.px_per_mm >= 2 * HALF_MIN_PX_PER_MM:
         fine, fine_reg = half, registration.reduced(2)
         fine_streaks = tuple(replace(s, position_px=(s.position_px + 0.5) / 2 - 0.5)
                              for s in streaks)
