@@ -371,19 +371,27 @@ def find_writing(
     if right - left < params.min_line_mm or bottom <= top:
         return ()
     block = rectify(gray, registration, Rect(left, top, right - left, bottom - top), k)
-    out = []
+    # each row's band (less its rules) made ink against its own paper, then one opening
+    # over the whole block: the kernel is one pixel tall, so the bands stay apart
+    ink = np.zeros(block.shape, np.uint8)
+    bands = []
     for row in rows:
-        a = round((row.band.y + params.rule_clear_mm - top) * k)
+        a = max(0, round((row.band.y + params.rule_clear_mm - top) * k))
         b = round((row.band.y + row.band.h - params.rule_clear_mm - top) * k)
-        patch = block[max(0, a) : b]
+        patch = block[a:b]
         if patch.size == 0:
             continue
         paper = grey_percentile(patch, 90)
         level = paper - params.min_darkness * max(paper - black, 40.0)
-        ink = (patch < level).view(np.uint8)
-        lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
-        if not lines.any():
+        ink[a:b] = patch < level
+        bands.append((row, a, b))
+    opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+    found = opened.any(axis=1)
+    out = []
+    for row, a, b in bands:
+        if not found[a:b].any():
             continue
+        lines = opened[a:b].copy()
         # a drawn line is thin; a dark area (a shadow, a stain) is not writing to name
         lines[:, lines.sum(axis=0) > params.max_line_mm * k] = 0
         lines = cv2.morphologyEx(lines, cv2.MORPH_OPEN, kernel)
