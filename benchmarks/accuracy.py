@@ -66,12 +66,14 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "SPILL": (replace(sim.OFFICE, quarter_turns=(0,)), ("png",)),
     "NOTES": (sim.OFFICE, ("png", "pdf-jpeg")),
     "NOTES_ROUGH": (sim.ROUGH, ("jpeg",)),
+    "NOTES_300": (sim.CLEAN, ("png", "jpeg")),
+    "NOTES_PHONE": (sim.PHONE, ("jpeg",)),
 }
 
 #: Presets whose voters also let a mark run on into the neighbouring box (`sim.SPILL`).
 SPILLING = {"SPILL"}
 #: Presets whose voters also write notes outside the boxes: beside rows and in margins.
-NOTING = {"NOTES", "NOTES_ROUGH"}
+NOTING = {"NOTES", "NOTES_ROUGH", "NOTES_300", "NOTES_PHONE"}
 NOTE_VOTES = sim.VoteMix(high=0.42, medium=0.14, low=0.14, blank=0.05, overvote=0.05,
                          review=0.12, note=0.08)
 #: Share of ballot pages of the NOTES presets with a note in a margin.
