@@ -23,6 +23,7 @@ is returned at once.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -64,7 +65,7 @@ def even_light(
     frame: PageFrame,
     params: LightParams = DEFAULT_LIGHT_PARAMS,
     *,
-    half: np.ndarray | None = None,
+    halved: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
     """``gray`` with the light over the page made even, or ``gray`` itself if it already is.
 
@@ -77,8 +78,9 @@ def even_light(
         measured; the background around a photographed page is left out).
     frame
         The page's size.
-    half
-        ``omr.pixels.halve(gray)``, if the caller has it: the first halving.
+    halved
+        ``gray`` halved (`omr.pixels.halve`), that halved again, ..., as far
+        as the caller has them: the map starts from them.
 
     Returns
     -------
@@ -95,10 +97,10 @@ def even_light(
     n = 2**halvings
     if h < 4 * n or w < 4 * n:
         return gray
-    small = gray[: h - h % n, : w - w % n]
-    done = 0
-    if half is not None and halvings:
-        small, done = half[: small.shape[0] // 2, : small.shape[1] // 2], 1
+    # (halving the whole image and cutting after is the same: the blocks start at 0, 0)
+    done = min(halvings, len(halved))
+    small = halved[done - 1][: h // n * n >> done, : w // n * n >> done] if done else \
+        gray[: h - h % n, : w - w % n]
     for _ in range(halvings - done):
         small = cv2.resize(small, (small.shape[1] // 2, small.shape[0] // 2),
                            interpolation=cv2.INTER_AREA)

@@ -16,14 +16,16 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from omr.code import decode_page_code
 from omr.decide import MarkRule, RowDecision, decide_row, name_boxes
 from omr.errors import BlankPage, ReadError
-from omr.faults import find_streaks, find_streaks_unplaced, find_writing
+from omr.faults import Streak, find_streaks, find_streaks_unplaced, find_writing
 from omr.geometry import PageTemplate
 from omr.lighting import even_light, is_bitonal
 from omr.pixels import halve
-from omr.registration import estimate_px_per_mm, register_page
+from omr.registration import Registration, estimate_px_per_mm, register_page
 from omr.scoring import check_outlines, ink_black_level, score_boxes
 from pipeline.campaign import Thresholds
 from pipeline.layout import BallotLayout, parse_code
@@ -35,9 +37,12 @@ from pipeline.store import Reading, StoredRow
 # Smaller than this on either side, an image cannot be a ballot page (A5 at 72 dpi is 420 px
 # wide); registration is not even tried.
 MIN_PAGE_PX = 300
-# Writing outside the boxes is looked for at 4 px/mm, notes at 3: a page of twice this or
-# more is searched at half its resolution (a quarter of the pixels to warp).
-HALF_MIN_PX_PER_MM = 4.5
+# A grey page is also looked at halved, and halved again (`omr.pixels.halve`, made once and
+# shared): its marks are searched first in the half, the light's map starts from them, and
+# writing across the printed names (at 4 px/mm) and notes (at 3 px/mm) are looked for in the
+# smallest of them with at least these px/mm: at 300 dpi, in the half and the quarter.
+WRITING_MIN_PX_PER_MM = 4.5
+NOTES_MIN_PX_PER_MM = 2.85
 
 
 def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
@@ -61,13 +66,10 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         return Reading("rejected", f"the image is {w} x {h} pixels: too small to be a scanned page "
                                    f"(at least {MIN_PAGE_PX} px a side; scan at 150 dpi or more)",
                        width_px=w, height_px=h)
-    # a grey page of 9 px/mm and more (300 dpi) is also looked at halved: its marks are
-    # searched there first; writing and notes are looked for there (3-4 px/mm), and the
-    # light's map starts from it
-    half = halve(gray) if estimate_px_per_mm(gray.shape, layout.frame.page_size_mm) >= \
-        2 * HALF_MIN_PX_PER_MM and not is_bitonal(gray) else None
+    halved = [halve(gray)] if estimate_px_per_mm(gray.shape, layout.frame.page_size_mm) >= \
+        2 * min(WRITING_MIN_PX_PER_MM, NOTES_MIN_PX_PER_MM) and not is_bitonal(gray) else []
     try:
-        registration = register_page(gray, layout.frame, half=half)
+        registration = register_page(gray, layout.frame, half=halved[0] if halved else None)
     except BlankPage as exc:
         return Reading("blank_page", exc.reason, width_px=w, height_px=h)
     except ReadError as exc:
@@ -115,9 +117,14 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
                        code_text=text, **placed)
     page = layout.page(code.page)
     # a photo's light falls off and shadows cross it: even it out first (scans pass as they are)
-    levelled = even_light(gray, registration, layout.frame, half=half)
-    if half is not None and levelled is not gray:
-        half = halve(levelled)
+    if halved and registration.px_per_mm >= 4 * NOTES_MIN_PX_PER_MM:
+        halved.append(halve(halved[0]))
+    levelled = even_light(gray, registration, layout.frame, halved=halved)
+    if halved and levelled is not gray:  # a photo, evened: halved anew
+        again = [halve(levelled)]
+        if len(halved) > 1:
+            again.append(halve(again[0]))
+        halved = again
     lap("light")
     # the boxes' black is measured on the image they are measured in (a photo's, evened)
     scores = score_boxes(levelled, registration, page.template,
@@ -133,17 +140,16 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
     streaked = {key: s for s in streaks for key in s.boxes}
     # a line through a row's printed text: the name struck out?
     streak_rows = {r for r, _ in streaked}
-    fine, fine_reg, fine_streaks = levelled, registration, streaks
-    if half is not None and registration.px_per_mm >= 2 * HALF_MIN_PX_PER_MM:
-        fine, fine_reg = half, registration.reduced(2)
-        fine_streaks = tuple(replace(s, position_px=(s.position_px + 0.5) / 2 - 0.5)
-                             for s in streaks)
-    writing = {w.row: w for w in find_writing(fine, fine_reg, page.template, black)
+    image, placed_at, _ = _smallest(levelled, halved, registration, streaks,
+                                    WRITING_MIN_PX_PER_MM)
+    writing = {w.row: w for w in find_writing(image, placed_at, page.template, black)
                if w.row not in streak_rows}  # a streak across the row explains its line
     lap("writing")
     # handwriting elsewhere outside the boxes: beside a row, that row goes to review; in a
     # margin, away from the rows, the page is doubted (streaks and struck names left out)
-    notes = find_page_notes(fine, fine_reg, layout, code.page, black, streaks=fine_streaks,
+    image, placed_at, seen = _smallest(levelled, halved, registration, streaks,
+                                       NOTES_MIN_PX_PER_MM)
+    notes = find_page_notes(image, placed_at, layout, code.page, black, streaks=seen,
                             writing=tuple(writing.values()))
     lap("notes")
     noted: dict[int, list] = {}
@@ -200,6 +206,21 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
                    doubts=(*(s.reason() for s in streaks),
                            *(n.reason() for n in notes if n.row is None)),
                    **placed)  # rows carry the rest
+
+
+def _smallest(gray: np.ndarray, halved: list[np.ndarray], registration: Registration,
+              streaks: tuple[Streak, ...], min_px_per_mm: float
+              ) -> tuple[np.ndarray, Registration, tuple[Streak, ...]]:
+    """The smallest of ``gray`` and its halvings with at least ``min_px_per_mm``; where the
+    page lies in it and where the streaks run (image px of it)."""
+    level = 0
+    while level < len(halved) and registration.px_per_mm / 2 ** (level + 1) >= min_px_per_mm:
+        level += 1
+    if level == 0:
+        return gray, registration, streaks
+    f = 2**level
+    return halved[level - 1], registration.reduced(f), tuple(
+        replace(s, position_px=(s.position_px + 0.5) / f - 0.5) for s in streaks)
 
 
 def _read_as(decision: RowDecision, if_blank: str = " (no box marked)") -> str:
