@@ -68,10 +68,11 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "NOTES_ROUGH": (sim.ROUGH, ("jpeg",)),
     "NOTES_300": (sim.CLEAN, ("png", "jpeg")),
     "NOTES_PHONE": (sim.PHONE, ("jpeg",)),
+    "SPILL_300": (replace(sim.CLEAN, quarter_turns=(0,)), ("png", "jpeg")),
 }
 
 #: Presets whose voters also let a mark run on into the neighbouring box (`sim.SPILL`).
-SPILLING = {"SPILL"}
+SPILLING = {"SPILL", "SPILL_300"}
 #: Presets whose voters also write notes outside the boxes: beside rows and in margins.
 NOTING = {"NOTES", "NOTES_ROUGH", "NOTES_300", "NOTES_PHONE"}
 NOTE_VOTES = sim.VoteMix(high=0.42, medium=0.14, low=0.14, blank=0.05, overvote=0.05,

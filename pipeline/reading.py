@@ -37,12 +37,16 @@ from pipeline.store import Reading, StoredRow
 # Smaller than this on either side, an image cannot be a ballot page (A5 at 72 dpi is 420 px
 # wide); registration is not even tried.
 MIN_PAGE_PX = 300
-# A grey page is also looked at halved, and halved again (`omr.pixels.halve`, made once and
-# shared): its marks are searched first in the half, the light's map starts from them, and
-# writing across the printed names (at 4 px/mm) and notes (at 3 px/mm) are looked for in the
-# smallest of them with at least these px/mm: at 300 dpi, in the half and the quarter.
+# A grey page of 9 px/mm or more (300 dpi) is also looked at halved (`omr.pixels.halve`,
+# made once and shared; halved again while that keeps 4.5 px/mm): its marks are searched
+# first in the half, the light's map starts from it, and writing across the printed names
+# (rectified at 4 px/mm) and notes (at 3 px/mm) are looked for in the smallest halving with
+# at least these px/mm. Notes need more: a light pencil stroke halved to under 2 px wide
+# greys out and breaks (at 200 dpi, 3 pencil strokes spilling between boxes of 380 pages
+# became "notes"); at 300 dpi the half keeps it.
 WRITING_MIN_PX_PER_MM = 4.5
-NOTES_MIN_PX_PER_MM = 2.85
+NOTES_MIN_PX_PER_MM = 5.5
+HALVED_MIN_PX_PER_MM = min(WRITING_MIN_PX_PER_MM, NOTES_MIN_PX_PER_MM)
 
 
 def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
@@ -67,7 +71,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
                                    f"(at least {MIN_PAGE_PX} px a side; scan at 150 dpi or more)",
                        width_px=w, height_px=h)
     halved = [halve(gray)] if estimate_px_per_mm(gray.shape, layout.frame.page_size_mm) >= \
-        2 * min(WRITING_MIN_PX_PER_MM, NOTES_MIN_PX_PER_MM) and not is_bitonal(gray) else []
+        2 * HALVED_MIN_PX_PER_MM and not is_bitonal(gray) else []
     try:
         registration = register_page(gray, layout.frame, half=halved[0] if halved else None)
     except BlankPage as exc:
@@ -117,13 +121,13 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
                        code_text=text, **placed)
     page = layout.page(code.page)
     # a photo's light falls off and shadows cross it: even it out first (scans pass as they are)
-    if halved and registration.px_per_mm >= 4 * NOTES_MIN_PX_PER_MM:
-        halved.append(halve(halved[0]))
+    while halved and registration.px_per_mm / 2 ** (len(halved) + 1) >= HALVED_MIN_PX_PER_MM:
+        halved.append(halve(halved[-1]))
     levelled = even_light(gray, registration, layout.frame, halved=halved)
     if halved and levelled is not gray:  # a photo, evened: halved anew
         again = [halve(levelled)]
-        if len(halved) > 1:
-            again.append(halve(again[0]))
+        while len(again) < len(halved):
+            again.append(halve(again[-1]))
         halved = again
     lap("light")
     # the boxes' black is measured on the image they are measured in (a photo's, evened)
