@@ -449,18 +449,18 @@ def measure_boxes(
     np.clip(ramp, 0.0, 1.0, out=ramp)
     ramp = ramp.reshape(n, h * w)
     inked_mask = ramp > 0
+    out = [BoxMeasure(0.0, 0.0, 0.0, float(outline[i])) for i in range(n)]
+    # most boxes hold no ink outside the outline band (about two in three): nothing to
+    # measure there; the rest is measured on those that do
+    some = np.flatnonzero((inked_mask & zones.zone_mask).any(axis=1))
+    if some.size == 0:
+        return out
+    ramp, inked_mask, outline, n = ramp[some], inked_mask[some], outline[some], some.size
     _clear_printed_line(ramp, inked_mask, zones.across)
     interior = ramp.reshape(n, h, w)[(slice(None), *zones.interior)]
     fill = interior.mean(axis=(1, 2)) if interior.size else np.zeros(n)
     inked_mask &= zones.zone_mask
-    out = [BoxMeasure(float(fill[i]), 0.0, 0.0, float(outline[i])) for i in range(n)]
-    # most boxes hold no ink outside the outline band: the rest is measured on those that do
-    some = np.flatnonzero(inked_mask.any(axis=1))
-    if some.size == 0:
-        return out
-    ramp = ramp[some] * zones.zone_flat
-    inked_mask = inked_mask[some]
-    fill, outline, n = fill[some], outline[some], some.size
+    ramp *= zones.zone_flat
     total = ramp.sum(axis=1)
     # per direction, the ink's mass by position: cumulative, per patch (inked pixels only)
     inked = flat_nonzero(inked_mask)
@@ -494,6 +494,9 @@ def measure_boxes(
     x_lo = (cum_x < lo_mass).sum(axis=1) / zones.bins_per_mm - zones.surround
     x_hi = (cum_x < hi_mass).sum(axis=1) / zones.bins_per_mm - zones.surround
     for i, at in enumerate(some.tolist()):
+        if total[i] <= 0:  # its ink was the printed line's, cleared
+            out[at] = BoxMeasure(float(fill[i]), 0.0, 0.0, float(outline[i]))
+            continue
         enters = (max(float(x_hi[i]), 0.01) if from_left[i] else 0.0,
                   max(float(zones.box_w - x_lo[i]), 0.01) if from_right[i] else 0.0)
         through_mm = float(through[i]) / zones.bins_per_mm if np.isfinite(through[i]) else 0.0
