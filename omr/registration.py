@@ -346,14 +346,14 @@ def find_markers(
             side = round(params.corner_search_mm * est_px_per_mm)
             if 2 * side >= min(h, w):
                 continue
+            factor = max(1, round(1.0 / s))  # the reduction `_detect` makes
             if kind == "quick":
                 # smaller by whole reduction blocks: the marks are reduced exactly as in
                 # the larger square, and found at the same corners
-                factor = max(1, round(1.0 / s))
                 side -= factor * (round((params.corner_search_mm - params.quick_search_mm)
                                         * est_px_per_mm) // factor)
             detections = []
-            halved = half is not None and kind == "quick" and max(1, round(1.0 / s)) == 2
+            halved = half is not None and kind == "quick" and factor == 2
             for x0, y0 in ((0, 0), (w - side, 0), (0, h - side), (w - side, h - side)):
                 if halved:
                     assert half is not None

@@ -334,8 +334,8 @@ def _located_patches(
 
 @dataclass(frozen=True)
 class _Zones:
-    """Masks over a box patch, as flat pixel indices: where paper is sampled, the
-    interior, the measured zone, each pixel's position along four directions."""
+    """Masks over a box patch: where paper is sampled, the interior, the measured zone,
+    each pixel's position along four directions (flat arrays over the patch's pixels)."""
 
     paper_mask: np.ndarray  # uint8 (h, w): outside the box beyond the outline band
     paper_count: int  # its pixels

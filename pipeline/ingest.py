@@ -43,7 +43,7 @@ from pipeline.layout import BallotLayout, parse_code
 from pipeline.reading import Reading, read_scan
 from pipeline.rules import LEVELS
 from pipeline.sources import ScanPage, SourceProblem, iter_pages
-from pipeline.store import NewPage, PageRecord, image_relpath
+from pipeline.store import NewPage, PageRecord, ScanEvent, image_relpath
 from pipeline.workspace import Workspace, atomic_write
 
 
@@ -124,7 +124,6 @@ def ingest(
 
 BATCH_PAGES = 32
 BATCH_SECONDS = 0.5
-Event = tuple[str, int, str | None, int | None, str, str | None]
 
 
 # a page's report already known, or a page read and to be stored (its image written)
@@ -149,11 +148,11 @@ class _Batch:
         self.ws = ws
         self.syncer = syncer
         self.slots: list[Slot] = []
-        self.events: list[Event] = []
+        self.events: list[ScanEvent] = []
         self.started = 0.0
         self.wrote_images = False
         # the batch whose images are being synced: its slots, events and the sync
-        self.sealed: tuple[list[Slot], list[Event], cf.Future[None] | None] | None = None
+        self.sealed: tuple[list[Slot], list[ScanEvent], cf.Future[None] | None] | None = None
 
     def full(self) -> bool:
         return len(self.slots) >= BATCH_PAGES or (
@@ -370,7 +369,7 @@ def _report(page: NewPage, record: PageRecord) -> PageReport:
 
 
 def _seen_before(ws: Workspace, source: str, page_index: int, record: PageRecord
-                 ) -> tuple[PageReport, Event]:
+                 ) -> tuple[PageReport, ScanEvent]:
     """The same image is stored already: report the sighting, count nothing."""
     if record.status == "accepted":
         status = "duplicate"

@@ -309,6 +309,10 @@ def connect(url: str) -> Engine:
     return engine
 
 
+# A sighting of a page for `event_table`: source, page index, image SHA-256, stored page id,
+# status, reason.
+ScanEvent = tuple[str, int, str | None, int | None, str, str | None]
+
 # The columns of `page_table` a `NewPage` fills by name.
 _PAGE_FIELDS = ("source", "page_index", "image_sha256", "image_path", "status", "reason",
                 "code_text", "ballot_page", "width_px", "height_px", "quarter_turns",
@@ -385,7 +389,7 @@ class Store:
         return self._record(page_id, page), True
 
     def add_pages(self, pages: list[NewPage],
-                  events: list[tuple[str, int, str | None, int | None, str, str | None]]
+                  events: list[ScanEvent]
                   ) -> list[tuple[PageRecord, bool]] | None:
         """Store several new pages and sightings in one transaction.
 
@@ -416,7 +420,7 @@ class Store:
         return self._insert_pages(conn, [page], [])[0]
 
     def _insert_pages(self, conn: Any, pages: list[NewPage],
-                      events: list[tuple[str, int, str | None, int | None, str, str | None]]
+                      events: list[ScanEvent]
                       ) -> list[int]:
         """Insert pages with their rows, review items and scan events, then ``events``:
         one statement per table for all of them (the ids come back in the pages' order)."""
@@ -468,7 +472,7 @@ class Store:
         self._events(conn, [(source, page_index, sha256, page_id, status, reason)])
 
     def _events(self, conn: Any,
-                events: list[tuple[str, int, str | None, int | None, str, str | None]]) -> None:
+                events: list[ScanEvent]) -> None:
         if not events:
             return
         at = now()
