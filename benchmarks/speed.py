@@ -184,7 +184,7 @@ def run_scan(inputs: list[Path], workers: int) -> tuple[float, int, int, float]:
     return wall, pages, int(rss), float(user) + float(system)
 
 
-def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, float]]:
+def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, Any]]:
     out = {}
     jpegs = sorted(corpus["jpeg300_big"].glob("*.jpg"))
     with tempfile.TemporaryDirectory() as tmp:
