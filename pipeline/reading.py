@@ -30,9 +30,9 @@ from omr.scoring import check_outlines, ink_black_level, score_boxes
 from pipeline.campaign import Thresholds
 from pipeline.layout import BallotLayout, parse_code
 from pipeline.printed import find_page_notes
+from pipeline.records import Reading, StoredRow
 from pipeline.rules import LEVELS
 from pipeline.sources import decode_gray
-from pipeline.store import Reading, StoredRow
 
 # Smaller than this on either side, an image cannot be a ballot page (A5 at 72 dpi is 420 px
 # wide); registration is not even tried.

@@ -55,6 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.errors import WorkspaceError
+from pipeline.records import Reading, StoredRow
 
 SCHEMA_VERSION = 1
 
@@ -219,36 +220,6 @@ event_table = Table(
     Column("reason", Text),
     Column("at", DateTime, nullable=False),
 )
-
-
-@dataclass(frozen=True)
-class StoredRow:
-    candidate: int
-    outcome: str
-    level: str | None
-    reason: str | None
-    fills: tuple[float, float, float]
-    measures: dict[str, list[float]] | None = None
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What the reader made of one page (`pipeline.reading.read_scan`), as it is stored."""
-
-    status: str  # accepted | rejected | blank_page
-    reason: str | None
-    code_text: str | None = None
-    ballot_page: int | None = None
-    width_px: int | None = None
-    height_px: int | None = None
-    quarter_turns: int | None = None
-    px_per_mm: float | None = None
-    residual_mm: float | None = None
-    homography: list[list[float]] | None = None
-    rows: tuple[StoredRow, ...] = ()
-    # doubts about an accepted page as a whole (a streak, writing outside the
-    # boxes): the page is counted as read until a person rejects it
-    doubts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
