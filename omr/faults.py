@@ -253,6 +253,34 @@ def find_streaks_unplaced(gray: np.ndarray, frame: PageFrame) -> tuple[Streak, .
     return find_streaks(gray, whole, template, black)
 
 
+def erase_streaks(gray: np.ndarray, streaks: tuple[Streak, ...], px_per_mm: float
+                  ) -> np.ndarray:
+    """A copy of ``gray`` with each streak's band filled in from the image beside it.
+
+    Each pixel across the band takes the straight-line blend of the two pixels
+    just outside it, on its own row (column). A registration mark a streak
+    runs through keeps its edges on either side of the band: its corners can
+    be found again and the fit checked as on any page (the band's own ink is
+    gone, so only the placing uses this copy; everything is measured on
+    ``gray``).
+    """
+    out = gray.copy()
+    for s in streaks:
+        across = out if s.along == ALONG_COLUMNS else out.T  # a view: filled in place
+        n = across.shape[1]
+        half = s.width_mm * px_per_mm / 2 + 1.5  # its soft edges too
+        a = max(0, math.floor(s.position_px - half))
+        b = min(n - 1, math.ceil(s.position_px + half))
+        if a == 0 and b == n - 1:
+            continue
+        left = across[:, a - 1 if a > 0 else b + 1].astype(np.float32)
+        right = across[:, b + 1 if b < n - 1 else a - 1].astype(np.float32)
+        t = (np.arange(a, b + 1, dtype=np.float32) - (a - 1)) / (b + 1 - (a - 1))
+        across[:, a : b + 1] = np.clip(left[:, None] + (right - left)[:, None] * t + 0.5,
+                                       0, 255).astype(np.uint8)
+    return out
+
+
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """Half-open index ranges [a, b) where a 1-D bool array is True."""
     d = np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))

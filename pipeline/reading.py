@@ -21,8 +21,14 @@ import numpy as np
 from omr.code import decode_page_code
 from omr.decide import MarkRule, RowDecision, decide_row, name_boxes
 from omr.errors import BlankPage, ReadError
-from omr.faults import Streak, find_streaks, find_streaks_unplaced, find_writing
-from omr.geometry import PageTemplate
+from omr.faults import (
+    Streak,
+    erase_streaks,
+    find_streaks,
+    find_streaks_unplaced,
+    find_writing,
+)
+from omr.geometry import PageFrame, PageTemplate
 from omr.lighting import even_light, is_bitonal
 from omr.pixels import halve
 from omr.registration import Registration, estimate_px_per_mm, register_page
@@ -77,10 +83,13 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
     except BlankPage as exc:
         return Reading("blank_page", exc.reason, width_px=w, height_px=h)
     except ReadError as exc:
-        # a streak through a corner mark hides the mark: say so, it is the scanner's fault
+        # a streak through a corner mark hides or moves the mark: say so, it is the
+        # scanner's fault, unless the page can be placed with the streak filled in
         streaks = find_streaks_unplaced(gray, layout.frame)
-        reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
-        return Reading("rejected", reason, width_px=w, height_px=h)
+        registration = _placed_without(gray, streaks, layout.frame)
+        if registration is None:
+            reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
+            return Reading("rejected", reason, width_px=w, height_px=h)
     lap("register")
     placed = {
         "width_px": w,
@@ -94,9 +103,13 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
     try:
         text = decode_page_code(gray, registration, layout.frame)
     except ReadError as exc:
+        # a streak through the code: read with the streak filled in from beside it (the
+        # code's own error correction covers what the filling gets wrong), else say so
         streaks = find_streaks(gray, registration, PageTemplate(0, layout.frame, ()), black)
-        reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
-        return Reading("rejected", reason, **placed)
+        text = _code_without(gray, streaks, registration, layout.frame)
+        if text is None:
+            reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
+            return Reading("rejected", reason, **placed)
     lap("code")
     code = parse_code(text)
     if code is None:
@@ -210,6 +223,32 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
                    doubts=(*(s.reason() for s in streaks),
                            *(n.reason() for n in notes if n.row is None)),
                    **placed)  # rows carry the rest
+
+
+def _placed_without(gray: np.ndarray, streaks: tuple[Streak, ...], frame: PageFrame
+                    ) -> Registration | None:
+    """The page placed with its streaks filled in from beside them (`omr.faults.erase_streaks`),
+    its fit checked as on any page; None if there is no streak, or it still cannot be placed."""
+    if not streaks:
+        return None
+    px_per_mm = estimate_px_per_mm(gray.shape, frame.page_size_mm)
+    try:
+        return register_page(erase_streaks(gray, streaks, px_per_mm), frame)
+    except ReadError:
+        return None
+
+
+def _code_without(gray: np.ndarray, streaks: tuple[Streak, ...], registration: Registration,
+                  frame: PageFrame) -> str | None:
+    """The page's code read with its streaks filled in from beside them; None if there is
+    no streak, or the code still cannot be read."""
+    if not streaks:
+        return None
+    try:
+        return decode_page_code(erase_streaks(gray, streaks, registration.px_per_mm),
+                                registration, frame)
+    except ReadError:
+        return None
 
 
 def _smallest(gray: np.ndarray, halved: list[np.ndarray], registration: Registration,
