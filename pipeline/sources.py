@@ -355,6 +355,17 @@ def decode_gray(data: bytes) -> np.ndarray:
     their header claims more pixels than `MAX_PIXELS` (a JPEG inside a PDF is not
     checked before this point: no decompression bomb is ever decoded).
     """
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        with Image.open(io.BytesIO(data)) as im:  # reads the header; pixels on demand
+            problem = _pixel_limit(im.size)
+            if problem:
+                raise ValueError(problem)
+            if im.mode == "1":  # PIL keeps 1-bit pixels as 0/255 bytes: take them as they are
+                w, h = im.size
+                return np.frombuffer(im.tobytes("raw", "L"), np.uint8).reshape(h, w)
+            if im.mode not in ("L", "RGB", "RGBA", "P", "I;16", "I", "CMYK"):
+                im = im.convert("L")
+            return np.ascontiguousarray(np.asarray(im.convert("L")))
     try:
         with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             problem = _pixel_limit(probe.size)
@@ -363,15 +374,6 @@ def decode_gray(data: bytes) -> np.ndarray:
     if problem:
         raise ValueError(problem)
     buf = np.frombuffer(data, dtype=np.uint8)
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        with Image.open(io.BytesIO(data)) as im:
-            if im.mode == "1":  # PIL keeps 1-bit pixels as 0/255 bytes: take them as they are
-                w, h = im.size
-                return np.frombuffer(im.tobytes("raw", "L"), np.uint8).reshape(h, w)
-            if im.mode not in ("L", "RGB", "RGBA", "P", "I;16", "I", "CMYK"):
-                im = im.convert("L")
-            arr = np.asarray(im.convert("L"))
-            return np.ascontiguousarray(arr)
     gray = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
     if gray is None:
         with Image.open(io.BytesIO(data)) as im:  # formats OpenCV lacks
