@@ -5,6 +5,7 @@ Run: ``.venv/bin/python benchmarks/accuracy.py [--ballots N] [--work DIR]
 
 For each scanner preset this prints ballots with `pipeline.simulate`
 (campaign ``samples/seed-002-hdnd-ninhson.yaml``, 18 candidates on two
+pages; the ``LONG`` presets ``samples/long-40-hdnd-tinh.yaml``, 40 on three
 pages), marks them with every clear shape (X, tick, fill, slash, ring around
 the box) in every pen (black, blue, red, pencil) at 0.3-1.2 mm, plus
 doubtful rows (hesitation dot, tiny tick, a mark scribbled out beside a new
@@ -50,6 +51,8 @@ from pipeline.layout import build_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGN = ROOT / "samples" / "seed-002-hdnd-ninhson.yaml"
+#: 40 people on three pages (12, 16, 12 rows): the LONG presets' ballot.
+LONG_CAMPAIGN = ROOT / "samples" / "long-40-hdnd-tinh.yaml"
 
 #: Presets with the file formats their pages are written in.
 PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
@@ -69,7 +72,13 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "NOTES_300": (sim.CLEAN, ("png", "jpeg")),
     "NOTES_PHONE": (sim.PHONE, ("jpeg",)),
     "SPILL_300": (replace(sim.CLEAN, quarter_turns=(0,)), ("png", "jpeg")),
+    "LONG": (sim.OFFICE, ("png", "pdf-jpeg", "tiff-grey")),
+    "LONG_BITONAL": (sim.BITONAL, ("tiff-g4", "pdf-g4")),
+    "LONG_PHONE": (sim.PHONE, ("jpeg",)),
 }
+
+#: Presets printed from `LONG_CAMPAIGN`; the rest from `CAMPAIGN`.
+LONG = {"LONG", "LONG_BITONAL", "LONG_PHONE"}
 
 #: Presets whose voters also let a mark run on into the neighbouring box (`sim.SPILL`).
 SPILLING = {"SPILL", "SPILL_300"}
@@ -116,7 +125,7 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float,
     else:
         votes = NOTE_VOTES if name in NOTING else VOTES
         mark_mix = marks(loyalty, name in SPILLING)
-    campaign = load_campaign(CAMPAIGN)
+    campaign = load_campaign(campaign_file(name))
     layout = build_layout(campaign)
     stack = sim.simulate_stack(
         campaign, layout, ballots, np.random.default_rng([seed, list(PRESETS).index(name)]),
@@ -131,13 +140,17 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float,
     return case
 
 
+def campaign_file(name: str) -> Path:
+    return LONG_CAMPAIGN if name in LONG else CAMPAIGN
+
+
 def run_scan(name: str, work: Path) -> list[dict]:
     """``kiemphieu new`` + ``kiemphieu scan --jsonl`` on a written case."""
     exe = Path(sys.executable).with_name("kiemphieu")
     ws, out = work / name / "ws", work / name / "out.jsonl"
     if ws.exists():
         shutil.rmtree(ws)
-    subprocess.run([str(exe), "new", str(CAMPAIGN), "--dir", str(ws)], check=True,
+    subprocess.run([str(exe), "new", str(campaign_file(name)), "--dir", str(ws)], check=True,
                    capture_output=True)
     subprocess.run([str(exe), "scan", str(ws), str(work / name / "case"), "--jsonl", str(out)],
                    check=True, capture_output=True)
