@@ -289,7 +289,7 @@ def test_fits_that_do_not_place_the_page() -> None:
         return lambda p: cv2.perspectiveTransform(p.reshape(-1, 1, 2), h).reshape(-1, 2)
 
     def bent(p):
-        return np.c_[p[:, 0] * 8 * (1 + 0.0015 * p[:, 1]), p[:, 1] * 8]
+        return np.c_[p[:, 0] * 8 * (1 + 0.0015 * p[:, 1]), p[:, 1] * 14]
 
     reasons = [
         _fit(lambda p: np.c_[(w - p[:, 0]) * 8, p[:, 1] * 8]),  # mirrored
@@ -297,7 +297,7 @@ def test_fits_that_do_not_place_the_page() -> None:
         _fit(lambda p: p * (8.0, 10.0)),  # stretched
         _fit(lambda p: np.c_[p[:, 0] * 8 + p[:, 1] * 3.0, p[:, 1] * 8]),  # sheared
         _fit(lambda p: p * 0.0),  # no page at all
-        _fit(bent),  # residual, stretch, strong perspective at once
+        _fit(bent),  # residual and stretch at once, past even a photo's limits
         _fit(bent, ids=[m.marker_id for m in frame.markers][:3]),
         _fit(persp(6e-4), params=RegistrationParams(max_confirmed_perspective_mm=5.0)),
     ]
