@@ -161,12 +161,9 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
         yield SourceProblem(source, 0, f"TIFF cannot be opened: {exc}")
         return
     with im, path.open("rb") as raw:
-        try:
-            count = getattr(im, "n_frames", 1)
-        except DAMAGED as exc:
-            yield SourceProblem(source, 0, f"TIFF structure is damaged: {exc}")
-            return
-        if count == 1:
+        # one page or more: known from the first page's link to a next one (counting the
+        # pages first would read every page's tags twice, 0.1-0.2 ms a page)
+        if not getattr(im, "is_animated", False):
             problem = _pixel_limit(im.size)
             if problem:
                 yield SourceProblem(source, 0, problem)
