@@ -536,7 +536,8 @@ def fit_registration(
     max_shear = params.max_photo_shear_deg if photo else params.max_shear_deg
     if shear_deg > max_shear:
         problems.append(f"the page's axes are {shear_deg:.1f}° off square")
-    if spread > (params.max_photo_scale_spread if photo else params.max_scale_spread):
+    max_spread = params.max_photo_scale_spread if photo else params.max_scale_spread
+    if spread > max_spread:
         problems.append(f"strong perspective: scale varies {spread:.2f}x across the page")
     if px_per_mm < params.min_px_per_mm:
         problems.append(

@@ -40,7 +40,8 @@ import cv2
 from pipeline.campaign import Thresholds
 from pipeline.errors import WorkspaceError
 from pipeline.layout import BallotLayout, parse_code
-from pipeline.reading import Reading, read_scan
+from pipeline.reading import read_scan
+from pipeline.records import Reading
 from pipeline.rules import LEVELS
 from pipeline.sources import ScanPage, SourceProblem, iter_pages
 from pipeline.store import NewPage, PageRecord, ScanEvent, image_relpath

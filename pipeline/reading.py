@@ -13,8 +13,9 @@ campaign's ballot; only then are the boxes scored and the rows decided.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from omr.faults import (
     find_streaks_unplaced,
     find_writing,
 )
-from omr.geometry import PageFrame, PageTemplate
+from omr.geometry import PageTemplate
 from omr.lighting import even_light, is_bitonal
 from omr.pixels import halve
 from omr.registration import Registration, estimate_px_per_mm, register_page
@@ -54,6 +55,8 @@ WRITING_MIN_PX_PER_MM = 4.5
 NOTES_MIN_PX_PER_MM = 5.5
 HALVED_MIN_PX_PER_MM = min(WRITING_MIN_PX_PER_MM, NOTES_MIN_PX_PER_MM)
 
+T = TypeVar("T")
+
 
 def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
               timings: dict[str, float] | None = None) -> Reading:
@@ -76,8 +79,9 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         return Reading("rejected", f"the image is {w} x {h} pixels: too small to be a scanned page "
                                    f"(at least {MIN_PAGE_PX} px a side; scan at 150 dpi or more)",
                        width_px=w, height_px=h)
-    halved = [halve(gray)] if estimate_px_per_mm(gray.shape, layout.frame.page_size_mm) >= \
-        2 * HALVED_MIN_PX_PER_MM and not is_bitonal(gray) else []
+    est_px_per_mm = estimate_px_per_mm(gray.shape, layout.frame.page_size_mm)
+    halved = [halve(gray)] if est_px_per_mm >= 2 * HALVED_MIN_PX_PER_MM \
+        and not is_bitonal(gray) else []
     try:
         registration = register_page(gray, layout.frame, half=halved[0] if halved else None)
     except BlankPage as exc:
@@ -86,7 +90,8 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         # a streak through a corner mark hides or moves the mark: say so, it is the
         # scanner's fault, unless the page can be placed with the streak filled in
         streaks = find_streaks_unplaced(gray, layout.frame)
-        registration = _placed_without(gray, streaks, layout.frame)
+        registration = _with_streaks_filled(gray, streaks, est_px_per_mm,
+                                            lambda g: register_page(g, layout.frame))
         if registration is None:
             reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
             return Reading("rejected", reason, width_px=w, height_px=h)
@@ -106,7 +111,8 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         # a streak through the code: read with the streak filled in from beside it (the
         # code's own error correction covers what the filling gets wrong), else say so
         streaks = find_streaks(gray, registration, PageTemplate(0, layout.frame, ()), black)
-        text = _code_without(gray, streaks, registration, layout.frame)
+        text = _with_streaks_filled(gray, streaks, registration.px_per_mm,
+                                    lambda g: decode_page_code(g, registration, layout.frame))
         if text is None:
             reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
             return Reading("rejected", reason, **placed)
@@ -225,28 +231,16 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
                    **placed)  # rows carry the rest
 
 
-def _placed_without(gray: np.ndarray, streaks: tuple[Streak, ...], frame: PageFrame
-                    ) -> Registration | None:
-    """The page placed with its streaks filled in from beside them (`omr.faults.erase_streaks`),
-    its fit checked as on any page; None if there is no streak, or it still cannot be placed."""
-    if not streaks:
-        return None
-    px_per_mm = estimate_px_per_mm(gray.shape, frame.page_size_mm)
-    try:
-        return register_page(erase_streaks(gray, streaks, px_per_mm), frame)
-    except ReadError:
-        return None
-
-
-def _code_without(gray: np.ndarray, streaks: tuple[Streak, ...], registration: Registration,
-                  frame: PageFrame) -> str | None:
-    """The page's code read with its streaks filled in from beside them; None if there is
-    no streak, or the code still cannot be read."""
+def _with_streaks_filled(gray: np.ndarray, streaks: tuple[Streak, ...], px_per_mm: float,
+                         read: Callable[[np.ndarray], T]) -> T | None:
+    """``read`` of ``gray`` with its streaks filled in from beside them
+    (`omr.faults.erase_streaks`): the page placed, or its code read, where a streak hid a
+    mark or broke the code, held to the same checks as any page. None if there is no
+    streak, or ``read`` still refuses it."""
     if not streaks:
         return None
     try:
-        return decode_page_code(erase_streaks(gray, streaks, registration.px_per_mm),
-                                registration, frame)
+        return read(erase_streaks(gray, streaks, px_per_mm))
     except ReadError:
         return None
 

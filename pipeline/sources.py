@@ -360,8 +360,6 @@ def decode_gray(data: bytes) -> np.ndarray:
             if im.mode == "1":  # PIL keeps 1-bit pixels as 0/255 bytes: take them as they are
                 w, h = im.size
                 return np.frombuffer(im.tobytes("raw", "L"), np.uint8).reshape(h, w)
-            if im.mode not in ("L", "RGB", "RGBA", "P", "I;16", "I", "CMYK"):
-                im = im.convert("L")
             return np.ascontiguousarray(np.asarray(im.convert("L")))
     try:
         with Image.open(io.BytesIO(data)) as probe:  # reads the header only
