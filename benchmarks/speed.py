@@ -140,8 +140,8 @@ STAGES = ("take page", "decode", "register", "code", "light", "boxes", "streaks"
 def stage_times(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, float]]:
     """Per page, each stage of `pipeline.reading.read_scan` as it runs (its ``timings``)."""
     from pipeline.campaign import load_campaign
-    from pipeline.ingest import prepare_reading_process
     from pipeline.layout import build_layout
+    from pipeline.readers import prepare_reading_process
     from pipeline.reading import read_scan
     from pipeline.sources import iter_pages
 

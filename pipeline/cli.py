@@ -113,6 +113,10 @@ def scan(
         "--jsonl", metavar="FILE", help="Write one JSON line per input page.")] = None,
 ) -> None:
     """Ingest scans. Re-running on the same inputs adds nothing twice."""
+    if workers > 1:  # the workers' fork server gets ready while this process starts up
+        from pipeline.readers import reader_context
+
+        reader_context()
     from pipeline.ingest import PageReport, ingest
     from pipeline.sources import collect_inputs
     from pipeline.workspace import open_workspace

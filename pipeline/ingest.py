@@ -22,12 +22,8 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
-import ctypes
-import ctypes.util
 import dataclasses
-import functools
 import itertools
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -35,11 +31,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
-
-from pipeline.campaign import Thresholds
 from pipeline.errors import WorkspaceError
-from pipeline.layout import BallotLayout, parse_code
+from pipeline.layout import parse_code
+from pipeline.printed import references
+from pipeline.readers import (
+    libc,
+    prepare_reading_process,
+    reader_context,
+    worker_init,
+    worker_read,
+)
 from pipeline.reading import read_scan
 from pipeline.records import Reading
 from pipeline.rules import LEVELS
@@ -251,13 +252,15 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
                 yield item, read_scan(item.data, ws.layout, thresholds)
         return
 
-    context = multiprocessing.get_context("forkserver")
-    # the fork server imports the reader once and every worker starts from it, ready (a
-    # worker importing it for itself took about 0.25 s of CPU, while pages wait)
-    context.set_forkserver_preload(["pipeline.reading"])
+    # workers start from a fork server that has imported the reader (`pipeline.readers`);
+    # while it gets ready, this process renders the printed pages the notes are found
+    # against (`pipeline.printed.references`, 0.2-0.4 s), given to every worker, not made
+    # again in each
+    context = reader_context()
+    printed = references(ws.layout)
     with cf.ProcessPoolExecutor(
         max_workers=workers, mp_context=context,
-        initializer=_worker_init, initargs=(ws.layout, thresholds),
+        initializer=worker_init, initargs=(ws.layout, thresholds, printed),
     ) as pool:
         window: collections.deque[tuple[ScanPage | SourceProblem, Any]] = collections.deque()
         limit = 2 * workers
@@ -265,7 +268,7 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
             if stored is not None or isinstance(item, SourceProblem):
                 window.append((item, stored))
             else:
-                window.append((item, pool.submit(_worker_read, item.data)))
+                window.append((item, pool.submit(worker_read, item.data)))
             while len(window) > limit:
                 yield _resolve(window.popleft())
         while window:
@@ -301,39 +304,6 @@ def _resolve(pair: tuple[ScanPage | SourceProblem, Any]) -> Work:
     return item, pending
 
 
-_worker_state: dict[str, Any] = {}
-
-
-def prepare_reading_process() -> None:
-    """Set up a reading process: OpenCV on its own thread (see the module docstring), and
-    the C heap kept between pages.
-
-    Every page allocates the same few large arrays (a 300-dpi page is 8.7 MB of
-    grey, its patches and maps more); glibc gives each block over 128 KiB back
-    to the system when it is freed and maps it afresh for the next page, a page
-    fault per 4 KiB. Raising the mmap and trim thresholds keeps that memory in
-    the heap for the next page: on 1,000 G4 pages, 0.6 s of system time
-    instead of 2-7 s, peak memory the same (146 MB).
-    """
-    cv2.setNumThreads(1)
-    libc = _libc()
-    mallopt = getattr(libc, "mallopt", None) if libc is not None else None
-    if mallopt is not None:
-        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
-        mallopt(m_mmap_threshold, 32 << 20)  # the most glibc allows on 64 bits
-        mallopt(m_trim_threshold, 1 << 30)
-
-
-def _worker_init(layout: BallotLayout, thresholds: Thresholds) -> None:
-    prepare_reading_process()
-    _worker_state["layout"] = layout
-    _worker_state["thresholds"] = thresholds
-
-
-def _worker_read(data: bytes) -> Reading:
-    return read_scan(data, _worker_state["layout"], _worker_state["thresholds"])
-
-
 def sync_filesystem(folder: Path) -> None:
     """Make every file written under ``folder`` durable: ``syncfs`` on Linux, else ``sync``.
 
@@ -341,25 +311,15 @@ def sync_filesystem(folder: Path) -> None:
     would cost that for every page; unlike ``sync`` it leaves other file
     systems alone.
     """
-    libc = _libc()
-    if libc is not None:
+    c = libc()
+    if c is not None:
         fd = os.open(folder, os.O_RDONLY)
         try:
-            if libc.syncfs(fd) == 0:
+            if c.syncfs(fd) == 0:
                 return
         finally:
             os.close(fd)
     os.sync()
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.syncfs  # noqa: B018 - present on Linux only
-    except (OSError, AttributeError):
-        return None
-    return libc
 
 
 def _report(page: NewPage, record: PageRecord) -> PageReport:

@@ -4,10 +4,10 @@
 the page. That image is the ballot's own PDF (`pipeline.ballot_pdf`, the
 one ``kiemphieu print`` makes from the campaign) rendered with pdfium at
 the reader's low resolution (3 px/mm): made the first time a page of a
-layout is read in a process and kept for the process's life, so a worker
-process renders each ballot page once (about 0.1-0.3 s for the whole PDF)
-whatever the number of pages it reads. Nothing is passed between processes
-but the layout, which carries its campaign.
+layout is read in a process and kept for the process's life (about 0.4 s for
+the whole PDF), whatever the number of pages it reads. ``kiemphieu scan
+--workers N`` makes them once and gives them to its workers
+(`keep_references`).
 """
 
 from __future__ import annotations
@@ -108,11 +108,21 @@ def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS
     ignore = seal_places(layout)
     refs = tuple(note_reference(img, p.template, ignore=ignore, params=params)
                  for img, p in zip(pages, layout.pages, strict=True))
+    keep_references(layout, refs, params)
+    return refs
+
+
+def keep_references(layout: BallotLayout, refs: tuple[NoteReference, ...],
+                    params: NoteParams = DEFAULT_NOTE_PARAMS) -> None:
+    """Keep ``refs`` (`references` of ``layout``, made in another process) for this one:
+    a worker given them by `pipeline.ingest` does not render the ballot again."""
+    key = _key(layout, params)
+    if key is None:
+        return
     with _lock:
-        if len(_cache) >= _CACHE_SIZE:
+        if key not in _cache and len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
         _cache[key] = refs
-    return refs
 
 
 def find_page_notes(gray: np.ndarray, registration: Registration, layout: BallotLayout,
