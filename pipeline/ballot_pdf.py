@@ -36,8 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import qrcode
-import qrcode.constants
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -45,7 +43,7 @@ from reportlab.pdfgen.canvas import Canvas
 from omr.geometry import Rect
 from pipeline.campaign import Campaign, Candidate
 from pipeline.errors import CampaignError
-from pipeline.layout import BallotLayout, Column, PageLayout
+from pipeline.layout import QR_QUIET_ZONE, BallotLayout, Column, PageLayout, qr_matrix
 from pipeline.rules import LEVEL_LABELS, LEVELS
 
 PT_PER_MM = 72 / 25.4
@@ -64,7 +62,6 @@ _FONT_FILES = {
 
 # Typographic constants of the page, in mm unless named _PT. Geometry the
 # reader relies on is not here: it is in ballot_layouts/*.yaml.
-QR_QUIET_ZONE = 2.5  # white margin inside layout.frame.qr around the symbol
 MARKER_CLEARANCE = 2.5  # no text closer than this to a registration mark
 LEFT_COLUMN = (22.5, 97.0)  # issuing body (x range)
 RIGHT_COLUMN = (99.0, 187.5)  # national heading (x range)
@@ -617,7 +614,7 @@ class _PagePlan:
 
     def _draw_qr(self, pen: _Pen) -> None:
         matrix = qr_matrix(self.layout.code_text(self.number))
-        area = self.layout.frame.qr.inset(QR_QUIET_ZONE)
+        area = self.layout.code_symbol
         n = len(matrix)
         m = area.w / n
         rects = [
@@ -883,11 +880,3 @@ def _marker_cells(dictionary: cv2.aruco.Dictionary, marker_id: int) -> list[list
     side = dictionary.markerSize + 2
     image = cv2.aruco.generateImageMarker(dictionary, marker_id, side)
     return [[bool(v < 128) for v in row] for row in image]
-
-
-def qr_matrix(text: str) -> list[list[bool]]:
-    """Dark modules (True) of ``text`` as a QR symbol, error correction M, no border."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(text)
-    code.make(fit=True)
-    return [[bool(v) for v in row] for row in code.get_matrix()]

@@ -18,12 +18,16 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import yaml
 
 from omr.geometry import CORNERS, Marker, PageFrame, PageTemplate, Rect, RowSpec
 from pipeline.campaign import Campaign, Candidate
 from pipeline.errors import CampaignError
 from pipeline.rules import LEVELS
+
+#: White margin (mm) inside ``frame.qr`` around the printed QR symbol.
+QR_QUIET_ZONE = 2.5
 
 CODE_PREFIX = "KP1"
 
@@ -67,6 +71,16 @@ class BallotLayout:
     def code_text(self, page: int) -> str:
         """What the QR code on ``page`` holds."""
         return encode_code(self.campaign_id, self.fingerprint, page, self.page_count)
+
+    @property
+    def code_symbol(self) -> Rect:
+        """Where the QR symbol itself is printed (mm): ``frame.qr`` less its quiet zone."""
+        return self.frame.qr.inset(QR_QUIET_ZONE)
+
+    def code_matrices(self) -> dict[str, np.ndarray]:
+        """Every page's code text and its symbol's dark modules (bool, (n, n)), as printed."""
+        return {text: np.array(qr_matrix(text), dtype=bool)
+                for text in (self.code_text(p) for p in range(1, self.page_count + 1))}
 
     def to_json(self) -> dict[str, Any]:
         """The CONTRACT's ``layout.json``, with the marks and codes added."""
@@ -246,3 +260,15 @@ def _fingerprint(campaign: Campaign, spec: dict[str, Any], page_count: int) -> s
 
 def _rect_json(r: Rect) -> dict[str, float]:
     return {"x": round(r.x, 3), "y": round(r.y, 3), "w": round(r.w, 3), "h": round(r.h, 3)}
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """Dark modules (True) of ``text`` as a QR symbol, error correction M, no border: what
+    the ballot prints in `BallotLayout.code_symbol`."""
+    import qrcode  # what prints the code; a reader needs it only to compare a damaged one
+    import qrcode.constants
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(text)
+    code.make(fit=True)
+    return [[bool(v) for v in row] for row in code.get_matrix()]

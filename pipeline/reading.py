@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from omr.code import decode_page_code
+from omr.code import decode_page_code, match_page_code
 from omr.decide import MarkRule, RowDecision, decide_row, name_boxes
 from omr.errors import BlankPage, ReadError
 from omr.faults import (
@@ -105,14 +105,24 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         "homography": [list(r) for r in registration.homography],
     }
     black = ink_black_level(gray, registration, layout.frame)
+    matched: tuple[str, ...] = ()  # the doubt of a code named by comparison
     try:
         text = decode_page_code(gray, registration, layout.frame)
     except ReadError as exc:
         # a streak through the code: read with the streak filled in from beside it (the
-        # code's own error correction covers what the filling gets wrong), else say so
+        # code's own error correction covers what the filling gets wrong); else compare
+        # what the streak leaves of it with this campaign's printed codes; else say so
         streaks = find_streaks(gray, registration, PageTemplate(0, layout.frame, ()), black)
         text = _with_streaks_filled(gray, streaks, registration.px_per_mm,
                                     lambda g: decode_page_code(g, registration, layout.frame))
+        match = match_page_code(gray, registration, layout.code_symbol,
+                                layout.code_matrices(), streaks) \
+            if text is None and streaks else None
+        if match is not None:
+            text = match.text
+            matched = (f"QR code crossed by the streak, named by comparison with the "
+                       f"ballot's printed codes ({match.alike} of {match.visible} modules "
+                       f"beside the streak alike)",)
         if text is None:
             reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
             return Reading("rejected", reason, **placed)
@@ -226,7 +236,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
         )
     lap("decide")
     return Reading("accepted", None, code_text=text, ballot_page=code.page, rows=tuple(rows),
-                   doubts=(*(s.reason() for s in streaks),
+                   doubts=(*(s.reason() for s in streaks), *matched,
                            *(n.reason() for n in notes if n.row is None)),
                    **placed)  # rows carry the rest
 

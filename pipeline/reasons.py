@@ -96,6 +96,10 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "{through}; clean the scanner glass and rescan",
      "vệt bẩn của máy quét: một đường tối thẳng rộng {x} mm {way} suốt bản quét tại "
      "{axis} = {n} px{through}; hãy lau sạch mặt kính máy quét rồi quét lại"),
+    ("QR code crossed by the streak, named by comparison with the ballot's printed codes "
+     "({n} of {n2} modules beside the streak alike)",
+     "mã QR bị vệt bẩn cắt qua, được nhận ra bằng cách so với các mã in trên phiếu "
+     "({n}/{n2} ô vuông nhỏ của mã bên cạnh vệt bẩn trùng khớp)"),
     ("scanner streak through {boxes}: a straight dark line down the whole scan, not a "
      "voter's mark; read the paper ballot",
      "vệt bẩn của máy quét cắt qua {boxes}: một đường tối thẳng chạy dọc suốt bản quét, "

@@ -16,12 +16,14 @@ import numpy as np
 import pytest
 from omr_pages import SAMPLE, sample_layout
 
+from omr.code import match_page_code
 from omr.faults import ALONG_COLUMNS, ALONG_ROWS, find_streaks
 from omr.registration import register_page
 from omr.scoring import ink_black_level
 from pipeline import simulate as sim
 from pipeline.ballot_pdf import ballot_pdf_bytes
 from pipeline.campaign import load_campaign
+from pipeline.layout import qr_matrix
 from pipeline.reading import Reading, read_scan
 from pipeline.rules import LEVELS
 
@@ -149,6 +151,39 @@ def test_a_streak_across_the_qr_code_is_filled_in_to_read_it() -> None:
     assert reading.status == "accepted", reading.reason
     assert any(d.startswith("scanner streak") for d in reading.doubts)
     assert [r.outcome for r in reading.rows[: len(VOTES)]] == ["vote"] * len(VOTES)
+
+
+def test_a_wide_streak_across_the_qr_codes_finder_patterns_is_read_past() -> None:
+    """1.2 mm of solid black across two finder patterns: no decoder finds the symbol, filled
+    in or not. The modules beside the streak name it among the ballot's printed codes."""
+    qr = sample_layout().code_symbol
+    reading = _read(_with_streak(ALONG_ROWS, (100.0, qr.y + 2.0), width_mm=1.2, darkness=1.0))
+    assert reading.status == "accepted", reading.reason
+    assert reading.ballot_page == 1
+    assert any(d.startswith("QR code crossed by the streak") for d in reading.doubts), \
+        reading.doubts
+    assert [r.level for r in reading.rows[: len(VOTES)]] == \
+        [LEVELS[b] for b in VOTES.values()]
+
+
+def test_a_code_is_named_only_if_it_is_one_of_the_printed_codes() -> None:
+    layout = sample_layout()
+    gray = _with_streak(ALONG_ROWS, (100.0, layout.code_symbol.y + 2.0), width_mm=1.2,
+                        darkness=1.0)
+    reg = register_page(gray, layout.frame)
+    streaks = find_streaks(gray, reg, layout.page(1).template, ink_black_level(gray, reg,
+                                                                              layout.frame))
+    printed = layout.code_matrices()
+    match = match_page_code(gray, reg, layout.code_symbol, printed, streaks)
+    assert match is not None and match.text == layout.code_text(1)
+    assert match.alike >= 0.98 * match.visible
+    # the same ballot of another campaign, or a code one character apart: not named
+    text = layout.code_text(1)
+    others = {t: np.array(qr_matrix(t), bool)
+              for t in (text.replace("|1/", "|2/"), text[:-5] + "x" + text[-4:])}
+    assert match_page_code(gray, reg, layout.code_symbol, others, streaks) is None
+    # the streak's own modules counted too: too many of them disagree
+    assert match_page_code(gray, reg, layout.code_symbol, printed, ()) is None
 
 
 def test_a_photograph_has_no_scanner_streak() -> None:

@@ -326,6 +326,17 @@ def test_code_refusal_with_a_streak_is_translated_part_by_part() -> None:
     assert "mã QR" in vi and "vệt bẩn của máy quét" in vi
 
 
+def test_a_code_named_past_a_streak_is_a_doubt_about_the_page() -> None:
+    page = _page()
+    y = round((sample_layout().code_symbol.y + 2.0) * PPM)
+    page[y - 5 : y + 5, :] = 20  # 1.3 mm of black across the code's finder patterns
+    reading = _read(page)
+    assert reading.status == "accepted", reading.reason
+    assert any(d.startswith("QR code crossed by the streak") for d in reading.doubts)
+    for doubt in reading.doubts:
+        check(doubt)
+
+
 # -- rows and pages of an accepted page: streaks, struck names, notes ----------------------
 
 @cache
