@@ -226,7 +226,7 @@ def test_refused_pages() -> None:
         "blank": (np.full((2339, 1654), 250, np.uint8), "blank_page"),
         "no marks": (_page(markers=()), "rejected"),
         "two marks": (_page(markers=(0, 2)), "rejected"),
-        "stretched": (cv2.resize(page, (round(page.shape[1] * 1.25), page.shape[0])), "rejected"),
+        "stretched": (cv2.resize(page, (round(page.shape[1] * 1.5), page.shape[0])), "rejected"),
         "two pages": (np.hstack([page, page]), "rejected"),
         "stained code": (stained, "rejected"),
         "other campaign": (_page(other.code_text(1)), "rejected"),
@@ -294,7 +294,7 @@ def test_fits_that_do_not_place_the_page() -> None:
     reasons = [
         _fit(lambda p: np.c_[(w - p[:, 0]) * 8, p[:, 1] * 8]),  # mirrored
         _fit(lambda p: p * 1.0),  # too small
-        _fit(lambda p: p * (8.0, 10.0)),  # stretched
+        _fit(lambda p: p * (8.0, 12.0)),  # stretched
         _fit(lambda p: np.c_[p[:, 0] * 8 + p[:, 1] * 3.0, p[:, 1] * 8]),  # sheared
         _fit(lambda p: p * 0.0),  # no page at all
         _fit(bent),  # residual and stretch at once, past even a photo's limits
