@@ -75,6 +75,10 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "LONG": (sim.OFFICE, ("png", "pdf-jpeg", "tiff-grey")),
     "LONG_BITONAL": (sim.BITONAL, ("tiff-g4", "pdf-g4")),
     "LONG_PHONE": (sim.PHONE, ("jpeg",)),
+    "PHONE_HARSH": (sim.HARSH_PHONE, ("jpeg",)),
+    "NOTES_PHONE_HARSH": (sim.HARSH_PHONE, ("jpeg",)),
+    "STREAKED_SIDEWAYS": (sim.STREAKED_SIDEWAYS, ("png", "tiff-grey")),
+    "STREAKED_BITONAL": (sim.STREAKED_BITONAL, ("tiff-g4", "pdf-g4")),
 }
 
 #: Presets printed from `LONG_CAMPAIGN`; the rest from `CAMPAIGN`.
@@ -83,7 +87,7 @@ LONG = {"LONG", "LONG_BITONAL", "LONG_PHONE"}
 #: Presets whose voters also let a mark run on into the neighbouring box (`sim.SPILL`).
 SPILLING = {"SPILL", "SPILL_300"}
 #: Presets whose voters also write notes outside the boxes: beside rows and in margins.
-NOTING = {"NOTES", "NOTES_ROUGH", "NOTES_300", "NOTES_PHONE"}
+NOTING = {"NOTES", "NOTES_ROUGH", "NOTES_300", "NOTES_PHONE", "NOTES_PHONE_HARSH"}
 NOTE_VOTES = sim.VoteMix(high=0.42, medium=0.14, low=0.14, blank=0.05, overvote=0.05,
                          review=0.12, note=0.08)
 #: Share of ballot pages of the NOTES presets with a note in a margin.

@@ -58,7 +58,7 @@ class Thresholds:
     mark_extent_mm: float = 3.7
     mark_ink_mm2: float = 0.3
     faint_ink_mm2: float = 0.12
-    faint_long_ink_mm2: float = 0.08
+    faint_long_ink_mm2: float = 0.05
     blackout_fill: float = 0.5
 
 

@@ -48,7 +48,7 @@ import json
 import math
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -1301,6 +1301,17 @@ WORN = ScanProfile(dpi=200, quarter_turns=(0, 2), skew_deg=1.0, shift_mm=2.0,
 #: mostly through the ballot's boxes.
 STREAKED = ScanProfile(dpi=200, skew_deg=1.0, shift_mm=2.0,
                        streak=1.0, streak_span=(0.55, 0.95))
+#: The same glass with the pages fed sideways: the line runs along the ballot's rows
+#: (through a row's three boxes and its name, or across the QR code), 0.3-1.5 mm wide.
+STREAKED_SIDEWAYS = replace(STREAKED, quarter_turns=(1, 3), streak_width_mm=(0.3, 1.5))
+#: A 1-bit 200 dpi scanner with dirty glass: the line is solid black.
+STREAKED_BITONAL = replace(BITONAL, streak=1.0, streak_span=(0.55, 0.95))
+#: A phone photo at its worst: 8 MP with the page filling 55-70 % of the frame, each corner
+#: moved by up to 12 % of the page's width, the page turned up to 15 degrees on the desk,
+#: the light falling by half across it, a deep shadow, soft focus, JPEG 70.
+HARSH_PHONE = replace(PHONE, megapixels=(8.0, 8.0), page_fill=(0.55, 0.7), perspective=0.12,
+                      light=0.5, shadow=(0.3, 0.6), blur_mm=(0.08, 0.14), jpeg_quality=70,
+                      skew_deg=15.0)
 
 
 def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
