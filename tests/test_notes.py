@@ -244,3 +244,19 @@ def test_simulated_notes_and_their_truth() -> None:
                for t in plain.truth)
     with pytest.raises(ValueError, match="note kind"):
         sim.VotedRow(1, ("high",), note="doodle")
+
+
+def test_printed_pages_given_to_a_worker_are_used_not_rendered_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kiemphieu scan --workers N` renders the printed pages once and gives them to every
+    worker (`pipeline.readers.worker_init`); a worker kept them and does not render its own."""
+    from pipeline import printed
+
+    layout = sample_layout()
+    made = printed.references(layout)
+    assert made is not None
+    monkeypatch.setattr(printed, "_cache", {})  # a fresh worker
+    printed.keep_references(layout, made)
+    monkeypatch.setattr(printed, "printed_pages",
+                        lambda *a, **k: pytest.fail("the printed pages were rendered again"))
+    assert printed.references(layout) is made
