@@ -74,6 +74,11 @@ class CodeMatch:
     alike: int
     visible: int
 
+    def reason(self) -> str:
+        """English, for the page's doubt: how its code was named."""
+        return (f"QR code crossed by the streak, named by comparison with the ballot's printed "
+                f"codes ({self.alike} of {self.visible} modules beside the streak alike)")
+
 
 DEFAULT_PARAMS = CodeParams()
 

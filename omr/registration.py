@@ -86,8 +86,8 @@ class RegistrationParams:
         ``max_axis_ratio`` for a fit with perspective or on all four marks: a phone tilted 30°
         from square over the page already shortens one axis by 1/cos 30° =
         1.15 at the page centre (one of 380 simulated desk photos measured
-        1.16, photos of stronger perspective up to 1.26). Such a fit is
-        confirmed by the QR code and the box outlines.
+        1.16, photos of stronger perspective up to 1.26). A fit with
+        perspective is confirmed by the QR code; every fit by the box outlines.
     max_shear_deg
         Largest departure (degrees) from a right angle between the page's
         axes as seen in the image. A scanner shows none; the limit guards a

@@ -120,9 +120,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
             if text is None and streaks else None
         if match is not None:
             text = match.text
-            matched = (f"QR code crossed by the streak, named by comparison with the "
-                       f"ballot's printed codes ({match.alike} of {match.visible} modules "
-                       f"beside the streak alike)",)
+            matched = (match.reason(),)
         if text is None:
             reason = "; ".join([exc.reason, *(s.reason() for s in streaks)])
             return Reading("rejected", reason, **placed)

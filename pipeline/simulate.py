@@ -1304,7 +1304,8 @@ STREAKED = ScanProfile(dpi=200, skew_deg=1.0, shift_mm=2.0,
 #: The same glass with the pages fed sideways: the line runs along the ballot's rows
 #: (through a row's three boxes and its name, or across the QR code), 0.3-1.5 mm wide.
 STREAKED_SIDEWAYS = replace(STREAKED, quarter_turns=(1, 3), streak_width_mm=(0.3, 1.5))
-#: A 1-bit 200 dpi scanner with dirty glass: the line is solid black.
+#: A 1-bit 200 dpi scanner with dirty glass: the threshold makes the line solid black, or a
+#: light one dashes.
 STREAKED_BITONAL = replace(BITONAL, streak=1.0, streak_span=(0.55, 0.95))
 #: A phone photo at its worst: 8 MP with the page filling 55-70 % of the frame, each corner
 #: moved by up to 12 % of the page's width, the page turned up to 15 degrees on the desk,
