@@ -1,0 +1,109 @@
+"""The scan's plumbing: pages taken out of their files ahead of the reader, and
+images written off the reader's thread, without losing order, errors or pages."""
+
+from __future__ import annotations
+
+import errno
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from station_cases import input_pages, new_workspace, scan_folder, stored_pages
+
+from pipeline import ingest as ingest_module
+from pipeline.ingest import _read_ahead, ingest
+from pipeline.sources import ScanPage, SourceProblem, collect_inputs, iter_pages
+from pipeline.workspace import open_workspace
+
+
+def _pages(n: int, fail_at: int | None = None) -> Iterator[ScanPage | SourceProblem]:
+    for i in range(n):
+        if i == fail_at:
+            raise RuntimeError(f"broken at {i}")
+        if i % 3 == 2:
+            yield SourceProblem("s.tif", i, "unreadable")
+        else:
+            yield ScanPage("s.tif", i, bytes([i]) * 100, ".png")
+
+
+def test_read_ahead_keeps_the_order_and_hashes_on_its_own_thread() -> None:
+    seen = [item for item in _read_ahead(_pages(50), depth=3)]
+    assert [i.page_index for i in seen] == list(range(50))
+    assert [type(i) for i in seen] == [type(i) for i in _pages(50)]
+    # the hash was computed ahead (cached on the page), and is the page's own
+    for item in seen:
+        if isinstance(item, ScanPage):
+            assert "sha256" in item.__dict__
+            assert item.sha256 == ScanPage(item.source, item.page_index, item.data, ".png").sha256
+
+
+def test_read_ahead_raises_an_error_at_the_page_it_stopped_at() -> None:
+    got = []
+    with pytest.raises(RuntimeError, match="broken at 7"):
+        for item in _read_ahead(_pages(20, fail_at=7), depth=2):
+            got.append(item.page_index)
+    assert got == list(range(7))
+
+
+def test_read_ahead_left_early_stops_its_thread_and_closes_the_source() -> None:
+    closed = threading.Event()
+
+    def source() -> Iterator[ScanPage | SourceProblem]:
+        try:
+            yield from _pages(1000)
+        finally:
+            closed.set()
+
+    before = threading.active_count()
+    items = _read_ahead(source(), depth=2)
+    assert next(items).page_index == 0
+    items.close()  # what a for loop left by an exception or Ctrl+C does
+    assert closed.is_set()
+    assert threading.active_count() == before
+
+
+@pytest.fixture(scope="module")
+def pngs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = scan_folder(tmp_path_factory.mktemp("ingest") / "scans", ballots=5, seed=5,
+                         formats=("png",))
+    files, _ = collect_inputs([folder])
+    return files
+
+
+def test_an_image_that_cannot_be_written_stores_no_record_of_it(
+        tmp_path: Path, pngs: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk while images are written on the writer's thread: the scan stops with the
+    error, no record points at a missing image, and the same scan run again stores every
+    page once."""
+    ws_path = new_workspace(tmp_path / "ws")
+    write = ingest_module.atomic_write
+    written = []
+
+    def full_disk(target: Path, data: bytes, *, durable: bool = True) -> None:
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        write(target, data, durable=durable)
+        written.append(target)
+
+    monkeypatch.setattr(ingest_module, "atomic_write", full_disk)
+    ws = open_workspace(ws_path)
+    try:
+        with pytest.raises(OSError, match="No space left"):
+            ingest(ws, pngs)
+    finally:
+        ws.store.engine.dispose()
+    stored = stored_pages(ws_path)
+    assert stored.missing_images == []
+    assert sum(stored.pages.values()) <= 3
+
+    monkeypatch.setattr(ingest_module, "atomic_write", write)
+    ws = open_workspace(ws_path)
+    try:
+        ingest(ws, pngs)
+    finally:
+        ws.store.engine.dispose()
+    stored = stored_pages(ws_path)
+    assert stored.missing_images == []
+    assert stored.pages == {sha: 1 for sha in input_pages(pngs)}
+    assert len(list(iter_pages(pngs))) == len(stored.pages)
