@@ -3,7 +3,10 @@
 Pages flow one at a time: `sources.iter_pages` yields encoded page images,
 `reading.read_scan` reads them (in worker processes with ``--workers N``),
 and the main process stores each in input order. At most a few pages per
-worker are in flight, so memory does not grow with the stack.
+worker are in flight, so memory does not grow with the stack. Two threads
+keep the file work off the reader's: one takes pages out of their files and
+hashes them a few pages ahead (`_read_ahead`), the other writes the images
+and syncs them (`_Batch`); both mostly wait for the disk or run in C.
 
 Pages are read in parallel by processes (``--workers``), never by threads
 inside a page: every reading process runs OpenCV on one thread. Measured on
@@ -130,7 +133,7 @@ BATCH_PAGES = 32
 BATCH_SECONDS = 0.5
 
 
-READ_AHEAD_PAGES = 4
+READ_AHEAD_PAGES = 8  # as many as `_looked_up` takes at once (LOOKUP_PAGES)
 
 
 def _read_ahead(items: Iterator[ScanPage | SourceProblem], depth: int = READ_AHEAD_PAGES
@@ -143,6 +146,8 @@ def _read_ahead(items: Iterator[ScanPage | SourceProblem], depth: int = READ_AHE
     the hash), so they are done while the reader reads the page before. Pages come in
     their order; an error on that thread is raised here, at the page it stopped at.
     Leaving early (an error downstream, Ctrl+C) stops the thread at its next page.
+    Measured on 200 JPEGs, 4 turns: 1.48 x the decode floor 8 ahead, 1.52 4 ahead,
+    1.63 one ahead (the lookup takes its 8 pages at once, then waits for the rest).
     """
     pending: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
