@@ -131,6 +131,7 @@ def ingest(
 
 BATCH_PAGES = 32
 BATCH_SECONDS = 0.5
+WRITE_AHEAD_PAGES = 8  # images handed to the writing thread and not yet written, at most
 
 
 READ_AHEAD_PAGES = 8  # as many as `_looked_up` takes at once (LOOKUP_PAGES)
@@ -217,6 +218,7 @@ class _Batch:
         self.events: list[ScanEvent] = []
         self.started = 0.0
         self.writes: list[cf.Future[None]] = []
+        self.unwritten: collections.deque[cf.Future[None]] = collections.deque()
         # the batch whose images are being synced: its slots, events, writes and the sync
         self.sealed: tuple[list[Slot], list[ScanEvent], list[cf.Future[None]],
                            cf.Future[None] | None] | None = None
@@ -244,7 +246,13 @@ class _Batch:
         rel = image_relpath(item.sha256, item.suffix)
         target = ws.path / rel
         if not target.exists():  # the same image twice in one batch is written twice, alike
-            self.writes.append(self.syncer.submit(_write_image, target, item.data))
+            write = self.syncer.submit(_write_image, target, item.data)
+            self.writes.append(write)
+            # on a slow disk, wait rather than hold more than a few pages' bytes
+            self.unwritten.append(write)
+            while self.unwritten and (self.unwritten[0].done()
+                                      or len(self.unwritten) > WRITE_AHEAD_PAGES):
+                self.unwritten.popleft().result()
         return NewPage.of(
             outcome, source=item.source, page_index=item.page_index, image_sha256=item.sha256,
             image_path=str(rel),

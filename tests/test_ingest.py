@@ -107,3 +107,39 @@ def test_an_image_that_cannot_be_written_stores_no_record_of_it(
     assert stored.missing_images == []
     assert stored.pages == {sha: 1 for sha in input_pages(pngs)}
     assert len(list(iter_pages(pngs))) == len(stored.pages)
+
+
+def test_a_slow_disk_holds_few_images_waiting_to_be_written(
+        tmp_path: Path, pngs: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Images wait for the writing thread a few at a time: the reader waits for a slow
+    disk rather than keep every page's bytes."""
+    import time
+
+    monkeypatch.setattr(ingest_module, "WRITE_AHEAD_PAGES", 2)
+    write = ingest_module._write_image
+    counts = {"handed": 0, "written": 0, "most": 0}
+
+    def slow(target: Path, data: bytes) -> None:
+        time.sleep(0.2)
+        write(target, data)
+        counts["written"] += 1
+
+    submit = ingest_module._Batch._new_page
+
+    def new_page(self, item, outcome):  # type: ignore[no-untyped-def]
+        page = submit(self, item, outcome)
+        counts["handed"] += 1
+        counts["most"] = max(counts["most"], counts["handed"] - counts["written"])
+        return page
+
+    monkeypatch.setattr(ingest_module, "_write_image", slow)
+    monkeypatch.setattr(ingest_module._Batch, "_new_page", new_page)
+    ws_path = new_workspace(tmp_path / "ws")
+    ws = open_workspace(ws_path)
+    try:
+        ingest(ws, pngs)
+    finally:
+        ws.store.engine.dispose()
+    assert counts["handed"] == counts["written"] == len(input_pages(pngs)) >= 5
+    assert counts["most"] <= 2
+    assert stored_pages(ws_path).missing_images == []
