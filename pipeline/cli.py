@@ -616,6 +616,9 @@ def _progress(total: int):
     return progress, progress.add_task("", total=total)
 
 
+INTERRUPTED = "Interrupted: pages stored so far are kept; run the same command again."
+
+
 def main() -> None:
     """Entry point: run the app; turn refusals into messages and exit status 1."""
     warnings.filterwarnings("ignore", module=r"PIL\..*")  # damaged files get our own message
@@ -625,8 +628,12 @@ def main() -> None:
         err.print(f"error: {exc}")
         sys.exit(1)
     except KeyboardInterrupt:
-        err.print("Interrupted: pages stored so far are kept; run the same command again.")
+        err.print(INTERRUPTED)
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:  # Typer turns Ctrl+C inside a command into this exit, silently
+            err.print(INTERRUPTED)
+        raise
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         err.print(f"error: {where}{exc.strerror or exc}")

@@ -138,6 +138,45 @@ def test_scan_killed_at_random_moments_loses_nothing_and_counts_nothing_twice(
     assert killed >= TRIALS[db] / 2
 
 
+@pytest.fixture(scope="module")
+def long_stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return scan_folder(tmp_path_factory.mktemp("interrupt") / "scans", ballots=80, seed=8,
+                       formats=("tiff-g4", "png"))
+
+
+def test_scan_interrupted_with_ctrl_c_stops_at_once_and_the_rerun_stores_the_rest(
+        tmp_path: Path, long_stack: Path) -> None:
+    """Ctrl+C (SIGINT) in the middle of a scan: the command says what it kept and exits 130
+    within a few seconds (the threads that take pages out and write images stop too), no
+    record lacks its image, and the same scan again stores every page once."""
+    stack = long_stack
+    ws = new_workspace(tmp_path / "ws")
+    distinct = set(input_pages([stack]))
+    proc = subprocess.Popen([KIEMPHIEU, "scan", str(ws), str(stack)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while proc.poll() is None and not any(p.is_file() for p in (ws / "images").rglob("*")):
+        time.sleep(0.005)
+    time.sleep(0.2)
+    assert proc.poll() is None, "the scan ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err, err
+    assert proc.returncode == 130, err
+    assert "Interrupted" in err
+    assert time.monotonic() - started < 10
+    after = stored_pages(ws)
+    assert after.missing_images == []
+    assert all(n == 1 for n in after.pages.values())
+    assert len(after.pages) < len(distinct)
+
+    kiemphieu("scan", str(ws), str(stack))
+    stored = stored_pages(ws)
+    assert set(stored.pages) == distinct
+    assert all(n == 1 for n in stored.pages.values())
+    assert stored.missing_images == [] and stored.image_files == len(distinct)
+
+
 def test_image_written_but_not_recorded_is_stored_by_the_rerun(tmp_path: Path, stack: Path) -> None:
     ws = new_workspace(tmp_path / "ws")
     files = sorted(p for p in stack.iterdir() if p.suffix == ".png")[:3]
