@@ -245,14 +245,13 @@ class _Batch:
         ws = self.ws
         rel = image_relpath(item.sha256, item.suffix)
         target = ws.path / rel
-        if not target.exists():  # the same image twice in one batch is written twice, alike
-            write = self.syncer.submit(_write_image, target, item.data)
-            self.writes.append(write)
-            # on a slow disk, wait rather than hold more than a few pages' bytes
-            self.unwritten.append(write)
-            while self.unwritten and (self.unwritten[0].done()
-                                      or len(self.unwritten) > WRITE_AHEAD_PAGES):
-                self.unwritten.popleft().result()
+        write = self.syncer.submit(_write_image, target, item.data)
+        self.writes.append(write)
+        # on a slow disk, wait rather than hold more than a few pages' bytes
+        self.unwritten.append(write)
+        while self.unwritten and (self.unwritten[0].done()
+                                  or len(self.unwritten) > WRITE_AHEAD_PAGES):
+            self.unwritten.popleft().result()
         return NewPage.of(
             outcome, source=item.source, page_index=item.page_index, image_sha256=item.sha256,
             image_path=str(rel),
@@ -378,6 +377,12 @@ def _resolve(pair: tuple[ScanPage | SourceProblem, Any]) -> Work:
 
 
 def _write_image(target: Path, data: bytes) -> None:
+    """Write a page's image where the store expects it, unless it is there already (named by
+    its SHA-256, so it holds these bytes: a page stored before, or written by a run that
+    stopped before its records were committed). Looked for here, on the writing thread: a
+    look in a folder being written to waited 0.2 ms for the writes on the reader's thread."""
+    if target.exists():
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, data, durable=False)
 
