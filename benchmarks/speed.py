@@ -186,13 +186,19 @@ def run_scan(inputs: list[Path], workers: int) -> tuple[float, int, int, float]:
     return wall, pages, int(rss), float(user) + float(system)
 
 
+def one_g4_page(corpus: dict[str, Path], folder: Path) -> Path:
+    """The G4 stack's first page alone, in ``folder``: the 1-page scan that measures start-up."""
+    path = folder / "one.tif"
+    with Image.open(corpus["g4200"]) as im:
+        im.save(path, compression="group4", dpi=(200, 200))
+    return path
+
+
 def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, Any]]:
     out = {}
     jpegs = sorted(corpus["jpeg300_big"].glob("*.jpg"))
     with tempfile.TemporaryDirectory() as tmp:
-        one_g4 = Path(tmp) / "one.tif"
-        with Image.open(corpus["g4200"]) as im:
-            im.save(one_g4, compression="group4", dpi=(200, 200))
+        one_g4 = one_g4_page(corpus, Path(tmp))
         cases = {"jpeg300": (corpus["jpeg300_big"], jpegs, [jpegs[0]]),
                  "g4200": (corpus["g4200_big"], [corpus["g4200_big"]], [one_g4])}
         for key, (source, inputs, single) in cases.items():
@@ -235,9 +241,7 @@ def workers(corpus: dict[str, Path], repeat: int) -> dict[str, Any]:
     slopes: dict[int, list[float]] = {1: [], 2: []}
     pages = 0
     with tempfile.TemporaryDirectory() as tmp:
-        one_g4 = Path(tmp) / "one.tif"
-        with Image.open(corpus["g4200"]) as im:
-            im.save(one_g4, compression="group4", dpi=(200, 200))
+        one_g4 = one_g4_page(corpus, Path(tmp))
         for _ in range(repeat):
             for n in (1, 2):
                 start, _, _, _ = run_scan([one_g4], n)
