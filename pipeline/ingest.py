@@ -39,13 +39,7 @@ from typing import Any
 from pipeline.errors import WorkspaceError
 from pipeline.layout import parse_code
 from pipeline.printed import references
-from pipeline.readers import (
-    libc,
-    prepare_reading_process,
-    reader_context,
-    worker_init,
-    worker_read,
-)
+from pipeline.readers import ReaderStopped, ReadingPool, libc, prepare_reading_process
 from pipeline.reading import read_scan
 from pipeline.records import Reading
 from pipeline.rules import LEVELS
@@ -328,23 +322,33 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
     # while it gets ready, this process renders the printed pages the notes are found
     # against (`pipeline.printed.references`, 0.2-0.4 s), given to every worker, not made
     # again in each
-    context = reader_context()
     printed = references(ws.layout)
-    with cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=context,
-        initializer=worker_init, initargs=(ws.layout, thresholds, printed),
-    ) as pool:
-        window: collections.deque[tuple[ScanPage | SourceProblem, Any]] = collections.deque()
+    with ReadingPool(workers, ws.layout, thresholds, printed) as pool:
+        # each page with its stored record, or None while its reading is due from the pool
+        window: collections.deque[tuple[ScanPage | SourceProblem, PageRecord | None]] = \
+            collections.deque()
         limit = 2 * workers
         for item, stored in items:
-            if stored is not None or isinstance(item, SourceProblem):
-                window.append((item, stored))
-            else:
-                window.append((item, pool.submit(worker_read, item.data)))
+            if stored is None and isinstance(item, ScanPage):
+                pool.send(item.data)
+            window.append((item, stored))
             while len(window) > limit:
-                yield _resolve(window.popleft())
+                yield _received(window.popleft(), pool)
         while window:
-            yield _resolve(window.popleft())
+            yield _received(window.popleft(), pool)
+
+
+def _received(pair: tuple[ScanPage | SourceProblem, PageRecord | None], pool: ReadingPool
+              ) -> Work:
+    """The page paired with its stored record, or with its reading, taken from the pool."""
+    item, stored = pair
+    if stored is not None or isinstance(item, SourceProblem):
+        return item, stored
+    try:
+        return item, pool.receive()
+    except ReaderStopped as exc:
+        raise ReaderStopped(f"{item.source} page {item.page_index + 1}: {exc}. Pages stored "
+                            "before it are kept; run the same command again") from None
 
 
 LOOKUP_PAGES = 8
@@ -367,13 +371,6 @@ def _looked_up(items: Iterator[ScanPage | SourceProblem], ws: Workspace
         for i in chunk:
             yield i, stored.get(i.sha256) if isinstance(i, ScanPage) else None
         chunk = []
-
-
-def _resolve(pair: tuple[ScanPage | SourceProblem, Any]) -> Work:
-    item, pending = pair
-    if isinstance(pending, cf.Future):
-        return item, pending.result()
-    return item, pending
 
 
 def _write_image(target: Path, data: bytes) -> None:

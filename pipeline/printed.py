@@ -115,7 +115,7 @@ def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS
 def keep_references(layout: BallotLayout, refs: tuple[NoteReference, ...],
                     params: NoteParams = DEFAULT_NOTE_PARAMS) -> None:
     """Keep ``refs`` (`references` of ``layout``, made in another process) for this one:
-    a worker given them by the command (`pipeline.readers.worker_init`) does not render
+    a worker given them by the command (`pipeline.readers.serve`) does not render
     the ballot again."""
     key = _key(layout, params)
     if key is None:

@@ -371,7 +371,11 @@ def decode_gray(data: bytes) -> np.ndarray:
     buf = np.frombuffer(data, dtype=np.uint8)
     gray = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
     if gray is None:
-        with Image.open(io.BytesIO(data)) as im:  # formats OpenCV lacks
+        try:
+            im = Image.open(io.BytesIO(data))  # formats OpenCV lacks
+        except UnidentifiedImageError:  # its message names a Python object, not the file
+            raise ValueError("not an image in a format kiemphieu reads") from None
+        with im:
             return np.ascontiguousarray(np.asarray(im.convert("L")))
     return gray
 

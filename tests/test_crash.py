@@ -17,6 +17,7 @@ transaction.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -144,21 +145,25 @@ def long_stack(tmp_path_factory: pytest.TempPathFactory) -> Path:
                        formats=("tiff-g4", "png"))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_scan_interrupted_with_ctrl_c_stops_at_once_and_the_rerun_stores_the_rest(
-        tmp_path: Path, long_stack: Path) -> None:
-    """Ctrl+C (SIGINT) in the middle of a scan: the command says what it kept and exits 130
-    within a few seconds (the threads that take pages out and write images stop too), no
-    record lacks its image, and the same scan again stores every page once."""
+        tmp_path: Path, long_stack: Path, workers: int) -> None:
+    """Ctrl+C in the middle of a scan (SIGINT to the command's process group, as a terminal
+    sends it: its reading processes get it too): the command says what it kept and exits 130
+    within a few seconds (the threads that take pages out and write images, and the reading
+    processes, stop too), no record lacks its image, and the same scan again stores every
+    page once."""
     stack = long_stack
     ws = new_workspace(tmp_path / "ws")
     distinct = set(input_pages([stack]))
-    proc = subprocess.Popen([KIEMPHIEU, "scan", str(ws), str(stack)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([KIEMPHIEU, "scan", str(ws), str(stack), "--workers", str(workers)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     while proc.poll() is None and not any(p.is_file() for p in (ws / "images").rglob("*")):
         time.sleep(0.005)
     time.sleep(0.2)
     assert proc.poll() is None, "the scan ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     started = time.monotonic()
     _, err = proc.communicate(timeout=30)
     assert "Traceback" not in err, err
@@ -171,6 +176,50 @@ def test_scan_interrupted_with_ctrl_c_stops_at_once_and_the_rerun_stores_the_res
     assert len(after.pages) < len(distinct)
 
     kiemphieu("scan", str(ws), str(stack))
+    stored = stored_pages(ws)
+    assert set(stored.pages) == distinct
+    assert all(n == 1 for n in stored.pages.values())
+    assert stored.missing_images == [] and stored.image_files == len(distinct)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_reading_process_killed_mid_scan_is_told_and_the_rerun_stores_the_rest(
+        tmp_path: Path, long_stack: Path) -> None:
+    """A reading process of ``scan --workers 2`` killed (as the kernel does when memory runs
+    out): the command says so, with the page it was reading, and exits 1 without a
+    traceback; no record lacks its image, and the same scan again stores every page once."""
+    stack = long_stack
+    ws = new_workspace(tmp_path / "ws")
+    distinct = set(input_pages([stack]))
+    proc = subprocess.Popen([KIEMPHIEU, "scan", str(ws), str(stack), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while proc.poll() is None and not any(p.is_file() for p in (ws / "images").rglob("*")):
+        time.sleep(0.005)
+    # the workers are the children of the fork server, the command's child
+    workers = [w for server in _children(proc.pid) for w in _children(server)]
+    assert proc.poll() is None and len(workers) == 2, "the scan ended before a worker was killed"
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err, err
+    assert "a reading process was killed" in err and "run the same command again" in err, err
+    after = stored_pages(ws)
+    assert after.missing_images == []
+    assert len(after.pages) < len(distinct)
+
+    kiemphieu("scan", str(ws), str(stack), "--workers", "2")
     stored = stored_pages(ws)
     assert set(stored.pages) == distinct
     assert all(n == 1 for n in stored.pages.values())

@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from station_cases import input_pages, new_workspace, scan_folder, stored_pages
 
@@ -143,3 +145,32 @@ def test_a_slow_disk_holds_few_images_waiting_to_be_written(
     assert counts["handed"] == counts["written"] == len(input_pages(pngs)) >= 5
     assert counts["most"] <= 2
     assert stored_pages(ws_path).missing_images == []
+
+
+def test_reading_pool_hands_back_each_page_s_reading_in_the_order_sent(pngs: list[Path]) -> None:
+    """Pages of different kinds (ballot pages, a blank, damaged bytes) sent to two workers come
+    back as the reader reads each in this process, in the order they were sent."""
+    from pipeline.readers import ReadingPool
+    from pipeline.reading import read_scan
+
+    ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "pool-ws"))
+    blank = cv2.imencode(".png", np.full((1200, 850), 255, np.uint8))[1].tobytes()
+    pages = [p.data for p in iter_pages(pngs[:4])] + [blank, b"not an image", pngs[0].read_bytes()]
+    with ReadingPool(2, ws.layout, ws.campaign.thresholds, None) as pool:
+        for data in pages:
+            pool.send(data)
+        got = [pool.receive() for _ in pages]
+    assert got == [read_scan(data, ws.layout, ws.campaign.thresholds) for data in pages]
+    assert [r.status for r in got[-3:]] == ["blank_page", "rejected", got[0].status]
+
+
+def test_reading_pool_raises_a_reader_error_in_the_command(pngs: list[Path]) -> None:
+    """An exception in the reader (a bug: it does not raise for bad pixels) comes back as an
+    error in the command, not a worker's traceback or a hang."""
+    from pipeline.readers import ReadingPool
+
+    ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "pool-bug-ws"))
+    with ReadingPool(1, ws.layout, None, None) as pool:  # type: ignore[arg-type]
+        pool.send(pngs[0].read_bytes())
+        with pytest.raises(RuntimeError, match="the reader failed on a page"):
+            pool.receive()

@@ -249,7 +249,7 @@ def test_simulated_notes_and_their_truth() -> None:
 def test_printed_pages_given_to_a_worker_are_used_not_rendered_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """`kiemphieu scan --workers N` renders the printed pages once and gives them to every
-    worker (`pipeline.readers.worker_init`); a worker kept them and does not render its own."""
+    worker (`pipeline.readers.serve`); a worker kept them and does not render its own."""
     from pipeline import printed
 
     layout = sample_layout()
