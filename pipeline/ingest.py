@@ -324,31 +324,33 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
     # again in each
     printed = references(ws.layout)
     with ReadingPool(workers, ws.layout, thresholds, printed) as pool:
-        # each page with its stored record, or None while its reading is due from the pool
-        window: collections.deque[tuple[ScanPage | SourceProblem, PageRecord | None]] = \
+        # each page with its stored record, or with its number in the pool, to be read
+        window: collections.deque[tuple[ScanPage | SourceProblem, PageRecord | int | None]] = \
             collections.deque()
         limit = 2 * workers
         for item, stored in items:
             if stored is None and isinstance(item, ScanPage):
-                pool.send(item.data)
-            window.append((item, stored))
+                window.append((item, pool.send(item.data)))
+            else:
+                window.append((item, stored))
             while len(window) > limit:
                 yield _received(window.popleft(), pool)
         while window:
             yield _received(window.popleft(), pool)
 
 
-def _received(pair: tuple[ScanPage | SourceProblem, PageRecord | None], pool: ReadingPool
+def _received(pair: tuple[ScanPage | SourceProblem, PageRecord | int | None], pool: ReadingPool
               ) -> Work:
-    """The page paired with its stored record, or with its reading, taken from the pool."""
+    """The page with its stored record, or with its reading, taken from the pool."""
     item, stored = pair
-    if stored is not None or isinstance(item, SourceProblem):
+    if not isinstance(stored, int):
         return item, stored
     try:
-        return item, pool.receive()
+        return item, pool.receive(stored)
     except ReaderStopped as exc:
-        raise ReaderStopped(f"{item.source} page {item.page_index + 1}: {exc}. Pages stored "
-                            "before it are kept; run the same command again") from None
+        raise ReaderStopped(f"{exc}, while reading {item.source} page {item.page_index + 1} or "
+                            "the pages after it. Pages stored before them are kept; run the "
+                            "same command again") from None
 
 
 LOOKUP_PAGES = 8

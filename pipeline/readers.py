@@ -16,18 +16,17 @@ is used (already imported in a worker).
 
 from __future__ import annotations
 
-import collections
 import ctypes
 import ctypes.util
 import functools
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver as forkserver
-import queue
+import multiprocessing.process
+import multiprocessing.queues
 import signal
-import threading
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, cast
 
 from pipeline.errors import KiemphieuError
@@ -83,57 +82,100 @@ def libc() -> ctypes.CDLL | None:
 
 
 class ReadingPool:
-    """``workers`` processes reading pages (`pipeline.reading.read_scan`), fed in turn.
+    """``workers`` processes reading pages (`pipeline.reading.read_scan`).
 
-    Each worker has a pipe of its own each way. A page's bytes go to the
-    worker with the fewest pages in hand, written by a thread of this process
-    kept for that worker (a 300-dpi JPEG of 1.5 MB fills a pipe many times
-    over while the worker reads the page before); its reading comes back on
-    the other pipe. Readings are taken back in the order the pages were sent.
+    Pages wait in one queue, and each worker takes the next when it is free,
+    so a page that takes long (a phone photo, a page with a note) holds up
+    only its own worker. Each worker hands its readings back on a pipe of its
+    own, with the page's number; `receive` gives them in the order the pages
+    were sent.
 
-    Why not `concurrent.futures.ProcessPoolExecutor`: its queue of calls,
-    feeding and managing threads and futures cost the command 0.22-0.28 ms of
-    CPU a page with nothing to read, against 0.06 here (1,000 G4 pages, the
-    same readings handed back); with two workers reading, its threads took
-    0.5 ms a page and more of the two CPUs the workers share (BENCHMARKS.md).
+    Why not `concurrent.futures.ProcessPoolExecutor`: its managing thread and
+    futures cost the command 0.22-0.28 ms of CPU a page with nothing to read,
+    against 0.06 for pipes alone (1,000 G4 pages, the same readings handed
+    back); with two workers reading, the command's CPU for 1,000 G4 pages
+    went from 3.3-3.5 s to 2.8-3.0 (BENCHMARKS.md).
 
-    A worker that dies (killed, out of memory) is found when its reading is
-    due: `ReaderStopped`, which says so. Ctrl+C is left to the command: the
-    workers ignore it, and each ends when its pipe closes.
+    A worker that dies (killed, out of memory) is found as soon as its pipe
+    closes: `ReaderStopped`, which says so. Ctrl+C is left to the command:
+    the workers ignore it and are stopped when the pool is closed.
     """
 
     def __init__(self, workers: int, layout: BallotLayout, thresholds: Thresholds,
                  printed: tuple[NoteReference, ...] | None) -> None:
         context = reader_context()
-        self._workers: list[_Worker] = []
-        self._due: collections.deque[_Worker] = collections.deque()  # one per page sent
+        self._pages: multiprocessing.queues.Queue[tuple[int, bytes] | None] = context.Queue()
+        self._readings: dict[Connection, multiprocessing.process.BaseProcess] = {}
+        self._done: dict[int, Any] = {}  # readings received ahead of their turn, by page number
+        self._sent = 0
         try:
             for n in range(workers):
-                self._workers.append(_Worker(context, n, (layout, thresholds, printed)))
+                ours, theirs = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=serve, args=(self._pages, theirs, layout, thresholds, printed),
+                    name=f"kiemphieu-reader-{n}", daemon=True)
+                process.start()
+                theirs.close()
+                self._readings[ours] = process
         except BaseException:
-            self.close()
+            self.close(stop=True)
             raise
 
-    def send(self, data: bytes) -> None:
-        """Hand a page's encoded image to the worker with the fewest pages in hand."""
-        worker = min(self._workers, key=lambda w: w.in_hand)
-        worker.send(data)
-        self._due.append(worker)
+    def send(self, data: bytes) -> int:
+        """Queue a page's encoded image for the next free worker; returns its number."""
+        number = self._sent
+        self._pages.put((number, data))
+        self._sent += 1
+        return number
 
-    def receive(self) -> Reading:
-        """The reading of the oldest page sent and not yet received."""
-        return self._due.popleft().receive()
+    def receive(self, number: int) -> Reading:
+        """The reading of page ``number``, waiting for it if it is not back yet."""
+        while number not in self._done:
+            for conn in wait(list(self._readings)):
+                try:
+                    got, result = cast("Connection", conn).recv()
+                except (EOFError, OSError):
+                    raise self._stopped(cast("Connection", conn)) from None
+                self._done[got] = result
+        result = self._done.pop(number)
+        if isinstance(result, _Failed):
+            raise RuntimeError(result.error)
+        return cast("Reading", result)
 
-    def close(self) -> None:
-        """Close every worker's pipes (each ends at its next page) and wait for it."""
-        for worker in self._workers:
-            worker.close()
+    def _stopped(self, conn: Connection) -> ReaderStopped:
+        process = self._readings[conn]
+        process.join(timeout=1.0)
+        code = process.exitcode
+        how = ("was killed (out of memory?)" if code == -9 else
+               f"was stopped by signal {-code}" if code is not None and code < 0 else
+               f"ended with status {code}" if code is not None else "stopped answering")
+        return ReaderStopped(f"a reading process {how} before handing back a page")
+
+    def close(self, *, stop: bool = False) -> None:
+        """End the workers: each after the pages queued (``stop``: at once), then wait."""
+        processes = list(self._readings.values())
+        if stop:
+            for process in processes:
+                if process.is_alive():
+                    process.kill()
+        else:
+            for _ in processes:
+                self._pages.put(None)
+        for process in processes:
+            process.join(timeout=10.0)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for conn in self._readings:
+            conn.close()
+        self._pages.close()
+        self._pages.cancel_join_thread()  # pages a stopped worker left behind are dropped
 
     def __enter__(self) -> ReadingPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self.close(stop=kind is not None)
 
 
 class ReaderStopped(KiemphieuError):
@@ -148,64 +190,10 @@ class _Failed:
     error: str
 
 
-class _Worker:
-    """One reading process, its two pipes, and the thread that writes its pages."""
-
-    def __init__(self, context: multiprocessing.context.BaseContext, number: int,
-                 setup: tuple[Any, ...]) -> None:
-        pages_out, self._pages = context.Pipe(duplex=False)
-        self._readings, readings_in = context.Pipe(duplex=False)
-        self.process = context.Process(target=serve, args=(pages_out, readings_in, *setup),
-                                       name=f"kiemphieu-reader-{number}", daemon=True)
-        self.process.start()
-        pages_out.close()
-        readings_in.close()
-        self.in_hand = 0
-        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._write, name=f"kiemphieu-to-reader-{number}",
-                                        daemon=True)
-        self._writer.start()
-
-    def _write(self) -> None:
-        while (data := self._outbox.get()) is not None:
-            try:
-                self._pages.send_bytes(data)
-            except OSError:  # the worker is gone: `receive` says so
-                return
-
-    def send(self, data: bytes) -> None:
-        self.in_hand += 1
-        self._outbox.put(data)
-
-    def receive(self) -> Reading:
-        try:
-            result = self._readings.recv()
-        except (EOFError, OSError):
-            self.process.join(timeout=1.0)
-            code = self.process.exitcode
-            how = ("was killed (out of memory?)" if code == -9 else
-                   f"was stopped by signal {-code}" if code is not None and code < 0 else
-                   f"ended with status {code}" if code is not None else "stopped answering")
-            raise ReaderStopped(f"a reading process {how} before handing back a page") from None
-        self.in_hand -= 1
-        if isinstance(result, _Failed):
-            raise RuntimeError(result.error)
-        return cast("Reading", result)
-
-    def close(self) -> None:
-        self._outbox.put(None)
-        self._writer.join(timeout=5.0)
-        self._pages.close()  # the worker's next receive ends it
-        self._readings.close()
-        self.process.join(timeout=5.0)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-
-
-def serve(pages: Connection, readings: Connection, layout: BallotLayout,
-          thresholds: Thresholds, printed: tuple[NoteReference, ...] | None) -> None:
-    """A worker's life: set up, then read each page that comes, until its pipe closes.
+def serve(pages: multiprocessing.queues.Queue[tuple[int, bytes] | None], readings: Connection,
+          layout: BallotLayout, thresholds: Thresholds,
+          printed: tuple[NoteReference, ...] | None) -> None:
+    """A worker's life: set up, then read the next page from the queue, until told to end.
 
     ``printed``: the layout's `pipeline.printed.references`, made once by the
     command and kept here, not rendered again in each worker.
@@ -217,16 +205,13 @@ def serve(pages: Connection, readings: Connection, layout: BallotLayout,
     prepare_reading_process()
     if printed is not None:
         keep_references(layout, printed)
-    while True:
-        try:
-            data = pages.recv_bytes()
-        except (EOFError, OSError):
-            return
+    while (page := pages.get()) is not None:
+        number, data = page
         try:
             result: Any = read_scan(data, layout, thresholds)
         except Exception as exc:  # a bug in the reader: told by the command, not here
             result = _Failed(f"the reader failed on a page: {type(exc).__name__}: {exc}")
         try:
-            readings.send(result)
-        except OSError:
+            readings.send((number, result))
+        except OSError:  # the command is gone
             return

@@ -149,7 +149,8 @@ def test_a_slow_disk_holds_few_images_waiting_to_be_written(
 
 def test_reading_pool_hands_back_each_page_s_reading_in_the_order_sent(pngs: list[Path]) -> None:
     """Pages of different kinds (ballot pages, a blank, damaged bytes) sent to two workers come
-    back as the reader reads each in this process, in the order they were sent."""
+    back as the reader reads each in this process, each asked for by its number (the slow
+    ones finish after the quick ones sent after them)."""
     from pipeline.readers import ReadingPool
     from pipeline.reading import read_scan
 
@@ -157,9 +158,8 @@ def test_reading_pool_hands_back_each_page_s_reading_in_the_order_sent(pngs: lis
     blank = cv2.imencode(".png", np.full((1200, 850), 255, np.uint8))[1].tobytes()
     pages = [p.data for p in iter_pages(pngs[:4])] + [blank, b"not an image", pngs[0].read_bytes()]
     with ReadingPool(2, ws.layout, ws.campaign.thresholds, None) as pool:
-        for data in pages:
-            pool.send(data)
-        got = [pool.receive() for _ in pages]
+        numbers = [pool.send(data) for data in pages]
+        got = [pool.receive(n) for n in numbers]
     assert got == [read_scan(data, ws.layout, ws.campaign.thresholds) for data in pages]
     assert [r.status for r in got[-3:]] == ["blank_page", "rejected", got[0].status]
 
@@ -171,6 +171,6 @@ def test_reading_pool_raises_a_reader_error_in_the_command(pngs: list[Path]) -> 
 
     ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "pool-bug-ws"))
     with ReadingPool(1, ws.layout, None, None) as pool:  # type: ignore[arg-type]
-        pool.send(pngs[0].read_bytes())
+        number = pool.send(pngs[0].read_bytes())
         with pytest.raises(RuntimeError, match="the reader failed on a page"):
-            pool.receive()
+            pool.receive(number)
