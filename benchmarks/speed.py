@@ -17,7 +17,8 @@ runs on this machine:
 - the whole ``kiemphieu scan`` command in a fresh workspace, one process, on
   the larger sets: time and CPU time (user + system) per page beyond the
   command's fixed start-up (the slope between a 1-page and an N-page run),
-  turn by turn with the floor of the same files, and the ratio;
+  turn by turn with the floor of the same files, and the ratio (for JPEG
+  also to the colour decode, the floor a viewer has);
 - the 1,000-page G4 scan with 1 and 2 workers, alternately: wall time, and
   pages a second beyond start-up (the slope between a 1-page and the
   1,000-page run with as many workers);
@@ -206,10 +207,12 @@ def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, A
             # the floor, the start-up and the whole command measured together, in turn, so a
             # change in what else the machine does touches all three alike; the ratio is
             # taken within each turn, then the median of the turns
-            floors, slopes, cpus = [], [], []
+            floors, colour_floors, slopes, cpus = [], [], [], []
             pages = 0
             for _ in range(repeat):
                 floors.append(decode_floor_once(source))
+                if source.is_dir():  # JPEGs: also as a viewer decodes them, in colour
+                    colour_floors.append(decode_floor_once(source, colour=True))
                 start, _, _, start_cpu = run_scan(single, 1)
                 wall, pages, _, cpu = run_scan(inputs, 1)
                 slopes.append((wall - start) / (pages - 1) * 1000)
@@ -221,6 +224,11 @@ def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, A
             res["turns_cpu_ms_per_page_beyond_start_up"] = [round(c, 1) for c in cpus]
             res["turns_ratio"] = [round(r, 2) for r in ratios]
             res["ratio_to_floor_beyond_start_up"] = round(statistics.median(ratios), 2)
+            if colour_floors:
+                # the "about 40 ms for a colour JPEG here" is 1.5 x this decode
+                res["turns_colour_floor_ms"] = [round(f, 1) for f in colour_floors]
+                res["ratio_to_colour_floor_beyond_start_up"] = round(statistics.median(
+                    s / f for s, f in zip(slopes, colour_floors, strict=True)), 2)
             res["ms_per_page_beyond_start_up"] = round(statistics.median(slopes), 1)
             res["cpu_ms_per_page_beyond_start_up"] = round(statistics.median(cpus), 1)
             out[key] = res

@@ -9,9 +9,10 @@ store and opens the workspace. A worker imports nothing more: its functions
 live here, not in `pipeline.ingest`, whose import (the store, SQLAlchemy)
 took each worker 0.25 s of CPU before its first page.
 
-This module imports only the standard library at the top, so that starting
-the server costs the command nothing; what reading needs is imported where it
-is used (already imported in a worker).
+This module imports only the standard library (and `pipeline.errors`, which
+imports nothing) at the top, so that starting the server costs the command
+nothing; what reading needs is imported where it is used (already imported
+in a worker).
 """
 
 from __future__ import annotations
