@@ -368,6 +368,9 @@ def review(
 ) -> None:
     """List, show and resolve the items the machine was not sure about.
 
+    The list gives the machine's reasons in Vietnamese; ``show`` gives each both as
+    recorded (English, the audit record) and in Vietnamese.
+
     \b
     kiemphieu review WS                      open and escalated items
     kiemphieu review WS show 12 --crop 12.jpg
@@ -375,6 +378,7 @@ def review(
     kiemphieu review WS resolve 13 invalid --as lan --reason "two boxes marked"
     kiemphieu review WS undo --as lan        take back your latest decision
     """
+    from pipeline.reasons import to_vietnamese
     from pipeline.review import queue_for
     from pipeline.rules import LEVEL_LABELS
     from pipeline.workspace import open_workspace
@@ -397,8 +401,8 @@ def review(
         for it in items:
             resolved = f" -> {it.resolution}" if it.resolution else ""
             held = f" [with {it.claimed_by}]" if it.claimed_by and it.state != "resolved" else ""
-            out.print(f"{it.id:>5}  {it.state:<9}{resolved:<13} {what(it)}: {it.reason}{held}",
-                      markup=False)
+            out.print(f"{it.id:>5}  {it.state:<9}{resolved:<13} {what(it)}: "
+                      f"{to_vietnamese(it.reason)}{held}", markup=False)
         counts = queue.counts()
         mode = " Two reviewers must agree." if queue.two_reviewers else ""
         out.print(f"{counts['open']} open, {counts['escalated']} escalated to the chair, "
@@ -410,6 +414,8 @@ def review(
         it = queue.get(item)
         out.print(f"Item {it.id}: {what(it)}", markup=False)
         out.print(f"  reason: {it.reason}", markup=False)
+        if to_vietnamese(it.reason) != it.reason:
+            out.print(f"  lý do: {to_vietnamese(it.reason)}", markup=False)
         out.print(f"  state: {it.state}" + (f", resolution: {it.resolution}" if it.resolution else ""))
         if it.fills:
             m = it.measures or {}

@@ -20,6 +20,7 @@ import pytest
 from review_cases import PASSWORD, add_accounts, synthetic_workspace
 from sqlalchemy import update
 
+from pipeline.reasons import to_vietnamese
 from pipeline.review import (
     Actor,
     BadDecision,
@@ -310,9 +311,13 @@ def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
 
     listing = run().stdout
     assert "3 open, 0 escalated" in listing
-    assert "no registration marks found" in listing
+    # the machine's reasons in Vietnamese in the list; as recorded and in Vietnamese in show
+    assert "không tìm thấy dấu định vị" in listing and "no registration marks" not in listing
+    assert "mark in box 2" not in listing
     shown = run("show", "1").stdout
     assert "fill 0.050" in shown and "decide: high, medium, low, invalid" in shown
+    assert "reason: faint mark in box 2" in shown
+    assert f"lý do: {to_vietnamese('faint mark in box 2')}" in shown
     assert "resolved: Tín nhiệm" in run("resolve", "1", "medium", "--as", "lan").stdout
     assert "say why" in run("resolve", "2", "invalid", "--as", "lan", ok=False).stderr
     run("resolve", "2", "invalid", "--as", "lan", "--reason", "không đánh dấu rõ")
