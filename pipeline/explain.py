@@ -16,17 +16,23 @@ colour on the page:
 - scanner streaks (red) and the page's doubts and status in a header.
 
 A page that was refused is drawn with whatever was found (the marks) and
-the refusal's reason. Text is drawn with OpenCV's Hershey font, so it is
-ASCII: names and Vietnamese text are not repeated, boxes are named by their
-row and level.
+the refusal's reason. The words a person reads are Vietnamese, as on the web
+station (`pipeline.web.i18n`): the page's status, each row's person and
+decision, the machine's reasons (`pipeline.reasons.to_vietnamese`); the
+measurements keep their short technical labels. Text is drawn by Pillow in
+the ballot's own font (Liberation Serif, bundled), all of it at the end in
+one pass over the image.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from omr.decide import FAINT, MARK, MarkRule, classify_box
 from omr.faults import ALONG_COLUMNS, find_streaks
@@ -34,11 +40,15 @@ from omr.geometry import Rect
 from omr.lighting import even_light
 from omr.registration import DEFAULT_PARAMS, Registration, estimate_px_per_mm, find_markers
 from omr.scoring import ink_black_level, score_boxes
+from pipeline.ballot_pdf import FONT_DIR
 from pipeline.campaign import Thresholds
 from pipeline.errors import KiemphieuError
 from pipeline.layout import BallotLayout
 from pipeline.reading import Reading, mark_rule, read_scan
+from pipeline.reasons import to_vietnamese
+from pipeline.rules import LEVEL_LABELS
 from pipeline.sources import decode_gray
+from pipeline.web.i18n import translate
 from pipeline.workspace import Workspace
 
 # BGR
@@ -74,6 +84,7 @@ def explain_page(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> n
     # faded, so the drawing stands out
     canvas = cv2.addWeighted(canvas, 0.55, np.full_like(canvas, 255), 0.45, 0)
     lw = max(1, round(0.25 * est * f))
+    labels: list[_Label] = []
     scale = min(1.0, DEFAULT_PARAMS.detect_px_per_mm / est)
     found: dict[int, np.ndarray] = {}
     for search in (("corners", scale), ("whole", scale), ("whole", min(1.0, 2 * scale))):
@@ -85,22 +96,24 @@ def explain_page(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> n
     for marker_id, corners in found.items():
         pts = corners * f
         _poly(canvas, pts, _GREEN, lw)
-        _text(canvas, f"id {marker_id}", pts[0] + (0, -6 * lw), _GREEN, lw)
-    header = [f"{reading.status}" + (f": {reading.reason}" if reading.reason else "")]
+        _text(labels, f"id {marker_id}", pts[0] + (0, -6 * lw), _GREEN, lw)
+    status = translate("vi", f"status_{reading.status}")
+    header = [status + (f": {to_vietnamese(reading.reason)}" if reading.reason else "")]
     if reading.homography is not None:
         reg = Registration(tuple(tuple(r) for r in reading.homography),  # type: ignore[arg-type]
                            reading.quarter_turns or 0, reading.px_per_mm or 0.0,
                            reading.residual_mm or 0.0, len(found))
-        header.append(f"{len(found)} marks, residual {reading.residual_mm:.3f} mm, "
-                      f"{reading.px_per_mm:.2f} px/mm, turned {reading.quarter_turns} x 90 deg")
-        _draw_placed(canvas, gray, reg, layout, thresholds, reading, f, lw)
-    header += [f"doubt: {d}" for d in reading.doubts]
+        header.append(f"{len(found)} dấu định vị, lệch {reading.residual_mm:.3f} mm, "
+                      f"{reading.px_per_mm:.2f} px/mm, xoay {reading.quarter_turns} × 90°"
+                      .replace(".", ","))
+        _draw_placed(canvas, labels, gray, reg, layout, thresholds, reading, f, lw)
+    header += [f"nghi vấn: {to_vietnamese(d)}" for d in reading.doubts]
     y = 14 * lw
     for line in header:
         for part in _wrap(line, 110):
-            _text(canvas, part, (6 * lw, y), (0, 0, 0), lw, scale=1.2)
+            _text(labels, part, (6 * lw, y), (0, 0, 0), lw, scale=1.2)
             y += 12 * lw
-    return canvas
+    return _draw_labels(canvas, labels)
 
 
 def write_explained_page(data: bytes, layout: BallotLayout, thresholds: Thresholds,
@@ -114,8 +127,9 @@ def write_explained_page(data: bytes, layout: BallotLayout, thresholds: Threshol
     return target
 
 
-def _draw_placed(canvas: np.ndarray, gray: np.ndarray, reg: Registration, layout: BallotLayout,
-                 thresholds: Thresholds, reading: Reading, f: float, lw: int) -> None:
+def _draw_placed(canvas: np.ndarray, labels: list[_Label], gray: np.ndarray, reg: Registration,
+                 layout: BallotLayout, thresholds: Thresholds, reading: Reading, f: float,
+                 lw: int) -> None:
     """Frame, QR square, boxes with their numbers, row decisions and streaks."""
     frame = layout.frame
 
@@ -144,17 +158,18 @@ def _draw_placed(canvas: np.ndarray, gray: np.ndarray, reg: Registration, layout
             _poly(canvas, poly(corners(box.inset(-_SURROUND_MM))), colour, 1)
             label = f"f{rs.fills[b]:.2f} i{rs.inks[b]:.2f} e{rs.extents[b]:.1f}"
             at = poly(np.array([[box.x - _SURROUND_MM, box.y + box.h + _SURROUND_MM + 1.6]]))[0]
-            _text(canvas, label, at, colour, lw, scale=0.9)
+            _text(labels, label, at, colour, lw, scale=0.9)
         row = by_candidate.get(cand.stt)
         if row is None:
             continue
-        what = row.outcome + (f" {row.level}" if row.level else "")
+        what = (LEVEL_LABELS[row.level] if row.outcome == "vote" and row.level
+                else translate("vi", f"outcome_{row.outcome}"))
         end = poly(np.array([[spec.band.x + spec.band.w + 2, spec.band.y + 0.4 * spec.band.h]]))[0]
         colour = _OUTCOME.get(row.outcome, _RED)
-        _text(canvas, f"{cand.stt}: {what}", end, colour, lw, scale=1.1)
+        _text(labels, f"{cand.stt}. {cand.name}: {what}", end, colour, lw, scale=1.1)
         if row.reason:
-            for i, part in enumerate(_wrap(row.reason, 40)[:3]):
-                _text(canvas, part, np.add(end, (0, (10 + 8 * i) * lw)), colour, lw, scale=0.7)
+            for i, part in enumerate(_wrap(to_vietnamese(row.reason), 40)[:3]):
+                _text(labels, part, np.add(end, (0, (10 + 8 * i) * lw)), colour, lw, scale=0.8)
     black = ink_black_level(gray, reg, frame)
     for s in find_streaks(gray, reg, template, black):
         p = s.position_px * f
@@ -172,11 +187,35 @@ def _poly(canvas: np.ndarray, pts: np.ndarray, colour: tuple[int, int, int], lw:
                   cv2.LINE_AA)
 
 
-def _text(canvas: np.ndarray, text: str, at: tuple[float, float] | np.ndarray,
+@dataclass(frozen=True)
+class _Label:
+    text: str
+    at: tuple[int, int]  # the start of its baseline, px
+    colour: tuple[int, int, int]  # BGR
+    size: int  # px a line
+
+
+def _text(labels: list[_Label], text: str, at: tuple[float, float] | np.ndarray,
           colour: tuple[int, int, int], lw: int, scale: float = 1.0) -> None:
-    ascii_text = text.replace("²", "2").encode("ascii", "replace").decode("ascii")
-    cv2.putText(canvas, ascii_text, _pt(at), cv2.FONT_HERSHEY_SIMPLEX, 0.22 * lw * scale, colour,
-                max(1, lw // 2), cv2.LINE_AA)
+    """Queue ``text`` to be drawn from ``at`` on its baseline, ``scale`` times the usual size
+    for lines ``lw`` px wide."""
+    labels.append(_Label(text, _pt(at), colour, max(8, round(7.5 * lw * scale))))
+
+
+def _draw_labels(canvas: np.ndarray, labels: list[_Label]) -> np.ndarray:
+    """``canvas`` (BGR) with every label drawn, in one pass through Pillow."""
+    image = Image.fromarray(np.ascontiguousarray(canvas[:, :, ::-1]))
+    draw = ImageDraw.Draw(image)
+    for label in labels:
+        # a white rim keeps the words legible on a photo's dark background or a shadow
+        draw.text(label.at, label.text, fill=label.colour[::-1], font=_font(label.size),
+                  anchor="ls", stroke_width=max(1, label.size // 12), stroke_fill=(255, 255, 255))
+    return np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
+
+
+@functools.cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_DIR / "LiberationSerif-Regular.ttf"), size)
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -190,3 +190,19 @@ def test_explain_draws_the_reading_on_the_page() -> None:
     assert drawn.shape == (*gray.shape, 3)
     colour = np.abs(drawn.astype(int) - drawn.mean(axis=2, keepdims=True)).max(axis=2) > 40
     assert colour.mean() > 0.002  # boxes, marks and decisions drawn in colour
+
+
+def test_explain_writes_vietnamese_letters_not_their_ascii() -> None:
+    """The names, decisions and reasons on an explained page keep their Vietnamese letters
+    (drawn in the bundled font): "Tín nhiệm thấp" is not drawn as "Tin nhiem thap" or
+    with "?" for each letter OpenCV's own font lacks."""
+    from pipeline.explain import _draw_labels, _Label
+
+    def drawn(text: str) -> np.ndarray:
+        blank = np.full((60, 400, 3), 255, np.uint8)
+        return _draw_labels(blank, [_Label(text, (5, 40), (0, 0, 0), 30)]) < 128
+
+    vietnamese, plain = drawn("Tín nhiệm thấp"), drawn("Tin nhiem thap")
+    assert vietnamese.sum() > plain.sum()  # the marks over the letters
+    assert (vietnamese & ~plain).sum() > 20
+    assert not np.array_equal(vietnamese, drawn("T?n nhi?m th?p"))
