@@ -94,8 +94,9 @@ class ReadingPool:
     Why not `concurrent.futures.ProcessPoolExecutor`: its managing thread and
     futures cost the command 0.22-0.28 ms of CPU a page with nothing to read,
     against 0.06 for pipes alone (1,000 G4 pages, the same readings handed
-    back); with two workers reading, the command's CPU for 1,000 G4 pages
-    went from 3.3-3.5 s to 2.8-3.0 (BENCHMARKS.md).
+    back); with two workers reading 1,000 G4 pages, the command took 7.69 s
+    against 7.88 and 2.75 s of CPU against 2.98 (medians of 4 alternate
+    turns, BENCHMARKS.md).
 
     A worker that dies (killed, out of memory) is found as soon as its pipe
     closes: `ReaderStopped`, which says so. Ctrl+C is left to the command:
