@@ -414,8 +414,9 @@ def review(
         it = queue.get(item)
         out.print(f"Item {it.id}: {what(it)}", markup=False)
         out.print(f"  reason: {it.reason}", markup=False)
-        if to_vietnamese(it.reason) != it.reason:
-            out.print(f"  lý do: {to_vietnamese(it.reason)}", markup=False)
+        in_vietnamese = to_vietnamese(it.reason)
+        if in_vietnamese != it.reason:
+            out.print(f"  lý do: {in_vietnamese}", markup=False)
         out.print(f"  state: {it.state}" + (f", resolution: {it.resolution}" if it.resolution else ""))
         if it.fills:
             m = it.measures or {}

@@ -133,11 +133,12 @@ class ReadingPool:
     def receive(self, number: int) -> Reading:
         """The reading of page ``number``, waiting for it if it is not back yet."""
         while number not in self._done:
-            for conn in wait(list(self._readings)):
+            for ready in wait(list(self._readings)):
+                conn = cast("Connection", ready)
                 try:
-                    got, result = cast("Connection", conn).recv()
+                    got, result = conn.recv()
                 except (EOFError, OSError):
-                    raise self._stopped(cast("Connection", conn)) from None
+                    raise self._stopped(conn) from None
                 self._done[got] = result
         result = self._done.pop(number)
         if isinstance(result, _Failed):

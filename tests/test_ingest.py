@@ -148,9 +148,9 @@ def test_a_slow_disk_holds_few_images_waiting_to_be_written(
 
 
 def test_reading_pool_hands_back_each_page_s_reading_in_the_order_sent(pngs: list[Path]) -> None:
-    """Pages of different kinds (ballot pages, a blank, damaged bytes) sent to two workers come
-    back as the reader reads each in this process, each asked for by its number (the slow
-    ones finish after the quick ones sent after them)."""
+    """Pages of different kinds (ballot pages, a blank, damaged bytes), read by whichever of
+    two workers is free, come back each by its number as the reader reads it in this
+    process."""
     from pipeline.readers import ReadingPool
     from pipeline.reading import read_scan
 
