@@ -44,10 +44,9 @@ from pipeline.ballot_pdf import FONT_DIR
 from pipeline.campaign import Thresholds
 from pipeline.errors import KiemphieuError
 from pipeline.layout import BallotLayout
-from pipeline.reading import Reading, mark_rule, read_scan
+from pipeline.reading import Reading, decode_page, mark_rule, read_pixels
 from pipeline.reasons import to_vietnamese
 from pipeline.rules import LEVEL_LABELS
-from pipeline.sources import decode_gray
 from pipeline.web.i18n import translate
 from pipeline.workspace import Workspace
 
@@ -72,10 +71,10 @@ def explain_page(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> n
     ValueError
         The bytes do not decode to an image.
     """
-    gray = decode_gray(data)
-    if gray is None or gray.ndim != 2 or gray.size == 0:
-        raise ValueError("the image data is damaged and cannot be decoded")
-    reading = read_scan(data, layout, thresholds)
+    gray = decode_page(data)
+    if isinstance(gray, Reading):
+        raise ValueError(gray.reason)
+    reading = read_pixels(gray, layout, thresholds)
     est = estimate_px_per_mm(gray.shape, layout.frame.page_size_mm)
     f = min(1.0, 12.0 / est)
     canvas = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
@@ -237,7 +236,7 @@ def explain_stored_page(workspace: Workspace, page_id: int, out: Path | str) -> 
     Raises
     ------
     KiemphieuError
-        No such page, or its stored image is missing.
+        No such page, or its stored image is missing or damaged.
     """
     from sqlalchemy import select
 
@@ -252,5 +251,8 @@ def explain_stored_page(workspace: Workspace, page_id: int, out: Path | str) -> 
     image = workspace.path / path
     if not image.is_file():
         raise KiemphieuError(f"the stored image of page {page_id} is missing: {image}")
-    return write_explained_page(image.read_bytes(), workspace.layout,
-                                workspace.campaign.thresholds, out)
+    try:
+        return write_explained_page(image.read_bytes(), workspace.layout,
+                                    workspace.campaign.thresholds, out)
+    except ValueError as exc:  # the stored image damaged since it was scanned
+        raise KiemphieuError(f"page {page_id}'s stored image {image}: {exc}") from None

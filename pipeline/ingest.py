@@ -3,10 +3,12 @@
 Pages flow one at a time: `sources.iter_pages` yields encoded page images,
 `reading.read_scan` reads them (in worker processes with ``--workers N``),
 and the main process stores each in input order. At most a few pages per
-worker are in flight, so memory does not grow with the stack. Two threads
-keep the file work off the reader's: one takes pages out of their files and
-hashes them a few pages ahead (`_read_ahead`), the other writes the images
-and syncs them (`_Batch`); both mostly wait for the disk or run in C.
+worker are in flight, so memory does not grow with the stack. Threads keep
+the file work off the reader's: one takes pages out of their files and
+hashes them a few pages ahead (`_read_ahead`), one writes the images and
+syncs them (`_Batch`), and in one process one decodes the next pages while
+the reader reads the page before (`_read_here`); they mostly wait for the
+disk or run in C.
 
 Pages are read in parallel by processes (``--workers``), never by threads
 inside a page: every reading process runs OpenCV on one thread. Measured on
@@ -40,7 +42,7 @@ from pipeline.errors import WorkspaceError
 from pipeline.layout import parse_code
 from pipeline.printed import references
 from pipeline.readers import ReaderStopped, ReadingPool, libc, prepare_reading_process
-from pipeline.reading import read_scan
+from pipeline.reading import decode_page, read_pixels
 from pipeline.records import Reading
 from pipeline.rules import LEVELS
 from pipeline.sources import ScanPage, SourceProblem, iter_pages
@@ -311,11 +313,7 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
     items = _looked_up(items, ws)
 
     if workers <= 1:
-        for item, stored in items:
-            if stored is not None or isinstance(item, SourceProblem):
-                yield item, stored
-            else:
-                yield item, read_scan(item.data, ws.layout, thresholds)
+        yield from _read_here(items, ws)
         return
 
     # workers start from a fork server that has imported the reader (`pipeline.readers`);
@@ -337,6 +335,42 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
                 yield _received(window.popleft(), pool)
         while window:
             yield _received(window.popleft(), pool)
+
+
+DECODE_AHEAD_PAGES = 2
+
+
+def _read_here(items: Iterator[tuple[ScanPage | SourceProblem, PageRecord | None]],
+               ws: Workspace, ahead: int = DECODE_AHEAD_PAGES) -> Iterator[Work]:
+    """`_read_all` in this process: the next pages are decoded on a thread of their own
+    while this one reads the page before.
+
+    A page's decode is all in C without the GIL (OpenCV for a JPEG, Pillow for a TIFF)
+    and the rest of its reading is not (its Python between OpenCV's calls), so the two
+    overlap where the machine has a second CPU: the command takes about the longer of
+    the two a page, not their sum, for the same CPU. ``ahead`` pages' pixels wait at
+    most (a 300-dpi page is 8.7 MB of grey).
+    """
+    layout, thresholds = ws.layout, ws.campaign.thresholds
+    window: collections.deque[tuple[ScanPage | SourceProblem, PageRecord | None,
+                                    cf.Future[Any] | None]] = collections.deque()
+    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiemphieu-decode") as decoder:
+        try:
+            for item, stored in itertools.chain(items, [(None, None)]):
+                if item is not None:
+                    decoding = decoder.submit(decode_page, item.data) \
+                        if stored is None and isinstance(item, ScanPage) else None
+                    window.append((item, stored, decoding))
+                while window and (item is None or len(window) > ahead):
+                    page, record, decoded = window.popleft()
+                    if decoded is None:
+                        yield page, record
+                        continue
+                    gray = decoded.result()
+                    yield page, gray if isinstance(gray, Reading) else \
+                        read_pixels(gray, layout, thresholds)
+        finally:  # leaving early: the pages not yet decoded are not
+            decoder.shutdown(cancel_futures=True)
 
 
 def _received(pair: tuple[ScanPage | SourceProblem, PageRecord | int | None], pool: ReadingPool

@@ -67,13 +67,31 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
     ``boxes``, ``streaks``, ``writing``, ``notes``, ``decide``): what `benchmarks/speed.py` reports.
     """
     lap = _Laps(timings)
+    gray = decode_page(data)
+    lap("decode")
+    if isinstance(gray, Reading):
+        return gray
+    return read_pixels(gray, layout, thresholds, lap=lap)
+
+
+def decode_page(data: bytes) -> np.ndarray | Reading:
+    """A page's grey pixels (`pipeline.sources.decode_gray`), or the reading that refuses
+    them: the image does not decode. Never raises for bad bytes."""
     try:
         gray = decode_gray(data)
     except Exception as exc:  # any decoder failure is a property of the file
         return Reading("rejected", f"the image data is damaged and cannot be decoded ({exc})")
     if gray is None or gray.ndim != 2 or gray.size == 0:
         return Reading("rejected", "the image data is damaged and cannot be decoded")
-    lap("decode")
+    return gray
+
+
+def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, *,
+                lap: Callable[[str], None] = lambda stage: None) -> Reading:
+    """Read one page's decoded grey pixels (`decode_page`): `read_scan` after the decode.
+
+    ``lap(stage)`` is called as each stage ends (`read_scan`'s ``timings``).
+    """
     h, w = gray.shape
     if min(h, w) < MIN_PAGE_PX:
         return Reading("rejected", f"the image is {w} x {h} pixels: too small to be a scanned page "

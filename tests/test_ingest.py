@@ -174,3 +174,50 @@ def test_reading_pool_raises_a_reader_error_in_the_command(pngs: list[Path]) -> 
         number = pool.send(pngs[0].read_bytes())
         with pytest.raises(RuntimeError, match="the reader failed on a page"):
             pool.receive(number)
+
+
+def test_reading_here_decodes_ahead_on_a_thread_and_keeps_the_order(
+        pngs: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """In one process the next pages are decoded on a thread of their own while this one
+    reads: each page comes back in input order with the reading `read_scan` gives it; a
+    page stored before and a file's problem pass through undecoded; damaged bytes are
+    refused; leaving early stops the decoding thread."""
+    from pipeline.ingest import _read_here
+    from pipeline.reading import decode_page, read_scan
+    from pipeline.store import PageRecord
+
+    ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "here-ws"))
+    datas = [p.data for p in iter_pages(pngs[:3])] + [b"not an image"]
+    stored = object.__new__(PageRecord)  # stands for a page found in the store: never decoded
+    items: list[tuple[ScanPage | SourceProblem, PageRecord | None]] = [
+        (ScanPage("a", 0, datas[0], ".png"), None),
+        (SourceProblem("a", 1, "unreadable"), None),
+        (ScanPage("a", 2, datas[1], ".png"), stored),
+        (ScanPage("a", 3, datas[2], ".png"), None),
+        (ScanPage("a", 4, datas[3], ".png"), None),
+    ]
+    decoded_on: list[str] = []
+
+    def recording(data: bytes) -> object:
+        decoded_on.append(threading.current_thread().name)
+        return decode_page(data)
+
+    monkeypatch.setattr(ingest_module, "decode_page", recording)
+    got = list(_read_here(iter(items), ws, ahead=2))
+    assert [item for item, _ in got] == [item for item, _ in items]
+    readings = [outcome for _, outcome in got]
+    thresholds = ws.campaign.thresholds
+    assert readings[0] == read_scan(datas[0], ws.layout, thresholds)
+    assert readings[1] is None and readings[2] is stored
+    assert readings[3] == read_scan(datas[2], ws.layout, thresholds)
+    assert readings[4].status == "rejected" and "cannot be decoded" in readings[4].reason
+    assert len(decoded_on) == 3  # the stored page and the problem were not decoded
+    assert all(name.startswith("kiemphieu-decode") for name in decoded_on)
+
+    before = threading.active_count()
+    many = ((ScanPage("b", i, datas[0], ".png"), None) for i in range(1000))
+    reading = _read_here(many, ws, ahead=2)
+    next(reading)
+    reading.close()
+    assert threading.active_count() == before
+    assert len(decoded_on) <= 3 + 4  # a few pages ahead, not the thousand

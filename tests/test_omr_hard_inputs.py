@@ -192,6 +192,27 @@ def test_explain_draws_the_reading_on_the_page() -> None:
     assert colour.mean() > 0.002  # boxes, marks and decisions drawn in colour
 
 
+def test_explain_command_writes_a_stored_page_and_says_what_is_wrong(tmp_path: Path) -> None:
+    """``kiemphieu explain WS PAGE --out F`` on a scanned page writes the drawing; a page
+    that is not stored, or whose stored image was damaged since, is refused with a
+    message that says which, not a traceback."""
+    from station_cases import kiemphieu, new_workspace, scan_folder
+
+    ws = new_workspace(tmp_path / "ws")
+    kiemphieu("scan", str(ws), str(scan_folder(tmp_path / "in", 1, formats=("png",))))
+    out = tmp_path / "page-1.png"
+    assert str(out) in kiemphieu("explain", str(ws), "1", "--out", str(out)).stdout
+    drawn = cv2.imread(str(out))
+    assert drawn is not None and drawn.shape[0] > 1000
+    missing = kiemphieu("explain", str(ws), "99", "--out", str(out), check=False)
+    assert missing.returncode == 1 and "no page 99" in missing.stderr
+    for stored in (ws / "images").rglob("*.png"):
+        stored.write_bytes(b"not an image")
+    damaged = kiemphieu("explain", str(ws), "1", "--out", str(out), check=False)
+    assert damaged.returncode == 1, damaged.stderr
+    assert "stored image" in damaged.stderr and "cannot be decoded" in damaged.stderr
+
+
 def test_explain_writes_vietnamese_letters_not_their_ascii() -> None:
     """The names, decisions and reasons on an explained page keep their Vietnamese letters
     (drawn in the bundled font): "Tín nhiệm thấp" is not drawn as "Tin nhiem thap" or
