@@ -345,11 +345,16 @@ def _read_here(items: Iterator[tuple[ScanPage | SourceProblem, PageRecord | None
     """`_read_all` in this process: the next pages are decoded on a thread of their own
     while this one reads the page before.
 
-    A page's decode is all in C without the GIL (OpenCV for a JPEG, Pillow for a TIFF)
-    and the rest of its reading is not (its Python between OpenCV's calls), so the two
-    overlap where the machine has a second CPU: the command takes about the longer of
-    the two a page, not their sum, for the same CPU. ``ahead`` pages' pixels wait at
-    most (a 300-dpi page is 8.7 MB of grey).
+    A page's decode runs in C without the GIL (OpenCV for a JPEG, Pillow for a TIFF),
+    so it overlaps the reading of the page before where the machine has a second CPU,
+    for about the same CPU. Measured on two CPUs (BENCHMARKS.md, session 8): 300-dpi
+    colour JPEGs take 20.0-24.2 ms a page, their bare decode 20.6-22.6 (in line, 1.5-1.6
+    times it), the command keeping 1.8 CPUs busy. 200-dpi G4 pages gain little (1,000
+    in 13.9 s against 14.4 in line, 3 alternate turns; 1.3 CPUs busy): their decode is a
+    quarter of the page, and the reader's Python is slowed beside Pillow, which takes
+    the GIL between the pieces of a page (a page's reading: 8.5-12.8 ms alone, 12.0-16.5
+    beside Pillow decoding, 8.0-8.7 beside OpenCV blurring). ``ahead`` pages' pixels
+    wait at most (a 300-dpi page is 8.7 MB of grey).
     """
     layout, thresholds = ws.layout, ws.campaign.thresholds
     window: collections.deque[tuple[ScanPage | SourceProblem, PageRecord | None,
