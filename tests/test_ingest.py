@@ -188,7 +188,8 @@ def test_reading_here_decodes_ahead_on_a_thread_and_keeps_the_order(
 
     ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "here-ws"))
     datas = [p.data for p in iter_pages(pngs[:3])] + [b"not an image"]
-    stored = object.__new__(PageRecord)  # stands for a page found in the store: never decoded
+    ingest(ws, [pngs[1]])  # this page is in the store: found there, never decoded again
+    stored = ws.store.find_pages([ScanPage("a", 2, datas[1], ".png").sha256]).popitem()[1]
     items: list[tuple[ScanPage | SourceProblem, PageRecord | None]] = [
         (ScanPage("a", 0, datas[0], ".png"), None),
         (SourceProblem("a", 1, "unreadable"), None),
