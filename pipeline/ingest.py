@@ -41,8 +41,14 @@ from typing import Any
 from pipeline.errors import WorkspaceError
 from pipeline.layout import parse_code
 from pipeline.printed import references
-from pipeline.readers import ReaderStopped, ReadingPool, libc, prepare_reading_process
-from pipeline.reading import decode_page, read_pixels
+from pipeline.readers import (
+    DECODE_AHEAD_PAGES,
+    ReaderStopped,
+    ReadingPool,
+    libc,
+    prepare_reading_process,
+    read_in_turn,
+)
 from pipeline.records import Reading
 from pipeline.rules import LEVELS
 from pipeline.sources import ScanPage, SourceProblem, iter_pages
@@ -337,45 +343,16 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
             yield _received(window.popleft(), pool)
 
 
-DECODE_AHEAD_PAGES = 2
-
-
 def _read_here(items: Iterator[tuple[ScanPage | SourceProblem, PageRecord | None]],
                ws: Workspace, ahead: int = DECODE_AHEAD_PAGES) -> Iterator[Work]:
-    """`_read_all` in this process: the next pages are decoded on a thread of their own
-    while this one reads the page before.
-
-    A page's decode runs in C without the GIL (OpenCV for a JPEG, Pillow for a TIFF),
-    so it overlaps the reading of the page before where the machine has a second CPU,
-    for about the same CPU. Measured on two CPUs (BENCHMARKS.md, session 8): 300-dpi
-    colour JPEGs take 20.0-24.2 ms a page, their bare decode 20.6-22.6 (in line, 1.5-1.6
-    times it), the command keeping 1.8 CPUs busy. 200-dpi G4 pages gain little (1,000
-    in 13.9 s against 14.4 in line, 3 alternate turns; 1.3 CPUs busy): their decode is a
-    quarter of the page, and the reader's Python is slowed beside Pillow, which takes
-    the GIL between the pieces of a page (a page's reading: 8.5-12.8 ms alone, 12.0-16.5
-    beside Pillow decoding, 8.0-8.7 beside OpenCV blurring). ``ahead`` pages' pixels
-    wait at most (a 300-dpi page is 8.7 MB of grey).
-    """
-    layout, thresholds = ws.layout, ws.campaign.thresholds
-    window: collections.deque[tuple[ScanPage | SourceProblem, PageRecord | None,
-                                    cf.Future[Any] | None]] = collections.deque()
-    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiemphieu-decode") as decoder:
-        try:
-            for item, stored in itertools.chain(items, [(None, None)]):
-                if item is not None:
-                    decoding = decoder.submit(decode_page, item.data) \
-                        if stored is None and isinstance(item, ScanPage) else None
-                    window.append((item, stored, decoding))
-                while window and (item is None or len(window) > ahead):
-                    page, record, decoded = window.popleft()
-                    if decoded is None:
-                        yield page, record
-                        continue
-                    gray = decoded.result()
-                    yield page, gray if isinstance(gray, Reading) else \
-                        read_pixels(gray, layout, thresholds)
-        finally:  # leaving early: the pages not yet decoded are not
-            decoder.shutdown(cancel_futures=True)
+    """`_read_all` in this process: the next pages decoded on a thread of their own while
+    this one reads the page before (`pipeline.readers.read_in_turn`); a page found in the
+    store, or a file's problem, passed on as it is."""
+    thresholds = ws.campaign.thresholds
+    pages = (((item, stored), item.data if stored is None and isinstance(item, ScanPage) else None,
+              thresholds) for item, stored in items)
+    for (item, stored), reading in read_in_turn(pages, ws.layout, ahead):
+        yield item, reading if reading is not None else stored
 
 
 def _received(pair: tuple[ScanPage | SourceProblem, PageRecord | int | None], pool: ReadingPool

@@ -3,7 +3,7 @@
 An audit anyone can repeat: from the workspace, or from an exported package
 alone (its ``scans/``, ``campaign.yaml`` and ``tally.json``; the package is
 verified first). Every stored page image is checked against its SHA-256,
-read again with `pipeline.reading.read_scan` and the thresholds recorded for
+read again (`pipeline.reading.read_scan`) with the thresholds recorded for
 that page, and the people's review decisions are applied to it by identity
 (the page's image hash and the candidate), exactly as the live tally applies
 them. The counts go through the same code as ``kiemphieu tally``
@@ -29,7 +29,7 @@ from typing import Any
 from pipeline.campaign import Campaign, Thresholds, parse_campaign
 from pipeline.errors import WorkspaceError
 from pipeline.layout import BallotLayout, build_layout
-from pipeline.reading import read_scan
+from pipeline.readers import read_in_turn
 from pipeline.tally import tally_from_counts
 
 
@@ -168,23 +168,31 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
 
 
 def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[AuditPage, Any]]:
-    for page in audit.pages:
-        try:
-            data = page.load()
-        except OSError as exc:
-            differences.append(f"{page.label}: stored image cannot be read ({exc.strerror})")
-            yield page, None
-            continue
-        if hashlib.sha256(data).hexdigest() != page.sha256:
-            differences.append(f"{page.label}: the image's SHA-256 is not the one stored")
-            yield page, None
-            continue
-        thresholds = dataclasses.replace(
-            audit.thresholds,
-            definite=page.definite if page.definite is not None else audit.thresholds.definite,
-            marginal=page.marginal if page.marginal is not None else audit.thresholds.marginal,
-        )
-        yield page, read_scan(data, audit.layout, thresholds)
+    """Each stored page with its reading again (`pipeline.readers.read_in_turn`: the next
+    pages decoded while one is read), or None if its image cannot be read or is not the
+    one stored (said in ``differences``, in page order)."""
+    def loaded() -> Iterator[tuple[tuple[AuditPage, str | None], bytes | None, Thresholds]]:
+        for page in audit.pages:
+            try:
+                data = page.load()
+            except OSError as exc:
+                yield (page, f"{page.label}: stored image cannot be read ({exc.strerror})"), \
+                    None, audit.thresholds
+                continue
+            if hashlib.sha256(data).hexdigest() != page.sha256:
+                yield (page, f"{page.label}: the image's SHA-256 is not the one stored"), \
+                    None, audit.thresholds
+                continue
+            yield (page, None), data, dataclasses.replace(
+                audit.thresholds,
+                definite=page.definite if page.definite is not None else audit.thresholds.definite,
+                marginal=page.marginal if page.marginal is not None else audit.thresholds.marginal,
+            )
+
+    for (page, problem), reading in read_in_turn(loaded(), audit.layout):
+        if problem is not None:
+            differences.append(problem)
+        yield page, reading
 
 
 def compare(certified: dict[str, Any], fresh: dict[str, Any]) -> list[str]:

@@ -261,6 +261,28 @@ def test_retally_names_a_difference(hanoi, tmp_path: Path) -> None:
     assert "STT 5 Người Thứ Năm: counts certified" in proc.stderr
 
 
+def test_retally_names_stored_images_missing_or_altered_in_page_order(hanoi, tmp_path: Path
+                                                                     ) -> None:
+    """In a workspace (no package to verify first), a stored image removed and another
+    altered are each named, in the order of the pages, and the count differs."""
+    ws = tmp_path / "ws"
+    shutil.copytree(hanoi.ws, ws)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{ws / 'kiemphieu.db'}")
+    with engine.connect() as conn:
+        paths = [r[0] for r in conn.execute(text("select image_path from page order by id"))]
+    engine.dispose()
+    (ws / paths[2]).unlink()
+    altered = ws / paths[5]
+    altered.write_bytes(altered.read_bytes() + b"\0")
+    proc = run("retally", str(ws), check=False)
+    assert proc.returncode == 1
+    missing = proc.stderr.index("stored image cannot be read")
+    changed = proc.stderr.index("SHA-256 is not the one stored")
+    assert missing < changed
+
+
 def test_retally_refuses_a_tampered_package(hanoi, tmp_path: Path) -> None:
     pkg = tmp_path / "pkg"
     shutil.copytree(hanoi.pkg, pkg)

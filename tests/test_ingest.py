@@ -182,6 +182,7 @@ def test_reading_here_decodes_ahead_on_a_thread_and_keeps_the_order(
     reads: each page comes back in input order with the reading `read_scan` gives it; a
     page stored before and a file's problem pass through undecoded; damaged bytes are
     refused; leaving early stops the decoding thread."""
+    from pipeline import reading as reading_module
     from pipeline.ingest import _read_here
     from pipeline.reading import decode_page, read_scan
     from pipeline.store import PageRecord
@@ -203,8 +204,9 @@ def test_reading_here_decodes_ahead_on_a_thread_and_keeps_the_order(
         decoded_on.append(threading.current_thread().name)
         return decode_page(data)
 
-    monkeypatch.setattr(ingest_module, "decode_page", recording)
+    monkeypatch.setattr(reading_module, "decode_page", recording)
     got = list(_read_here(iter(items), ws, ahead=2))
+    monkeypatch.undo()  # read_scan below decodes on this thread
     assert [item for item, _ in got] == [item for item, _ in items]
     readings = [outcome for _, outcome in got]
     thresholds = ws.campaign.thresholds
@@ -217,6 +219,7 @@ def test_reading_here_decodes_ahead_on_a_thread_and_keeps_the_order(
 
     before = threading.active_count()
     many = ((ScanPage("b", i, datas[0], ".png"), None) for i in range(1000))
+    monkeypatch.setattr(reading_module, "decode_page", recording)
     reading = _read_here(many, ws, ahead=2)
     next(reading)
     reading.close()
