@@ -21,7 +21,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import itertools
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver as forkserver
@@ -64,28 +63,40 @@ def read_in_turn(pages: Iterable[tuple[K, bytes | None, Thresholds]], layout: Ba
     quarter of the page, and the reader's Python is slowed beside Pillow, which takes
     the GIL between the pieces of a page (a page's reading: 8.5-12.8 ms alone, 12.0-16.5
     beside Pillow decoding, 8.0-8.7 beside OpenCV blurring). ``ahead`` pages' pixels
-    wait at most (a 300-dpi page is 8.7 MB of grey). Leaving early stops the thread;
-    the pages not yet decoded are not.
+    wait at most (a 300-dpi page is 8.7 MB of grey). An error raised by ``pages`` comes
+    after the readings of the pages before it, as in line (the scan stores those
+    first); leaving early stops the thread, the pages not yet decoded are not.
     """
     from pipeline.reading import decode_page, read_pixels
     from pipeline.records import Reading
 
+    def finish(key: K, decoding: Future[Any] | None, thresholds: Thresholds
+               ) -> tuple[K, Reading | None]:
+        if decoding is None:
+            return key, None
+        gray = decoding.result()
+        return key, gray if isinstance(gray, Reading) else read_pixels(gray, layout, thresholds)
+
     window: deque[tuple[K, Future[Any] | None, Thresholds]] = deque()
+    source = iter(pages)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiemphieu-decode") as decoder:
         try:
-            for entry in itertools.chain(pages, [None]):  # None: no more pages
-                if entry is not None:
-                    key, data, thresholds = entry
-                    window.append((key, None if data is None else decoder.submit(decode_page, data),
-                                   thresholds))
-                while window and (entry is None or len(window) > ahead):
-                    key, decoding, thresholds = window.popleft()
-                    if decoding is None:
-                        yield key, None
-                        continue
-                    gray = decoding.result()
-                    yield key, gray if isinstance(gray, Reading) else \
-                        read_pixels(gray, layout, thresholds)
+            while True:
+                try:
+                    key, data, thresholds = next(source)
+                except StopIteration:
+                    break
+                except Exception:
+                    # the pages before the error are read and handed on first, as in line
+                    while window:
+                        yield finish(*window.popleft())
+                    raise
+                window.append((key, None if data is None else decoder.submit(decode_page, data),
+                               thresholds))
+                if len(window) > ahead:
+                    yield finish(*window.popleft())
+            while window:
+                yield finish(*window.popleft())
         finally:
             decoder.shutdown(cancel_futures=True)
 

@@ -225,3 +225,27 @@ def test_reading_here_decodes_ahead_on_a_thread_and_keeps_the_order(
     reading.close()
     assert threading.active_count() == before
     assert len(decoded_on) <= 3 + 4  # a few pages ahead, not the thousand
+
+
+def test_reading_in_turn_hands_on_the_pages_before_an_error_in_their_source(
+        pngs: list[Path]) -> None:
+    """An error in taking pages out (raised by the source, not a page's problem) comes
+    after the readings of the pages before it, as when they were read in line: the scan
+    stores those pages before it stops."""
+    from pipeline.readers import read_in_turn
+    from pipeline.reading import read_scan
+
+    ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "turn-ws"))
+    datas = [p.data for p in iter_pages(pngs[:3])]
+    thresholds = ws.campaign.thresholds
+
+    def source() -> Iterator[tuple[int, bytes, object]]:
+        for i, data in enumerate(datas):
+            yield i, data, thresholds
+        raise RuntimeError("the disk went away")
+
+    got = []
+    with pytest.raises(RuntimeError, match="the disk went away"):
+        for key, reading in read_in_turn(source(), ws.layout, ahead=2):
+            got.append((key, reading))
+    assert got == [(i, read_scan(d, ws.layout, thresholds)) for i, d in enumerate(datas)]
