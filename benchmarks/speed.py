@@ -234,7 +234,7 @@ def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, A
             res["ms_per_page_beyond_start_up"] = round(statistics.median(slopes), 1)
             res["cpu_ms_per_page_beyond_start_up"] = round(statistics.median(cpus), 1)
             # one process, more than one CPU: the next pages decode on a thread of their own
-            # (`pipeline.ingest._read_here`); the CPU it all takes, against the same floor
+            # (`pipeline.readers.read_in_turn`); the CPU it all takes, against the same floor
             res["cpu_ratio_to_floor_beyond_start_up"] = round(statistics.median(
                 c / f for c, f in zip(cpus, floors, strict=True)), 2)
             res["cpus_busy_beyond_start_up"] = round(statistics.median(
