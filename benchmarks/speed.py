@@ -23,7 +23,8 @@ runs on this machine:
   time against the floor and how many CPUs it kept busy;
 - the 1,000-page G4 scan with 1 and 2 workers, alternately: wall time, and
   pages a second beyond start-up (the slope between a 1-page and the
-  1,000-page run with as many workers);
+  1,000-page run with as many workers); in the same turns, the machine's own
+  scaling: the reading alone in one process and in two at once;
 - peak resident memory of ``scan`` for 10 pages and for ``--big`` pages.
 
 Results go to ``--out/speed.json`` and are printed.
@@ -251,10 +252,16 @@ def workers(corpus: dict[str, Path], repeat: int) -> dict[str, Any]:
     The start-up (imports, the workspace, the printed pages; with workers, their fork
     server) is about a second that no number of workers divides, so the whole command
     on 1,000 pages cannot scale as the reading does.
+
+    In the same turns, what the machine itself gives: the reading alone (`bare_readers`)
+    in one process and in two at once. Two processes that share nothing are the most
+    two workers can be; their ratio to one is this machine's own scaling, the line the
+    workers' scaling is to be near.
     """
     walls: dict[int, list[float]] = {1: [], 2: []}
     starts: dict[int, list[float]] = {1: [], 2: []}
     slopes: dict[int, list[float]] = {1: [], 2: []}
+    bare: dict[int, list[float]] = {1: [], 2: []}
     pages = 0
     with tempfile.TemporaryDirectory() as tmp:
         one_g4 = one_g4_page(corpus, Path(tmp))
@@ -265,8 +272,10 @@ def workers(corpus: dict[str, Path], repeat: int) -> dict[str, Any]:
                 walls[n].append(round(wall, 2))
                 starts[n].append(round(start, 2))
                 slopes[n].append(round((wall - start) / (pages - 1) * 1000, 2))
+                bare[n].append(round(bare_readers(corpus["g4200"], n), 1))
     w1, w2 = statistics.median(walls[1]), statistics.median(walls[2])
     s1, s2 = statistics.median(slopes[1]), statistics.median(slopes[2])
+    w2_rate = [1000 / s for s in slopes[2]]  # pages a second beyond start-up
     return {"pages": pages, "w1_wall_s": walls[1], "w2_wall_s": walls[2],
             "w1_pages_per_s": round(pages / w1, 1), "w2_pages_per_s": round(pages / w2, 1),
             "scaling": round(w1 / w2, 2),
@@ -276,7 +285,62 @@ def workers(corpus: dict[str, Path], repeat: int) -> dict[str, Any]:
             "w2_ms_per_page_beyond_start_up": slopes[2],
             "scaling_beyond_start_up": round(s1 / s2, 2),
             "turns_scaling_beyond_start_up": [round(a / b, 2) for a, b
-                                              in zip(slopes[1], slopes[2], strict=True)]}
+                                              in zip(slopes[1], slopes[2], strict=True)],
+            # the machine's own line: the reading alone, one process and two at once
+            "turns_bare_1_pages_per_s": bare[1], "turns_bare_2_pages_per_s": bare[2],
+            "turns_machine_scaling": [round(b / a, 2) for a, b
+                                      in zip(bare[1], bare[2], strict=True)],
+            "machine_scaling": round(statistics.median(
+                b / a for a, b in zip(bare[1], bare[2], strict=True)), 2),
+            # two workers (the command, storing included) against one bare reader, the
+            # scaling from one CPU reading to two; and against two bare readers at once
+            "turns_w2_per_bare_reader": [round(r / a, 2) for r, a
+                                         in zip(w2_rate, bare[1], strict=True)],
+            "w2_per_bare_reader": round(statistics.median(
+                r / a for r, a in zip(w2_rate, bare[1], strict=True)), 2),
+            "w2_share_of_two_bare_readers": round(statistics.median(
+                r / b for r, b in zip(w2_rate, bare[2], strict=True)), 2)}
+
+
+BARE_PAGES = 400  # pages each bare reader reads (its 40 pages over and over)
+
+
+def bare_readers(source: Path, procs: int) -> float:
+    """Pages a second of ``procs`` processes each reading ``source``'s pages (already in
+    memory) with `pipeline.reading.read_scan` in line, nothing else, all started together:
+    the reading with no command around it, on as many CPUs."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    ready, results = ctx.Barrier(procs + 1), ctx.Queue()
+    runners = [ctx.Process(target=_bare_reader, args=(str(source), BARE_PAGES, ready, results))
+               for _ in range(procs)]
+    for p in runners:
+        p.start()
+    ready.wait()  # every reader has its pages and has read one
+    seconds = [results.get() for _ in runners]
+    for p in runners:
+        p.join()
+    return procs * BARE_PAGES / max(seconds)
+
+
+def _bare_reader(source: str, n: int, ready: Any, results: Any) -> None:
+    from pipeline.campaign import load_campaign
+    from pipeline.layout import build_layout
+    from pipeline.readers import prepare_reading_process
+    from pipeline.reading import read_scan
+    from pipeline.sources import iter_pages
+
+    prepare_reading_process()
+    campaign = load_campaign(SAMPLE)
+    layout = build_layout(campaign)
+    pages = [p.data for p in iter_pages([Path(source)])]
+    read_scan(pages[0], layout, campaign.thresholds)
+    ready.wait()
+    t = time.perf_counter()
+    for i in range(n):
+        read_scan(pages[i % len(pages)], layout, campaign.thresholds)
+    results.put(time.perf_counter() - t)
 
 
 def memory(corpus: dict[str, Path]) -> dict[str, Any]:
