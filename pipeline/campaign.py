@@ -48,7 +48,9 @@ class Thresholds:
     holds ``mark_ink_mm2``; other ink of at least ``faint_ink_mm2`` is a
     doubt a person must look at, and so is ink of ``faint_long_ink_mm2`` or
     more that is a mark's length. Two marks of which one has fill
-    ``blackout_fill`` or more (inked over) go to review. ``definite`` and
+    ``blackout_fill`` or more (inked over) go to review, and so does a row
+    with nothing in its boxes but ``outline_ink_mm2`` on a box's printed
+    outline (a dot resting on the line). ``definite`` and
     ``marginal`` are the earlier fill-only rule, used to decide again rows
     stored without ink and extent.
     """
@@ -60,6 +62,7 @@ class Thresholds:
     faint_ink_mm2: float = 0.12
     faint_long_ink_mm2: float = 0.05
     blackout_fill: float = 0.5
+    outline_ink_mm2: float = 0.3
 
 
 @dataclass(frozen=True)

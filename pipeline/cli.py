@@ -594,7 +594,8 @@ def redecide(
     planned = plan(workspace)
     t = planned.thresholds
     out.print(f"Thresholds: mark {t.mark_extent_mm} mm long and {t.mark_ink_mm2} mm² of ink, "
-              f"faint from {t.faint_ink_mm2} mm², inked over from fill {t.blackout_fill}.")
+              f"faint from {t.faint_ink_mm2} mm², inked over from fill {t.blackout_fill}, "
+              f"a dot on a box's outline from {t.outline_ink_mm2} mm².")
     out.print(f"{planned.rows} stored rows decided again ({planned.kept} left in review for a "
               f"streak, a struck-out name or a note); {len(planned.changes)} change.")
     for (before, after), n in sorted(planned.summary().items()):

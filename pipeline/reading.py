@@ -213,9 +213,11 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
         extents = tuple(round(float(v), 2) for v in row_scores.extents)
         throughs = tuple(round(float(v), 2) for v in row_scores.throughs)
         enters = tuple((round(float(a), 2), round(float(b), 2)) for a, b in row_scores.enters)
+        on_outlines = tuple(round(float(v), 3) for v in row_scores.on_outlines)
         measures = {"ink_mm2": list(inks), "extent_mm": list(extents),
                     "through_mm": list(throughs), "enters_left_mm": [a for a, _ in enters],
-                    "enters_right_mm": [b for _, b in enters]}
+                    "enters_right_mm": [b for _, b in enters],
+                    "on_outline_mm2": list(on_outlines)}
         # decided on the rounded, stored values: a later re-decision from the store is the same
         decision = decide_measured(fills, measures, thresholds, rule)
         crossed = [b for b in range(len(fills)) if (row_scores.row, b) in streaked]
@@ -325,6 +327,7 @@ def decide_measured(fills: tuple[float, ...], measures: dict[str, Any] | None,
         extents=tuple(measures["extent_mm"]), rule=rule,
         throughs=tuple(measures["through_mm"]) if "through_mm" in measures else None,
         enters=enters,
+        on_outlines=tuple(measures["on_outline_mm2"]) if "on_outline_mm2" in measures else None,
     )
 
 
@@ -336,4 +339,5 @@ def mark_rule(thresholds: Thresholds) -> MarkRule:
         faint_ink_mm2=thresholds.faint_ink_mm2,
         faint_long_ink_mm2=thresholds.faint_long_ink_mm2,
         blackout_fill=thresholds.blackout_fill,
+        outline_ink_mm2=thresholds.outline_ink_mm2,
     )

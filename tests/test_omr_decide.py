@@ -97,6 +97,7 @@ def test_rule_is_a_parameter() -> None:
         {"faint_ink_mm2": 0.0},
         {"mark_extent_mm": 0.0},
         {"blackout_fill": 1.5},
+        {"outline_ink_mm2": 0.0},
     ],
 )
 def test_bad_rules_are_refused(kwargs: dict) -> None:
@@ -177,3 +178,21 @@ def test_a_long_trace_of_very_little_ink_goes_to_review() -> None:
     scattered = decide_row((0.0, 0.0, 0.0), 0.09, 0.04, inks=(0.0, 0.04, 0.0),
                            extents=(0.0, 8.5, 0.0))
     assert scattered.outcome == "blank"
+
+
+def test_a_dot_on_a_box_outline_sends_a_blank_row_to_review() -> None:
+    """Ink resting on the printed line, which every box measure leaves out with the line."""
+    edge = R.outline_ink_mm2
+    nothing, ink = (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)
+    dot = decide_row(nothing, D, M, inks=ink, extents=ink, on_outlines=(0.0, edge, 0.02))
+    assert dot.outcome == "review"
+    assert dot.reason == (f"ink on the printed outline of box 2 ({edge:.2f} mm²), nothing in "
+                          "the boxes: a dot resting on the line?")
+    under = decide_row(nothing, D, M, inks=ink, extents=ink, on_outlines=(0.0, edge - 1e-6, 0.0))
+    assert under.outcome == "blank"
+    # a row with a mark is decided by its mark: a stroke crossing the next box's line is a spill
+    marked = decide_row((0.25, 0.0, 0.0), D, M, inks=(9.0, 0.0, 0.0), extents=(7.5, 0.0, 0.0),
+                        on_outlines=(0.8, 0.6, 0.0))
+    assert (marked.outcome, marked.choice) == ("vote", 0)
+    # rows stored before the outline was measured decide as they did
+    assert decide_row(nothing, D, M, inks=ink, extents=ink).outcome == "blank"

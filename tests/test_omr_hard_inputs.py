@@ -135,6 +135,29 @@ def test_a_tick_running_on_into_the_next_box_is_one_vote() -> None:
         _check_rows(_read(stack.images[i]), stack.truth[i])
 
 
+@pytest.mark.parametrize(("dpi", "bitonal", "grey"), [(300, False, 150), (200, True, 60)])
+def test_a_dot_resting_on_a_box_outline_goes_to_review(dpi: int, bitonal: bool, grey: int) -> None:
+    """A hesitation dot on the printed line: left out with the line by every box
+    measure, found as ink the line itself does not hold."""
+    page = cv2.cvtColor(_printed(dpi)[0], cv2.COLOR_RGB2GRAY)
+    template = sample_layout().page(1).template
+    box = template.rows[2].boxes[1]
+    ppm = dpi / 25.4
+    centre = (round((box.x + 1.8) * ppm), round(box.y * ppm))  # on the top edge
+    dot = np.full_like(page, 255)
+    cv2.circle(dot, centre, round(0.6 * ppm), grey, -1, lineType=cv2.LINE_AA)  # 1.2 mm across
+    page = np.minimum(page, dot)  # ink darkens what is under it, the printed line too
+    if bitonal:
+        page = np.where(page < 128, 0, 255).astype(np.uint8)
+    reading = _read(page)
+    assert reading.status == "accepted", reading.reason
+    rows = reading.rows
+    assert rows[2].outcome == "review", rows[2]
+    assert "printed outline of box 2" in (rows[2].reason or "")
+    assert rows[2].measures["on_outline_mm2"][1] >= _campaign().thresholds.outline_ink_mm2
+    assert all(r.outcome == "blank" for i, r in enumerate(rows) if i != 2)
+
+
 def test_the_spill_rule_at_its_edges() -> None:
     fills, inks, extents = (0.2, 0.03, 0.0), (6.0, 1.2, 0.0), (8.0, 3.9, 0.0)
     spill = ((0.0, 4.0), (1.5, 0.0), (0.0, 0.0))  # box 1's ink leaves right, box 2's enters left
