@@ -284,12 +284,10 @@ def decide_row(
     lines = [b for b, t in enumerate(throughs or ()) if 0 < t <= rule.max_line_mm
              and kinds[b] != EMPTY]
     if lines:
-        thick = ", ".join(f"{throughs[b]:.1f} mm" for b in lines)  # type: ignore[index]
-        return RowDecision(
-            REVIEW, None,
-            f"a straight line runs right through {name_boxes([b + 1 for b in lines])} from side to "
-            f"side ({thick} thick): a fold, a scanner streak or a ruler line, not a mark?",
-        )
+        return _boxes_to_review(
+            "a straight line runs right through {boxes} from side to side ({values} thick): "
+            "a fold, a scanner streak or a ruler line, not a mark?",
+            lines, [f"{t:.1f} mm" for t in throughs or ()])
 
     def mark_text(b: int) -> str:
         return f"box {b + 1}, {extents[b]:.1f} mm"
@@ -309,12 +307,10 @@ def decide_row(
     if not marks:
         dotted = [b for b, v in enumerate(on_outlines or ()) if v >= rule.outline_ink_mm2]
         if dotted:
-            amounts = ", ".join(f"{on_outlines[b]:.2f} mm²" for b in dotted)  # type: ignore[index]
-            return RowDecision(
-                REVIEW, None,
-                f"ink on the printed outline of {name_boxes([b + 1 for b in dotted])} "
-                f"({amounts}), nothing in the boxes: a dot resting on the line?",
-            )
+            return _boxes_to_review(
+                "ink on the printed outline of {boxes} ({values}), nothing in the boxes: "
+                "a dot resting on the line?",
+                dotted, [f"{v:.2f} mm²" for v in on_outlines or ()])
         return RowDecision(BLANK)
     if len(marks) == 1:
         return RowDecision(VOTE, marks[0])
@@ -329,6 +325,13 @@ def decide_row(
         )
     lengths = ", ".join(f"{extents[b]:.1f} mm" for b in marks)
     return RowDecision(OVERVOTE, None, f"clear marks in {name_boxes([b + 1 for b in marks])} ({lengths})")
+
+
+def _boxes_to_review(reason: str, boxes: list[int], values: list[str]) -> RowDecision:
+    """Review, the ``reason`` naming ``boxes`` (0-based) for ``{boxes}`` and their
+    ``values`` (one text per box of the row) for ``{values}``."""
+    return RowDecision(REVIEW, None, reason.format(
+        boxes=name_boxes([b + 1 for b in boxes]), values=", ".join(values[b] for b in boxes)))
 
 
 def _spilled_into(kinds: list[str], fills: tuple[float, ...],
