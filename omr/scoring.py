@@ -368,10 +368,12 @@ class _Zones:
     surround: float  # mm of paper around the box in the patch
     box_w: float  # mm
     # the outline's band with what the scanner may add to the line (`_outline_ink`): flat
-    # indices of its pixels, each one's stretch of the outline (bins of OUTLINE_BIN_MM along
-    # the perimeter, clockwise from the top-left corner) and the number of stretches
+    # indices of its pixels in order of their stretch of the outline (bins of OUTLINE_BIN_MM
+    # along the perimeter, clockwise from the top-left corner), where each stretch holding
+    # pixels starts in them, which stretches those are, and how many stretches there are
     band: np.ndarray
-    band_bins: np.ndarray
+    band_starts: np.ndarray
+    band_stretches: np.ndarray
     band_count: int
 
 
@@ -414,11 +416,14 @@ def _zones(shape: tuple[int, int], box_w: float, box_h: float, k: float,
     box = Rect(0.0, 0.0, box_w, box_h)
     band = np.flatnonzero(to_line < c + params.outline_grow_mm)
     stretch, stretches = _along_outline(yy, xx, box_w, box_h)
+    band = band[np.argsort(stretch.ravel()[band], kind="stable")]  # stretch by stretch
+    band_stretch = stretch.ravel()[band]
+    starts = np.flatnonzero(np.r_[True, band_stretch[1:] != band_stretch[:-1]])
     return _Zones(paper.astype(np.uint8), int(paper.sum()), interior, zone.astype(np.float32).ravel(),
                   zone.ravel(), bins,
                   tuple(int(b.max()) + 1 for b in bins), per_mm,
                   _across_outline(ys, xs, box, c, max(1, round(params.outline_grow_mm * k))),
-                  line, s, box_w, band, stretch.ravel()[band], stretches)
+                  line, s, box_w, band, starts, band_stretch[starts], stretches)
 
 
 OUTLINE_BIN_MM = 0.25  # the outline is measured in stretches this long
@@ -571,10 +576,9 @@ def _outline_ink(ramp: np.ndarray, zones: _Zones, k: float) -> np.ndarray:
     most in any ``OUTLINE_WINDOW`` stretches running is the result.
     """
     n = ramp.shape[0]
-    count = zones.band_count
-    slots = (np.arange(n)[:, None] * count + zones.band_bins[None, :]).ravel()
-    profile = np.bincount(slots, ramp[:, zones.band].ravel(), minlength=n * count)
-    profile = profile.reshape(n, count)
+    profile = np.zeros((n, zones.band_count))
+    profile[:, zones.band_stretches] = np.add.reduceat(ramp[:, zones.band], zones.band_starts,
+                                                       axis=1)
     if n >= 3:
         profile -= np.median(profile, axis=0)
     profile -= np.median(profile, axis=1, keepdims=True)
