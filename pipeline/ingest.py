@@ -40,7 +40,7 @@ from typing import Any
 
 from pipeline.errors import WorkspaceError
 from pipeline.layout import parse_code
-from pipeline.printed import references
+from pipeline.printed import kept_references
 from pipeline.readers import (
     DECODE_AHEAD_PAGES,
     ReaderStopped,
@@ -216,6 +216,9 @@ class _Batch:
     def __init__(self, ws: Workspace, syncer: cf.Executor) -> None:
         self.ws = ws
         self.syncer = syncer
+        t = ws.campaign.thresholds  # stored with every page: made once, not once a page
+        self.thresholds = {"definite": t.definite, "marginal": t.marginal,
+                           "thresholds": dataclasses.asdict(t)}
         self.slots: list[Slot] = []
         self.events: list[ScanEvent] = []
         self.started = 0.0
@@ -256,9 +259,7 @@ class _Batch:
             self.unwritten.popleft().result()
         return NewPage.of(
             outcome, source=item.source, page_index=item.page_index, image_sha256=item.sha256,
-            image_path=str(rel),
-            definite=ws.campaign.thresholds.definite, marginal=ws.campaign.thresholds.marginal,
-            thresholds=dataclasses.asdict(ws.campaign.thresholds),
+            image_path=str(rel), **self.thresholds,
         )
 
     def flush(self) -> list[PageReport]:
@@ -317,16 +318,15 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
     """Pair every item with its reading (or the stored record of the same image), in order."""
     thresholds = ws.campaign.thresholds
     items = _looked_up(items, ws)
+    # the printed pages the notes are found against, kept in the workspace (rendered by
+    # its first scan); with workers, loaded while their fork server gets ready and given
+    # to every worker, not made again in each
+    printed = kept_references(ws.layout, ws.printed_dir)
 
     if workers <= 1:
         yield from _read_here(items, ws)
         return
 
-    # workers start from a fork server that has imported the reader (`pipeline.readers`);
-    # while it gets ready, this process renders the printed pages the notes are found
-    # against (`pipeline.printed.references`, 0.2-0.4 s), given to every worker, not made
-    # again in each
-    printed = references(ws.layout)
     with ReadingPool(workers, ws.layout, thresholds, printed) as pool:
         # each page with its stored record, or with its number in the pool, to be read
         window: collections.deque[tuple[ScanPage | SourceProblem, PageRecord | int | None]] = \

@@ -4,17 +4,23 @@
 the page. That image is the ballot's own PDF (`pipeline.ballot_pdf`, the
 one ``kiemphieu print`` makes from the campaign) rendered with pdfium at
 the reader's low resolution (3 px/mm): made the first time a page of a
-layout is read in a process and kept for the process's life (about 0.4 s for
-the whole PDF), whatever the number of pages it reads. ``kiemphieu scan
---workers N`` makes them once and gives them to its workers
-(`keep_references`).
+layout is read in a process and kept for the process's life, whatever the
+number of pages it reads. ``kiemphieu scan`` takes them from its workspace
+(`kept_references`): rendered by the first scan and kept in ``WS/printed/``,
+loaded by every scan after in a few milliseconds, where rendering them took
+0.2-0.3 s of each scan's start (the PDF libraries imported, the fonts read,
+the PDF made and rendered). With ``--workers N`` the command gives them to
+its workers (`keep_references`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -101,7 +107,67 @@ def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    pages = printed_pages(layout, params.px_per_mm)
+    return _made(layout, printed_pages(layout, params.px_per_mm), params)
+
+
+def kept_references(layout: BallotLayout, folder: Path,
+                    params: NoteParams = DEFAULT_NOTE_PARAMS) -> tuple[NoteReference, ...] | None:
+    """`references`, the printed pages kept in ``folder`` (a workspace's ``printed/``).
+
+    The pages are rendered the first time and kept in a file named by the layout's
+    fingerprint, the campaign, the resolution and the kiemphieu version that rendered
+    them; a missing, unreadable or damaged file is rendered again (and kept again if
+    the folder can be written: it is only a copy).
+    """
+    key = _key(layout, params)
+    if key is None:
+        return None
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    from importlib import metadata
+
+    try:
+        version = metadata.version("kiemphieu")
+    except metadata.PackageNotFoundError:  # run from a source tree, not installed
+        version = "source"
+    name = hashlib.sha256(repr((*key, version)).encode("utf-8")).hexdigest()[:24]
+    path = folder / f"printed-{name}.npz"
+    pages = _load_pages(path, layout.page_count)
+    if pages is None:
+        pages = printed_pages(layout, params.px_per_mm)
+        _keep_pages(path, pages)
+    return _made(layout, pages, params)
+
+
+def _load_pages(path: Path, count: int) -> tuple[np.ndarray, ...] | None:
+    """The ``count`` pages kept in ``path``; None if it is missing or not what was kept."""
+    try:
+        with np.load(path, allow_pickle=False) as kept:
+            pages = tuple(kept[f"page_{n}"] for n in range(1, count + 1))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # missing, damaged
+        return None
+    if any(p.ndim != 2 or p.dtype != np.uint8 for p in pages):
+        return None
+    return pages
+
+
+def _keep_pages(path: Path, pages: tuple[np.ndarray, ...]) -> None:
+    from pipeline.workspace import atomic_write
+
+    out = io.BytesIO()
+    np.savez_compressed(out, **{f"page_{n}": p for n, p in enumerate(pages, start=1)})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, out.getvalue())
+    except OSError:
+        pass  # a workspace that cannot keep it renders the pages again next time
+
+
+def _made(layout: BallotLayout, pages: tuple[np.ndarray, ...], params: NoteParams
+          ) -> tuple[NoteReference, ...]:
+    """Each page's reference made from the printed ``pages``, and kept for this process."""
     if len(pages) != layout.page_count:
         raise ValueError(f"the printed ballot has {len(pages)} pages, the layout "
                          f"{layout.page_count}")

@@ -43,6 +43,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     create_engine,
     event,
@@ -290,6 +291,16 @@ _PAGE_FIELDS = ("source", "page_index", "image_sha256", "image_path", "status", 
                 "px_per_mm", "residual_mm", "homography", "definite", "marginal", "thresholds")
 
 
+# `Store.find_pages`: made once (a scan asks it every few pages)
+_FIND_PAGES = select(
+    page_table.c.id, page_table.c.image_sha256, page_table.c.image_path,
+    page_table.c.status, page_table.c.reason, page_table.c.ballot_page,
+).where(
+    page_table.c.campaign_id == bindparam("campaign"),
+    page_table.c.image_sha256.in_(bindparam("hashes", expanding=True)),
+)
+
+
 class Store:
     """Records of one campaign workspace."""
 
@@ -328,15 +339,8 @@ class Store:
         if not hashes:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    page_table.c.id, page_table.c.image_sha256, page_table.c.image_path,
-                    page_table.c.status, page_table.c.reason, page_table.c.ballot_page,
-                ).where(
-                    page_table.c.campaign_id == self.campaign_id,
-                    page_table.c.image_sha256.in_(sorted(set(hashes))),
-                )
-            )
+            rows = conn.execute(_FIND_PAGES, {"campaign": self.campaign_id,
+                                              "hashes": sorted(set(hashes))})
             return {row[1]: PageRecord(*row) for row in rows}
 
     def find_page(self, sha256: str) -> PageRecord | None:

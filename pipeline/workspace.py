@@ -8,6 +8,8 @@
       layout.json        where every box is printed (CONTRACT.md)
       kiemphieu.db       SQLite records (unless --db names another database)
       images/ab/<sha256>.<ext>   every scanned page, by content hash
+      printed/           the ballot's pages as printed, rendered once for finding notes
+                         (`pipeline.printed.kept_references`); a copy, made again if lost
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ class Workspace:
     @property
     def images_dir(self) -> Path:
         return self.path / "images"
+
+    @property
+    def printed_dir(self) -> Path:
+        return self.path / "printed"
 
     def write_layout_json(self) -> Path:
         target = self.path / "layout.json"
