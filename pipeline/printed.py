@@ -6,11 +6,11 @@ one ``kiemphieu print`` makes from the campaign) rendered with pdfium at
 the reader's low resolution (3 px/mm): made the first time a page of a
 layout is read in a process and kept for the process's life, whatever the
 number of pages it reads. ``kiemphieu scan`` takes them from its workspace
-(`kept_references`): rendered by the first scan and kept in ``WS/printed/``,
-loaded by every scan after in a few milliseconds, where rendering them took
-0.2-0.3 s of each scan's start (the PDF libraries imported, the fonts read,
-the PDF made and rendered). With ``--workers N`` the command gives them to
-its workers (`keep_references`).
+(`kept_references`): rendered by ``kiemphieu new`` (or, if lost, by the next
+scan) and kept in ``WS/printed/``, loaded by every scan in a few
+milliseconds, where rendering them took 0.2-0.3 s of each scan's start (the
+PDF libraries imported, the fonts read, the PDF made and rendered). With
+``--workers N`` the command gives them to its workers (`keep_references`).
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def _keep_pages(path: Path, pages: tuple[np.ndarray, ...]) -> None:
     np.savez_compressed(out, **{f"page_{n}": p for n, p in enumerate(pages, start=1)})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, out.getvalue())
+        atomic_write(path, out.getvalue(), durable=False)  # a copy: whole or absent, no fsync
     except OSError:
         pass  # a workspace that cannot keep it renders the pages again next time
 

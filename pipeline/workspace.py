@@ -8,7 +8,7 @@
       layout.json        where every box is printed (CONTRACT.md)
       kiemphieu.db       SQLite records (unless --db names another database)
       images/ab/<sha256>.<ext>   every scanned page, by content hash
-      printed/           the ballot's pages as printed, rendered once for finding notes
+      printed/           the ballot's pages as printed, rendered by `new` for finding notes
                          (`pipeline.printed.kept_references`); a copy, made again if lost
 """
 

@@ -47,6 +47,8 @@ CLEAR = MarkMix(
 def new_workspace(tmp: Path, campaign_file: Path, copies: int) -> tuple[Path, bytes]:
     ws = tmp / "ws"
     run("new", str(campaign_file), "--dir", str(ws))
+    # the printed pages the scans find notes against, rendered once by `new`
+    assert len(list((ws / "printed").glob("printed-*.npz"))) == 1
     pdf = tmp / "ballots.pdf"
     run("print", str(ws), "--copies", str(copies), "--out", str(pdf))
     layout = json.loads((ws / "layout.json").read_text("utf-8"))
