@@ -23,8 +23,9 @@ runs on this machine:
   time against the floor and how many CPUs it kept busy;
 - the 1,000-page G4 scan with 1 and 2 workers, alternately: wall time, and
   pages a second beyond start-up (the slope between a 1-page and the
-  1,000-page run with as many workers); in the same turns, the machine's own
-  scaling: the reading alone in one process and in two at once;
+  1,000-page run with as many workers), and the whole machine's CPU time a
+  page beyond start-up; in the same turns, the machine's own scaling: the
+  reading alone in one process and in two at once;
 - peak resident memory of ``scan`` for 10 pages and for ``--big`` pages.
 
 Results go to ``--out/speed.json`` and are printed.
@@ -261,17 +262,23 @@ def workers(corpus: dict[str, Path], repeat: int) -> dict[str, Any]:
     walls: dict[int, list[float]] = {1: [], 2: []}
     starts: dict[int, list[float]] = {1: [], 2: []}
     slopes: dict[int, list[float]] = {1: [], 2: []}
+    cpus: dict[int, list[float]] = {1: [], 2: []}
     bare: dict[int, list[float]] = {1: [], 2: []}
     pages = 0
     with tempfile.TemporaryDirectory() as tmp:
         one_g4 = one_g4_page(corpus, Path(tmp))
         for _ in range(repeat):
             for n in (1, 2):
+                b0 = machine_busy_s()
                 start, _, _, _ = run_scan([one_g4], n)
+                b1 = machine_busy_s()
                 wall, pages, _, _ = run_scan([corpus["g4200_big"]], n)
+                b2 = machine_busy_s()
                 walls[n].append(round(wall, 2))
                 starts[n].append(round(start, 2))
                 slopes[n].append(round((wall - start) / (pages - 1) * 1000, 2))
+                if b0 is not None and b1 is not None and b2 is not None:
+                    cpus[n].append(round(((b2 - b1) - (b1 - b0)) / (pages - 1) * 1000, 2))
                 bare[n].append(round(bare_readers(corpus["g4200"], n), 1))
     w1, w2 = statistics.median(walls[1]), statistics.median(walls[2])
     s1, s2 = statistics.median(slopes[1]), statistics.median(slopes[2])
@@ -299,7 +306,29 @@ def workers(corpus: dict[str, Path], repeat: int) -> dict[str, Any]:
             "w2_per_bare_reader": round(statistics.median(
                 r / a for r, a in zip(w2_rate, bare[1], strict=True)), 2),
             "w2_share_of_two_bare_readers": round(statistics.median(
-                r / b for r, b in zip(w2_rate, bare[2], strict=True)), 2)}
+                r / b for r, b in zip(w2_rate, bare[2], strict=True)), 2),
+            # all the machine's CPUs (the command, its threads, its workers, the kernel's
+            # writing) a page beyond start-up: what a page costs with 1 process and 2 workers
+            **({"turns_w1_machine_cpu_ms_per_page": cpus[1],
+                "turns_w2_machine_cpu_ms_per_page": cpus[2],
+                "w1_machine_cpu_ms_per_page": round(statistics.median(cpus[1]), 2),
+                "w2_machine_cpu_ms_per_page": round(statistics.median(cpus[2]), 2),
+                "w1_cpus_busy": round(statistics.median(
+                    c / s for c, s in zip(cpus[1], slopes[1], strict=True)), 2),
+                "w2_cpus_busy": round(statistics.median(
+                    c / s for c, s in zip(cpus[2], slopes[2], strict=True)), 2)}
+               if cpus[1] and cpus[2] else {})}
+
+
+def machine_busy_s() -> float | None:
+    """Seconds of CPU the whole machine has been busy (all CPUs, `/proc/stat`); None
+    where there is no such file."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle, iowait = fields[3], fields[4]
+    return (sum(fields) - idle - iowait) / os.sysconf("SC_CLK_TCK")
 
 
 BARE_PAGES = 400  # pages each bare reader reads (its 40 pages over and over)
