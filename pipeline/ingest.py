@@ -318,9 +318,9 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
     """Pair every item with its reading (or the stored record of the same image), in order."""
     thresholds = ws.campaign.thresholds
     items = _looked_up(items, ws)
-    # the printed pages the notes are found against, kept in the workspace (rendered by
-    # its first scan); with workers, loaded while their fork server gets ready and given
-    # to every worker, not made again in each
+    # the printed pages the notes are found against, kept in the workspace (`kiemphieu new`
+    # renders them), loaded for this process's reader; with workers, loaded while their
+    # fork server gets ready and given to every worker, not made again in each
     printed = kept_references(ws.layout, ws.printed_dir)
 
     if workers <= 1:

@@ -48,8 +48,8 @@ _cache: dict[tuple[str, str, float], tuple[NoteReference, ...]] = {}
 _lock = threading.Lock()
 
 
-# the digest of a campaign, by the campaign object (kept with it): a campaign's repr and its
-# hash took 0.3-0.5 ms, and the key is asked for on every page read
+# the digest of a campaign, by the campaign object (kept with it): its repr and SHA-256 took
+# 65 us, and the key is asked for on every page read
 _digests: dict[int, tuple[object, str]] = {}
 
 
