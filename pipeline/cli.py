@@ -45,7 +45,7 @@ def new(
 ) -> None:
     """Create a campaign workspace from a campaign file."""
     from pipeline.campaign import load_campaign
-    from pipeline.printed import kept_references
+    from pipeline.printed import references
     from pipeline.rules import eligibility_findings
     from pipeline.workspace import create_workspace
 
@@ -54,7 +54,7 @@ def new(
         err.print(f"warning: {campaign_file}, line {f.line}: STT {f.stt} {f.name}: {f.reason}")
     ws = create_workspace(campaign, dir, db, source=campaign_file)
     # the printed pages every scan compares with, rendered here once, not by the first scan
-    kept_references(ws.layout, ws.printed_dir)
+    references(ws.layout, kept_in=ws.printed_dir)
     out.print(
         f"Created workspace {ws.path} for '{campaign.id}': {len(campaign.candidates)} people "
         f"on {ws.layout.page_count} page(s) per ballot, rules {campaign.rules.name}."

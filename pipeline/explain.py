@@ -44,7 +44,7 @@ from pipeline.ballot_pdf import FONT_DIR
 from pipeline.campaign import Thresholds
 from pipeline.errors import KiemphieuError
 from pipeline.layout import BallotLayout
-from pipeline.printed import kept_references
+from pipeline.printed import references
 from pipeline.reading import Reading, decode_page, mark_rule, read_pixels
 from pipeline.reasons import to_vietnamese
 from pipeline.rules import LEVEL_LABELS
@@ -252,7 +252,7 @@ def explain_stored_page(workspace: Workspace, page_id: int, out: Path | str) -> 
     image = workspace.path / path
     if not image.is_file():
         raise KiemphieuError(f"the stored image of page {page_id} is missing: {image}")
-    kept_references(workspace.layout, workspace.printed_dir)  # the scan's printed pages
+    references(workspace.layout, kept_in=workspace.printed_dir)  # the scan's printed pages
     try:
         return write_explained_page(image.read_bytes(), workspace.layout,
                                     workspace.campaign.thresholds, out)

@@ -40,7 +40,7 @@ from typing import Any
 
 from pipeline.errors import WorkspaceError
 from pipeline.layout import parse_code
-from pipeline.printed import kept_references
+from pipeline.printed import references
 from pipeline.readers import (
     DECODE_AHEAD_PAGES,
     ReaderStopped,
@@ -321,7 +321,7 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
     # the printed pages the notes are found against, kept in the workspace (`kiemphieu new`
     # renders them), loaded for this process's reader; with workers, loaded while their
     # fork server gets ready and given to every worker, not made again in each
-    printed = kept_references(ws.layout, ws.printed_dir)
+    printed = references(ws.layout, kept_in=ws.printed_dir)
 
     if workers <= 1:
         yield from _read_here(items, ws)

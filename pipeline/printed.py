@@ -6,7 +6,7 @@ one ``kiemphieu print`` makes from the campaign) rendered with pdfium at
 the reader's low resolution (3 px/mm): made the first time a page of a
 layout is read in a process and kept for the process's life, whatever the
 number of pages it reads. ``kiemphieu scan`` takes them from its workspace
-(`kept_references`): rendered by ``kiemphieu new`` (or, if lost, by the next
+(`references` with ``kept_in``): rendered by ``kiemphieu new`` (or, if lost, by the next
 scan) and kept in ``WS/printed/``, loaded by every scan in a few
 milliseconds, where rendering them took 0.2-0.3 s of each scan's start (the
 PDF libraries imported, the fonts read, the PDF made and rendered). With
@@ -109,27 +109,15 @@ def seal_places(layout: BallotLayout) -> tuple[Rect, ...]:
     return (Rect(float(seal["x"]), float(seal["y"]), s, s).inset(-SEAL_SLACK_MM),)
 
 
-def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS
-               ) -> tuple[NoteReference, ...] | None:
-    """Each page's `omr.notes.NoteReference`, made once per process; None without a campaign."""
-    key = _key(layout, params)
-    if key is None:
-        return None
-    with _lock:
-        hit = _cache.get(key)
-    if hit is not None:
-        return hit
-    return _made(layout, printed_pages(layout, params.px_per_mm), params)
+def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS, *,
+               kept_in: Path | None = None) -> tuple[NoteReference, ...] | None:
+    """Each page's `omr.notes.NoteReference`, made once per process; None without a campaign.
 
-
-def kept_references(layout: BallotLayout, folder: Path,
-                    params: NoteParams = DEFAULT_NOTE_PARAMS) -> tuple[NoteReference, ...] | None:
-    """`references`, the printed pages kept in ``folder`` (a workspace's ``printed/``).
-
-    The pages are rendered the first time and kept in a file named by the layout's
-    fingerprint, the campaign, the resolution and the kiemphieu version that rendered
-    them; a missing, unreadable or damaged file is rendered again (and kept again if
-    the folder can be written: it is only a copy).
+    ``kept_in`` (a workspace's ``printed/``): the printed pages are rendered the first
+    time and kept there, in a file named by the layout's fingerprint, the campaign, the
+    resolution and the kiemphieu version that rendered them, and loaded from it after; a
+    missing, unreadable or damaged file is rendered again (and kept again if the folder
+    can be written: it is only a copy).
     """
     key = _key(layout, params)
     if key is None:
@@ -138,6 +126,16 @@ def kept_references(layout: BallotLayout, folder: Path,
         hit = _cache.get(key)
     if hit is not None:
         return hit
+    path = _kept_path(kept_in, key) if kept_in is not None else None
+    pages = _load_pages(path, layout.page_count) if path is not None else None
+    if pages is None:
+        pages = printed_pages(layout, params.px_per_mm)
+        if path is not None:
+            _keep_pages(path, pages)
+    return _made(layout, pages, params)
+
+
+def _kept_path(folder: Path, key: tuple[str, str, float]) -> Path:
     from importlib import metadata
 
     try:
@@ -145,12 +143,7 @@ def kept_references(layout: BallotLayout, folder: Path,
     except metadata.PackageNotFoundError:  # run from a source tree, not installed
         version = "source"
     name = hashlib.sha256(repr((*key, version)).encode("utf-8")).hexdigest()[:24]
-    path = folder / f"printed-{name}.npz"
-    pages = _load_pages(path, layout.page_count)
-    if pages is None:
-        pages = printed_pages(layout, params.px_per_mm)
-        _keep_pages(path, pages)
-    return _made(layout, pages, params)
+    return folder / f"printed-{name}.npz"
 
 
 def _load_pages(path: Path, count: int) -> tuple[np.ndarray, ...] | None:

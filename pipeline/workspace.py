@@ -9,7 +9,7 @@
       kiemphieu.db       SQLite records (unless --db names another database)
       images/ab/<sha256>.<ext>   every scanned page, by content hash
       printed/           the ballot's pages as printed, rendered by `new` for finding notes
-                         (`pipeline.printed.kept_references`); a copy, made again if lost
+                         (`pipeline.printed.references`); a copy, made again if lost
 """
 
 from __future__ import annotations

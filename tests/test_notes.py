@@ -264,7 +264,7 @@ def test_printed_pages_given_to_a_worker_are_used_not_rendered_again(
 
 def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`pipeline.printed.kept_references`: the first scan of a workspace renders the printed
+    """`pipeline.printed.references` with ``kept_in``: the first scan of a workspace renders the printed
     pages and keeps them in its ``printed/`` folder; a later scan (a new process) loads them
     and makes the same references without rendering; a damaged file is rendered again."""
     from pipeline import printed
@@ -272,7 +272,7 @@ def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan
     layout = sample_layout()
     folder = tmp_path / "printed"
     monkeypatch.setattr(printed, "_cache", {})
-    first = printed.kept_references(layout, folder)
+    first = printed.references(layout, kept_in=folder)
     assert first is not None
     (kept,) = folder.glob("printed-*.npz")
 
@@ -282,7 +282,7 @@ def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan
     monkeypatch.setattr(printed, "_cache", {})  # the next scan's process
     with monkeypatch.context() as m:
         m.setattr(printed, "printed_pages", unrendered)
-        again = printed.kept_references(layout, folder)
+        again = printed.references(layout, kept_in=folder)
     assert again is not None and again is not first
     for a, b in zip(first, again, strict=True):
         assert np.array_equal(a.look, b.look) and np.array_equal(a.edge, b.edge)
@@ -290,9 +290,9 @@ def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan
 
     kept.write_bytes(kept.read_bytes()[:500])  # cut short: rendered again, kept again whole
     monkeypatch.setattr(printed, "_cache", {})
-    mended = printed.kept_references(layout, folder)
+    mended = printed.references(layout, kept_in=folder)
     assert mended is not None and np.array_equal(mended[0].look, first[0].look)
     monkeypatch.setattr(printed, "_cache", {})
     with monkeypatch.context() as m:
         m.setattr(printed, "printed_pages", unrendered)
-        assert printed.kept_references(layout, folder) is not None
+        assert printed.references(layout, kept_in=folder) is not None
