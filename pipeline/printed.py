@@ -6,8 +6,8 @@ one ``kiemphieu print`` makes from the campaign) rendered with pdfium at
 the reader's low resolution (3 px/mm): made the first time a page of a
 layout is read in a process and kept for the process's life, whatever the
 number of pages it reads. ``kiemphieu scan`` takes them from its workspace
-(`references` with ``kept_in``): rendered by ``kiemphieu new`` (or, if lost, by the next
-scan) and kept in ``WS/printed/``, loaded by every scan in a few
+(`references` with ``kept_in``): rendered by ``kiemphieu new`` (or, if lost,
+by the next scan) and kept in ``WS/printed/``, loaded by every scan in a few
 milliseconds, where rendering them took 0.2-0.3 s of each scan's start (the
 PDF libraries imported, the fonts read, the PDF made and rendered). With
 ``--workers N`` the command gives them to its workers (`keep_references`).
