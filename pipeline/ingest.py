@@ -216,9 +216,10 @@ class _Batch:
     def __init__(self, ws: Workspace, syncer: cf.Executor) -> None:
         self.ws = ws
         self.syncer = syncer
-        t = ws.campaign.thresholds  # stored with every page: made once, not once a page
-        self.thresholds = {"definite": t.definite, "marginal": t.marginal,
-                           "thresholds": dataclasses.asdict(t)}
+        # the thresholds every page is stored with (`NewPage`'s fields): made once, not a page
+        t = ws.campaign.thresholds
+        self.page_thresholds = {"definite": t.definite, "marginal": t.marginal,
+                                "thresholds": dataclasses.asdict(t)}
         self.slots: list[Slot] = []
         self.events: list[ScanEvent] = []
         self.started = 0.0
@@ -259,7 +260,7 @@ class _Batch:
             self.unwritten.popleft().result()
         return NewPage.of(
             outcome, source=item.source, page_index=item.page_index, image_sha256=item.sha256,
-            image_path=str(rel), **self.thresholds,
+            image_path=str(rel), **self.page_thresholds,
         )
 
     def flush(self) -> list[PageReport]:
