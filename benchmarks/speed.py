@@ -18,9 +18,9 @@ runs on this machine:
   the larger sets: time and CPU time (user + system) per page beyond the
   command's fixed start-up (the slope between a 1-page and an N-page run),
   turn by turn with the floor of the same files, and the ratio (for JPEG
-  also to the colour decode, the floor a viewer has); the command decodes the
-  next pages on a thread of its own while it reads, so it also gives its CPU
-  time against the floor and how many CPUs it kept busy;
+  also to the colour decode, the floor a viewer has); the command reads on two
+  threads, a page each, so it also gives its CPU time against the floor and how
+  many CPUs it kept busy;
 - the 1,000-page G4 scan with 1 and 2 workers, alternately: wall time, and
   pages a second beyond start-up (the slope between a 1-page and the
   1,000-page run with as many workers), and the whole machine's CPU time a
@@ -235,7 +235,7 @@ def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, A
                     s / f for s, f in zip(slopes, colour_floors, strict=True)), 2)
             res["ms_per_page_beyond_start_up"] = round(statistics.median(slopes), 1)
             res["cpu_ms_per_page_beyond_start_up"] = round(statistics.median(cpus), 1)
-            # one process, more than one CPU: the next pages decode on a thread of their own
+            # one process, more than one CPU: two threads each decode and read a page
             # (`pipeline.readers.read_in_turn`); the CPU it all takes, against the same floor
             res["cpu_ratio_to_floor_beyond_start_up"] = round(statistics.median(
                 c / f for c, f in zip(cpus, floors, strict=True)), 2)

@@ -6,16 +6,17 @@ and the main process stores each in input order. At most a few pages per
 worker are in flight, so memory does not grow with the stack. Threads keep
 the file work off the reader's: one takes pages out of their files and
 hashes them a few pages ahead (`_read_ahead`), one writes the images and
-syncs them (`_Batch`), and in one process one decodes the next pages while
-the reader reads the page before (`_read_here`); they mostly wait for the
-disk or run in C.
+syncs them (`_Batch`); they mostly wait for the disk or run in C.
 
-Pages are read in parallel by processes (``--workers``), never by threads
-inside a page: every reading process runs OpenCV on one thread. Measured on
-300-dpi colour JPEGs, OpenCV's own threads made a page 8 % faster for 27 %
-more CPU (44.6 ms wall and 61.5 ms CPU a page against 48.4 and 48.4), CPU
-that other workers, other stations on the same machine or the database
-server need (BENCHMARKS.md).
+In one process, two threads read, a page each (`_read_here`): a page's
+decode and about half of its reading run in C without the GIL, so two pages
+read at once keep a second CPU busy. Beyond that, pages are read in parallel
+by processes (``--workers``), which share no GIL; never by threads inside a
+page: every reading process runs OpenCV on one thread. Measured on 300-dpi
+colour JPEGs, OpenCV's own threads made a page 8 % faster for 27 % more CPU
+(44.6 ms wall and 61.5 ms CPU a page against 48.4 and 48.4), CPU that other
+workers, other stations on the same machine or the database server need
+(BENCHMARKS.md).
 
 A page is identified by the SHA-256 of its stored image bytes. The same
 image seen again is never read or counted again: it is reported as
@@ -42,7 +43,7 @@ from pipeline.errors import WorkspaceError
 from pipeline.layout import parse_code
 from pipeline.printed import references
 from pipeline.readers import (
-    DECODE_AHEAD_PAGES,
+    QUEUED_PAGES,
     ReaderStopped,
     ReadingPool,
     libc,
@@ -345,14 +346,14 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
 
 
 def _read_here(items: Iterator[tuple[ScanPage | SourceProblem, PageRecord | None]],
-               ws: Workspace, ahead: int = DECODE_AHEAD_PAGES) -> Iterator[Work]:
-    """`_read_all` in this process: the next pages decoded on a thread of their own while
-    this one reads the page before (`pipeline.readers.read_in_turn`); a page found in the
-    store, or a file's problem, passed on as it is."""
+               ws: Workspace, queued: int = QUEUED_PAGES) -> Iterator[Work]:
+    """`_read_all` in this process: the pages decoded and read on reading threads, a page
+    each (`pipeline.readers.read_in_turn`); a page found in the store, or a file's
+    problem, passed on as it is."""
     thresholds = ws.campaign.thresholds
     pages = (((item, stored), item.data if stored is None and isinstance(item, ScanPage) else None,
               thresholds) for item, stored in items)
-    for (item, stored), reading in read_in_turn(pages, ws.layout, ahead):
+    for (item, stored), reading in read_in_turn(pages, ws.layout, queued):
         yield item, reading if reading is not None else stored
 
 

@@ -46,6 +46,7 @@ _CACHE_SIZE = 8
 
 _cache: dict[tuple[str, str, float], tuple[NoteReference, ...]] = {}
 _lock = threading.Lock()
+_making = threading.Lock()  # held while references are made (`references`)
 
 
 # the digest of a campaign, by the campaign object (kept with it): its repr and SHA-256 took
@@ -126,13 +127,20 @@ def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS, *
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    path = _kept_path(kept_in, key) if kept_in is not None else None
-    pages = _load_pages(path, layout.page_count) if path is not None else None
-    if pages is None:
-        pages = printed_pages(layout, params.px_per_mm)
-        if path is not None:
-            _keep_pages(path, pages)
-    return _made(layout, pages, params)
+    # made by one thread at a time (a process reads on two): pdfium is not thread-safe,
+    # and the thread that waited finds them made
+    with _making:
+        with _lock:
+            hit = _cache.get(key)
+        if hit is not None:
+            return hit
+        path = _kept_path(kept_in, key) if kept_in is not None else None
+        pages = _load_pages(path, layout.page_count) if path is not None else None
+        if pages is None:
+            pages = printed_pages(layout, params.px_per_mm)
+            if path is not None:
+                _keep_pages(path, pages)
+        return _made(layout, pages, params)
 
 
 def _kept_path(folder: Path, key: tuple[str, str, float]) -> Path:

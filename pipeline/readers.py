@@ -1,6 +1,6 @@
 """The processes that read pages: how each is set up, the fork server
 ``kiemphieu scan --workers N`` starts its workers from, and the reading of
-pages in this process (`read_in_turn`).
+pages in this process, on two threads (`read_in_turn`).
 
 The fork server imports the reader (`pipeline.reading`: OpenCV, NumPy, the
 campaign's models) and this module once, and every worker is forked from it
@@ -43,43 +43,41 @@ if TYPE_CHECKING:
     from pipeline.records import Reading
 
 READER_MODULES = ["pipeline.readers", "pipeline.reading"]
-DECODE_AHEAD_PAGES = 2
+READING_THREADS = 2
+QUEUED_PAGES = 2
 
 K = TypeVar("K")
 
 
 def read_in_turn(pages: Iterable[tuple[K, bytes | None, Thresholds]], layout: BallotLayout,
-                 ahead: int = DECODE_AHEAD_PAGES) -> Iterator[tuple[K, Reading | None]]:
+                 queued: int = QUEUED_PAGES, threads: int = READING_THREADS
+                 ) -> Iterator[tuple[K, Reading | None]]:
     """Each page's reading (`pipeline.reading.read_scan`), in input order, read in this
-    process, the next pages decoded on a thread of their own while this one reads the
-    page before; ``(key, None)`` for a page given without bytes (nothing to read).
+    process by ``threads`` threads, each decoding and reading a page of its own; ``(key,
+    None)`` for a page given without bytes (nothing to read).
 
-    A page's decode runs in C without the GIL (OpenCV for a JPEG, Pillow for a TIFF),
-    so it overlaps the reading of the page before where the machine has a second CPU,
-    for about the same CPU. Measured on two CPUs (BENCHMARKS.md, session 8): 300-dpi
-    colour JPEGs take 20.0-24.2 ms a page, their bare decode 20.6-22.6 (in line, 1.5-1.6
-    times it), the command keeping 1.8 CPUs busy. 200-dpi G4 pages gain little (1,000
-    in 13.9 s against 14.4 in line, 3 alternate turns; 1.3 CPUs busy): their decode is a
-    quarter of the page, and the reader's Python is slowed beside Pillow, which takes
-    the GIL between the pieces of a page (a page's reading: 8.5-12.8 ms alone, 12.0-16.5
-    beside Pillow decoding, 8.0-8.7 beside OpenCV blurring). ``ahead`` pages' pixels
-    wait at most (a 300-dpi page is 8.7 MB of grey). An error raised by ``pages`` comes
-    after the readings of the pages before it, as in line (the scan stores those
-    first); leaving early stops the thread, the pages not yet decoded are not.
+    A page's decode runs in C without the GIL (OpenCV for a JPEG, Pillow for a TIFF), and
+    so do about half of its reading (OpenCV's warps, filters and histograms); the rest
+    is Python, one thread at a time. Two threads each reading a page keep two CPUs
+    busier than one thread decoding ahead of one reading: BENCHMARKS.md, session 11.
+    At most ``queued`` pages wait to be read beyond those being read (a page waits as
+    its encoded bytes; its pixels exist only while it is read). An error raised by
+    ``pages`` comes after the readings of the pages before it, as in line (the scan
+    stores those first); leaving early stops the threads, the pages not yet read are
+    not.
     """
-    from pipeline.reading import decode_page, read_pixels
-    from pipeline.records import Reading
+    from pipeline.reading import read_scan
 
-    def finish(key: K, decoding: Future[Any] | None, thresholds: Thresholds
-               ) -> tuple[K, Reading | None]:
-        if decoding is None:
-            return key, None
-        gray = decoding.result()
-        return key, gray if isinstance(gray, Reading) else read_pixels(gray, layout, thresholds)
+    def read(data: bytes, thresholds: Thresholds) -> Reading:
+        return read_scan(data, layout, thresholds)
 
-    window: deque[tuple[K, Future[Any] | None, Thresholds]] = deque()
+    def finish(key: K, reading: Future[Reading] | None) -> tuple[K, Reading | None]:
+        return key, None if reading is None else reading.result()
+
+    window: deque[tuple[K, Future[Reading] | None]] = deque()
     source = iter(pages)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiemphieu-decode") as decoder:
+    with ThreadPoolExecutor(max_workers=max(1, threads),
+                            thread_name_prefix="kiemphieu-read") as readers:
         try:
             while True:
                 try:
@@ -91,14 +89,14 @@ def read_in_turn(pages: Iterable[tuple[K, bytes | None, Thresholds]], layout: Ba
                     while window:
                         yield finish(*window.popleft())
                     raise
-                window.append((key, None if data is None else decoder.submit(decode_page, data),
-                               thresholds))
-                if len(window) > ahead:
+                window.append((key, None if data is None else readers.submit(read, data,
+                                                                              thresholds)))
+                if len(window) > threads + queued:
                     yield finish(*window.popleft())
             while window:
                 yield finish(*window.popleft())
         finally:
-            decoder.shutdown(cancel_futures=True)
+            readers.shutdown(cancel_futures=True)
 
 
 def reader_context() -> multiprocessing.context.BaseContext:

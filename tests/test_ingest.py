@@ -176,12 +176,12 @@ def test_reading_pool_raises_a_reader_error_in_the_command(pngs: list[Path]) -> 
             pool.receive(number)
 
 
-def test_reading_here_decodes_ahead_on_a_thread_and_keeps_the_order(
+def test_reading_here_reads_on_threads_and_keeps_the_order(
         pngs: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """In one process the next pages are decoded on a thread of their own while this one
-    reads: each page comes back in input order with the reading `read_scan` gives it; a
-    page stored before and a file's problem pass through undecoded; damaged bytes are
-    refused; leaving early stops the decoding thread."""
+    """In one process the pages are decoded and read on reading threads, a page each:
+    each page comes back in input order with the reading `read_scan` gives it; a page
+    stored before and a file's problem pass through undecoded; damaged bytes are
+    refused; leaving early stops the reading threads."""
     from pipeline import reading as reading_module
     from pipeline.ingest import _read_here
     from pipeline.reading import decode_page, read_scan
@@ -205,7 +205,7 @@ def test_reading_here_decodes_ahead_on_a_thread_and_keeps_the_order(
         return decode_page(data)
 
     monkeypatch.setattr(reading_module, "decode_page", recording)
-    got = list(_read_here(iter(items), ws, ahead=2))
+    got = list(_read_here(iter(items), ws, queued=2))
     monkeypatch.undo()  # read_scan below decodes on this thread
     assert [item for item, _ in got] == [item for item, _ in items]
     readings = [outcome for _, outcome in got]
@@ -215,16 +215,16 @@ def test_reading_here_decodes_ahead_on_a_thread_and_keeps_the_order(
     assert readings[3] == read_scan(datas[2], ws.layout, thresholds)
     assert readings[4].status == "rejected" and "cannot be decoded" in readings[4].reason
     assert len(decoded_on) == 3  # the stored page and the problem were not decoded
-    assert all(name.startswith("kiemphieu-decode") for name in decoded_on)
+    assert all(name.startswith("kiemphieu-read") for name in decoded_on)
 
     before = threading.active_count()
     many = ((ScanPage("b", i, datas[0], ".png"), None) for i in range(1000))
     monkeypatch.setattr(reading_module, "decode_page", recording)
-    reading = _read_here(many, ws, ahead=2)
+    reading = _read_here(many, ws, queued=2)
     next(reading)
     reading.close()
     assert threading.active_count() == before
-    assert len(decoded_on) <= 3 + 4  # a few pages ahead, not the thousand
+    assert len(decoded_on) <= 3 + 2 + 2 + 1  # a few pages ahead, not the thousand
 
 
 def test_reading_in_turn_hands_on_the_pages_before_an_error_in_their_source(
@@ -246,6 +246,6 @@ def test_reading_in_turn_hands_on_the_pages_before_an_error_in_their_source(
 
     got = []
     with pytest.raises(RuntimeError, match="the disk went away"):
-        for key, reading in read_in_turn(source(), ws.layout, ahead=2):
+        for key, reading in read_in_turn(source(), ws.layout, queued=2):
             got.append((key, reading))
     assert got == [(i, read_scan(d, ws.layout, thresholds)) for i, d in enumerate(datas)]

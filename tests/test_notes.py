@@ -296,3 +296,42 @@ def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan
     with monkeypatch.context() as m:
         m.setattr(printed, "printed_pages", unrendered)
         assert printed.references(layout, kept_in=folder) is not None
+
+
+def test_the_printed_pages_are_made_once_when_two_reading_threads_ask_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process reads on two threads (`pipeline.readers.read_in_turn`): when both ask for
+    the references of a layout not yet made, one renders (pdfium is not thread-safe) and
+    the other waits for it and gets the same references."""
+    import threading
+    import time
+
+    from pipeline import printed
+
+    layout = sample_layout()
+    monkeypatch.setattr(printed, "_cache", {})
+    rendering = threading.Event()
+    calls = []
+    real = printed.printed_pages
+
+    def slow(*args: object, **kwargs: object) -> tuple[np.ndarray, ...]:
+        calls.append(threading.current_thread().name)
+        rendering.set()
+        time.sleep(0.2)  # the other thread asks meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(printed, "printed_pages", slow)
+    got: dict[str, object] = {}
+
+    def ask() -> None:
+        got[threading.current_thread().name] = printed.references(layout)
+
+    first = threading.Thread(target=ask, name="first")
+    second = threading.Thread(target=ask, name="second")
+    first.start()
+    assert rendering.wait(10)
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert calls == ["first"]
+    assert got["first"] is not None and got["second"] is got["first"]
