@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from omr.notes import NoteReference
 from pipeline.errors import WorkspaceError
 from pipeline.layout import parse_code
 from pipeline.printed import references
@@ -318,7 +319,6 @@ Work = tuple[ScanPage | SourceProblem, Reading | PageRecord | None]
 def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
               workers: int) -> Iterator[Work]:
     """Pair every item with its reading (or the stored record of the same image), in order."""
-    thresholds = ws.campaign.thresholds
     items = _looked_up(items, ws)
     # the printed pages the notes are found against, kept in the workspace (`kiemphieu new`
     # renders them), loaded for this process's reader; with workers, loaded while their
@@ -327,8 +327,17 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
 
     if workers <= 1:
         yield from _read_here(items, ws)
-        return
+    else:
+        yield from _read_pooled(items, ws, workers, printed)
 
+
+def _read_pooled(items: Iterator[tuple[ScanPage | SourceProblem, PageRecord | None]],
+                 ws: Workspace, workers: int, printed: tuple[NoteReference, ...] | None
+                 ) -> Iterator[Work]:
+    """`_read_all` by ``workers`` reading processes (`pipeline.readers.ReadingPool`), given
+    the printed pages' references; a page found in the store, or a file's problem, passed
+    on as it is."""
+    thresholds = ws.campaign.thresholds
     with ReadingPool(workers, ws.layout, thresholds, printed) as pool:
         # each page with its stored record, or with its number in the pool, to be read
         window: collections.deque[tuple[ScanPage | SourceProblem, PageRecord | int | None]] = \
