@@ -63,8 +63,8 @@ def read_in_turn(pages: Iterable[tuple[K, bytes | None, Thresholds]], layout: Ba
     At most ``queued`` pages wait to be read beyond those being read (a page waits as
     its encoded bytes; its pixels exist only while it is read). An error raised by
     ``pages`` comes after the readings of the pages before it, as in line (the scan
-    stores those first); leaving early stops the threads, the pages not yet read are
-    not.
+    stores those first); leaving early stops the threads once the pages they hold are
+    read, and the queued pages are not read.
     """
     from pipeline.reading import read_scan
 

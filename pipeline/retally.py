@@ -168,8 +168,8 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
 
 
 def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[AuditPage, Any]]:
-    """Each stored page with its reading again (`pipeline.readers.read_in_turn`: the next
-    pages decoded while one is read), or None if its image cannot be read or is not the
+    """Each stored page with its reading again (`pipeline.readers.read_in_turn`: two pages
+    read at once, on two threads), or None if its image cannot be read or is not the
     one stored (said in ``differences``, in page order)."""
     def loaded() -> Iterator[tuple[tuple[AuditPage, str | None], bytes | None, Thresholds]]:
         for page in audit.pages:
