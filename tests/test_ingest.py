@@ -249,3 +249,31 @@ def test_reading_in_turn_hands_on_the_pages_before_an_error_in_their_source(
         for key, reading in read_in_turn(source(), ws.layout, queued=2):
             got.append((key, reading))
     assert got == [(i, read_scan(d, ws.layout, thresholds)) for i, d in enumerate(datas)]
+
+
+def test_reading_in_turn_reads_two_pages_at_once(pngs: list[Path],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """One process reads two pages at the same time, each on a thread of its own: the
+    decode of each of the first two pages waits until the other's has begun (a barrier
+    that one thread alone would never pass), and the readings still come in order."""
+    from pipeline import reading as reading_module
+    from pipeline.readers import read_in_turn
+    from pipeline.reading import decode_page, read_scan
+
+    ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "two-at-once-ws"))
+    datas = [p.data for p in iter_pages(pngs[:4])]
+    thresholds = ws.campaign.thresholds
+    both = threading.Barrier(2, timeout=20)
+    seen: list[str] = []
+
+    def meeting(data: bytes) -> object:
+        if len(seen) < 2:
+            seen.append(threading.current_thread().name)
+            both.wait()  # BrokenBarrierError unless a second page is being read meanwhile
+        return decode_page(data)
+
+    monkeypatch.setattr(reading_module, "decode_page", meeting)
+    got = list(read_in_turn(((i, d, thresholds) for i, d in enumerate(datas)), ws.layout))
+    monkeypatch.undo()
+    assert len(set(seen)) == 2
+    assert got == [(i, read_scan(d, ws.layout, thresholds)) for i, d in enumerate(datas)]
