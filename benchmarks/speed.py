@@ -174,13 +174,19 @@ def stage_times(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, flo
     return out
 
 
+def new_workspace(folder: Path) -> Path:
+    """A fresh workspace of the sample campaign (``kiemphieu new``) in ``folder``."""
+    ws = folder / "ws"
+    subprocess.run([KIEMPHIEU, "new", str(SAMPLE), "--dir", str(ws)], check=True,
+                   capture_output=True)
+    return ws
+
+
 def run_scan(inputs: list[Path], workers: int) -> tuple[float, int, int, float]:
     """Wall seconds, pages, peak RSS (KiB) and CPU seconds (user + system, the command and
     its workers) of one ``kiemphieu scan`` in a fresh workspace."""
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Path(tmp) / "ws"
-        subprocess.run([KIEMPHIEU, "new", str(SAMPLE), "--dir", str(ws)], check=True,
-                       capture_output=True)
+        ws = new_workspace(Path(tmp))
         cmd = ["/usr/bin/time", "-f", "%M %U %S", KIEMPHIEU, "scan", str(ws), *map(str, inputs),
                "--workers", str(workers), "--jsonl", str(Path(tmp) / "o.jsonl")]
         t = time.perf_counter()

@@ -71,9 +71,7 @@ def scan_pinned(ws: Path, source: Path) -> tuple[float, float]:
 def run_pinned(source: Path) -> tuple[float, float]:
     """`scan_pinned` in a fresh process and a new workspace."""
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Path(tmp) / "ws"
-        subprocess.run([speed.KIEMPHIEU, "new", str(speed.SAMPLE), "--dir", str(ws)],
-                       check=True, capture_output=True)
+        ws = speed.new_workspace(Path(tmp))
         out = subprocess.run([sys.executable, __file__, "--scan", str(ws), str(source)],
                              check=True, capture_output=True, text=True)
     wall, cpu = out.stdout.split()
