@@ -60,7 +60,7 @@ case "$cmd" in
     # PostgreSQL server programs: tests/conftest.py starts a throwaway cluster on 127.0.0.1
     apt_install postgresql || echo "dev.sh: without PostgreSQL its tests are skipped (they fail under CI=true)" >&2
     apt_install chromium   # the web station's end-to-end tests drive Debian's Chromium
-    .venv/bin/ruff check omr pipeline tests $(ls -d benchmarks 2>/dev/null)
+    .venv/bin/ruff check omr pipeline simulator tests $(ls -d benchmarks 2>/dev/null)
     exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@" ;;
   kiemphieu)
     setup ""

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline import simulate as sim
+import simulator as sim
 from pipeline.campaign import load_campaign
 from pipeline.layout import build_layout
 

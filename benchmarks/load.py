@@ -74,7 +74,7 @@ def machine() -> dict[str, Any]:
 
 
 def _bitonal(page: np.ndarray) -> np.ndarray:
-    from pipeline.simulate import to_bitonal
+    from simulator import to_bitonal
 
     grey = page if page.ndim == 2 else page.mean(axis=2).astype(np.uint8)
     return to_bitonal(grey)
@@ -111,7 +111,7 @@ def make_stack(where: Path, pages: int, base: int, dpi: int = 200) -> list[Path]
 
     from pipeline.campaign import load_campaign
     from pipeline.layout import build_layout
-    from pipeline.simulate import ScanProfile, simulate_stack
+    from simulator import ScanProfile, simulate_stack
 
     marker = where / f".made-{pages}-{base}-{dpi}-v3"
     if marker.exists():

@@ -58,7 +58,7 @@ def make_corpus(out: Path, pages: int, big: int) -> dict[str, Path]:
     from pipeline.ballot_pdf import ballot_pdf_bytes
     from pipeline.campaign import load_campaign
     from pipeline.layout import build_layout
-    from pipeline.simulate import ScanProfile, simulate_stack, write_stack
+    from simulator import ScanProfile, simulate_stack, write_stack
 
     campaign = load_campaign(SAMPLE)
     layout = build_layout(campaign)

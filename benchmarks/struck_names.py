@@ -25,7 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline import simulate as sim
+import simulator as sim
 from pipeline.ballot_pdf import ballot_pdf_bytes
 from pipeline.campaign import load_campaign
 from pipeline.layout import build_layout

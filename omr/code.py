@@ -25,8 +25,7 @@ import zxingcpp
 from omr.errors import CodeUnreadable
 from omr.faults import ALONG_COLUMNS, Streak
 from omr.geometry import PageFrame, Rect
-from omr.rectify import rectify
-from omr.registration import Registration
+from omr.transform import Registration, rectify
 
 
 @dataclass(frozen=True)

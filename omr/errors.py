@@ -36,6 +36,20 @@ class PageNotPlaced(ReadError):
 
 
 class CodeUnreadable(ReadError):
-    """The page was placed, but its QR code cannot be read."""
+    """The page was placed, but its QR code cannot be read.
+
+    ``registration`` (an `omr.transform.Registration`) is where the page was
+    placed, when the error comes from a reading that placed it.
+    """
 
     code = "code_unreadable"
+
+    def __init__(self, reason: str, registration: object | None = None) -> None:
+        super().__init__(reason)
+        self.registration = registration
+
+
+class PageTooSmall(ReadError):
+    """The image is too small on a side to be a scanned page; placing it is not tried."""
+
+    code = "too_small"

@@ -37,7 +37,8 @@ import cv2
 import numpy as np
 
 from omr.geometry import PageFrame, PageTemplate, Rect
-from omr.registration import Registration, grey_percentile
+from omr.pixels import grey_percentile
+from omr.transform import Registration, rectify
 
 ALONG_COLUMNS = "columns"
 ALONG_ROWS = "rows"
@@ -384,7 +385,6 @@ def find_writing(
     tuple of Writing
         One per row with such a line; empty for an unwritten ballot.
     """
-    from omr.rectify import rectify
 
     rows = [r for r in template.rows if r.boxes]
     if not rows:

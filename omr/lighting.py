@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from omr.geometry import PageFrame
-from omr.registration import Registration
+from omr.transform import Registration
 
 
 @dataclass(frozen=True)

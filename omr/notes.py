@@ -88,7 +88,7 @@ import numpy as np
 from omr.faults import ALONG_COLUMNS, Streak, Writing
 from omr.geometry import PageTemplate, Rect
 from omr.pixels import flat_nonzero
-from omr.registration import Registration
+from omr.transform import Registration
 
 
 @dataclass(frozen=True)

@@ -28,3 +28,11 @@ def halve(gray: np.ndarray) -> np.ndarray:
     h, w = gray.shape
     return cv2.resize(gray[: h - h % 2, : w - w % 2], (w // 2, h // 2),
                       interpolation=cv2.INTER_AREA)
+
+
+def grey_percentile(img: np.ndarray, q: float) -> float:
+    """The q-th percentile (0-100) of a uint8 image, as the smallest level at or below which
+    that share of its pixels lie (a histogram: many times faster than numpy's)."""
+    hist = cv2.calcHist([img], [0], None, [256], [0, 256]).ravel()
+    cdf = np.cumsum(hist)
+    return float(np.searchsorted(cdf, cdf[-1] * q / 100.0))

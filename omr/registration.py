@@ -20,15 +20,16 @@ well under 0.1 mm, which is all the later stages need.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from omr.code import code_corners_mm
 from omr.errors import BlankPage, PageNotPlaced
 from omr.geometry import PageFrame
-
-Homography = tuple[tuple[float, float, float], ...]
+from omr.pixels import grey_percentile
+from omr.transform import Registration
 
 
 @dataclass(frozen=True)
@@ -135,60 +136,6 @@ class RegistrationParams:
 DEFAULT_PARAMS = RegistrationParams()
 
 
-@dataclass(frozen=True)
-class Registration:
-    """Where the page lies in the image it was found in.
-
-    Attributes
-    ----------
-    homography
-        3x3 matrix, row-major, mapping page millimetres (x right, y down, on
-        the upright page) to pixel coordinates (x, y) of the image given to
-        `register_page`; pixel centres are at integer coordinates.
-    quarter_turns
-        How the page lay in the image: 0 upright, 1 turned 90° clockwise,
-        2 upside down, 3 turned 90° counter-clockwise.
-    px_per_mm
-        Mean scale at the page centre (px/mm); 11.81 for an upright 300-dpi
-        scan at 100%.
-    residual_mm
-        RMS distance (mm) between the detected marker corners and where the
-        homography puts them.
-    markers_found
-        How many of the frame's marks were found and used (3 or 4).
-    perspective_mm
-        How far (mm, at the page's corners) the fit departs from an affine
-        map: 0 for a scan; above ``max_perspective_mm`` (a photo) the fit was
-        confirmed by the QR code's corners, and the box outlines must be
-        confirmed too (`omr.scoring.check_outlines`).
-    """
-
-    homography: Homography
-    quarter_turns: int
-    px_per_mm: float
-    residual_mm: float
-    markers_found: int
-    perspective_mm: float = 0.0
-
-    def matrix(self) -> np.ndarray:
-        """The homography as a float64 array of shape (3, 3)."""
-        return np.array(self.homography, dtype=np.float64)
-
-    def reduced(self, factor: int) -> Registration:
-        """The same page in the image reduced by a whole ``factor`` (each pixel the mean of
-        ``factor`` x ``factor``, from the top-left corner, as `omr.pixels.halve` does)."""
-        f = float(factor)
-        to_small = np.array([[1 / f, 0, 0.5 / f - 0.5], [0, 1 / f, 0.5 / f - 0.5], [0, 0, 1]])
-        m = to_small @ self.matrix()
-        return replace(self, homography=tuple(tuple(float(v) for v in r) for r in m),
-                       px_per_mm=self.px_per_mm / f)
-
-    def to_image(self, points_mm: np.ndarray) -> np.ndarray:
-        """Page points (N, 2) in mm to image points (N, 2) in px."""
-        pts = np.asarray(points_mm, dtype=np.float64).reshape(-1, 1, 2)
-        return cv2.perspectiveTransform(pts, self.matrix()).reshape(-1, 2)
-
-
 def register_page(
     gray: np.ndarray, frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS, *,
     half: np.ndarray | None = None,
@@ -284,7 +231,6 @@ def register_page(
 def _confirm_by_code(gray: np.ndarray, registration: Registration, frame: PageFrame,
                      params: RegistrationParams, have: str) -> None:
     """Refuse a perspective fit unless the QR code lies exactly where it puts it."""
-    from omr.code import code_corners_mm  # the code stage builds on this one
 
     corners = code_corners_mm(gray, registration, frame)
     what = f"{registration.perspective_mm:.1f} mm of perspective at the corners"
@@ -603,14 +549,6 @@ def ink_fraction(gray: np.ndarray, est_px_per_mm: float, params: RegistrationPar
     touches = (x == 0) | (y == 0) | (x + bw >= sw) | (y + bh >= sh)
     keep = ~touches & (area >= params.blank_min_blob_mm2 * ppm * ppm)
     return float(area[keep].sum()) / small.size
-
-
-def grey_percentile(img: np.ndarray, q: float) -> float:
-    """The q-th percentile (0-100) of a uint8 image, as the smallest level at or below which
-    that share of its pixels lie (a histogram: many times faster than numpy's)."""
-    hist = cv2.calcHist([img], [0], None, [256], [0, 256]).ravel()
-    cdf = np.cumsum(hist)
-    return float(np.searchsorted(cdf, cdf[-1] * q / 100.0))
 
 
 def _jacobian(h: np.ndarray, p: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:

@@ -44,8 +44,7 @@ import numpy as np
 from omr.errors import PageNotPlaced
 from omr.geometry import PageFrame, PageTemplate, Rect
 from omr.pixels import flat_nonzero
-from omr.rectify import rectify
-from omr.registration import Registration
+from omr.transform import Registration, rectify
 
 
 @dataclass(frozen=True)

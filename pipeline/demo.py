@@ -47,9 +47,9 @@ def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1) 
     from pipeline.ballot_pdf import ballot_pdf_bytes
     from pipeline.campaign import load_campaign
     from pipeline.ingest import PageReport, ingest
-    from pipeline.simulate import OFFICE, VoteModel, read_truth, simulate_stack, write_case
     from pipeline.sources import collect_inputs
     from pipeline.workspace import create_workspace
+    from simulator import OFFICE, VoteModel, read_truth, simulate_stack, write_case
 
     source = SAMPLES / DEMO_CAMPAIGN
     if not source.is_file():

@@ -38,8 +38,9 @@ from omr.decide import FAINT, MARK, MarkRule, classify_box
 from omr.faults import ALONG_COLUMNS, find_streaks
 from omr.geometry import Rect
 from omr.lighting import even_light
-from omr.registration import DEFAULT_PARAMS, Registration, estimate_px_per_mm, find_markers
+from omr.registration import DEFAULT_PARAMS, estimate_px_per_mm, find_markers
 from omr.scoring import ink_black_level, score_boxes
+from omr.transform import Registration
 from pipeline.ballot_pdf import FONT_DIR
 from pipeline.campaign import Thresholds
 from pipeline.errors import KiemphieuError

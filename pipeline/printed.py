@@ -34,7 +34,7 @@ from omr.notes import (
     find_notes,
     note_reference,
 )
-from omr.registration import Registration
+from omr.transform import Registration
 from pipeline.layout import BallotLayout
 
 PT_PER_INCH = 72.0

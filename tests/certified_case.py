@@ -16,7 +16,7 @@ import numpy as np
 
 from pipeline.campaign import load_campaign
 from pipeline.layout import build_layout
-from pipeline.simulate import MarkMix, ScanProfile, VoteModel, simulate_stack, write_case
+from simulator import MarkMix, ScanProfile, VoteModel, simulate_stack, write_case
 
 KIEMPHIEU = str(Path(sys.executable).with_name("kiemphieu"))
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -88,9 +88,9 @@ def scanned_workspace(tmp: Path, campaign_file: Path, ballots: int, *, seed: int
 def resolve_by_truth(ws_path: Path, scans: Path, truth_path: Path) -> int:
     """Decide every open review item as the voter marked it (the chair, through the review queue)."""
     from pipeline.review import Actor, queue_for
-    from pipeline.simulate import read_truth
     from pipeline.store import page_table
     from pipeline.workspace import open_workspace
+    from simulator import read_truth
 
     ws = open_workspace(ws_path)
     truth = read_truth(truth_path)

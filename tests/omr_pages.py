@@ -298,12 +298,12 @@ def scan(img: np.ndarray, how: Scan, dpi: float = 300) -> np.ndarray:
 def encode_page(img: np.ndarray) -> bytes:
     """A simulated page (`pipeline.simulate`) as a scanner would write it: JPEG (q85) in
     colour, PNG in grey."""
-    from pipeline import simulate as sim
+    import simulator as sim
 
     if img.ndim == 3:
         ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
                                [cv2.IMWRITE_JPEG_QUALITY, 85])
     else:
-        ok, buf = cv2.imencode(".png", sim._grey(img))
+        ok, buf = cv2.imencode(".png", sim.grey(img))
     assert ok
     return buf.tobytes()

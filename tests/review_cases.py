@@ -17,11 +17,11 @@ import numpy as np
 from pipeline.campaign import parse_campaign
 from pipeline.ingest import ingest
 from pipeline.layout import build_layout
-from pipeline.simulate import MarkMix, ScanProfile, VoteMix, VoteModel, simulate_stack, write_case
 from pipeline.sources import collect_inputs
 from pipeline.store import NewPage, StoredRow
 from pipeline.users import add_user
 from pipeline.workspace import Workspace, create_workspace
+from simulator import MarkMix, ScanProfile, VoteMix, VoteModel, simulate_stack, write_case
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SEED_002 = SAMPLES / "seed-002-hdnd-ninhson.yaml"

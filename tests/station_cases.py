@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 
 from pipeline.campaign import load_campaign
 from pipeline.layout import build_layout
-from pipeline.simulate import ScanProfile, VoteModel, simulate_stack, write_case
 from pipeline.sources import ScanPage, collect_inputs, iter_pages
 from pipeline.store import event_table, page_table
 from pipeline.workspace import open_workspace
+from simulator import ScanProfile, VoteModel, simulate_stack, write_case
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "seed-000-ubnd-ninhson.yaml"  # one page per ballot, 9 people

@@ -18,7 +18,7 @@ from certified_case import run
 
 from pipeline.campaign import load_campaign
 from pipeline.layout import build_layout
-from pipeline.simulate import (
+from simulator import (
     BITONAL,
     CLEAN,
     COLOUR_150,

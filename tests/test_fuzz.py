@@ -42,8 +42,8 @@ from pipeline.campaign import load_campaign, parse_campaign
 from pipeline.errors import CampaignError, KiemphieuError
 from pipeline.layout import build_layout
 from pipeline.reading import Reading, read_scan
-from pipeline.simulate import render_pages, write_stack
 from pipeline.sources import ScanPage, SourceProblem, iter_pages
+from simulator import render_pages, write_stack
 
 # damaged files make Pillow warn as well as fail; the failure is what is checked
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from omr_pages import SAMPLE, encode_page, sample_layout
 
+import simulator as sim
 from omr.geometry import Rect
-from pipeline import simulate as sim
 from pipeline.ballot_pdf import ballot_pdf_bytes
 from pipeline.campaign import Campaign, load_campaign
 from pipeline.layout import BallotLayout, build_layout

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from omr_pages import SAMPLE, sample_layout
 
+import simulator as sim
 from omr.code import match_page_code
 from omr.faults import ALONG_COLUMNS, ALONG_ROWS, find_streaks
 from omr.registration import register_page
 from omr.scoring import ink_black_level
-from pipeline import simulate as sim
 from pipeline.ballot_pdf import ballot_pdf_bytes
 from pipeline.campaign import load_campaign
 from pipeline.layout import qr_matrix
@@ -55,7 +55,7 @@ def _with_streak(along: str, at_mm: tuple[float, float], width_mm: float = 0.5,
     x, y = cv2.perspectiveTransform(np.array([[at_mm]], float), h)[0, 0]
     n = gray.shape[1] if along == ALONG_COLUMNS else gray.shape[0]
     where = (x if along == ALONG_COLUMNS else y) / n
-    sim._draw_streak(gray, along == ALONG_COLUMNS, where, width_mm * sim.px_per_mm(DPI),
+    sim.draw_streak(gray, along == ALONG_COLUMNS, where, width_mm * sim.px_per_mm(DPI),
                      darkness, black=20.0)
     return gray
 

@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 from omr_pages import SAMPLE, encode_page, sample_layout
 
+import simulator as sim
 from omr.decide import DEFAULT_RULE, decide_row
 from omr.errors import PageNotPlaced
 from omr.faults import find_writing
 from omr.geometry import PageTemplate
 from omr.registration import register_page
 from omr.scoring import ink_black_level
-from pipeline import simulate as sim
 from pipeline.ballot_pdf import ballot_pdf_bytes
 from pipeline.campaign import load_campaign
 from pipeline.explain import explain_page
@@ -87,7 +87,7 @@ def test_a_photo_taken_at_a_steep_angle_reads_like_a_scan(seed: int) -> None:
 
 def test_a_photo_is_placed_only_if_its_qr_code_confirms_the_perspective() -> None:
     stack = _stack(SMALL_PHONE, 3)
-    photo = sim._grey(stack.images[0])
+    photo = sim.grey(stack.images[0])
     reg = register_page(photo, sample_layout().frame)
     assert reg.perspective_mm > 1.0  # a scan has none: confirmed by the QR code
     # cover the code: the same photo can no longer be placed
@@ -197,7 +197,7 @@ def test_writing_in_a_place_for_a_signature_is_not_flagged() -> None:
     page = _printed(200)[0].copy()
     rng = np.random.default_rng(8)
     sim.strike_through(page, template.rows[4].band, sim.px_per_mm(200), "black", 0.5, rng)
-    gray = sim._grey(sim.degrade(page, replace(sim.OFFICE, quarter_turns=(0,)), rng))
+    gray = sim.grey(sim.degrade(page, replace(sim.OFFICE, quarter_turns=(0,)), rng))
     reg = register_page(gray, layout.frame)
     black = ink_black_level(gray, reg, layout.frame)
     assert [w.row for w in find_writing(gray, reg, template, black)] == [template.rows[4].row]

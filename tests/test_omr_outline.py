@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from omr_pages import SAMPLE, sample_layout
 
+import simulator as sim
 from omr.decide import DEFAULT_RULE, classify_box
 from omr.registration import register_page
 from omr.scoring import score_boxes
-from pipeline import simulate as sim
 from pipeline.ballot_pdf import ballot_pdf_bytes
 from pipeline.campaign import load_campaign
 
@@ -51,7 +51,7 @@ def _scan(page: np.ndarray, dpi: int, threshold: int | None, seed: int) -> np.nd
                               blur_mm=(0.04, 0.1), border_mm=10.0)
     rng = np.random.default_rng(seed)
     grey = sim.degrade(page, profile, rng)
-    return sim._grey(sim.to_bitonal(grey, threshold, 0.0005, rng))
+    return sim.grey(sim.to_bitonal(grey, threshold, 0.0005, rng))
 
 
 @pytest.mark.parametrize("name", BAD_SCANS)

@@ -24,8 +24,9 @@ from omr_pages import (
 
 from omr.code import decode_page_code
 from omr.decide import decide_row
-from omr.registration import Registration, register_page
+from omr.registration import register_page
 from omr.scoring import score_boxes
+from omr.transform import Registration
 
 DEFINITE, MARGINAL = 0.09, 0.04  # pipeline.campaign.Thresholds
 

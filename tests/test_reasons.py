@@ -27,6 +27,7 @@ from omr_pages import MM_PER_INCH, SAMPLE, draw_page, qr_matrix, sample_layout
 from PIL import Image
 from review_cases import add_accounts, login, synthetic_workspace
 
+import simulator as sim
 from omr.code import decode_page_code
 from omr.decide import decide_row
 from omr.errors import ReadError
@@ -34,7 +35,6 @@ from omr.faults import ALONG_COLUMNS, ALONG_ROWS, Streak, Writing
 from omr.notes import Note, _where
 from omr.registration import RegistrationParams, fit_registration, register_page
 from omr.scoring import check_outlines
-from pipeline import simulate as sim
 from pipeline.ballot_pdf import ballot_pdf_bytes
 from pipeline.campaign import load_campaign
 from pipeline.ingest import _seen_before
@@ -361,7 +361,7 @@ def test_rows_sent_to_review_on_an_accepted_page() -> None:
     sim.draw_note(img, "words", places["below_table"][None], ppm, "black", 0.4, rng)
     sim.strike_through(img, rows[4].band, ppm, "black", 0.5, rng)
     sim.strike_through(img, rows[5].band, ppm, "black", 0.5, rng)
-    gray = sim._grey(img)
+    gray = sim.grey(img)
     said = []
     for streaked in (False, True):
         page = gray.copy()
@@ -369,7 +369,7 @@ def test_rows_sent_to_review_on_an_accepted_page() -> None:
             h = register_page(page, layout.frame).matrix()
             box = template.rows[0].boxes[1]
             at = cv2.perspectiveTransform(np.array([[[box.x + box.w * 0.6, box.y]]]), h)[0, 0, 0]
-            sim._draw_streak(page, True, at / page.shape[1], 0.5 * ppm, 0.7, black=20.0)
+            sim.draw_streak(page, True, at / page.shape[1], 0.5 * ppm, 0.7, black=20.0)
         reading = _read(page)
         assert reading.status == "accepted", reading.reason
         said += [r.reason for r in reading.rows if r.reason] + list(reading.doubts)

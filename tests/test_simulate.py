@@ -19,7 +19,8 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image, ImageSequence
 
-from pipeline import simulate as sim
+import simulator as sim
+from omr.geometry import Rect
 from pipeline.ballot_pdf import ballot_pdf_bytes
 from pipeline.campaign import Campaign, load_campaign
 from pipeline.layout import BallotLayout, build_layout
@@ -48,7 +49,7 @@ def ink(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     return np.clip(b - a, 0, None) / 255.0
 
 
-def crop(img: np.ndarray, r: sim.Rect, ppm: float) -> np.ndarray:
+def crop(img: np.ndarray, r: Rect, ppm: float) -> np.ndarray:
     return img[round(r.y * ppm):round((r.y + r.h) * ppm), round(r.x * ppm):round((r.x + r.w) * ppm)]
 
 
@@ -143,7 +144,7 @@ def test_marked_boxes_are_dark_and_the_others_white_on_the_page():
 
 def test_a_mark_is_drawn_in_place_with_the_pen_colour():
     img = np.full((200, 200, 3), 255, np.uint8)
-    box = sim.Rect(5, 5, 7, 7)
+    box = Rect(5, 5, 7, 7)
     sim.draw_mark(img, box, 10.0, sim.Mark("fill", "red", 0.8), np.random.default_rng(0))
     inked = img[img.min(axis=2) < 200]
     assert len(inked) > 1000
@@ -155,7 +156,7 @@ def test_a_mark_is_drawn_in_place_with_the_pen_colour():
 def test_pencil_is_lighter_than_a_black_pen():
     def darkness(pen: str) -> float:
         img = np.full((200, 200, 3), 255, np.uint8)
-        sim.draw_mark(img, sim.Rect(5, 5, 7, 7), 10.0, sim.Mark("fill", pen, 0.8),
+        sim.draw_mark(img, Rect(5, 5, 7, 7), 10.0, sim.Mark("fill", pen, 0.8),
                       np.random.default_rng(1))
         return float(255 - img[70:100, 70:100].mean())
 

@@ -26,12 +26,12 @@ from review_cases import (
 )
 from sqlalchemy import update
 
-from pipeline.simulate import read_truth
 from pipeline.store import page_table
 from pipeline.tally import compute_tally
 from pipeline.web.app import Limits, create_app
 from pipeline.web.sessions import Sessions
 from pipeline.workspace import Workspace
+from simulator import read_truth
 
 ACCOUNTS = {"lan": "reviewer", "mai": "reviewer", "ope": "operator", "chu": "chair"}
 HOST = ("testserver",)

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from review_cases import PASSWORD, ServerThread, add_accounts, scanned_workspace
 
-from pipeline.simulate import read_truth
 from pipeline.web.app import create_app
+from simulator import read_truth
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,0 +1,392 @@
+"""One page read stage by stage: grey pixels in, its placement and its rows' marks out.
+
+The stages of this package run here in order, in two steps, so that a caller
+can decide between them whether the page is one it counts:
+
+1. `place_page`: the page is placed (`omr.registration`) and its QR code
+   read (`omr.code`). A scanner streak through a corner mark or through the
+   code is filled in from beside it and the page tried again; a code the
+   streak leaves unreadable is named by comparison with the ballot's printed
+   codes. Raises a `omr.errors.ReadError` for a page it cannot place or
+   whose code it cannot read, with the reason.
+2. `read_marks`: given the printed page the code names (its
+   `omr.geometry.PageTemplate`), a photo's light is evened out
+   (`omr.lighting`), every box is measured (`omr.scoring`) and the fit
+   checked again over the whole table, the faults are looked for (scanner
+   streaks and names struck out: `omr.faults`; handwriting outside the
+   boxes: `omr.notes`), and every row is decided (`omr.decide`) from its
+   measurements rounded as they are stored, so that deciding them again
+   later from the store gives the same result.
+
+Resolution: a grey page of 9 px/mm or more (300 dpi) is also looked at
+halved (`omr.pixels.halve`, made once and shared; halved again while that
+keeps 4.5 px/mm): its marks are searched first in the half, the light's map
+starts from it, and struck names (at least 4.5 px/mm) and notes (5.5 px/mm)
+are looked for in the smallest halving that keeps that much. Notes need
+more: a light pencil stroke halved to under 2 px wide greys out and breaks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+import numpy as np
+
+from omr.code import decode_page_code, match_page_code
+from omr.decide import MarkRule, RowDecision, decide_row, name_boxes
+from omr.errors import BlankPage, CodeUnreadable, PageTooSmall, ReadError
+from omr.faults import Streak, erase_streaks, find_streaks, find_streaks_unplaced, find_writing
+from omr.geometry import PageFrame, PageTemplate, Rect
+from omr.lighting import even_light, is_bitonal
+from omr.notes import Note, NoteReference, find_notes
+from omr.pixels import halve
+from omr.registration import estimate_px_per_mm, register_page
+from omr.scoring import check_outlines, ink_black_level, score_boxes
+from omr.transform import Registration
+
+# Smaller than this on either side, an image cannot be a ballot page (A5 at 72 dpi is 420 px
+# wide); registration is not even tried.
+MIN_PAGE_PX = 300
+WRITING_MIN_PX_PER_MM = 4.5
+NOTES_MIN_PX_PER_MM = 5.5
+HALVED_MIN_PX_PER_MM = min(WRITING_MIN_PX_PER_MM, NOTES_MIN_PX_PER_MM)
+
+#: The names under which a row's measurements are kept, per box in level order
+#: (`row_measures`): what `decide_measures` decides from.
+MEASURE_KEYS = ("ink_mm2", "extent_mm", "through_mm", "enters_left_mm", "enters_right_mm",
+                "on_outline_mm2")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PlacedPage:
+    """A page placed and its code read (`place_page`).
+
+    Attributes
+    ----------
+    gray
+        The page's grey pixels, uint8 (H, W), as given.
+    registration
+        Where the page lies in ``gray``.
+    code_text
+        The text of its QR code.
+    black
+        The printed ink's grey level (`omr.scoring.ink_black_level`).
+    halved
+        ``gray`` halved (and halved again, see the module docstring), or empty
+        for a page too coarse or 1-bit.
+    doubts
+        English reasons to doubt the page found while placing it (a code named
+        by comparison with the printed codes).
+    """
+
+    gray: np.ndarray
+    registration: Registration
+    code_text: str
+    black: float
+    halved: tuple[np.ndarray, ...] = ()
+    doubts: tuple[str, ...] = ()
+
+    def placement(self) -> dict[str, Any]:
+        """How the page was placed, as plain numbers (`placement`)."""
+        return placement(self.gray.shape, self.registration)
+
+
+@dataclass(frozen=True)
+class RowMarks:
+    """One printed row read: its boxes' measurements and what they say.
+
+    ``fills`` (0..1) and ``measures`` (`MEASURE_KEYS`, and ``streak``,
+    ``struck_mm`` and ``note_mm`` when a fault was found on the row) are
+    rounded as they are stored; ``decision`` is decided from them, with the
+    faults on the row sending it to review.
+    """
+
+    row: int
+    decision: RowDecision
+    fills: tuple[float, ...]
+    measures: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PageMarks:
+    """Every row of a placed page read (`read_marks`), and the doubts about the page
+    itself (scanner streaks, a code named by comparison, notes in a margin), in English."""
+
+    rows: tuple[RowMarks, ...]
+    doubts: tuple[str, ...] = field(default=())
+
+
+def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
+               printed_codes: Callable[[], Mapping[str, np.ndarray]],
+               lap: Callable[[str], None] = lambda stage: None) -> PlacedPage:
+    """Place the page in ``gray`` and read its QR code.
+
+    Parameters
+    ----------
+    gray
+        The page's grey pixels, uint8 (H, W), any resolution from 150 dpi.
+    frame
+        The printed page's marks and code place (mm).
+    code_symbol
+        Where the QR symbol itself is printed (mm, quiet zone excluded).
+    printed_codes
+        Gives every code text the ballot prints with its symbol's dark
+        modules (bool, (n, n)); called only for a code a streak broke.
+    lap
+        Called with ``"register"`` and ``"code"`` as those stages end.
+
+    Raises
+    ------
+    PageTooSmall, BlankPage, PageNotPlaced, CodeUnreadable
+        The page cannot be read; ``reason`` says why, with any streak that
+        explains it.
+    """
+    h, w = gray.shape
+    if min(h, w) < MIN_PAGE_PX:
+        raise PageTooSmall(f"the image is {w} x {h} pixels: too small to be a scanned page "
+                           f"(at least {MIN_PAGE_PX} px a side; scan at 150 dpi or more)")
+    est_px_per_mm = estimate_px_per_mm(gray.shape, frame.page_size_mm)
+    halved = [halve(gray)] if est_px_per_mm >= 2 * HALVED_MIN_PX_PER_MM \
+        and not is_bitonal(gray) else []
+    try:
+        registration = register_page(gray, frame, half=halved[0] if halved else None)
+    except BlankPage:
+        raise
+    except ReadError as exc:
+        # a streak through a corner mark hides or moves the mark: say so, it is the
+        # scanner's fault, unless the page can be placed with the streak filled in
+        streaks = find_streaks_unplaced(gray, frame)
+        placed = _with_streaks_filled(gray, streaks, est_px_per_mm,
+                                      lambda g: register_page(g, frame))
+        if placed is None:
+            raise _again(exc, "; ".join([exc.reason, *(s.reason() for s in streaks)])) from exc
+        registration = placed
+    lap("register")
+    black = ink_black_level(gray, registration, frame)
+    doubts: tuple[str, ...] = ()  # the doubt of a code named by comparison
+    try:
+        text = decode_page_code(gray, registration, frame)
+    except ReadError as exc:
+        # a streak through the code: read with the streak filled in from beside it (the
+        # code's own error correction covers what the filling gets wrong); else compare
+        # what the streak leaves of it with this campaign's printed codes; else say so
+        streaks = find_streaks(gray, registration, PageTemplate(0, frame, ()), black)
+        text = _with_streaks_filled(gray, streaks, registration.px_per_mm,
+                                    lambda g: decode_page_code(g, registration, frame))
+        match = match_page_code(gray, registration, code_symbol, printed_codes(), streaks) \
+            if text is None and streaks else None
+        if match is not None:
+            text = match.text
+            doubts = (match.reason(),)
+        if text is None:
+            raise CodeUnreadable("; ".join([exc.reason, *(s.reason() for s in streaks)]),
+                                 registration) from exc
+    lap("code")
+    while halved and registration.px_per_mm / 2 ** (len(halved) + 1) >= HALVED_MIN_PX_PER_MM:
+        halved.append(halve(halved[-1]))
+    return PlacedPage(gray, registration, text, black, tuple(halved), doubts)
+
+
+def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
+               definite: float, marginal: float, *, printed: NoteReference | None = None,
+               lap: Callable[[str], None] = lambda stage: None) -> PageMarks:
+    """Measure and decide every row of a placed page.
+
+    Parameters
+    ----------
+    placed
+        The page, placed (`place_page`).
+    template
+        The printed page its code names: every row and box (mm).
+    rule, definite, marginal
+        The box rule and the fill rule's thresholds (`omr.decide.decide_row`).
+    printed
+        The page as printed, to find handwriting outside the boxes
+        (`omr.notes`); None to skip that stage.
+    lap
+        Called with ``"light"``, ``"boxes"``, ``"streaks"``, ``"writing"``,
+        ``"notes"`` and ``"decide"`` as those stages end.
+
+    Raises
+    ------
+    PageNotPlaced
+        The printed box outlines are not where the fit puts them.
+    """
+    gray, registration, black = placed.gray, placed.registration, placed.black
+    halved = list(placed.halved)
+    # a photo's light falls off and shadows cross it: even it out first (scans pass as they are)
+    levelled = even_light(gray, registration, template.frame, halved=halved)
+    if halved and levelled is not gray:  # a photo, evened: halved anew
+        again = [halve(levelled)]
+        while len(again) < len(halved):
+            again.append(halve(again[-1]))
+        halved = again
+    lap("light")
+    # the boxes' black is measured on the image they are measured in (a photo's, evened)
+    scores = score_boxes(levelled, registration, template,
+                         black=black if levelled is gray else None)
+    check_outlines(scores)  # the fit, checked again over the whole table
+    lap("boxes")
+    # a scanner streak through a box is a long straight stroke the box rule would count
+    streaks = find_streaks(gray, registration, template, black)
+    lap("streaks")
+    streaked = {key: s for s in streaks for key in s.boxes}
+    # a line through a row's printed text: the name struck out?
+    streak_rows = {r for r, _ in streaked}
+    image, placed_at, _ = _smallest(levelled, halved, registration, streaks,
+                                    WRITING_MIN_PX_PER_MM)
+    writing = {w.row: w for w in find_writing(image, placed_at, template, black)
+               if w.row not in streak_rows}  # a streak across the row explains its line
+    lap("writing")
+    # handwriting elsewhere outside the boxes: beside a row, that row goes to review; in a
+    # margin, away from the rows, the page is doubted (streaks and struck names left out)
+    notes: tuple[Note, ...] = ()
+    if printed is not None:
+        image, placed_at, seen = _smallest(levelled, halved, registration, streaks,
+                                           NOTES_MIN_PX_PER_MM)
+        notes = find_notes(image, placed_at, printed, black, streaks=seen,
+                           writing=tuple(writing.values()))
+    lap("notes")
+    noted: dict[int, list[Note]] = {}
+    for n in notes:
+        if n.row is not None:
+            noted.setdefault(n.row, []).append(n)
+    rows = []
+    for row_scores in scores:
+        fills = tuple(round(float(f), 5) for f in row_scores.fills)
+        measures = row_measures(row_scores)
+        # decided on the rounded, stored values: a later re-decision from the store is the same
+        decision = decide_measures(fills, measures, rule, definite, marginal)
+        crossed = [b for b in range(len(fills)) if (row_scores.row, b) in streaked]
+        if crossed:
+            measures["streak"] = [float(b in crossed) for b in range(len(fills))]
+            decision = RowDecision(
+                "review", None,
+                f"scanner streak through {name_boxes([b + 1 for b in crossed])}: "
+                f"a straight dark line down the whole scan, not a voter's mark; "
+                f"read the paper ballot" + _read_as(decision, if_blank=""),
+            )
+        if row_scores.row in writing:
+            w = writing[row_scores.row]
+            measures["struck_mm"] = [w.length_mm]
+            decision = RowDecision("review", None, w.reason() + _read_as(decision))
+        if row_scores.row in noted:
+            found = noted[row_scores.row]
+            measures["note_mm"] = [[n.x_mm, n.y_mm, n.w_mm, n.h_mm] for n in found]
+            said = "; ".join(n.reason() for n in found)
+            decision = RowDecision(
+                "review", None,
+                f"{decision.reason}; {said}" if row_scores.row in writing or crossed else
+                said + _read_as(decision),
+            )
+        rows.append(RowMarks(row_scores.row, decision, fills, measures))
+    lap("decide")
+    return PageMarks(tuple(rows), doubts=(*(s.reason() for s in streaks), *placed.doubts,
+                                          *(n.reason() for n in notes if n.row is None)))
+
+
+def placement(shape: tuple[int, ...], registration: Registration) -> dict[str, Any]:
+    """How a page of ``shape`` (H, W) was placed, as plain numbers: what a page's record
+    keeps (px, mm; the homography row-major)."""
+    h, w = shape[:2]
+    r = registration
+    return {"width_px": w, "height_px": h, "quarter_turns": r.quarter_turns,
+            "px_per_mm": round(r.px_per_mm, 4), "residual_mm": round(r.residual_mm, 4),
+            "homography": [list(row) for row in r.homography]}
+
+
+def row_measures(row_scores: Any) -> dict[str, list[Any]]:
+    """A row's box measurements (`omr.scoring.RowScores`) by `MEASURE_KEYS`, rounded as
+    stored: what `decide_measures` decides from."""
+    enters = [(round(float(a), 2), round(float(b), 2)) for a, b in row_scores.enters]
+    return {"ink_mm2": [round(float(v), 3) for v in row_scores.inks],
+            "extent_mm": [round(float(v), 2) for v in row_scores.extents],
+            "through_mm": [round(float(v), 2) for v in row_scores.throughs],
+            "enters_left_mm": [a for a, _ in enters],
+            "enters_right_mm": [b for _, b in enters],
+            "on_outline_mm2": [round(float(v), 3) for v in row_scores.on_outlines]}
+
+
+def decide_measures(fills: Sequence[float], measures: Mapping[str, Any] | None,
+                    rule: MarkRule, definite: float, marginal: float) -> RowDecision:
+    """A row's decision from its measurements as stored (`row_measures`).
+
+    Rows kept with fills only (measured before ink and extent were) are
+    decided by the fill rule with ``definite`` and ``marginal``.
+    """
+    fills = tuple(fills)
+    if not measures or "ink_mm2" not in measures or "extent_mm" not in measures:
+        return decide_row(fills, definite, marginal)
+    enters = None
+    if "enters_left_mm" in measures and "enters_right_mm" in measures:
+        enters = tuple(zip(measures["enters_left_mm"], measures["enters_right_mm"], strict=True))
+    return decide_row(
+        fills, definite, marginal, inks=tuple(measures["ink_mm2"]),
+        extents=tuple(measures["extent_mm"]), rule=rule,
+        throughs=tuple(measures["through_mm"]) if "through_mm" in measures else None,
+        enters=enters,
+        on_outlines=tuple(measures["on_outline_mm2"]) if "on_outline_mm2" in measures else None,
+    )
+
+
+class Laps:
+    """Adds the time since the last lap to ``timings[stage]``; does nothing without one.
+
+    Pass an instance as the ``lap`` of `place_page` and `read_marks`.
+    """
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
+            self.last = now
+
+
+def _again(exc: ReadError, reason: str) -> ReadError:
+    """An error of ``exc``'s kind with another reason."""
+    return type(exc)(reason)
+
+
+def _with_streaks_filled(gray: np.ndarray, streaks: tuple[Streak, ...], px_per_mm: float,
+                         read: Callable[[np.ndarray], T]) -> T | None:
+    """``read`` of ``gray`` with its streaks filled in from beside them
+    (`omr.faults.erase_streaks`): the page placed, or its code read, where a streak hid a
+    mark or broke the code, held to the same checks as any page. None if there is no
+    streak, or ``read`` still refuses it."""
+    if not streaks:
+        return None
+    try:
+        return read(erase_streaks(gray, streaks, px_per_mm))
+    except ReadError:
+        return None
+
+
+def _smallest(gray: np.ndarray, halved: list[np.ndarray], registration: Registration,
+              streaks: tuple[Streak, ...], min_px_per_mm: float
+              ) -> tuple[np.ndarray, Registration, tuple[Streak, ...]]:
+    """The smallest of ``gray`` and its halvings with at least ``min_px_per_mm``; where the
+    page lies in it and where the streaks run (image px of it)."""
+    level = 0
+    while level < len(halved) and registration.px_per_mm / 2 ** (level + 1) >= min_px_per_mm:
+        level += 1
+    if level == 0:
+        return gray, registration, streaks
+    f = 2**level
+    return halved[level - 1], registration.reduced(f), tuple(
+        replace(s, position_px=(s.position_px + 0.5) / f - 0.5) for s in streaks)
+
+
+def _read_as(decision: RowDecision, if_blank: str = " (no box marked)") -> str:
+    """What the boxes said, for a row a page finding sends to review."""
+    if decision.outcome == "blank":
+        return if_blank
+    return f" (read as: {decision.reason or decision.outcome})"
