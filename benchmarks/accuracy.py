@@ -46,8 +46,8 @@ from pathlib import Path
 import numpy as np
 
 import simulator as sim
-from pipeline.campaign import load_campaign
-from pipeline.layout import build_layout
+from pipeline.domain.campaign import load_campaign
+from pipeline.domain.layout import build_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 CAMPAIGN = ROOT / "samples" / "seed-002-hdnd-ninhson.yaml"

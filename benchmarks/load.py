@@ -109,8 +109,8 @@ def make_stack(where: Path, pages: int, base: int, dpi: int = 200) -> list[Path]
     """``pages`` distinct single-page TIFF files from ``base`` simulated ballots."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from pipeline.campaign import load_campaign
-    from pipeline.layout import build_layout
+    from pipeline.domain.campaign import load_campaign
+    from pipeline.domain.layout import build_layout
     from simulator import ScanProfile, simulate_stack
 
     marker = where / f".made-{pages}-{base}-{dpi}-v3"
@@ -226,8 +226,8 @@ def stored_check(ws: Path, distinct: int) -> dict[str, Any]:
     """Pages stored, and whether each distinct input page is stored once."""
     from sqlalchemy import func, select
 
-    from pipeline.store import page_table
-    from pipeline.workspace import open_workspace
+    from pipeline.store.store import page_table
+    from pipeline.store.workspace import open_workspace
 
     workspace = open_workspace(ws)
     with workspace.store.engine.connect() as conn:
@@ -244,8 +244,8 @@ def prepare_items(ws: Path, items: int) -> int:
     """Make ``items`` open row items on the workspace's first accepted pages; all open items."""
     from sqlalchemy import exists, func, insert, select, update
 
-    from pipeline.store import now, page_table, review_table, row_table
-    from pipeline.workspace import open_workspace
+    from pipeline.store.store import now, page_table, review_table, row_table
+    from pipeline.store.workspace import open_workspace
 
     workspace = open_workspace(ws)
     engine = workspace.store.engine
@@ -273,8 +273,8 @@ def prepare_items(ws: Path, items: int) -> int:
 
 
 def add_reviewers(ws: Path, n: int) -> list[tuple[str, str]]:
-    from pipeline.users import add_user
-    from pipeline.workspace import open_workspace
+    from pipeline.store.workspace import open_workspace
+    from pipeline.workflow.users import add_user
 
     workspace = open_workspace(ws)
     people = [(f"tv{k:02d}", f"mat-khau-dai-{k:02d}-kiemphieu") for k in range(n)]

@@ -5,7 +5,7 @@ seed-002 campaign, marks every row's boxes with one kind of mark (pen 0.4-0.6
 mm, positions jittered by up to 0.5 mm) or leaves them empty, scans it under
 several conditions with random turns and skews, and prints, per condition and
 kind, the minimum / median / maximum fill. Use it to choose
-`pipeline.campaign.Thresholds` (definite, marginal).
+`pipeline.domain.campaign.Thresholds` (definite, marginal).
 """
 
 from __future__ import annotations

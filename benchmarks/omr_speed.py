@@ -1,6 +1,6 @@
 """Time the reader per page: register_page + decode_page_code + score_boxes, then the checks.
 
-The checks (``checks`` column, not in ``total``) are what `pipeline.reading`
+The checks (``checks`` column, not in ``total``) are what `pipeline.reading.page`
 adds around scoring: `even_light`, `check_outlines`, `find_streaks` and
 `find_writing`.
 

@@ -12,7 +12,7 @@ runs on this machine:
 - the decode floor: reading the same files to greyscale and nothing else
   (``cv2.imread`` for JPEG, PIL page by page for G4 TIFF), and for JPEG
   also to colour (what a viewer does);
-- each stage of reading one page in-process (`pipeline.reading.read_scan`'s
+- each stage of reading one page in-process (`pipeline.reading.page.read_scan`'s
   ``timings``), on the ``--pages`` pages;
 - the whole ``kiemphieu scan`` command in a fresh workspace, one process, on
   the larger sets: time and CPU time (user + system) per page beyond the
@@ -55,9 +55,9 @@ KIEMPHIEU = str(Path(sys.executable).with_name("kiemphieu"))
 
 
 def make_corpus(out: Path, pages: int, big: int) -> dict[str, Path]:
-    from pipeline.ballot_pdf import ballot_pdf_bytes
-    from pipeline.campaign import load_campaign
-    from pipeline.layout import build_layout
+    from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+    from pipeline.domain.campaign import load_campaign
+    from pipeline.domain.layout import build_layout
     from simulator import ScanProfile, simulate_stack, write_stack
 
     campaign = load_campaign(SAMPLE)
@@ -145,12 +145,12 @@ STAGES = ("take page", "decode", "register", "code", "light", "boxes", "streaks"
 
 
 def stage_times(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, float]]:
-    """Per page, each stage of `pipeline.reading.read_scan` as it runs (its ``timings``)."""
-    from pipeline.campaign import load_campaign
-    from pipeline.layout import build_layout
-    from pipeline.readers import prepare_reading_process
-    from pipeline.reading import read_scan
-    from pipeline.sources import iter_pages
+    """Per page, each stage of `pipeline.reading.page.read_scan` as it runs (its ``timings``)."""
+    from pipeline.domain.campaign import load_campaign
+    from pipeline.domain.layout import build_layout
+    from pipeline.reading.page import read_scan
+    from pipeline.reading.sources import iter_pages
+    from pipeline.reading.workers import prepare_reading_process
 
     prepare_reading_process()  # as `kiemphieu scan` runs
     campaign = load_campaign(SAMPLE)
@@ -242,7 +242,7 @@ def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, A
             res["ms_per_page_beyond_start_up"] = round(statistics.median(slopes), 1)
             res["cpu_ms_per_page_beyond_start_up"] = round(statistics.median(cpus), 1)
             # one process, more than one CPU: two threads each decode and read a page
-            # (`pipeline.readers.read_in_turn`); the CPU it all takes, against the same floor
+            # (`pipeline.reading.workers.read_in_turn`); the CPU it all takes, against the same floor
             res["cpu_ratio_to_floor_beyond_start_up"] = round(statistics.median(
                 c / f for c, f in zip(cpus, floors, strict=True)), 2)
             res["cpus_busy_beyond_start_up"] = round(statistics.median(
@@ -342,7 +342,7 @@ BARE_PAGES = 400  # pages each bare reader reads (its 40 pages over and over)
 
 def bare_readers(source: Path, procs: int) -> float:
     """Pages a second of ``procs`` processes each reading ``source``'s pages (already in
-    memory) with `pipeline.reading.read_scan` in line, nothing else, all started together:
+    memory) with `pipeline.reading.page.read_scan` in line, nothing else, all started together:
     the reading with no command around it, on as many CPUs."""
     import multiprocessing
 
@@ -360,11 +360,11 @@ def bare_readers(source: Path, procs: int) -> float:
 
 
 def _bare_reader(source: str, n: int, ready: Any, results: Any) -> None:
-    from pipeline.campaign import load_campaign
-    from pipeline.layout import build_layout
-    from pipeline.readers import prepare_reading_process
-    from pipeline.reading import read_scan
-    from pipeline.sources import iter_pages
+    from pipeline.domain.campaign import load_campaign
+    from pipeline.domain.layout import build_layout
+    from pipeline.reading.page import read_scan
+    from pipeline.reading.sources import iter_pages
+    from pipeline.reading.workers import prepare_reading_process
 
     prepare_reading_process()
     campaign = load_campaign(SAMPLE)
@@ -411,7 +411,7 @@ def main() -> None:
     # every floor is measured as the reader runs (`prepare_reading_process`: one OpenCV
     # thread, the C heap kept between pages); with each decode mapping its 8.7 MB anew,
     # the same JPEGs take 27-29 ms a page instead of 21-23, G4 pages 9-11 instead of 3.5
-    from pipeline.readers import prepare_reading_process
+    from pipeline.reading.workers import prepare_reading_process
 
     prepare_reading_process()
     corpus = make_corpus(args.out, args.pages, args.big)

@@ -9,7 +9,7 @@ in black, blue, red or pencil, 0.3-0.9 mm; the rest blank), and a row's
 name is struck out with a hand-drawn line (`pipeline.simulate.strike_through`,
 30-90 mm, any pen, 0.3-0.9 mm) at random in three rows in ten, marked or
 not. The page is scanned or photographed with the profile and read with
-`pipeline.reading.read_scan`. Per profile it reports the struck rows, how
+`pipeline.reading.page.read_scan`. Per profile it reports the struck rows, how
 many went to review, and how many of those with the reason "struck out"
 (the rest go with "handwriting outside the boxes"); the rows without a line,
 how many read as marked, sent to review, or read wrong; then every struck
@@ -26,11 +26,11 @@ import cv2
 import numpy as np
 
 import simulator as sim
-from pipeline.ballot_pdf import ballot_pdf_bytes
-from pipeline.campaign import load_campaign
-from pipeline.layout import build_layout
-from pipeline.reading import read_scan
-from pipeline.rules import LEVELS
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.domain.campaign import load_campaign
+from pipeline.domain.layout import build_layout
+from pipeline.domain.rules import LEVELS
+from pipeline.reading.page import read_scan
 
 CAMPAIGN = Path(__file__).resolve().parents[1] / "samples" / "seed-002-hdnd-ninhson.yaml"
 PROFILES = {"CLEAN": sim.CLEAN, "OFFICE": sim.OFFICE, "COLOUR_150": sim.COLOUR_150,

@@ -17,7 +17,7 @@ reading alone, `speed.bare_readers`) on CPU 1, alternately, turn by turn:
   runs in another), which is how many workers one CPU of command can feed.
 
 ``kiemphieu scan --workers 1`` reads in the command's process; here the
-ingest's reading is routed to the pool (`pipeline.ingest._read_pooled`) with
+ingest's reading is routed to the pool (`pipeline.workflow.ingest._read_pooled`) with
 one worker. The worker is pinned by starting the pool's fork server while
 this process runs on CPU 1 (its children inherit that), then moving this
 process to CPU 0 before the ingest starts its threads.
@@ -45,9 +45,9 @@ COMMAND_CPU, WORKER_CPU = 0, 1
 def scan_pinned(ws: Path, source: Path) -> tuple[float, float]:
     """Wall seconds and this process's CPU seconds of an ingest of ``source`` into ``ws``
     with one pooled worker on `WORKER_CPU`, this process on `COMMAND_CPU`."""
-    from pipeline import ingest as ing
-    from pipeline.readers import reader_context
-    from pipeline.workspace import open_workspace
+    from pipeline.reading.workers import reader_context
+    from pipeline.store.workspace import open_workspace
+    from pipeline.workflow import ingest as ing
 
     os.sched_setaffinity(0, {WORKER_CPU})
     reader_context()  # the fork server, and every worker forked from it, on WORKER_CPU
@@ -100,7 +100,7 @@ def main() -> None:
         return
     if len(os.sched_getaffinity(0)) < 2:
         raise SystemExit("needs two CPUs: one for the command, one for its worker")
-    from pipeline.readers import prepare_reading_process
+    from pipeline.reading.workers import prepare_reading_process
 
     prepare_reading_process()
     corpus = speed.make_corpus(args.out, 40, 1000)

@@ -7,7 +7,7 @@ given to zxing-cpp, which reads it in under a millisecond. If that fails
 (blur, a 1-bit scan's ragged edges, a stain), the reader tries the same square
 at the image's own resolution, then the whole image, and accepts a code found
 there only if it lies where the frame prints it. What the text means is the
-caller's business (`pipeline.layout.parse_code`); this stage returns it as
+caller's business (`pipeline.domain.layout.parse_code`); this stage returns it as
 read.
 
 Fails with `CodeUnreadable` when no attempt yields exactly one code.

@@ -107,7 +107,7 @@ Reasons name boxes 1-based in level order ("box 2") with their numbers, e.g.
 ``"short mark in box 2 (2.1 mm, 1.30 mm²)"``, ``"one clear mark (box 1,
 7.2 mm) and a short mark in box 3 (1.4 mm, 0.95 mm²)"``, ``"box 2 blacked
 out (fill 0.91) beside a mark in box 1: a mark scribbled out?"``. The
-campaign's thresholds live in `pipeline.campaign.Thresholds`.
+campaign's thresholds live in `pipeline.domain.campaign.Thresholds`.
 """
 
 from __future__ import annotations

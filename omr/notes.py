@@ -4,14 +4,14 @@ A voter may write on the ballot away from the boxes: a word or two in a
 margin, a question mark beside a name, a number, a name ringed, an arrow, a
 scrawl under the table. The box rule never sees it, and under some rules it
 makes the ballot invalid (DOMAIN.md): a person must look. `find_notes` finds
-such writing from the image and says where it is; `pipeline.reading` sends
+such writing from the image and says where it is; `pipeline.reading.page` sends
 the row it lies in (or beside) to review, or doubts the page when it lies
 away from the table's rows.
 
 Method: compare the scan with what was printed. ``printed`` is the unmarked
 page as printed — the ballot's own PDF rendered at ``px_per_mm`` (3 px/mm),
 made once per ballot page and process (`note_reference`,
-`pipeline.printed`). From it:
+`pipeline.reading.printed`). From it:
 
 - **print**: every pixel darker than ``printed_level`` (240: text, rules,
   boxes, markers, QR code, the grey seal and signature places, anti-aliased

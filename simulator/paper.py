@@ -26,7 +26,7 @@ def render_pages(pdf_bytes: bytes, dpi: int) -> Iterator[np.ndarray]:
     Parameters
     ----------
     pdf_bytes : bytes
-        The PDF, e.g. from ``pipeline.ballot_pdf.ballot_pdf_bytes``.
+        The PDF, e.g. from ``pipeline.documents.ballot_pdf.ballot_pdf_bytes``.
     dpi : int
         Resolution of the images. Pixel (0, 0) covers the page's top-left
         corner; ``x_px = x_mm * dpi / 25.4``.

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 if TYPE_CHECKING:
-    from pipeline.layout import BallotLayout
+    from pipeline.domain.layout import BallotLayout
 
 from simulator.kinds import ColourMode
 from simulator.marks import Mark, draw_mark

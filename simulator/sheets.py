@@ -70,13 +70,13 @@ _MEMO_LINES = (
 def memo_page(size_mm: tuple[float, float], dpi: float, rng: np.random.Generator) -> np.ndarray:
     """A page that is not a ballot: a short Vietnamese meeting notice.
 
-    Drawn with the Liberation Serif bundled in ``pipeline/fonts`` (full
+    Drawn with the Liberation Serif bundled in ``pipeline/documents/fonts`` (full
     Vietnamese). Returns uint8 (H, W, 3) RGB at ``dpi``, upright.
     """
     img = Image.fromarray(blank_sheet(size_mm, dpi))
     draw = ImageDraw.Draw(img)
     ppm = px_per_mm(dpi)
-    fonts = resources.files("pipeline").joinpath("fonts")
+    fonts = resources.files("pipeline.documents").joinpath("fonts")
     regular = fonts.joinpath("LiberationSerif-Regular.ttf").read_bytes()
     bold = fonts.joinpath("LiberationSerif-Bold.ttf").read_bytes()
     y = (25 + rng.uniform(0, 15)) * ppm

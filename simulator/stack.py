@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from pipeline.campaign import Campaign
-    from pipeline.layout import BallotLayout
+    from pipeline.domain.campaign import Campaign
+    from pipeline.domain.layout import BallotLayout
 
 from simulator.kinds import Status
 from simulator.paper import px_per_mm, render_pages
@@ -184,7 +184,7 @@ def simulate_stack(
     Parameters
     ----------
     campaign, layout : Campaign, BallotLayout
-        The ballot to print (``pipeline.ballot_pdf.ballot_pdf_bytes``).
+        The ballot to print (``pipeline.documents.ballot_pdf.ballot_pdf_bytes``).
     n_ballots : int
         Ballot copies voted and scanned, each with all its pages in order.
     rng : numpy.random.Generator
@@ -312,7 +312,7 @@ def simulate_stack(
 def _print(campaign: Campaign, layout: BallotLayout, dpi: int, pdf: bytes | None
            ) -> tuple[np.ndarray, ...]:
     if pdf is None:
-        from pipeline.ballot_pdf import ballot_pdf_bytes
+        from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 
         pdf = ballot_pdf_bytes(campaign, layout, copies=1)
     pages = tuple(render_pages(pdf, dpi))

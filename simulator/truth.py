@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from omr.geometry import Rect
-from pipeline.rules import LEVELS
+from pipeline.domain.rules import LEVELS
 
 if TYPE_CHECKING:
-    from pipeline.layout import BallotLayout
+    from pipeline.domain.layout import BallotLayout
 
 from simulator.kinds import SPILL, Outcome, Status
 from simulator.marks import PENS, Mark, curve, draw_mark, ink_strokes, mark_strokes_mm, smooth_noise
@@ -132,7 +132,7 @@ def mark_ballot(pages: Sequence[np.ndarray], layout: BallotLayout, votes: Sequen
     pages : sequence of numpy.ndarray
         The printed pages of one copy at ``dpi`` (from `render_pages`), in
         page order; not changed (marked copies are returned).
-    layout : pipeline.layout.BallotLayout
+    layout : pipeline.domain.layout.BallotLayout
         Where each candidate's boxes are.
     votes : sequence of VotedRow
         One per candidate on the ballot (candidates not listed are blank).

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.rules import LEVELS
+from pipeline.domain.rules import LEVELS
 
 if TYPE_CHECKING:
     pass

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.campaign import load_campaign
-from pipeline.layout import build_layout
+from pipeline.domain.campaign import load_campaign
+from pipeline.domain.layout import build_layout
 from simulator import MarkMix, ScanProfile, VoteModel, simulate_stack, write_case
 
 KIEMPHIEU = str(Path(sys.executable).with_name("kiemphieu"))
@@ -87,9 +87,9 @@ def scanned_workspace(tmp: Path, campaign_file: Path, ballots: int, *, seed: int
 
 def resolve_by_truth(ws_path: Path, scans: Path, truth_path: Path) -> int:
     """Decide every open review item as the voter marked it (the chair, through the review queue)."""
-    from pipeline.review import Actor, queue_for
-    from pipeline.store import page_table
-    from pipeline.workspace import open_workspace
+    from pipeline.store.store import page_table
+    from pipeline.store.workspace import open_workspace
+    from pipeline.workflow.review import Actor, queue_for
     from simulator import read_truth
 
     ws = open_workspace(ws_path)

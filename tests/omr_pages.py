@@ -19,8 +19,8 @@ import numpy as np
 import qrcode
 
 from omr.geometry import PageTemplate, Rect
-from pipeline.campaign import load_campaign
-from pipeline.layout import BallotLayout, build_layout
+from pipeline.domain.campaign import load_campaign
+from pipeline.domain.layout import BallotLayout, build_layout
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "seed-002-hdnd-ninhson.yaml"
 MM_PER_INCH = 25.4

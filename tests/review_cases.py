@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.campaign import parse_campaign
-from pipeline.ingest import ingest
-from pipeline.layout import build_layout
-from pipeline.sources import collect_inputs
-from pipeline.store import NewPage, StoredRow
-from pipeline.users import add_user
-from pipeline.workspace import Workspace, create_workspace
+from pipeline.domain.campaign import parse_campaign
+from pipeline.domain.layout import build_layout
+from pipeline.reading.sources import collect_inputs
+from pipeline.store.store import NewPage, StoredRow
+from pipeline.store.workspace import Workspace, create_workspace
+from pipeline.workflow.ingest import ingest
+from pipeline.workflow.users import add_user
 from simulator import MarkMix, ScanProfile, VoteMix, VoteModel, simulate_stack, write_case
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from pipeline.campaign import load_campaign
-from pipeline.layout import build_layout
-from pipeline.sources import ScanPage, collect_inputs, iter_pages
-from pipeline.store import event_table, page_table
-from pipeline.workspace import open_workspace
+from pipeline.domain.campaign import load_campaign
+from pipeline.domain.layout import build_layout
+from pipeline.reading.sources import ScanPage, collect_inputs, iter_pages
+from pipeline.store.store import event_table, page_table
+from pipeline.store.workspace import open_workspace
 from simulator import ScanProfile, VoteModel, simulate_stack, write_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +99,7 @@ def stored_pages(ws: Path) -> Stored:
 
 def tally(ws: Path) -> dict[str, Any]:
     """``kiemphieu tally --json``, computed in this process (as the command does)."""
-    from pipeline.tally import compute_tally
+    from pipeline.domain.tally import compute_tally
 
     workspace = open_workspace(ws)
     try:

@@ -24,10 +24,10 @@ import zxingcpp
 from PIL import Image
 
 from omr.geometry import Rect
-from pipeline.ballot_pdf import ballot_pdf_bytes, fit_text, render_ballots, split_body
-from pipeline.campaign import Campaign, load_campaign, parse_campaign
-from pipeline.errors import CampaignError
-from pipeline.layout import BallotLayout, build_layout
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes, fit_text, render_ballots, split_body
+from pipeline.domain.campaign import Campaign, load_campaign, parse_campaign
+from pipeline.domain.errors import CampaignError
+from pipeline.domain.layout import BallotLayout, build_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "samples").glob("seed-*.yaml"))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.campaign import load_campaign, parse_campaign
-from pipeline.errors import CampaignError
-from pipeline.rules import eligibility_findings
+from pipeline.domain.campaign import load_campaign, parse_campaign
+from pipeline.domain.errors import CampaignError
+from pipeline.domain.rules import eligibility_findings
 
 SAMPLES = sorted(Path(__file__).parents[1].joinpath("samples").glob("*.yaml"))
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from certified_case import COMMITTEE, SAMPLES, hanoi_case, run, scanned_workspace
 
-from pipeline.campaign import parse_campaign
-from pipeline.rules import RULE_SETS, consequence, quorum_warning
-from pipeline.tally import tally_from_counts
+from pipeline.domain.campaign import parse_campaign
+from pipeline.domain.rules import RULE_SETS, consequence, quorum_warning
+from pipeline.domain.tally import tally_from_counts
 
 
 @pytest.fixture(scope="module")

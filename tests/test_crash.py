@@ -39,11 +39,11 @@ from station_cases import (
     tally,
 )
 
-from pipeline.ingest import ingest
-from pipeline.review import Actor, ReviewQueue, derive
-from pipeline.sources import collect_inputs
-from pipeline.store import decision_table, review_table
-from pipeline.workspace import open_workspace
+from pipeline.reading.sources import collect_inputs
+from pipeline.store.store import decision_table, review_table
+from pipeline.store.workspace import open_workspace
+from pipeline.workflow.ingest import ingest
+from pipeline.workflow.review import Actor, ReviewQueue, derive
 
 TRIALS = {"sqlite": 20, "postgresql": 4}
 
@@ -231,8 +231,8 @@ def test_image_written_but_not_recorded_is_stored_by_the_rerun(tmp_path: Path, s
     files = sorted(p for p in stack.iterdir() if p.suffix == ".png")[:3]
     kiemphieu("scan", str(ws), str(files[0]))
     # a crash after the image files were written and before their records were committed
-    from pipeline.sources import iter_pages
-    from pipeline.store import image_relpath
+    from pipeline.reading.sources import iter_pages
+    from pipeline.store.store import image_relpath
 
     for page in iter_pages(files[1:]):
         target = ws / image_relpath(page.sha256, page.suffix)
@@ -250,8 +250,8 @@ def test_image_written_but_not_recorded_is_stored_by_the_rerun(tmp_path: Path, s
 DECIDER = """
 import sys, time
 from pathlib import Path
-from pipeline.review import Actor, ReviewQueue
-from pipeline.workspace import open_workspace
+from pipeline.workflow.review import Actor, ReviewQueue
+from pipeline.store.workspace import open_workspace
 
 ws, item, value, reason, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
 queue = ReviewQueue(open_workspace(Path(ws)).store)

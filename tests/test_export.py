@@ -27,8 +27,8 @@ import pytest
 from certified_case import hanoi_case, run
 from PIL import Image
 
-from pipeline.minutes import chart_png, minutes_pdf
-from pipeline.verify import verify_package
+from pipeline.documents.minutes import chart_png, minutes_pdf
+from pipeline.documents.verify import verify_package
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -213,7 +213,7 @@ def test_a_resigned_package_with_another_key_is_caught_by_the_trusted_key(hanoi,
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from pipeline.export import key_fingerprint, public_pem, sha256_file
+    from pipeline.documents.export import key_fingerprint, public_pem, sha256_file
 
     pkg = tmp_path / "pkg"
     shutil.copytree(hanoi.pkg, pkg)

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from certified_case import run
 
-from pipeline.campaign import load_campaign
-from pipeline.layout import build_layout
+from pipeline.domain.campaign import load_campaign
+from pipeline.domain.layout import build_layout
 from simulator import (
     BITONAL,
     CLEAN,

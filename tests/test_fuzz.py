@@ -6,10 +6,10 @@ then truncated, bit-flipped, spliced with random bytes, given absurd pixel
 dimensions (decompression bombs), or replaced by files that are not images;
 campaign YAML is broken, cut, and filled with odd Unicode. What must hold:
 
-- `pipeline.sources.iter_pages` yields only pages and `SourceProblem`
+- `pipeline.reading.sources.iter_pages` yields only pages and `SourceProblem`
   values (each with a reason), never raises; every page then goes through
-  `pipeline.reading.read_scan`, which returns a `Reading`, never raises;
-- `pipeline.campaign.parse_campaign` returns a campaign or raises
+  `pipeline.reading.page.read_scan`, which returns a `Reading`, never raises;
+- `pipeline.domain.campaign.parse_campaign` returns a campaign or raises
   `CampaignError` naming the place, never anything else;
 - ``kiemphieu scan`` over a folder of such files, with good pages among
   them, exits 0 without a traceback, writes one JSONL line per input page,
@@ -37,12 +37,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from station_cases import KIEMPHIEU, SAMPLE, kiemphieu, new_workspace
 
-from pipeline.ballot_pdf import ballot_pdf_bytes
-from pipeline.campaign import load_campaign, parse_campaign
-from pipeline.errors import CampaignError, KiemphieuError
-from pipeline.layout import build_layout
-from pipeline.reading import Reading, read_scan
-from pipeline.sources import ScanPage, SourceProblem, iter_pages
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.domain.campaign import load_campaign, parse_campaign
+from pipeline.domain.errors import CampaignError, KiemphieuError
+from pipeline.domain.layout import build_layout
+from pipeline.reading.page import Reading, read_scan
+from pipeline.reading.sources import ScanPage, SourceProblem, iter_pages
 from simulator import render_pages, write_stack
 
 # damaged files make Pillow warn as well as fail; the failure is what is checked

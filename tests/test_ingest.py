@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from station_cases import input_pages, new_workspace, scan_folder, stored_pages
 
-from pipeline import ingest as ingest_module
-from pipeline.ingest import _read_ahead, ingest
-from pipeline.sources import ScanPage, SourceProblem, collect_inputs, iter_pages
-from pipeline.workspace import open_workspace
+from pipeline.reading.sources import ScanPage, SourceProblem, collect_inputs, iter_pages
+from pipeline.store.workspace import open_workspace
+from pipeline.workflow import ingest as ingest_module
+from pipeline.workflow.ingest import _read_ahead, ingest
 
 
 def _pages(n: int, fail_at: int | None = None) -> Iterator[ScanPage | SourceProblem]:
@@ -151,8 +151,8 @@ def test_reading_pool_hands_back_each_page_s_reading_in_the_order_sent(pngs: lis
     """Pages of different kinds (ballot pages, a blank, damaged bytes), read by whichever of
     two workers is free, come back each by its number as the reader reads it in this
     process."""
-    from pipeline.readers import ReadingPool
-    from pipeline.reading import read_scan
+    from pipeline.reading.page import read_scan
+    from pipeline.reading.workers import ReadingPool
 
     ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "pool-ws"))
     blank = cv2.imencode(".png", np.full((1200, 850), 255, np.uint8))[1].tobytes()
@@ -167,7 +167,7 @@ def test_reading_pool_hands_back_each_page_s_reading_in_the_order_sent(pngs: lis
 def test_reading_pool_raises_a_reader_error_in_the_command(pngs: list[Path]) -> None:
     """An exception in the reader (a bug: it does not raise for bad pixels) comes back as an
     error in the command, not a worker's traceback or a hang."""
-    from pipeline.readers import ReadingPool
+    from pipeline.reading.workers import ReadingPool
 
     ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "pool-bug-ws"))
     with ReadingPool(1, ws.layout, None, None) as pool:  # type: ignore[arg-type]
@@ -182,10 +182,10 @@ def test_reading_here_reads_on_threads_and_keeps_the_order(
     each page comes back in input order with the reading `read_scan` gives it; a page
     stored before and a file's problem pass through undecoded; damaged bytes are
     refused; leaving early stops the reading threads."""
-    from pipeline import reading as reading_module
-    from pipeline.ingest import _read_here
-    from pipeline.reading import decode_page, read_scan
-    from pipeline.store import PageRecord
+    from pipeline.reading import page as reading_module
+    from pipeline.reading.page import decode_page, read_scan
+    from pipeline.store.store import PageRecord
+    from pipeline.workflow.ingest import _read_here
 
     ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "here-ws"))
     datas = [p.data for p in iter_pages(pngs[:3])] + [b"not an image"]
@@ -232,8 +232,8 @@ def test_reading_in_turn_hands_on_the_pages_before_an_error_in_their_source(
     """An error in taking pages out (raised by the source, not a page's problem) comes
     after the readings of the pages before it, as when they were read in line: the scan
     stores those pages before it stops."""
-    from pipeline.readers import read_in_turn
-    from pipeline.reading import read_scan
+    from pipeline.reading.page import read_scan
+    from pipeline.reading.workers import read_in_turn
 
     ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "turn-ws"))
     datas = [p.data for p in iter_pages(pngs[:3])]
@@ -256,9 +256,9 @@ def test_reading_in_turn_reads_two_pages_at_once(pngs: list[Path],
     """One process reads two pages at the same time, each on a thread of its own: the
     decode of each of the first two pages waits until the other's has begun (a barrier
     that one thread alone would never pass), and the readings still come in order."""
-    from pipeline import reading as reading_module
-    from pipeline.readers import read_in_turn
-    from pipeline.reading import decode_page, read_scan
+    from pipeline.reading import page as reading_module
+    from pipeline.reading.page import decode_page, read_scan
+    from pipeline.reading.workers import read_in_turn
 
     ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "two-at-once-ws"))
     datas = [p.data for p in iter_pages(pngs[:4])]

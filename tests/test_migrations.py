@@ -1,7 +1,7 @@
-"""Versioned schema migrations (Alembic, `pipeline.migrations`).
+"""Versioned schema migrations (Alembic, `pipeline.store.migrations`).
 
 The migrations, run from an empty database, must give exactly the tables of
-`pipeline.store.metadata` (what ``kiemphieu new`` creates): a table or column
+`pipeline.store.store.metadata` (what ``kiemphieu new`` creates): a table or column
 added to ``store.py`` without a migration fails here. Opening a workspace
 brings older records up to date and refuses records it does not know.
 """
@@ -16,10 +16,10 @@ from alembic import command
 from sqlalchemy import inspect, text
 from station_cases import SAMPLE, kiemphieu, new_workspace
 
-from pipeline import migrations
-from pipeline.errors import WorkspaceError
-from pipeline.store import connect, metadata
-from pipeline.workspace import open_workspace
+from pipeline.domain.errors import WorkspaceError
+from pipeline.store import migrations
+from pipeline.store.store import connect, metadata
+from pipeline.store.workspace import open_workspace
 
 
 def _url(db: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:

@@ -3,7 +3,7 @@ makes the page doubtful, and nothing else is taken for one.
 
 Printed ballots (`pipeline.simulate` renders the real PDF) get notes written on them
 (`sim.draw_note`), are scanned with the simulator's profiles and read through
-`pipeline.reading.read_scan` exactly as ingest reads them.
+`pipeline.reading.page.read_scan` exactly as ingest reads them.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from omr_pages import SAMPLE, encode_page, sample_layout
 
 import simulator as sim
 from omr.geometry import Rect
-from pipeline.ballot_pdf import ballot_pdf_bytes
-from pipeline.campaign import Campaign, load_campaign
-from pipeline.layout import BallotLayout, build_layout
-from pipeline.reading import Reading, read_scan
-from pipeline.rules import LEVELS
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.domain.campaign import Campaign, load_campaign
+from pipeline.domain.layout import BallotLayout, build_layout
+from pipeline.domain.rules import LEVELS
+from pipeline.reading.page import Reading, read_scan
 
 QD96 = Path(__file__).resolve().parents[1] / "samples" / "seed-000-ubnd-ninhson.yaml"
 NOTE = "handwriting outside the boxes"
@@ -249,8 +249,8 @@ def test_simulated_notes_and_their_truth() -> None:
 def test_printed_pages_given_to_a_worker_are_used_not_rendered_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """`kiemphieu scan --workers N` renders the printed pages once and gives them to every
-    worker (`pipeline.readers.serve`); a worker kept them and does not render its own."""
-    from pipeline import printed
+    worker (`pipeline.reading.workers.serve`); a worker kept them and does not render its own."""
+    from pipeline.reading import printed
 
     layout = sample_layout()
     made = printed.references(layout)
@@ -264,10 +264,11 @@ def test_printed_pages_given_to_a_worker_are_used_not_rendered_again(
 
 def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`pipeline.printed.references` with ``kept_in``: the first scan of a workspace renders the printed
-    pages and keeps them in its ``printed/`` folder; a later scan (a new process) loads them
-    and makes the same references without rendering; a damaged file is rendered again."""
-    from pipeline import printed
+    """`pipeline.reading.printed.references` with ``kept_in``: the first scan of a workspace
+    renders the printed pages and keeps them in its ``printed/`` folder; a later scan (a new
+    process) loads them and makes the same references without rendering; a damaged file is
+    rendered again."""
+    from pipeline.reading import printed
 
     layout = sample_layout()
     folder = tmp_path / "printed"
@@ -300,13 +301,13 @@ def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan
 
 def test_the_printed_pages_are_made_once_when_two_reading_threads_ask_at_once(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A process reads on two threads (`pipeline.readers.read_in_turn`): when both ask for
+    """A process reads on two threads (`pipeline.reading.workers.read_in_turn`): when both ask for
     the references of a layout not yet made, one renders (pdfium is not thread-safe) and
     the other waits for it and gets the same references."""
     import threading
     import time
 
-    from pipeline import printed
+    from pipeline.reading import printed
 
     layout = sample_layout()
     monkeypatch.setattr(printed, "_cache", {})

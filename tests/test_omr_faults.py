@@ -21,11 +21,11 @@ from omr.code import match_page_code
 from omr.faults import ALONG_COLUMNS, ALONG_ROWS, find_streaks
 from omr.registration import register_page
 from omr.scoring import ink_black_level
-from pipeline.ballot_pdf import ballot_pdf_bytes
-from pipeline.campaign import load_campaign
-from pipeline.layout import qr_matrix
-from pipeline.reading import Reading, read_scan
-from pipeline.rules import LEVELS
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.domain.campaign import load_campaign
+from pipeline.domain.layout import qr_matrix
+from pipeline.domain.rules import LEVELS
+from pipeline.reading.page import Reading, read_scan
 
 DPI = 200
 #: row -> box marked (0-based), on page 1

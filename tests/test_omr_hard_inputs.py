@@ -2,7 +2,7 @@
 
 Printed ballots (`pipeline.simulate` renders the real PDF) are voted, then
 photographed on a desk or worn and scanned, and read through
-`pipeline.reading.read_scan` exactly as ingest reads them. Clear rows must
+`pipeline.reading.page.read_scan` exactly as ingest reads them. Clear rows must
 read right; what only a person can settle goes to review with its reason.
 """
 
@@ -24,10 +24,10 @@ from omr.faults import find_writing
 from omr.geometry import PageTemplate
 from omr.registration import register_page
 from omr.scoring import ink_black_level
-from pipeline.ballot_pdf import ballot_pdf_bytes
-from pipeline.campaign import load_campaign
-from pipeline.explain import explain_page
-from pipeline.reading import Reading, read_scan
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.documents.explain import explain_page
+from pipeline.domain.campaign import load_campaign
+from pipeline.reading.page import Reading, read_scan
 
 
 @cache
@@ -241,7 +241,7 @@ def test_explain_writes_vietnamese_letters_not_their_ascii() -> None:
     """The names, decisions and reasons on an explained page keep their Vietnamese letters
     (drawn in the bundled font): "Tín nhiệm thấp" is not drawn as "Tin nhiem thap" or
     with "?" for each letter OpenCV's own font lacks."""
-    from pipeline.explain import _draw_labels, _Label
+    from pipeline.documents.explain import _draw_labels, _Label
 
     def drawn(text: str) -> np.ndarray:
         blank = np.full((60, 400, 3), 255, np.uint8)

@@ -22,8 +22,8 @@ import simulator as sim
 from omr.decide import DEFAULT_RULE, classify_box
 from omr.registration import register_page
 from omr.scoring import score_boxes
-from pipeline.ballot_pdf import ballot_pdf_bytes
-from pipeline.campaign import load_campaign
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.domain.campaign import load_campaign
 
 #: Scans whose untouched boxes measured as marks or faint marks before the
 #: fix (largest ink then, mm²): (dpi, bitonal threshold or None for Otsu, seed).

@@ -28,7 +28,7 @@ from omr.registration import register_page
 from omr.scoring import score_boxes
 from omr.transform import Registration
 
-DEFINITE, MARGINAL = 0.09, 0.04  # pipeline.campaign.Thresholds
+DEFINITE, MARGINAL = 0.09, 0.04  # pipeline.domain.campaign.Thresholds
 
 # row -> marks as (box index, kind, pencil?), and what the row must read as
 MARKED: dict[int, tuple[tuple[tuple[int, str, bool], ...], tuple[str, int | None]]] = {

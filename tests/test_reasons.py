@@ -1,4 +1,4 @@
-"""The machine's reasons in Vietnamese (`pipeline.reasons`), made by the code itself.
+"""The machine's reasons in Vietnamese (`pipeline.domain.reasons`), made by the code itself.
 
 Every template is produced by the code path that writes it: `omr.decide.decide_row` with
 measurements for each outcome, `Streak`/`Writing`/`Note` reasons, `read_scan` on bad
@@ -35,16 +35,16 @@ from omr.faults import ALONG_COLUMNS, ALONG_ROWS, Streak, Writing
 from omr.notes import Note, _where
 from omr.registration import RegistrationParams, fit_registration, register_page
 from omr.scoring import check_outlines
-from pipeline.ballot_pdf import ballot_pdf_bytes
-from pipeline.campaign import load_campaign
-from pipeline.ingest import _seen_before
-from pipeline.layout import build_layout, encode_code
-from pipeline.reading import Reading, read_scan
-from pipeline.reasons import GLOSSARY, to_vietnamese
-from pipeline.review import queue_for
-from pipeline.sources import SourceProblem, _pixel_limit, _tiff_value, iter_pages
-from pipeline.store import NewPage, StoredRow
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.domain.campaign import load_campaign
+from pipeline.domain.layout import build_layout, encode_code
+from pipeline.domain.reasons import GLOSSARY, to_vietnamese
+from pipeline.reading.page import Reading, read_scan
+from pipeline.reading.sources import SourceProblem, _pixel_limit, _tiff_value, iter_pages
+from pipeline.store.store import NewPage, StoredRow
 from pipeline.web.app import Limits, _pixel_problem, _store_upload, create_app
+from pipeline.workflow.ingest import _seen_before
+from pipeline.workflow.review import queue_for
 
 DPI = 200
 PPM = DPI / MM_PER_INCH
@@ -248,7 +248,7 @@ def test_refused_pages() -> None:
         vi = check(reading.reason, kept=kept)
         if name == "too many pixels":  # a reason inside a reason, translated too
             assert "vượt giới hạn 120 MP" in vi
-    # as omr.registration and pipeline.reading write them where no test input reaches:
+    # as omr.registration and pipeline.reading.page write them where no test input reaches:
     # foreign ArUco ids are only kept when a frame mark is found too, and OpenCV and
     # Pillow decode every image they do not refuse to a 2-D array
     for reason in ("no registration marks found: not a kiemphieu ballot page (other ArUco ids "
@@ -382,7 +382,7 @@ def test_rows_sent_to_review_on_an_accepted_page() -> None:
         assert part in joined, part
 
 
-# -- files: pipeline.sources --------------------------------------------------------------
+# -- files: pipeline.reading.sources --------------------------------------------------------------
 
 def _image(fmt: str, size=(400, 566), **kwargs) -> bytes:
     buf = io.BytesIO()
@@ -420,7 +420,7 @@ def test_files_that_cannot_be_taken_in(tmp_path: Path, monkeypatch: pytest.Monke
         files.append(put("anim.webp", anim.getvalue()))
     except (OSError, ValueError, KeyError):
         pass  # a Pillow without animated WebP
-    monkeypatch.setattr("pipeline.sources.MAX_FILE_BYTES", 1 << 20)
+    monkeypatch.setattr("pipeline.reading.sources.MAX_FILE_BYTES", 1 << 20)
     problems = [p for p in iter_pages(files) if isinstance(p, SourceProblem)]
     assert len(problems) == len(files)
     for p in problems:
@@ -432,7 +432,7 @@ def test_files_that_cannot_be_taken_in(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(ValueError) as err:
         _tiff_value(9, 1)
     check(f"TIFF is damaged: {err.value}")
-    # the rest of the refusals of a file, as pipeline.sources writes them
+    # the rest of the refusals of a file, as pipeline.reading.sources writes them
     for reason in ("TIFF page 3 is damaged: a strip runs past the end of the file",
                    "TIFF is damaged after page 2: a strip runs past the end of the file",
                    "PDF page 2 cannot be read: rendered page could not be encoded",

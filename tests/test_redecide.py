@@ -17,9 +17,9 @@ from pathlib import Path
 from certified_case import run
 from review_cases import scanned_workspace
 
-from pipeline.redecide import plan
-from pipeline.review import Actor, queue_for
-from pipeline.workspace import open_workspace
+from pipeline.store.workspace import open_workspace
+from pipeline.workflow.redecide import plan
+from pipeline.workflow.review import Actor, queue_for
 
 
 def _with_thresholds(ws: Path, line: str) -> None:
@@ -85,7 +85,7 @@ def test_refused_once_a_person_has_decided(tmp_path: Path) -> None:
 def test_refused_once_the_count_is_certified(tmp_path: Path) -> None:
     from sqlalchemy import update
 
-    from pipeline.store import campaign_table, now
+    from pipeline.store.store import campaign_table, now
 
     ws = scanned_workspace(tmp_path, ballots=2, review=0.3, seed=14)
     with ws.store.transaction() as conn:  # as `certify` leaves it

@@ -20,8 +20,10 @@ import pytest
 from review_cases import PASSWORD, add_accounts, synthetic_workspace
 from sqlalchemy import update
 
-from pipeline.reasons import to_vietnamese
-from pipeline.review import (
+from pipeline.domain.reasons import to_vietnamese
+from pipeline.domain.tally import compute_tally
+from pipeline.store.store import NewPage, StoredRow, campaign_table, now
+from pipeline.workflow.review import (
     Actor,
     BadDecision,
     CountLocked,
@@ -32,8 +34,6 @@ from pipeline.review import (
     derive,
     queue_for,
 )
-from pipeline.store import NewPage, StoredRow, campaign_table, now
-from pipeline.tally import compute_tally
 
 LAN = Actor("lan", "reviewer")
 MAI = Actor("mai", "reviewer")
@@ -185,7 +185,7 @@ def test_two_reviewers_must_agree_and_the_chair_settles_a_disagreement(tmp_path:
 
 def test_derive_replays_the_log() -> None:
     def d(i: int, who: str, value: str, role: str = "reviewer", replaces: int | None = None):
-        from pipeline.review import Decision
+        from pipeline.workflow.review import Decision
         return Decision(i, 1, who, role, now(), "review", value, None, replaces)
 
     assert derive([], False) == ("open", None)

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from pipeline.rules import consequence, percent, quorum_met
+from pipeline.domain.rules import consequence, percent, quorum_met
 
 
 def test_hanoi_2023_published_figures() -> None:

@@ -21,10 +21,10 @@ from PIL import Image, ImageSequence
 
 import simulator as sim
 from omr.geometry import Rect
-from pipeline.ballot_pdf import ballot_pdf_bytes
-from pipeline.campaign import Campaign, load_campaign
-from pipeline.layout import BallotLayout, build_layout
-from pipeline.rules import LEVELS
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.domain.campaign import Campaign, load_campaign
+from pipeline.domain.layout import BallotLayout, build_layout
+from pipeline.domain.rules import LEVELS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 FAST = sim.ScanProfile(dpi=100)  # small pages: these tests check bookkeeping, not pixels

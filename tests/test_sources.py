@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.sources import ScanPage, SourceProblem, collect_inputs, decode_gray, iter_pages
+from pipeline.reading.sources import ScanPage, SourceProblem, collect_inputs, decode_gray, iter_pages
 
 
 def _page(seed: int, size: tuple[int, int] = (400, 566)) -> Image.Image:

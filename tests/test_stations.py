@@ -88,8 +88,8 @@ def test_batches_racing_in_opposite_orders_on_postgresql_store_each_page_once(
     """
     import threading
 
-    from pipeline.store import NewPage, Store
-    from pipeline.workspace import open_workspace
+    from pipeline.store.store import NewPage, Store
+    from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(new_workspace(tmp_path / "ws", pg_url))
     pages = [NewPage(source=f"{n}.png", page_index=0, image_sha256=n * 64, image_path=f"{n}.png",

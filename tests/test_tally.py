@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import insert, update
 
-from pipeline.campaign import load_campaign
-from pipeline.store import NewPage, StoredRow, declared_table, review_table
-from pipeline.tally import compute_tally
-from pipeline.workspace import Workspace, create_workspace
+from pipeline.domain.campaign import load_campaign
+from pipeline.domain.tally import compute_tally
+from pipeline.store.store import NewPage, StoredRow, declared_table, review_table
+from pipeline.store.workspace import Workspace, create_workspace
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "seed-001-hdnd-cantho.yaml"
 
@@ -85,6 +85,6 @@ def test_declared_collected_replaces_the_scanned_count_in_the_base(tmp_path: Pat
 
 
 def t_now():
-    from pipeline.store import now
+    from pipeline.store.store import now
 
     return now()

@@ -26,11 +26,11 @@ from review_cases import (
 )
 from sqlalchemy import update
 
-from pipeline.store import page_table
-from pipeline.tally import compute_tally
+from pipeline.domain.tally import compute_tally
+from pipeline.store.store import page_table
+from pipeline.store.workspace import Workspace
 from pipeline.web.app import Limits, create_app
 from pipeline.web.sessions import Sessions
-from pipeline.workspace import Workspace
 from simulator import read_truth
 
 ACCOUNTS = {"lan": "reviewer", "mai": "reviewer", "ope": "operator", "chu": "chair"}
@@ -292,7 +292,7 @@ def test_ten_reviewers_at_once_over_http(tmp_path: Path) -> None:
     assert not errors, errors[:3]
     per_item = Counter(item_id for _, item_id, _ in decided)
     assert len(per_item) == total and set(per_item.values()) == {1}  # none lost, none twice
-    from pipeline.review import queue_for
+    from pipeline.workflow.review import queue_for
 
     queue = queue_for(ws)
     assert queue.counts() == {"open": 0, "escalated": 0, "resolved": total}

@@ -47,10 +47,17 @@ from PIL import Image
 from sqlalchemy import func, select
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from pipeline.ballot_images import ZOOM_PX_PER_MM, ImageMissing, PageImages, row_view
-from pipeline.errors import KiemphieuError
-from pipeline.reasons import to_vietnamese
-from pipeline.review import (
+from pipeline.documents.images import ZOOM_PX_PER_MM, ImageMissing, PageImages, row_view
+from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.reasons import to_vietnamese
+from pipeline.domain.rules import LEVELS
+from pipeline.domain.tally import compute_tally
+from pipeline.reading.sources import IMAGE_SUFFIXES, SCAN_SUFFIXES
+from pipeline.store.store import page_table, review_table
+from pipeline.store.workspace import open_workspace
+from pipeline.web.i18n import LANGS, translate
+from pipeline.web.sessions import Session, Sessions, same_token
+from pipeline.workflow.review import (
     LEASE,
     Actor,
     BadDecision,
@@ -63,14 +70,7 @@ from pipeline.review import (
     ReviewError,
     queue_for,
 )
-from pipeline.rules import LEVELS
-from pipeline.sources import IMAGE_SUFFIXES, SCAN_SUFFIXES
-from pipeline.store import page_table, review_table
-from pipeline.tally import compute_tally
-from pipeline.users import authenticate, get_user
-from pipeline.web.i18n import LANGS, translate
-from pipeline.web.sessions import Session, Sessions, same_token
-from pipeline.workspace import open_workspace
+from pipeline.workflow.users import authenticate, get_user
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "kp_session"
@@ -564,7 +564,7 @@ def create_app(ws_path: Path, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", 
                 saved.append(path)
         from starlette.concurrency import run_in_threadpool
 
-        from pipeline.ingest import PageReport, ingest
+        from pipeline.workflow.ingest import PageReport, ingest
 
         reports: list[PageReport] = []
         error = None
@@ -592,7 +592,7 @@ def create_app(ws_path: Path, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", 
 
 def shown(lang: str, reason: str | None) -> str | None:
     """A machine's reason as a person reads it: stored in English, shown in Vietnamese
-    (`pipeline.reasons`) unless the English switch is on."""
+    (`pipeline.domain.reasons`) unless the English switch is on."""
     return to_vietnamese(reason) if reason and lang == "vi" else reason
 
 

@@ -1,0 +1,42 @@
+"""What reading a page produces and the store keeps: plain records, no pixels, no database.
+
+Their own module so that a reading process (`pipeline.reading.page`, in the
+``--workers`` processes) needs neither SQLAlchemy nor the store to make them:
+a worker starts in half the time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """One row of an accepted page: the machine's outcome, each box's fill and measures."""
+
+    candidate: int
+    outcome: str
+    level: str | None
+    reason: str | None
+    fills: tuple[float, float, float]
+    measures: dict[str, list[float]] | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader made of one page (`pipeline.reading.page.read_scan`), as it is stored."""
+
+    status: str  # accepted | rejected | blank_page
+    reason: str | None
+    code_text: str | None = None
+    ballot_page: int | None = None
+    width_px: int | None = None
+    height_px: int | None = None
+    quarter_turns: int | None = None
+    px_per_mm: float | None = None
+    residual_mm: float | None = None
+    homography: list[list[float]] | None = None
+    rows: tuple[StoredRow, ...] = ()
+    # doubts about an accepted page as a whole (a streak, writing outside the
+    # boxes): the page is counted as read until a person rejects it
+    doubts: tuple[str, ...] = ()

@@ -1,0 +1,217 @@
+"""The three rule sets (DOMAIN.md): base of percentages, consequences, who is not polled.
+
+All arithmetic on counts is on whole numbers: a percentage is rounded half
+up to two decimals from the exact fraction, and a consequence is decided by
+comparing integers, never floats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from pipeline.domain.campaign import Campaign
+
+Base = Literal["collected", "electorate"]
+LEVELS = ("high", "medium", "low")
+LEVEL_LABELS = {"high": "Tín nhiệm cao", "medium": "Tín nhiệm", "low": "Tín nhiệm thấp"}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    title: str
+    base: Base
+    consequences: dict[str, str]
+    signature_allowed: bool = False
+    # the instrument in full, as the minutes cite it ("Căn cứ ...")
+    document: str = ""
+    # what every percentage is of, in words, and where the rule says so
+    base_label: str = "tổng số phiếu thu về"
+    base_article: str = ""
+
+
+RULE_SETS: dict[str, RuleSet] = {
+    r.name: r
+    for r in (
+        RuleSet(
+            name="nq96-2023",
+            title="Nghị quyết số 96/2023/QH15 của Quốc hội",
+            base="collected",
+            document=(
+                "Nghị quyết số 96/2023/QH15 ngày 23 tháng 6 năm 2023 của Quốc hội về việc lấy "
+                "phiếu tín nhiệm, bỏ phiếu tín nhiệm đối với người giữ chức vụ do Quốc hội, "
+                "Hội đồng nhân dân bầu hoặc phê chuẩn"
+            ),
+            base_article="Điều 19 khoản 3 Nghị quyết 96/2023/QH15",
+            consequences={
+                "over_half_low": (
+                    "Có trên 1/2 đến dưới 2/3 tổng số phiếu đánh giá tín nhiệm thấp: có thể "
+                    "xin từ chức; nếu không từ chức thì cơ quan có thẩm quyền trình bỏ phiếu "
+                    "tín nhiệm tại kỳ họp đó hoặc kỳ họp gần nhất (Điều 12 Nghị quyết "
+                    "96/2023/QH15)."
+                ),
+                "two_thirds_low": (
+                    "Có từ 2/3 tổng số phiếu trở lên đánh giá tín nhiệm thấp: cơ quan hoặc "
+                    "người có thẩm quyền giới thiệu để bầu trình miễn nhiệm (Điều 12 Nghị "
+                    "quyết 96/2023/QH15)."
+                ),
+            },
+        ),
+        RuleSet(
+            name="qd96-2023",
+            title="Quy định số 96-QĐ/TW của Bộ Chính trị",
+            base="collected",
+            document=(
+                "Quy định số 96-QĐ/TW ngày 02 tháng 02 năm 2023 của Bộ Chính trị về việc lấy "
+                "phiếu tín nhiệm đối với chức vụ lãnh đạo, quản lý trong hệ thống chính trị"
+            ),
+            base_article="Điều 6 khoản 3 Quy định 96-QĐ/TW",
+            signature_allowed=True,
+            consequences={
+                "over_half_low": (
+                    "Có trên 50% đến dưới 2/3 số phiếu tín nhiệm thấp: đưa ra khỏi quy hoạch "
+                    "các chức vụ cao hơn; xem xét cho thôi giữ chức vụ, bố trí công tác khác, "
+                    "cho từ chức hoặc bỏ phiếu tín nhiệm (Điều 11 khoản 2 Quy định 96-QĐ/TW)."
+                ),
+                "two_thirds_low": (
+                    "Có từ 2/3 số phiếu tín nhiệm thấp trở lên: miễn nhiệm chức vụ đang đảm "
+                    "nhiệm và bố trí công tác khác thấp hơn, không chờ hết nhiệm kỳ, hết thời "
+                    "hạn bổ nhiệm (Điều 11 khoản 3 Quy định 96-QĐ/TW)."
+                ),
+            },
+        ),
+        RuleSet(
+            name="nq85-2014",
+            title="Nghị quyết số 85/2014/QH13 của Quốc hội",
+            base="electorate",
+            document=(
+                "Nghị quyết số 85/2014/QH13 ngày 28 tháng 11 năm 2014 của Quốc hội về việc lấy "
+                "phiếu tín nhiệm, bỏ phiếu tín nhiệm đối với người giữ chức vụ do Quốc hội, "
+                "Hội đồng nhân dân bầu hoặc phê chuẩn"
+            ),
+            base_label="tổng số đại biểu",
+            base_article="Điều 17 khoản 1 Nghị quyết 85/2014/QH13",
+            consequences={
+                "over_half_low": (
+                    "Có quá nửa tổng số đại biểu đánh giá tín nhiệm thấp: có thể xin từ chức "
+                    "(Điều 10 Nghị quyết 85/2014/QH13)."
+                ),
+                "two_thirds_low": (
+                    "Có từ 2/3 tổng số đại biểu trở lên đánh giá tín nhiệm thấp: cơ quan có "
+                    "thẩm quyền trình bỏ phiếu tín nhiệm (Điều 10 Nghị quyết 85/2014/QH13)."
+                ),
+            },
+        ),
+    )
+}
+
+
+def consequence(low: int, base: int) -> str | None:
+    """``over_half_low`` when 2L > N and 3L < 2N; ``two_thirds_low`` when 3L >= 2N.
+
+    ``None`` when neither holds, or when the base is zero (nothing to judge).
+    """
+    if base <= 0:
+        return None
+    if 3 * low >= 2 * base:
+        return "two_thirds_low"
+    if 2 * low > base:
+        return "over_half_low"
+    return None
+
+
+def percent(count: int, base: int) -> float | None:
+    """``count`` as a percentage of ``base``, rounded half up to 2 decimals, exactly."""
+    if base <= 0:
+        return None
+    hundredths = (count * 10000 * 2 + base) // (2 * base)
+    return hundredths / 100
+
+
+def quorum_met(collected: int, electorate: int) -> bool:
+    """At least two thirds of those convened returned a ballot (QĐ 96), in integers."""
+    return 3 * collected >= 2 * electorate
+
+
+def quorum_warning(collected: int, electorate: int) -> str | None:
+    """The warning to print when fewer than 2/3 of those convened returned a ballot, else None.
+
+    QĐ 96-QĐ/TW: the conference proceeds only with at least two thirds of
+    the people convened present (article number not verified, DOMAIN.md).
+    """
+    if quorum_met(collected, electorate):
+        return None
+    return (
+        f"Số phiếu thu về ({collected}) dưới 2/3 số người được triệu tập ({electorate}): "
+        "hội nghị chỉ được tiến hành khi có ít nhất 2/3 số người được triệu tập tham dự "
+        "(Quy định 96-QĐ/TW)."
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A person who should not be on the ballot, or a listing error."""
+
+    stt: int
+    name: str
+    line: int
+    reason: str
+
+
+def eligibility_findings(campaign: Campaign) -> list[Finding]:
+    """Who should not be polled under the campaign's rules (DOMAIN.md, "Who is not polled")."""
+    findings: list[Finding] = []
+    poll_day = campaign.session_date
+    for c in campaign.candidates:
+        if campaign.rules.name in ("nq96-2023", "qd96-2023"):
+            if c.retiring:
+                findings.append(Finding(c.stt, c.name, c.line, _RETIRING[campaign.rules.name]))
+            if c.in_post_since is not None and c.in_post_since.year == poll_day.year:
+                findings.append(
+                    Finding(
+                        c.stt, c.name, c.line,
+                        f"được bầu/bổ nhiệm ngày {c.in_post_since:%d/%m/%Y}, trong năm lấy phiếu "
+                        f"(elected or appointed in the polling year); "
+                        f"{_IN_YEAR[campaign.rules.name]}",
+                    )
+                )
+        elif campaign.rules.name == "nq85-2014" and c.in_post_since is not None:
+            if c.in_post_since > poll_day:
+                findings.append(
+                    Finding(c.stt, c.name, c.line, "in_post_since is after the session date")
+                )
+            elif _add_months(c.in_post_since, 9) > poll_day:
+                findings.append(
+                    Finding(
+                        c.stt, c.name, c.line,
+                        f"giữ chức vụ từ {c.in_post_since:%d/%m/%Y}, chưa đủ 09 tháng liên tục "
+                        f"đến ngày {poll_day:%d/%m/%Y} (under 9 months in post; Hướng dẫn "
+                        f"321/HD-UBTVQH14)",
+                    )
+                )
+    return findings
+
+
+_RETIRING = {
+    "nq96-2023": "đã có thông báo nghỉ hưu (has announced retirement; NQ 96/2023/QH15 Điều 2 k.5)",
+    "qd96-2023": "đã có thông báo nghỉ hưu (has announced retirement; QĐ 96-QĐ/TW)",
+}
+_IN_YEAR = {
+    "nq96-2023": "không lấy phiếu (NQ 96/2023/QH15 Điều 2 k.5)",
+    "qd96-2023": "không lấy phiếu (QĐ 96-QĐ/TW)",
+}
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, clamped to the month's end (31/5 + 9 months = 28/2)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

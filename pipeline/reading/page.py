@@ -1,0 +1,136 @@
+"""Read one scanned page against a campaign's layout: the recognition step of ingest.
+
+This is where `omr` (pixels and geometry: `omr.page` runs its stages) meets
+the campaign (who is on which row). It runs in worker processes, so it
+takes and returns plain, picklable values and touches neither the database
+nor the disk.
+
+Order of refusal, each with its reason: the image does not decode; the page
+is empty (``blank_page``); the page cannot be placed exactly; its code is
+unreadable, foreign, of another campaign, or of another version of this
+campaign's ballot; only then are the boxes scored and the rows decided.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from omr.decide import MarkRule, RowDecision
+from omr.errors import BlankPage, CodeUnreadable, ReadError
+from omr.page import Laps, decide_measures, place_page, placement, read_marks
+from pipeline.domain.campaign import Thresholds
+from pipeline.domain.layout import BallotLayout, parse_code
+from pipeline.domain.records import Reading, StoredRow
+from pipeline.domain.rules import LEVELS
+from pipeline.reading.printed import references
+from pipeline.reading.sources import decode_gray
+
+
+def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
+              timings: dict[str, float] | None = None) -> Reading:
+    """Read one page's encoded image bytes. Never raises for bad pixels.
+
+    ``timings``, if given, gets each stage's seconds added under its name
+    (``decode``, ``register``, ``code`` (with the ink's black level), ``light``,
+    ``boxes``, ``streaks``, ``writing``, ``notes``, ``decide``): what `benchmarks/speed.py` reports.
+    """
+    lap = Laps(timings)
+    gray = decode_page(data)
+    lap("decode")
+    if isinstance(gray, Reading):
+        return gray
+    return read_pixels(gray, layout, thresholds, lap=lap)
+
+
+def decode_page(data: bytes) -> np.ndarray | Reading:
+    """A page's grey pixels (`pipeline.reading.sources.decode_gray`), or the reading that refuses
+    them: the image does not decode. Never raises for bad bytes."""
+    try:
+        gray = decode_gray(data)
+    except Exception as exc:  # any decoder failure is a property of the file
+        return Reading("rejected", f"the image data is damaged and cannot be decoded ({exc})")
+    if gray is None or gray.ndim != 2 or gray.size == 0:
+        return Reading("rejected", "the image data is damaged and cannot be decoded")
+    return gray
+
+
+def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, *,
+                lap: Laps | None = None) -> Reading:
+    """Read one page's decoded grey pixels (`decode_page`): `read_scan` after the decode.
+
+    ``lap(stage)`` is called as each stage ends (`read_scan`'s ``timings``).
+    """
+    lap = lap or Laps(None)
+    h, w = gray.shape
+    try:
+        placed = place_page(gray, layout.frame, code_symbol=layout.code_symbol,
+                            printed_codes=layout.code_matrices, lap=lap)
+    except BlankPage as exc:
+        return Reading("blank_page", exc.reason, width_px=w, height_px=h)
+    except CodeUnreadable as exc:  # placed: say where
+        where = placement(gray.shape, exc.registration) if exc.registration else \
+            {"width_px": w, "height_px": h}
+        return Reading("rejected", exc.reason, **where)
+    except ReadError as exc:
+        return Reading("rejected", exc.reason, width_px=w, height_px=h)
+    text = placed.code_text
+    where = {"code_text": text, **placed.placement()}
+    code = parse_code(text)
+    if code is None:
+        return Reading("rejected", f"the QR code is not a kiemphieu ballot code ({text[:60]!r})",
+                       **where)
+    if code.campaign_id != layout.campaign_id:
+        return Reading(
+            "rejected",
+            f"ballot of another campaign: '{code.campaign_id}', this workspace counts "
+            f"'{layout.campaign_id}'; scan it into its own workspace",
+            **where,
+        )
+    if code.fingerprint != layout.fingerprint or code.pages != layout.page_count:
+        return Reading(
+            "rejected",
+            f"printed from another version of campaign '{code.campaign_id}' (layout "
+            f"{code.fingerprint}, this workspace {layout.fingerprint}): not an issued ballot",
+            **where,
+        )
+    if not 1 <= code.page <= layout.page_count:
+        return Reading("rejected", f"page {code.page} does not exist on this ballot", **where)
+    page = layout.page(code.page)
+    refs = references(layout)
+    try:
+        marks = read_marks(placed, page.template, mark_rule(thresholds), thresholds.definite,
+                           thresholds.marginal, printed=refs[code.page - 1] if refs else None,
+                           lap=lap)
+    except ReadError as exc:
+        return Reading("rejected", exc.reason, **where)
+    rows = tuple(
+        StoredRow(
+            candidate=candidate.stt,
+            outcome=row.decision.outcome,
+            level=LEVELS[row.decision.choice] if row.decision.outcome == "vote" else None,
+            reason=row.decision.reason,
+            fills=row.fills,  # type: ignore[arg-type]
+            measures=row.measures,
+        )
+        for candidate, row in zip(page.candidates, marks.rows, strict=True)
+    )
+    return Reading("accepted", None, ballot_page=code.page, rows=rows, doubts=marks.doubts,
+                   **where)  # rows carry the rest
+
+
+def decide_measured(fills: tuple[float, ...], measures: dict | None,
+                    thresholds: Thresholds, rule: MarkRule) -> RowDecision:
+    """A row's decision from its box measurements as stored (``row_reading.measures``)."""
+    return decide_measures(fills, measures, rule, thresholds.definite, thresholds.marginal)
+
+
+def mark_rule(thresholds: Thresholds) -> MarkRule:
+    """The box rule of `omr.decide` with the campaign's thresholds."""
+    return MarkRule(
+        mark_extent_mm=thresholds.mark_extent_mm,
+        mark_ink_mm2=thresholds.mark_ink_mm2,
+        faint_ink_mm2=thresholds.faint_ink_mm2,
+        faint_long_ink_mm2=thresholds.faint_long_ink_mm2,
+        blackout_fill=thresholds.blackout_fill,
+        outline_ink_mm2=thresholds.outline_ink_mm2,
+    )

@@ -1,0 +1,219 @@
+"""The unmarked ballot page as printed, for finding handwriting outside the boxes.
+
+`omr.notes.find_notes` compares a scan with an image of what was printed on
+the page. That image is the ballot's own PDF (`pipeline.documents.ballot_pdf`, the
+one ``kiemphieu print`` makes from the campaign) rendered with pdfium at
+the reader's low resolution (3 px/mm): made the first time a page of a
+layout is read in a process and kept for the process's life, whatever the
+number of pages it reads. ``kiemphieu scan`` takes them from its workspace
+(`references` with ``kept_in``): rendered by ``kiemphieu new`` (or, if lost,
+by the next scan) and kept in ``WS/printed/``, loaded by every scan in a few
+milliseconds, where rendering them took 0.2-0.3 s of each scan's start (the
+PDF libraries imported, the fonts read, the PDF made and rendered). With
+``--workers N`` the command gives them to its workers (`keep_references`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from omr.faults import Streak, Writing
+from omr.geometry import Rect
+from omr.notes import (
+    DEFAULT_NOTE_PARAMS,
+    Note,
+    NoteParams,
+    NoteReference,
+    find_notes,
+    note_reference,
+)
+from omr.transform import Registration
+from pipeline.domain.layout import BallotLayout
+
+PT_PER_INCH = 72.0
+MM_PER_INCH = 25.4
+#: Around the place for the body's seal (mm): a real seal is stamped about there, in red
+#: or violet ink, and may lap over it.
+SEAL_SLACK_MM = 5.0
+_CACHE_SIZE = 8
+
+_cache: dict[tuple[str, str, float], tuple[NoteReference, ...]] = {}
+_lock = threading.Lock()
+_making = threading.Lock()  # held while references are made (`references`)
+
+
+# the digest of a campaign, by the campaign object (kept with it): its repr and SHA-256 took
+# 65 us, and the key is asked for on every page read
+_digests: dict[int, tuple[object, str]] = {}
+
+
+def _key(layout: BallotLayout, params: NoteParams) -> tuple[str, str, float] | None:
+    campaign = layout.campaign
+    if campaign is None:
+        return None
+    kept = _digests.get(id(campaign))
+    if kept is None or kept[0] is not campaign:
+        kept = (campaign, hashlib.sha256(repr(campaign).encode("utf-8")).hexdigest()[:16])
+        with _lock:
+            if len(_digests) >= _CACHE_SIZE:
+                _digests.pop(next(iter(_digests)))
+            _digests[id(campaign)] = kept
+    return (layout.fingerprint, kept[1], params.px_per_mm)
+
+
+def printed_pages(layout: BallotLayout, px_per_mm: float) -> tuple[np.ndarray, ...]:
+    """Every page of one copy of the ballot as printed: uint8 grey (H, W) at ``px_per_mm``.
+
+    Raises
+    ------
+    ValueError
+        If the layout does not carry its campaign.
+    """
+    import pypdfium2 as pdfium
+
+    from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+
+    if layout.campaign is None:
+        raise ValueError("the layout does not carry its campaign: build it with build_layout")
+    pdf = ballot_pdf_bytes(layout.campaign, layout, copies=1)
+    doc = pdfium.PdfDocument(pdf)
+    out = []
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                bitmap = page.render(scale=px_per_mm * MM_PER_INCH / PT_PER_INCH, grayscale=True)
+                arr = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
+                bitmap.close()
+            finally:
+                page.close()
+            out.append(arr if arr.ndim == 2 else arr[:, :, 0])
+    finally:
+        doc.close()
+    return tuple(out)
+
+
+def seal_places(layout: BallotLayout) -> tuple[Rect, ...]:
+    """The place for the issuing body's seal (from the layout's template), grown by
+    `SEAL_SLACK_MM`: ink there is the seal, not a voter's note."""
+    seal = layout.spec.get("seal")
+    if not seal:
+        return ()
+    s = float(seal["size"])
+    return (Rect(float(seal["x"]), float(seal["y"]), s, s).inset(-SEAL_SLACK_MM),)
+
+
+def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS, *,
+               kept_in: Path | None = None) -> tuple[NoteReference, ...] | None:
+    """Each page's `omr.notes.NoteReference`, made once per process; None without a campaign.
+
+    ``kept_in`` (a workspace's ``printed/``): the printed pages are rendered the first
+    time and kept there, in a file named by the layout's fingerprint, the campaign, the
+    resolution and the kiemphieu version that rendered them, and loaded from it after; a
+    missing, unreadable or damaged file is rendered again (and kept again if the folder
+    can be written: it is only a copy).
+    """
+    key = _key(layout, params)
+    if key is None:
+        return None
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    # made by one thread at a time (a process reads on two): pdfium is not thread-safe,
+    # and the thread that waited finds them made
+    with _making:
+        with _lock:
+            hit = _cache.get(key)
+        if hit is not None:
+            return hit
+        path = _kept_path(kept_in, key) if kept_in is not None else None
+        pages = _load_pages(path, layout.page_count) if path is not None else None
+        if pages is None:
+            pages = printed_pages(layout, params.px_per_mm)
+            if path is not None:
+                _keep_pages(path, pages)
+        return _made(layout, pages, params)
+
+
+def _kept_path(folder: Path, key: tuple[str, str, float]) -> Path:
+    from importlib import metadata
+
+    try:
+        version = metadata.version("kiemphieu")
+    except metadata.PackageNotFoundError:  # run from a source tree, not installed
+        version = "source"
+    name = hashlib.sha256(repr((*key, version)).encode("utf-8")).hexdigest()[:24]
+    return folder / f"printed-{name}.npz"
+
+
+def _load_pages(path: Path, count: int) -> tuple[np.ndarray, ...] | None:
+    """The ``count`` pages kept in ``path``; None if it is missing or not what was kept."""
+    try:
+        with np.load(path, allow_pickle=False) as kept:
+            pages = tuple(kept[f"page_{n}"] for n in range(1, count + 1))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # missing, damaged
+        return None
+    if any(p.ndim != 2 or p.dtype != np.uint8 for p in pages):
+        return None
+    return pages
+
+
+def _keep_pages(path: Path, pages: tuple[np.ndarray, ...]) -> None:
+    from pipeline.store.workspace import atomic_write
+
+    out = io.BytesIO()
+    np.savez_compressed(out, **{f"page_{n}": p for n, p in enumerate(pages, start=1)})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, out.getvalue(), durable=False)  # a copy: whole or absent, no fsync
+    except OSError:
+        pass  # a workspace that cannot keep it renders the pages again next time
+
+
+def _made(layout: BallotLayout, pages: tuple[np.ndarray, ...], params: NoteParams
+          ) -> tuple[NoteReference, ...]:
+    """Each page's reference made from the printed ``pages``, and kept for this process."""
+    if len(pages) != layout.page_count:
+        raise ValueError(f"the printed ballot has {len(pages)} pages, the layout "
+                         f"{layout.page_count}")
+    ignore = seal_places(layout)
+    refs = tuple(note_reference(img, p.template, ignore=ignore, params=params)
+                 for img, p in zip(pages, layout.pages, strict=True))
+    keep_references(layout, refs, params)
+    return refs
+
+
+def keep_references(layout: BallotLayout, refs: tuple[NoteReference, ...],
+                    params: NoteParams = DEFAULT_NOTE_PARAMS) -> None:
+    """Keep ``refs`` (`references` of ``layout``, made in another process) for this one:
+    a worker given them by the command (`pipeline.reading.workers.serve`) does not render
+    the ballot again."""
+    key = _key(layout, params)
+    if key is None:
+        return
+    with _lock:
+        if key not in _cache and len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = refs
+
+
+def find_page_notes(gray: np.ndarray, registration: Registration, layout: BallotLayout,
+                    page: int, black: float, *, streaks: Sequence[Streak] = (),
+                    writing: Sequence[Writing] = ()) -> tuple[Note, ...]:
+    """Handwriting outside the boxes of ``page`` (1-based) of ``layout``; see `omr.notes`.
+
+    Empty when the layout carries no campaign (no printed page to compare with).
+    """
+    refs = references(layout)
+    if refs is None:
+        return ()
+    return find_notes(gray, registration, refs[page - 1], black, streaks=streaks,
+                      writing=writing)

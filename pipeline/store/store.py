@@ -1,0 +1,684 @@
+"""The workspace's records: SQLAlchemy Core over SQLite (default) or PostgreSQL.
+
+What is kept, so that every decision can be re-made and audited later:
+
+- ``campaign``: the campaign file as given, its layout fingerprint and the
+  thresholds in force;
+- ``page``: every distinct page image ever scanned (unique by the SHA-256
+  of its stored bytes), its status and reason, its QR text, the fitted page
+  transform and alignment residual, and the thresholds the reading used;
+- ``row_reading``: every row of every accepted page: the raw fill score of
+  each box and the machine's outcome;
+- ``scan_event``: every time an input page was seen, including repeats, so
+  a duplicate is on the record without being counted.
+
+A page image is stored on disk by content hash (``images/ab/abcdef....jpg``)
+before its records are committed; a crash between the two leaves an orphan
+file, never a record without its image.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from pipeline.domain.errors import WorkspaceError
+from pipeline.domain.records import Reading, StoredRow
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta_table = Table(
+    "kiemphieu_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+campaign_table = Table(
+    "campaign",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("rules", String(32), nullable=False),
+    Column("electorate", Integer, nullable=False),
+    Column("session_date", Date, nullable=False),
+    Column("layout", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("page_count", Integer, nullable=False),
+    Column("definite", Float, nullable=False),
+    Column("marginal", Float, nullable=False),
+    Column("source_yaml", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("certified_at", DateTime),  # set once by `certify`; then nothing may change
+)
+
+candidate_table = Table(
+    "candidate",
+    metadata,
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), primary_key=True),
+    Column("stt", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("position", Text, nullable=False),
+    Column("ballot_page", Integer, nullable=False),
+    Column("row", Integer, nullable=False),
+)
+
+page_table = Table(
+    "page",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("image_sha256", String(64), nullable=False),
+    Column("image_path", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("page_index", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # accepted | rejected | blank_page
+    Column("reason", Text),
+    Column("code_text", Text),
+    Column("ballot_page", Integer),
+    Column("width_px", Integer),
+    Column("height_px", Integer),
+    Column("quarter_turns", Integer),
+    Column("px_per_mm", Float),
+    Column("residual_mm", Float),
+    Column("homography", JSON),
+    Column("definite", Float),
+    Column("marginal", Float),
+    Column("thresholds", JSON),  # every threshold the reading used (campaign.Thresholds)
+    Column("read_at", DateTime, nullable=False),
+    UniqueConstraint("campaign_id", "image_sha256", name="uq_page_image"),
+)
+
+row_table = Table(
+    "row_reading",
+    metadata,
+    Column("page_id", Integer, ForeignKey("page.id"), primary_key=True),
+    Column("candidate", Integer, primary_key=True),
+    Column("outcome", String(16), nullable=False),  # vote | blank | overvote | review
+    Column("level", String(8)),
+    Column("reason", Text),
+    Column("fill_high", Float, nullable=False),
+    Column("fill_medium", Float, nullable=False),
+    Column("fill_low", Float, nullable=False),
+    # per-box measurements beyond fill, to decide again without rescanning:
+    # {"ink_mm2": [h, m, l], "extent_mm": [h, m, l]} (omr.scoring.RowScores)
+    Column("measures", JSON),
+)
+
+review_table = Table(
+    "review_item",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("page_id", Integer, ForeignKey("page.id"), nullable=False),
+    Column("candidate", Integer, nullable=False),  # 0 for an item about the whole page
+    Column("kind", String(8), nullable=False),  # row | page
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    # open | resolved | escalated (two reviewers disagreed: the chair decides)
+    Column("state", String(16), nullable=False, server_default="open"),
+    # the decision in force: high | medium | low | invalid (rows); accepted | rejected (pages)
+    Column("resolution", String(16)),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", DateTime),
+    UniqueConstraint("page_id", "candidate", name="uq_review_item"),
+)
+
+decision_table = Table(
+    "decision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("review_item.id"), nullable=False),
+    Column("reviewer", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("machine", String(64), nullable=False),  # what the machine said, e.g. "review" or "rejected"
+    Column("value", String(16), nullable=False),  # what the person decided, or "undo"
+    Column("reason", Text),
+    Column("replaces", Integer, ForeignKey("decision.id")),  # the decision an undo takes back
+)
+
+declared_table = Table(
+    "declared",
+    metadata,
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), primary_key=True),
+    Column("issued", Integer),
+    Column("collected", Integer),
+    Column("members", JSON),  # the counting committee: [{"name": ..., "role": ...}]
+    Column("head", Text),  # Trưởng ban kiểm phiếu
+    Column("note", Text),  # the committee's explanation of any mismatch
+    Column("at", DateTime, nullable=False),
+)
+
+certification_table = Table(
+    "certification",
+    metadata,
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("by", Text, nullable=False),  # who certified (the committee's head, as given)
+    Column("software", String(64), nullable=False),  # kiemphieu version that counted
+    Column("thresholds", JSON, nullable=False),  # the campaign's mark thresholds in force
+    Column("tally", JSON, nullable=False),  # the certified `tally --json`, kept for retally
+    Column("reconciliation", JSON, nullable=False),  # declared vs scanned, as certified
+)
+
+user_table = Table(
+    "app_user",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # operator | reviewer | chair
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled", Integer, nullable=False, server_default="0"),
+)
+
+event_table = Table(
+    "scan_event",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("page_index", Integer, nullable=False),
+    Column("image_sha256", String(64)),
+    Column("page_id", Integer, ForeignKey("page.id")),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("at", DateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewPage(Reading):
+    """A read page on its way into the store: the reading, where it came from, its image."""
+
+    source: str
+    page_index: int
+    image_sha256: str
+    image_path: str
+    definite: float | None = None
+    marginal: float | None = None
+    thresholds: dict[str, float] | None = None
+
+    @classmethod
+    def of(cls, reading: Reading, **where: Any) -> NewPage:
+        """``reading`` with where it came from (``source``, ``page_index``, ...)."""
+        return cls(**{f.name: getattr(reading, f.name) for f in dataclasses.fields(Reading)},
+                   **where)
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    id: int
+    image_sha256: str
+    image_path: str
+    status: str
+    reason: str | None
+    ballot_page: int | None
+
+
+class CertifiedError(WorkspaceError):
+    """The campaign is certified: its records can no longer change."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        super().__init__(f"the count was certified on {at:%d/%m/%Y %H:%M} UTC and is locked")
+        self.at = at
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def connect(url: str) -> Engine:
+    """An engine for ``url``; SQLite runs in WAL mode with foreign keys on."""
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+    return engine
+
+
+# A sighting of a page for `event_table`: source, page index, image SHA-256, stored page id,
+# status, reason.
+ScanEvent = tuple[str, int, str | None, int | None, str, str | None]
+
+# The columns of `page_table` a `NewPage` fills by name.
+_PAGE_FIELDS = ("source", "page_index", "image_sha256", "image_path", "status", "reason",
+                "code_text", "ballot_page", "width_px", "height_px", "quarter_turns",
+                "px_per_mm", "residual_mm", "homography", "definite", "marginal", "thresholds")
+
+
+# `Store.find_pages`: made once (a scan asks it every few pages)
+_FIND_PAGES = select(
+    page_table.c.id, page_table.c.image_sha256, page_table.c.image_path,
+    page_table.c.status, page_table.c.reason, page_table.c.ballot_page,
+).where(
+    page_table.c.campaign_id == bindparam("campaign"),
+    page_table.c.image_sha256.in_(bindparam("hashes", expanding=True)),
+)
+
+
+class Store:
+    """Records of one campaign workspace."""
+
+    def __init__(self, engine: Engine, campaign_id: str) -> None:
+        self.engine = engine
+        self.campaign_id = campaign_id
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Any]:
+        """A transaction that holds the write lock from its first statement.
+
+        SQLite: ``BEGIN IMMEDIATE``, so that what is read inside cannot change
+        before it commits (concurrent writers wait, up to the busy timeout).
+        PostgreSQL: an ordinary transaction; lock the rows you read with
+        ``SELECT ... FOR UPDATE``.
+        """
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    # -- pages -------------------------------------------------------------
+
+    def find_pages(self, hashes: list[str]) -> dict[str, PageRecord]:
+        """The stored pages among these images (by SHA-256), in one query."""
+        if not hashes:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(_FIND_PAGES, {"campaign": self.campaign_id,
+                                              "hashes": sorted(set(hashes))})
+            return {row[1]: PageRecord(*row) for row in rows}
+
+    def find_page(self, sha256: str) -> PageRecord | None:
+        return self.find_pages([sha256]).get(sha256)
+
+    def add_page(self, page: NewPage) -> tuple[PageRecord, bool]:
+        """Store a read page with its rows and a scan event, in one transaction.
+
+        Returns the stored record and whether it is new. If the same image is
+        already stored (another station, an earlier run), nothing is added
+        but the event, and the existing record is returned.
+        """
+        try:
+            with self.engine.begin() as conn:
+                page_id = self._insert_page(conn, page)
+        except IntegrityError:
+            existing = self.find_page(page.image_sha256)
+            if existing is None:
+                raise
+            return existing, False
+        return self._record(page_id, page), True
+
+    def add_pages(self, pages: list[NewPage],
+                  events: list[ScanEvent]
+                  ) -> list[tuple[PageRecord, bool]] | None:
+        """Store several new pages and sightings in one transaction.
+
+        Returns None, having stored nothing, if any page's image is already
+        stored (a race with another station): store those one by one instead.
+        Two stations whose batches hold the same images in different orders
+        wait for each other on the unique index; PostgreSQL then aborts one
+        of them as a deadlock, which is the same race and is answered the same.
+        """
+        try:
+            with self.engine.begin() as conn:
+                ids = self._insert_pages(conn, pages, events)
+        except IntegrityError:
+            return None
+        except OperationalError as exc:
+            # 40P01 deadlock_detected, 40001 serialization_failure: nothing was stored
+            if getattr(exc.orig, "sqlstate", None) in ("40P01", "40001"):
+                return None
+            raise
+        return [(self._record(i, p), True) for i, p in zip(ids, pages, strict=True)]
+
+    @staticmethod
+    def _record(page_id: int, page: NewPage) -> PageRecord:
+        return PageRecord(page_id, page.image_sha256, page.image_path, page.status, page.reason,
+                          page.ballot_page)
+
+    def _insert_page(self, conn: Any, page: NewPage) -> int:
+        return self._insert_pages(conn, [page], [])[0]
+
+    def _insert_pages(self, conn: Any, pages: list[NewPage],
+                      events: list[ScanEvent]
+                      ) -> list[int]:
+        """Insert pages with their rows, review items and scan events, then ``events``:
+        one statement per table for all of them (the ids come back in the pages' order)."""
+        at = now()
+        ids = list(conn.execute(
+            insert(page_table).returning(page_table.c.id, sort_by_parameter_order=True),
+            [{"campaign_id": self.campaign_id, "read_at": at,
+              **{k: getattr(page, k) for k in _PAGE_FIELDS}} for page in pages],
+        ).scalars()) if pages else []
+        rows = [
+            {
+                "page_id": page_id, "candidate": r.candidate,
+                "outcome": r.outcome, "level": r.level, "reason": r.reason,
+                "fill_high": r.fills[0], "fill_medium": r.fills[1],
+                "fill_low": r.fills[2], "measures": r.measures,
+            }
+            for page_id, page in zip(ids, pages, strict=True) for r in page.rows
+        ]
+        if rows:
+            conn.execute(insert(row_table), rows)
+        items = []
+        for page_id, page in zip(ids, pages, strict=True):
+            items += [{"page_id": page_id, "candidate": r.candidate, "kind": "row",
+                       "reason": r.reason or "review"}
+                      for r in page.rows if r.outcome == "review"]
+            if page.status == "rejected":
+                items.append({"page_id": page_id, "candidate": 0, "kind": "page",
+                              "reason": page.reason or "rejected"})
+            elif page.status == "accepted" and page.doubts:
+                items.append({"page_id": page_id, "candidate": 0, "kind": "page",
+                              "reason": "; ".join(page.doubts)})
+        if items:
+            conn.execute(insert(review_table), [
+                {**item, "campaign_id": self.campaign_id, "created_at": at, "state": "open"}
+                for item in items
+            ])
+        seen = [(page.source, page.page_index, page.image_sha256, page_id, page.status,
+                 page.reason) for page_id, page in zip(ids, pages, strict=True)]
+        self._events(conn, seen + list(events))
+        return ids
+
+    def add_event(self, source: str, page_index: int, sha256: str | None, page_id: int | None,
+                  status: str, reason: str | None) -> None:
+        with self.engine.begin() as conn:
+            self._event(conn, source, page_index, sha256, page_id, status, reason)
+
+    def _event(self, conn: Any, source: str, page_index: int, sha256: str | None,
+               page_id: int | None, status: str, reason: str | None) -> None:
+        self._events(conn, [(source, page_index, sha256, page_id, status, reason)])
+
+    def _events(self, conn: Any,
+                events: list[ScanEvent]) -> None:
+        if not events:
+            return
+        at = now()
+        conn.execute(insert(event_table), [
+            {"campaign_id": self.campaign_id, "source": source, "page_index": page_index,
+             "image_sha256": sha256, "page_id": page_id, "status": status, "reason": reason,
+             "at": at}
+            for source, page_index, sha256, page_id, status, reason in events
+        ])
+
+    def page_rows(self, page_id: int) -> list[StoredRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(row_table).where(row_table.c.page_id == page_id)
+                .order_by(row_table.c.candidate)
+            ).mappings()
+            return [
+                StoredRow(r["candidate"], r["outcome"], r["level"], r["reason"],
+                          (r["fill_high"], r["fill_medium"], r["fill_low"]), r["measures"])
+                for r in rows
+            ]
+
+    # -- counts ------------------------------------------------------------
+
+    def status_counts(self) -> dict[tuple[str, int | None], int]:
+        """Stored pages by (status, ballot page), people's page decisions applied."""
+        item = review_table.alias("page_item")
+        status = case(
+            (and_(item.c.state == "resolved", item.c.resolution == "accepted"), literal("accepted")),
+            (and_(item.c.state == "resolved", item.c.resolution == "rejected"), literal("rejected")),
+            else_=page_table.c.status,
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(status, page_table.c.ballot_page, func.count())
+                .outerjoin(item, and_(item.c.page_id == page_table.c.id, item.c.candidate == 0))
+                .where(page_table.c.campaign_id == self.campaign_id)
+                .group_by(status, page_table.c.ballot_page)
+            )
+            return {(s, p): n for s, p, n in rows}
+
+    def duplicate_events(self) -> int:
+        """Copies of stored pages fed in under another name: the same image seen at a
+        (source, page) other than where it was first stored, each such place once.
+
+        Scanning the same files again is not a duplicate ballot: it sees every page at
+        the place it was stored from (or at a place already counted), and adds nothing.
+        """
+        e, p = event_table, page_table
+        places = (
+            select(e.c.source, e.c.page_index, e.c.image_sha256)
+            .join(p, p.c.id == e.c.page_id)
+            .where(
+                e.c.campaign_id == self.campaign_id,
+                e.c.status == "duplicate",
+                or_(e.c.source != p.c.source, e.c.page_index != p.c.page_index),
+            )
+            .distinct()
+            .subquery()
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(places)).scalar_one()
+
+    def row_outcomes(self) -> dict[tuple[int, str, str | None], int]:
+        """Rows of counted pages by (candidate, outcome, level), people's decisions applied.
+
+        A row the machine sent to review counts as what its resolved review
+        item says (a level: ``vote``; ``invalid``: ``invalid``); while the item
+        is open or escalated it stays ``review`` (pending). Counted pages are
+        those accepted by the machine and not rejected by a person, and those
+        a person accepted.
+        """
+        row_item = review_table.alias("row_item")
+        page_item = review_table.alias("page_item")
+        resolved = row_item.c.state == "resolved"
+        outcome = case(
+            (and_(row_table.c.outcome == "review", resolved, row_item.c.resolution == "invalid"),
+             literal("invalid")),
+            (and_(row_table.c.outcome == "review", resolved), literal("vote")),
+            else_=row_table.c.outcome,
+        )
+        level = case(
+            (and_(row_table.c.outcome == "review", resolved, row_item.c.resolution != "invalid"),
+             row_item.c.resolution),
+            else_=row_table.c.level,
+        )
+        page_counts = case(
+            (and_(page_item.c.state == "resolved", page_item.c.resolution == "accepted"), True),
+            (and_(page_item.c.state == "resolved", page_item.c.resolution == "rejected"), False),
+            else_=page_table.c.status == "accepted",
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(row_table.c.candidate, outcome, level, func.count())
+                .join(page_table, page_table.c.id == row_table.c.page_id)
+                .outerjoin(row_item, and_(row_item.c.page_id == row_table.c.page_id,
+                                          row_item.c.candidate == row_table.c.candidate))
+                .outerjoin(page_item, and_(page_item.c.page_id == page_table.c.id,
+                                           page_item.c.candidate == 0))
+                .where(page_table.c.campaign_id == self.campaign_id, page_counts)
+                .group_by(row_table.c.candidate, outcome, level)
+            )
+            return {(c, o, lv): n for c, o, lv, n in rows}
+
+    def open_review_items(self) -> int:
+        """Review items not yet resolved (open, or escalated to the chair)."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(func.count()).select_from(review_table).where(
+                    review_table.c.campaign_id == self.campaign_id,
+                    review_table.c.state != "resolved",
+                )
+            ).scalar_one()
+
+    def certified_at(self) -> dt.datetime | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(campaign_table.c.certified_at).where(campaign_table.c.id == self.campaign_id)
+            ).scalar_one_or_none()
+
+    def declared(self) -> tuple[int | None, int | None]:
+        """The committee's own figures: ballots issued and collected (None until declared)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(declared_table.c.issued, declared_table.c.collected)
+                .where(declared_table.c.campaign_id == self.campaign_id)
+            ).first()
+        return (row[0], row[1]) if row else (None, None)
+
+    # -- declaration and certification (pipeline.workflow.certify) -------------------
+
+    def declaration(self) -> dict[str, Any] | None:
+        """The committee's declaration as stored: issued, collected, members, head, note, at."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(declared_table).where(declared_table.c.campaign_id == self.campaign_id)
+            ).mappings().first()
+        return dict(row) if row else None
+
+    def save_declaration(self, values: dict[str, Any]) -> None:
+        """Insert or replace the committee's declaration (refused once certified)."""
+        with self.write_transaction() as conn:
+            self.refuse_if_certified(conn)
+            conn.execute(declared_table.delete().where(
+                declared_table.c.campaign_id == self.campaign_id))
+            conn.execute(insert(declared_table).values(
+                campaign_id=self.campaign_id, at=now(), **values))
+
+    def certify(self, make_record: Callable[[], dict[str, Any]]) -> dt.datetime:
+        """Lock the campaign and keep the record ``make_record()`` returns.
+
+        The record holds by, software, thresholds, tally and reconciliation.
+        One write transaction: ``make_record`` runs after the write lock is
+        taken (SQLite), so what it counts cannot change before the lock; an
+        exception from it leaves nothing changed. ``campaign.certified_at`` is
+        set only if it was not set. Raises `CertifiedError` if already certified.
+        """
+        at = now()
+        with self.write_transaction() as conn:
+            self.refuse_if_certified(conn)
+            record = make_record()
+            conn.execute(campaign_table.update().where(
+                campaign_table.c.id == self.campaign_id).values(certified_at=at))
+            conn.execute(insert(certification_table).values(
+                campaign_id=self.campaign_id, at=at, **record))
+        return at
+
+    def certification(self) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(certification_table)
+                .where(certification_table.c.campaign_id == self.campaign_id)
+            ).mappings().first()
+        return dict(row) if row else None
+
+    def refuse_if_certified(self, conn: Any, *, lock: str | None = None) -> None:
+        """Raise `CertifiedError` if the campaign is certified.
+
+        ``lock`` (PostgreSQL; SQLite's write transaction already serialises):
+        ``"share"`` holds the campaign row so that no certification is written
+        until ``conn``'s transaction ends (a decision being written);
+        ``"update"`` also keeps decisions out meanwhile.
+        """
+        query = select(campaign_table.c.certified_at).where(
+            campaign_table.c.id == self.campaign_id)
+        if lock is not None:
+            query = query.with_for_update(read=lock == "share")
+        at = conn.execute(query).scalar_one_or_none()
+        if at is not None:
+            raise CertifiedError(at)
+
+    def all_pages(self) -> list[dict[str, Any]]:
+        """Every stored page (any status) with what a re-reading needs, in storage order."""
+        cols = [page_table.c[k] for k in (
+            "id", "image_sha256", "image_path", "status", "reason", "ballot_page",
+            "definite", "marginal", "source", "page_index")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*cols).where(page_table.c.campaign_id == self.campaign_id)
+                .order_by(page_table.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def review_resolutions(self) -> dict[tuple[int, int], tuple[str, str | None]]:
+        """Every review item by (page id, candidate; 0 for the page): (state, resolution)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(review_table.c.page_id, review_table.c.candidate, review_table.c.state,
+                       review_table.c.resolution)
+                .where(review_table.c.campaign_id == self.campaign_id)
+            )
+            return {(p, c): (s, r) for p, c, s, r in rows}
+
+    # -- meta --------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(meta_table.c.value).where(meta_table.c.key == key)
+            ).scalar_one_or_none()
+
+
+def create_schema(engine: Engine) -> None:
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION)))
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def image_relpath(sha256: str, suffix: str) -> Path:
+    return Path("images") / sha256[:2] / f"{sha256}{suffix}"

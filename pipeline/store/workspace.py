@@ -1,0 +1,190 @@
+"""A campaign workspace: a folder with the campaign, its layout, images and records.
+
+::
+
+    WS/
+      workspace.json     which campaign, where its records are (db URL)
+      campaign.yaml      the campaign file as given (NFC)
+      layout.json        where every box is printed (CONTRACT.md)
+      kiemphieu.db       SQLite records (unless --db names another database)
+      images/ab/<sha256>.<ext>   every scanned page, by content hash
+      printed/           the ballot's pages as printed, rendered by `new` for finding notes
+                         (`pipeline.reading.printed.references`); a copy, made again if lost
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert, inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+from pipeline.domain.campaign import Campaign, parse_campaign
+from pipeline.domain.errors import CampaignError, WorkspaceError
+from pipeline.domain.layout import BallotLayout, build_layout
+from pipeline.store.migrations import create as create_versioned_schema
+from pipeline.store.migrations import ensure_current
+from pipeline.store.store import Store, campaign_table, candidate_table, connect, now
+
+WORKSPACE_FILE = "workspace.json"
+
+
+@dataclass
+class Workspace:
+    path: Path
+    campaign: Campaign
+    layout: BallotLayout
+    store: Store
+    db_url: str
+
+    @property
+    def images_dir(self) -> Path:
+        return self.path / "images"
+
+    @property
+    def printed_dir(self) -> Path:
+        return self.path / "printed"
+
+    def write_layout_json(self) -> Path:
+        target = self.path / "layout.json"
+        atomic_write(target, json.dumps(self.layout.to_json(), ensure_ascii=False, indent=1))
+        return target
+
+
+def sqlite_url(ws: Path) -> str:
+    return f"sqlite:///{(ws / 'kiemphieu.db').resolve()}"
+
+
+def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
+                     source: Path | None = None) -> Workspace:
+    """Make ``ws`` for ``campaign``; refuse if it already holds a workspace.
+
+    ``ws`` may already hold other files (the campaign file itself, say), but
+    none of the workspace's own names, except that ``source``, the campaign
+    file the workspace is made from, may be ``ws/campaign.yaml``.
+    """
+    if (ws / WORKSPACE_FILE).exists():
+        raise WorkspaceError(f"{ws}: already a workspace; choose another --dir or remove it")
+    if ws.exists() and not ws.is_dir():
+        raise WorkspaceError(f"{ws}: exists and is not a folder")
+    taken = [name for name in ("kiemphieu.db", "images", "layout.json", "campaign.yaml", "keys")
+             if (ws / name).exists()]
+    if "campaign.yaml" in taken and source is not None and source.exists() \
+            and (ws / "campaign.yaml").samefile(source):
+        taken.remove("campaign.yaml")
+    if taken:
+        raise WorkspaceError(
+            f"{ws}: already holds {', '.join(taken)}; give a new or empty folder with --dir"
+        )
+    layout = build_layout(campaign)
+    ws.mkdir(parents=True, exist_ok=True)
+    (ws / "images").mkdir(exist_ok=True)
+    url = db_url or sqlite_url(ws)
+    engine = _engine(url)
+    try:
+        if inspect(engine).has_table("campaign"):
+            raise WorkspaceError(
+                f"the database {_redact(url)} already holds kiemphieu records; give an empty one"
+            )
+        create_versioned_schema(engine)  # tables of store.py, stamped with the newest revision
+        page_of = {c.stt: (p.template.page, i + 1)
+                   for p in layout.pages for i, c in enumerate(p.candidates)}
+        with engine.begin() as conn:
+            conn.execute(insert(campaign_table).values(
+                id=campaign.id, title=campaign.title, body=campaign.body,
+                rules=campaign.rules.name, electorate=campaign.electorate,
+                session_date=campaign.session_date, layout=campaign.layout,
+                fingerprint=layout.fingerprint, page_count=layout.page_count,
+                definite=campaign.thresholds.definite, marginal=campaign.thresholds.marginal,
+                source_yaml=campaign.source_text, created_at=now(),
+            ))
+            conn.execute(insert(candidate_table), [
+                {"campaign_id": campaign.id, "stt": c.stt, "name": c.name,
+                 "position": c.position, "ballot_page": page_of[c.stt][0],
+                 "row": page_of[c.stt][1]}
+                for c in campaign.candidates
+            ])
+    except SQLAlchemyError as exc:
+        raise WorkspaceError(f"cannot create records in {_redact(url)}: {exc.orig or exc}") from None
+    atomic_write(ws / "campaign.yaml", campaign.source_text)
+    atomic_write(ws / WORKSPACE_FILE, json.dumps(
+        {"campaign": campaign.id, "db": db_url, "format": 1}, indent=1))
+    workspace = Workspace(ws, campaign, layout, Store(engine, campaign.id), url)
+    workspace.write_layout_json()
+    return workspace
+
+
+def open_workspace(ws: Path) -> Workspace:
+    """Open an existing workspace, checking that its campaign file is unchanged."""
+    marker = ws / WORKSPACE_FILE
+    if not marker.is_file():
+        raise WorkspaceError(
+            f"{ws}: not a kiemphieu workspace (no {WORKSPACE_FILE}); "
+            f"create one with: kiemphieu new CAMPAIGN.yaml --dir {ws}"
+        )
+    try:
+        info = json.loads(marker.read_text("utf-8"))
+        text = (ws / "campaign.yaml").read_text("utf-8")
+    except (OSError, ValueError) as exc:
+        raise WorkspaceError(f"{ws}: workspace files are damaged: {exc}") from None
+    try:
+        campaign = parse_campaign(text, str(ws / "campaign.yaml"))
+    except CampaignError as exc:
+        raise WorkspaceError(f"{exc} (the workspace's copy was changed by hand?)") from None
+    layout = build_layout(campaign)
+    url = info.get("db") or sqlite_url(ws)
+    engine = _engine(url)
+    try:
+        ensure_current(engine, _redact(url))  # upgrade older records, refuse newer ones
+        with engine.connect() as conn:
+            stored = conn.execute(
+                campaign_table.select().where(campaign_table.c.id == campaign.id)
+            ).mappings().first()
+    except SQLAlchemyError as exc:
+        raise WorkspaceError(f"cannot read the records in {_redact(url)}: {exc.orig or exc}") from None
+    if stored is None:
+        raise WorkspaceError(f"{_redact(url)} holds no campaign '{campaign.id}'")
+    if stored["fingerprint"] != layout.fingerprint:
+        raise WorkspaceError(
+            f"{ws / 'campaign.yaml'} no longer matches the campaign this workspace was made for "
+            f"(layout {layout.fingerprint}, records {stored['fingerprint']}); restore the file"
+        )
+    return Workspace(ws, campaign, layout, Store(engine, campaign.id), url)
+
+
+def _engine(url: str):
+    try:
+        return connect(url)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise WorkspaceError(f"cannot use the database {_redact(url)}: {exc}") from None
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def atomic_write(path: Path, text: str | bytes, *, durable: bool = True) -> None:
+    """Write a file so that a crash leaves the old one or the new one, never half.
+
+    ``durable=False`` skips the fsync: the caller makes many files durable
+    at once (ingest syncs once per batch, before committing their records).
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

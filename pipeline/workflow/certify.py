@@ -1,0 +1,298 @@
+"""The committee's declaration, its reconciliation with the scans, and certification.
+
+The counting committee (*Ban kiểm phiếu*) counts by hand how many ballots it
+handed out (*số phiếu phát ra*) and collected (*số phiếu thu về*), and says
+who its members and its head are (`declare`). The software then reconciles
+that hand count with what was scanned (`reconcile`): for every page of the
+ballot, the accepted copies must equal the ballots collected. Any mismatch
+blocks certification until the committee explains it in a recorded note.
+
+`certify` locks the campaign once nothing is pending: no open review item,
+no row awaiting a person. The certified tally, the thresholds in force and
+the reconciliation are kept with the lock, so that `pipeline.workflow.retally` can
+later compare a fresh reading of every stored image with exactly what was
+certified. After certification the store refuses new scans, decisions and
+declarations (`store.CertifiedError`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from pipeline.domain.errors import WorkspaceError
+from pipeline.domain.rules import quorum_warning
+from pipeline.domain.tally import Tally, compute_tally
+from pipeline.store.store import CertifiedError
+from pipeline.store.workspace import Workspace
+
+
+class DeclarationError(WorkspaceError):
+    """The declared figures or committee are not usable as given."""
+
+
+class CertifyRefused(WorkspaceError):
+    """Certification is not possible yet; the message says what is left to do."""
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Declaration:
+    issued: int | None
+    collected: int | None
+    head: str | None
+    members: tuple[Member, ...]
+    note: str | None
+    at: dt.datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "issued": self.issued,
+            "collected": self.collected,
+            "head": self.head,
+            "members": [{"name": m.name, "role": m.role} for m in self.members],
+            "note": self.note,
+            "at": self.at.isoformat() if self.at else None,
+        }
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One disagreement between the hand count and the scans."""
+
+    kind: str  # page_count | collected_over_issued | issued_over_electorate | unplaced_pages
+    vi: str  # as the minutes say it
+    en: str  # as the terminal says it
+    page: int | None = None
+    declared: int | None = None
+    scanned: int | None = None
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    issued: int | None
+    collected: int | None
+    pages_accepted: dict[int, int]
+    page_count: int
+    mismatches: tuple[Mismatch, ...]
+    note: str | None
+    quorum_warning: str | None
+
+    @property
+    def matches(self) -> bool:
+        return not self.mismatches
+
+    @property
+    def blocks(self) -> bool:
+        """A mismatch nobody has explained yet."""
+        return bool(self.mismatches) and not self.note
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "issued": self.issued,
+            "collected": self.collected,
+            "pages_accepted": {str(p): self.pages_accepted.get(p, 0)
+                               for p in range(1, self.page_count + 1)},
+            "matches": self.matches,
+            "mismatches": [dataclasses.asdict(m) for m in self.mismatches],
+            "note": self.note,
+            "quorum_warning": self.quorum_warning,
+        }
+
+
+def _clean(text: str | None, what: str) -> str | None:
+    if text is None:
+        return None
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cn", "Cs") for ch in text):
+        raise DeclarationError(f"{what}: contains control or invisible characters; type it again")
+    return text or None
+
+
+def parse_member(text: str) -> Member:
+    """``"Nguyễn Văn A|Thành viên"`` (role optional, default *Thành viên*)."""
+    name, _, role = text.partition("|")
+    clean_name = _clean(name, f"--member {text!r}")
+    if not clean_name:
+        raise DeclarationError(f"--member {text!r}: give a name, as \"NAME|ROLE\"")
+    return Member(clean_name, _clean(role, f"--member {text!r}") or "Thành viên")
+
+
+def read_declaration(ws: Workspace) -> Declaration | None:
+    row = ws.store.declaration()
+    if row is None:
+        return None
+    members = tuple(Member(m["name"], m.get("role") or "Thành viên") for m in (row["members"] or []))
+    return Declaration(row["issued"], row["collected"], row["head"], members, row["note"], row["at"])
+
+
+def declare(
+    ws: Workspace,
+    *,
+    issued: int | None = None,
+    collected: int | None = None,
+    head: str | None = None,
+    members: Sequence[str] | None = None,
+    note: str | None = None,
+) -> Declaration:
+    """Record the committee's figures; what is not given keeps its earlier value.
+
+    Raises `DeclarationError` for a negative count, `store.CertifiedError`
+    once the count is certified.
+    """
+    for label, value in (("--issued", issued), ("--collected", collected)):
+        if value is not None and value < 0:
+            raise DeclarationError(f"{label} {value}: a number of ballots cannot be negative")
+    before = read_declaration(ws)
+    new_members = tuple(parse_member(m) for m in members) if members is not None else None
+    values = {
+        "issued": issued if issued is not None else (before.issued if before else None),
+        "collected": collected if collected is not None else (before.collected if before else None),
+        "head": _clean(head, "--head") if head is not None else (before.head if before else None),
+        "members": [{"name": m.name, "role": m.role}
+                    for m in (new_members if new_members is not None
+                              else (before.members if before else ()))],
+        "note": _clean(note, "--note") if note is not None else (before.note if before else None),
+    }
+    try:
+        ws.store.save_declaration(values)
+    except CertifiedError as exc:
+        raise _locked(ws, exc) from None
+    declared = read_declaration(ws)
+    assert declared is not None
+    return declared
+
+
+def reconcile(ws: Workspace, tally: Tally | None = None) -> Reconciliation:
+    """Compare the declared hand count with the scans, page number by page number."""
+    tally = tally or compute_tally(ws)
+    decl = read_declaration(ws)
+    issued = decl.issued if decl else None
+    collected = decl.collected if decl else None
+    pages = ws.layout.page_count
+    status = ws.store.status_counts()
+    accepted = {p: n for (s, p), n in status.items() if s == "accepted" and p is not None}
+    unplaced = sum(n for (s, p), n in status.items() if s == "accepted" and p is None)
+    found: list[Mismatch] = []
+    if collected is not None:
+        for p in range(1, pages + 1):
+            n = accepted.get(p, 0)
+            if n != collected:
+                where = f" trang {p}" if pages > 1 else ""
+                en_where = f" of page {p}" if pages > 1 else ""
+                found.append(Mismatch(
+                    "page_count",
+                    f"Số bản{where} được quét và chấp nhận là {n}, khác số phiếu thu về "
+                    f"Ban kiểm phiếu đã đếm ({collected}).",
+                    f"{n} accepted scan(s){en_where}, but the committee declared {collected} "
+                    f"ballot(s) collected",
+                    page=p, declared=collected, scanned=n,
+                ))
+        if issued is not None and collected > issued:
+            found.append(Mismatch(
+                "collected_over_issued",
+                f"Số phiếu thu về ({collected}) lớn hơn số phiếu phát ra ({issued}).",
+                f"more ballots collected ({collected}) than issued ({issued})",
+                declared=collected, scanned=issued,
+            ))
+    if issued is not None and issued > ws.campaign.electorate:
+        found.append(Mismatch(
+            "issued_over_electorate",
+            f"Số phiếu phát ra ({issued}) lớn hơn số người được triệu tập "
+            f"({ws.campaign.electorate}).",
+            f"more ballots issued ({issued}) than people convened ({ws.campaign.electorate})",
+            declared=issued, scanned=ws.campaign.electorate,
+        ))
+    if unplaced:
+        found.append(Mismatch(
+            "unplaced_pages",
+            f"Có {unplaced} trang được chấp nhận nhưng không xác định được là trang nào của phiếu.",
+            f"{unplaced} accepted page(s) whose ballot page is unknown (code unreadable)",
+            scanned=unplaced,
+        ))
+    return Reconciliation(
+        issued=issued, collected=collected, pages_accepted=accepted, page_count=pages,
+        mismatches=tuple(found), note=decl.note if decl else None,
+        quorum_warning=quorum_warning(tally.collected, ws.campaign.electorate),
+    )
+
+
+def _locked(ws: Workspace, exc: CertifiedError) -> WorkspaceError:
+    return WorkspaceError(
+        f"{ws.path}: {exc}; nothing can change now. The certified package: "
+        f"kiemphieu export {ws.path} --out DIR")
+
+
+def software_version() -> str:
+    try:
+        return f"kiemphieu {metadata.version('kiemphieu')}"
+    except metadata.PackageNotFoundError:
+        return "kiemphieu (unpackaged)"
+
+
+def certify(ws: Workspace, by: str | None = None) -> dict[str, Any]:
+    """Lock the count; return the certification record.
+
+    Refuses (`CertifyRefused`) without a declaration of ballots issued and
+    collected, while any review item is open or any row pending, and while a
+    reconciliation mismatch has no explaining note; `store.CertifiedError`
+    if it is certified already. The checks run again inside the locking
+    transaction, so a scan stored meanwhile cannot slip past them.
+    """
+    decl = read_declaration(ws)
+    who = _clean(by, "--by") or (decl.head if decl else None)
+
+    def make_record() -> dict[str, Any]:
+        d = read_declaration(ws)
+        if d is None or d.issued is None or d.collected is None:
+            raise CertifyRefused(
+                f"{ws.path}: the committee has not declared its own count yet; run "
+                f"kiemphieu declare {ws.path} --issued N --collected N --head NAME "
+                "--member \"NAME|ROLE\" ..."
+            )
+        open_items = ws.store.open_review_items()
+        tally = compute_tally(ws)
+        if open_items or tally.pending_review:
+            raise CertifyRefused(
+                f"{ws.path}: {open_items} review item(s) open and {tally.pending_review} row(s) "
+                f"pending; resolve them first (kiemphieu review {ws.path})"
+            )
+        recon = reconcile(ws, tally)
+        if recon.blocks:
+            lines = "; ".join(m.en for m in recon.mismatches)
+            raise CertifyRefused(
+                f"{ws.path}: the hand count does not match the scans: {lines}. Find the "
+                f"missing or extra ballots and scan them, correct the declared figures, or "
+                f"record the committee's explanation: kiemphieu declare {ws.path} --note TEXT"
+            )
+        if not who:
+            raise CertifyRefused(
+                f"{ws.path}: say who certifies: --by NAME, or declare the committee's head "
+                f"(kiemphieu declare {ws.path} --head NAME)"
+            )
+        certified = dataclasses.replace(tally, certified=True)
+        return {
+            "by": who,
+            "software": software_version(),
+            "thresholds": dataclasses.asdict(ws.campaign.thresholds),
+            "tally": certified.to_json(),
+            "reconciliation": recon.to_json(),
+        }
+
+    try:
+        ws.store.certify(make_record)
+    except CertifiedError as exc:
+        raise _locked(ws, exc) from None
+    record = ws.store.certification()
+    assert record is not None
+    return record

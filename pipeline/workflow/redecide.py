@@ -1,0 +1,181 @@
+"""``kiemphieu redecide``: decide the stored rows again under changed thresholds, without rescanning.
+
+Every accepted page keeps its raw box measurements (ink in mm², its length,
+fill, lines through the box, ink coming in from a neighbour) and the
+thresholds it was read with. When the committee changes the campaign's
+``thresholds:`` (in ``WS/campaign.yaml``: the layout's fingerprint does not
+depend on them, so the printed ballots stay valid), this decides every
+stored row again from those measurements with `omr.decide.decide_row`,
+exactly as the reader decided it (`pipeline.reading.page.read_scan` decides on
+the same rounded values it stores).
+
+Rows the reader sent to review for something on the page rather than in
+their boxes (a scanner streak through them, a struck-out name, a note
+beside them: ``measures`` holds ``streak``, ``struck_mm`` or ``note_mm``)
+stay in review: no threshold explains those away.
+
+`plan` says what would change; `apply` stores it, in one transaction:
+the rows' outcomes, their review items (a row newly in doubt gets one; a
+row no longer in doubt loses its undecided item), the thresholds recorded
+on every accepted page, and one scan event per changed page (status
+``redecided``) on the record. It is refused once the count is certified,
+and once any review decision is on record: people decided against the
+machine's earlier reading, so thresholds are settled before review starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, select, update
+
+from omr.decide import RowDecision
+from pipeline.domain.campaign import Thresholds
+from pipeline.domain.errors import WorkspaceError
+from pipeline.domain.rules import LEVELS
+from pipeline.reading.page import decide_measured, mark_rule
+from pipeline.store.store import (
+    decision_table,
+    event_table,
+    now,
+    page_table,
+    review_table,
+    row_table,
+)
+from pipeline.store.workspace import Workspace
+
+#: Measures that mark a row sent to review for what is on the page, not in its boxes.
+PAGE_FINDINGS = ("streak", "struck_mm", "note_mm")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stored row whose decision changes."""
+
+    page_id: int
+    source: str
+    page_index: int
+    candidate: int
+    before: tuple[str, str | None]  # outcome, level
+    after: tuple[str, str | None]
+    reason: str | None  # the new reason
+
+    def describe(self) -> str:
+        def said(pair: tuple[str, str | None]) -> str:
+            return f"{pair[0]} {pair[1]}" if pair[1] else pair[0]
+        why = f" ({self.reason})" if self.reason else ""
+        return (f"{self.source}#{self.page_index} candidate {self.candidate}: "
+                f"{said(self.before)} -> {said(self.after)}{why}")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What deciding the stored rows again would change."""
+
+    thresholds: Thresholds
+    rows: int  # rows decided again
+    kept: int  # rows left in review for a page finding, or stored without measures
+    changes: tuple[Change, ...]
+
+    def summary(self) -> Counter[tuple[str, str]]:
+        return Counter((c.before[0], c.after[0]) for c in self.changes)
+
+
+def plan(ws: Workspace) -> Plan:
+    """Decide every stored row of every accepted page again with the workspace's thresholds."""
+    t = ws.campaign.thresholds
+    rule = mark_rule(t)
+    p, r = page_table, row_table
+    changes, rows, kept = [], 0, 0
+    with ws.store.engine.connect() as conn:
+        stored = conn.execute(
+            select(p.c.id, p.c.source, p.c.page_index, r.c.candidate, r.c.outcome, r.c.level,
+                   r.c.reason, r.c.fill_high, r.c.fill_medium, r.c.fill_low, r.c.measures)
+            .join(r, r.c.page_id == p.c.id)
+            .where(p.c.campaign_id == ws.campaign.id, p.c.status == "accepted")
+            .order_by(p.c.id, r.c.candidate)
+        ).all()
+    for (page_id, source, index, candidate, outcome, level, reason, *fills, measures) in stored:
+        decision = decide_again(tuple(fills), measures, t, rule)
+        if decision is None:
+            kept += 1
+            continue
+        rows += 1
+        after = (decision.outcome, LEVELS[decision.choice] if decision.outcome == "vote" else None)
+        if after != (outcome, level) or decision.reason != reason:
+            changes.append(Change(page_id, source, index, candidate, (outcome, level), after,
+                                  decision.reason))
+    return Plan(t, rows, kept, tuple(changes))
+
+
+def decide_again(fills: tuple[float, ...], measures: dict[str, Any] | None, t: Thresholds,
+                 rule: Any) -> RowDecision | None:
+    """The row's decision from its stored measurements; None if a page finding holds it."""
+    if measures and any(key in measures for key in PAGE_FINDINGS):
+        return None
+    return decide_measured(fills, measures, t, rule)
+
+
+def apply(ws: Workspace, planned: Plan) -> int:
+    """Store ``planned`` (see the module docstring); returns the rows changed.
+
+    Raises `WorkspaceError` if the count is certified or a review decision is on record.
+    """
+    store = ws.store
+    campaign = ws.campaign.id
+    with store.write_transaction() as conn:
+        # locked: a decision being written (FOR SHARE) or a certification waits for this
+        store.refuse_if_certified(conn, lock="update")
+        decided = conn.execute(
+            select(decision_table.c.id).join(review_table,
+                                             review_table.c.id == decision_table.c.item_id)
+            .where(review_table.c.campaign_id == campaign).limit(1)
+        ).first()
+        if decided is not None:
+            raise WorkspaceError(
+                f"{ws.path}: review decisions are already on record, made on the machine's "
+                "reading under the earlier thresholds; settle the thresholds before review starts "
+                "(or start a new workspace and scan again)")
+        at = now()
+        for c in planned.changes:
+            _apply_row(conn, campaign, c, at)
+        conn.execute(
+            update(page_table)
+            .where(page_table.c.campaign_id == campaign, page_table.c.status == "accepted")
+            .values(thresholds=dataclasses.asdict(planned.thresholds),
+                    definite=planned.thresholds.definite, marginal=planned.thresholds.marginal)
+        )
+        by_page: dict[int, list[Change]] = {}
+        for c in planned.changes:
+            by_page.setdefault(c.page_id, []).append(c)
+        for page_changes in by_page.values():
+            first = page_changes[0]
+            sha = conn.execute(select(page_table.c.image_sha256)
+                               .where(page_table.c.id == first.page_id)).scalar_one()
+            said = "; ".join(f"candidate {c.candidate}: {c.before[0]} -> {c.after[0]}"
+                             for c in page_changes)
+            conn.execute(insert(event_table).values(
+                campaign_id=campaign, source=first.source, page_index=first.page_index,
+                image_sha256=sha, page_id=first.page_id, status="redecided",
+                reason=f"decided again under changed thresholds: {said}", at=at))
+    return len(planned.changes)
+
+
+def _apply_row(conn: Any, campaign: str, c: Change, at: Any) -> None:
+    r, item = row_table, review_table
+    conn.execute(update(r).where(r.c.page_id == c.page_id, r.c.candidate == c.candidate)
+                 .values(outcome=c.after[0], level=c.after[1], reason=c.reason))
+    where = and_(item.c.page_id == c.page_id, item.c.candidate == c.candidate)
+    if c.after[0] == "review":
+        exists = conn.execute(select(item.c.id).where(where)).first()
+        if exists is None:
+            conn.execute(insert(item).values(
+                campaign_id=campaign, page_id=c.page_id, candidate=c.candidate, kind="row",
+                reason=c.reason or "review", created_at=at, state="open"))
+        else:
+            conn.execute(update(item).where(where).values(reason=c.reason or "review"))
+    elif c.before[0] == "review":
+        conn.execute(delete(item).where(where))  # no decision on it: checked above

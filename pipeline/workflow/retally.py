@@ -1,0 +1,221 @@
+"""``kiemphieu retally``: read every stored image again and compare with the certified count.
+
+An audit anyone can repeat: from the workspace, or from an exported package
+alone (its ``scans/``, ``campaign.yaml`` and ``tally.json``; the package is
+verified first). Every stored page image is checked against its SHA-256,
+read again (`pipeline.reading.page.read_scan`) with the thresholds recorded for
+that page, and the people's review decisions are applied to it by identity
+(the page's image hash and the candidate), exactly as the live tally applies
+them. The counts go through the same code as ``kiemphieu tally``
+(`pipeline.domain.tally.tally_from_counts`), and the result is compared, person by
+person and page number by page number, with the tally kept at certification.
+
+A difference means the images, the decisions or the reading software have
+changed since the count was certified; each is listed.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.domain.campaign import Campaign, Thresholds, parse_campaign
+from pipeline.domain.errors import WorkspaceError
+from pipeline.domain.layout import BallotLayout, build_layout
+from pipeline.domain.tally import tally_from_counts
+from pipeline.reading.workers import read_in_turn
+
+
+class RetallyError(WorkspaceError):
+    """Nothing to re-count: not certified, or the package does not verify."""
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    sha256: str
+    label: str  # where the image is, for messages
+    load: Callable[[], bytes]
+    status: str
+    ballot_page: int | None
+    definite: float | None
+    marginal: float | None
+
+
+@dataclass(frozen=True)
+class AuditInput:
+    campaign: Campaign
+    layout: BallotLayout
+    thresholds: Thresholds
+    pages: tuple[AuditPage, ...]
+    decisions: dict[tuple[str, int], tuple[str, str | None]]  # (sha, candidate) -> (state, value)
+    declared: tuple[int | None, int | None]
+    certified: dict[str, Any]  # the certified tally (CONTRACT tally --json)
+
+
+@dataclass(frozen=True)
+class RetallyResult:
+    pages: int
+    seconds: float
+    differences: tuple[str, ...]
+    tally: dict[str, Any]
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+
+def from_workspace(ws: Any) -> AuditInput:
+    cert = ws.store.certification()
+    if cert is None:
+        raise RetallyError(f"{ws.path}: not certified; there is no certified count to compare with")
+    pages = ws.store.all_pages()
+    sha_of = {p["id"]: p["image_sha256"] for p in pages}
+    return AuditInput(
+        campaign=ws.campaign, layout=ws.layout,
+        thresholds=Thresholds(**cert["thresholds"]),
+        pages=tuple(
+            AuditPage(p["image_sha256"], str(ws.path / p["image_path"]),
+                      _reader(ws.path / p["image_path"]), p["status"], p["ballot_page"],
+                      p["definite"], p["marginal"])
+            for p in pages),
+        decisions={(sha_of[pid], cand): v for (pid, cand), v in ws.store.review_resolutions().items()},
+        declared=ws.store.declared(),
+        certified=cert["tally"],
+    )
+
+
+def from_package(package: Path) -> AuditInput:
+    from pipeline.documents.export import CAMPAIGN_FILE, RESULT_JSON
+    from pipeline.documents.verify import verify_package
+
+    check = verify_package(package)
+    if not check.ok:
+        listed = "; ".join(str(p) for p in check.problems[:5])
+        raise RetallyError(f"{package}: the package does not verify ({listed}); "
+                           "a tampered package cannot be audited")
+    doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
+    campaign = parse_campaign((package / CAMPAIGN_FILE).read_text("utf-8"),
+                              str(package / CAMPAIGN_FILE))
+    certified = {k: v for k, v in doc.items()
+                 if k in ("campaign", "rules", "electorate", "ballots", "base", "pending_review",
+                          "certified", "quorum_met", "candidates")}
+    certified["candidates"] = [
+        {k: c[k] for k in ("candidate", "name", "position", "counts", "pending", "percent",
+                           "consequence")}
+        for c in doc["candidates"]]
+    return AuditInput(
+        campaign=campaign, layout=build_layout(campaign),
+        thresholds=Thresholds(**doc["certification"]["thresholds"]),
+        pages=tuple(
+            AuditPage(p["sha256"], str(package / p["file"]), _reader(package / p["file"]),
+                      p["status"], p["ballot_page"], p["definite"], p["marginal"])
+            for p in doc["pages"]),
+        decisions={(d["page_sha256"], d["candidate"]): (d["state"], d["resolution"])
+                   for d in doc["decisions"]},
+        declared=(doc["declared"]["issued"], doc["declared"]["collected"]),
+        certified=certified,
+    )
+
+
+def _reader(path: Path) -> Callable[[], bytes]:
+    return lambda: path.read_bytes()
+
+
+def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n: None
+            ) -> RetallyResult:
+    """Re-read every page of ``audit`` and compare the count with the certified one."""
+    start = time.monotonic()
+    differences: list[str] = []
+    status: collections.Counter[tuple[str, int | None]] = collections.Counter()
+    outcomes: collections.Counter[tuple[int, str, str | None]] = collections.Counter()
+    n = len(audit.pages)
+    for i, (page, reading) in enumerate(_readings(audit, differences)):
+        on_page(i + 1, n)
+        if reading is None:
+            continue
+        if (reading.status, reading.ballot_page) != (page.status, page.ballot_page):
+            differences.append(
+                f"{page.label}: read now as {reading.status} (ballot page {reading.ballot_page}), "
+                f"stored as {page.status} (ballot page {page.ballot_page})")
+        state = reading.status
+        page_item = audit.decisions.get((page.sha256, 0))
+        if page_item and page_item[0] == "resolved" and page_item[1] in ("accepted", "rejected"):
+            state = page_item[1]
+        status[(state, page.ballot_page)] += 1
+        if state != "accepted":
+            continue
+        for row in reading.rows:
+            outcome, level = row.outcome, row.level
+            if outcome == "review":
+                item = audit.decisions.get((page.sha256, row.candidate))
+                if item and item[0] == "resolved":
+                    outcome, level = ("invalid", None) if item[1] == "invalid" else ("vote", item[1])
+            outcomes[(row.candidate, outcome, level)] += 1
+    cert = audit.certified
+    tally = tally_from_counts(
+        audit.campaign, dict(status), dict(outcomes), audit.declared,
+        duplicate=cert["ballots"].get("duplicate", 0), certified=True,
+    ).to_json()
+    differences += compare(cert, tally)
+    return RetallyResult(n, time.monotonic() - start, tuple(differences), tally)
+
+
+def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[AuditPage, Any]]:
+    """Each stored page with its reading again (`pipeline.reading.workers.read_in_turn`: two pages
+    read at once, on two threads), or None if its image cannot be read or is not the
+    one stored (said in ``differences``, in page order)."""
+    def loaded() -> Iterator[tuple[tuple[AuditPage, str | None], bytes | None, Thresholds]]:
+        for page in audit.pages:
+            try:
+                data = page.load()
+            except OSError as exc:
+                yield (page, f"{page.label}: stored image cannot be read ({exc.strerror})"), \
+                    None, audit.thresholds
+                continue
+            if hashlib.sha256(data).hexdigest() != page.sha256:
+                yield (page, f"{page.label}: the image's SHA-256 is not the one stored"), \
+                    None, audit.thresholds
+                continue
+            yield (page, None), data, dataclasses.replace(
+                audit.thresholds,
+                definite=page.definite if page.definite is not None else audit.thresholds.definite,
+                marginal=page.marginal if page.marginal is not None else audit.thresholds.marginal,
+            )
+
+    for (page, problem), reading in read_in_turn(loaded(), audit.layout):
+        if problem is not None:
+            differences.append(problem)
+        yield page, reading
+
+
+def compare(certified: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
+    """Every difference between two tallies (CONTRACT form), in words."""
+    out = []
+    for key in ("accepted", "collected"):
+        if certified["ballots"][key] != fresh["ballots"][key]:
+            out.append(f"ballots {key}: certified {certified['ballots'][key]}, "
+                       f"re-counted {fresh['ballots'][key]}")
+    c_pages = certified["ballots"].get("pages_accepted")
+    if c_pages is not None and c_pages != fresh["ballots"]["pages_accepted"]:
+        out.append(f"accepted copies per ballot page: certified {c_pages}, "
+                   f"re-counted {fresh['ballots']['pages_accepted']}")
+    if certified["base"] != fresh["base"]:
+        out.append(f"base: certified {certified['base']}, re-counted {fresh['base']}")
+    fresh_by = {c["candidate"]: c for c in fresh["candidates"]}
+    for c in certified["candidates"]:
+        f = fresh_by.get(c["candidate"])
+        if f is None:
+            out.append(f"STT {c['candidate']} {c['name']}: missing from the re-count")
+            continue
+        for key in ("counts", "pending", "percent", "consequence"):
+            if c.get(key) != f.get(key):
+                out.append(f"STT {c['candidate']} {c['name']}: {key} certified {c.get(key)}, "
+                           f"re-counted {f.get(key)}")
+    return out

@@ -1,0 +1,123 @@
+"""Accounts of the people who run a count: operators, reviewers, the chair.
+
+Accounts live in the workspace's records (``app_user``) and are created from
+the command line (``kiemphieu user add NAME --role ROLE``). Passwords are
+stored only as Argon2id hashes (argon2-cffi's defaults: 64 MiB, 3 passes),
+so a copied database does not give the passwords away.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pipeline.domain.errors import KiemphieuError
+from pipeline.store.store import Store, now, user_table
+from pipeline.workflow.review import ROLES
+
+NAME = re.compile(r"^[\w.-]{1,64}$")
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+# a hash to check against when the name is unknown, so that a wrong name
+# takes as long as a wrong password
+_DUMMY_HASH = _hasher.hash("kiemphieu: no such account")
+
+
+class AccountError(KiemphieuError):
+    """An account cannot be created or changed as asked."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    disabled: bool = False
+
+
+def normalise_name(name: str) -> str:
+    return unicodedata.normalize("NFC", name.strip())
+
+
+def add_user(store: Store, name: str, role: str, password: str) -> User:
+    """Create an account; `AccountError` if the name is taken or a value is unfit."""
+    name = normalise_name(name)
+    if not NAME.match(name):
+        raise AccountError(f"'{name}' cannot be an account name: use letters, digits, '.', '-' or '_' "
+                           "(at most 64), no spaces")
+    if role not in ROLES:
+        raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}")
+    _check_password(password)
+    try:
+        with store.transaction() as conn:
+            conn.execute(insert(user_table).values(
+                name=name, role=role, password_hash=_hasher.hash(password), created_at=now(),
+                disabled=0,
+            ))
+    except IntegrityError:
+        raise AccountError(f"there is already an account '{name}'; choose another name") from None
+    return User(name, role)
+
+
+def set_password(store: Store, name: str, password: str) -> None:
+    _check_password(password)
+    with store.transaction() as conn:
+        changed = conn.execute(update(user_table).where(user_table.c.name == normalise_name(name))
+                               .values(password_hash=_hasher.hash(password))).rowcount
+    if not changed:
+        raise AccountError(f"there is no account '{name}'")
+
+
+def set_disabled(store: Store, name: str, disabled: bool) -> None:
+    with store.transaction() as conn:
+        changed = conn.execute(update(user_table).where(user_table.c.name == normalise_name(name))
+                               .values(disabled=int(disabled))).rowcount
+    if not changed:
+        raise AccountError(f"there is no account '{name}'")
+
+
+def get_user(store: Store, name: str) -> User | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(user_table.c.name, user_table.c.role, user_table.c.disabled)
+                           .where(user_table.c.name == normalise_name(name))).first()
+    return User(row[0], row[1], bool(row[2])) if row else None
+
+
+def list_users(store: Store) -> list[User]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(user_table.c.name, user_table.c.role, user_table.c.disabled)
+                            .order_by(user_table.c.name)).all()
+    return [User(n, r, bool(d)) for n, r, d in rows]
+
+
+def authenticate(store: Store, name: str, password: str) -> User | None:
+    """The account if ``password`` is right and the account is enabled, else None.
+
+    Takes about as long for an unknown name as for a wrong password.
+    """
+    name = normalise_name(name)
+    with store.engine.connect() as conn:
+        row = conn.execute(select(user_table).where(user_table.c.name == name)).mappings().first()
+    stored = row["password_hash"] if row else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if row is None or row["disabled"]:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        with store.transaction() as conn:
+            conn.execute(update(user_table).where(user_table.c.name == name)
+                         .values(password_hash=_hasher.hash(password)))
+    return User(row["name"], row["role"])
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
