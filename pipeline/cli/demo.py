@@ -15,10 +15,23 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+import typer
 
+from pipeline.cli.console import out
+from pipeline.cli.report import print_tally
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.domain.campaign import load_campaign
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.tally import compute_tally
+from pipeline.reading.sources import collect_inputs
+from pipeline.store.workspace import create_workspace, open_workspace
+from pipeline.workflow.ingest import PageReport, ingest
+from simulator import OFFICE, VoteModel, read_truth, simulate_stack, write_case
+
+app = typer.Typer()
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DEMO_CAMPAIGN = "seed-002-hdnd-ninhson.yaml"
@@ -44,12 +57,6 @@ class DemoResult:
 
 def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1) -> DemoResult:
     """Run the demo into ``out`` (replacing an earlier demo there)."""
-    from pipeline.documents.ballot_pdf import ballot_pdf_bytes
-    from pipeline.domain.campaign import load_campaign
-    from pipeline.reading.sources import collect_inputs
-    from pipeline.store.workspace import create_workspace
-    from pipeline.workflow.ingest import PageReport, ingest
-    from simulator import OFFICE, VoteModel, read_truth, simulate_stack, write_case
 
     source = SAMPLES / DEMO_CAMPAIGN
     if not source.is_file():
@@ -102,7 +109,6 @@ def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1) 
                 rows_checked += 1
                 rows_ok += want[row["candidate"]] == (row["outcome"], row["level"])
 
-    from pipeline.domain.tally import compute_tally
 
     tally = compute_tally(ws)
     tally_json = out / "tally.json"
@@ -126,3 +132,34 @@ def _prepare(out: Path) -> None:
             )
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).write_text("made by kiemphieu demo; safe to delete\n", encoding="utf-8")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR",
+                                          help="Folder for the demo's files.")] = Path("kiemphieu-demo"),
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
+) -> None:
+    """The whole flow on the bundled sample campaign, with simulated marked scans."""
+
+    result = run_demo(out_dir, say=out.print, workers=workers)
+    out.print()
+    print_tally(out, compute_tally(open_workspace(result.workspace)))
+    out.print()
+    out.print(
+        f"Checked against the simulated truth: {result.pages_matching}/{result.pages_checked} pages "
+        f"with the right status; {result.rows_matching}/{result.rows_checked} rows read as marked "
+        f"({result.rows_to_review} sent to review)."
+    )
+    out.print("Where everything went:")
+    for label, path in (
+        ("printed ballots", result.ballots_pdf),
+        ("simulated scans and their truth", result.scans),
+        ("workspace (SQLite records, page images, layout.json)", result.workspace),
+        ("one JSON line per scanned page", result.jsonl),
+        ("the breakdown as JSON", result.tally_json),
+    ):
+        out.print(f"  {label}: {path}")
+    out.print(f"Try: kiemphieu tally {result.workspace}")
+
+

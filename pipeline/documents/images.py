@@ -14,8 +14,10 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -160,3 +162,23 @@ class PageImages:
             return encode_jpeg(fit_within(image, MAX_UNPLACED_SIDE), 80)
         area = Rect(0, 0, page_size_mm[0], page_size_mm[1])
         return encode_jpeg(warp_area(image, homography, area, px_per_mm), 80)
+
+
+def review_picture(images: PageImages, layout: BallotLayout, item: Any,
+                   page: Mapping[str, Any]) -> bytes:
+    """The picture a person decides a review item on, as JPEG: a row item's printed row
+    (name, position and its three boxes) cut upright from the scan; a page item's whole
+    page upright (or as scanned, if it was never placed).
+
+    ``item`` is a `pipeline.workflow.review.Item` (its ``kind``, ``ballot_page`` and
+    ``candidate``), ``page`` its page's stored record (``image_path``, ``homography``).
+
+    Raises
+    ------
+    ImageMissing
+        The stored image cannot be read.
+    """
+    if item.kind == "row" and page["homography"] and item.ballot_page:
+        view = row_view(layout, item.ballot_page, item.candidate)
+        return images.row_jpeg(page["image_path"], page["homography"], view)
+    return images.page_jpeg(page["image_path"], page["homography"], layout.frame.page_size_mm)

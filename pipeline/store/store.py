@@ -639,6 +639,16 @@ class Store:
         if at is not None:
             raise CertifiedError(at)
 
+    def page(self, page_id: int) -> dict[str, Any] | None:
+        """One stored page of this campaign, every column, or None if there is no such page."""
+        if not 0 < page_id < 2**62:  # beyond any id the database can hold
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(page_table).where(
+                page_table.c.id == page_id, page_table.c.campaign_id == self.campaign_id,
+            )).mappings().first()
+        return None if row is None else dict(row)
+
     def all_pages(self) -> list[dict[str, Any]]:
         """Every stored page (any status) with what a re-reading needs, in storage order."""
         cols = [page_table.c[k] for k in (

@@ -1,0 +1,79 @@
+"""``kiemphieu user add|list|disable``: the web station's accounts."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli.console import out
+from pipeline.domain.errors import KiemphieuError
+from pipeline.store.workspace import open_workspace
+from pipeline.workflow.review import Actor
+from pipeline.workflow.users import add_user, authenticate, list_users, set_disabled
+
+app = typer.Typer(help="Accounts of the web station: operators, reviewers, the chair.",
+                 no_args_is_help=True)
+
+
+@app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Account name (letters, digits, . - _).")],
+    role: Annotated[str, typer.Option("--role", metavar="operator|reviewer|chair",
+                                      help="operator scans; reviewer decides; chair decides all.")],
+    ws: Annotated[Path, typer.Option("--ws", metavar="WS", envvar="KIEMPHIEU_WS",
+                                          help="The campaign workspace (default: here).")] = Path("."),
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input.")] = False,
+) -> None:
+    """Create an account (asks the password twice unless --password-stdin)."""
+    workspace = open_workspace(ws)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True)
+    user = add_user(workspace.store, name, role, password)
+    out.print(f"Account '{user.name}' created with role {user.role}.")
+
+
+@app.command("list")
+def user_list(
+    ws: Annotated[Path, typer.Option("--ws", metavar="WS", envvar="KIEMPHIEU_WS",
+                                          help="The campaign workspace (default: here).")] = Path("."),
+) -> None:
+    """List the accounts and their roles."""
+    for user in list_users(open_workspace(ws).store):
+        out.print(f"{user.name:<24} {user.role}{'  (disabled)' if user.disabled else ''}", markup=False)
+
+
+@app.command("disable")
+def user_disable(
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    ws: Annotated[Path, typer.Option("--ws", metavar="WS", envvar="KIEMPHIEU_WS",
+                                          help="The campaign workspace (default: here).")] = Path("."),
+) -> None:
+    """Stop an account from logging in (its decisions stay on the record)."""
+    set_disabled(open_workspace(ws).store, name, True)
+    out.print(f"Account '{name}' disabled.")
+
+
+def login(workspace, name: str):
+    """The account ``name`` of ``workspace`` after its password (asked on the terminal, or
+    read from ``KIEMPHIEU_PASSWORD`` for scripts), as a `pipeline.workflow.review.Actor`.
+
+    Raises
+    ------
+    KiemphieuError
+        The name or the password is wrong.
+    """
+    password = os.environ.get("KIEMPHIEU_PASSWORD")
+    if password is None:
+        password = typer.prompt(f"Password for {name}", hide_input=True, err=True)
+    user = authenticate(workspace.store, name, password)
+    if user is None:
+        raise KiemphieuError(f"wrong account name or password for '{name}' "
+                             "(see the accounts with: kiemphieu user list --ws WS)")
+    return Actor(user.name, user.role)
