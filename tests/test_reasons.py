@@ -42,7 +42,9 @@ from pipeline.domain.reasons import GLOSSARY, to_vietnamese
 from pipeline.reading.page import Reading, read_scan
 from pipeline.reading.sources import SourceProblem, _pixel_limit, _tiff_value, iter_pages
 from pipeline.store.store import NewPage, StoredRow
-from pipeline.web.app import Limits, _pixel_problem, _store_upload, create_app
+from pipeline.web.app import create_app
+from pipeline.web.routes.upload import _pixel_problem, _store_upload
+from pipeline.web.station import Limits
 from pipeline.workflow.ingest import _seen_before
 from pipeline.workflow.review import queue_for
 

@@ -29,8 +29,9 @@ from sqlalchemy import update
 from pipeline.domain.tally import compute_tally
 from pipeline.store.store import page_table
 from pipeline.store.workspace import Workspace
-from pipeline.web.app import Limits, create_app
+from pipeline.web.app import create_app
 from pipeline.web.sessions import Sessions
+from pipeline.web.station import Limits
 from simulator import read_truth
 
 ACCOUNTS = {"lan": "reviewer", "mai": "reviewer", "ope": "operator", "chu": "chair"}
@@ -52,12 +53,21 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return ws
 
 
+def _all_routes(routes: list) -> list:
+    """Every route, those of included routers too (FastAPI keeps them behind their router)."""
+    out = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        out.extend(_all_routes(inner.routes) if inner is not None else [route])
+    return out
+
+
 def test_strangers_see_nothing_and_every_route_checks_the_session(scanned: Workspace) -> None:
     app = create_app(scanned.path, allowed_hosts=HOST)
     client = TestClient(app)
     open_routes = {"/login", "/lang/{code}", "/static"}
     checked = 0
-    for route in app.routes:
+    for route in _all_routes(app.routes):
         path = getattr(route, "path", "")
         if path in open_routes or path.startswith("/static"):
             continue

@@ -649,6 +649,24 @@ class Store:
             )).mappings().first()
         return None if row is None else dict(row)
 
+    def page_list(self, status: str | None = None, *, limit: int = 50,
+                  offset: int = 0) -> list[dict[str, Any]]:
+        """Stored pages in storage order, ``limit`` from ``offset``, of one ``status`` or all:
+        where each came from, what the machine made of it, and how many of its review items
+        are still open (``open_items``)."""
+        p = page_table
+        open_items = (select(func.count()).select_from(review_table)
+                      .where(review_table.c.page_id == p.c.id, review_table.c.state != "resolved")
+                      .scalar_subquery())
+        query = (select(p.c.id, p.c.source, p.c.page_index, p.c.status, p.c.reason, p.c.ballot_page,
+                        open_items.label("open_items"))
+                 .where(p.c.campaign_id == self.campaign_id).order_by(p.c.id))
+        if status is not None:
+            query = query.where(p.c.status == status)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in
+                    conn.execute(query.limit(limit).offset(max(0, offset))).mappings()]
+
     def all_pages(self) -> list[dict[str, Any]]:
         """Every stored page (any status) with what a re-reading needs, in storage order."""
         cols = [page_table.c[k] for k in (

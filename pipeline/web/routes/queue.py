@@ -1,0 +1,165 @@
+"""Deciding review items: the queue page, its JSON API, the record of decisions.
+
+One item at a time: ``POST /api/queue/next`` claims the next item for the
+person (a lease, so two reviewers never get the same item), ``POST
+/api/items/{id}/decision`` records a level (or invalid, accepted, rejected)
+and returns the next item, ``POST /api/undo`` takes back the person's latest
+decision. With two reviewers, nobody but the chair sees the first vote on an
+open item.
+
+No ``from __future__ import annotations`` here: FastAPI reads the route
+signatures' annotations.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from pipeline.documents.images import row_view
+from pipeline.domain.rules import LEVELS
+from pipeline.web.auth import ApiDecider, Decider, StationDep, actor, check_csrf
+from pipeline.web.i18n import translate
+from pipeline.web.station import Station, lang_of, shown
+from pipeline.workflow.review import BadDecision, Item
+
+#: The reasons a reviewer chooses from for an invalid row (keys of `pipeline.web.i18n`).
+INVALID_REASONS = ("reason_no_mark", "reason_several", "reason_unclear")
+PAGE_SIZE = 50
+
+router = APIRouter()
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, session: Decider, st: StationDep) -> Response:
+    return st.render(request, "queue.html", session, counts=counts_json(st, session),
+                     two_reviewers=st.queue.two_reviewers, reasons=INVALID_REASONS)
+
+
+@router.post("/api/queue/next")
+def api_next(request: Request, session: ApiDecider, st: StationDep) -> dict[str, Any]:
+    check_csrf(request, session)
+    item = st.queue.claim_next(actor(session))
+    return {"item": item_json(st, item, lang_of(request), session) if item else None,
+            "counts": counts_json(st, session)}
+
+
+@router.post("/api/items/{item_id}/decision")
+async def api_decide(item_id: int, request: Request, session: ApiDecider,
+                     st: StationDep) -> dict[str, Any]:
+    check_csrf(request, session)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("value"), str):
+        raise BadDecision("send JSON: {\"value\": \"high\" | \"medium\" | \"low\" | \"invalid\" | "
+                          "\"accepted\" | \"rejected\", \"reason\": \"...\"}")
+    reason = body.get("reason")
+    reason = str(reason)[:500] if reason else None
+    if reason in INVALID_REASONS:  # a preset: record its Vietnamese words
+        reason = translate("vi", reason)
+
+    def work() -> dict[str, Any]:
+        decided = st.queue.decide(actor(session), item_id, body["value"], reason)
+        following = st.queue.claim_next(actor(session))
+        lang = lang_of(request)
+        return {"decided": {"id": decided.id, "state": decided.state,
+                            "resolution": decided.resolution,
+                            "label": translate(lang, body["value"]),
+                            "candidate": decided.candidate, "page_id": decided.page_id},
+                "item": item_json(st, following, lang, session) if following else None,
+                "counts": counts_json(st, session)}
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/api/undo")
+def api_undo(request: Request, session: ApiDecider, st: StationDep) -> dict[str, Any]:
+    check_csrf(request, session)
+    item = st.queue.undo(actor(session))
+    return {"item": item_json(st, item, lang_of(request), session),
+            "counts": counts_json(st, session)}
+
+
+@router.post("/api/items/{item_id}/release")
+def api_release(item_id: int, request: Request, session: ApiDecider,
+                st: StationDep) -> dict[str, Any]:
+    check_csrf(request, session)
+    st.queue.release(actor(session), item_id)
+    return {"released": item_id}
+
+
+@router.get("/record", response_class=HTMLResponse)
+def record(request: Request, session: Decider, st: StationDep, state: str | None = None,
+           offset: int = 0) -> Response:
+    states = [state] if state in ("open", "escalated", "resolved") else None
+    offset = max(0, offset)
+    candidates = st.candidates
+    rows = []
+    for item in st.queue.items(states, limit=PAGE_SIZE, offset=offset):
+        history = st.queue.history(item.id)
+        if st.queue.two_reviewers and item.state == "open" and session.role != "chair":
+            history = []
+        rows.append((item, candidates.get(item.candidate), history))
+    return st.render(request, "record.html", session, rows=rows, state=state, offset=offset,
+                     page_size=PAGE_SIZE, counts=st.queue.counts())
+
+
+def counts_json(st: Station, session: Any) -> dict[str, int]:
+    c = st.queue.counts()
+    return {"open": c["open"], "escalated": c["escalated"], "resolved": c["resolved"],
+            "mine": st.queue.decided_by(session.name)}
+
+
+def item_json(st: Station, item: Item, lang: str, viewer: Any) -> dict[str, Any]:
+    """What the queue page shows of one item: who, why, the pictures, the choices."""
+    t = lambda key: translate(lang, key)  # noqa: E731
+    cand = st.candidates.get(item.candidate)
+    out: dict[str, Any] = {
+        "id": item.id, "kind": item.kind, "candidate": item.candidate,
+        "name": cand.name if cand else None, "position": cand.position if cand else None,
+        "page_id": item.page_id, "ballot_page": item.ballot_page, "reason": item.reason,
+        "reason_shown": shown(lang, item.reason),
+        "state": item.state, "state_label": t(f"state_{item.state}"),
+        "values": [{"value": v, "label": t(v), "key": key_of(item.kind, v)} for v in item.values()],
+        "crop": f"/items/{item.id}/crop.jpg",
+        "page_image": f"/pages/{item.page_id}/upright.jpg",
+        "page_link": f"/pages/{item.page_id}",
+        "page_placed": item.has_reading,
+    }
+    if item.kind == "row" and item.ballot_page is not None and cand is not None:
+        a = row_view(st.ws.layout, item.ballot_page, item.candidate).area
+        zoom = row_view(st.ws.layout, item.ballot_page, item.candidate, boxes_only=True)
+        z = zoom.area
+        out["zoom"] = f"/items/{item.id}/boxes.jpg"
+        out["boxes"] = [
+            {"x": 100 * b.x / z.w, "y": 100 * b.y / z.h, "w": 100 * b.w / z.w, "h": 100 * b.h / z.h,
+             "level": lv, "label": t(lv), "key": key_of("row", lv)}
+            for b, lv in zip(zoom.boxes, LEVELS, strict=True)
+        ]
+        pw, ph = st.ws.layout.frame.page_size_mm
+        out["row_on_page"] = {"x": 100 * a.x / pw, "y": 100 * a.y / ph,
+                              "w": 100 * a.w / pw, "h": 100 * a.h / ph}
+        out["fills"] = list(item.fills or ())
+        measures = item.measures or {}
+        out["ink"] = measures.get("ink_mm2")
+        out["extent"] = measures.get("extent_mm")
+    history = [d for d in st.queue.history(item.id) if d.value != "undo"]
+    if st.queue.two_reviewers and item.state == "open" and viewer.role != "chair":
+        # the second reviewer decides without seeing the first one's choice
+        out["note"] = t("first_vote_recorded") if history else None
+        out["decisions"] = []
+    else:
+        out["note"] = t("reviewers_disagree") if item.state == "escalated" else None
+        out["decisions"] = [{"reviewer": d.reviewer, "value": t(d.value), "reason": d.reason,
+                             "at": f"{d.at:%H:%M:%S}"} for d in history]
+    return out
+
+
+def key_of(kind: str, value: str) -> str:
+    """The key that chooses ``value`` on the queue page."""
+    if kind == "row":
+        return {"high": "1", "medium": "2", "low": "3", "invalid": "0"}[value]
+    return {"accepted": "A", "rejected": "0"}[value]

@@ -1,0 +1,113 @@
+"""What every page of the web station shares: one workspace, its queue, the sessions.
+
+`Station` is made once by `pipeline.web.app.create_app` and kept on the app
+(``app.state.station``); a route reaches it with ``Depends(station)``.
+
+No ``from __future__ import annotations`` here: FastAPI reads the
+annotations of the dependencies defined here.
+"""
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from pipeline.documents.images import PageImages
+from pipeline.domain.campaign import Candidate
+from pipeline.domain.reasons import to_vietnamese
+from pipeline.store.workspace import Workspace
+from pipeline.web.i18n import LANGS, translate
+from pipeline.workflow.review import ItemNotFound, ReviewQueue
+
+HERE = Path(__file__).parent
+LANG_COOKIE = "kp_lang"
+MAX_UPLOAD_BYTES = 300 * 1024 * 1024  # one request
+MAX_UPLOAD_FILES = 100
+MAX_UPLOAD_PIXELS = 100_000_000  # per image page; 600-dpi A3 is 70 MP
+UPRIGHT_KEPT = 64  # whole pages kept as JPEG for the queue's page view
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one upload may hold."""
+
+    upload_bytes: int = MAX_UPLOAD_BYTES
+    upload_files: int = MAX_UPLOAD_FILES
+    upload_pixels: int = MAX_UPLOAD_PIXELS
+
+
+@dataclass
+class Station:
+    """The station's state: the workspace (opened once), its review queue, page pictures,
+    the sessions, the templates and the limits."""
+
+    ws: Workspace
+    queue: ReviewQueue
+    images: PageImages
+    sessions: Any  # pipeline.web.sessions.Sessions
+    templates: Jinja2Templates
+    limits: Limits
+    secure_cookies: bool = False
+    upright_cache: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
+
+    @property
+    def candidates(self) -> dict[int, Candidate]:
+        return {c.stt: c for c in self.ws.campaign.candidates}
+
+    def render(self, request: Request, name: str, session: Any = None, code: int = 200,
+               **context: Any) -> HTMLResponse:
+        """The template ``name`` in the request's language."""
+        lang = lang_of(request)
+        return self.templates.TemplateResponse(request, name, {
+            "t": lambda key: translate(lang, key), "lang": lang, "session": session,
+            "said": lambda reason: shown(lang, reason),
+            "campaign": self.ws.campaign, "path": request.url.path, **context,
+        }, status_code=code)
+
+    def page_record(self, page_id: int) -> dict[str, Any]:
+        """A stored page's record; `ItemNotFound` (404) if there is none."""
+        page = self.ws.store.page(page_id)
+        if page is None:
+            raise ItemNotFound(f"no page {page_id}")
+        return page
+
+    def upright(self, page_id: int) -> bytes:
+        """A stored page upright, as JPEG; the last `UPRIGHT_KEPT` are kept."""
+        cached = self.upright_cache.get(page_id)
+        if cached is not None:
+            return cached
+        page = self.page_record(page_id)
+        data = self.images.page_jpeg(page["image_path"], page["homography"],
+                                     self.ws.layout.frame.page_size_mm)
+        self.upright_cache[page_id] = data
+        while len(self.upright_cache) > UPRIGHT_KEPT:
+            self.upright_cache.popitem(last=False)
+        return data
+
+
+def station(request: Request) -> Station:
+    """The station serving ``request`` (a dependency)."""
+    return request.app.state.station
+
+
+def lang_of(request: Request) -> str:
+    """The language the person chose (cookie), Vietnamese by default."""
+    lang = request.cookies.get(LANG_COOKIE, "vi")
+    return lang if lang in LANGS else "vi"
+
+
+def shown(lang: str, reason: str | None) -> str | None:
+    """A machine's reason as a person reads it: stored in English, shown in Vietnamese
+    (`pipeline.domain.reasons`) unless the English switch is on."""
+    return to_vietnamese(reason) if reason and lang == "vi" else reason
+
+
+def local(target: str) -> str:
+    """``target`` if it is a path on this site, else ``/`` (no open redirect)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
