@@ -61,6 +61,7 @@ case "$cmd" in
     apt_install postgresql || echo "dev.sh: without PostgreSQL its tests are skipped (they fail under CI=true)" >&2
     apt_install chromium   # the web station's end-to-end tests drive Debian's Chromium
     .venv/bin/ruff check omr pipeline simulator tests $(ls -d benchmarks 2>/dev/null)
+    .venv/bin/lint-imports  # the layers and the import contracts of pyproject.toml
     exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@" ;;
   kiemphieu)
     setup ""

@@ -146,15 +146,18 @@ STAGES = ("take page", "decode", "register", "code", "light", "boxes", "streaks"
 
 def stage_times(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, float]]:
     """Per page, each stage of `pipeline.reading.page.read_scan` as it runs (its ``timings``)."""
+    from pipeline.documents.ballot_pdf import printed_pages
     from pipeline.domain.campaign import load_campaign
     from pipeline.domain.layout import build_layout
     from pipeline.reading.page import read_scan
+    from pipeline.reading.printed import references
     from pipeline.reading.sources import iter_pages
     from pipeline.reading.workers import prepare_reading_process
 
     prepare_reading_process()  # as `kiemphieu scan` runs
     campaign = load_campaign(SAMPLE)
     layout = build_layout(campaign)
+    references(layout, render=printed_pages)  # as `kiemphieu new` makes them
     out = {}
     for key, source in (("jpeg300", corpus["jpeg300"]), ("g4200", corpus["g4200"])):
         files = sorted(source.glob("*.jpg")) if source.is_dir() else [source]
@@ -360,15 +363,18 @@ def bare_readers(source: Path, procs: int) -> float:
 
 
 def _bare_reader(source: str, n: int, ready: Any, results: Any) -> None:
+    from pipeline.documents.ballot_pdf import printed_pages
     from pipeline.domain.campaign import load_campaign
     from pipeline.domain.layout import build_layout
     from pipeline.reading.page import read_scan
+    from pipeline.reading.printed import references
     from pipeline.reading.sources import iter_pages
     from pipeline.reading.workers import prepare_reading_process
 
     prepare_reading_process()
     campaign = load_campaign(SAMPLE)
     layout = build_layout(campaign)
+    references(layout, render=printed_pages)  # as `kiemphieu new` makes them
     pages = [p.data for p in iter_pages([Path(source)])]
     read_scan(pages[0], layout, campaign.thresholds)
     ready.wait()

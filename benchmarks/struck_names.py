@@ -26,11 +26,12 @@ import cv2
 import numpy as np
 
 import simulator as sim
-from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes, printed_pages
 from pipeline.domain.campaign import load_campaign
 from pipeline.domain.layout import build_layout
 from pipeline.domain.rules import LEVELS
 from pipeline.reading.page import read_scan
+from pipeline.reading.printed import references
 
 CAMPAIGN = Path(__file__).resolve().parents[1] / "samples" / "seed-002-hdnd-ninhson.yaml"
 PROFILES = {"CLEAN": sim.CLEAN, "OFFICE": sim.OFFICE, "COLOUR_150": sim.COLOUR_150,
@@ -58,6 +59,7 @@ def run_profile(name: str, profile: sim.ScanProfile, pages: int, seed: int
                 ) -> tuple[Counter[str], list[str]]:
     campaign = load_campaign(CAMPAIGN)
     layout = build_layout(campaign)
+    references(layout, render=printed_pages)  # as `kiemphieu new` makes them
     printed = [p.copy() for p in sim.render_pages(ballot_pdf_bytes(campaign, layout, copies=1),
                                                  profile.dpi)]
     ppm = sim.px_per_mm(profile.dpi)

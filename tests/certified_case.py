@@ -87,15 +87,16 @@ def scanned_workspace(tmp: Path, campaign_file: Path, ballots: int, *, seed: int
 
 def resolve_by_truth(ws_path: Path, scans: Path, truth_path: Path) -> int:
     """Decide every open review item as the voter marked it (the chair, through the review queue)."""
+    from pipeline.domain.committee import Person
     from pipeline.store.store import page_table
     from pipeline.store.workspace import open_workspace
-    from pipeline.workflow.review import Actor, queue_for
+    from pipeline.workflow.review import queue_for
     from simulator import read_truth
 
     ws = open_workspace(ws_path)
     truth = read_truth(truth_path)
     queue = queue_for(ws)
-    chair = Actor("chu-toa", "chair")
+    chair = Person("chu-toa", "chair")
     decided = 0
     for item in queue.items(["open", "escalated"]):
         with ws.store.engine.connect() as conn:

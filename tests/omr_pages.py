@@ -19,8 +19,10 @@ import numpy as np
 import qrcode
 
 from omr.geometry import PageTemplate, Rect
-from pipeline.domain.campaign import load_campaign
+from pipeline.documents.ballot_pdf import printed_pages
+from pipeline.domain.campaign import Campaign, load_campaign
 from pipeline.domain.layout import BallotLayout, build_layout
+from pipeline.reading.printed import references
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "seed-002-hdnd-ninhson.yaml"
 MM_PER_INCH = 25.4
@@ -30,8 +32,16 @@ _ONE = 1 << _SHIFT
 
 @cache
 def sample_layout() -> BallotLayout:
-    """The layout of the seed-002 campaign (18 candidates on 2 pages)."""
-    return build_layout(load_campaign(SAMPLE))
+    """The layout of the seed-002 campaign (18 candidates on 2 pages), ready to read."""
+    return read_layout(load_campaign(SAMPLE))
+
+
+def read_layout(campaign: Campaign) -> BallotLayout:
+    """The layout of ``campaign`` with its printed pages made for the reader in this process,
+    as ``kiemphieu new`` and ``scan`` make them (`pipeline.reading.printed.references`)."""
+    layout = build_layout(campaign)
+    references(layout, render=printed_pages)
+    return layout
 
 
 def _pt(x_mm: float, y_mm: float, ppm: float) -> tuple[int, int]:

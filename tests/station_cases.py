@@ -99,11 +99,10 @@ def stored_pages(ws: Path) -> Stored:
 
 def tally(ws: Path) -> dict[str, Any]:
     """``kiemphieu tally --json``, computed in this process (as the command does)."""
-    from pipeline.domain.tally import compute_tally
 
     workspace = open_workspace(ws)
     try:
-        return json.loads(json.dumps(compute_tally(workspace).to_json()))
+        return json.loads(json.dumps(workspace.tally().to_json()))
     finally:
         workspace.store.engine.dispose()
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.domain.campaign import load_campaign, parse_campaign
+from pipeline.domain.eligibility import eligibility_findings
 from pipeline.domain.errors import CampaignError
-from pipeline.domain.rules import eligibility_findings
 
 SAMPLES = sorted(Path(__file__).parents[1].joinpath("samples").glob("*.yaml"))
 

@@ -39,11 +39,12 @@ from station_cases import (
     tally,
 )
 
+from pipeline.domain.committee import Person
 from pipeline.reading.sources import collect_inputs
 from pipeline.store.store import decision_table, review_table
 from pipeline.store.workspace import open_workspace
 from pipeline.workflow.ingest import ingest
-from pipeline.workflow.review import Actor, ReviewQueue, derive
+from pipeline.workflow.review import ReviewQueue, derive
 
 TRIALS = {"sqlite": 20, "postgresql": 4}
 
@@ -250,7 +251,8 @@ def test_image_written_but_not_recorded_is_stored_by_the_rerun(tmp_path: Path, s
 DECIDER = """
 import sys, time
 from pathlib import Path
-from pipeline.workflow.review import Actor, ReviewQueue
+from pipeline.domain.committee import Person
+from pipeline.workflow.review import ReviewQueue
 from pipeline.store.workspace import open_workspace
 
 ws, item, value, reason, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
@@ -263,7 +265,7 @@ def slow_apply(self, conn, item_id, log, claim):
     apply(self, conn, item_id, log, claim)
 
 ReviewQueue._apply = slow_apply
-queue.decide(Actor("chu-toa", "chair"), item, value, reason)
+queue.decide(Person("chu-toa", "chair"), item, value, reason)
 print("done", flush=True)
 """
 
@@ -323,7 +325,7 @@ def test_decision_killed_in_flight_is_all_or_nothing(
         assert reason not in log[item], "a killed decision was partly recorded"
         # the same decision again (here, in this process) goes through, exactly once
         workspace = open_workspace(ws)
-        ReviewQueue(workspace.store).decide(Actor("chu-toa", "chair"), item, value, reason)
+        ReviewQueue(workspace.store).decide(Person("chu-toa", "chair"), item, value, reason)
         workspace.store.engine.dispose()
         assert _consistent(ws)[item].count(reason) == 1
     workspace = open_workspace(ws)

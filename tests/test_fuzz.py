@@ -35,6 +35,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from omr_pages import read_layout
 from station_cases import KIEMPHIEU, SAMPLE, kiemphieu, new_workspace
 
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes
@@ -141,7 +142,7 @@ def damaged_scans(draw: st.DrawFn) -> tuple[str, bytes]:
 @pytest.fixture(scope="module")
 def layout():
     campaign = load_campaign(SAMPLE)
-    return campaign, build_layout(campaign)
+    return campaign, read_layout(campaign)
 
 
 def test_seeds_are_read_as_ballot_pages(layout) -> None:

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from omr_pages import SAMPLE, encode_page, sample_layout
+from omr_pages import SAMPLE, encode_page, read_layout, sample_layout
 
 import simulator as sim
 from omr.geometry import Rect
-from pipeline.documents.ballot_pdf import ballot_pdf_bytes
+from pipeline.documents.ballot_pdf import ballot_pdf_bytes, printed_pages
 from pipeline.domain.campaign import Campaign, load_campaign
-from pipeline.domain.layout import BallotLayout, build_layout
+from pipeline.domain.layout import BallotLayout
 from pipeline.domain.rules import LEVELS
 from pipeline.reading.page import Reading, read_scan
 
@@ -35,7 +35,7 @@ def _campaign(path: Path = SAMPLE) -> Campaign:
 
 @cache
 def _layout(path: Path = SAMPLE) -> BallotLayout:
-    return sample_layout() if path == SAMPLE else build_layout(_campaign(path))
+    return sample_layout() if path == SAMPLE else read_layout(_campaign(path))
 
 
 @cache
@@ -256,10 +256,10 @@ def test_printed_pages_given_to_a_worker_are_used_not_rendered_again(
     made = printed.references(layout)
     assert made is not None
     monkeypatch.setattr(printed, "_cache", {})  # a fresh worker
+    assert printed.references(layout) is None  # the reader never draws the ballot itself
     printed.keep_references(layout, made)
-    monkeypatch.setattr(printed, "printed_pages",
-                        lambda *a, **k: pytest.fail("the printed pages were rendered again"))
-    assert printed.references(layout) is made
+    assert printed.references(
+        layout, render=lambda *a: pytest.fail("the printed pages were rendered again")) is made
 
 
 def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan(
@@ -273,7 +273,7 @@ def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan
     layout = sample_layout()
     folder = tmp_path / "printed"
     monkeypatch.setattr(printed, "_cache", {})
-    first = printed.references(layout, kept_in=folder)
+    first = printed.references(layout, render=printed_pages, kept_in=folder)
     assert first is not None
     (kept,) = folder.glob("printed-*.npz")
 
@@ -281,9 +281,7 @@ def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan
         pytest.fail("the printed pages were rendered again")
 
     monkeypatch.setattr(printed, "_cache", {})  # the next scan's process
-    with monkeypatch.context() as m:
-        m.setattr(printed, "printed_pages", unrendered)
-        again = printed.references(layout, kept_in=folder)
+    again = printed.references(layout, render=unrendered, kept_in=folder)
     assert again is not None and again is not first
     for a, b in zip(first, again, strict=True):
         assert np.array_equal(a.look, b.look) and np.array_equal(a.edge, b.edge)
@@ -291,12 +289,10 @@ def test_the_printed_pages_are_kept_in_the_workspace_and_loaded_by_the_next_scan
 
     kept.write_bytes(kept.read_bytes()[:500])  # cut short: rendered again, kept again whole
     monkeypatch.setattr(printed, "_cache", {})
-    mended = printed.references(layout, kept_in=folder)
+    mended = printed.references(layout, render=printed_pages, kept_in=folder)
     assert mended is not None and np.array_equal(mended[0].look, first[0].look)
     monkeypatch.setattr(printed, "_cache", {})
-    with monkeypatch.context() as m:
-        m.setattr(printed, "printed_pages", unrendered)
-        assert printed.references(layout, kept_in=folder) is not None
+    assert printed.references(layout, render=unrendered, kept_in=folder) is not None
 
 
 def test_the_printed_pages_are_made_once_when_two_reading_threads_ask_at_once(
@@ -313,19 +309,16 @@ def test_the_printed_pages_are_made_once_when_two_reading_threads_ask_at_once(
     monkeypatch.setattr(printed, "_cache", {})
     rendering = threading.Event()
     calls = []
-    real = printed.printed_pages
-
     def slow(*args: object, **kwargs: object) -> tuple[np.ndarray, ...]:
         calls.append(threading.current_thread().name)
         rendering.set()
         time.sleep(0.2)  # the other thread asks meanwhile
-        return real(*args, **kwargs)
+        return printed_pages(*args, **kwargs)
 
-    monkeypatch.setattr(printed, "printed_pages", slow)
     got: dict[str, object] = {}
 
     def ask() -> None:
-        got[threading.current_thread().name] = printed.references(layout)
+        got[threading.current_thread().name] = printed.references(layout, render=slow)
 
     first = threading.Thread(target=ask, name="first")
     second = threading.Thread(target=ask, name="second")

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from omr_pages import MM_PER_INCH, SAMPLE, draw_page, qr_matrix, sample_layout
+from omr_pages import MM_PER_INCH, SAMPLE, draw_page, qr_matrix, read_layout, sample_layout
 from PIL import Image
 from review_cases import add_accounts, login, synthetic_workspace
 
@@ -37,7 +37,7 @@ from omr.registration import RegistrationParams, fit_registration, register_page
 from omr.scoring import check_outlines
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 from pipeline.domain.campaign import load_campaign
-from pipeline.domain.layout import build_layout, encode_code
+from pipeline.domain.layout import encode_code
 from pipeline.domain.reasons import GLOSSARY, to_vietnamese
 from pipeline.reading.page import Reading, read_scan
 from pipeline.reading.sources import SourceProblem, _pixel_limit, _tiff_value, iter_pages
@@ -169,7 +169,7 @@ def test_streak_writing_and_note_reasons() -> None:
 @cache
 def _layouts():
     campaign = load_campaign(SAMPLE)
-    other = build_layout(load_campaign(SAMPLE.with_name("seed-000-ubnd-ninhson.yaml")))
+    other = read_layout(load_campaign(SAMPLE.with_name("seed-000-ubnd-ninhson.yaml")))
     return campaign, sample_layout(), other
 
 

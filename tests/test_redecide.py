@@ -17,9 +17,10 @@ from pathlib import Path
 from certified_case import run
 from review_cases import scanned_workspace
 
+from pipeline.domain.committee import Person
 from pipeline.store.workspace import open_workspace
 from pipeline.workflow.redecide import plan
-from pipeline.workflow.review import Actor, queue_for
+from pipeline.workflow.review import queue_for
 
 
 def _with_thresholds(ws: Path, line: str) -> None:
@@ -74,7 +75,7 @@ def test_refused_once_a_person_has_decided(tmp_path: Path) -> None:
     ws = scanned_workspace(tmp_path, ballots=4, review=0.3, seed=13)
     queue = queue_for(ws)
     item = next(i for i in queue.items() if i.kind == "row")
-    queue.decide(Actor("chair", "chair"), item.id, "high")
+    queue.decide(Person("chair", "chair"), item.id, "high")
     _with_thresholds(ws.path, "thresholds: {faint_ink_mm2: 2.9, mark_ink_mm2: 3.0}")
     refused = run("redecide", str(ws.path), "--apply", check=False)
     assert refused.returncode == 1

@@ -21,24 +21,23 @@ from review_cases import PASSWORD, add_accounts, synthetic_workspace
 from sqlalchemy import update
 
 from pipeline.domain.reasons import to_vietnamese
-from pipeline.domain.tally import compute_tally
 from pipeline.store.store import NewPage, StoredRow, campaign_table, now
 from pipeline.workflow.review import (
-    Actor,
     BadDecision,
     CountLocked,
     ItemTaken,
     NotAllowed,
     NothingToUndo,
+    Person,
     ReviewQueue,
     derive,
     queue_for,
 )
 
-LAN = Actor("lan", "reviewer")
-MAI = Actor("mai", "reviewer")
-CHU = Actor("chu", "chair")
-OPE = Actor("ope", "operator")
+LAN = Person("lan", "reviewer")
+MAI = Person("mai", "reviewer")
+CHU = Person("chu", "chair")
+OPE = Person("ope", "operator")
 KIEMPHIEU = str(Path(sys.executable).with_name("kiemphieu"))
 
 
@@ -54,7 +53,7 @@ def test_a_decision_resolves_a_row_is_recorded_and_counts(tmp_path: Path) -> Non
     ws = synthetic_workspace(tmp_path, pages=2, review_rows=2, rejected=1)
     queue = queue_for(ws)
     assert queue.counts() == {"open": 5, "escalated": 0, "resolved": 0}
-    assert compute_tally(ws).candidates[0].pending == 2
+    assert ws.tally().candidates[0].pending == 2
 
     first = queue.claim_next(LAN)
     assert first is not None and first.kind == "row" and first.claimed_by == "lan"
@@ -63,7 +62,7 @@ def test_a_decision_resolves_a_row_is_recorded_and_counts(tmp_path: Path) -> Non
     [d] = queue.history(first.id)
     assert (d.reviewer, d.role, d.value, d.machine) == ("lan", "reviewer", "medium",
                                                         "review 0.000/0.050/0.000")
-    t = compute_tally(ws)
+    t = ws.tally()
     assert t.candidates[0].counts["medium"] == 1 and t.candidates[0].pending == 1
 
     with pytest.raises(BadDecision, match="say why"):
@@ -72,14 +71,14 @@ def test_a_decision_resolves_a_row_is_recorded_and_counts(tmp_path: Path) -> Non
         queue.decide(LAN, 2, "accepted")
     queue.decide(LAN, 2, "invalid", reason="  hai ô   được đánh dấu ")
     assert queue.history(2)[-1].reason == "hai ô được đánh dấu"
-    assert compute_tally(ws).candidates[1].counts["invalid"] == 1
+    assert ws.tally().candidates[1].counts["invalid"] == 1
 
     # a reviewer cannot change a resolved item; the chair can, with a new decision on the record
     with pytest.raises(NotAllowed, match="already resolved"):
         queue.decide(MAI, first.id, "high")
     queue.decide(CHU, first.id, "high", reason="xem lại: dấu rõ ở ô 1")
     assert [x.value for x in queue.history(first.id)] == ["medium", "high"]
-    one = compute_tally(ws).candidates[0]
+    one = ws.tally().candidates[0]
     assert (one.counts["high"], one.counts["medium"], one.pending) == (1, 0, 1)
 
 
@@ -101,9 +100,9 @@ def test_pages_rejected_by_the_machine_can_only_be_confirmed_and_people_can_reje
         doubts=("writing outside the boxes near row 3",)))
     doubt = queue.items(["open"])[0]
     assert doubt.page_id == record.id and doubt.values() == ("accepted", "rejected")
-    assert compute_tally(ws).candidates[0].counts["low"] == 1
+    assert ws.tally().candidates[0].counts["low"] == 1
     queue.decide(LAN, doubt.id, "rejected", reason="có chữ viết thêm")
-    t = compute_tally(ws)
+    t = ws.tally()
     assert t.candidates[0].counts["low"] == 0 and t.rejected == 2 and t.accepted == 1
 
 
@@ -173,14 +172,14 @@ def test_two_reviewers_must_agree_and_the_chair_settles_a_disagreement(tmp_path:
     queue.decide(LAN, 2, "medium")
     split = queue.decide(MAI, 2, "low")
     assert (split.state, split.resolution) == ("escalated", None)
-    assert compute_tally(ws).candidates[1].pending == 1  # still not counted
+    assert ws.tally().candidates[1].pending == 1  # still not counted
     with pytest.raises(NotAllowed, match="only the chair"):
-        queue.decide(Actor("ha", "reviewer"), 2, "low")
-    assert queue.claim_next(Actor("ha", "reviewer")) is None
+        queue.decide(Person("ha", "reviewer"), 2, "low")
+    assert queue.claim_next(Person("ha", "reviewer")) is None
     assert queue.claim_next(CHU).id == 2
     settled = queue.decide(CHU, 2, "low", reason="dấu ở ô 3 rõ hơn")
     assert (settled.state, settled.resolution) == ("resolved", "low")
-    assert compute_tally(ws).candidates[1].counts["low"] == 1
+    assert ws.tally().candidates[1].counts["low"] == 1
 
 
 def test_derive_replays_the_log() -> None:
@@ -227,7 +226,7 @@ def test_ten_reviewers_at_once_on_postgresql(tmp_path: Path, pg_url: str) -> Non
 
 def ten_reviewers_at_once(ws, two_reviewers: bool) -> None:
     total = 40 * 5 + 10
-    reviewers = [Actor(f"r{i}", "reviewer") for i in range(10)]
+    reviewers = [Person(f"r{i}", "reviewer") for i in range(10)]
     handed: list[tuple[str, int]] = []
     holding: dict[int, str] = {}
     overlaps: list[tuple[int, str, str]] = []
@@ -235,7 +234,7 @@ def ten_reviewers_at_once(ws, two_reviewers: bool) -> None:
     guard = threading.Lock()
     start = threading.Barrier(len(reviewers))
 
-    def work(me: Actor) -> None:
+    def work(me: Person) -> None:
         queue = queue_for(ws)
         start.wait()
         deadline = time.monotonic() + 90
@@ -279,7 +278,7 @@ def ten_reviewers_at_once(ws, two_reviewers: bool) -> None:
     for item in queue.items():
         log = queue.history(item.id)
         assert len(log) == need and len({d.reviewer for d in log}) == need
-    t = compute_tally(ws)
+    t = ws.tally()
     assert t.pending_review == 0 and t.rejected == 10
     decided = Counter(("high", "medium", "low")[i % 3] for i in range(1, total + 1)
                       if queue.get(i).kind == "row")

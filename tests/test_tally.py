@@ -7,7 +7,6 @@ from pathlib import Path
 from sqlalchemy import insert, update
 
 from pipeline.domain.campaign import load_campaign
-from pipeline.domain.tally import compute_tally
 from pipeline.store.store import NewPage, StoredRow, declared_table, review_table
 from pipeline.store.workspace import Workspace, create_workspace
 
@@ -45,7 +44,7 @@ def test_review_rows_are_pending_until_resolved_and_pages_follow_decisions(tmp_p
     rejected = _page(ws, 4, "rejected", ())
     assert ws.store.open_review_items() == 3  # two rows and the rejected page
 
-    t = compute_tally(ws)
+    t = ws.tally()
     assert (t.accepted, t.rejected, t.pending_review) == (3, 1, 2)
     one, two = t.candidates[0], t.candidates[1]
     assert one.counts == {"high": 1, "medium": 0, "low": 1, "invalid": 0} and one.pending == 1
@@ -55,7 +54,7 @@ def test_review_rows_are_pending_until_resolved_and_pages_follow_decisions(tmp_p
     _resolve(ws, a, 2, "medium")
     _resolve(ws, b, 1, "invalid")
     _resolve(ws, rejected, 0, "rejected")
-    t = compute_tally(ws)
+    t = ws.tally()
     assert t.pending_review == 0 and ws.store.open_review_items() == 0
     assert t.candidates[0].counts == {"high": 1, "medium": 0, "low": 1, "invalid": 1}
     assert t.candidates[1].counts == {"high": 0, "medium": 1, "low": 0, "invalid": 2}
@@ -66,7 +65,7 @@ def test_review_rows_are_pending_until_resolved_and_pages_follow_decisions(tmp_p
             campaign_id=ws.campaign.id, page_id=c, candidate=0, kind="page",
             reason="writing outside the boxes", created_at=t_now(), state="resolved",
             resolution="rejected"))
-    t = compute_tally(ws)
+    t = ws.tally()
     assert (t.accepted, t.rejected) == (2, 2)
     assert t.candidates[0].counts == {"high": 1, "medium": 0, "low": 0, "invalid": 1}
 
@@ -75,11 +74,11 @@ def test_declared_collected_replaces_the_scanned_count_in_the_base(tmp_path: Pat
     campaign = load_campaign(SAMPLE.with_name("seed-002-hdnd-ninhson.yaml"))
     ws = create_workspace(campaign, tmp_path / "ws")
     _page(ws, 1, "accepted", tuple(_row(c.stt, "vote", "high") for c in campaign.candidates[:12]))
-    assert compute_tally(ws).base == 1
+    assert ws.tally().base == 1
     with ws.store.transaction() as conn:
         conn.execute(insert(declared_table).values(
             campaign_id=campaign.id, issued=35, collected=34, at=t_now()))
-    t = compute_tally(ws)
+    t = ws.tally()
     assert (t.issued, t.collected, t.base, t.accepted) == (35, 34, 34, 1)
     assert t.candidates[0].percent["high"] == 2.94
 

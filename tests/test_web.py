@@ -26,7 +26,6 @@ from review_cases import (
 )
 from sqlalchemy import update
 
-from pipeline.domain.tally import compute_tally
 from pipeline.store.store import page_table
 from pipeline.store.workspace import Workspace
 from pipeline.web.app import create_app
@@ -246,7 +245,7 @@ def test_uploads_go_through_ingest_within_limits(tmp_path: Path) -> None:
         "notes.txt": "not a scan f", "huge.jpg": "page 1 is 60"}
     stored = sorted(p.name for p in (ws.path / "uploads").iterdir())
     assert len(stored) == 2 and all(re.fullmatch(r"[0-9a-f]{16}-scan-01-\d{3}\.jpg", n) for n in stored)
-    assert compute_tally(ws).accepted == 1
+    assert ws.tally().accepted == 1
     again = client.post("/upload", headers=h, files=files[:1]).json()
     assert again["pages"][0]["status"] == "duplicate"
     too_big = client.post("/upload", headers=h, files=[("files", ("a.jpg", b"\xff" * (5 << 20), "x"))])
@@ -309,7 +308,7 @@ def test_ten_reviewers_at_once_over_http(tmp_path: Path) -> None:
     for name, item_id, value in decided:
         [d] = queue.history(item_id)
         assert (d.reviewer, d.value) == (name, value)
-    t = compute_tally(ws)
+    t = ws.tally()
     assert t.pending_review == 0 and t.rejected == 10
     assert sum(c.counts["low"] for c in t.candidates) == sum(1 for *_, v in decided if v == "low")
     busy = Counter(n for n, _, _ in decided)
@@ -340,4 +339,4 @@ def test_two_reviewers_decide_blind_and_the_chair_sees_both(tmp_path: Path) -> N
         ("lan", "Tín nhiệm cao"), ("mai", "Tín nhiệm thấp")]
     done = chu.post(f"/api/items/{item['id']}/decision", headers=h["chu"], json={"value": "low"}).json()
     assert done["decided"]["resolution"] == "low"
-    assert compute_tally(ws).candidates[0].counts["low"] == 1
+    assert ws.tally().candidates[0].counts["low"] == 1

@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from pipeline.cli.console import WsArg, err, out
-from pipeline.documents.ballot_pdf import render_ballots
+from pipeline.documents.ballot_pdf import printed_pages, render_ballots
 from pipeline.domain.campaign import load_campaign
+from pipeline.domain.eligibility import eligibility_findings
 from pipeline.domain.layout import build_layout
-from pipeline.domain.rules import eligibility_findings
 from pipeline.reading.printed import references
 from pipeline.store.workspace import create_workspace, open_workspace
 
@@ -31,7 +31,7 @@ def new(
         err.print(f"warning: {campaign_file}, line {f.line}: STT {f.stt} {f.name}: {f.reason}")
     ws = create_workspace(campaign, dir, db, source=campaign_file)
     # the printed pages every scan compares with, rendered here once, not by the first scan
-    references(ws.layout, kept_in=ws.printed_dir)
+    references(ws.layout, render=printed_pages, kept_in=ws.printed_dir)
     out.print(
         f"Created workspace {ws.path} for '{campaign.id}': {len(campaign.candidates)} people "
         f"on {ws.layout.page_count} page(s) per ballot, rules {campaign.rules.name}."

@@ -10,7 +10,6 @@ import typer
 
 from pipeline.cli.console import WsArg, err, out
 from pipeline.cli.report import print_tally
-from pipeline.domain.tally import compute_tally
 from pipeline.store.workspace import open_workspace
 from pipeline.workflow.certify import certify as do_certify
 from pipeline.workflow.certify import declare as do_declare
@@ -25,7 +24,7 @@ def tally(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
 ) -> None:
     """The confidence breakdown so far."""
-    result = compute_tally(open_workspace(ws))
+    result = open_workspace(ws).tally()
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n")
     else:

@@ -25,7 +25,6 @@ from pipeline.cli.report import print_tally
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 from pipeline.domain.campaign import load_campaign
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.tally import compute_tally
 from pipeline.reading.sources import collect_inputs
 from pipeline.store.workspace import create_workspace, open_workspace
 from pipeline.workflow.ingest import PageReport, ingest
@@ -110,7 +109,7 @@ def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1) 
                 rows_ok += want[row["candidate"]] == (row["outcome"], row["level"])
 
 
-    tally = compute_tally(ws)
+    tally = ws.tally()
     tally_json = out / "tally.json"
     tally_json.write_text(json.dumps(tally.to_json(), ensure_ascii=False, indent=1) + "\n",
                           encoding="utf-8")
@@ -144,7 +143,7 @@ def demo(
 
     result = run_demo(out_dir, say=out.print, workers=workers)
     out.print()
-    print_tally(out, compute_tally(open_workspace(result.workspace)))
+    print_tally(out, open_workspace(result.workspace).tally())
     out.print()
     out.print(
         f"Checked against the simulated truth: {result.pages_matching}/{result.pages_checked} pages "

@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from pipeline.cli.console import out
+from pipeline.domain.committee import Person
 from pipeline.domain.errors import KiemphieuError
 from pipeline.store.workspace import open_workspace
-from pipeline.workflow.review import Actor
 from pipeline.workflow.users import add_user, authenticate, list_users, set_disabled
 
 app = typer.Typer(help="Accounts of the web station: operators, reviewers, the chair.",
@@ -62,7 +62,7 @@ def user_disable(
 
 def login(workspace, name: str):
     """The account ``name`` of ``workspace`` after its password (asked on the terminal, or
-    read from ``KIEMPHIEU_PASSWORD`` for scripts), as a `pipeline.workflow.review.Actor`.
+    read from ``KIEMPHIEU_PASSWORD`` for scripts), as a `pipeline.workflow.review.Person`.
 
     Raises
     ------
@@ -76,4 +76,4 @@ def login(workspace, name: str):
     if user is None:
         raise KiemphieuError(f"wrong account name or password for '{name}' "
                              "(see the accounts with: kiemphieu user list --ws WS)")
-    return Actor(user.name, user.role)
+    return Person(user.name, user.role)

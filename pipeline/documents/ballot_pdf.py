@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+import numpy as np
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -880,3 +881,33 @@ def _marker_cells(dictionary: cv2.aruco.Dictionary, marker_id: int) -> list[list
     side = dictionary.markerSize + 2
     image = cv2.aruco.generateImageMarker(dictionary, marker_id, side)
     return [[bool(v < 128) for v in row] for row in image]
+
+
+def printed_pages(layout: BallotLayout, px_per_mm: float) -> tuple[np.ndarray, ...]:
+    """Every page of one copy of the ballot as printed: uint8 grey (H, W) at ``px_per_mm``.
+
+    Raises
+    ------
+    ValueError
+        If the layout does not carry its campaign.
+    """
+    import pypdfium2 as pdfium  # a reader's need: printing does not load pdfium
+
+    if layout.campaign is None:
+        raise ValueError("the layout does not carry its campaign: build it with build_layout")
+    pdf = ballot_pdf_bytes(layout.campaign, layout, copies=1)
+    doc = pdfium.PdfDocument(pdf)
+    out = []
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                bitmap = page.render(scale=px_per_mm / PT_PER_MM, grayscale=True)
+                arr = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
+                bitmap.close()
+            finally:
+                page.close()
+            out.append(arr if arr.ndim == 2 else arr[:, :, 0])
+    finally:
+        doc.close()
+    return tuple(out)

@@ -17,7 +17,7 @@ colour on the page:
 
 A page that was refused is drawn with whatever was found (the marks) and
 the refusal's reason. The words a person reads are Vietnamese, as on the web
-station (`pipeline.web.i18n`): the page's status, each row's person and
+station (`pipeline.domain.wording`): the page's status, each row's person and
 decision, the machine's reasons (`pipeline.domain.reasons.to_vietnamese`); the
 measurements keep their short technical labels. Text is drawn by Pillow in
 the ballot's own font (Liberation Serif, bundled), all of it at the end in
@@ -41,16 +41,16 @@ from omr.lighting import even_light
 from omr.registration import DEFAULT_PARAMS, estimate_px_per_mm, find_markers
 from omr.scoring import ink_black_level, score_boxes
 from omr.transform import Registration
-from pipeline.documents.ballot_pdf import FONT_DIR
+from pipeline.documents.ballot_pdf import FONT_DIR, printed_pages
 from pipeline.domain.campaign import Thresholds
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.layout import BallotLayout
 from pipeline.domain.reasons import to_vietnamese
 from pipeline.domain.rules import LEVEL_LABELS
+from pipeline.domain.wording import translate
 from pipeline.reading.page import Reading, decode_page, mark_rule, read_pixels
 from pipeline.reading.printed import references
 from pipeline.store.workspace import Workspace
-from pipeline.web.i18n import translate
 
 # BGR
 _GREEN = (40, 160, 40)
@@ -253,7 +253,8 @@ def explain_stored_page(workspace: Workspace, page_id: int, out: Path | str) -> 
     image = workspace.path / path
     if not image.is_file():
         raise KiemphieuError(f"the stored image of page {page_id} is missing: {image}")
-    references(workspace.layout, kept_in=workspace.printed_dir)  # the scan's printed pages
+    references(workspace.layout, render=printed_pages,  # the scan's printed pages
+               kept_in=workspace.printed_dir)
     try:
         return write_explained_page(image.read_bytes(), workspace.layout,
                                     workspace.campaign.thresholds, out)

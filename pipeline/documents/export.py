@@ -125,7 +125,6 @@ def key_fingerprint(public_key: Any) -> str:
 
 def result_document(ws: Workspace, key_sha256: str) -> dict[str, Any]:
     """The certified tally and everything the minutes, an auditor and the office above need."""
-    from pipeline.workflow.certify import read_declaration
 
     cert = ws.store.certification()
     if cert is None:
@@ -140,7 +139,7 @@ def result_document(ws: Workspace, key_sha256: str) -> dict[str, Any]:
          "consequence_text": rules.consequences.get(c["consequence"]) if c["consequence"] else None}
         for c in doc["candidates"]
     ]
-    decl = read_declaration(ws)
+    decl = ws.declaration()
     assert decl is not None  # certification requires one
     doc["campaign_info"] = {
         "id": campaign.id, "title": campaign.title, "subtitle": campaign.subtitle,

@@ -19,7 +19,6 @@ from typing import Any
 
 from pipeline.domain.campaign import Campaign
 from pipeline.domain.rules import LEVELS, consequence, percent, quorum_met
-from pipeline.store.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -82,14 +81,6 @@ class Tally:
                 for c in self.candidates
             ],
         }
-
-
-def compute_tally(ws: Workspace) -> Tally:
-    store = ws.store
-    return tally_from_counts(
-        ws.campaign, store.status_counts(), store.row_outcomes(), store.declared(),
-        duplicate=store.duplicate_events(), certified=store.certified_at() is not None,
-    )
 
 
 def tally_from_counts(

@@ -19,26 +19,24 @@ import hashlib
 import io
 import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from omr.faults import Streak, Writing
 from omr.geometry import Rect
 from omr.notes import (
     DEFAULT_NOTE_PARAMS,
-    Note,
     NoteParams,
     NoteReference,
-    find_notes,
     note_reference,
 )
-from omr.transform import Registration
 from pipeline.domain.layout import BallotLayout
+from pipeline.files import atomic_write
 
-PT_PER_INCH = 72.0
-MM_PER_INCH = 25.4
+#: Draws every page of one copy of a layout's ballot as printed, grey at a px/mm.
+Render = Callable[[BallotLayout, float], tuple[np.ndarray, ...]]
+
 #: Around the place for the body's seal (mm): a real seal is stamped about there, in red
 #: or violet ink, and may lap over it.
 SEAL_SLACK_MM = 5.0
@@ -68,38 +66,6 @@ def _key(layout: BallotLayout, params: NoteParams) -> tuple[str, str, float] | N
     return (layout.fingerprint, kept[1], params.px_per_mm)
 
 
-def printed_pages(layout: BallotLayout, px_per_mm: float) -> tuple[np.ndarray, ...]:
-    """Every page of one copy of the ballot as printed: uint8 grey (H, W) at ``px_per_mm``.
-
-    Raises
-    ------
-    ValueError
-        If the layout does not carry its campaign.
-    """
-    import pypdfium2 as pdfium
-
-    from pipeline.documents.ballot_pdf import ballot_pdf_bytes
-
-    if layout.campaign is None:
-        raise ValueError("the layout does not carry its campaign: build it with build_layout")
-    pdf = ballot_pdf_bytes(layout.campaign, layout, copies=1)
-    doc = pdfium.PdfDocument(pdf)
-    out = []
-    try:
-        for i in range(len(doc)):
-            page = doc[i]
-            try:
-                bitmap = page.render(scale=px_per_mm * MM_PER_INCH / PT_PER_INCH, grayscale=True)
-                arr = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
-                bitmap.close()
-            finally:
-                page.close()
-            out.append(arr if arr.ndim == 2 else arr[:, :, 0])
-    finally:
-        doc.close()
-    return tuple(out)
-
-
 def seal_places(layout: BallotLayout) -> tuple[Rect, ...]:
     """The place for the issuing body's seal (from the layout's template), grown by
     `SEAL_SLACK_MM`: ink there is the seal, not a voter's note."""
@@ -111,8 +77,13 @@ def seal_places(layout: BallotLayout) -> tuple[Rect, ...]:
 
 
 def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS, *,
+               render: Render | None = None,
                kept_in: Path | None = None) -> tuple[NoteReference, ...] | None:
-    """Each page's `omr.notes.NoteReference`, made once per process; None without a campaign.
+    """Each page's `omr.notes.NoteReference`, made once per process.
+
+    None without a campaign, or when they are not made yet in this process and no
+    ``render`` is given (`pipeline.documents.ballot_pdf.printed_pages`: the reader itself
+    never draws the ballot; the command that reads makes them first).
 
     ``kept_in`` (a workspace's ``printed/``): the printed pages are rendered the first
     time and kept there, in a file named by the layout's fingerprint, the campaign, the
@@ -137,7 +108,9 @@ def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS, *
         path = _kept_path(kept_in, key) if kept_in is not None else None
         pages = _load_pages(path, layout.page_count) if path is not None else None
         if pages is None:
-            pages = printed_pages(layout, params.px_per_mm)
+            if render is None:
+                return None
+            pages = render(layout, params.px_per_mm)
             if path is not None:
                 _keep_pages(path, pages)
         return _made(layout, pages, params)
@@ -167,8 +140,6 @@ def _load_pages(path: Path, count: int) -> tuple[np.ndarray, ...] | None:
 
 
 def _keep_pages(path: Path, pages: tuple[np.ndarray, ...]) -> None:
-    from pipeline.store.workspace import atomic_write
-
     out = io.BytesIO()
     np.savez_compressed(out, **{f"page_{n}": p for n, p in enumerate(pages, start=1)})
     try:
@@ -203,17 +174,3 @@ def keep_references(layout: BallotLayout, refs: tuple[NoteReference, ...],
         if key not in _cache and len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
         _cache[key] = refs
-
-
-def find_page_notes(gray: np.ndarray, registration: Registration, layout: BallotLayout,
-                    page: int, black: float, *, streaks: Sequence[Streak] = (),
-                    writing: Sequence[Writing] = ()) -> tuple[Note, ...]:
-    """Handwriting outside the boxes of ``page`` (1-based) of ``layout``; see `omr.notes`.
-
-    Empty when the layout carries no campaign (no printed page to compare with).
-    """
-    refs = references(layout)
-    if refs is None:
-        return ()
-    return find_notes(gray, registration, refs[page - 1], black, streaks=streaks,
-                      writing=writing)

@@ -15,8 +15,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +22,11 @@ from sqlalchemy import insert, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.domain.campaign import Campaign, parse_campaign
+from pipeline.domain.committee import Declaration, Person
 from pipeline.domain.errors import CampaignError, WorkspaceError
 from pipeline.domain.layout import BallotLayout, build_layout
+from pipeline.domain.tally import Tally, tally_from_counts
+from pipeline.files import atomic_write
 from pipeline.store.migrations import create as create_versioned_schema
 from pipeline.store.migrations import ensure_current
 from pipeline.store.store import Store, campaign_table, candidate_table, connect, now
@@ -48,6 +49,24 @@ class Workspace:
     @property
     def printed_dir(self) -> Path:
         return self.path / "printed"
+
+    def tally(self) -> Tally:
+        """The confidence breakdown of the rows stored so far (`pipeline.domain.tally`)."""
+        store = self.store
+        return tally_from_counts(
+            self.campaign, store.status_counts(), store.row_outcomes(), store.declared(),
+            duplicate=store.duplicate_events(), certified=store.certified_at() is not None,
+        )
+
+    def declaration(self) -> Declaration | None:
+        """What the committee declared (``kiemphieu declare``), or None before it has."""
+        row = self.store.declaration()
+        if row is None:
+            return None
+        members = tuple(Person(m["name"], m.get("role") or "Thành viên")
+                        for m in (row["members"] or []))
+        return Declaration(row["issued"], row["collected"], row["head"], members, row["note"],
+                           row["at"])
 
     def write_layout_json(self) -> Path:
         target = self.path / "layout.json"
@@ -168,23 +187,3 @@ def _redact(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
-
-
-def atomic_write(path: Path, text: str | bytes, *, durable: bool = True) -> None:
-    """Write a file so that a crash leaves the old one or the new one, never half.
-
-    ``durable=False`` skips the fsync: the caller makes many files durable
-    at once (ingest syncs once per batch, before committing their records).
-    """
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -37,10 +37,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from pipeline.documents.images import ImageMissing, PageImages
+from pipeline.domain.wording import translate
 from pipeline.store.workspace import open_workspace
 from pipeline.web import auth
 from pipeline.web.auth import Forbidden, LoginRequired, session_of
-from pipeline.web.i18n import translate
 from pipeline.web.routes import browse, pictures, queue, upload
 from pipeline.web.sessions import Sessions
 from pipeline.web.station import HERE, Limits, Station, lang_of

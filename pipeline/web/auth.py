@@ -21,10 +21,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from pipeline.web.i18n import LANGS, translate
+from pipeline.domain.committee import Person
+from pipeline.domain.wording import LANGS, translate
 from pipeline.web.sessions import Session, same_token
 from pipeline.web.station import LANG_COOKIE, Station, lang_of, local, station
-from pipeline.workflow.review import Actor
 from pipeline.workflow.users import authenticate, get_user
 
 SESSION_COOKIE = "kp_session"
@@ -91,9 +91,9 @@ def check_csrf(request: Request, session: Any, form_token: str | None = None) ->
         raise Forbidden(html=form_token is not None)
 
 
-def actor(session: Any) -> Actor:
+def actor(session: Any) -> Person:
     """The person behind a session, as the review queue knows them."""
-    return Actor(session.name, session.role)
+    return Person(session.name, session.role)
 
 
 def _login_page(st: Station, request: Request, code: int = 200, **context: Any) -> Response:

@@ -19,8 +19,8 @@ from fastapi.templating import Jinja2Templates
 from pipeline.documents.images import PageImages
 from pipeline.domain.campaign import Candidate
 from pipeline.domain.reasons import to_vietnamese
+from pipeline.domain.wording import LANGS, translate
 from pipeline.store.workspace import Workspace
-from pipeline.web.i18n import LANGS, translate
 from pipeline.workflow.review import ItemNotFound, ReviewQueue
 
 HERE = Path(__file__).parent

@@ -18,16 +18,15 @@ declarations (`store.CertifiedError`).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
+from pipeline.domain.committee import Declaration, Mismatch, Person, Reconciliation
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.rules import quorum_warning
-from pipeline.domain.tally import Tally, compute_tally
+from pipeline.domain.tally import Tally
 from pipeline.store.store import CertifiedError
 from pipeline.store.workspace import Workspace
 
@@ -40,76 +39,6 @@ class CertifyRefused(WorkspaceError):
     """Certification is not possible yet; the message says what is left to do."""
 
 
-@dataclass(frozen=True)
-class Member:
-    name: str
-    role: str
-
-
-@dataclass(frozen=True)
-class Declaration:
-    issued: int | None
-    collected: int | None
-    head: str | None
-    members: tuple[Member, ...]
-    note: str | None
-    at: dt.datetime | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "issued": self.issued,
-            "collected": self.collected,
-            "head": self.head,
-            "members": [{"name": m.name, "role": m.role} for m in self.members],
-            "note": self.note,
-            "at": self.at.isoformat() if self.at else None,
-        }
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """One disagreement between the hand count and the scans."""
-
-    kind: str  # page_count | collected_over_issued | issued_over_electorate | unplaced_pages
-    vi: str  # as the minutes say it
-    en: str  # as the terminal says it
-    page: int | None = None
-    declared: int | None = None
-    scanned: int | None = None
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    issued: int | None
-    collected: int | None
-    pages_accepted: dict[int, int]
-    page_count: int
-    mismatches: tuple[Mismatch, ...]
-    note: str | None
-    quorum_warning: str | None
-
-    @property
-    def matches(self) -> bool:
-        return not self.mismatches
-
-    @property
-    def blocks(self) -> bool:
-        """A mismatch nobody has explained yet."""
-        return bool(self.mismatches) and not self.note
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "issued": self.issued,
-            "collected": self.collected,
-            "pages_accepted": {str(p): self.pages_accepted.get(p, 0)
-                               for p in range(1, self.page_count + 1)},
-            "matches": self.matches,
-            "mismatches": [dataclasses.asdict(m) for m in self.mismatches],
-            "note": self.note,
-            "quorum_warning": self.quorum_warning,
-        }
-
-
 def _clean(text: str | None, what: str) -> str | None:
     if text is None:
         return None
@@ -119,21 +48,13 @@ def _clean(text: str | None, what: str) -> str | None:
     return text or None
 
 
-def parse_member(text: str) -> Member:
+def parse_member(text: str) -> Person:
     """``"Nguyễn Văn A|Thành viên"`` (role optional, default *Thành viên*)."""
     name, _, role = text.partition("|")
     clean_name = _clean(name, f"--member {text!r}")
     if not clean_name:
         raise DeclarationError(f"--member {text!r}: give a name, as \"NAME|ROLE\"")
-    return Member(clean_name, _clean(role, f"--member {text!r}") or "Thành viên")
-
-
-def read_declaration(ws: Workspace) -> Declaration | None:
-    row = ws.store.declaration()
-    if row is None:
-        return None
-    members = tuple(Member(m["name"], m.get("role") or "Thành viên") for m in (row["members"] or []))
-    return Declaration(row["issued"], row["collected"], row["head"], members, row["note"], row["at"])
+    return Person(clean_name, _clean(role, f"--member {text!r}") or "Thành viên")
 
 
 def declare(
@@ -153,7 +74,7 @@ def declare(
     for label, value in (("--issued", issued), ("--collected", collected)):
         if value is not None and value < 0:
             raise DeclarationError(f"{label} {value}: a number of ballots cannot be negative")
-    before = read_declaration(ws)
+    before = ws.declaration()
     new_members = tuple(parse_member(m) for m in members) if members is not None else None
     values = {
         "issued": issued if issued is not None else (before.issued if before else None),
@@ -168,15 +89,15 @@ def declare(
         ws.store.save_declaration(values)
     except CertifiedError as exc:
         raise _locked(ws, exc) from None
-    declared = read_declaration(ws)
+    declared = ws.declaration()
     assert declared is not None
     return declared
 
 
 def reconcile(ws: Workspace, tally: Tally | None = None) -> Reconciliation:
     """Compare the declared hand count with the scans, page number by page number."""
-    tally = tally or compute_tally(ws)
-    decl = read_declaration(ws)
+    tally = tally or ws.tally()
+    decl = ws.declaration()
     issued = decl.issued if decl else None
     collected = decl.collected if decl else None
     pages = ws.layout.page_count
@@ -249,11 +170,11 @@ def certify(ws: Workspace, by: str | None = None) -> dict[str, Any]:
     if it is certified already. The checks run again inside the locking
     transaction, so a scan stored meanwhile cannot slip past them.
     """
-    decl = read_declaration(ws)
+    decl = ws.declaration()
     who = _clean(by, "--by") or (decl.head if decl else None)
 
     def make_record() -> dict[str, Any]:
-        d = read_declaration(ws)
+        d = ws.declaration()
         if d is None or d.issued is None or d.collected is None:
             raise CertifyRefused(
                 f"{ws.path}: the committee has not declared its own count yet; run "
@@ -261,7 +182,7 @@ def certify(ws: Workspace, by: str | None = None) -> dict[str, Any]:
                 "--member \"NAME|ROLE\" ..."
             )
         open_items = ws.store.open_review_items()
-        tally = compute_tally(ws)
+        tally = ws.tally()
         if open_items or tally.pending_review:
             raise CertifyRefused(
                 f"{ws.path}: {open_items} review item(s) open and {tally.pending_review} row(s) "

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from omr.notes import NoteReference
+from pipeline.documents.ballot_pdf import printed_pages
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.layout import parse_code
 from pipeline.domain.records import Reading
@@ -323,7 +324,7 @@ def _read_all(items: Iterator[ScanPage | SourceProblem], ws: Workspace,
     # the printed pages the notes are found against, kept in the workspace (`kiemphieu new`
     # renders them), loaded for this process's reader; with workers, loaded while their
     # fork server gets ready and given to every worker, not made again in each
-    printed = references(ws.layout, kept_in=ws.printed_dir)
+    printed = references(ws.layout, render=printed_pages, kept_in=ws.printed_dir)
 
     if workers <= 1:
         yield from _read_here(items, ws)

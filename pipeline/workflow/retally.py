@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.documents.ballot_pdf import printed_pages
 from pipeline.domain.campaign import Campaign, Thresholds, parse_campaign
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.layout import BallotLayout, build_layout
 from pipeline.domain.tally import tally_from_counts
+from pipeline.reading.printed import references
 from pipeline.reading.workers import read_in_turn
 
 
@@ -189,6 +191,7 @@ def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[Audit
                 marginal=page.marginal if page.marginal is not None else audit.thresholds.marginal,
             )
 
+    references(audit.layout, render=printed_pages)  # notes are looked for as at the scan
     for (page, problem), reading in read_in_turn(loaded(), audit.layout):
         if problem is not None:
             differences.append(problem)

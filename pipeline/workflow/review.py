@@ -43,6 +43,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
+from pipeline.domain.committee import Person
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.rules import LEVELS
 from pipeline.store.store import (
@@ -92,14 +93,6 @@ class ItemTaken(ReviewError):
 
 class NothingToUndo(ReviewError):
     pass
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: an account name and its role (operator, reviewer, chair)."""
-
-    name: str
-    role: str
 
 
 @dataclass(frozen=True)
@@ -309,7 +302,7 @@ class ReviewQueue:
 
     # -- claims ------------------------------------------------------------
 
-    def _available(self, actor: Actor, at: dt.datetime):
+    def _available(self, actor: Person, at: dt.datetime):
         """SQL condition: items ``actor`` may be handed now."""
         r = review_table
         free = or_(r.c.claimed_by.is_(None), r.c.claimed_by == actor.name, r.c.claimed_until < at)
@@ -324,7 +317,7 @@ class ReviewQueue:
             cond = and_(cond, or_(r.c.state != "open", ~voted))
         return cond
 
-    def claim_next(self, actor: Actor) -> Item | None:
+    def claim_next(self, actor: Person) -> Item | None:
         """Hand ``actor`` the next item to decide, leased to them; None when none is left.
 
         An item the person already holds comes back first (its lease renewed);
@@ -351,7 +344,7 @@ class ReviewQueue:
                          .values(claimed_by=actor.name, claimed_until=at + self.lease))
             return self.get(chosen, conn)
 
-    def release(self, actor: Actor, item_id: int) -> None:
+    def release(self, actor: Person, item_id: int) -> None:
         """Give back a held item before its lease runs out (nothing if not held)."""
         r = review_table
         with self.store.transaction() as conn:
@@ -360,7 +353,7 @@ class ReviewQueue:
 
     # -- deciding ----------------------------------------------------------
 
-    def decide(self, actor: Actor, item_id: int, value: str, reason: str | None = None) -> Item:
+    def decide(self, actor: Person, item_id: int, value: str, reason: str | None = None) -> Item:
         """Record ``actor``'s decision on an item and return the item as it now stands.
 
         Raises `NotAllowed` (role or state), `ItemTaken` (another person holds
@@ -389,7 +382,7 @@ class ReviewQueue:
             self._apply(conn, item_id, log, claim=None)
             return self.get(item_id, conn)
 
-    def undo(self, actor: Actor, item_id: int | None = None) -> Item:
+    def undo(self, actor: Person, item_id: int | None = None) -> Item:
         """Take back ``actor``'s latest decision (on ``item_id``, or their latest anywhere).
 
         Only a decision that is still the latest in force on its item can be
@@ -446,7 +439,7 @@ class ReviewQueue:
             raise ItemNotFound(f"there is no review item {item_id}; list them with: kiemphieu review WS")
         return self.get(item_id, conn)
 
-    def _check_turn(self, actor: Actor, item: Item, log: list[Decision], at: dt.datetime) -> None:
+    def _check_turn(self, actor: Person, item: Item, log: list[Decision], at: dt.datetime) -> None:
         if (item.claimed_by not in (None, actor.name) and item.claimed_until is not None
                 and item.claimed_until >= at):
             raise ItemTaken(f"item {item.id} is being looked at by {item.claimed_by} until "
@@ -479,7 +472,7 @@ def queue_for(ws: Any, **kwargs: Any) -> ReviewQueue:
     return ReviewQueue(ws.store, two_reviewers=ws.campaign.review.two_reviewers, **kwargs)
 
 
-def _may_decide(actor: Actor) -> None:
+def _may_decide(actor: Person) -> None:
     if actor.role not in ("reviewer", "chair"):
         raise NotAllowed(f"{actor.name} is an {actor.role}; only a reviewer or the chair decides "
                          "review items")

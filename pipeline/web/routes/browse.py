@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from pipeline.domain.rules import LEVELS
-from pipeline.domain.tally import compute_tally
 from pipeline.web.auth import ApiUser, PageUser, StationDep
 from pipeline.web.station import Station
 
@@ -22,7 +21,7 @@ router = APIRouter()
 
 def summary(st: Station) -> dict[str, Any]:
     """The tally so far with the queue's and the scans' counts, and a chart's bars."""
-    tally = compute_tally(st.ws)
+    tally = st.ws.tally()
     counts = st.queue.counts()
     status = st.ws.store.status_counts()
     scanned = sum(status.values())

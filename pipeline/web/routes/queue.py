@@ -19,12 +19,12 @@ from starlette.concurrency import run_in_threadpool
 
 from pipeline.documents.images import row_view
 from pipeline.domain.rules import LEVELS
+from pipeline.domain.wording import translate
 from pipeline.web.auth import ApiDecider, Decider, StationDep, actor, check_csrf
-from pipeline.web.i18n import translate
 from pipeline.web.station import Station, lang_of, shown
 from pipeline.workflow.review import BadDecision, Item
 
-#: The reasons a reviewer chooses from for an invalid row (keys of `pipeline.web.i18n`).
+#: The reasons a reviewer chooses from for an invalid row (keys of `pipeline.domain.wording`).
 INVALID_REASONS = ("reason_no_mark", "reason_several", "reason_unclear")
 PAGE_SIZE = 50
 

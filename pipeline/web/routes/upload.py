@@ -21,9 +21,9 @@ from PIL import Image
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.wording import translate
 from pipeline.reading.sources import IMAGE_SUFFIXES, SCAN_SUFFIXES
 from pipeline.web.auth import StationDep, Uploader, check_csrf
-from pipeline.web.i18n import translate
 from pipeline.web.station import Limits, lang_of, shown
 from pipeline.workflow.ingest import PageReport, ingest
 
