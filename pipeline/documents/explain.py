@@ -240,13 +240,8 @@ def explain_stored_page(workspace: Workspace, page_id: int, out: Path | str) -> 
     KiemphieuError
         No such page, or its stored image is missing or damaged.
     """
-    from sqlalchemy import select
-
-    from pipeline.store.store import page_table
-
-    with workspace.store.engine.connect() as conn:
-        path = conn.execute(select(page_table.c.image_path).where(page_table.c.id == page_id)
-                            ).scalar_one_or_none()
+    page = workspace.store.page(page_id)
+    path = page["image_path"] if page else None
     if path is None:
         raise KiemphieuError(f"no page {page_id} in this workspace (page ids are in "
                              "the web station's ballot browser and review queue)")

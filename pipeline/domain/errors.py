@@ -17,7 +17,3 @@ class CampaignError(KiemphieuError):
 
 class WorkspaceError(KiemphieuError):
     """The workspace is missing, not a workspace, or in the wrong state."""
-
-
-class InputFileError(KiemphieuError):
-    """A scan file cannot be opened or decoded."""

@@ -52,22 +52,14 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.records import Reading, StoredRow
 
-SCHEMA_VERSION = 1
-
 metadata = MetaData()
-
-meta_table = Table(
-    "kiemphieu_meta",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-)
 
 campaign_table = Table(
     "campaign",
@@ -639,6 +631,38 @@ class Store:
         if at is not None:
             raise CertifiedError(at)
 
+    # -- accounts (no campaign: one workspace, one set of accounts) --------------
+
+    def add_account(self, name: str, role: str, password_hash: str) -> bool:
+        """Store a new account; False if the name is taken."""
+        try:
+            with self.transaction() as conn:
+                conn.execute(insert(user_table).values(
+                    name=name, role=role, password_hash=password_hash, created_at=now(),
+                    disabled=0))
+        except IntegrityError:
+            return False
+        return True
+
+    def account(self, name: str) -> dict[str, Any] | None:
+        """An account's record (name, role, password_hash, disabled), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(user_table).where(user_table.c.name == name)).mappings().first()
+        return None if row is None else dict(row)
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account's name, role and whether it is disabled, by name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(user_table.c.name, user_table.c.role, user_table.c.disabled)
+                                .order_by(user_table.c.name)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def update_account(self, name: str, **values: Any) -> bool:
+        """Change an account's ``password_hash`` or ``disabled``; False if there is none."""
+        with self.transaction() as conn:
+            return bool(conn.execute(update(user_table).where(user_table.c.name == name)
+                                     .values(**values)).rowcount)
+
     def page(self, page_id: int) -> dict[str, Any] | None:
         """One stored page of this campaign, every column, or None if there is no such page."""
         if not 0 < page_id < 2**62:  # beyond any id the database can hold
@@ -689,19 +713,10 @@ class Store:
             )
             return {(p, c): (s, r) for p, c, s, r in rows}
 
-    # -- meta --------------------------------------------------------------
-
-    def get_meta(self, key: str) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                select(meta_table.c.value).where(meta_table.c.key == key)
-            ).scalar_one_or_none()
-
 
 def create_schema(engine: Engine) -> None:
+    """Every table of `metadata` (the schema's revision is Alembic's: `pipeline.store.migrations`)."""
     metadata.create_all(engine)
-    with engine.begin() as conn:
-        conn.execute(insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION)))
 
 
 def dumps(value: Any) -> str:

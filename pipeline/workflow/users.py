@@ -14,11 +14,9 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from pipeline.domain.errors import KiemphieuError
-from pipeline.store.store import Store, now, user_table
+from pipeline.store.store import Store
 from pipeline.workflow.review import ROLES
 
 NAME = re.compile(r"^[\w.-]{1,64}$")
@@ -54,46 +52,24 @@ def add_user(store: Store, name: str, role: str, password: str) -> User:
     if role not in ROLES:
         raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}")
     _check_password(password)
-    try:
-        with store.transaction() as conn:
-            conn.execute(insert(user_table).values(
-                name=name, role=role, password_hash=_hasher.hash(password), created_at=now(),
-                disabled=0,
-            ))
-    except IntegrityError:
-        raise AccountError(f"there is already an account '{name}'; choose another name") from None
+    if not store.add_account(name, role, _hasher.hash(password)):
+        raise AccountError(f"there is already an account '{name}'; choose another name")
     return User(name, role)
 
 
-def set_password(store: Store, name: str, password: str) -> None:
-    _check_password(password)
-    with store.transaction() as conn:
-        changed = conn.execute(update(user_table).where(user_table.c.name == normalise_name(name))
-                               .values(password_hash=_hasher.hash(password))).rowcount
-    if not changed:
-        raise AccountError(f"there is no account '{name}'")
-
-
 def set_disabled(store: Store, name: str, disabled: bool) -> None:
-    with store.transaction() as conn:
-        changed = conn.execute(update(user_table).where(user_table.c.name == normalise_name(name))
-                               .values(disabled=int(disabled))).rowcount
-    if not changed:
+    """Stop an account from logging in, or let it again; `AccountError` if there is none."""
+    if not store.update_account(normalise_name(name), disabled=int(disabled)):
         raise AccountError(f"there is no account '{name}'")
 
 
 def get_user(store: Store, name: str) -> User | None:
-    with store.engine.connect() as conn:
-        row = conn.execute(select(user_table.c.name, user_table.c.role, user_table.c.disabled)
-                           .where(user_table.c.name == normalise_name(name))).first()
-    return User(row[0], row[1], bool(row[2])) if row else None
+    row = store.account(normalise_name(name))
+    return User(row["name"], row["role"], bool(row["disabled"])) if row else None
 
 
 def list_users(store: Store) -> list[User]:
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(user_table.c.name, user_table.c.role, user_table.c.disabled)
-                            .order_by(user_table.c.name)).all()
-    return [User(n, r, bool(d)) for n, r, d in rows]
+    return [User(r["name"], r["role"], bool(r["disabled"])) for r in store.accounts()]
 
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
@@ -102,8 +78,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     Takes about as long for an unknown name as for a wrong password.
     """
     name = normalise_name(name)
-    with store.engine.connect() as conn:
-        row = conn.execute(select(user_table).where(user_table.c.name == name)).mappings().first()
+    row = store.account(name)
     stored = row["password_hash"] if row else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
@@ -112,9 +87,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     if row is None or row["disabled"]:
         return None
     if _hasher.check_needs_rehash(stored):
-        with store.transaction() as conn:
-            conn.execute(update(user_table).where(user_table.c.name == name)
-                         .values(password_hash=_hasher.hash(password)))
+        store.update_account(name, password_hash=_hasher.hash(password))
     return User(row["name"], row["role"])
 
 
