@@ -25,6 +25,7 @@ import zxingcpp
 from omr.errors import CodeUnreadable
 from omr.faults import ALONG_COLUMNS, Streak
 from omr.geometry import PageFrame, Rect
+from omr.reasons import CODE_NAMED_PAST_STREAK, CODE_UNREADABLE, CODES_DIFFER, Reason
 from omr.transform import Registration, rectify
 
 
@@ -73,10 +74,9 @@ class CodeMatch:
     alike: int
     visible: int
 
-    def reason(self) -> str:
-        """English, for the page's doubt: how its code was named."""
-        return (f"QR code crossed by the streak, named by comparison with the ballot's printed "
-                f"codes ({self.alike} of {self.visible} modules beside the streak alike)")
+    def reason(self) -> Reason:
+        """The page's doubt: how its code was named."""
+        return CODE_NAMED_PAST_STREAK(alike=self.alike, visible=self.visible)
 
 
 DEFAULT_PARAMS = CodeParams()
@@ -125,14 +125,8 @@ def decode_page_code(
             return texts[0]
         seen.update(texts)
     if len(seen) > 1:
-        raise CodeUnreadable(
-            f"{len(seen)} different codes where the page code should be; "
-            "is a second page or sticker in the image? Rescan the page alone"
-        )
-    raise CodeUnreadable(
-        "the page was placed but its QR code (bottom left) cannot be read; check it for "
-        "stains, folds or tears and rescan, at 300 dpi in grey if the scan was 1-bit"
-    )
+        raise CodeUnreadable(CODES_DIFFER(count=len(seen)))
+    raise CodeUnreadable(CODE_UNREADABLE())
 
 
 def match_page_code(

@@ -103,16 +103,20 @@ them (``inks``/``extents`` not given) the earlier fill rule applies: a box
 is a mark at fill >= ``definite``, faint at ``marginal`` <= fill <
 ``definite``.
 
-Reasons name boxes 1-based in level order ("box 2") with their numbers, e.g.
-``"short mark in box 2 (2.1 mm, 1.30 mm²)"``, ``"one clear mark (box 1,
-7.2 mm) and a short mark in box 3 (1.4 mm, 0.95 mm²)"``, ``"box 2 blacked
-out (fill 0.91) beside a mark in box 1: a mark scribbled out?"``. The
-campaign's thresholds live in `pipeline.domain.campaign.Thresholds`.
+Reasons (`omr.reasons`) name boxes 1-based in level order with their
+numbers, e.g. ``SHORT_MARK(box=2, extent_mm=2.1, ink_mm2=1.3)`` ("short mark
+in box 2 (2.1 mm, 1.30 mm²)"), ``ONE_CLEAR_AND_DOUBTS`` ("one clear mark (box
+1, 7.2 mm) and a short mark in box 3 (1.4 mm, 0.95 mm²)"), ``BLACKED_OUT``
+("box 2 blacked out (fill 0.91) beside a mark in box 1: a mark scribbled
+out?"). The campaign's thresholds live in `pipeline.domain.campaign.Thresholds`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from omr import reasons as why
+from omr.reasons import Reason
 
 VOTE = "vote"
 BLANK = "blank"
@@ -196,13 +200,13 @@ class RowDecision:
     choice
         For ``"vote"``, the 0-based index of the marked box in the row's
         fills (level order); otherwise None.
-    reason
-        For ``"review"`` and ``"overvote"``, why, in English; otherwise None.
+    reasons
+        For ``"review"`` and ``"overvote"``, why (`omr.reasons`); otherwise empty.
     """
 
     outcome: str
     choice: int | None = None
-    reason: str | None = None
+    reasons: tuple[Reason, ...] = ()
 
 
 def classify_box(fill: float, ink_mm2: float, extent_mm: float,
@@ -284,54 +288,48 @@ def decide_row(
     lines = [b for b, t in enumerate(throughs or ()) if 0 < t <= rule.max_line_mm
              and kinds[b] != EMPTY]
     if lines:
-        return _boxes_to_review(
-            "a straight line runs right through {boxes} from side to side ({values} thick): "
-            "a fold, a scanner streak or a ruler line, not a mark?",
-            lines, [f"{t:.1f} mm" for t in throughs or ()])
+        return _review(why.LINE_THROUGH_BOXES(
+            boxes=_numbered(lines), thick_mm=tuple((throughs or ())[b] for b in lines)))
 
-    def mark_text(b: int) -> str:
-        return f"box {b + 1}, {extents[b]:.1f} mm"
-
-    def faint_text(b: int) -> str:
-        what = "short" if inks[b] >= rule.mark_ink_mm2 else "faint"
-        return f"{what} mark in box {b + 1} ({extents[b]:.1f} mm, {inks[b]:.2f} mm²)"
+    def doubt(b: int) -> Reason:
+        what = why.SHORT_MARK if inks[b] >= rule.mark_ink_mm2 else why.FAINT_MARK
+        return what(box=b + 1, extent_mm=extents[b], ink_mm2=inks[b])
 
     if faint:
-        doubts = " and ".join(faint_text(b) for b in faint)
+        doubts = tuple(doubt(b) for b in faint)
         if not marks:
-            return RowDecision(REVIEW, None, doubts)
+            return _review(doubts[0] if len(doubts) == 1 else why.MARKS_IN_DOUBT(doubts=doubts))
         if len(marks) == 1:
-            return RowDecision(REVIEW, None, f"one clear mark ({mark_text(marks[0])}) and a {doubts}")
-        clear = "; ".join(mark_text(b) for b in marks)
-        return RowDecision(REVIEW, None, f"clear marks ({clear}) and a {doubts}")
+            return _review(why.ONE_CLEAR_AND_DOUBTS(box=marks[0] + 1, extent_mm=extents[marks[0]],
+                                                    doubts=doubts))
+        return _review(why.CLEAR_MARKS_AND_DOUBTS(
+            marks=tuple(why.MARK_LENGTH(box=b + 1, extent_mm=extents[b]) for b in marks),
+            doubts=doubts))
     if not marks:
         dotted = [b for b, v in enumerate(on_outlines or ()) if v >= rule.outline_ink_mm2]
         if dotted:
-            return _boxes_to_review(
-                "ink on the printed outline of {boxes} ({values}), nothing in the boxes: "
-                "a dot resting on the line?",
-                dotted, [f"{v:.2f} mm²" for v in on_outlines or ()])
+            return _review(why.DOT_ON_OUTLINE(
+                boxes=_numbered(dotted),
+                ink_mm2=tuple((on_outlines or ())[b] for b in dotted)))
         return RowDecision(BLANK)
     if len(marks) == 1:
         return RowDecision(VOTE, marks[0])
     blacked = [b for b in marks if fills[b] >= rule.blackout_fill]
     if blacked:
         first = blacked[0]
-        rest = [b + 1 for b in marks if b != first]
-        return RowDecision(
-            REVIEW, None,
-            f"box {first + 1} blacked out (fill {fills[first]:.2f}) beside a mark in "
-            f"{name_boxes(rest)}: a mark scribbled out?",
-        )
-    lengths = ", ".join(f"{extents[b]:.1f} mm" for b in marks)
-    return RowDecision(OVERVOTE, None, f"clear marks in {name_boxes([b + 1 for b in marks])} ({lengths})")
+        return _review(why.BLACKED_OUT(box=first + 1, fill=fills[first],
+                                       boxes=_numbered([b for b in marks if b != first])))
+    return RowDecision(OVERVOTE, None, (why.CLEAR_MARKS(
+        boxes=_numbered(marks), extent_mm=tuple(extents[b] for b in marks)),))
 
 
-def _boxes_to_review(reason: str, boxes: list[int], values: list[str]) -> RowDecision:
-    """Review, the ``reason`` naming ``boxes`` (0-based) for ``{boxes}`` and their
-    ``values`` (one text per box of the row) for ``{values}``."""
-    return RowDecision(REVIEW, None, reason.format(
-        boxes=name_boxes([b + 1 for b in boxes]), values=", ".join(values[b] for b in boxes)))
+def _review(reason: Reason) -> RowDecision:
+    return RowDecision(REVIEW, None, (reason,))
+
+
+def _numbered(boxes: list[int]) -> tuple[int, ...]:
+    """0-based box indices as the 1-based numbers a reason names."""
+    return tuple(b + 1 for b in boxes)
 
 
 def _spilled_into(kinds: list[str], fills: tuple[float, ...],
@@ -357,33 +355,24 @@ def _decide_by_fill(fills: tuple[float, ...], definite: float, marginal: float) 
     clear = [i for i, f in enumerate(fills) if f >= definite]
     faint = [i for i, f in enumerate(fills) if marginal <= f < definite]
     if faint:
+        faint_said = (why.FILL_FAINT_MARK(box=faint[0] + 1, fill=fills[faint[0]]) if len(faint) == 1
+                      else why.FILL_FAINT_MARKS(boxes=_numbered(faint),
+                                                fills=tuple(fills[b] for b in faint)))
         if not clear:
-            return RowDecision(REVIEW, None, _marks("faint", faint, fills))
+            return _review(faint_said)
         if len(clear) == 1:
-            clear_text = f"one clear mark (box {clear[0] + 1}, {fills[clear[0]]:.3f})"
+            clear_said = why.FILL_ONE_CLEAR(box=clear[0] + 1, fill=fills[clear[0]])
         else:
-            clear_text = _marks("clear", clear, fills)
-        faint_text = _marks("faint", faint, fills)
-        if len(faint) == 1:
-            faint_text = "a " + faint_text
-        return RowDecision(REVIEW, None, f"{clear_text} and {faint_text}")
+            clear_said = _clear_marks(clear, fills)
+        both = why.FILL_CLEAR_AND_A_FAINT if len(faint) == 1 else why.FILL_CLEAR_AND_FAINT
+        return _review(both(clear=clear_said, faint=faint_said))
     if not clear:
         return RowDecision(BLANK)
     if len(clear) == 1:
         return RowDecision(VOTE, clear[0])
-    return RowDecision(OVERVOTE, None, _marks("clear", clear, fills))
+    return RowDecision(OVERVOTE, None, (_clear_marks(clear, fills),))
 
 
-def name_boxes(numbers: list[int]) -> str:
-    """``"box 2"``, ``"boxes 1 and 3"``, ``"boxes 1, 2 and 3"`` (1-based numbers)."""
-    if len(numbers) == 1:
-        return f"box {numbers[0]}"
-    return "boxes " + ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
-
-
-def _marks(kind: str, boxes: list[int], fills: tuple[float, ...]) -> str:
-    """``"faint mark in box 2 (0.052)"``, ``"clear marks in boxes 1 and 3 (0.310, 0.280)"``."""
-    scores = ", ".join(f"{fills[i]:.3f}" for i in boxes)
-    if len(boxes) == 1:
-        return f"{kind} mark in box {boxes[0] + 1} ({scores})"
-    return f"{kind} marks in {name_boxes([i + 1 for i in boxes])} ({scores})"
+def _clear_marks(boxes: list[int], fills: tuple[float, ...]) -> Reason:
+    """Two or more clear marks in ``boxes`` (0-based) with their fills."""
+    return why.FILL_CLEAR_MARKS(boxes=_numbered(boxes), fills=tuple(fills[b] for b in boxes))

@@ -1,26 +1,30 @@
 """The ways reading a page can fail, as typed values.
 
 Every error carries ``code``, a short machine string the ingest stores and
-counts by, and ``reason``, an English sentence for the person at the scanner
-that says what was found and what to do next. The reader raises these and
-nothing else for a page it cannot read; a programming error (a wrong array
-type) is a ``ValueError``.
+counts by, and ``reasons``: what was found, as `omr.reasons.Reason` values
+whose words (in the catalogs) tell the person at the scanner what to do
+next; the first is why the page is refused, any more what explains it (a
+scanner streak through a mark). The reader raises these and nothing else
+for a page it cannot read; a programming error (a wrong array type) is a
+``ValueError``.
 """
 
 from __future__ import annotations
 
+from omr.reasons import Reason
+
 
 class ReadError(Exception):
-    """A page the reader refuses to interpret; see ``code`` and ``reason``."""
+    """A page the reader refuses to interpret; see ``code`` and ``reasons``."""
 
     code: str = "read_error"
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: Reason, *more: Reason) -> None:
+        super().__init__(reason, *more)
+        self.reasons: tuple[Reason, ...] = (reason, *more)
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.reason}"
+        return f"{self.code}: {'; '.join(r.code for r in self.reasons)}"
 
 
 class BlankPage(ReadError):
@@ -44,8 +48,8 @@ class CodeUnreadable(ReadError):
 
     code = "code_unreadable"
 
-    def __init__(self, reason: str, registration: object | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: Reason, *more: Reason, registration: object | None = None) -> None:
+        super().__init__(reason, *more)
         self.registration = registration
 
 

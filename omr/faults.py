@@ -38,6 +38,7 @@ import numpy as np
 
 from omr.geometry import PageFrame, PageTemplate, Rect
 from omr.pixels import grey_percentile
+from omr.reasons import SCANNER_STREAK, STRUCK_NAME, THROUGH_ROW, THROUGH_ROWS, Reason
 from omr.transform import Registration, rectify
 
 ALONG_COLUMNS = "columns"
@@ -116,16 +117,15 @@ class Streak:
     cover: float
     boxes: tuple[tuple[int, int], ...]
 
-    def reason(self) -> str:
-        """English, for a review item: what was seen and what to do."""
-        way = "down" if self.along == ALONG_COLUMNS else "across"
-        where = f"x = {self.position_px:.0f} px" if self.along == ALONG_COLUMNS else \
-            f"y = {self.position_px:.0f} px"
-        rows = sorted({r for r, _ in self.boxes})
-        through = (f", through the boxes of row{'s' if len(rows) > 1 else ''} "
-                   f"{', '.join(map(str, rows))}") if rows else ""
-        return (f"scanner streak: a straight dark line {self.width_mm:.1f} mm wide {way} the "
-                f"whole scan at {where}{through}; clean the scanner glass and rescan")
+    def reason(self) -> Reason:
+        """What was seen and what to do: clean the glass; the rows whose boxes it crosses."""
+        rows = tuple(sorted({r for r, _ in self.boxes}))
+        through = (None if not rows else THROUGH_ROW(row=rows[0]) if len(rows) == 1
+                   else THROUGH_ROWS(rows=rows))
+        return SCANNER_STREAK(
+            width_mm=self.width_mm, along="down" if self.along == ALONG_COLUMNS else "across",
+            axis="x" if self.along == ALONG_COLUMNS else "y", position_px=self.position_px,
+            through=through)
 
 
 def find_streaks(
@@ -356,10 +356,9 @@ class Writing:
     length_mm: float
     x_mm: float
 
-    def reason(self) -> str:
-        """English, for a review item."""
-        return (f"a line {self.length_mm:.0f} mm long drawn through the printed text of row "
-                f"{self.row} (the candidate's name struck out?): read the paper ballot")
+    def reason(self) -> Reason:
+        """For a review item: a name struck out?"""
+        return STRUCK_NAME(row=self.row, length_mm=self.length_mm)
 
 
 def find_writing(

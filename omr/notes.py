@@ -67,7 +67,7 @@ worst fold. See omr/README.md for the detection figures.
 Where a note is (`Note.row`): the row whose band, extended across the page,
 holds the note's centre; else the nearest band the note overlaps or comes
 within ``row_near_mm`` (2 mm) of; else None (above or below the table, or
-in a margin level with neither). `Note.where` says it in words.
+in a margin level with neither). `Note.where` says which.
 
 Cost: the warp, 0.6-0.9 ms for a 300 dpi page (more when the image is not
 in the cache); a histogram of a sixteenth of the page, a threshold and a
@@ -85,9 +85,11 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from omr import reasons as why
 from omr.faults import ALONG_COLUMNS, Streak, Writing
 from omr.geometry import PageTemplate, Rect
 from omr.pixels import flat_nonzero
+from omr.reasons import Reason
 from omr.transform import Registration
 
 
@@ -211,9 +213,10 @@ class Note:
         The row (`RowSpec.row`) it lies in or beside, or None in a margin,
         above or below the table.
     where
-        Where it is, in words: ``"in row 3, left of its boxes"``,
-        ``"in the right margin beside row 7"``, ``"below the table"``,
-        ``"in the left margin above the table"``, ...
+        Where it is (`omr.reasons`): ``NOTE_ROW_LEFT(row=3)`` ("in row 3, left
+        of its boxes"), ``NOTE_MARGIN_RIGHT_ROW(row=7)`` ("in the right margin
+        beside row 7"), ``NOTE_BELOW()`` ("below the table"),
+        ``NOTE_MARGIN_LEFT_ABOVE()`` ("in the left margin above the table"), ...
     """
 
     x_mm: float
@@ -222,13 +225,12 @@ class Note:
     h_mm: float
     ink_mm2: float
     row: int | None
-    where: str
+    where: Reason
 
-    def reason(self) -> str:
-        """English, for a review item: what was seen and what to do."""
-        return (f"handwriting outside the boxes {self.where} ({self.w_mm:.0f} x "
-                f"{self.h_mm:.0f} mm at x = {self.x_mm:.0f}, y = {self.y_mm:.0f} mm): a note, "
-                f"a sign, a name ringed?; read the paper ballot")
+    def reason(self) -> Reason:
+        """For a review item: what was seen, where, and what to do."""
+        return why.NOTE(where=self.where, w_mm=self.w_mm, h_mm=self.h_mm, x_mm=self.x_mm,
+                        y_mm=self.y_mm)
 
 
 def note_reference(
@@ -471,20 +473,25 @@ def _row_of(reference: NoteReference, y0: float, y1: float, near: float) -> int 
     return best
 
 
-def _where(reference: NoteReference, row: int | None, x: float, y: float) -> str:
-    """Where a note is, in words, from its centre (mm)."""
+def _where(reference: NoteReference, row: int | None, x: float, y: float) -> Reason:
+    """Where a note is, from its centre (mm)."""
     tx0, ty0, tx1, ty1 = reference.table
-    margin = "in the left margin" if x < tx0 else "in the right margin" if x > tx1 else ""
+    margin = "left" if x < tx0 else "right" if x > tx1 else ""
     if row is not None:
         if margin:
-            return f"{margin} beside row {row}"
+            return (why.NOTE_MARGIN_LEFT_ROW if margin == "left" else why.NOTE_MARGIN_RIGHT_ROW)(row=row)
         bx0, bx1 = reference.boxes_x.get(row, (tx1, tx1))
-        side = "left of its boxes" if x < bx0 else "right of its boxes" if x > bx1 else \
-            "between its boxes"
-        return f"in row {row}, {side}"
+        side = why.NOTE_ROW_LEFT if x < bx0 else why.NOTE_ROW_RIGHT if x > bx1 else \
+            why.NOTE_ROW_BETWEEN
+        return side(row=row)
     if ty0 <= y <= ty1:
-        return margin or "in the table"
-    return " ".join(w for w in (margin, "above the table" if y < ty0 else "below the table") if w)
+        return {"left": why.NOTE_MARGIN_LEFT, "right": why.NOTE_MARGIN_RIGHT}.get(
+            margin, why.NOTE_TABLE)()
+    above = y < ty0
+    return {("left", True): why.NOTE_MARGIN_LEFT_ABOVE, ("right", True): why.NOTE_MARGIN_RIGHT_ABOVE,
+            ("left", False): why.NOTE_MARGIN_LEFT_BELOW,
+            ("right", False): why.NOTE_MARGIN_RIGHT_BELOW}.get(
+        (margin, above), why.NOTE_ABOVE if above else why.NOTE_BELOW)()
 
 
 def _clear_streaks(ink: np.ndarray, registration: Registration, streaks: Sequence[Streak],

@@ -35,14 +35,16 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from omr import reasons as why
 from omr.code import decode_page_code, match_page_code
-from omr.decide import MarkRule, RowDecision, decide_row, name_boxes
+from omr.decide import MarkRule, RowDecision, decide_row
 from omr.errors import BlankPage, CodeUnreadable, PageTooSmall, ReadError
 from omr.faults import Streak, erase_streaks, find_streaks, find_streaks_unplaced, find_writing
 from omr.geometry import PageFrame, PageTemplate, Rect
 from omr.lighting import even_light, is_bitonal
 from omr.notes import Note, NoteReference, find_notes
 from omr.pixels import halve
+from omr.reasons import Reason
 from omr.registration import estimate_px_per_mm, register_page
 from omr.scoring import check_outlines, ink_black_level, score_boxes
 from omr.transform import Registration
@@ -80,8 +82,8 @@ class PlacedPage:
         ``gray`` halved (and halved again, see the module docstring), or empty
         for a page too coarse or 1-bit.
     doubts
-        English reasons to doubt the page found while placing it (a code named
-        by comparison with the printed codes).
+        Reasons to doubt the page found while placing it (a code named by
+        comparison with the printed codes).
     """
 
     gray: np.ndarray
@@ -89,7 +91,7 @@ class PlacedPage:
     code_text: str
     black: float
     halved: tuple[np.ndarray, ...] = ()
-    doubts: tuple[str, ...] = ()
+    doubts: tuple[Reason, ...] = ()
 
     def placement(self) -> dict[str, Any]:
         """How the page was placed, as plain numbers (`placement`)."""
@@ -115,10 +117,10 @@ class RowMarks:
 @dataclass(frozen=True)
 class PageMarks:
     """Every row of a placed page read (`read_marks`), and the doubts about the page
-    itself (scanner streaks, a code named by comparison, notes in a margin), in English."""
+    itself (scanner streaks, a code named by comparison, notes in a margin)."""
 
     rows: tuple[RowMarks, ...]
-    doubts: tuple[str, ...] = field(default=())
+    doubts: tuple[Reason, ...] = field(default=())
 
 
 def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
@@ -143,13 +145,12 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
     Raises
     ------
     PageTooSmall, BlankPage, PageNotPlaced, CodeUnreadable
-        The page cannot be read; ``reason`` says why, with any streak that
+        The page cannot be read; ``reasons`` says why, with any streak that
         explains it.
     """
     h, w = gray.shape
     if min(h, w) < MIN_PAGE_PX:
-        raise PageTooSmall(f"the image is {w} x {h} pixels: too small to be a scanned page "
-                           f"(at least {MIN_PAGE_PX} px a side; scan at 150 dpi or more)")
+        raise PageTooSmall(why.IMAGE_TOO_SMALL(width=w, height=h, min_px=MIN_PAGE_PX))
     est_px_per_mm = estimate_px_per_mm(gray.shape, frame.page_size_mm)
     halved = [halve(gray)] if est_px_per_mm >= 2 * HALVED_MIN_PX_PER_MM \
         and not is_bitonal(gray) else []
@@ -164,11 +165,11 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
         placed = _with_streaks_filled(gray, streaks, est_px_per_mm,
                                       lambda g: register_page(g, frame))
         if placed is None:
-            raise _again(exc, "; ".join([exc.reason, *(s.reason() for s in streaks)])) from exc
+            raise _again(exc, *(s.reason() for s in streaks)) from exc
         registration = placed
     lap("register")
     black = ink_black_level(gray, registration, frame)
-    doubts: tuple[str, ...] = ()  # the doubt of a code named by comparison
+    doubts: tuple[Reason, ...] = ()  # the doubt of a code named by comparison
     try:
         text = decode_page_code(gray, registration, frame)
     except ReadError as exc:
@@ -184,8 +185,8 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
             text = match.text
             doubts = (match.reason(),)
         if text is None:
-            raise CodeUnreadable("; ".join([exc.reason, *(s.reason() for s in streaks)]),
-                                 registration) from exc
+            raise CodeUnreadable(*exc.reasons, *(s.reason() for s in streaks),
+                                 registration=registration) from exc
     lap("code")
     while halved and registration.px_per_mm / 2 ** (len(halved) + 1) >= HALVED_MIN_PX_PER_MM:
         halved.append(halve(halved[-1]))
@@ -265,24 +266,21 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
         crossed = [b for b in range(len(fills)) if (row_scores.row, b) in streaked]
         if crossed:
             measures["streak"] = [float(b in crossed) for b in range(len(fills))]
-            decision = RowDecision(
-                "review", None,
-                f"scanner streak through {name_boxes([b + 1 for b in crossed])}: "
-                f"a straight dark line down the whole scan, not a voter's mark; "
-                f"read the paper ballot" + _read_as(decision, if_blank=""),
-            )
+            streak = why.STREAK_THROUGH_BOXES(boxes=tuple(b + 1 for b in crossed))
+            decision = RowDecision("review", None, (
+                streak if decision.outcome == "blank" else _read_as(streak, decision),))
         if row_scores.row in writing:
             w = writing[row_scores.row]
             measures["struck_mm"] = [w.length_mm]
-            decision = RowDecision("review", None, w.reason() + _read_as(decision))
+            decision = RowDecision("review", None, (_read_as(w.reason(), decision),))
         if row_scores.row in noted:
             found = noted[row_scores.row]
             measures["note_mm"] = [[n.x_mm, n.y_mm, n.w_mm, n.h_mm] for n in found]
-            said = "; ".join(n.reason() for n in found)
+            said = tuple(n.reason() for n in found)
             decision = RowDecision(
                 "review", None,
-                f"{decision.reason}; {said}" if row_scores.row in writing or crossed else
-                said + _read_as(decision),
+                (*decision.reasons, *said) if row_scores.row in writing or crossed else
+                (*said[:-1], _read_as(said[-1], decision)),
             )
         rows.append(RowMarks(row_scores.row, decision, fills, measures))
     lap("decide")
@@ -351,9 +349,9 @@ class Laps:
             self.last = now
 
 
-def _again(exc: ReadError, reason: str) -> ReadError:
-    """An error of ``exc``'s kind with another reason."""
-    return type(exc)(reason)
+def _again(exc: ReadError, *more: Reason) -> ReadError:
+    """An error of ``exc``'s kind with ``more`` reasons after its own."""
+    return type(exc)(*exc.reasons, *more)
 
 
 def _with_streaks_filled(gray: np.ndarray, streaks: tuple[Streak, ...], px_per_mm: float,
@@ -385,8 +383,8 @@ def _smallest(gray: np.ndarray, halved: list[np.ndarray], registration: Registra
         replace(s, position_px=(s.position_px + 0.5) / f - 0.5) for s in streaks)
 
 
-def _read_as(decision: RowDecision, if_blank: str = " (no box marked)") -> str:
-    """What the boxes said, for a row a page finding sends to review."""
+def _read_as(finding: Reason, decision: RowDecision) -> Reason:
+    """``finding`` (sending the row to review) with what the boxes said, for the reviewer."""
     if decision.outcome == "blank":
-        return if_blank
-    return f" (read as: {decision.reason or decision.outcome})"
+        return why.NO_BOX_MARKED(finding=finding)
+    return why.READ_AS(finding=finding, read=decision.reasons or (why.ONE_VOTE(),))

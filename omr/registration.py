@@ -25,10 +25,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from omr import reasons as why
 from omr.code import code_corners_mm
 from omr.errors import BlankPage, PageNotPlaced
 from omr.geometry import PageFrame
 from omr.pixels import grey_percentile
+from omr.reasons import Reason
 from omr.transform import Registration
 
 
@@ -185,10 +187,7 @@ def register_page(
         # printed ballot is never this empty (its four marks alone are 0.4%)
         ink = ink_fraction(gray, est, params)
         if ink < params.blank_max_ink:
-            raise BlankPage(
-                f"no registration marks and almost no ink ({ink:.2%} of the page): "
-                "an empty sheet or the back of a page"
-            )
+            raise BlankPage(why.BLANK_SHEET(ink=ink))
     searched_whole = len(found) < len(frame.markers) and not duplicates
     if searched_whole:
         passes = [("whole", scale)] + ([("whole", min(1.0, 2 * scale))] if scale < 1 else [])
@@ -200,19 +199,12 @@ def register_page(
         raise _seen_twice(frame, duplicates)
     if not found:
         ink = ink_fraction(gray, est, params) if ink is None else ink
-        extra = f" (other ArUco ids seen: {sorted(foreign)})" if foreign else ""
-        raise PageNotPlaced(
-            f"no registration marks found: not a kiemphieu ballot page{extra} "
-            f"({ink:.1%} of the page is ink); if it is one, check that its corners "
-            "are not cut off or covered and rescan"
-        )
+        raise PageNotPlaced(why.NO_MARKS(
+            ink=ink, foreign=why.FOREIGN_IDS(ids=tuple(sorted(foreign))) if foreign else None))
     if len(found) < 3:
-        have = ", ".join(_corner_name(frame, i) for i in sorted(found))
-        missing = ", ".join(m.corner for m in frame.markers if m.marker_id not in found)
-        raise PageNotPlaced(
-            f"only {len(found)} of 4 registration marks found ({have}; missing {missing}); "
-            "at least 3 are needed: check for a folded, torn or covered corner and rescan"
-        )
+        raise PageNotPlaced(why.TOO_FEW_MARKS(
+            found=len(found), corners=tuple(_corner_name(frame, i) for i in sorted(found)),
+            missing_corners=tuple(m.corner for m in frame.markers if m.marker_id not in found)))
     try:
         registration = fit_registration(found, frame, params)
     except PageNotPlaced:
@@ -223,43 +215,33 @@ def register_page(
                 raise _seen_twice(frame, duplicates) from None
         raise
     if registration.perspective_mm > params.max_perspective_mm:
-        have = ", ".join(m.corner for m in frame.markers if m.marker_id in found)
+        have = tuple(m.corner for m in frame.markers if m.marker_id in found)
         _confirm_by_code(gray, registration, frame, params, have)
     return registration
 
 
 def _confirm_by_code(gray: np.ndarray, registration: Registration, frame: PageFrame,
-                     params: RegistrationParams, have: str) -> None:
+                     params: RegistrationParams, have: tuple[str, ...]) -> None:
     """Refuse a perspective fit unless the QR code lies exactly where it puts it."""
 
     corners = code_corners_mm(gray, registration, frame)
-    what = f"{registration.perspective_mm:.1f} mm of perspective at the corners"
     if corners is None:
-        raise PageNotPlaced(
-            f"registration marks found ({have}) but the page cannot be placed exactly: it is "
-            f"seen in perspective ({what}) and its QR code cannot be found to confirm the "
-            "fit. Photograph the page flat and square, or scan it"
-        )
+        raise PageNotPlaced(why.PERSPECTIVE_UNCONFIRMED(
+            corners=have, perspective_mm=registration.perspective_mm))
     cx, cy = frame.qr.x + frame.qr.w / 2, frame.qr.y + frame.qr.h / 2
     d = corners - (cx, cy)
     a = float(np.abs(d).mean())
     square = np.array([[-a, -a], [a, -a], [a, a], [-a, a]])
     off = float(np.hypot(*(d - square).T).max())
     if off > params.confirm_tolerance_mm:
-        raise PageNotPlaced(
-            f"registration marks found ({have}) but the page cannot be placed exactly: {what}, and "
-            f"the QR code is {off:.2f} mm from where that fit puts it (allowed "
-            f"{params.confirm_tolerance_mm} mm): a mark out of place or a page not lying "
-            "flat. Photograph the page flat on a table, or scan it"
-        )
+        raise PageNotPlaced(why.PERSPECTIVE_CODE_OFF(
+            corners=have, perspective_mm=registration.perspective_mm, off_mm=off,
+            allowed_mm=params.confirm_tolerance_mm))
 
 
 def _seen_twice(frame: PageFrame, duplicates: set[int]) -> PageNotPlaced:
-    names = ", ".join(_corner_name(frame, i) for i in sorted(duplicates))
-    return PageNotPlaced(
-        f"registration mark {names} seen more than once: the image may hold two pages; "
-        "scan one page per image"
-    )
+    return PageNotPlaced(why.MARK_SEEN_TWICE(
+        corners=tuple(_corner_name(frame, i) for i in sorted(duplicates))))
 
 
 def estimate_px_per_mm(shape: tuple[int, ...], page_size_mm: tuple[float, float]) -> float:
@@ -424,7 +406,7 @@ def fit_registration(
         The fit does not describe a flat page printed with ``frame``.
     """
     markers = [m for m in frame.markers if m.marker_id in found]
-    have = ", ".join(m.corner for m in markers)
+    have = tuple(m.corner for m in markers)
     src = np.array([c for m in markers for c in m.square.corners()], dtype=np.float64)
     dst = np.concatenate([found[m.marker_id] for m in markers])
     w_mm, h_mm = frame.page_size_mm
@@ -436,18 +418,15 @@ def fit_registration(
     h = np.vstack([affine, [0.0, 0.0, 1.0]])
     scale = math.sqrt(abs(np.linalg.det(affine[:, :2])))
     if scale <= 0 or not np.isfinite(scale):
-        raise PageNotPlaced(f"registration marks found ({have}) do not form a page; rescan")
+        raise PageNotPlaced(why.MARKS_NOT_A_PAGE(corners=have))
     perspective_mm = 0.0
     if _rms(h, src, dst) / scale > params.max_affine_residual_mm:
         if len(markers) < 4:
-            raise PageNotPlaced(
-                f"only 3 registration marks found ({have}) and they do not fit a page lying "
-                f"flat ({_rms(h, src, dst) / scale:.2f} mm RMS); all 4 are needed to place a "
-                "page seen in perspective: rescan the page flat"
-            )
+            raise PageNotPlaced(why.THREE_MARKS_NOT_FLAT(corners=have,
+                                                         rms_mm=_rms(h, src, dst) / scale))
         hom, _ = cv2.findHomography(src, dst, 0)
         if hom is None or not np.all(np.isfinite(hom)):
-            raise PageNotPlaced(f"registration marks found ({have}) do not form a page; rescan")
+            raise PageNotPlaced(why.MARKS_NOT_A_PAGE(corners=have))
         by_h = cv2.perspectiveTransform(page_corners.reshape(-1, 1, 2), hom).reshape(-1, 2)
         by_a = cv2.perspectiveTransform(page_corners.reshape(-1, 1, 2), h).reshape(-1, 2)
         perspective_mm = float(np.max(np.hypot(*(by_h - by_a).T))) / scale
@@ -465,46 +444,32 @@ def fit_registration(
     spread = max(corner_scales) / max(min(corner_scales), 1e-9)
     ratio = max(sx, sy) / max(min(sx, sy), 1e-9)
 
-    problems = []
+    problems: list[Reason] = []
     if cross <= 0:
-        problems.append("the page appears mirrored")
+        problems.append(why.FIT_MIRRORED())
     if residual_mm > params.max_residual_mm:
-        problems.append(
-            f"the marks are {residual_mm:.2f} mm (RMS) from where a flat page puts them "
-            f"(allowed {params.max_residual_mm} mm)"
-        )
+        problems.append(why.FIT_RESIDUAL(residual_mm=residual_mm,
+                                         allowed_mm=params.max_residual_mm))
     if perspective_mm > params.max_confirmed_perspective_mm:
-        problems.append(
-            f"the marks are not where a flat page puts them: {perspective_mm:.1f} mm of "
-            f"perspective at the corners (allowed {params.max_confirmed_perspective_mm} mm)"
-        )
+        problems.append(why.FIT_PERSPECTIVE(perspective_mm=perspective_mm,
+                                            allowed_mm=params.max_confirmed_perspective_mm))
     photo = perspective_mm > params.max_perspective_mm
     # four marks on one fit cannot be a misread mark: a photo's oblique view may shear and
     # stretch the page as much with or without perspective
     lenient = photo or len(markers) >= 4
     max_ratio = params.max_photo_axis_ratio if lenient else params.max_axis_ratio
     if ratio > max_ratio:
-        problems.append(
-            f"the page is stretched: {sx:.2f} px/mm across and {sy:.2f} px/mm down "
-            f"(ratio {ratio:.2f}, allowed {max_ratio})"
-        )
+        problems.append(why.FIT_STRETCHED(across=sx, down=sy, ratio=ratio, allowed=max_ratio))
     max_shear = params.max_photo_shear_deg if lenient else params.max_shear_deg
     if shear_deg > max_shear:
-        problems.append(f"the page's axes are {shear_deg:.1f}° off square")
+        problems.append(why.FIT_SHEARED(degrees=shear_deg))
     max_spread = params.max_photo_scale_spread if photo else params.max_scale_spread
     if spread > max_spread:
-        problems.append(f"strong perspective: scale varies {spread:.2f}x across the page")
+        problems.append(why.FIT_SCALE_SPREAD(spread=spread))
     if px_per_mm < params.min_px_per_mm:
-        problems.append(
-            f"the page is too small in the image ({px_per_mm:.1f} px/mm, "
-            f"need {params.min_px_per_mm}); scan at 150 dpi or more"
-        )
+        problems.append(why.FIT_TOO_SMALL(px_per_mm=px_per_mm, need=params.min_px_per_mm))
     if problems:
-        raise PageNotPlaced(
-            f"registration marks found ({have}) but the page cannot be placed exactly: "
-            + "; ".join(problems)
-            + ". Rescan the page flat and at 100% scale"
-        )
+        raise PageNotPlaced(why.FIT_REFUSED(corners=have, problems=tuple(problems)))
 
     angle = math.degrees(math.atan2(jx[1], jx[0]))
     quarter_turns = round(angle / 90.0) % 4
@@ -569,11 +534,12 @@ def _dictionary_id(name: str) -> int:
     return value
 
 
-def _corner_name(frame: PageFrame, marker_id: int) -> str:
+def _corner_name(frame: PageFrame, marker_id: int) -> str | int:
+    """The corner of the frame's mark ``marker_id``, or the id of a mark of no corner."""
     for m in frame.markers:
         if m.marker_id == marker_id:
             return m.corner
-    return f"id {marker_id}"
+    return marker_id
 
 
 def _check_image(gray: np.ndarray) -> None:

@@ -44,6 +44,7 @@ import numpy as np
 from omr.errors import PageNotPlaced
 from omr.geometry import PageFrame, PageTemplate, Rect
 from omr.pixels import flat_nonzero
+from omr.reasons import OUTLINES_MISPLACED
 from omr.transform import Registration, rectify
 
 
@@ -631,12 +632,8 @@ def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
     missing = [r.row for r in rows for v in r.outlines if v < min_outline]
     total = sum(len(r.outlines) for r in rows)
     if len(missing) >= 2 and len(missing) > max_missing * total:
-        rows_text = ", ".join(str(n) for n in sorted(set(missing)))
-        raise PageNotPlaced(
-            f"the printed box outlines are not where the registration marks put them "
-            f"({len(missing)} of {total} boxes, rows {rows_text}): a page not lying flat, "
-            "folded or curled, or a mark out of place. Flatten the page and rescan it"
-        )
+        raise PageNotPlaced(OUTLINES_MISPLACED(missing=len(missing), total=total,
+                                               rows=tuple(sorted(set(missing)))))
 
 
 def _clear_printed_line(ramp: np.ndarray, inked: np.ndarray, across: np.ndarray) -> None:

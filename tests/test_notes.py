@@ -18,10 +18,12 @@ from omr_pages import SAMPLE, encode_page, read_layout, sample_layout
 
 import simulator as sim
 from omr.geometry import Rect
+from omr.reasons import Reason
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes, printed_pages
 from pipeline.domain.campaign import Campaign, load_campaign
 from pipeline.domain.layout import BallotLayout
 from pipeline.domain.rules import LEVELS
+from pipeline.domain.wording import words
 from pipeline.reading.page import Reading, read_scan
 
 QD96 = Path(__file__).resolve().parents[1] / "samples" / "seed-000-ubnd-ninhson.yaml"
@@ -53,7 +55,7 @@ def _noted(reading: Reading) -> tuple[dict[int, str], list[str]]:
     """Rows (STT) sent to review for a note, with the reason; the page's note doubts."""
     rows = {r.candidate: r.reason or "" for r in reading.rows
             if r.outcome == "review" and NOTE in (r.reason or "")}
-    return rows, [d for d in reading.doubts if NOTE in d]
+    return rows, [d for d in map(english, reading.doubts) if NOTE in d]
 
 
 SMALL_PHONE = replace(sim.PHONE, megapixels=(8.0, 8.5))
@@ -125,7 +127,7 @@ def test_a_ringed_name_an_arrow_and_a_scrawl_under_the_table() -> None:
     # row's text (struck out?): either way the row goes to a person
     assert set(review) == {14, 16}, review
     assert all(NOTE in why or "struck out" in why for why in review.values()), review
-    assert [d for d in reading.doubts if "below the table" in d], reading.doubts
+    assert [d for d in map(english, reading.doubts) if "below the table" in d], reading.doubts
 
 
 @pytest.mark.parametrize("name,profile,shapes", [
@@ -162,7 +164,7 @@ def test_no_note_on_unwritten_ballots(name: str, profile: sim.ScanProfile,
         reading = _read(img)
         rows, doubts = _noted(reading)
         assert rows == {} and doubts == [], (rows, doubts)
-        streaks += any(d.startswith("scanner streak") for d in reading.doubts)
+        streaks += any(d.code == "scanner_streak" for d in reading.doubts)
     if profile.streak:  # the streak is reported, as a streak only
         assert streaks == len(images) + 1
 
@@ -329,3 +331,8 @@ def test_the_printed_pages_are_made_once_when_two_reading_threads_ask_at_once(
     second.join(30)
     assert calls == ["first"]
     assert got["first"] is not None and got["second"] is got["first"]
+
+
+def english(reason: Reason) -> str:
+    """A reason in English, as the audit record words it."""
+    return words(reason, "en")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from omr.decide import DEFAULT_RULE, MarkRule, RowDecision, classify_box, decide_row
+from omr.reasons import SHORT_MARK
+from pipeline.domain.wording import words
 
 D, M = 0.09, 0.04
 R = DEFAULT_RULE  # mark: extent >= 3.7 mm and ink >= 0.3 mm²; faint: ink >= 0.12 mm²
@@ -66,19 +68,19 @@ def test_box_rule_edges(box: tuple[float, float, float], kind: str) -> None:
 def test_row_rule_edges(boxes: list, outcome: str, choice: int | None) -> None:
     d = decide(boxes)
     assert (d.outcome, d.choice) == (outcome, choice)
-    assert (d.reason is not None) == (outcome in ("review", "overvote"))
+    assert bool(d.reasons) == (outcome in ("review", "overvote"))
 
 
 def test_box_rule_reasons() -> None:
     assert decide([EMPTY, (0.03, 1.1, 1.3), EMPTY]) == RowDecision(
-        "review", None, "short mark in box 2 (1.3 mm, 1.10 mm²)"
-    )
-    assert decide([EMPTY, (0.0, 0.2, 8.0), EMPTY]).reason == "faint mark in box 2 (8.0 mm, 0.20 mm²)"
-    assert decide([X, EMPTY, (0.03, 1.1, 1.3)]).reason == (
+        "review", None, (SHORT_MARK(box=2, extent_mm=1.3, ink_mm2=1.1),))
+    assert en(decide([EMPTY, (0.03, 1.1, 1.3), EMPTY])) == "short mark in box 2 (1.3 mm, 1.10 mm²)"
+    assert en(decide([EMPTY, (0.0, 0.2, 8.0), EMPTY])) == "faint mark in box 2 (8.0 mm, 0.20 mm²)"
+    assert en(decide([X, EMPTY, (0.03, 1.1, 1.3)])) == (
         "one clear mark (box 1, 7.5 mm) and a short mark in box 3 (1.3 mm, 1.10 mm²)"
     )
-    assert decide([X, EMPTY, X]).reason == "clear marks in boxes 1 and 3 (7.5 mm, 7.5 mm)"
-    assert decide([X, FILLED, EMPTY]).reason == (
+    assert en(decide([X, EMPTY, X])) == "clear marks in boxes 1 and 3 (7.5 mm, 7.5 mm)"
+    assert en(decide([X, FILLED, EMPTY])) == (
         "box 2 blacked out (fill 0.90) beside a mark in box 1: a mark scribbled out?"
     )
 
@@ -134,23 +136,23 @@ def test_fill_rule_edges(fills: tuple[float, ...], outcome: str, choice: int | N
     d = decide_row(fills, D, M)
     assert (d.outcome, d.choice) == (outcome, choice)
     if outcome in ("review", "overvote"):
-        assert d.reason
+        assert d.reasons
     else:
-        assert d.reason is None
+        assert d.reasons == ()
 
 
 def test_fill_rule_reasons() -> None:
-    assert decide_row((0.0, 0.052, 0.0), D, M) == RowDecision("review", None, "faint mark in box 2 (0.052)")
-    assert decide_row((0.05, 0.0, 0.06), D, M).reason == "faint marks in boxes 1 and 3 (0.050, 0.060)"
+    assert en(decide_row((0.0, 0.052, 0.0), D, M)) == "faint mark in box 2 (0.052)"
+    assert en(decide_row((0.05, 0.0, 0.06), D, M)) == "faint marks in boxes 1 and 3 (0.050, 0.060)"
     assert (
-        decide_row((0.31, 0.0, 0.06), D, M).reason
+        en(decide_row((0.31, 0.0, 0.06), D, M))
         == "one clear mark (box 1, 0.310) and a faint mark in box 3 (0.060)"
     )
     assert (
-        decide_row((0.31, 0.28, 0.06), D, M).reason
+        en(decide_row((0.31, 0.28, 0.06), D, M))
         == "clear marks in boxes 1 and 2 (0.310, 0.280) and a faint mark in box 3 (0.060)"
     )
-    assert decide_row((0.31, 0.0, 0.28), D, M).reason == "clear marks in boxes 1 and 3 (0.310, 0.280)"
+    assert en(decide_row((0.31, 0.0, 0.28), D, M)) == "clear marks in boxes 1 and 3 (0.310, 0.280)"
 
 
 def test_fill_thresholds_are_parameters() -> None:
@@ -171,7 +173,7 @@ def test_a_long_trace_of_very_little_ink_goes_to_review() -> None:
     """A pencil ring barely pressed: under the faint ink level, but a mark's length."""
     ring = decide_row((0.0, 0.0, 0.003), 0.09, 0.04, inks=(0.0, 0.0, 0.112),
                       extents=(0.0, 0.0, 8.33))
-    assert ring.outcome == "review" and "box 3" in (ring.reason or "")
+    assert ring.outcome == "review" and "box 3" in en(ring)
     # as little ink in a short speck, or 1-bit speckle scattered over the box, is nothing
     speck = decide_row((0.0, 0.0, 0.0), 0.09, 0.04, inks=(0.0, 0.0, 0.1), extents=(0.0, 0.0, 1.2))
     assert speck.outcome == "blank"
@@ -186,7 +188,7 @@ def test_a_dot_on_a_box_outline_sends_a_blank_row_to_review() -> None:
     nothing, ink = (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)
     dot = decide_row(nothing, D, M, inks=ink, extents=ink, on_outlines=(0.0, edge, 0.02))
     assert dot.outcome == "review"
-    assert dot.reason == (f"ink on the printed outline of box 2 ({edge:.2f} mm²), nothing in "
+    assert en(dot) == (f"ink on the printed outline of box 2 ({edge:.2f} mm²), nothing in "
                           "the boxes: a dot resting on the line?")
     under = decide_row(nothing, D, M, inks=ink, extents=ink, on_outlines=(0.0, edge - 1e-6, 0.0))
     assert under.outcome == "blank"
@@ -196,3 +198,8 @@ def test_a_dot_on_a_box_outline_sends_a_blank_row_to_review() -> None:
     assert (marked.outcome, marked.choice) == ("vote", 0)
     # rows stored before the outline was measured decide as they did
     assert decide_row(nothing, D, M, inks=ink, extents=ink).outcome == "blank"
+
+
+def en(decision: RowDecision) -> str:
+    """The decision's reasons in English, as the audit record words them."""
+    return words(decision.reasons, "en")

@@ -27,6 +27,7 @@ from omr.scoring import ink_black_level
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 from pipeline.documents.explain import explain_page
 from pipeline.domain.campaign import load_campaign
+from pipeline.domain.wording import words
 from pipeline.reading.page import Reading, read_scan
 
 
@@ -97,7 +98,7 @@ def test_a_photo_is_placed_only_if_its_qr_code_confirms_the_perspective() -> Non
     cv2.fillPoly(covered, [np.round(corners).astype(np.int32)], 255)
     with pytest.raises(PageNotPlaced) as err:
         register_page(covered, sample_layout().frame)
-    assert "cannot be found to confirm" in err.value.reason
+    assert "cannot be found to confirm" in words(err.value.reasons, "en")
 
 
 def test_a_deep_shadow_across_the_boxes_is_not_ink() -> None:

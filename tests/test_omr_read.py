@@ -27,6 +27,7 @@ from omr.decide import decide_row
 from omr.registration import register_page
 from omr.scoring import score_boxes
 from omr.transform import Registration
+from pipeline.domain.wording import words
 
 DEFINITE, MARGINAL = 0.09, 0.04  # pipeline.domain.campaign.Thresholds
 
@@ -123,7 +124,7 @@ def test_review_reasons_name_the_boxes() -> None:
 
     def reason(row: int) -> str:
         s = rows[row]
-        return decide_row(s.fills, DEFINITE, MARGINAL, inks=s.inks, extents=s.extents).reason
+        return words(decide_row(s.fills, DEFINITE, MARGINAL, inks=s.inks, extents=s.extents).reasons, "en")
 
     assert reason(7).startswith("short mark in box 2 (")
     assert reason(8).startswith("one clear mark (box 2, ") and "a short mark in box 3" in reason(8)

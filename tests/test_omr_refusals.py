@@ -9,7 +9,9 @@ from omr_pages import MM_PER_INCH, Scan, draw_page, sample_layout, scan
 
 from omr.code import decode_page_code
 from omr.errors import BlankPage, CodeUnreadable, PageNotPlaced, ReadError
+from omr.reasons import FIT_MIRRORED, TOO_FEW_MARKS
 from omr.registration import RegistrationParams, register_page
+from pipeline.domain.wording import words
 
 DPI = 200
 PPM = DPI / MM_PER_INCH
@@ -66,7 +68,7 @@ def test_page_with_text_but_no_marks_is_not_a_ballot() -> None:
     with pytest.raises(PageNotPlaced) as err:
         register_page(image, _frame())
     assert err.value.code == "not_placed"
-    assert "no registration marks found: not a kiemphieu ballot page" in err.value.reason
+    assert "no registration marks found: not a kiemphieu ballot page" in en(err.value)
 
 
 def test_a_page_with_other_aruco_marks_names_them() -> None:
@@ -79,13 +81,13 @@ def test_a_page_with_other_aruco_marks_names_them() -> None:
         image[y : y + side, x : x + side] = mark
     with pytest.raises(PageNotPlaced) as err:
         register_page(scan(image, Scan(noise=5), DPI), _frame())
-    assert "other ArUco ids seen: [30, 31, 32]" in err.value.reason
+    assert "other ArUco ids seen: [30, 31, 32]" in en(err.value)
 
 
 def test_two_marks_are_not_enough() -> None:
     with pytest.raises(PageNotPlaced) as err:
         register_page(_page(markers=(0, 2)), _frame())
-    reason = err.value.reason
+    reason = en(err.value)
     assert "only 2 of 4" in reason
     assert "top_left, bottom_right" in reason
     assert "missing top_right, bottom_left" in reason
@@ -110,8 +112,8 @@ def test_a_mark_out_of_place_is_refused() -> None:
     image[y0 : y0 + side, x0 - dx : x0 - dx + side] = patch
     with pytest.raises(PageNotPlaced) as err:
         register_page(image, _frame())
-    assert "perspective at the corners" in err.value.reason
-    assert err.value.reason.startswith("registration marks found (top_left, top_right")
+    assert "perspective at the corners" in en(err.value)
+    assert en(err.value).startswith("registration marks found (top_left, top_right")
 
 
 def test_stretched_page_is_refused() -> None:
@@ -119,7 +121,7 @@ def test_stretched_page_is_refused() -> None:
     stretched = cv2.resize(image, (round(image.shape[1] * 1.5), image.shape[0]))
     with pytest.raises(PageNotPlaced) as err:
         register_page(stretched, _frame())
-    assert "stretched" in err.value.reason
+    assert "stretched" in en(err.value)
 
 
 def _sheared(image: np.ndarray, deg: float) -> np.ndarray:
@@ -138,14 +140,14 @@ def test_a_page_seen_from_the_side_is_placed_on_four_marks_not_on_three() -> Non
     three = [m.marker_id for m in _frame().markers][:3]
     with pytest.raises(PageNotPlaced) as err:
         register_page(_sheared(_page(markers=tuple(three)), 14.0), _frame())
-    assert "off square" in err.value.reason
+    assert "off square" in en(err.value)
 
 
 def test_two_pages_in_one_image_are_refused() -> None:
     image = _page()
     with pytest.raises(PageNotPlaced) as err:
         register_page(np.hstack([image, image]), _frame())
-    assert "more than once" in err.value.reason
+    assert "more than once" in en(err.value)
 
 
 def test_page_with_a_destroyed_code_is_placed_but_unreadable() -> None:
@@ -157,7 +159,7 @@ def test_page_with_a_destroyed_code_is_placed_but_unreadable() -> None:
     with pytest.raises(CodeUnreadable) as err:
         decode_page_code(image, reg, _frame())
     assert err.value.code == "code_unreadable"
-    assert "QR code" in err.value.reason
+    assert "QR code" in en(err.value)
 
 
 def test_code_found_elsewhere_in_the_image_is_not_taken_for_the_page_code() -> None:
@@ -184,11 +186,12 @@ def test_wrong_input_is_a_programming_error() -> None:
 
 
 def test_errors_say_what_they_are() -> None:
-    err = PageNotPlaced("only 2 of 4 registration marks found")
-    assert str(err) == "not_placed: only 2 of 4 registration marks found"
-    assert err.reason == "only 2 of 4 registration marks found"
-    assert BlankPage("x").code == "blank_page"
-    assert CodeUnreadable("x").code == "code_unreadable"
+    found = TOO_FEW_MARKS(found=2, corners=("top_left",), missing_corners=("top_right",))
+    err = PageNotPlaced(found, FIT_MIRRORED())
+    assert str(err) == "not_placed: too_few_marks; fit_mirrored"
+    assert err.reasons == (found, FIT_MIRRORED())
+    assert BlankPage(found).code == "blank_page"
+    assert CodeUnreadable(found).code == "code_unreadable"
 
 
 def _photo(image: np.ndarray, squeeze: float) -> tuple[np.ndarray, np.ndarray]:
@@ -211,11 +214,11 @@ def test_perspective_is_placed_only_when_the_qr_code_confirms_it() -> None:
     hidden[y0 : y0 + side, x0 : x0 + side] = 255  # a photo with the code covered
     with pytest.raises(PageNotPlaced) as err:
         register_page(_photo(hidden, 0.04)[0], _frame())
-    assert "perspective" in err.value.reason and "cannot be found to confirm" in err.value.reason
+    assert "perspective" in en(err.value) and "cannot be found to confirm" in en(err.value)
     with pytest.raises(PageNotPlaced) as err:
         register_page(_photo(page, 0.04)[0], _frame(), RegistrationParams(
             max_confirmed_perspective_mm=1.5))
-    assert "perspective at the corners (allowed 1.5 mm)" in err.value.reason
+    assert "perspective at the corners (allowed 1.5 mm)" in en(err.value)
 
     image, m = _photo(page, 0.04)
     reg = register_page(image, _frame())
@@ -226,3 +229,8 @@ def test_perspective_is_placed_only_when_the_qr_code_confirms_it() -> None:
     truth = cv2.perspectiveTransform(centres.reshape(-1, 1, 2), m @ to_px).reshape(-1, 2)
     assert np.abs(reg.to_image(centres) - truth).max() / PPM < 0.15
     assert decode_page_code(image, reg, _frame()) == layout.code_text(1)
+
+
+def en(err: ReadError) -> str:
+    """The error's reasons in English, as the audit record words them."""
+    return words(err.reasons, "en")

@@ -326,7 +326,7 @@ def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
         env={**env, "KIEMPHIEU_PASSWORD": "sai-mat-khau"}).stderr
     assert "open again" in run("undo", "--as", "lan").stdout
     shown = run("show", "2").stdout
-    assert "lan (reviewer): Không hợp lệ" in shown and "hoàn tác" in shown
+    assert "lan (reviewer): Không hợp lệ" in shown and "Hoàn tác" in shown
     assert run("resolve", "99", "high", "--as", "lan", ok=False).returncode == 1
     proc = subprocess.run([KIEMPHIEU, "user", "add", "x y", "--role", "reviewer", "--ws", str(ws.path),
                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True)

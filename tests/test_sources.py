@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipeline.domain.wording import words
 from pipeline.reading.sources import ScanPage, SourceProblem, collect_inputs, decode_gray, iter_pages
 
 
@@ -88,7 +89,7 @@ def test_files_that_are_not_scans_become_problems(tmp_path: Path, name: str, con
     path.write_bytes(content)
     (problem,) = _pages(path)
     assert isinstance(problem, SourceProblem)
-    assert reason in problem.reason
+    assert reason in words(problem.reason, "en")
     assert problem.source == str(path)
 
 
@@ -107,7 +108,7 @@ def test_absurd_dimensions_are_refused_before_decoding(tmp_path: Path) -> None:
     path = tmp_path / "bomb.png"
     Image.new("1", (20000, 20000)).save(path)
     (problem,) = _pages(path)
-    assert isinstance(problem, SourceProblem) and "MP limit" in problem.reason
+    assert isinstance(problem, SourceProblem) and "MP limit" in words(problem.reason, "en")
 
 
 def test_folders_expand_in_name_order_and_skip_other_files(tmp_path: Path) -> None:

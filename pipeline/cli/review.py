@@ -15,8 +15,8 @@ from pipeline.cli.console import WsArg, out
 from pipeline.cli.users import login
 from pipeline.documents.images import PageImages, review_picture
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.reasons import to_vietnamese
-from pipeline.domain.rules import LEVEL_LABELS, LEVELS
+from pipeline.domain.rules import LEVELS
+from pipeline.domain.wording import t, words
 from pipeline.store.workspace import Workspace, open_workspace
 from pipeline.workflow.review import Item, ReviewQueue, queue_for
 
@@ -27,9 +27,6 @@ app = typer.Typer(
            "review WS resolve 13 invalid --as lan --reason \"two boxes marked\" | "
            "review WS undo --as lan",
 )
-
-LABELS = {**LEVEL_LABELS, "invalid": "Không hợp lệ", "accepted": "Nhận trang",
-          "rejected": "Loại trang", "undo": "hoàn tác"}
 
 AsUser = Annotated[str, typer.Option(
     "--as", metavar="NAME", help="Your account; asks its password (or reads KIEMPHIEU_PASSWORD).")]
@@ -75,7 +72,7 @@ def _list(o: _Open, show_all: bool) -> None:
         resolved = f" -> {it.resolution}" if it.resolution else ""
         held = f" [with {it.claimed_by}]" if it.claimed_by and it.state != "resolved" else ""
         out.print(f"{it.id:>5}  {it.state:<9}{resolved:<13} {o.what(it)}: "
-                  f"{to_vietnamese(it.reason)}{held}", markup=False)
+                  f"{words(it.reasons, 'vi')}{held}", markup=False)
     counts = o.queue.counts()
     mode = " Two reviewers must agree." if o.queue.two_reviewers else ""
     out.print(f"{counts['open']} open, {counts['escalated']} escalated to the chair, "
@@ -94,9 +91,7 @@ def show(
     it = o.queue.get(item)
     out.print(f"Item {it.id}: {o.what(it)}", markup=False)
     out.print(f"  reason: {it.reason}", markup=False)
-    in_vietnamese = to_vietnamese(it.reason)
-    if in_vietnamese != it.reason:
-        out.print(f"  lý do: {in_vietnamese}", markup=False)
+    out.print(f"  lý do: {words(it.reasons, 'vi')}", markup=False)
     out.print(f"  state: {it.state}" + (f", resolution: {it.resolution}" if it.resolution else ""))
     if it.fills:
         m = it.measures or {}
@@ -104,13 +99,13 @@ def show(
             extra = ""
             if m.get("ink_mm2"):
                 extra = f", ink {m['ink_mm2'][i]:.2f} mm², length {m['extent_mm'][i]:.1f} mm"
-            out.print(f"  box {i + 1} {LEVEL_LABELS[level]}: fill {it.fills[i]:.3f}{extra}")
+            out.print(f"  box {i + 1} {t(level)}: fill {it.fills[i]:.3f}{extra}")
     out.print(f"  decide: {', '.join(it.values())}")
     for d in o.queue.history(it.id):
         why = f" ({d.reason})" if d.reason else ""
         took = f" of decision {d.replaces}" if d.replaces else ""
         out.print(f"  {d.at:%Y-%m-%d %H:%M:%S} UTC  {d.reviewer} ({d.role}): "
-                  f"{LABELS.get(d.value, d.value)}{took}{why}; machine said {d.machine}", markup=False)
+                  f"{t(d.value)}{took}{why}; machine said {d.machine}", markup=False)
     if crop is not None:
         page = o.workspace.store.page(it.page_id)
         if page is None:
@@ -134,7 +129,7 @@ def resolve(
     person = login(o.workspace, as_user)
     it = o.queue.decide(person, item, value, reason)
     if it.state == "resolved":
-        out.print(f"Item {it.id} resolved: {LABELS.get(it.resolution or '', it.resolution)} "
+        out.print(f"Item {it.id} resolved: {t(it.resolution) if it.resolution else ''} "
                   f"(by {person.name}).")
     elif it.state == "escalated":
         out.print(f"Item {it.id}: the two reviewers disagree; it goes to the chair.")

@@ -18,7 +18,7 @@ colour on the page:
 A page that was refused is drawn with whatever was found (the marks) and
 the refusal's reason. The words a person reads are Vietnamese, as on the web
 station (`pipeline.domain.wording`): the page's status, each row's person and
-decision, the machine's reasons (`pipeline.domain.reasons.to_vietnamese`); the
+decision, the machine's reasons (`pipeline.domain.wording.words`); the
 measurements keep their short technical labels. Text is drawn by Pillow in
 the ballot's own font (Liberation Serif, bundled), all of it at the end in
 one pass over the image.
@@ -45,9 +45,7 @@ from pipeline.documents.ballot_pdf import FONT_DIR, printed_pages
 from pipeline.domain.campaign import Thresholds
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.layout import BallotLayout
-from pipeline.domain.reasons import to_vietnamese
-from pipeline.domain.rules import LEVEL_LABELS
-from pipeline.domain.wording import translate
+from pipeline.domain.wording import t, words
 from pipeline.reading.page import Reading, decode_page, mark_rule, read_pixels
 from pipeline.reading.printed import references
 from pipeline.store.workspace import Workspace
@@ -98,8 +96,8 @@ def explain_page(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> n
         pts = corners * f
         _poly(canvas, pts, _GREEN, lw)
         _text(labels, f"id {marker_id}", pts[0] + (0, -6 * lw), _GREEN, lw)
-    status = translate("vi", f"status_{reading.status}")
-    header = [status + (f": {to_vietnamese(reading.reason)}" if reading.reason else "")]
+    status = t(f"status_{reading.status}")
+    header = [status + (f": {words(reading.reasons)}" if reading.reasons else "")]
     if reading.homography is not None:
         reg = Registration(tuple(tuple(r) for r in reading.homography),  # type: ignore[arg-type]
                            reading.quarter_turns or 0, reading.px_per_mm or 0.0,
@@ -108,7 +106,7 @@ def explain_page(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> n
                       f"{reading.px_per_mm:.2f} px/mm, xoay {reading.quarter_turns} × 90°"
                       .replace(".", ","))
         _draw_placed(canvas, labels, gray, reg, layout, thresholds, reading, f, lw)
-    header += [f"nghi vấn: {to_vietnamese(d)}" for d in reading.doubts]
+    header += [f"nghi vấn: {words(d)}" for d in reading.doubts]
     y = 14 * lw
     for line in header:
         for part in _wrap(line, 110):
@@ -163,13 +161,12 @@ def _draw_placed(canvas: np.ndarray, labels: list[_Label], gray: np.ndarray, reg
         row = by_candidate.get(cand.stt)
         if row is None:
             continue
-        what = (LEVEL_LABELS[row.level] if row.outcome == "vote" and row.level
-                else translate("vi", f"outcome_{row.outcome}"))
+        what = t(row.level) if row.outcome == "vote" and row.level else t(f"outcome_{row.outcome}")
         end = poly(np.array([[spec.band.x + spec.band.w + 2, spec.band.y + 0.4 * spec.band.h]]))[0]
         colour = _OUTCOME.get(row.outcome, _RED)
         _text(labels, f"{cand.stt}. {cand.name}: {what}", end, colour, lw, scale=1.1)
-        if row.reason:
-            for i, part in enumerate(_wrap(to_vietnamese(row.reason), 40)[:3]):
+        if row.reasons:
+            for i, part in enumerate(_wrap(words(row.reasons), 40)[:3]):
                 _text(labels, part, np.add(end, (0, (10 + 8 * i) * lw)), colour, lw, scale=0.8)
     black = ink_black_level(gray, reg, frame)
     for s in find_streaks(gray, reg, template, black):

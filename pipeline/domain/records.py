@@ -3,23 +3,34 @@
 Their own module so that a reading process (`pipeline.reading.page`, in the
 ``--workers`` processes) needs neither SQLAlchemy nor the store to make them:
 a worker starts in half the time.
+
+Reasons are values (`omr.reasons.Reason`); ``reason`` gives their English,
+the audit record's words (`pipeline.domain.wording`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from omr.reasons import Reason
+from pipeline.domain.wording import words
+
 
 @dataclass(frozen=True)
 class StoredRow:
-    """One row of an accepted page: the machine's outcome, each box's fill and measures."""
+    """One row of an accepted page: the machine's outcome, why, each box's fill and measures."""
 
     candidate: int
     outcome: str
     level: str | None
-    reason: str | None
+    reasons: tuple[Reason, ...]
     fills: tuple[float, float, float]
     measures: dict[str, list[float]] | None = None
+
+    @property
+    def reason(self) -> str | None:
+        """Why, in English (the audit record); None for a row the machine counts alone."""
+        return english(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -27,7 +38,7 @@ class Reading:
     """What the reader made of one page (`pipeline.reading.page.read_scan`), as it is stored."""
 
     status: str  # accepted | rejected | blank_page
-    reason: str | None
+    reasons: tuple[Reason, ...] = ()  # why, for every status but accepted
     code_text: str | None = None
     ballot_page: int | None = None
     width_px: int | None = None
@@ -39,4 +50,16 @@ class Reading:
     rows: tuple[StoredRow, ...] = ()
     # doubts about an accepted page as a whole (a streak, writing outside the
     # boxes): the page is counted as read until a person rejects it
-    doubts: tuple[str, ...] = ()
+    doubts: tuple[Reason, ...] = ()
+
+    @property
+    def reason(self) -> str | None:
+        """Why the page is not accepted, in English (the audit record); None if it is."""
+        return english(self.reasons)
+
+
+def english(reasons: tuple[Reason, ...]) -> str | None:
+    """``reasons`` in English, several joined by "; "; None for none."""
+    if not reasons:
+        return None
+    return words(reasons, "en")

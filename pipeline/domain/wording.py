@@ -1,152 +1,192 @@
-"""Words of the web station in Vietnamese (the default) and English.
+"""Every word a person reads, from the message catalogs: labels, the station's words, reasons.
 
-Every label a person reads is here, in NFC. Templates call ``t("key")``.
+The catalogs are gettext's, one a language, ``pipeline/locale/<lang>/
+LC_MESSAGES/kiemphieu.po``, compiled to the ``.mo`` beside it that is read
+here (Python's `gettext`). Vietnamese (``vi``) is what people read: the web
+station by default, the CLI, explanations and documents. English (``en``)
+is the audit record: a reason's English is what is stored beside its code
+and written out (``scan --jsonl``, exports), one fixed wording whoever reads
+it. After editing a ``.po``, compile it:
+``pybabel compile -d pipeline/locale -D kiemphieu`` (a test fails while a
+``.mo`` is behind its ``.po``).
+
+Entries are keyed, not written in English first:
+
+- a label or a sentence of the station or the documents: its key, no
+  context (``t("queue", "vi")`` -> "Xem xét phiếu");
+- a reason: its code (`omr.reasons`, `pipeline.domain.reasons`) in context
+  ``reason`` (`words`);
+- the parts reasons are made of, in context ``part``: how boxes are named
+  (``boxes_one``, ``boxes_many``), corners (``corner_top_left``, ...,
+  ``corner_id``), a streak's way (``along_down``, ``along_across``) and the
+  words that join lists (``join_and``, ``join_numbers``).
+
+An entry is a Python format string over its parameters (flagged
+``python-brace-format``). How a parameter is written:
+
+- a number: with the entry's format spec (``{ink:.2%}``, ``{extent_mm:.1f}``),
+  with a decimal comma in Vietnamese; text after a space in the spec is a
+  unit written after it (``{thick_mm:.1f mm}``), for lists;
+- a tuple of numbers: each so, joined by ``join_numbers`` (", " in English,
+  "; " in Vietnamese) when they have decimals, by ", " when whole;
+- a reason: its words; a tuple of reasons: their words joined by "; ", or by
+  ``join_and`` with the spec ``and`` (``{doubts:and}``); None: nothing;
+- ``boxes``: "box 2", "boxes 1, 2 and 3" (``boxes_one``, ``boxes_many``);
+  a name ending in ``corners``: each corner's words, joined by ", ";
+  ``along``: the streak's way;
+- any other text: as it is (a campaign's id, a decoder's own message).
+
+Nothing here raises for a reason it cannot word (a code this version does
+not know, a parameter missing): it comes back as its code and parameters.
 """
 
 from __future__ import annotations
 
+import gettext
+import string
 import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from omr.reasons import Reason
 
 LANGS = ("vi", "en")
+DOMAIN = "kiemphieu"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+REASON = "reason"  # the context of a reason's entry
+PART = "part"  # the context of the parts reasons are made of
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "app": ("Trạm kiểm phiếu", "Counting station"),
-    "queue": ("Xem xét phiếu", "Review"),
-    "dashboard": ("Tổng hợp", "Dashboard"),
-    "pages": ("Phiếu đã quét", "Scanned ballots"),
-    "record": ("Sổ quyết định", "Decision record"),
-    "upload": ("Tải bản quét", "Upload scans"),
-    "logout": ("Đăng xuất", "Log out"),
-    "login": ("Đăng nhập", "Log in"),
-    "username": ("Tên đăng nhập", "User name"),
-    "password": ("Mật khẩu", "Password"),
-    "login_failed": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong user name or password."),
-    "login_throttled": ("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau một phút.",
-                        "Too many failed attempts. Try again in a minute."),
-    "session_expired": ("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.",
-                        "Your session has expired. Please log in again."),
-    "role_operator": ("Nhân viên quét", "Operator"),
-    "role_reviewer": ("Người xem xét", "Reviewer"),
-    "role_chair": ("Trưởng ban", "Chair"),
-    "high": ("Tín nhiệm cao", "High confidence"),
-    "medium": ("Tín nhiệm", "Confidence"),
-    "low": ("Tín nhiệm thấp", "Low confidence"),
-    "invalid": ("Không hợp lệ", "Invalid"),
-    "accepted": ("Nhận trang", "Accept page"),
-    "rejected": ("Loại trang", "Reject page"),
-    "undo": ("Hoàn tác", "Undo"),
-    "pending": ("Chờ xem xét", "Pending"),
-    "state_open": ("Chờ xem xét", "Open"),
-    "state_escalated": ("Chuyển Trưởng ban", "Escalated to chair"),
-    "state_resolved": ("Đã quyết định", "Resolved"),
-    "row_item": ("Dòng cần xem xét", "Row to review"),
-    "page_item": ("Trang cần xem xét", "Page to review"),
-    "machine_reason": ("Máy ghi nhận", "The machine saw"),
-    "machine_scores": ("Số đo của máy", "Machine measurements"),
-    "fill": ("Độ phủ mực", "Ink fill"),
-    "ink": ("Mực thêm (mm²)", "Added ink (mm²)"),
-    "extent": ("Độ dài nét (mm)", "Stroke length (mm)"),
-    "box": ("Ô", "Box"),
-    "whole_page": ("Toàn trang", "Whole page"),
-    "ballot_page": ("Trang phiếu", "Ballot page"),
-    "scan_page": ("Trang quét số", "Scanned page no."),
-    "keys_help": ("Phím tắt: 1, 2, 3 chọn mức; 0 không hợp lệ; U hoàn tác quyết định vừa rồi.",
-                  "Keys: 1, 2, 3 choose the level; 0 invalid; U undoes your last decision."),
-    "keys_help_page": ("Phím tắt: A nhận trang; 0 loại trang; U hoàn tác.",
-                       "Keys: A accept the page; 0 reject it; U undo."),
-    "invalid_reason": ("Lý do không hợp lệ", "Why invalid"),
-    "reason_no_mark": ("Không đánh dấu rõ ô nào", "No box clearly marked"),
-    "reason_several": ("Đánh dấu nhiều hơn một ô", "More than one box marked"),
-    "reason_unclear": ("Không xác định được ý chọn của cử tri", "The voter's choice cannot be told"),
-    "queue_empty": ("Không còn mục nào cần xem xét.", "Nothing left to review."),
-    "queue_empty_hint": ("Các mục đang được người khác xem sẽ quay lại hàng chờ nếu họ không quyết định.",
-                         "Items others are looking at come back if they do not decide them."),
-    "decided": ("Đã ghi", "Recorded"),
-    "undone": ("Đã hoàn tác", "Undone"),
-    "open_items": ("mục chờ", "open"),
-    "escalated_items": ("chuyển Trưởng ban", "escalated"),
-    "my_decisions": ("quyết định của tôi", "my decisions"),
-    "two_reviewers_on": ("Mỗi mục cần hai người xem xét đồng ý.", "Each item needs two reviewers who agree."),
-    "decisions": ("Các quyết định", "Decisions"),
-    "who": ("Người quyết định", "Who"),
-    "when": ("Thời điểm (UTC)", "When (UTC)"),
-    "machine": ("Máy đọc", "Machine"),
-    "decision": ("Quyết định", "Decision"),
-    "why": ("Lý do", "Why"),
-    "pages_scanned": ("Trang đã quét", "Pages scanned"),
-    "ballots_accepted": ("Phiếu hợp lệ", "Ballots accepted"),
-    "pages_rejected": ("Trang bị loại", "Pages rejected"),
-    "items_pending": ("Mục chờ xem xét", "Items pending"),
-    "blank_pages": ("Trang trắng", "Blank pages"),
-    "duplicates": ("Trang quét trùng", "Duplicate scans"),
-    "tally_so_far": ("Kết quả tạm tính", "Tally so far"),
-    "tally_final_pending": ("Còn mục chờ xem xét: kết quả chưa phải chính thức.",
-                            "Items are still pending: the tally is not final."),
-    "certified": ("Kết quả đã được chứng nhận và khóa.", "The count is certified and locked."),
-    "base": ("Tỷ lệ tính trên", "Percentages of"),
-    "base_collected": ("tổng số phiếu thu về", "ballots collected"),
-    "base_electorate": ("tổng số đại biểu", "total delegates"),
-    "stt": ("STT", "No."),
-    "name": ("Họ và tên", "Name"),
-    "position": ("Chức vụ", "Position"),
-    "consequence": ("Hệ quả", "Consequence"),
-    "over_half_low": ("Trên 1/2 tín nhiệm thấp", "Over half low"),
-    "two_thirds_low": ("Từ 2/3 tín nhiệm thấp", "Two thirds or more low"),
-    "status": ("Tình trạng", "Status"),
-    "status_accepted": ("Hợp lệ", "Accepted"),
-    "status_rejected": ("Bị loại", "Rejected"),
-    "status_blank_page": ("Trang trắng", "Blank page"),
-    "status_duplicate": ("Trùng, đã có", "Duplicate"),
-    "source": ("Tệp quét", "Scan file"),
-    "all": ("Tất cả", "All"),
-    "open_page": ("Xem", "Open"),
-    "prev": ("Trước", "Previous"),
-    "next": ("Sau", "Next"),
-    "outcome_vote": ("Một ô", "One mark"),
-    "outcome_blank": ("Để trống", "Blank"),
-    "outcome_overvote": ("Nhiều ô", "Several marks"),
-    "outcome_review": ("Cần xem xét", "To review"),
-    "by_person": ("theo quyết định của người xem xét", "as decided by a person"),
-    "not_placed": ("Máy không định vị được trang này; ảnh hiển thị như khi quét.",
-                   "The machine could not place this page; shown as scanned."),
-    "reason": ("Lý do", "Reason"),
-    "drop_here": ("Kéo thả tệp quét vào đây (PDF, TIFF, JPEG, PNG), hoặc bấm để chọn tệp.",
-                  "Drop scan files here (PDF, TIFF, JPEG, PNG), or click to choose."),
-    "upload_button": ("Tải lên và đọc", "Upload and read"),
-    "upload_limits": ("Giới hạn", "Limits"),
-    "uploading": ("Đang tải lên và đọc…", "Uploading and reading…"),
-    "upload_done": ("Đã đọc", "Read"),
-    "upload_refused": ("Không nhận", "Refused"),
-    "files": ("tệp", "files"),
-    "forbidden": ("Bạn không có quyền làm việc này.", "You are not allowed to do this."),
-    "not_found": ("Không tìm thấy.", "Not found."),
-    "back": ("Quay lại", "Back"),
-    "language": ("English", "Tiếng Việt"),
-    "item": ("Mục", "Item"),
-    "kind": ("Loại", "Kind"),
-    "state": ("Trạng thái", "State"),
-    "resolution": ("Kết quả", "Resolution"),
-    "held_by": ("Đang xem", "Being looked at by"),
-    "reviewers_disagree": ("Hai người xem xét không thống nhất: Trưởng ban quyết định.",
-                           "The two reviewers disagreed: the chair decides."),
-    "first_vote_recorded": ("Đã có một người xem xét quyết định; cần người thứ hai.",
-                            "One reviewer has decided; a second is needed."),
-    "refresh": ("Tự động cập nhật", "Updates automatically"),
-    "page_word": ("trang", "page"),
-    "rows_word": ("dòng", "rows"),
-}
-
-for _k, (_vi, _en) in _WORDS.items():
-    assert unicodedata.is_normalized("NFC", _vi) and unicodedata.is_normalized("NFC", _en), _k
+__all__ = ["LANGS", "LOCALE_DIR", "t", "words"]
 
 
-def translate(lang: str, key: str) -> str:
-    """The label ``key`` in ``lang`` (``vi`` or ``en``); the key itself if unknown."""
-    pair = _WORDS.get(key)
-    if pair is None:
-        return key
-    return pair[1] if lang == "en" else pair[0]
+@lru_cache(maxsize=len(LANGS))
+def catalog(lang: str) -> gettext.GNUTranslations:
+    """The compiled catalog of ``lang`` (``vi`` or ``en``).
+
+    Raises `ValueError` for another language, `FileNotFoundError` if its
+    ``.mo`` is missing (an install without its package data).
+    """
+    if lang not in LANGS:
+        raise ValueError(f"no catalog for language {lang!r} (known: {', '.join(LANGS)})")
+    with open(LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as fh:
+        return gettext.GNUTranslations(fh)
 
 
-def words(lang: str, keys: list[str]) -> dict[str, str]:
-    return {k: translate(lang, k) for k in keys}
+def t(key: str, lang: str = "vi", **params: Any) -> str:
+    """The entry ``key`` in ``lang``, its ``{placeholders}`` filled from ``params``;
+    the key itself if the catalog has no such entry ("" for "")."""
+    if not key:
+        return ""
+    text = catalog(lang).gettext(key)
+    return _fill(text, params, lang) if params else text
+
+
+def words(reasons: Reason | Iterable[Reason] | None, lang: str = "vi") -> str:
+    """Reasons in ``lang``, several joined by "; "; "" for none. Never raises."""
+    if reasons is None:
+        return ""
+    if isinstance(reasons, Reason):
+        reasons = (reasons,)
+    return "; ".join(_reason(r, lang) for r in reasons)
+
+
+def has_entry(key: str, lang: str, context: str | None = None) -> bool:
+    """Whether the catalog of ``lang`` holds ``key`` (in ``context``)."""
+    text = catalog(lang).pgettext(context, key) if context else catalog(lang).gettext(key)
+    return text != key
+
+
+def _reason(reason: Reason, lang: str) -> str:
+    template = catalog(lang).pgettext(REASON, reason.code)
+    try:
+        if template == reason.code:
+            raise KeyError(reason.code)
+        return _fill(template, reason.as_dict(), lang)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        # never stop a page from being shown: the code and its values as they are
+        params = ", ".join(f"{k}={_plain(v, lang)}" for k, v in reason.params)
+        return f"{reason.code} ({params})" if params else reason.code
+
+
+def _plain(value: Any, lang: str) -> str:
+    if isinstance(value, Reason):
+        return _reason(value, lang)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_plain(v, lang) for v in value) + "]"
+    return str(value)
+
+
+def _part(key: str, lang: str, **params: Any) -> str:
+    text = catalog(lang).pgettext(PART, key)
+    return _fill(text, params, lang) if params else text
+
+
+# -- filling an entry --------------------------------------------------------------------------
+
+class _Named:
+    """A parameter written by its name's rule (boxes, corners, a streak's way)."""
+
+    def __init__(self, kind: str, value: Any) -> None:
+        self.kind, self.value = kind, value
+
+
+def _named(name: str, value: Any) -> Any:
+    if name == "boxes" and isinstance(value, tuple):
+        return _Named("boxes", value)
+    if name.endswith("corners") and isinstance(value, tuple):
+        return _Named("corners", value)
+    if name == "along" and isinstance(value, str):
+        return _Named("along", value)
+    return value
+
+
+class _Filler(string.Formatter):
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return _field(value, format_spec, self.lang)
+
+
+def _fill(template: str, params: Mapping[str, Any], lang: str) -> str:
+    text = _Filler(lang).vformat(template, (), {k: _named(k, v) for k, v in params.items()})
+    return unicodedata.normalize("NFC", text)
+
+
+def _field(value: Any, spec: str, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Reason):
+        return _reason(value, lang)
+    if isinstance(value, _Named):
+        return _named_field(value, lang)
+    if isinstance(value, tuple):
+        if all(isinstance(v, Reason) for v in value):
+            joiner = _part("join_and", lang) if spec == "and" else "; "
+            return joiner.join(_reason(v, lang) for v in value)
+        whole = all(isinstance(v, int) for v in value)
+        joiner = ", " if whole else _part("join_numbers", lang)
+        return joiner.join(_field(v, spec, lang) for v in value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        python_spec, _, unit = spec.partition(" ")
+        text = format(value, python_spec)
+        if lang == "vi":
+            text = text.replace(".", ",")  # the decimal comma
+        return f"{text} {unit}" if unit else text
+    return format(value, spec) if spec else str(value)
+
+
+def _named_field(named: _Named, lang: str) -> str:
+    value = named.value
+    if named.kind == "boxes":
+        numbers = [str(n) for n in value]
+        if len(numbers) == 1:
+            return _part("boxes_one", lang, box=numbers[0])
+        return _part("boxes_many", lang, first=", ".join(numbers[:-1]), last=numbers[-1])
+    if named.kind == "corners":
+        return ", ".join(_part("corner_id", lang, id=c) if isinstance(c, int)
+                         else _part(f"corner_{c}", lang) for c in value)
+    return _part(f"along_{value}", lang)

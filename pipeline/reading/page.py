@@ -18,12 +18,13 @@ import numpy as np
 from omr.decide import MarkRule, RowDecision
 from omr.errors import BlankPage, CodeUnreadable, ReadError
 from omr.page import Laps, decide_measures, place_page, placement, read_marks
+from pipeline.domain import reasons as why
 from pipeline.domain.campaign import Thresholds
 from pipeline.domain.layout import BallotLayout, parse_code
 from pipeline.domain.records import Reading, StoredRow
 from pipeline.domain.rules import LEVELS
 from pipeline.reading.printed import references
-from pipeline.reading.sources import decode_gray
+from pipeline.reading.sources import decode_gray, detail
 
 
 def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
@@ -48,9 +49,9 @@ def decode_page(data: bytes) -> np.ndarray | Reading:
     try:
         gray = decode_gray(data)
     except Exception as exc:  # any decoder failure is a property of the file
-        return Reading("rejected", f"the image data is damaged and cannot be decoded ({exc})")
+        return Reading("rejected", (why.IMAGE_DAMAGED(detail=detail(exc)),))
     if gray is None or gray.ndim != 2 or gray.size == 0:
-        return Reading("rejected", "the image data is damaged and cannot be decoded")
+        return Reading("rejected", (why.IMAGE_UNDECODED(),))
     return gray
 
 
@@ -66,35 +67,27 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
         placed = place_page(gray, layout.frame, code_symbol=layout.code_symbol,
                             printed_codes=layout.code_matrices, lap=lap)
     except BlankPage as exc:
-        return Reading("blank_page", exc.reason, width_px=w, height_px=h)
+        return Reading("blank_page", exc.reasons, width_px=w, height_px=h)
     except CodeUnreadable as exc:  # placed: say where
         where = placement(gray.shape, exc.registration) if exc.registration else \
             {"width_px": w, "height_px": h}
-        return Reading("rejected", exc.reason, **where)
+        return Reading("rejected", exc.reasons, **where)
     except ReadError as exc:
-        return Reading("rejected", exc.reason, width_px=w, height_px=h)
+        return Reading("rejected", exc.reasons, width_px=w, height_px=h)
     text = placed.code_text
     where = {"code_text": text, **placed.placement()}
     code = parse_code(text)
     if code is None:
-        return Reading("rejected", f"the QR code is not a kiemphieu ballot code ({text[:60]!r})",
-                       **where)
+        return Reading("rejected", (why.NOT_A_BALLOT_CODE(text=text[:60]),), **where)
     if code.campaign_id != layout.campaign_id:
-        return Reading(
-            "rejected",
-            f"ballot of another campaign: '{code.campaign_id}', this workspace counts "
-            f"'{layout.campaign_id}'; scan it into its own workspace",
-            **where,
-        )
+        return Reading("rejected", (why.OTHER_CAMPAIGN(campaign=code.campaign_id,
+                                                       workspace=layout.campaign_id),), **where)
     if code.fingerprint != layout.fingerprint or code.pages != layout.page_count:
-        return Reading(
-            "rejected",
-            f"printed from another version of campaign '{code.campaign_id}' (layout "
-            f"{code.fingerprint}, this workspace {layout.fingerprint}): not an issued ballot",
-            **where,
-        )
+        return Reading("rejected", (why.OTHER_VERSION(
+            campaign=code.campaign_id, fingerprint=code.fingerprint,
+            expected=layout.fingerprint),), **where)
     if not 1 <= code.page <= layout.page_count:
-        return Reading("rejected", f"page {code.page} does not exist on this ballot", **where)
+        return Reading("rejected", (why.NO_SUCH_PAGE(page=code.page),), **where)
     page = layout.page(code.page)
     refs = references(layout)
     try:
@@ -102,19 +95,19 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
                            thresholds.marginal, printed=refs[code.page - 1] if refs else None,
                            lap=lap)
     except ReadError as exc:
-        return Reading("rejected", exc.reason, **where)
+        return Reading("rejected", exc.reasons, **where)
     rows = tuple(
         StoredRow(
             candidate=candidate.stt,
             outcome=row.decision.outcome,
             level=LEVELS[row.decision.choice] if row.decision.outcome == "vote" else None,
-            reason=row.decision.reason,
+            reasons=row.decision.reasons,
             fills=row.fills,  # type: ignore[arg-type]
             measures=row.measures,
         )
         for candidate, row in zip(page.candidates, marks.rows, strict=True)
     )
-    return Reading("accepted", None, ballot_page=code.page, rows=rows, doubts=marks.doubts,
+    return Reading("accepted", (), ballot_page=code.page, rows=rows, doubts=marks.doubts,
                    **where)  # rows carry the rest
 
 

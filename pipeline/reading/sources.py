@@ -15,7 +15,8 @@ page scanned twice) and is decoded to greyscale only when read:
   rendered at 200 dpi.
 
 A file that cannot be read yields a `SourceProblem` in place of its pages,
-so the rest of the stack is still processed.
+with its reason (`pipeline.domain.reasons`), so the rest of the stack is
+still processed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ from typing import BinaryIO
 import cv2
 import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from omr.reasons import Reason
+from pipeline.domain import reasons as why
+from pipeline.domain.wording import words
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 SCAN_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
@@ -67,11 +72,28 @@ class ScanPage:
 
 @dataclass(frozen=True)
 class SourceProblem:
-    """A file, or one page of it, that could not be taken in."""
+    """A file, or one page of it, that could not be taken in, and why."""
 
     source: str
     page_index: int
-    reason: str
+    reason: Reason
+
+
+class ImageRefused(ValueError):
+    """An image refused or found damaged by this module, with why (``reason``)."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return words(self.reason, "en")
+
+
+def detail(exc: BaseException) -> Reason | str:
+    """What an error says, for a reason's ``detail``: ours as a reason (worded in every
+    language), a decoder's or the system's own message as it is."""
+    return exc.reason if isinstance(exc, ImageRefused) else str(exc)
 
 
 def collect_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[str]]:
@@ -110,15 +132,15 @@ def _file_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
     try:
         size = path.stat().st_size
         if size == 0:
-            yield SourceProblem(source, 0, "the file is empty")
+            yield SourceProblem(source, 0, why.FILE_EMPTY())
             return
         if size > MAX_FILE_BYTES:
-            yield SourceProblem(source, 0, f"the file is {size >> 20} MiB, over the 1 GiB limit")
+            yield SourceProblem(source, 0, why.FILE_TOO_BIG(mib=size >> 20))
             return
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        yield SourceProblem(source, 0, f"cannot read the file: {exc.strerror}")
+        yield SourceProblem(source, 0, why.FILE_UNREADABLE(detail=exc.strerror))
         return
     if head.startswith(b"%PDF"):
         yield from _pdf_pages(path)
@@ -140,15 +162,14 @@ def _single_image(path: Path) -> Iterator[ScanPage | SourceProblem]:
                 return
             frames = getattr(im, "n_frames", 1)
     except DAMAGED:
-        yield SourceProblem(source, 0, "not an image or PDF that can be read (PNG, JPEG, TIFF, PDF)")
+        yield SourceProblem(source, 0, why.NOT_AN_IMAGE())
         return
     suffix = {"PNG": ".png", "JPEG": ".jpg", "BMP": ".bmp", "WEBP": ".webp"}.get(fmt)
     if suffix is None:
-        yield SourceProblem(source, 0, f"image format {fmt or 'unknown'} is not accepted; "
-                                       "scan to PNG, JPEG, TIFF or PDF")
+        yield SourceProblem(source, 0, why.FORMAT_REFUSED(format=fmt) if fmt else why.FORMAT_UNKNOWN())
         return
     if frames > 1:
-        yield SourceProblem(source, 0, f"animated {fmt} with {frames} frames is not a scan")
+        yield SourceProblem(source, 0, why.ANIMATED(format=fmt, frames=frames))
         return
     yield ScanPage(source, 0, data, suffix)
 
@@ -158,7 +179,7 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
     try:
         im = Image.open(path)
     except DAMAGED as exc:
-        yield SourceProblem(source, 0, f"TIFF cannot be opened: {exc}")
+        yield SourceProblem(source, 0, why.TIFF_UNOPENED(detail=detail(exc)))
         return
     with im, path.open("rb") as raw:
         # one page or more: known from the first page's link to a next one (counting the
@@ -171,7 +192,7 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
             try:
                 yield ScanPage(source, 0, _tiff_page_bytes(im, raw), ".tif")
             except DAMAGED as exc:
-                yield SourceProblem(source, 0, f"TIFF is damaged: {exc}")
+                yield SourceProblem(source, 0, why.TIFF_DAMAGED(detail=detail(exc)))
             return
         index = 0
         try:
@@ -183,9 +204,11 @@ def _tiff_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
                 try:
                     yield ScanPage(source, index, _tiff_page_bytes(frame, raw), ".tif")
                 except DAMAGED as exc:
-                    yield SourceProblem(source, index, f"TIFF page {index + 1} is damaged: {exc}")
+                    yield SourceProblem(source, index, why.TIFF_PAGE_DAMAGED(page=index + 1,
+                                                                             detail=detail(exc)))
         except DAMAGED as exc:
-            yield SourceProblem(source, index + 1, f"TIFF is damaged after page {index + 1}: {exc}")
+            yield SourceProblem(source, index + 1, why.TIFF_DAMAGED_AFTER(page=index + 1,
+                                                                          detail=detail(exc)))
 
 
 # Tags copied into a page taken out of a TIFF: the image's own description,
@@ -212,7 +235,7 @@ def _tiff_page_bytes(frame: Image.Image, raw: BinaryIO) -> bytes:
         raw.seek(offset)
         chunk = raw.read(count)
         if len(chunk) != count:
-            raise ValueError("a strip runs past the end of the file")
+            raise ImageRefused(why.STRIP_PAST_END())
         chunks.append(chunk)
     data = b"".join(chunks)
     offsets, pos = [], 8
@@ -255,7 +278,7 @@ def _tiff_value(typ: int, value: object) -> tuple[int, bytes]:
         return len(values), out
     fmt = {1: "B", 3: "H", 4: "I"}.get(typ)
     if fmt is None:
-        raise ValueError(f"TIFF tag type {typ} is not copied")
+        raise ImageRefused(why.TIFF_TAG_NOT_COPIED(type=typ))
     return len(values), struct.pack(f"<{len(values)}{fmt}", *(int(v) for v in values))
 
 
@@ -277,7 +300,7 @@ def _pdf_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        yield SourceProblem(source, 0, f"PDF cannot be opened: {exc}")
+        yield SourceProblem(source, 0, why.PDF_UNOPENED(detail=detail(exc)))
         return
     try:
         for index in range(len(pdf)):
@@ -288,7 +311,8 @@ def _pdf_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
                 finally:
                     page.close()
             except (pdfium.PdfiumError, OSError, ValueError) as exc:
-                yield SourceProblem(source, index, f"PDF page {index + 1} cannot be read: {exc}")
+                yield SourceProblem(source, index, why.PDF_PAGE_UNREADABLE(page=index + 1,
+                                                                           detail=detail(exc)))
     finally:
         pdf.close()
 
@@ -328,35 +352,37 @@ def _pdf_page(source: str, index: int, page) -> ScanPage | SourceProblem:
         array = array[:, :, 0]
     ok, png = cv2.imencode(".png", np.ascontiguousarray(array), [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
-        raise ValueError("rendered page could not be encoded")
+        raise ImageRefused(why.PAGE_NOT_ENCODED())
     del pdfium
     return ScanPage(source, index, png.tobytes(), ".png")
 
 
-def _pixel_limit(size: tuple[int, int]) -> str | None:
+def _pixel_limit(size: tuple[int, int]) -> Reason | None:
+    """Why an image of ``size`` (width, height: px) is refused before it is decoded, or None."""
     w, h = size
     if w <= 0 or h <= 0:
-        return f"the image has no pixels ({w} x {h})"
+        return why.NO_PIXELS(width=w, height=h)
     if w * h > MAX_PIXELS:
-        return (f"the image is {w} x {h} pixels ({w * h / 1e6:.0f} MP), over the "
-                f"{MAX_PIXELS // 1_000_000} MP limit: scan at 600 dpi or less")
+        return why.TOO_MANY_PIXELS(width=w, height=h, mp=w * h / 1e6,
+                                   limit_mp=MAX_PIXELS // 1_000_000)
     if max(w, h) > 20 * min(w, h):
-        return f"the image is {w} x {h} pixels: not the shape of a page"
+        return why.NOT_PAGE_SHAPED(width=w, height=h)
     return None
 
 
 def decode_gray(data: bytes) -> np.ndarray:
     """The page as a 2-D uint8 array (0 black, 255 white).
 
-    1-bit images become 0/255. Raises `ValueError` if the bytes do not decode, or if
-    their header claims more pixels than `MAX_PIXELS` (a JPEG inside a PDF is not
-    checked before this point: no decompression bomb is ever decoded).
+    1-bit images become 0/255. Raises `ValueError` if the bytes do not decode, and
+    `ImageRefused` (a `ValueError`) if their header claims more pixels than
+    `MAX_PIXELS` (a JPEG inside a PDF is not checked before this point: no
+    decompression bomb is ever decoded).
     """
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         with Image.open(io.BytesIO(data)) as im:  # reads the header; pixels on demand
             problem = _pixel_limit(im.size)
             if problem:
-                raise ValueError(problem)
+                raise ImageRefused(problem)
             if im.mode == "1":  # PIL keeps 1-bit pixels as 0/255 bytes: take them as they are
                 w, h = im.size
                 return np.frombuffer(im.tobytes("raw", "L"), np.uint8).reshape(h, w)
@@ -367,14 +393,14 @@ def decode_gray(data: bytes) -> np.ndarray:
     except DAMAGED:
         problem = None  # not for Pillow: OpenCV may still read it, or say it cannot
     if problem:
-        raise ValueError(problem)
+        raise ImageRefused(problem)
     buf = np.frombuffer(data, dtype=np.uint8)
     gray = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
     if gray is None:
         try:
             im = Image.open(io.BytesIO(data))  # formats OpenCV lacks
         except UnidentifiedImageError:  # its message names a Python object, not the file
-            raise ValueError("not an image in a format kiemphieu reads") from None
+            raise ImageRefused(why.FORMAT_NOT_READ()) from None
         with im:
             return np.ascontiguousarray(np.asarray(im.convert("L")))
     return gray

@@ -56,8 +56,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from pipeline.domain import reasons as why
 from pipeline.domain.errors import WorkspaceError
-from pipeline.domain.records import Reading, StoredRow
+from pipeline.domain.reasons import Reason, from_json, to_json
+from pipeline.domain.records import Reading, StoredRow, english
 
 metadata = MetaData()
 
@@ -101,7 +103,8 @@ page_table = Table(
     Column("source", Text, nullable=False),
     Column("page_index", Integer, nullable=False),
     Column("status", String(16), nullable=False),  # accepted | rejected | blank_page
-    Column("reason", Text),
+    Column("reason", Text),  # why, in English (the audit record)
+    Column("reasons", JSON),  # why, as codes and parameters (pipeline.domain.reasons.to_json)
     Column("code_text", Text),
     Column("ballot_page", Integer),
     Column("width_px", Integer),
@@ -125,6 +128,7 @@ row_table = Table(
     Column("outcome", String(16), nullable=False),  # vote | blank | overvote | review
     Column("level", String(8)),
     Column("reason", Text),
+    Column("reasons", JSON),
     Column("fill_high", Float, nullable=False),
     Column("fill_medium", Float, nullable=False),
     Column("fill_low", Float, nullable=False),
@@ -142,6 +146,7 @@ review_table = Table(
     Column("candidate", Integer, nullable=False),  # 0 for an item about the whole page
     Column("kind", String(8), nullable=False),  # row | page
     Column("reason", Text, nullable=False),
+    Column("reasons", JSON),
     Column("created_at", DateTime, nullable=False),
     # open | resolved | escalated (two reviewers disagreed: the chair decides)
     Column("state", String(16), nullable=False, server_default="open"),
@@ -240,7 +245,7 @@ class PageRecord:
     image_sha256: str
     image_path: str
     status: str
-    reason: str | None
+    reasons: tuple[Reason, ...]
     ballot_page: int | None
 
 
@@ -250,6 +255,11 @@ class CertifiedError(WorkspaceError):
     def __init__(self, at: dt.datetime) -> None:
         super().__init__(f"the count was certified on {at:%d/%m/%Y %H:%M} UTC and is locked")
         self.at = at
+
+
+def item_reasons(reasons: tuple[Reason, ...]) -> dict[str, Any]:
+    """A review item's ``reason`` (English) and ``reasons`` (codes) columns."""
+    return {"reason": english(reasons), "reasons": to_json(reasons)}
 
 
 def now() -> dt.datetime:
@@ -277,8 +287,8 @@ def connect(url: str) -> Engine:
 # status, reason.
 ScanEvent = tuple[str, int, str | None, int | None, str, str | None]
 
-# The columns of `page_table` a `NewPage` fills by name.
-_PAGE_FIELDS = ("source", "page_index", "image_sha256", "image_path", "status", "reason",
+# The columns of `page_table` a `NewPage` fills by name (and ``reason``, ``reasons``).
+_PAGE_FIELDS = ("source", "page_index", "image_sha256", "image_path", "status",
                 "code_text", "ballot_page", "width_px", "height_px", "quarter_turns",
                 "px_per_mm", "residual_mm", "homography", "definite", "marginal", "thresholds")
 
@@ -286,7 +296,7 @@ _PAGE_FIELDS = ("source", "page_index", "image_sha256", "image_path", "status", 
 # `Store.find_pages`: made once (a scan asks it every few pages)
 _FIND_PAGES = select(
     page_table.c.id, page_table.c.image_sha256, page_table.c.image_path,
-    page_table.c.status, page_table.c.reason, page_table.c.ballot_page,
+    page_table.c.status, page_table.c.reasons, page_table.c.ballot_page,
 ).where(
     page_table.c.campaign_id == bindparam("campaign"),
     page_table.c.image_sha256.in_(bindparam("hashes", expanding=True)),
@@ -333,7 +343,8 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(_FIND_PAGES, {"campaign": self.campaign_id,
                                               "hashes": sorted(set(hashes))})
-            return {row[1]: PageRecord(*row) for row in rows}
+            return {row[1]: PageRecord(row[0], row[1], row[2], row[3], from_json(row[4]), row[5])
+                    for row in rows}
 
     def find_page(self, sha256: str) -> PageRecord | None:
         return self.find_pages([sha256]).get(sha256)
@@ -380,8 +391,8 @@ class Store:
 
     @staticmethod
     def _record(page_id: int, page: NewPage) -> PageRecord:
-        return PageRecord(page_id, page.image_sha256, page.image_path, page.status, page.reason,
-                          page.ballot_page)
+        return PageRecord(page_id, page.image_sha256, page.image_path, page.status,
+                          page.reasons, page.ballot_page)
 
     def _insert_page(self, conn: Any, page: NewPage) -> int:
         return self._insert_pages(conn, [page], [])[0]
@@ -394,14 +405,15 @@ class Store:
         at = now()
         ids = list(conn.execute(
             insert(page_table).returning(page_table.c.id, sort_by_parameter_order=True),
-            [{"campaign_id": self.campaign_id, "read_at": at,
-              **{k: getattr(page, k) for k in _PAGE_FIELDS}} for page in pages],
+            [{"campaign_id": self.campaign_id, "read_at": at, "reason": page.reason,
+              "reasons": to_json(page.reasons), **{k: getattr(page, k) for k in _PAGE_FIELDS}}
+             for page in pages],
         ).scalars()) if pages else []
         rows = [
             {
                 "page_id": page_id, "candidate": r.candidate,
                 "outcome": r.outcome, "level": r.level, "reason": r.reason,
-                "fill_high": r.fills[0], "fill_medium": r.fills[1],
+                "reasons": to_json(r.reasons), "fill_high": r.fills[0], "fill_medium": r.fills[1],
                 "fill_low": r.fills[2], "measures": r.measures,
             }
             for page_id, page in zip(ids, pages, strict=True) for r in page.rows
@@ -411,14 +423,14 @@ class Store:
         items = []
         for page_id, page in zip(ids, pages, strict=True):
             items += [{"page_id": page_id, "candidate": r.candidate, "kind": "row",
-                       "reason": r.reason or "review"}
+                       **item_reasons(r.reasons or (why.TO_REVIEW(),))}
                       for r in page.rows if r.outcome == "review"]
             if page.status == "rejected":
                 items.append({"page_id": page_id, "candidate": 0, "kind": "page",
-                              "reason": page.reason or "rejected"})
+                              **item_reasons(page.reasons or (why.REJECTED(),))})
             elif page.status == "accepted" and page.doubts:
                 items.append({"page_id": page_id, "candidate": 0, "kind": "page",
-                              "reason": "; ".join(page.doubts)})
+                              **item_reasons(page.doubts)})
         if items:
             conn.execute(insert(review_table), [
                 {**item, "campaign_id": self.campaign_id, "created_at": at, "state": "open"}
@@ -457,7 +469,7 @@ class Store:
                 .order_by(row_table.c.candidate)
             ).mappings()
             return [
-                StoredRow(r["candidate"], r["outcome"], r["level"], r["reason"],
+                StoredRow(r["candidate"], r["outcome"], r["level"], from_json(r["reasons"]),
                           (r["fill_high"], r["fill_medium"], r["fill_low"]), r["measures"])
                 for r in rows
             ]
@@ -682,8 +694,8 @@ class Store:
         open_items = (select(func.count()).select_from(review_table)
                       .where(review_table.c.page_id == p.c.id, review_table.c.state != "resolved")
                       .scalar_subquery())
-        query = (select(p.c.id, p.c.source, p.c.page_index, p.c.status, p.c.reason, p.c.ballot_page,
-                        open_items.label("open_items"))
+        query = (select(p.c.id, p.c.source, p.c.page_index, p.c.status, p.c.reason, p.c.reasons,
+                        p.c.ballot_page, open_items.label("open_items"))
                  .where(p.c.campaign_id == self.campaign_id).order_by(p.c.id))
         if status is not None:
             query = query.where(p.c.status == status)

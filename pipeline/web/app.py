@@ -37,7 +37,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from pipeline.documents.images import ImageMissing, PageImages
-from pipeline.domain.wording import translate
+from pipeline.domain.wording import t
 from pipeline.store.workspace import open_workspace
 from pipeline.web import auth
 from pipeline.web.auth import Forbidden, LoginRequired, session_of
@@ -105,12 +105,12 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
     if exc.html:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return JSONResponse({"error": translate(lang_of(request), "session_expired")}, status_code=401)
+    return JSONResponse({"error": t("session_expired", lang_of(request))}, status_code=401)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Forbidden)
-    message = translate(lang_of(request), "forbidden")
+    message = t("forbidden", lang_of(request))
     if exc.html:
         st: Station = request.app.state.station
         return st.render(request, "message.html", session_of(request), code=403, message=message)
@@ -119,7 +119,7 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 async def _image_missing(request: Request, exc: Exception) -> Response:
     log.warning("%s", exc)
-    return JSONResponse({"error": translate(lang_of(request), "not_found")}, status_code=404)
+    return JSONResponse({"error": t("not_found", lang_of(request))}, status_code=404)
 
 
 async def _review_error(request: Request, exc: Exception) -> Response:
@@ -130,4 +130,4 @@ async def _review_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": str(exc), "kind": type(exc).__name__}, status_code=status)
     st: Station = request.app.state.station
     return st.render(request, "message.html", session_of(request), code=status,
-                     message=translate(lang_of(request), "not_found") if status == 404 else str(exc))
+                     message=t("not_found", lang_of(request)) if status == 404 else str(exc))

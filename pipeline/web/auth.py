@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.domain.committee import Person
-from pipeline.domain.wording import LANGS, translate
+from pipeline.domain.wording import LANGS, t
 from pipeline.web.sessions import Session, same_token
 from pipeline.web.station import LANG_COOKIE, Station, lang_of, local, station
 from pipeline.workflow.users import authenticate, get_user
@@ -120,13 +120,13 @@ async def login(request: Request, st: StationDep) -> Response:
         raise Forbidden(html=True)
     lang = lang_of(request)
     if st.sessions.throttled(name):
-        return _login_page(st, request, 429, next=target, error=translate(lang, "login_throttled"),
+        return _login_page(st, request, 429, next=target, error=t("login_throttled", lang),
                            username=name)
     user = await run_in_threadpool(authenticate, st.ws.store, name, password)
     if user is None:
         st.sessions.failed(name)
         log.info("failed login for an account name")
-        return _login_page(st, request, 401, next=target, error=translate(lang, "login_failed"),
+        return _login_page(st, request, 401, next=target, error=t("login_failed", lang),
                            username=name)
     session = st.sessions.create(user.name, user.role)
     home = "/queue" if user.role in DECIDERS else "/dashboard"

@@ -18,8 +18,8 @@ from fastapi.templating import Jinja2Templates
 
 from pipeline.documents.images import PageImages
 from pipeline.domain.campaign import Candidate
-from pipeline.domain.reasons import to_vietnamese
-from pipeline.domain.wording import LANGS, translate
+from pipeline.domain.reasons import Reason, from_json
+from pipeline.domain.wording import LANGS, t, words
 from pipeline.store.workspace import Workspace
 from pipeline.workflow.review import ItemNotFound, ReviewQueue
 
@@ -63,8 +63,8 @@ class Station:
         """The template ``name`` in the request's language."""
         lang = lang_of(request)
         return self.templates.TemplateResponse(request, name, {
-            "t": lambda key: translate(lang, key), "lang": lang, "session": session,
-            "said": lambda reason: shown(lang, reason),
+            "t": lambda key, **params: t(key, lang, **params), "lang": lang, "session": session,
+            "said": lambda reasons, recorded=None: shown(lang, reasons, recorded),
             "campaign": self.ws.campaign, "path": request.url.path, **context,
         }, status_code=code)
 
@@ -100,10 +100,14 @@ def lang_of(request: Request) -> str:
     return lang if lang in LANGS else "vi"
 
 
-def shown(lang: str, reason: str | None) -> str | None:
-    """A machine's reason as a person reads it: stored in English, shown in Vietnamese
-    (`pipeline.domain.reasons`) unless the English switch is on."""
-    return to_vietnamese(reason) if reason and lang == "vi" else reason
+def shown(lang: str, reasons: tuple[Reason, ...] | list[Any] | None,
+          recorded: str | None = None) -> str | None:
+    """The machine's reasons as a person reads them, in ``lang`` (Vietnamese unless the
+    English switch is on). ``reasons`` as values or as stored (JSON); ``recorded``, the
+    English kept beside them, is shown for a record that has no codes."""
+    if reasons and not isinstance(reasons, tuple):
+        reasons = from_json(reasons)
+    return words(reasons, lang) if reasons else recorded
 
 
 def local(target: str) -> str:

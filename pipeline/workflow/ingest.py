@@ -41,10 +41,13 @@ from typing import Any
 
 from omr.notes import NoteReference
 from pipeline.documents.ballot_pdf import printed_pages
+from pipeline.domain import reasons as why
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.layout import parse_code
-from pipeline.domain.records import Reading
+from pipeline.domain.reasons import Reason, to_json
+from pipeline.domain.records import Reading, english
 from pipeline.domain.rules import LEVELS
+from pipeline.domain.wording import words
 from pipeline.reading.printed import references
 from pipeline.reading.sources import ScanPage, SourceProblem, iter_pages
 from pipeline.reading.workers import (
@@ -66,16 +69,23 @@ class PageReport:
     source: str
     page_index: int
     status: str
-    reason: str | None
+    reasons: tuple[Reason, ...]
     campaign: str | None = None
     ballot_page: int | None = None
     rows: tuple[dict[str, Any], ...] = ()
     page_id: int | None = None
-    doubts: tuple[str, ...] = ()
+    doubts: tuple[Reason, ...] = ()
+
+    @property
+    def reason(self) -> str | None:
+        """Why, in English (the audit record); None for an accepted page."""
+        return english(self.reasons)
 
     def to_json(self) -> dict[str, Any]:
         """The CONTRACT's fields, then ``page`` (the stored page's number, for
-        ``explain`` and the web station) and ``doubts`` (about the whole page)."""
+        ``explain`` and the web station), ``doubts`` (about the whole page, in
+        English) and ``reasons`` (the reasons as codes and parameters, beside
+        their English in ``reason``; rows the same)."""
         return {
             "source": self.source,
             "page_index": self.page_index,
@@ -85,7 +95,8 @@ class PageReport:
             "ballot_page": self.ballot_page,
             "rows": list(self.rows),
             "page": self.page_id,
-            "doubts": list(self.doubts),
+            "doubts": [words(d, "en") for d in self.doubts],
+            "reasons": to_json(self.reasons) or [],
         }
 
 
@@ -240,8 +251,9 @@ class _Batch:
         if not self.slots:
             self.started = time.monotonic()
         if isinstance(item, SourceProblem):
-            self.events.append((item.source, item.page_index, None, None, "rejected", item.reason))
-            self.slots.append(PageReport(item.source, item.page_index, "rejected", item.reason))
+            self.events.append((item.source, item.page_index, None, None, "rejected",
+                                english((item.reason,))))
+            self.slots.append(PageReport(item.source, item.page_index, "rejected", (item.reason,)))
         elif isinstance(outcome, PageRecord):
             report, event = _seen_before(self.ws, item.source, item.page_index, outcome)
             self.events.append(event)
@@ -436,7 +448,7 @@ def _report(page: NewPage, record: PageRecord) -> PageReport:
     code = parse_code(page.code_text) if page.code_text else None
     return PageReport(
         source=page.source, page_index=page.page_index, status=page.status,
-        reason=page.reason, campaign=code.campaign_id if code else None,
+        reasons=page.reasons, campaign=code.campaign_id if code else None,
         ballot_page=page.ballot_page, rows=tuple(_row_json(r) for r in page.rows),
         page_id=record.id, doubts=page.doubts,
     )
@@ -447,14 +459,13 @@ def _seen_before(ws: Workspace, source: str, page_index: int, record: PageRecord
     """The same image is stored already: report the sighting, count nothing."""
     if record.status == "accepted":
         status = "duplicate"
-        reason = (f"the same image was already scanned (stored page {record.id}); "
-                  f"it is counted once")
+        reason = why.SEEN_BEFORE(page=record.id)
     else:
         status = record.status
-        reason = f"{record.reason} (the same image was already scanned as page {record.id})"
-    event = (source, page_index, record.image_sha256, record.id, status, reason)
+        reason = why.SEEN_BEFORE_AS(reasons=record.reasons, page=record.id)
+    event = (source, page_index, record.image_sha256, record.id, status, english((reason,)))
     return PageReport(
-        source=source, page_index=page_index, status=status, reason=reason,
+        source=source, page_index=page_index, status=status, reasons=(reason,),
         campaign=ws.campaign.id if record.status == "accepted" else None,
         ballot_page=record.ballot_page, page_id=record.id,
     ), event
@@ -466,6 +477,7 @@ def _row_json(row: Any) -> dict[str, Any]:
         "outcome": row.outcome,
         "level": row.level,
         "reason": row.reason,
+        "reasons": to_json(row.reasons) or [],
         "scores": dict(zip(LEVELS, row.fills, strict=True)),
         **({"measures": row.measures} if row.measures else {}),
     }

@@ -33,13 +33,17 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, select, update
 
 from omr.decide import RowDecision
+from pipeline.domain import reasons as why
 from pipeline.domain.campaign import Thresholds
 from pipeline.domain.errors import WorkspaceError
+from pipeline.domain.reasons import Reason, from_json, to_json
+from pipeline.domain.records import english
 from pipeline.domain.rules import LEVELS
 from pipeline.reading.page import decide_measured, mark_rule
 from pipeline.store.store import (
     decision_table,
     event_table,
+    item_reasons,
     now,
     page_table,
     review_table,
@@ -61,12 +65,12 @@ class Change:
     candidate: int
     before: tuple[str, str | None]  # outcome, level
     after: tuple[str, str | None]
-    reason: str | None  # the new reason
+    reasons: tuple[Reason, ...]  # the new reasons
 
     def describe(self) -> str:
         def said(pair: tuple[str, str | None]) -> str:
             return f"{pair[0]} {pair[1]}" if pair[1] else pair[0]
-        why = f" ({self.reason})" if self.reason else ""
+        why = f" ({english(self.reasons)})" if self.reasons else ""
         return (f"{self.source}#{self.page_index} candidate {self.candidate}: "
                 f"{said(self.before)} -> {said(self.after)}{why}")
 
@@ -93,21 +97,21 @@ def plan(ws: Workspace) -> Plan:
     with ws.store.engine.connect() as conn:
         stored = conn.execute(
             select(p.c.id, p.c.source, p.c.page_index, r.c.candidate, r.c.outcome, r.c.level,
-                   r.c.reason, r.c.fill_high, r.c.fill_medium, r.c.fill_low, r.c.measures)
+                   r.c.reasons, r.c.fill_high, r.c.fill_medium, r.c.fill_low, r.c.measures)
             .join(r, r.c.page_id == p.c.id)
             .where(p.c.campaign_id == ws.campaign.id, p.c.status == "accepted")
             .order_by(p.c.id, r.c.candidate)
         ).all()
-    for (page_id, source, index, candidate, outcome, level, reason, *fills, measures) in stored:
+    for (page_id, source, index, candidate, outcome, level, reasons, *fills, measures) in stored:
         decision = decide_again(tuple(fills), measures, t, rule)
         if decision is None:
             kept += 1
             continue
         rows += 1
         after = (decision.outcome, LEVELS[decision.choice] if decision.outcome == "vote" else None)
-        if after != (outcome, level) or decision.reason != reason:
+        if after != (outcome, level) or decision.reasons != from_json(reasons):
             changes.append(Change(page_id, source, index, candidate, (outcome, level), after,
-                                  decision.reason))
+                                  decision.reasons))
     return Plan(t, rows, kept, tuple(changes))
 
 
@@ -167,15 +171,17 @@ def apply(ws: Workspace, planned: Plan) -> int:
 def _apply_row(conn: Any, campaign: str, c: Change, at: Any) -> None:
     r, item = row_table, review_table
     conn.execute(update(r).where(r.c.page_id == c.page_id, r.c.candidate == c.candidate)
-                 .values(outcome=c.after[0], level=c.after[1], reason=c.reason))
+                 .values(outcome=c.after[0], level=c.after[1], reason=english(c.reasons),
+                         reasons=to_json(c.reasons)))
     where = and_(item.c.page_id == c.page_id, item.c.candidate == c.candidate)
     if c.after[0] == "review":
         exists = conn.execute(select(item.c.id).where(where)).first()
         if exists is None:
             conn.execute(insert(item).values(
                 campaign_id=campaign, page_id=c.page_id, candidate=c.candidate, kind="row",
-                reason=c.reason or "review", created_at=at, state="open"))
+                **item_reasons(c.reasons or (why.TO_REVIEW(),)), created_at=at, state="open"))
         else:
-            conn.execute(update(item).where(where).values(reason=c.reason or "review"))
+            conn.execute(update(item).where(where).values(
+                **item_reasons(c.reasons or (why.TO_REVIEW(),))))
     elif c.before[0] == "review":
         conn.execute(delete(item).where(where))  # no decision on it: checked above

@@ -45,6 +45,7 @@ from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
 from pipeline.domain.committee import Person
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.reasons import RECORDED, Reason, from_json
 from pipeline.domain.rules import LEVELS
 from pipeline.store.store import (
     CertifiedError,
@@ -114,6 +115,8 @@ class Item:
 
     ``fills`` (share of each box's interior inked, in level order) and
     ``measures`` (``ink_mm2``, ``extent_mm`` per box) are set for row items.
+    ``reason`` is why in English, as recorded; ``reasons`` the same as codes
+    and parameters (`pipeline.domain.reasons`), to be worded in any language.
     """
 
     id: int
@@ -134,6 +137,7 @@ class Item:
     outcome: str | None = None
     fills: tuple[float, float, float] | None = None
     measures: dict[str, list[float]] | None = None
+    reasons: tuple[Reason, ...] = ()
 
     @property
     def machine(self) -> str:
@@ -215,7 +219,7 @@ class ReviewQueue:
         has_reading = exists().where(any_row.c.page_id == p.c.id)
         return (
             select(
-                r.c.id, r.c.page_id, r.c.candidate, r.c.kind, r.c.reason, r.c.state,
+                r.c.id, r.c.page_id, r.c.candidate, r.c.kind, r.c.reason, r.c.reasons, r.c.state,
                 r.c.resolution, r.c.claimed_by, r.c.claimed_until, r.c.created_at,
                 p.c.image_path, p.c.status.label("page_status"), p.c.reason.label("page_reason"),
                 p.c.ballot_page, has_reading.label("has_reading"), rr.c.outcome,
@@ -239,6 +243,7 @@ class ReviewQueue:
             page_status=row["page_status"], page_reason=row["page_reason"],
             ballot_page=row["ballot_page"], has_reading=bool(row["has_reading"]),
             outcome=row["outcome"], fills=fills, measures=row["measures"],
+            reasons=from_json(row["reasons"]) or (RECORDED(text=row["reason"]),),
         )
 
     def get(self, item_id: int, conn: Any = None) -> Item:

@@ -18,13 +18,15 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.documents.images import row_view
+from pipeline.domain.reasons import to_json
 from pipeline.domain.rules import LEVELS
-from pipeline.domain.wording import translate
+from pipeline.domain.wording import t as word
 from pipeline.web.auth import ApiDecider, Decider, StationDep, actor, check_csrf
 from pipeline.web.station import Station, lang_of, shown
 from pipeline.workflow.review import BadDecision, Item
 
-#: The reasons a reviewer chooses from for an invalid row (keys of `pipeline.domain.wording`).
+#: The reasons a reviewer chooses from for an invalid row (keys of the catalogs,
+#: `pipeline.domain.wording`).
 INVALID_REASONS = ("reason_no_mark", "reason_several", "reason_unclear")
 PAGE_SIZE = 50
 
@@ -59,7 +61,7 @@ async def api_decide(item_id: int, request: Request, session: ApiDecider,
     reason = body.get("reason")
     reason = str(reason)[:500] if reason else None
     if reason in INVALID_REASONS:  # a preset: record its Vietnamese words
-        reason = translate("vi", reason)
+        reason = word(reason, "vi")
 
     def work() -> dict[str, Any]:
         decided = st.queue.decide(actor(session), item_id, body["value"], reason)
@@ -67,7 +69,7 @@ async def api_decide(item_id: int, request: Request, session: ApiDecider,
         lang = lang_of(request)
         return {"decided": {"id": decided.id, "state": decided.state,
                             "resolution": decided.resolution,
-                            "label": translate(lang, body["value"]),
+                            "label": word(body["value"], lang),
                             "candidate": decided.candidate, "page_id": decided.page_id},
                 "item": item_json(st, following, lang, session) if following else None,
                 "counts": counts_json(st, session)}
@@ -115,13 +117,13 @@ def counts_json(st: Station, session: Any) -> dict[str, int]:
 
 def item_json(st: Station, item: Item, lang: str, viewer: Any) -> dict[str, Any]:
     """What the queue page shows of one item: who, why, the pictures, the choices."""
-    t = lambda key: translate(lang, key)  # noqa: E731
+    t = lambda key: word(key, lang)  # noqa: E731
     cand = st.candidates.get(item.candidate)
     out: dict[str, Any] = {
         "id": item.id, "kind": item.kind, "candidate": item.candidate,
         "name": cand.name if cand else None, "position": cand.position if cand else None,
         "page_id": item.page_id, "ballot_page": item.ballot_page, "reason": item.reason,
-        "reason_shown": shown(lang, item.reason),
+        "reasons": to_json(item.reasons) or [], "reason_shown": shown(lang, item.reasons, item.reason),
         "state": item.state, "state_label": t(f"state_{item.state}"),
         "values": [{"value": v, "label": t(v), "key": key_of(item.kind, v)} for v in item.values()],
         "crop": f"/items/{item.id}/crop.jpg",

@@ -20,8 +20,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from PIL import Image
 from starlette.concurrency import run_in_threadpool
 
+from pipeline.domain import reasons as why
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.wording import translate
+from pipeline.domain.reasons import Reason
+from pipeline.domain.records import english
+from pipeline.domain.wording import t as word
 from pipeline.reading.sources import IMAGE_SUFFIXES, SCAN_SUFFIXES
 from pipeline.web.auth import StationDep, Uploader, check_csrf
 from pipeline.web.station import Limits, lang_of, shown
@@ -37,29 +40,29 @@ def upload_form(request: Request, session: Uploader, st: StationDep) -> Response
 @router.post("/upload")
 async def upload(request: Request, session: Uploader, st: StationDep) -> Response:
     wants_json = "application/json" in request.headers.get("accept", "")
-    t = lambda key: translate(lang_of(request), key)  # noqa: E731
+    lang = lang_of(request)
     size = request.headers.get("content-length")
     if size is None or not size.isdigit():
-        return _refuse(wants_json, 411, "send the files with a Content-Length")
+        return _refuse(wants_json, 411, word("upload_no_length", lang))
     if int(size) > st.limits.upload_bytes:
-        return _refuse(wants_json, 413, f"{t('upload_refused')}: {int(size) >> 20} MiB > "
+        return _refuse(wants_json, 413, f"{word('upload_refused', lang)}: {int(size) >> 20} MiB > "
                        f"{st.limits.upload_bytes >> 20} MiB")
     form = await request.form(max_files=st.limits.upload_files, max_fields=8, max_part_size=4096)
     check_csrf(request, session, str(form.get("csrf") or "") or None)
     incoming = st.ws.path / "uploads"
     incoming.mkdir(exist_ok=True)
     saved: list[Path] = []
-    refused: list[dict[str, str]] = []
+    refused: list[tuple[str, Reason]] = []
     for upload_file in form.getlist("files"):
         if isinstance(upload_file, str):
             continue
         name = _safe_name(upload_file.filename or "scan")
         if Path(name).suffix.lower() not in SCAN_SUFFIXES:
-            refused.append({"source": name, "reason": "not a scan file (PDF, TIFF, JPEG, PNG)"})
+            refused.append((name, why.NOT_A_SCAN_FILE()))
             continue
         path, problem = _store_upload(upload_file.file, name, incoming, st.limits)
         if problem:
-            refused.append({"source": name, "reason": problem})
+            refused.append((name, problem))
         else:
             saved.append(path)
     reports: list[PageReport] = []
@@ -73,10 +76,11 @@ async def upload(request: Request, session: Uploader, st: StationDep) -> Respons
     results = {
         "pages": [{"source": Path(r.source).name.split("-", 1)[-1], "page_index": r.page_index,
                    "status": r.status, "reason": r.reason, "page_id": r.page_id,
-                   "reason_shown": shown(lang_of(request), r.reason),
+                   "reason_shown": shown(lang, r.reasons),
                    "review": sum(1 for row in r.rows if row["outcome"] == "review")}
                   for r in reports],
-        "refused": [{**r, "reason_shown": shown(lang_of(request), r["reason"])} for r in refused],
+        "refused": [{"source": name, "reason": english((problem,)),
+                     "reason_shown": shown(lang, (problem,))} for name, problem in refused],
         "error": error,
     }
     if wants_json:
@@ -104,7 +108,8 @@ def _safe_name(filename: str) -> str:
     return base or "scan"
 
 
-def _store_upload(stream: Any, name: str, folder: Path, limits: Limits) -> tuple[Path, str | None]:
+def _store_upload(stream: Any, name: str, folder: Path, limits: Limits
+                  ) -> tuple[Path, Reason | None]:
     """Copy one uploaded file into ``folder`` as ``<sha256[:16]>-<name>``; check its pixels.
 
     Returns the path and a problem (then nothing is kept), or None.
@@ -118,18 +123,18 @@ def _store_upload(stream: Any, name: str, folder: Path, limits: Limits) -> tuple
             while chunk := stream.read(1 << 20):
                 total += len(chunk)
                 if total > limits.upload_bytes:
-                    return tmp, f"over the {limits.upload_bytes >> 20} MiB limit"
+                    return tmp, why.OVER_UPLOAD_LIMIT(mib=limits.upload_bytes >> 20)
                 digest.update(chunk)
                 out.write(chunk)
         if total == 0:
-            return tmp, "the file is empty"
+            return tmp, why.FILE_EMPTY()
         if Path(name).suffix.lower() in IMAGE_SUFFIXES:
             problem = _pixel_problem(tmp, limits.upload_pixels)
             if problem:
                 return tmp, problem
         target = folder / f"{digest.hexdigest()[:16]}-{name}"
         if not target.resolve().is_relative_to(folder.resolve()):
-            return tmp, "unsafe file name"
+            return tmp, why.UNSAFE_FILE_NAME()
         tmp.replace(target)
         return target, None
     finally:
@@ -137,7 +142,7 @@ def _store_upload(stream: Any, name: str, folder: Path, limits: Limits) -> tuple
             tmp.unlink()
 
 
-def _pixel_problem(path: Path, max_pixels: int) -> str | None:
+def _pixel_problem(path: Path, max_pixels: int) -> Reason | None:
     """Refuse an image whose pages hold more than ``max_pixels``, reading only headers."""
     try:
         with Image.open(path) as im:
@@ -145,8 +150,8 @@ def _pixel_problem(path: Path, max_pixels: int) -> str | None:
                 im.seek(index)
                 w, h = im.size
                 if w * h > max_pixels:
-                    return (f"page {index + 1} is {w} x {h} pixels, over the "
-                            f"{max_pixels // 1_000_000} MP limit; scan at 600 dpi or less")
+                    return why.UPLOAD_PAGE_TOO_BIG(page=index + 1, width=w, height=h,
+                                                   limit_mp=max_pixels // 1_000_000)
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        return f"not a readable image ({exc})"
+        return why.UPLOAD_UNREADABLE(detail=str(exc))
     return None
