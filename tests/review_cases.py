@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from omr.reasons import FILL_FAINT_MARK, NO_MARKS
 from pipeline.domain.campaign import parse_campaign
 from pipeline.domain.layout import build_layout
 from pipeline.reading.sources import collect_inputs
@@ -44,17 +45,17 @@ def synthetic_workspace(tmp: Path, *, pages: int, review_rows: int = 5, rejected
     on_page_1 = [c.stt for c in campaign.candidates if c.stt <= 12]
     for n in range(pages):
         rows = tuple(
-            StoredRow(stt, "review", None, "faint mark in box 2", (0.0, 0.05, 0.0))
-            if i < review_rows else StoredRow(stt, "vote", "high", None, (0.4, 0.0, 0.0))
+            StoredRow(stt, "review", None, (FILL_FAINT_MARK(box=2, fill=0.05),), (0.0, 0.05, 0.0))
+            if i < review_rows else StoredRow(stt, "vote", "high", (), (0.4, 0.0, 0.0))
             for i, stt in enumerate(on_page_1)
         )
         ws.store.add_page(NewPage(
             source="stack.pdf", page_index=n, image_sha256=f"{n:064x}", image_path=f"images/{n}.png",
-            status="accepted", reason=None, ballot_page=1, rows=rows))
+            status="accepted", ballot_page=1, rows=rows))
     for n in range(pages, pages + rejected):
         ws.store.add_page(NewPage(
             source="stack.pdf", page_index=n, image_sha256=f"{n:064x}", image_path=f"images/{n}.png",
-            status="rejected", reason="no registration marks found"))
+            status="rejected", reasons=(NO_MARKS(ink=0.004, foreign=None),)))
     return ws
 
 

@@ -20,7 +20,7 @@ import pytest
 from review_cases import PASSWORD, add_accounts, synthetic_workspace
 from sqlalchemy import update
 
-from pipeline.domain.reasons import to_vietnamese
+from omr.reasons import NOTE, NOTE_ROW_RIGHT
 from pipeline.store.store import NewPage, StoredRow, campaign_table, now
 from pipeline.workflow.review import (
     BadDecision,
@@ -95,9 +95,9 @@ def test_pages_rejected_by_the_machine_can_only_be_confirmed_and_people_can_reje
     # an accepted page with a doubt (writing outside the boxes) is counted until a person rejects it
     record, _ = ws.store.add_page(NewPage(
         source="b.pdf", page_index=0, image_sha256="f" * 64, image_path="images/f.png",
-        status="accepted", reason=None, ballot_page=1,
-        rows=tuple(StoredRow(s, "vote", "low", None, (0, 0, 0.4)) for s in range(1, 13)),
-        doubts=("writing outside the boxes near row 3",)))
+        status="accepted", ballot_page=1,
+        rows=tuple(StoredRow(s, "vote", "low", (), (0, 0, 0.4)) for s in range(1, 13)),
+        doubts=(NOTE(where=NOTE_ROW_RIGHT(row=3), w_mm=12, h_mm=5, x_mm=190, y_mm=101),)))
     doubt = queue.items(["open"])[0]
     assert doubt.page_id == record.id and doubt.values() == ("accepted", "rejected")
     assert ws.tally().candidates[0].counts["low"] == 1
@@ -315,8 +315,8 @@ def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
     assert "mark in box 2" not in listing
     shown = run("show", "1").stdout
     assert "fill 0.050" in shown and "decide: high, medium, low, invalid" in shown
-    assert "reason: faint mark in box 2" in shown
-    assert f"lý do: {to_vietnamese('faint mark in box 2')}" in shown
+    assert "reason: faint mark in box 2 (0.050)" in shown
+    assert "lý do: dấu mờ ở ô 2 (độ phủ 0,050)" in shown
     assert "resolved: Tín nhiệm" in run("resolve", "1", "medium", "--as", "lan").stdout
     assert "say why" in run("resolve", "2", "invalid", "--as", "lan", ok=False).stderr
     run("resolve", "2", "invalid", "--as", "lan", "--reason", "không đánh dấu rõ")

@@ -88,12 +88,13 @@ def test_batches_racing_in_opposite_orders_on_postgresql_store_each_page_once(
     """
     import threading
 
+    from pipeline.domain.reasons import REJECTED
     from pipeline.store.store import NewPage, Store
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(new_workspace(tmp_path / "ws", pg_url))
     pages = [NewPage(source=f"{n}.png", page_index=0, image_sha256=n * 64, image_path=f"{n}.png",
-                     status="rejected", reason="test") for n in "ab"]
+                     status="rejected", reasons=(REJECTED(),)) for n in "ab"]
     original = Store._insert_page
     barrier = threading.Barrier(2, timeout=30)
     firsts: set[int] = set()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, update
 
+from omr.reasons import FILL_FAINT_MARK, NO_MARKS
 from pipeline.domain.campaign import load_campaign
 from pipeline.store.store import NewPage, StoredRow, declared_table, review_table
 from pipeline.store.workspace import Workspace, create_workspace
@@ -15,14 +16,15 @@ SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "seed-001-hdnd-cantho
 
 def _row(candidate: int, outcome: str, level: str | None = None) -> StoredRow:
     fills = {"high": (0.3, 0, 0), "medium": (0, 0.3, 0), "low": (0, 0, 0.3)}.get(level or "", (0, 0, 0))
-    return StoredRow(candidate, outcome, level, "faint mark" if outcome == "review" else None,
+    return StoredRow(candidate, outcome, level,
+                     (FILL_FAINT_MARK(box=2, fill=0.05),) if outcome == "review" else (),
                      fills)
 
 
 def _page(ws: Workspace, n: int, status: str, rows: tuple[StoredRow, ...]) -> int:
     record, new = ws.store.add_page(NewPage(
         source=f"s{n}.png", page_index=0, image_sha256=f"{n:064x}", image_path=f"images/{n}.png",
-        status=status, reason=None if status == "accepted" else "no registration marks found",
+        status=status, reasons=() if status == "accepted" else (NO_MARKS(ink=0.004, foreign=None),),
         ballot_page=1 if status == "accepted" else None, rows=rows))
     assert new
     return record.id

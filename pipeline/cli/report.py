@@ -5,17 +5,13 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.domain.rules import LEVEL_LABELS, LEVELS
+from pipeline.domain.rules import LEVELS
 from pipeline.domain.tally import Tally
-
-CONSEQUENCE_LABELS = {
-    "over_half_low": "Trên 1/2 tín nhiệm thấp",
-    "two_thirds_low": "Từ 2/3 tín nhiệm thấp",
-}
+from pipeline.domain.wording import t
 
 
 def print_tally(console: Console, tally: Tally) -> None:
-    base_label = "tổng số đại biểu" if tally.rules == "nq85-2014" else "tổng số phiếu thu về"
+    base_label = t("base_electorate") if tally.rules == "nq85-2014" else t("base_collected")
     console.print(f"[bold]KẾT QUẢ LẤY PHIẾU TÍN NHIỆM[/] — {tally.campaign} ({tally.rules})")
     issued = "chưa khai báo" if tally.issued is None else str(tally.issued)
     console.print(
@@ -27,14 +23,14 @@ def print_tally(console: Console, tally: Tally) -> None:
     if not tally.quorum_met:
         console.print("[bold red]Cảnh báo:[/] số phiếu thu về dưới 2/3 số người được triệu tập.")
     table = Table(show_lines=False)
-    table.add_column("STT", justify="right")
-    table.add_column("Họ và tên")
-    table.add_column("Chức vụ")
+    table.add_column(t("stt"), justify="right")
+    table.add_column(t("name"))
+    table.add_column(t("position"))
     for lv in LEVELS:
-        table.add_column(LEVEL_LABELS[lv], justify="right")
-    table.add_column("Không hợp lệ", justify="right")
-    table.add_column("Chờ duyệt", justify="right")
-    table.add_column("Hệ quả")
+        table.add_column(t(lv), justify="right")
+    table.add_column(t("invalid"), justify="right")
+    table.add_column(t("pending"), justify="right")
+    table.add_column(t("consequence"))
     for c in tally.candidates:
         cells = []
         for lv in LEVELS:
@@ -43,7 +39,7 @@ def print_tally(console: Console, tally: Tally) -> None:
         table.add_row(
             str(c.candidate), c.name, c.position, *cells, str(c.counts["invalid"]),
             str(c.pending) if c.pending else "",
-            CONSEQUENCE_LABELS.get(c.consequence or "", ""),
+            t(c.consequence) if c.consequence else "",
         )
     console.print(table)
     if tally.pending_review:

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.rules import LEVEL_LABELS, LEVELS
+from pipeline.domain.rules import LEVELS
+from pipeline.domain.wording import t
 
 SUMMARY_PDF = "tong-hop.pdf"
 SUMMARY_XLSX = "tong-hop.xlsx"
@@ -210,11 +211,11 @@ def summary_xlsx(units: list[Unit], people: list[Person], body: str) -> bytes:
     ws.title = "Tổng hợp"
     ws.cell(1, 1, "TỔNG HỢP KẾT QUẢ LẤY PHIẾU TÍN NHIỆM").font = bold
     ws.cell(2, 1, body).font = normal
-    header = ["STT", "Họ và tên", "Chức vụ", "Năm sinh", "Số nơi lấy phiếu", "Nơi lấy phiếu",
-              "Mã đợt", "Quy định", "Tổng số để tính tỷ lệ"]
+    header = [t("stt"), t("name"), t("position"), "Năm sinh", "Số nơi lấy phiếu", "Nơi lấy phiếu",
+              "Mã đợt", "Quy định", t("base_total")]
     for lv in LEVELS:
-        header += [f"{LEVEL_LABELS[lv]} - số phiếu", f"{LEVEL_LABELS[lv]} - tỷ lệ (%)"]
-    header += ["Không hợp lệ", "Hệ quả (mã)", "Hệ quả"]
+        header += [t("level_count", level=t(lv)), t("level_percent", level=t(lv))]
+    header += [t("invalid"), t("consequence_code"), t("consequence")]
     rows = []
     for i, p in enumerate(people, start=1):
         for pl in p.places:
@@ -260,7 +261,7 @@ def summary_pdf(units: list[Unit], people: list[Person], *, body: str, place: st
         date_words,
         register_fonts,
     )
-    from pipeline.documents.minutes import CONSEQUENCE_SHORT, MM, _esc, _rule, _string_width, nfc, vn_number
+    from pipeline.documents.minutes import MM, _esc, _rule, _string_width, nfc, vn_number
 
     register_fonts()
     page_w, page_h = 297 * MM, 210 * MM
@@ -317,12 +318,12 @@ def summary_pdf(units: list[Unit], people: list[Person], *, body: str, place: st
     ut.setStyle(_grid(colors))
     story.append(ut)
     story.append(p("II. KẾT QUẢ THEO TỪNG NGƯỜI", heading))
-    header1 = [p(h, cell_h) for h in ("STT", "Họ và tên", "Chức vụ", "Nơi lấy phiếu",
-                                      "Tổng số để tính tỷ lệ")]
+    header1 = [p(h, cell_h) for h in (t("stt"), t("name"), t("position"), "Nơi lấy phiếu",
+                                      t("base_total"))]
     for lv in LEVELS:
-        header1 += [p(LEVEL_LABELS[lv], cell_h), ""]
-    header1.append(p("Hệ quả", cell_h))
-    header2 = ["", "", "", "", ""] + [p("Số phiếu", cell_h), p("Tỷ lệ (%)", cell_h)] * 3 + [""]
+        header1 += [p(t(lv), cell_h), ""]
+    header1.append(p(t("consequence"), cell_h))
+    header2 = ["", "", "", "", ""] + [p(t("ballots_count"), cell_h), p(t("percent"), cell_h)] * 3 + [""]
     data: list[list[Any]] = [header1, header2]
     spans = []
     for i, person in enumerate(people, start=1):
@@ -337,7 +338,7 @@ def summary_pdf(units: list[Unit], people: list[Person], *, body: str, place: st
                    p(vn_number(u.doc["base"]), cell_c)]
             for lv in LEVELS:
                 row += [p(vn_number(r["counts"][lv]), cell_c), p(vn_number(r["percent"][lv]), cell_c)]
-            row.append(p(CONSEQUENCE_SHORT.get(r["consequence"] or "", ""), cell_c))
+            row.append(p(t(r["consequence"]) if r["consequence"] else "", cell_c))
             data.append(row)
         if len(person.places) > 1:
             last = len(data) - 1

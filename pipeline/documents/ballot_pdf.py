@@ -45,7 +45,8 @@ from omr.geometry import Rect
 from pipeline.domain.campaign import Campaign, Candidate
 from pipeline.domain.errors import CampaignError
 from pipeline.domain.layout import QR_QUIET_ZONE, BallotLayout, Column, PageLayout, qr_matrix
-from pipeline.domain.rules import LEVEL_LABELS, LEVELS
+from pipeline.domain.rules import LEVELS
+from pipeline.domain.wording import t
 
 PT_PER_MM = 72 / 25.4
 
@@ -492,7 +493,7 @@ def date_words(day: dt.date) -> str:
 
 def instruction_runs(campaign: Campaign, page_count: int) -> list[tuple[str, str]]:
     """The instruction to the voter, as (text, font) runs."""
-    levels = ", ".join(f"“{LEVEL_LABELS[lv]}”" for lv in LEVELS)
+    levels = ", ".join(f"“{t(lv)}”" for lv in LEVELS)
     runs = [
         ("Cách ghi phiếu:", BOLD_ITALIC),
         (
@@ -521,12 +522,6 @@ def instruction_runs(campaign: Campaign, page_count: int) -> list[tuple[str, str
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
-COLUMN_HEADINGS = {
-    "stt": "STT",
-    "name": "Họ và tên",
-    "position": "Chức vụ",
-    **LEVEL_LABELS,
-}
 NO_WRITING_NOTE = "Không viết, vẽ lên mã QR và bốn ô định vị ở bốn góc trang."
 
 
@@ -757,7 +752,7 @@ class _PagePlan:
 
         for col in cols:
             cell = Rect(col.x, top, col.w, header_h)
-            label = COLUMN_HEADINGS[col.name]
+            label = t(col.name)
             fitted = fit_text(
                 label,
                 BOLD,

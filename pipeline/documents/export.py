@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.domain.errors import WorkspaceError
-from pipeline.domain.rules import LEVEL_LABELS, LEVELS
+from pipeline.domain.rules import LEVELS
+from pipeline.domain.wording import t
 from pipeline.store.workspace import Workspace
 
 MANIFEST = "manifest.json"
@@ -180,12 +181,14 @@ def scan_name(sha256: str, stored_path: str) -> str:
 # ---------------------------------------------------------------------------
 # CSV and XLSX
 
-CSV_HEADER = (
-    "STT", "Họ và tên", "Chức vụ",
-    *(f"{LEVEL_LABELS[lv]} - số phiếu" for lv in LEVELS),
-    *(f"{LEVEL_LABELS[lv]} - tỷ lệ (%)" for lv in LEVELS),
-    "Không hợp lệ", "Tổng số để tính tỷ lệ", "Hệ quả (mã)", "Hệ quả",
-)
+def csv_header() -> tuple[str, ...]:
+    """The columns of the results' CSV and XLSX, in Vietnamese."""
+    return (
+        t("stt"), t("name"), t("position"),
+        *(t("level_count", level=t(lv)) for lv in LEVELS),
+        *(t("level_percent", level=t(lv)) for lv in LEVELS),
+        t("invalid"), t("base_total"), t("consequence_code"), t("consequence"),
+    )
 
 
 def _person_row(doc: dict[str, Any], c: dict[str, Any]) -> list[Any]:
@@ -204,7 +207,7 @@ def result_csv(doc: dict[str, Any]) -> bytes:
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow(csv_header())
     for c in doc["candidates"]:
         writer.writerow(_person_row(doc, c))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -239,7 +242,7 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
     for i, (text, font) in enumerate(lines, start=1):
         ws.cell(i, 1, text).font = font
     top = len(lines) + 2
-    for j, h in enumerate(CSV_HEADER, start=1):
+    for j, h in enumerate(csv_header(), start=1):
         cell = ws.cell(top, j, h)
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")

@@ -39,7 +39,8 @@ from pipeline.documents.ballot_pdf import (
     register_fonts,
     split_body,
 )
-from pipeline.domain.rules import LEVEL_LABELS, LEVELS
+from pipeline.domain.rules import LEVELS
+from pipeline.domain.wording import t
 
 MM = 72 / 25.4  # points per millimetre
 MARGINS_MM = {"top": 20.0, "right": 15.0, "bottom": 20.0, "left": 30.0}
@@ -50,11 +51,6 @@ VIETNAM_UTC_OFFSET = dt.timedelta(hours=7)  # no daylight saving
 
 # Chart colours (RGB 0-1), distinct in luminance so a grey photocopy still reads.
 LEVEL_COLOURS = {"low": (0.62, 0.11, 0.11), "medium": (0.56, 0.56, 0.56), "high": (0.84, 0.84, 0.84)}
-CONSEQUENCE_SHORT = {
-    "over_half_low": "Trên 1/2 tín nhiệm thấp",
-    "two_thirds_low": "Từ 2/3 tín nhiệm thấp",
-}
-
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
@@ -162,7 +158,7 @@ def minutes_text(doc: dict[str, Any]) -> Minutes:
         for lv in LEVELS:
             cells += [vn_number(c["counts"][lv]), vn_number(c["percent"][lv])]
         rows.append(Row(str(c["candidate"]), c["name"], c["position"], tuple(cells),
-                        CONSEQUENCE_SHORT.get(c["consequence"] or "", "")))
+                        t(c["consequence"]) if c["consequence"] else ""))
         if c["counts"].get("invalid"):
             invalid_people.append(f"{c['name']}: {vn_number(c['counts']['invalid'])}")
     invalid_note = (
@@ -331,9 +327,8 @@ def chart_drawing(doc: dict[str, Any], width_mm: float = TEXT_WIDTH_MM):
     for lv in ("low", "medium", "high"):
         d.add(Rect(lx, ly, 4 * MM, 3 * MM, fillColor=Color(*LEVEL_COLOURS[lv]),
                    strokeColor=Color(0.4, 0.4, 0.4), strokeWidth=0.3))
-        d.add(String(lx + 5.5 * MM, ly + 0.6 * MM, LEVEL_LABELS[lv], fontName=REGULAR,
-                     fontSize=8.5))
-        lx += 5.5 * MM + _string_width(LEVEL_LABELS[lv], 8.5) + 6 * MM
+        d.add(String(lx + 5.5 * MM, ly + 0.6 * MM, t(lv), fontName=REGULAR, fontSize=8.5))
+        lx += 5.5 * MM + _string_width(t(lv), 8.5) + 6 * MM
     return d
 
 
@@ -433,11 +428,11 @@ def minutes_pdf(doc: dict[str, Any]) -> bytes:
     story.append(p(m.table_intro, para))
 
     widths_mm = [9, 31, 33, 11, 12, 11, 12, 11, 12, 23]
-    header1 = [p("STT", cell_h), p("Họ và tên", cell_h), p("Chức vụ", cell_h)]
+    header1 = [p(t("stt"), cell_h), p(t("name"), cell_h), p(t("position"), cell_h)]
     for lv in LEVELS:
-        header1 += [p(LEVEL_LABELS[lv], cell_h), ""]
-    header1.append(p("Hệ quả", cell_h))
-    header2 = ["", "", ""] + [p("Số phiếu", cell_h), p("Tỷ lệ (%)", cell_h)] * 3 + [""]
+        header1 += [p(t(lv), cell_h), ""]
+    header1.append(p(t("consequence"), cell_h))
+    header2 = ["", "", ""] + [p(t("ballots_count"), cell_h), p(t("percent"), cell_h)] * 3 + [""]
     data: list[list[Any]] = [header1, header2]
     for r in m.rows:
         data.append([p(r.stt, cell_c), p(r.name, cell), p(r.position, cell),
@@ -647,17 +642,17 @@ def minutes_docx(doc: dict[str, Any]) -> bytes:
         run.bold = bold
         run.font.size = Pt(TABLE_PT)
 
-    for i, text in enumerate(("STT", "Họ và tên", "Chức vụ")):
+    for i, text in enumerate((t("stt"), t("name"), t("position"))):
         table.cell(0, i).merge(table.cell(1, i))
         put(0, i, text, bold=True)
     for k, lv in enumerate(LEVELS):
         c0 = 3 + 2 * k
         table.cell(0, c0).merge(table.cell(0, c0 + 1))
-        put(0, c0, LEVEL_LABELS[lv], bold=True)
-        put(1, c0, "Số phiếu", bold=True)
-        put(1, c0 + 1, "Tỷ lệ (%)", bold=True)
+        put(0, c0, t(lv), bold=True)
+        put(1, c0, t("ballots_count"), bold=True)
+        put(1, c0 + 1, t("percent"), bold=True)
     table.cell(0, 9).merge(table.cell(1, 9))
-    put(0, 9, "Hệ quả", bold=True)
+    put(0, 9, t("consequence"), bold=True)
     for i, row in enumerate(m.rows, start=2):
         put(i, 0, row.stt)
         put(i, 1, row.name, align=WD_ALIGN_PARAGRAPH.LEFT)

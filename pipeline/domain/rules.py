@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pipeline.domain.wording import t
+
 Base = Literal["collected", "electorate"]
 LEVELS = ("high", "medium", "low")
-LEVEL_LABELS = {"high": "Tín nhiệm cao", "medium": "Tín nhiệm", "low": "Tín nhiệm thấp"}
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,13 @@ class RuleSet:
     signature_allowed: bool = False
     # the instrument in full, as the minutes cite it ("Căn cứ ...")
     document: str = ""
-    # what every percentage is of, in words, and where the rule says so
-    base_label: str = "tổng số phiếu thu về"
+    # where the rule says what every percentage is of
     base_article: str = ""
+
+    @property
+    def base_label(self) -> str:
+        """What every percentage is of, in words (Vietnamese)."""
+        return t(f"base_{self.base}")
 
 
 RULE_SETS: dict[str, RuleSet] = {
@@ -88,7 +93,6 @@ RULE_SETS: dict[str, RuleSet] = {
                 "phiếu tín nhiệm, bỏ phiếu tín nhiệm đối với người giữ chức vụ do Quốc hội, "
                 "Hội đồng nhân dân bầu hoặc phê chuẩn"
             ),
-            base_label="tổng số đại biểu",
             base_article="Điều 17 khoản 1 Nghị quyết 85/2014/QH13",
             consequences={
                 "over_half_low": (

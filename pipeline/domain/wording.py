@@ -94,14 +94,19 @@ def words(reasons: Reason | Iterable[Reason] | None, lang: str = "vi") -> str:
 
 def has_entry(key: str, lang: str, context: str | None = None) -> bool:
     """Whether the catalog of ``lang`` holds ``key`` (in ``context``)."""
-    text = catalog(lang).pgettext(context, key) if context else catalog(lang).gettext(key)
-    return text != key
+    return _entry(key, lang, context) is not None
+
+
+def _entry(key: str, lang: str, context: str | None) -> str | None:
+    # gettext answers a missing entry with its key: ask its table (keyed "context\x04key")
+    found = catalog(lang)._catalog.get(f"{context}\x04{key}" if context else key)  # type: ignore[attr-defined]
+    return found if isinstance(found, str) else None
 
 
 def _reason(reason: Reason, lang: str) -> str:
-    template = catalog(lang).pgettext(REASON, reason.code)
+    template = _entry(reason.code, lang, REASON)
     try:
-        if template == reason.code:
+        if template is None:
             raise KeyError(reason.code)
         return _fill(template, reason.as_dict(), lang)
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):

@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from pipeline.documents.images import ImageMissing, PageImages
@@ -87,6 +89,7 @@ def create_app(ws_path: Path, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", 
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(ImageMissing, _image_missing)
     app.add_exception_handler(ReviewError, _review_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     return app
 
 
@@ -115,6 +118,18 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
         st: Station = request.app.state.station
         return st.render(request, "message.html", session_of(request), code=403, message=message)
     return JSONResponse({"error": message}, status_code=403)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """No such page (404) in the person's language; any other status as the framework says it."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code != 404:
+        return await http_exception_handler(request, exc)
+    message = t("not_found", lang_of(request))
+    if "text/html" in request.headers.get("accept", ""):
+        st: Station = request.app.state.station
+        return st.render(request, "message.html", session_of(request), code=404, message=message)
+    return JSONResponse({"detail": message}, status_code=404)
 
 
 async def _image_missing(request: Request, exc: Exception) -> Response:

@@ -86,8 +86,8 @@ TEMPLATES: tuple[tuple[str, str], ...] = (
     ("fill_faint_marks", "faint marks in {boxes:boxes} ({fills:num_list})"),
     ("fill_clear_marks", "clear marks in {boxes:boxes} ({fills:num_list})"),
     ("fill_one_clear", "one clear mark (box {box:int}, {fill:num})"),
-    ("fill_clear_and_a_faint", "{clear:reason} and a {faint:reason}"),
-    ("fill_clear_and_faint", "{clear:reason} and {faint:reason}"),
+    ("fill_clear_and_a_faint", "{clear:fill_clear} and a {faint:fill_faint}"),
+    ("fill_clear_and_faint", "{clear:fill_clear} and {faint:fill_faint}"),
     # what the boxes said beside a finding (omr.page)
     ("read_as", "{finding:reason} (read as: {read:reasons})"),
     ("no_box_marked", "{finding:reason} (no box marked)"),
@@ -212,6 +212,8 @@ WHERE: tuple[tuple[str, str], ...] = (
 _NUM = r"-?\d+(?:\.\d+)?"
 _CORNER = r"(?:top_left|top_right|bottom_right|bottom_left|id \d+)"
 _DOUBT = r"(?:short|faint) mark in box \d+ \(" + _NUM + r" mm, " + _NUM + r" mm²\)"
+_BOXES = r"box \d+|boxes \d+(?:, \d+)* and \d+"
+_FILLS = _NUM + "(?:, " + _NUM + ")*"
 
 
 def _number(text: str) -> int | float:
@@ -284,10 +286,10 @@ _KINDS: dict[str, _Kind] = {
     "int": _Kind(r"\d+", int),
     "num": _Kind(_NUM, _number),
     "pct": _Kind(_NUM + "%", lambda t: float(t[:-1]) / 100),
-    "num_list": _Kind(_NUM + "(?:, " + _NUM + ")*", _numbers),
+    "num_list": _Kind(_FILLS, _numbers),
     "mm_list": _Kind(_NUM + " mm(?:, " + _NUM + " mm)*", lambda t: _numbers(t, " mm")),
     "mm2_list": _Kind(_NUM + " mm²(?:, " + _NUM + " mm²)*", lambda t: _numbers(t, " mm²")),
-    "boxes": _Kind(r"box \d+|boxes \d+(?:, \d+)* and \d+", _ints),
+    "boxes": _Kind(_BOXES, _ints),
     "ints": _Kind(r"\d+(?:, \d+)*", _ints),
     "corners": _Kind(_CORNER + "(?:, " + _CORNER + ")*", _corners),
     "way": _Kind("down|across", str),
@@ -296,6 +298,9 @@ _KINDS: dict[str, _Kind] = {
     "foreign": _Kind(r"(?: \(other ArUco ids seen: \[\d+(?:, \d+)*\]\))?", _foreign),
     "marks": _Kind(r"box \d+, " + _NUM + r" mm(?:; box \d+, " + _NUM + r" mm)*", _marks),
     "doubts": _Kind(_DOUBT + "(?: and " + _DOUBT + ")*", _doubts),
+    "fill_clear": _Kind(r"one clear mark \(box \d+, " + _NUM + r"\)|clear marks in (?:" + _BOXES
+                        + r") \(" + _FILLS + r"\)", _nested),
+    "fill_faint": _Kind(r"faint marks? in (?:" + _BOXES + r") \(" + _FILLS + r"\)", _nested),
     "doubts2": _Kind(_DOUBT + "(?: and " + _DOUBT + ")+", _doubts),
     "where": _Kind(r".+?", _where, nested=True),
     "reason": _Kind(r".+?", _nested, nested=True),
