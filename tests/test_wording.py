@@ -23,7 +23,9 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from review_cases import add_accounts, login, synthetic_workspace
 
-from omr.reasons import NOTE, NOTE_BELOW, SCANNER_STREAK
+from omr import reasons as omr_reasons
+from omr.reasons import NOTE, NOTE_BELOW, SCANNER_STREAK, Code
+from pipeline.domain import reasons as domain_reasons
 from pipeline.domain.reasons import CODES
 from pipeline.domain.wording import DOMAIN, LANGS, LOCALE_DIR, PART, REASON, catalog, t, words
 from pipeline.store.store import NewPage, StoredRow
@@ -59,6 +61,9 @@ def test_every_code_has_an_entry_in_both_catalogs_naming_its_parameters() -> Non
                 f"{code.code} ({lang}): the entry names {sorted(fields(reasons[code.code]))}, "
                 f"the code {sorted(code.params)}")
         assert set(reasons) <= set(CODES), f"entries of no code: {set(reasons) - set(CODES)}"
+    workflow = [c.code for c in vars(domain_reasons).values() if isinstance(c, Code)]
+    assert not set(workflow) & set(omr_reasons.CODES), "a workflow code named as a reader's"
+    assert len(CODES) == len(omr_reasons.CODES) + len(workflow)
 
 
 def test_both_languages_hold_the_same_entries_with_the_same_placeholders() -> None:
