@@ -134,6 +134,18 @@ _WORDS: dict[str, tuple[str, str]] = {
     "refresh": ("Tự động cập nhật", "Updates automatically"),
     "page_word": ("trang", "page"),
     "rows_word": ("dòng", "rows"),
+    "chair_decision": ("Quyết định của Trưởng ban đối với cả tờ phiếu",
+                       "The chair's decision on the whole sheet"),
+    "decision_in_force": ("Đang áp dụng", "In force"),
+    "page_invalid": ("Phiếu không hợp lệ", "Invalid ballot"),
+    "page_withdraw": ("Rút khỏi kết quả kiểm phiếu", "Withdrawn from the count"),
+    "page_restore": ("Khôi phục", "Restored"),
+    "page_invalid_help": ("vẫn tính là phiếu thu về; mọi dòng trên tờ phiếu không hợp lệ",
+                          "still a ballot collected; every row on it invalid"),
+    "page_withdraw_help": ("không phải phiếu thu về: tờ phiếu quét hai lần, bản sao, phiếu thử",
+                           "not a ballot collected: a sheet scanned twice, a copy, a test sheet"),
+    "record_decision": ("Ghi quyết định", "Record the decision"),
+    "none_in_force": ("Chưa có quyết định.", "No decision."),
 }
 
 for _k, (_vi, _en) in _WORDS.items():
