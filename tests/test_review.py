@@ -52,7 +52,7 @@ class Clock:
 def test_a_decision_resolves_a_row_is_recorded_and_counts(tmp_path: Path) -> None:
     ws = synthetic_workspace(tmp_path, pages=2, review_rows=2, rejected=1)
     queue = queue_for(ws)
-    assert queue.counts() == {"open": 5, "escalated": 0, "resolved": 0}
+    assert queue.counts() == {"open": 5, "escalated": 0, "resolved": 0, "settled": 0}
     assert ws.tally().candidates[0].pending == 2
 
     first = queue.claim_next(LAN)
@@ -271,7 +271,7 @@ def ten_reviewers_at_once(ws, two_reviewers: bool) -> None:
     assert not errors, errors[:3]
     assert not overlaps, overlaps[:5]
     queue = queue_for(ws)
-    assert queue.counts() == {"open": 0, "escalated": 0, "resolved": total}
+    assert queue.counts() == {"open": 0, "escalated": 0, "resolved": total, "settled": 0}
     per_item = Counter(item_id for _, item_id in handed)
     need = 2 if two_reviewers else 1
     assert set(per_item.values()) == {need}  # every item handed out exactly as often as needed

@@ -118,13 +118,16 @@ def test_roles_csrf_and_headers(scanned: Workspace) -> None:
     rv_csrf = login(reviewer, "lan")
 
     # every POST refuses a request without the session's CSRF token
-    for route in app.routes:
+    posts = 0
+    for route in _all_routes(app.routes):
         if "POST" in (getattr(route, "methods", None) or ()) and route.path != "/login":
-            url = route.path.replace("{item_id}", "1")
+            posts += 1
+            url = route.path.replace("{item_id}", "1").replace("{page_id}", "1")
             for token in (None, "forged"):
                 headers = {"X-CSRF-Token": token} if token else {}
                 r = reviewer.post(url, headers=headers, json={"value": "high"}, follow_redirects=False)
                 assert r.status_code == 403, (url, token, r.status_code)
+    assert posts >= 7
 
     # an operator scans, never resolves
     assert operator.get("/queue").status_code == 403
@@ -304,7 +307,7 @@ def test_ten_reviewers_at_once_over_http(tmp_path: Path) -> None:
     from pipeline.workflow.review import queue_for
 
     queue = queue_for(ws)
-    assert queue.counts() == {"open": 0, "escalated": 0, "resolved": total}
+    assert queue.counts() == {"open": 0, "escalated": 0, "resolved": total, "settled": 0}
     for name, item_id, value in decided:
         [d] = queue.history(item_id)
         assert (d.reviewer, d.value) == (name, value)
@@ -340,3 +343,34 @@ def test_two_reviewers_decide_blind_and_the_chair_sees_both(tmp_path: Path) -> N
     done = chu.post(f"/api/items/{item['id']}/decision", headers=h["chu"], json={"value": "low"}).json()
     assert done["decided"]["resolution"] == "low"
     assert ws.tally().candidates[0].counts["low"] == 1
+
+
+def test_the_chair_decides_a_whole_page_in_the_station(tmp_path: Path) -> None:
+    """A page declared invalid, then restored, from its page in the ballot browser: only the
+    chair, with the session's CSRF token and a reason; every decision is on the page."""
+    ws = synthetic_workspace(tmp_path, pages=3, review_rows=2, rejected=1)
+    add_accounts(ws, ACCOUNTS)
+    app = create_app(ws.path, allowed_hosts=HOST)
+    chair, reviewer = TestClient(app), TestClient(app)
+    chair_csrf, rv_csrf = login(chair, "chu"), login(reviewer, "lan")
+    page = next(p["id"] for p in ws.store.all_pages() if p["status"] == "accepted")
+    before = ws.tally()
+    form = {"decision": "invalid", "reason": "không có dấu", "csrf": rv_csrf}
+    assert reviewer.post(f"/pages/{page}/decision", data=form).status_code == 403
+    assert "decide-page" not in reviewer.get(f"/pages/{page}").text
+    shown = chair.get(f"/pages/{page}").text
+    assert "decide-page" in shown and "Phiếu không hợp lệ" in shown
+    refused = chair.post(f"/pages/{page}/decision", data={**form, "csrf": chair_csrf, "reason": " "})
+    assert refused.status_code == 200 and "say why" in refused.text
+    assert ws.store.page_decision(page) is None
+    done = chair.post(f"/pages/{page}/decision", data={**form, "csrf": chair_csrf},
+                      follow_redirects=False)
+    assert done.status_code == 303
+    assert ws.store.page_decision(page) == "invalid"
+    assert ws.tally().invalid_ballots == 1 and ws.tally().collected == before.collected
+    assert "không có dấu" in chair.get(f"/pages/{page}").text
+    chair.post(f"/pages/{page}/decision",
+               data={"decision": "restore", "reason": "nhầm", "csrf": chair_csrf})
+    assert ws.store.page_decision(page) is None and ws.tally().candidates == before.candidates
+    assert chair.post("/pages/999999999999999999999/decision",
+                      data={**form, "csrf": chair_csrf}).status_code in (404, 422)

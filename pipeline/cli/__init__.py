@@ -6,6 +6,7 @@
 | ``scan`` | `pipeline.cli.scan` |
 | ``tally``, ``declare``, ``certify`` | `pipeline.cli.count` |
 | ``review`` (a group: list, show, resolve, undo) | `pipeline.cli.review` |
+| ``page`` (a group: invalid, withdraw, restore) | `pipeline.cli.pages` |
 | ``export``, ``verify``, ``retally``, ``aggregate`` | `pipeline.cli.package` |
 | ``serve`` | `pipeline.cli.station` |
 | ``explain``, ``redecide`` | `pipeline.cli.audit` |
@@ -74,6 +75,9 @@ COMMANDS: dict[str, Command] = {
     "aggregate": Command("pipeline.cli.package",
                          "Combine the certified packages of many units into one summary (PDF, XLSX, "
                          "JSON)."),
+    "page": Command("pipeline.cli.pages",
+                    "One stored page: its status, what the machine read, every decision on it; "
+                    "the chair declares it invalid, withdraws it, or restores it.", group=True),
     "review": Command("pipeline.cli.review",
                       "List, show and resolve the items the machine was not sure about.", group=True),
     "serve": Command("pipeline.cli.station", "The web review station (queue, dashboard, ballot browser, "

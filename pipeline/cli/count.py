@@ -11,9 +11,9 @@ import typer
 from pipeline.cli.console import WsArg, err, out
 from pipeline.cli.report import print_tally
 from pipeline.store.workspace import open_workspace
+from pipeline.workflow.certify import CertifyRefused, reconcile
 from pipeline.workflow.certify import certify as do_certify
 from pipeline.workflow.certify import declare as do_declare
-from pipeline.workflow.certify import reconcile
 
 app = typer.Typer()
 
@@ -79,7 +79,16 @@ def certify(
 ) -> None:
     """Lock the count once nothing is pending and the hand count reconciles."""
     workspace = open_workspace(ws)
-    record = do_certify(workspace, by)
+    try:
+        record = do_certify(workspace, by)
+    except CertifyRefused as refused:
+        if not refused.blockers:
+            raise
+        err.print(f"{ws}: the count cannot be certified yet ({len(refused.blockers)} thing(s) "
+                  "to do):", markup=False)
+        for i, b in enumerate(refused.blockers, 1):
+            err.print(f"  {i}. {b.en}", markup=False)
+        raise typer.Exit(1) from None
     out.print(f"Certified by {record['by']} at {record['at']:%d/%m/%Y %H:%M} UTC: the count of "
               f"'{workspace.campaign.id}' is locked; scans and decisions are now refused.")
     out.print(f"Next: kiemphieu export {ws} --out PACKAGE")

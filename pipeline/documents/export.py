@@ -163,7 +163,7 @@ def result_document(ws: Workspace, key_sha256: str) -> dict[str, Any]:
         {"sha256": p["image_sha256"], "file": scan_name(p["image_sha256"], p["image_path"]),
          "status": p["status"], "reason": p["reason"], "ballot_page": p["ballot_page"],
          "definite": p["definite"], "marginal": p["marginal"], "source": p["source"],
-         "page_index": p["page_index"]}
+         "page_index": p["page_index"], "decision": ws.store.page_decision(p["id"])}
         for p in pages
     ]
     doc["decisions"] = [

@@ -43,6 +43,8 @@ class Tally:
     rejected: int
     duplicate: int
     blank_pages: int
+    invalid_ballots: int
+    withdrawn: int
     pages_accepted: dict[int, int]
     base: int
     pending_review: int
@@ -62,6 +64,8 @@ class Tally:
                 "rejected": self.rejected,
                 "duplicate": self.duplicate,
                 "blank_pages": self.blank_pages,
+                "invalid_ballots": self.invalid_ballots,
+                "withdrawn": self.withdrawn,
                 "pages_accepted": {str(k): v for k, v in sorted(self.pages_accepted.items())},
             },
             "base": self.base,
@@ -89,19 +93,28 @@ def tally_from_counts(
     outcomes: dict[tuple[int, str, str | None], int],
     declared: tuple[int | None, int | None],
     *,
+    invalid: dict[int, int] | None = None,
     duplicate: int = 0,
     certified: bool = False,
 ) -> Tally:
     """The breakdown from page counts by (status, ballot page) and rows by (candidate, outcome, level).
 
-    The shapes are those of `Store.status_counts` and `Store.row_outcomes`,
-    so a re-reading of the stored images (`pipeline.workflow.retally`) is counted by
-    exactly the same code as the live tally.
+    The shapes are those of `Store.status_counts`, `Store.row_outcomes` and
+    `Store.invalid_pages` (``invalid``: pages the chair declared invalid, by ballot
+    page), so a re-reading of the stored images (`pipeline.workflow.retally`) is
+    counted by exactly the same code as the live tally.
+
+    Whole ballots declared invalid are ballots collected: they are in ``accepted``,
+    ``collected`` and the base, and their rows are in each person's ``invalid``. Their
+    number is that of the ballot page with the most (a sheet of a ballot of several
+    pages is declared on its own). Withdrawn pages are in none of the figures.
     """
     pages_accepted = {p: n for (s, p), n in status.items() if s == "accepted" and p is not None}
     accepted = pages_accepted.get(1, 0)
     rejected = sum(n for (s, _), n in status.items() if s == "rejected")
     blank = sum(n for (s, _), n in status.items() if s == "blank_page")
+    withdrawn = sum(n for (s, _), n in status.items() if s == "withdrawn")
+    invalid_ballots = max((invalid or {}).values(), default=0)
     declared_issued, declared_collected = declared
     collected = declared_collected if declared_collected is not None else accepted
     base = campaign.electorate if campaign.rules.base == "electorate" else collected
@@ -135,6 +148,8 @@ def tally_from_counts(
         rejected=rejected,
         duplicate=duplicate,
         blank_pages=blank,
+        invalid_ballots=invalid_ballots,
+        withdrawn=withdrawn,
         pages_accepted=pages_accepted,
         base=base,
         pending_review=pending_total,

@@ -47,6 +47,7 @@ from sqlalchemy import (
     case,
     create_engine,
     event,
+    exists,
     func,
     insert,
     literal,
@@ -195,6 +196,19 @@ certification_table = Table(
     Column("reconciliation", JSON, nullable=False),  # declared vs scanned, as certified
 )
 
+page_decision_table = Table(
+    "page_decision",  # the chair's decisions on whole pages: append-only, never updated
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("page_id", Integer, ForeignKey("page.id"), nullable=False),
+    Column("decision", String(16), nullable=False),  # invalid | withdraw | restore
+    Column("reason", Text, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+
 user_table = Table(
     "app_user",
     metadata,
@@ -301,6 +315,29 @@ _FIND_PAGES = select(
     page_table.c.campaign_id == bindparam("campaign"),
     page_table.c.image_sha256.in_(bindparam("hashes", expanding=True)),
 )
+
+
+#: The chair's decisions on whole pages (`page_decision_table`): a page's latest decision
+#: is in force, unless it is ``restore``, which takes the one before back.
+PAGE_DECISIONS = ("invalid", "withdraw", "restore")
+
+
+def page_decision_in_force(decision: str):
+    """SQL condition on ``page_table``: the page's latest whole-page decision is ``decision``
+    (``invalid`` or ``withdraw``)."""
+    d, later = page_decision_table, page_decision_table.alias("later")
+    return exists().where(
+        d.c.page_id == page_table.c.id, d.c.decision == decision,
+        ~exists().where(later.c.page_id == d.c.page_id, later.c.id > d.c.id))
+
+
+def settled_by_the_chair(page_id: Any):
+    """SQL condition: the page ``page_id`` (a column) is declared invalid or withdrawn, so its
+    review items no longer wait for anyone."""
+    d, later = page_decision_table, page_decision_table.alias("later")
+    return exists().where(
+        d.c.page_id == page_id, d.c.decision.in_(("invalid", "withdraw")),
+        ~exists().where(later.c.page_id == d.c.page_id, later.c.id > d.c.id))
 
 
 class Store:
@@ -477,9 +514,12 @@ class Store:
     # -- counts ------------------------------------------------------------
 
     def status_counts(self) -> dict[tuple[str, int | None], int]:
-        """Stored pages by (status, ballot page), people's page decisions applied."""
+        """Stored pages by (status, ballot page), people's page decisions applied: a page the
+        chair withdrew is ``withdrawn``; one declared invalid stays ``accepted`` (a ballot
+        collected: see `invalid_pages`)."""
         item = review_table.alias("page_item")
         status = case(
+            (page_decision_in_force("withdraw"), literal("withdrawn")),
             (and_(item.c.state == "resolved", item.c.resolution == "accepted"), literal("accepted")),
             (and_(item.c.state == "resolved", item.c.resolution == "rejected"), literal("rejected")),
             else_=page_table.c.status,
@@ -492,6 +532,68 @@ class Store:
                 .group_by(status, page_table.c.ballot_page)
             )
             return {(s, p): n for s, p, n in rows}
+
+    def counted(self, page_id: int) -> bool:
+        """Whether a stored page is in the count: accepted by the machine and not rejected by
+        a person, or accepted by a person (the chair's page decisions aside)."""
+        item = review_table.alias("page_item")
+        counts = case(
+            (and_(item.c.state == "resolved", item.c.resolution == "accepted"), True),
+            (and_(item.c.state == "resolved", item.c.resolution == "rejected"), False),
+            else_=page_table.c.status == "accepted",
+        )
+        with self.engine.connect() as conn:
+            return bool(conn.execute(
+                select(counts)
+                .outerjoin(item, and_(item.c.page_id == page_table.c.id, item.c.candidate == 0))
+                .where(page_table.c.id == page_id, page_table.c.campaign_id == self.campaign_id)
+            ).scalar())
+
+    def invalid_pages(self) -> dict[int, int]:
+        """Pages the chair declared invalid (whole ballots), by ballot page."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(page_table.c.ballot_page, func.count())
+                .where(page_table.c.campaign_id == self.campaign_id,
+                       page_decision_in_force("invalid"))
+                .group_by(page_table.c.ballot_page))
+            return {p: n for p, n in rows if p is not None}
+
+    def add_page_decision(self, page_id: int, decision: str, reason: str, by: str, role: str,
+                          check: Callable[[str | None], None]) -> dict[str, Any]:
+        """Append the chair's ``decision`` on a page to the log, in one locked transaction.
+
+        ``check(in_force)`` is called inside it with the decision now in force on the page
+        (None if none) and raises to refuse. Raises `CertifiedError` once certified.
+        """
+        if decision not in PAGE_DECISIONS:
+            raise ValueError(f"not a page decision: {decision!r}")
+        d = page_decision_table
+        with self.write_transaction() as conn:
+            self.refuse_if_certified(conn, lock="update")
+            latest = conn.execute(
+                select(d.c.decision).where(d.c.page_id == page_id, d.c.campaign_id == self.campaign_id)
+                .order_by(d.c.id.desc()).limit(1)).scalar_one_or_none()
+            check(None if latest in (None, "restore") else latest)
+            values = {"campaign_id": self.campaign_id, "page_id": page_id, "decision": decision,
+                      "reason": reason, "by": by, "role": role, "at": now()}
+            new_id = conn.execute(insert(d).values(**values)).inserted_primary_key[0]
+        return {"id": new_id, **values}
+
+    def page_decisions(self, page_id: int | None = None) -> list[dict[str, Any]]:
+        """The log of the chair's decisions on whole pages (one page's, or all), oldest first."""
+        d = page_decision_table
+        query = select(d).where(d.c.campaign_id == self.campaign_id).order_by(d.c.id)
+        if page_id is not None:
+            query = query.where(d.c.page_id == page_id)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def page_decision(self, page_id: int) -> str | None:
+        """The chair's decision in force on a page: ``invalid``, ``withdraw`` or None."""
+        log = self.page_decisions(page_id)
+        latest = log[-1]["decision"] if log else None
+        return None if latest in (None, "restore") else latest
 
     def duplicate_events(self) -> int:
         """Copies of stored pages fed in under another name: the same image seen at a
@@ -522,18 +624,22 @@ class Store:
         item says (a level: ``vote``; ``invalid``: ``invalid``); while the item
         is open or escalated it stays ``review`` (pending). Counted pages are
         those accepted by the machine and not rejected by a person, and those
-        a person accepted.
+        a person accepted, less those the chair withdrew; every row of a page the
+        chair declared invalid counts ``invalid``.
         """
         row_item = review_table.alias("row_item")
         page_item = review_table.alias("page_item")
         resolved = row_item.c.state == "resolved"
+        invalid_page = page_decision_in_force("invalid")
         outcome = case(
+            (invalid_page, literal("invalid")),
             (and_(row_table.c.outcome == "review", resolved, row_item.c.resolution == "invalid"),
              literal("invalid")),
             (and_(row_table.c.outcome == "review", resolved), literal("vote")),
             else_=row_table.c.outcome,
         )
         level = case(
+            (invalid_page, literal(None)),
             (and_(row_table.c.outcome == "review", resolved, row_item.c.resolution != "invalid"),
              row_item.c.resolution),
             else_=row_table.c.level,
@@ -551,18 +657,21 @@ class Store:
                                           row_item.c.candidate == row_table.c.candidate))
                 .outerjoin(page_item, and_(page_item.c.page_id == page_table.c.id,
                                            page_item.c.candidate == 0))
-                .where(page_table.c.campaign_id == self.campaign_id, page_counts)
+                .where(page_table.c.campaign_id == self.campaign_id, page_counts,
+                       ~page_decision_in_force("withdraw"))
                 .group_by(row_table.c.candidate, outcome, level)
             )
             return {(c, o, lv): n for c, o, lv, n in rows}
 
     def open_review_items(self) -> int:
-        """Review items not yet resolved (open, or escalated to the chair)."""
+        """Review items not yet resolved (open, or escalated to the chair), less those on
+        pages the chair declared invalid or withdrew."""
         with self.engine.connect() as conn:
             return conn.execute(
                 select(func.count()).select_from(review_table).where(
                     review_table.c.campaign_id == self.campaign_id,
                     review_table.c.state != "resolved",
+                    ~settled_by_the_chair(review_table.c.page_id),
                 )
             ).scalar_one()
 

@@ -55,7 +55,8 @@ class Workspace:
         store = self.store
         return tally_from_counts(
             self.campaign, store.status_counts(), store.row_outcomes(), store.declared(),
-            duplicate=store.duplicate_events(), certified=store.certified_at() is not None,
+            invalid=store.invalid_pages(), duplicate=store.duplicate_events(),
+            certified=store.certified_at() is not None,
         )
 
     def declaration(self) -> Declaration | None:

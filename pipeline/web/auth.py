@@ -81,6 +81,7 @@ ApiUser = Annotated[Session, Depends(need(*ANY, html=False))]
 Decider = Annotated[Session, Depends(need(*DECIDERS, html=True))]
 ApiDecider = Annotated[Session, Depends(need(*DECIDERS, html=False))]
 Uploader = Annotated[Session, Depends(need(*UPLOADERS, html=True))]
+Chair = Annotated[Session, Depends(need("chair", html=True))]
 StationDep = Annotated[Station, Depends(station)]
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
@@ -36,7 +37,12 @@ class DeclarationError(WorkspaceError):
 
 
 class CertifyRefused(WorkspaceError):
-    """Certification is not possible yet; the message says what is left to do."""
+    """Certification is not possible yet; the message says what is left to do, and
+    ``blockers`` lists each thing (`Blocker`)."""
+
+    def __init__(self, message: str, blockers: tuple[Blocker, ...] = ()) -> None:
+        super().__init__(message)
+        self.blockers = blockers
 
 
 def _clean(text: str | None, what: str) -> str | None:
@@ -161,46 +167,113 @@ def software_version() -> str:
         return "kiemphieu (unpackaged)"
 
 
+@dataclass(frozen=True)
+class Blocker:
+    """One reason the count cannot be certified yet, and where it is resolved.
+
+    ``kind``: ``not_declared``, ``open_items``, ``pending_rows``, ``mismatch``,
+    ``votes_over_collected``, ``copies_over_collected`` or ``no_certifier``;
+    ``en`` and ``vi`` say it with what to do; ``where`` is the web station's page
+    that resolves it.
+    """
+
+    kind: str
+    en: str
+    vi: str
+    where: str
+
+
+def blockers(ws: Workspace, by: str | None = None, tally: Tally | None = None) -> list[Blocker]:
+    """Everything that stands between the count and its certification, all at once.
+
+    A count is impossible, whatever the committee's note, when a person has more counted
+    rows than ballots were collected, or a ballot page has more accepted copies than
+    ballots were collected: pages are counted twice (a sheet rescanned, a photocopy) and
+    must be withdrawn, or the declaration is wrong.
+    """
+    found: list[Blocker] = []
+    d = ws.declaration()
+    tally = tally or ws.tally()
+    if d is None or d.issued is None or d.collected is None:
+        found.append(Blocker(
+            "not_declared",
+            f"the committee has not declared its own count yet; run kiemphieu declare {ws.path} "
+            "--issued N --collected N --head NAME --member \"NAME|ROLE\" ...",
+            "Ban kiểm phiếu chưa khai báo số phiếu phát ra và thu về theo kiểm đếm của mình.",
+            "/chair#declare"))
+    open_items = ws.store.open_review_items()
+    if open_items:
+        found.append(Blocker(
+            "open_items", f"{open_items} review item(s) open; resolve them first "
+            f"(kiemphieu review {ws.path})",
+            f"Còn {open_items} mục chờ xem xét.", "/queue"))
+    if tally.pending_review:
+        found.append(Blocker(
+            "pending_rows", f"{tally.pending_review} row(s) pending a person's decision "
+            f"(kiemphieu review {ws.path})",
+            f"Còn {tally.pending_review} dòng chờ quyết định.", "/queue"))
+    if d is not None and d.collected is not None:
+        collected = d.collected
+        for c in tally.candidates:
+            counted = sum(c.counts.values())
+            if counted > collected:
+                found.append(Blocker(
+                    "votes_over_collected",
+                    f"STT {c.candidate} {c.name} has {counted} counted rows but only {collected} "
+                    f"ballots were collected: some sheets are counted twice; withdraw the extra "
+                    f"pages (kiemphieu page {ws.path} PAGE withdraw --reason TEXT --as NAME) or "
+                    "correct the declared figures",
+                    f"{c.name} có {counted} phiếu được tính nhưng chỉ thu về {collected} phiếu: "
+                    "có tờ phiếu bị tính hai lần; cần rút các trang thừa hoặc khai báo lại.",
+                    "/pages"))
+        for page, n in sorted(tally.pages_accepted.items()):
+            if n > collected:
+                where = f" of ballot page {page}" if ws.layout.page_count > 1 else ""
+                found.append(Blocker(
+                    "copies_over_collected",
+                    f"{n} accepted copies{where} but only {collected} ballots were collected: "
+                    f"withdraw the extra pages (kiemphieu page {ws.path} PAGE withdraw --reason "
+                    "TEXT --as NAME) or correct the declared figures",
+                    f"Có {n} bản trang {page} được chấp nhận nhưng chỉ thu về {collected} phiếu: "
+                    "cần rút các trang thừa hoặc khai báo lại.", "/pages"))
+        recon = reconcile(ws, tally)
+        if recon.blocks:
+            lines = "; ".join(m.en for m in recon.mismatches)
+            found.append(Blocker(
+                "mismatch",
+                f"the hand count does not match the scans: {lines}. Find the missing or extra "
+                f"ballots and scan them, correct the declared figures, or record the committee's "
+                f"explanation: kiemphieu declare {ws.path} --note TEXT",
+                " ".join(m.vi for m in recon.mismatches), "/chair#reconciliation"))
+    if not (_clean(by, "--by") or (d.head if d else None)):
+        found.append(Blocker(
+            "no_certifier", f"say who certifies: --by NAME, or declare the committee's head "
+                            f"(kiemphieu declare {ws.path} --head NAME)",
+            "Chưa có người xác nhận: khai báo Trưởng ban kiểm phiếu.", "/chair#declare"))
+    return found
+
+
 def certify(ws: Workspace, by: str | None = None) -> dict[str, Any]:
     """Lock the count; return the certification record.
 
-    Refuses (`CertifyRefused`) without a declaration of ballots issued and
-    collected, while any review item is open or any row pending, and while a
-    reconciliation mismatch has no explaining note; `store.CertifiedError`
-    if it is certified already. The checks run again inside the locking
-    transaction, so a scan stored meanwhile cannot slip past them.
+    Refuses (`CertifyRefused`, naming every `blockers` at once) without a declaration of
+    ballots issued and collected, while any review item is open or any row pending,
+    while a reconciliation mismatch has no explaining note, and whenever the count is
+    impossible (more counted rows or accepted copies than ballots collected);
+    `store.CertifiedError` if it is certified already. The checks run again inside the
+    locking transaction, so a scan stored meanwhile cannot slip past them.
     """
     decl = ws.declaration()
     who = _clean(by, "--by") or (decl.head if decl else None)
 
     def make_record() -> dict[str, Any]:
-        d = ws.declaration()
-        if d is None or d.issued is None or d.collected is None:
-            raise CertifyRefused(
-                f"{ws.path}: the committee has not declared its own count yet; run "
-                f"kiemphieu declare {ws.path} --issued N --collected N --head NAME "
-                "--member \"NAME|ROLE\" ..."
-            )
-        open_items = ws.store.open_review_items()
         tally = ws.tally()
-        if open_items or tally.pending_review:
-            raise CertifyRefused(
-                f"{ws.path}: {open_items} review item(s) open and {tally.pending_review} row(s) "
-                f"pending; resolve them first (kiemphieu review {ws.path})"
-            )
+        found = blockers(ws, by, tally)
+        if found:
+            raise CertifyRefused(f"{ws.path}: the count cannot be certified yet: " +
+                                 " | ".join(f"({i}) {b.en}" for i, b in enumerate(found, 1)),
+                                 tuple(found))
         recon = reconcile(ws, tally)
-        if recon.blocks:
-            lines = "; ".join(m.en for m in recon.mismatches)
-            raise CertifyRefused(
-                f"{ws.path}: the hand count does not match the scans: {lines}. Find the "
-                f"missing or extra ballots and scan them, correct the declared figures, or "
-                f"record the committee's explanation: kiemphieu declare {ws.path} --note TEXT"
-            )
-        if not who:
-            raise CertifyRefused(
-                f"{ws.path}: say who certifies: --by NAME, or declare the committee's head "
-                f"(kiemphieu declare {ws.path} --head NAME)"
-            )
         certified = dataclasses.replace(tally, certified=True)
         return {
             "by": who,

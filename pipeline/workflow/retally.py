@@ -57,6 +57,7 @@ class AuditInput:
     thresholds: Thresholds
     pages: tuple[AuditPage, ...]
     decisions: dict[tuple[str, int], tuple[str, str | None]]  # (sha, candidate) -> (state, value)
+    page_decisions: dict[str, str]  # sha -> the chair's decision in force: invalid | withdraw
     declared: tuple[int | None, int | None]
     certified: dict[str, Any]  # the certified tally (CONTRACT tally --json)
 
@@ -88,6 +89,8 @@ def from_workspace(ws: Any) -> AuditInput:
                       p["definite"], p["marginal"])
             for p in pages),
         decisions={(sha_of[pid], cand): v for (pid, cand), v in ws.store.review_resolutions().items()},
+        page_decisions={p["image_sha256"]: d for p in pages
+                        if (d := ws.store.page_decision(p["id"])) is not None},
         declared=ws.store.declared(),
         certified=cert["tally"],
     )
@@ -121,6 +124,7 @@ def from_package(package: Path) -> AuditInput:
             for p in doc["pages"]),
         decisions={(d["page_sha256"], d["candidate"]): (d["state"], d["resolution"])
                    for d in doc["decisions"]},
+        page_decisions={p["sha256"]: p["decision"] for p in doc["pages"] if p.get("decision")},
         declared=(doc["declared"]["issued"], doc["declared"]["collected"]),
         certified=certified,
     )
@@ -137,6 +141,7 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
     differences: list[str] = []
     status: collections.Counter[tuple[str, int | None]] = collections.Counter()
     outcomes: collections.Counter[tuple[int, str, str | None]] = collections.Counter()
+    invalid: collections.Counter[int] = collections.Counter()
     n = len(audit.pages)
     for i, (page, reading) in enumerate(_readings(audit, differences)):
         on_page(i + 1, n)
@@ -150,10 +155,18 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
         page_item = audit.decisions.get((page.sha256, 0))
         if page_item and page_item[0] == "resolved" and page_item[1] in ("accepted", "rejected"):
             state = page_item[1]
+        chair = audit.page_decisions.get(page.sha256)
+        if chair == "withdraw":
+            state = "withdrawn"
         status[(state, page.ballot_page)] += 1
         if state != "accepted":
             continue
+        if chair == "invalid":
+            invalid[page.ballot_page] += 1
         for row in reading.rows:
+            if chair == "invalid":
+                outcomes[(row.candidate, "invalid", None)] += 1
+                continue
             outcome, level = row.outcome, row.level
             if outcome == "review":
                 item = audit.decisions.get((page.sha256, row.candidate))
@@ -162,7 +175,7 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
             outcomes[(row.candidate, outcome, level)] += 1
     cert = audit.certified
     tally = tally_from_counts(
-        audit.campaign, dict(status), dict(outcomes), audit.declared,
+        audit.campaign, dict(status), dict(outcomes), audit.declared, invalid=dict(invalid),
         duplicate=cert["ballots"].get("duplicate", 0), certified=True,
     ).to_json()
     differences += compare(cert, tally)
@@ -201,8 +214,8 @@ def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[Audit
 def compare(certified: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     """Every difference between two tallies (CONTRACT form), in words."""
     out = []
-    for key in ("accepted", "collected"):
-        if certified["ballots"][key] != fresh["ballots"][key]:
+    for key in ("accepted", "collected", "invalid_ballots", "withdrawn"):
+        if key in certified["ballots"] and certified["ballots"][key] != fresh["ballots"][key]:
             out.append(f"ballots {key}: certified {certified['ballots'][key]}, "
                        f"re-counted {fresh['ballots'][key]}")
     c_pages = certified["ballots"].get("pages_accepted")

@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, update
 
 from pipeline.domain.committee import Person
 from pipeline.domain.errors import KiemphieuError
@@ -55,6 +55,7 @@ from pipeline.store.store import (
     page_table,
     review_table,
     row_table,
+    settled_by_the_chair,
 )
 
 ROLES = ("operator", "reviewer", "chair")
@@ -272,15 +273,22 @@ class ReviewQueue:
             return [self._item(r) for r in conn.execute(query).mappings()]
 
     def counts(self) -> dict[str, int]:
-        """Items by state: ``open``, ``escalated``, ``resolved`` (all three keys present)."""
+        """Items by state: ``open``, ``escalated``, ``resolved`` (all three keys present).
+
+        Items on a page the chair declared invalid or withdrew wait for nobody: they are
+        counted as ``settled``, not open.
+        """
+        r = review_table
+        state = case((and_(r.c.state != "resolved", settled_by_the_chair(r.c.page_id)),
+                      literal("settled")), else_=r.c.state)
         with self.store.engine.connect() as conn:
             rows = conn.execute(
-                select(review_table.c.state, func.count())
-                .where(review_table.c.campaign_id == self.store.campaign_id)
-                .group_by(review_table.c.state)
+                select(state, func.count())
+                .where(r.c.campaign_id == self.store.campaign_id)
+                .group_by(state)
             )
             found = dict(rows.all())
-        return {s: found.get(s, 0) for s in STATES}
+        return {s: found.get(s, 0) for s in (*STATES, "settled")}
 
     def history(self, item_id: int, conn: Any = None) -> list[Decision]:
         """The item's decision log, oldest first."""
@@ -312,7 +320,8 @@ class ReviewQueue:
         r = review_table
         free = or_(r.c.claimed_by.is_(None), r.c.claimed_by == actor.name, r.c.claimed_until < at)
         states = ["open", "escalated"] if actor.role == "chair" else ["open"]
-        cond = and_(r.c.campaign_id == self.store.campaign_id, r.c.state.in_(states), free)
+        cond = and_(r.c.campaign_id == self.store.campaign_id, r.c.state.in_(states), free,
+                    ~settled_by_the_chair(r.c.page_id))
         if self.two_reviewers:
             d, u = decision_table, decision_table.alias("u")
             voted = exists().where(

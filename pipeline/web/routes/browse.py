@@ -7,11 +7,13 @@ signatures' annotations.
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.rules import LEVELS
-from pipeline.web.auth import ApiUser, PageUser, StationDep
+from pipeline.web.auth import ApiUser, Chair, PageUser, StationDep, actor, check_csrf
 from pipeline.web.station import Station
+from pipeline.workflow.pages import decide_page, page_log
 
 PAGE_SIZE = 50
 STATUSES = ("accepted", "rejected", "blank_page")
@@ -62,6 +64,13 @@ def pages(request: Request, session: PageUser, st: StationDep, status: str | Non
 
 @router.get("/pages/{page_id}", response_class=HTMLResponse)
 def page_detail(page_id: int, request: Request, session: PageUser, st: StationDep) -> Response:
+    return _page_view(page_id, request, session, st)
+
+
+def _page_view(page_id: int, request: Request, session: Any, st: Station,
+               error: str | None = None) -> Response:
+    """One stored page with its readings, its review items and the chair's decisions;
+    ``error``: why a decision just tried was refused."""
     page = st.page_record(page_id)
     items = {i.candidate: i for i in st.queue.items(page_id=page_id)}
     overlay = []
@@ -88,4 +97,22 @@ def page_detail(page_id: int, request: Request, session: PageUser, st: StationDe
                  for i in items.values()}
     return st.render(request, "page.html", session, page=page, overlay=overlay, table=table,
                      page_item=page_item, histories=histories,
-                     size=st.ws.layout.frame.page_size_mm)
+                     size=st.ws.layout.frame.page_size_mm,
+                     chair_log=page_log(st.ws, page_id), in_force=st.ws.store.page_decision(page_id),
+                     counted=st.ws.store.counted(page_id), error=error,
+                     certified=st.ws.store.certified_at() is not None)
+
+
+@router.post("/pages/{page_id}/decision")
+async def page_decision(page_id: int, request: Request, session: Chair,
+                        st: StationDep) -> Response:
+    """The chair's decision on a whole page (`pipeline.workflow.pages`), from its page."""
+    form = await request.form(max_files=0, max_fields=8, max_part_size=2048)
+    check_csrf(request, session, str(form.get("csrf", "")) or None)
+    st.page_record(page_id)  # 404 for a page that is not there
+    try:
+        decide_page(st.ws, page_id, str(form.get("decision", "")), str(form.get("reason", "")),
+                    actor(session))
+    except KiemphieuError as exc:
+        return _page_view(page_id, request, session, st, error=str(exc))
+    return RedirectResponse(f"/pages/{page_id}#chair", status_code=303)
