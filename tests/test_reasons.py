@@ -575,16 +575,23 @@ def _migration():
 
 def test_old_english_reasons_migrate_to_the_same_words() -> None:
     """Each reason's English, as a record older than codes keeps it, reads back as codes
-    and parameters that word it the same, in English and in Vietnamese."""
-    parse = _migration().parse_reasons
+    and parameters that word it the same, in English and in Vietnamese. (A code made after
+    the migration was written is always stored with its code: the migration need not read it.)"""
+    migration = _migration()
+    parse = migration.parse_reasons
+    known = {code for code, _ in migration.TEMPLATES + migration.WHERE} | {
+        "through_row", "through_rows", "foreign_ids", "mark_length"}
+    checked = 0
     for where, reasons in made():
-        if _codes(reasons) & NEVER_STORED:
+        if _codes(reasons) & NEVER_STORED or not _codes(reasons) <= known:
             continue
+        checked += 1
         en = words(reasons, "en")
         back = from_json(parse(en))
         assert "recorded" not in _codes(back), (where, en, back)
         for lang in LANGS:
             assert words(back, lang) == words(reasons, lang), (where, lang, back)
+    assert checked > 0.8 * len(made())
 
 
 @pytest.mark.parametrize("old,vi", [

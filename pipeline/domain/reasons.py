@@ -13,6 +13,12 @@ Where reasons are kept (``page.reasons``, ``row_reading.reasons``,
 ``review_item.reasons``) they are JSON: a list of `Reason.to_data` values
 (`to_json`, `from_json`), beside the English text they render to (the
 audit record, ``reason``).
+
+To add a reason: a `Code` here (the workflow's) or in `omr.reasons` (the
+reader's) naming its parameters; its entry, context ``reason``, in both
+catalogs (``pipeline/locale/{en,vi}/LC_MESSAGES/kiemphieu.po``, then
+compile them); the code path that makes it in ``tests/test_reasons.py``
+(`made`), which checks that every code is made and worded.
 """
 
 from __future__ import annotations
