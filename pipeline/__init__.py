@@ -13,7 +13,9 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   millimetres (`layout`), the rule sets (`rules`, `eligibility`), the tally's
   arithmetic (`tally`), the committee (`committee`), the records a reading
   makes (`records`), the machine's reasons (`reasons`) and the words people
-  read (`wording`), the errors a user can meet (`errors`).
+  read (`wording`, from the message catalogs in ``pipeline/locale``: English
+  for the audit record, Vietnamese for people), the errors a user can meet
+  (`errors`).
 - `pipeline.reading`: scan files into pages (`sources`), the ballot as printed
   for finding handwriting (`printed`), one page read against the campaign's
   layout (`page`, which runs `omr.page`), the reading threads and processes
