@@ -240,7 +240,7 @@ def test_a_resigned_package_with_another_key_is_caught_by_the_trusted_key(hanoi,
     assert [(p.kind, p.path) for p in alone.problems] == [
         ("bad_certificate", "certificate.json"), ("bad_certificate", "certificate.json")]
     result = verify_package(pkg, trusted_key=doc["key_sha256"])
-    assert [p.kind for p in result.problems][0] == "untrusted_key"
+    assert result.problems[0].kind == "untrusted_key"
 
 
 # -- retally -------------------------------------------------------------------------

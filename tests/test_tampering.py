@@ -309,6 +309,22 @@ def test_a_decision_changed_and_certified_again_fails_the_minutes(unit, tmp_path
     assert proc.returncode == 1 and "not the count the committee signed" in proc.stderr
 
 
+def test_a_resolution_written_around_its_decision_log_shows_in_retally(unit, tmp_path: Path) -> None:
+    """Written into the records before certification, bypassing the decision log: the
+    certificate is consistent with it, but the log does not give it."""
+    ws = copy_ws(unit, tmp_path)
+    sql(ws, *UNLOCK, "DELETE FROM certification_history",
+        "UPDATE review_item SET resolution = 'low' WHERE id = (SELECT min(id) FROM review_item "
+        "WHERE kind = 'row' AND resolution = 'high')")
+    run("certify", str(ws))
+    pkg = tmp_path / "pkg2"
+    run("export", str(ws), "--out", str(pkg))
+    assert run("verify", str(pkg)).returncode == 0
+    for source in (ws, pkg):
+        proc = run("retally", str(source), check=False)
+        assert proc.returncode == 1 and "changed without a decision" in proc.stderr, source
+
+
 # -- the package edited ---------------------------------------------------------------------
 
 

@@ -8,25 +8,41 @@
       ket-qua.csv                one row per person, UTF-8 with BOM (opens in Excel)
       ket-qua.xlsx               the same, with the figures and the reconciliation
       tally.json                 CONTRACT's `tally --json`, certified, and more (below)
+      certificate.json           the certified record, the decision log, the history (below)
       campaign.yaml              the campaign file as given
       scans/<sha256>.<ext>       every stored page image, named by its SHA-256
       manifest.json              SHA-256 and size of every file above
       manifest.sig               Ed25519 signature of manifest.json's exact bytes (base64)
       public-key.pem             the workspace's public key
 
+``certificate.json`` is ``{"format": "kiemphieu-certificate/1", "digest",
+"signature", "body", "history"}``: ``body`` is the whole certified record
+(`pipeline.store.certificates.certified_body`: the tally, reconciliation and
+thresholds as certified, every stored page with what the machine read on each
+row, every review item, the decision logs in full: review decisions, the
+chair's page decisions, declarations, each with who, when and why), ``digest``
+its SHA-256 (`pipeline.domain.certificate`), ``signature`` the workspace
+key's signature of it, and ``history`` every certification of the count,
+oldest first, each naming the digest of the one before. The minutes print the
+digest and the key's fingerprint in full.
+
 ``tally.json`` adds to the contract's fields: ``campaign_info`` (title,
 body, date, rules and their wording), ``declared`` (the committee's count,
 members, head, note), ``reconciliation``, ``certification`` (when, by whom,
-software, thresholds), per person ``born``, ``ballot_page`` and
-``consequence_text``, every stored page (``pages``: hash, file, status,
-ballot page, thresholds) and every review decision in force (``decisions``,
-by page hash and candidate), and ``key_sha256``. With these, `pipeline.workflow.retally`
-can re-count the package without the workspace.
+software, thresholds, the certificate's number, digest and the digest before
+it), per person ``born``, ``ballot_page`` and ``consequence_text``, every
+stored page (``pages``: id, hash, file, status, ballot page, thresholds, the
+chair's decision in force) and every review item's decision in force
+(``decisions``, by page hash and candidate), and ``key_sha256``. All but the
+words are what `package_records` makes of the certificate and the campaign
+file, which `pipeline.documents.verify` checks; with these,
+`pipeline.workflow.retally` can re-count the package without the workspace.
 
-The signing key is made at the first export (Ed25519, ``WS/keys/``, PEM,
-mode 0600) and reused, so every package of one workspace carries the same
-public key; its SHA-256 (``key_sha256``) is printed in the minutes, so a
-package whose key was swapped no longer matches its own signed minutes.
+Export builds the certified record again from the workspace's records and
+refuses if its digest is not the certified one: records changed after
+certification never reach a package. The signing key is the workspace's
+(`pipeline.store.keys`, made by ``kiemphieu new``); export never makes one,
+and refuses a key that is not the one that signed the certificate.
 """
 
 from __future__ import annotations
@@ -268,8 +284,7 @@ def certified_records(ws: Workspace) -> tuple[dict[str, Any], list[dict[str, Any
 
     Raises `ExportError` if the count is not certified, was certified without a certificate
     (by a kiemphieu before certificates), or if the records are no longer those certified
-    (the rebuilt body's digest is not the certified digest); `WorkspaceKeyError` if the
-    workspace key is missing or is not the key that signed the certificate.
+    (the rebuilt body's digest is not the certified digest).
     """
     cert = ws.store.certification()
     if ws.store.certified_at() is None or cert is None:
@@ -282,7 +297,6 @@ def certified_records(ws: Workspace) -> tuple[dict[str, Any], list[dict[str, Any
             "certificates were made), so no package can be checked against its minutes; "
             "count it again in a new workspace with this version")
     entry = chain[-1]
-    load_key(ws.path, signed=entry["key_sha256"])
     body = certified_body(ws, cert, entry)
     now = certificate.digest(body)
     if now != entry["digest"] or body["at"] != entry["at"] or body["by"] != entry["by"]:

@@ -16,7 +16,9 @@ read again, the certificate is checked (`pipeline.domain.certificate`): in a
 workspace, the records must still give the certified digest and the
 workspace key must have signed it; a package must verify
 (`pipeline.documents.verify`). Given the key's fingerprint and the digest
-printed in the minutes, both must be those. The certification history comes
+printed in the minutes, both must be those. Every review item's decision in
+force must be what its decision log gives (`log_findings`), so a resolution
+written into the records around the log shows even when it was certified. The certification history comes
 back with the result, so that a re-certification is reported as such.
 """
 
@@ -45,6 +47,7 @@ from pipeline.reading.printed import references
 from pipeline.reading.workers import read_in_turn
 from pipeline.store.certificates import certified_body, history
 from pipeline.store.keys import load_key
+from pipeline.workflow.review import Decision, derive
 
 
 class RetallyError(WorkspaceError):
@@ -135,7 +138,9 @@ def _workspace_findings(ws: Any, cert: dict[str, Any], chain: list[dict[str, Any
                 "certificates): nothing pins the records to the minutes"]
     entry = chain[-1]
     found = [f"certification history: {line}" for line in certificate.chain_problems(chain)]
-    now = certificate.digest(certified_body(ws, cert, entry))
+    body = certified_body(ws, cert, entry)
+    found += log_findings(body, ws.campaign.review.two_reviewers)
+    now = certificate.digest(body)
     if now != entry["digest"] or cert["at"].isoformat() != entry["at"]:
         found.append(f"the records are not those certified: certificate no. {entry['number']} has "
                      f"digest {entry['digest'][:16]}…, the records now give {now[:16]}…")
@@ -155,6 +160,30 @@ def _workspace_findings(ws: Any, cert: dict[str, Any], chain: list[dict[str, Any
         found.append(f"certificate no. {entry['number']} has digest {grouped(entry['digest'], 8)}; "
                      f"the minutes print {grouped(printed, 8)}: this is not the count the "
                      "committee signed")
+    return found
+
+
+def log_findings(body: dict[str, Any], two_reviewers: bool) -> list[str]:
+    """Where the decisions in force are not what their logs say: a review item whose state
+    or resolution is not what its decision log gives (`pipeline.workflow.review.derive`),
+    a declaration in force that is not the last one declared. Such a record was written
+    around kiemphieu, which derives each from its log in the same transaction."""
+    logs: dict[int, list[Decision]] = collections.defaultdict(list)
+    for d in body["review_decisions"]:
+        logs[d["item"]].append(Decision(d["id"], d["item"], d["reviewer"], d["role"], None,
+                                        d["machine"], d["value"], d["reason"], d["replaces"]))
+    found = []
+    for item in body["review_items"]:
+        state, resolution = derive(logs[item["item"]], two_reviewers)
+        if (state, resolution) != (item["state"], item["resolution"]):
+            found.append(
+                f"review item {item['item']} (page {item['page']}, STT {item['candidate']}): "
+                f"{item['state']} {item['resolution']} on record, but its decision log gives "
+                f"{state} {resolution}: it was changed without a decision")
+    declarations = body["declarations"]
+    if declarations and body["declaration"] != declarations[-1]:
+        found.append("the committee's declaration in force is not the last one on its log: it "
+                     "was changed without a declaration")
     return found
 
 
@@ -201,6 +230,7 @@ def from_package(package: Path, trusted_key: str | None = None,
         declared=(declared.get("issued"), declared.get("collected")),
         certified=body["tally"],
         history=check.history,
+        findings=tuple(log_findings(body, campaign.review.two_reviewers)),
     )
 
 
