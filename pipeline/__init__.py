@@ -1,0 +1,48 @@
+"""kiemphieu's workflow around the reader (`omr`): the map of this package.
+
+Each subpackage is a layer; a layer imports only the layers below it (checked
+by import-linter in the test command, contracts in ``pyproject.toml``)::
+
+    cli | web              the edges: the command line and the web station
+      workflow             the steps a committee takes
+        documents          what is printed, exported and verified
+          reading | store  pages read against the campaign | the records
+            domain         values and rules, no I/O
+
+- `pipeline.domain`: the campaign file (`campaign`), the ballot's layout in
+  millimetres (`layout`), the rule sets (`rules`, `eligibility`), the tally's
+  arithmetic (`tally`), the committee (`committee`), the records a reading
+  makes (`records`), the machine's reasons (`reasons`) and the words people
+  read (`wording`), the errors a user can meet (`errors`).
+- `pipeline.reading`: scan files into pages (`sources`), the ballot as printed
+  for finding handwriting (`printed`), one page read against the campaign's
+  layout (`page`, which runs `omr.page`), the reading threads and processes
+  (`workers`). Image bytes in, readings out; no database.
+- `pipeline.store`: the records in SQLite or PostgreSQL (`store`), the
+  workspace folder (`workspace`), the schema's migrations (`migrations`).
+- `pipeline.documents`: the printed ballot (`ballot_pdf`), the minutes
+  (`minutes`), the certified package (`export`, `verify`), the roll-up of
+  many units (`aggregate`), pictures of stored pages (`images`, `explain`).
+- `pipeline.workflow`: scanning a stack in (`ingest`), the review queue
+  (`review`), the chair's decisions on whole pages (`pages`), accounts
+  (`users`), the committee's count and the lock (`certify`), stored rows
+  decided again (`redecide`), the audit's re-reading (`retally`).
+- `pipeline.cli`: ``kiemphieu``, one module a command group.
+- `pipeline.web`: ``kiemphieu serve``: the app factory (`web.app`), who may do
+  what (`web.auth`), one router a group of pages (`web.routes`).
+
+Where things happen:
+
+- a page's reading: ``kiemphieu scan`` (`cli.scan`) -> `workflow.ingest.ingest`
+  -> `reading.workers` -> `reading.page.read_scan` -> `omr.page` (place, code,
+  boxes, faults, notes, decisions) -> `store.store.Store.add_pages` -> the
+  tally, `store.workspace.Workspace.tally` (`domain.tally`);
+- a review decision: the station's queue (`web.routes.queue`) ->
+  `workflow.review.ReviewQueue.decide` -> the decision log in the store ->
+  `Store.row_outcomes` -> the tally -> `workflow.certify.certify` ->
+  `documents.export` -> the minutes (`documents.minutes`).
+
+The simulator that makes test ballots is not part of the product: it is the
+`simulator` package beside it, imported only by ``kiemphieu demo``
+(`cli.demo`), the tests and the benchmarks.
+"""
