@@ -24,7 +24,7 @@ Any changed byte anywhere in the package fails one of 1-4. A package made
 again after the records were changed and the count certified again, or signed
 with another key, passes 1-4 and is caught by 5 against the minutes: its
 digest, or its key, is not the one on the paper. A re-certification (a
-certificate numbered 2 or more) is reported as such (`Verification.certificate`).
+certificate numbered 2 or more) shows in `Verification.history`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import base64
 import binascii
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,17 +81,11 @@ class Verification:
     files_checked: int
     # the certificate in force: number, at, by, digest; and the history, oldest first
     certificate: dict[str, Any] | None = None
-    history: tuple[dict[str, Any], ...] = field(default=())
+    history: tuple[dict[str, Any], ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-    @property
-    def recertified(self) -> bool:
-        """The count was certified more than once: a certification record was removed and
-        the count certified again (kiemphieu has no command that does this)."""
-        return bool(self.certificate) and self.certificate["number"] > 1
 
 
 def verify_package(package: Path, trusted_key: str | None = None,
