@@ -15,13 +15,16 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   makes (`records`), the machine's reasons (`reasons`) and the words people
   read (`wording`, from the message catalogs in ``pipeline/locale``: English
   for the audit record, Vietnamese for people), the errors a user can meet
-  (`errors`).
+  (`errors`), the certificate's digest and how it is printed and read back
+  (`certificate`).
 - `pipeline.reading`: scan files into pages (`sources`), the ballot as printed
   for finding handwriting (`printed`), one page read against the campaign's
   layout (`page`, which runs `omr.page`), the reading threads and processes
   (`workers`). Image bytes in, readings out; no database.
 - `pipeline.store`: the records in SQLite or PostgreSQL (`store`), the
-  workspace folder (`workspace`), the schema's migrations (`migrations`).
+  workspace folder (`workspace`), the schema's migrations (`migrations`), the
+  workspace's signing key (`keys`), the certified record and the certification
+  history (`certificates`).
 - `pipeline.documents`: the printed ballot (`ballot_pdf`), the minutes
   (`minutes`), the certified package (`export`, `verify`), the roll-up of
   many units (`aggregate`), pictures of stored pages (`images`, `explain`).

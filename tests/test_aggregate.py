@@ -44,8 +44,10 @@ def packages(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_roll_up_keeps_both_results_of_a_person_polled_in_two_places(packages, tmp_path: Path) -> None:
     out = tmp_path / "tong-hop"
+    keys = [json.loads((p / "tally.json").read_text("utf-8"))["key_sha256"] for p in packages]
     proc = run("aggregate", *map(str, packages), "--out", str(out), "--body",
-               "Sở Nội vụ thành phố Cần Thơ", "--place", "Cần Thơ")
+               "Sở Nội vụ thành phố Cần Thơ", "--place", "Cần Thơ",
+               *(a for k in keys for a in ("--key", k)))
     assert "2 unit(s), 13 person(s), 1 polled in more than one place" in proc.stdout
     summary = json.loads((out / "tong-hop.json").read_text("utf-8"))
     thanh = [p for p in summary["people"] if p["name"] == "Nguyễn Hữu Thành"]

@@ -60,6 +60,54 @@ def test_golden_hanoi_figures_are_what_was_certified(hanoi) -> None:
         None, None, "over_half_low", "over_half_low", "two_thirds_low"]
 
 
+def test_certification_signs_a_certificate_into_the_history(hanoi) -> None:
+    """One certificate, numbered 1, chained to nothing, over the records as they are, signed
+    by the workspace key; the refused second certification left the history as it was."""
+    import base64
+
+    from pipeline.domain import certificate
+    from pipeline.store.certificates import certified_body, history
+    from pipeline.store.keys import load_key
+    from pipeline.store.workspace import open_workspace
+
+    ws = open_workspace(hanoi.ws)
+    chain = history(ws.store)
+    assert [(h["number"], h["previous"]) for h in chain] == [(1, None)]
+    entry = chain[0]
+    assert certificate.grouped(entry["digest"]) in hanoi.steps["certify"].stdout
+    body = certified_body(ws, ws.store.certification(), entry)
+    assert certificate.digest(body) == entry["digest"]
+    key = load_key(hanoi.ws, signed=entry["key_sha256"])
+    key.public_key().verify(base64.b64decode(entry["signature"]),
+                            certificate.signed_message(entry["digest"]))
+    # the declarations are on the log, the mismatching one first
+    assert [d["collected"] for d in body["declarations"]] == [89, 88]
+    assert len(body["pages"]) == 88 and all(len(p["rows"]) == 5 for p in body["pages"])
+
+
+def test_the_key_is_made_by_new_never_replaced_and_made_at_certification_if_lost_before(
+        tmp_path: Path) -> None:
+    import stat
+
+    from pipeline.store.keys import WorkspaceKeyError, make_key
+
+    ws = tmp_path / "ws"
+    run("new", str(SAMPLES / "seed-000-ubnd-ninhson.yaml"), "--dir", str(ws))
+    path = ws / "keys" / "workspace-ed25519.pem"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    first = path.read_bytes()
+    with pytest.raises(WorkspaceKeyError, match="never replaced"):
+        make_key(ws)
+    assert path.read_bytes() == first
+    # lost before anything was signed: the first certification makes the key it signs with
+    path.unlink()
+    run("declare", str(ws), "--issued", "0", "--collected", "0", *COMMITTEE)
+    certified = run("certify", str(ws))
+    assert path.exists() and path.read_bytes() != first
+    assert "Certificate no. 1" in certified.stdout
+
+
 def test_a_mismatch_certifies_once_explained_in_a_note(tmp_path: Path) -> None:
     ws = scanned_workspace(tmp_path, SAMPLES / "seed-000-ubnd-ninhson.yaml", 3, seed=5)
     w = str(ws)

@@ -98,3 +98,23 @@ def test_workspace_json_keeps_the_database_url(tmp_path: Path, pg_url: str) -> N
 
 def test_head_constant_is_the_newest_migration() -> None:
     assert migrations.HEAD == migrations.head()
+
+
+def test_the_declaration_in_force_opens_the_declaration_log_of_older_records(tmp_path: Path) -> None:
+    """Records at revision 0003 (no declaration log, no certification history) are brought up
+    to date on opening, and the declaration already made is the log's first line."""
+    ws = new_workspace(tmp_path / "ws")
+    kiemphieu("declare", str(ws), "--issued", "7", "--collected", "6", "--head", "Trần Văn Ba")
+    engine = connect(f"sqlite:///{ws / 'kiemphieu.db'}")
+    with engine.begin() as conn:
+        command.downgrade(migrations.config(conn), "0003")
+    assert not inspect(engine).has_table("declaration_log")
+    workspace = open_workspace(ws)
+    from pipeline.store.certificates import certified_body
+
+    body = certified_body(workspace, {"at": "x", "by": "x", "software": "x", "thresholds": {},
+                                      "tally": {}, "reconciliation": {}},
+                          {"number": 1, "previous": None, "key_sha256": "0" * 64})
+    assert [(d["issued"], d["collected"], d["head"]) for d in body["declarations"]] == [
+        (7, 6, "Trần Văn Ba")]
+    engine.dispose()

@@ -59,7 +59,7 @@ from pipeline.workflow.review import queue_for
 DPI = 200
 PPM = DPI / MM_PER_INCH
 MIGRATION = (Path(__file__).resolve().parents[1] / "pipeline" / "store" / "migrations"
-             / "versions" / "0004_reasons_as_codes_and_parameters.py")
+             / "versions" / "0005_reasons_as_codes_and_parameters.py")
 # English words of the catalogs: none may be left in Vietnamese ("in", "an" are Vietnamese too)
 ENGLISH = re.compile(
     r"\b(?:box|boxes|mark|marks|the|a|page|pages|scanner|scan|rescan|row|rows|and|of|is|"
@@ -618,7 +618,7 @@ def test_old_english_of_earlier_versions_migrates(old: str, vi: str) -> None:
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 def test_a_workspace_stored_before_codes_shows_its_reasons_after_the_migration(
         tmp_path: Path, db: str, request: pytest.FixtureRequest) -> None:
-    """Records stored before revision 0004 kept only the English: upgrading gives them codes
+    """Records stored before revision 0005 kept only the English: upgrading gives them codes
     that word every page's, row's and review item's reason as before, in both languages."""
     url = request.getfixturevalue("pg_url") if db == "postgresql" else None
     ws = synthetic_workspace(tmp_path, pages=0, db_url=url)
@@ -646,7 +646,7 @@ def test_a_workspace_stored_before_codes_shows_its_reasons_after_the_migration(
     assert len(before) > 2 * len(stored)
     engine = ws.store.engine
     with engine.begin() as conn:
-        command.downgrade(migrations.config(conn), "0003")
+        command.downgrade(migrations.config(conn), "0004")
     with engine.connect() as conn:
         assert "reasons" not in {c["name"] for c in inspect(conn).get_columns("review_item")}
     migrations.upgrade(engine)

@@ -69,9 +69,11 @@ COMMANDS: dict[str, Command] = {
                       "signed manifest."),
     "verify": Command("pipeline.cli.package",
                       "Check a certified package: every file's SHA-256, nothing missing or added, "
-                      "the signature."),
+                      "the signature, the certificate (digest of the records and the decision "
+                      "log) and its history."),
     "retally": Command("pipeline.cli.package",
-                       "Re-read every stored image and compare the count with the certified one."),
+                       "Check the certificate, re-read every stored image and compare the count "
+                       "with the certified one."),
     "aggregate": Command("pipeline.cli.package",
                          "Combine the certified packages of many units into one summary (PDF, XLSX, "
                          "JSON)."),

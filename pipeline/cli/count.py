@@ -10,6 +10,7 @@ import typer
 
 from pipeline.cli.console import WsArg, err, out
 from pipeline.cli.report import print_tally
+from pipeline.domain.certificate import grouped
 from pipeline.store.workspace import open_workspace
 from pipeline.workflow.certify import CertifyRefused, reconcile
 from pipeline.workflow.certify import certify as do_certify
@@ -91,4 +92,11 @@ def certify(
         raise typer.Exit(1) from None
     out.print(f"Certified by {record['by']} at {record['at']:%d/%m/%Y %H:%M} UTC: the count of "
               f"'{workspace.campaign.id}' is locked; scans and decisions are now refused.")
+    cert = record["certificate"]
+    out.print(f"Certificate no. {cert['number']}: digest {grouped(cert['digest'])}; signed with "
+              f"key {grouped(cert['key_sha256'])} (both are printed in the minutes).")
+    if cert["number"] > 1:
+        err.print(f"warning: RE-CERTIFIED: the count was certified before (certificate no. "
+                  f"{cert['number'] - 1}, digest {grouped(cert['previous'] or '')}); this "
+                  "certification is recorded as such and the minutes say so.", markup=False)
     out.print(f"Next: kiemphieu export {ws} --out PACKAGE")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
@@ -34,6 +35,7 @@ SUMMARY_PDF = "tong-hop.pdf"
 SUMMARY_XLSX = "tong-hop.xlsx"
 SUMMARY_JSON = "tong-hop.json"
 MAX_PLACES = 2  # seed 001: "tối đa ở 02 nơi"
+FIRST_USE_VI = "khóa chưa được đối chiếu với biên bản của đơn vị, tin tưởng lần đầu"
 
 
 class AggregateError(KiemphieuError):
@@ -45,10 +47,21 @@ class Unit:
     package: Path
     doc: dict[str, Any]
     key_sha256: str
+    trust: str = "pinned"  # pinned: the key given for the unit | first_use: the key it carries
+    certificate: dict[str, Any] | None = None  # number, at, by, digest (verify)
 
     @property
     def info(self) -> dict[str, Any]:
         return self.doc["campaign_info"]
+
+
+@dataclass(frozen=True)
+class UnitKey:
+    """What the office above knows of a unit from its signed minutes."""
+
+    fingerprint: str  # the key's SHA-256, 64 hex digits
+    digest: str | None = None  # the certificate's digest, if given
+    where: str = "--key"  # where it was given, for messages
 
 
 @dataclass(frozen=True)
@@ -71,21 +84,69 @@ class AggregateResult:
     units: int
     people: int
     polled_twice: int
+    trusted_on_first_use: tuple[Unit, ...] = ()  # units whose key nobody gave: taken as found
+    recertified: tuple[Unit, ...] = ()  # units whose count was certified more than once
 
 
 def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
-def load_units(packages: list[Path]) -> list[Unit]:
-    """Verify and read every package; refuse all if any one fails, naming each."""
+def read_unit_keys(path: Path) -> dict[str, UnitKey]:
+    """The units' keys from a file: one line per unit, ``CAMPAIGN-ID FINGERPRINT [DIGEST]``.
+
+    The fingerprint and the digest are copied from the unit's signed minutes, 64 hex
+    digits each, spaces between the groups allowed (so a line holds the campaign id, then
+    64 or 128 hex digits). Blank lines and lines starting with ``#`` are skipped. Raises
+    `AggregateError` naming the file and line.
+    """
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AggregateError(f"{path}: cannot read the keys file ({exc})") from None
+    keys: dict[str, UnitKey] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        where = f"{path}, line {n}"
+        digits = "".join(words[1:])
+        try:
+            if len(digits) == 128:
+                key = UnitKey(parse_hex64(digits[:64], where), parse_hex64(digits[64:], where),
+                              where)
+            else:
+                key = UnitKey(parse_hex64(digits, where), None, where)
+        except CertificateError as exc:
+            raise AggregateError(f"{exc} (a line is: CAMPAIGN-ID FINGERPRINT [DIGEST])") from None
+        if words[0] in keys:
+            raise AggregateError(f"{where}: unit '{words[0]}' is given twice")
+        keys[words[0]] = key
+    return keys
+
+
+def load_units(packages: list[Path], keys: dict[str, UnitKey] | None = None,
+               package_keys: list[UnitKey] | None = None, *,
+               trust_on_first_use: bool = False) -> list[Unit]:
+    """Verify and read every package; refuse all if any one fails, naming each.
+
+    A package's key must be its unit's: the one in ``package_keys`` (one per package, in
+    order) or, by campaign id, in ``keys``; and its certificate's digest the one given
+    with it, if one is. A unit with neither is refused, unless ``trust_on_first_use``:
+    then the key it carries is taken, and the unit says so (``Unit.trust``).
+    """
     from pipeline.documents.export import RESULT_JSON
     from pipeline.documents.verify import verify_package
 
+    keys = keys or {}
+    if package_keys and len(package_keys) != len(packages):
+        raise AggregateError(f"{len(package_keys)} --key for {len(packages)} package(s): give "
+                             "one --key per package, in the order of the packages, or a --keys "
+                             "file")
     failures = []
     units = []
     seen: dict[str, Path] = {}
-    for package in packages:
+    for i, package in enumerate(packages):
         check = verify_package(package)
         if not check.ok:
             first = "; ".join(str(p) for p in check.problems[:3])
@@ -98,13 +159,53 @@ def load_units(packages: list[Path]) -> list[Unit]:
             failures.append(f"{package}: campaign '{cid}' is also in {seen[cid]}; give each unit once")
             continue
         seen[cid] = package
-        assert check.key_sha256 is not None
-        units.append(Unit(package, doc, check.key_sha256))
+        assert check.key_sha256 is not None and check.certificate is not None
+        pinned = _unit_key(cid, package_keys[i] if package_keys else None, keys.get(cid))
+        if isinstance(pinned, str):
+            failures.append(f"{package}: {pinned}")
+            continue
+        if pinned is None and not trust_on_first_use:
+            failures.append(
+                f"{package}: no key given for unit '{cid}': give the fingerprint printed in its "
+                f"signed minutes (--key, or a line '{cid} FINGERPRINT' in a --keys file), or take "
+                "the key the package carries with --trust-on-first-use (the summary records it)")
+            continue
+        problem = _pinning_problem(check.key_sha256, check.certificate["digest"], pinned)
+        if problem:
+            failures.append(f"{package}: unit '{cid}': {problem}")
+            continue
+        units.append(Unit(package, doc, check.key_sha256,
+                          "pinned" if pinned else "first_use", check.certificate))
     if failures:
         raise AggregateError(
             "refused, nothing written: " + " | ".join(failures)
             + ". Ask the unit for its original package and check it with kiemphieu verify.")
     return units
+
+
+def _unit_key(cid: str, given: UnitKey | None, listed: UnitKey | None) -> UnitKey | str | None:
+    """The key a unit must have: given for its package, or listed for its campaign (a text
+    saying what is wrong if both are given and differ)."""
+    if given and listed and (given.fingerprint != listed.fingerprint
+                             or (given.digest and listed.digest and given.digest != listed.digest)):
+        return (f"--key for unit '{cid}' is not the key {listed.where} gives it; "
+                "check both against the unit's signed minutes")
+    if given and listed:
+        return UnitKey(given.fingerprint, given.digest or listed.digest, given.where)
+    return given or listed
+
+
+def _pinning_problem(key_sha256: str, digest: str, pinned: UnitKey | None) -> str | None:
+    if pinned is None:
+        return None
+    if key_sha256 != pinned.fingerprint:
+        return (f"signed with key {grouped(key_sha256, 8)}, not the unit's key "
+                f"{grouped(pinned.fingerprint, 8)} ({pinned.where}): signed by someone else")
+    if pinned.digest and digest != pinned.digest:
+        return (f"its certificate's digest {grouped(digest, 8)} is not the one in the unit's "
+                f"minutes {grouped(pinned.digest, 8)} ({pinned.where}): the count was changed "
+                "and certified again")
+    return None
 
 
 def combine(units: list[Unit]) -> list[Person]:
@@ -129,10 +230,13 @@ def combine(units: list[Unit]) -> list[Person]:
 
 
 def aggregate_packages(packages: list[Path], out: Path, *, body: str = "Cơ quan tổng hợp",
-                       place: str | None = None) -> AggregateResult:
+                       place: str | None = None, keys: dict[str, UnitKey] | None = None,
+                       package_keys: list[UnitKey] | None = None,
+                       trust_on_first_use: bool = False) -> AggregateResult:
+    """Roll ``packages`` up into ``out`` (a new or empty folder); the keys as `load_units`."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise AggregateError(f"{out}: exists and is not an empty folder; give a new folder with --out")
-    units = load_units(packages)
+    units = load_units(packages, keys, package_keys, trust_on_first_use=trust_on_first_use)
     people = combine(units)
     today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7)).date()
     summary = summary_json(units, people, body)
@@ -144,7 +248,9 @@ def aggregate_packages(packages: list[Path], out: Path, *, body: str = "Cơ quan
     (out / SUMMARY_PDF).write_bytes(pdf)
     (out / SUMMARY_XLSX).write_bytes(xlsx)
     return AggregateResult(out, len(units), len(people),
-                           sum(1 for p in people if len(p.places) > 1))
+                           sum(1 for p in people if len(p.places) > 1),
+                           tuple(u for u in units if u.trust == "first_use"),
+                           tuple(u for u in units if (u.certificate or {}).get("number", 1) > 1))
 
 
 def summary_json(units: list[Unit], people: list[Person], body: str) -> dict[str, Any]:
@@ -156,9 +262,14 @@ def summary_json(units: list[Unit], people: list[Person], body: str) -> dict[str
              "session_date": u.info["session_date"], "rules": u.info["rules"],
              "base": u.doc["base"], "collected": u.doc["ballots"]["collected"],
              "certified_at": u.doc["certification"]["at"], "key_sha256": u.key_sha256,
+             "key_trust": u.trust, "certificate_digest": (u.certificate or {}).get("digest"),
+             "certification_number": (u.certificate or {}).get("number"),
              "package": str(u.package)}
             for u in units
         ],
+        # keys nobody gave the office above: taken from the packages as found
+        "trusted_on_first_use": [{"campaign": u.doc["campaign"], "key_sha256": u.key_sha256}
+                                 for u in units if u.trust == "first_use"],
         "people": [
             {"name": p.name, "position": p.position, "born": p.born,
              "places_count": len(p.places), "over_limit": len(p.places) > MAX_PLACES,
@@ -233,12 +344,15 @@ def summary_xlsx(units: list[Unit], people: list[Person], body: str) -> bytes:
     us = wb.create_sheet("Đơn vị")
     urows = [[i, u.info["body"], u.doc["campaign"], u.info["session_date"], u.info["rules"],
               u.doc["ballots"]["issued"], u.doc["ballots"]["collected"], u.doc["base"],
-              u.doc["certification"]["at"], u.doc["certification"]["by"], u.key_sha256]
+              u.doc["certification"]["at"], u.doc["certification"]["by"], u.key_sha256,
+              "đã đối chiếu" if u.trust == "pinned" else FIRST_USE_VI,
+              (u.certificate or {}).get("digest"), (u.certificate or {}).get("number")]
              for i, u in enumerate(units, start=1)]
     table(us, 1, ["STT", "Đơn vị", "Mã đợt", "Ngày", "Quy định", "Phiếu phát ra", "Phiếu thu về",
                   "Tổng số để tính tỷ lệ", "Xác nhận lúc (UTC)", "Người xác nhận",
-                  "Mã khóa kiểm chứng (SHA-256)"],
-          urows, [6, 40, 24, 12, 12, 10, 10, 10, 20, 24, 66], set())
+                  "Mã khóa kiểm chứng (SHA-256)", "Khóa", "Mã xác nhận kết quả (SHA-256)",
+                  "Lần xác nhận"],
+          urows, [6, 40, 24, 12, 12, 10, 10, 10, 20, 24, 66, 30, 66, 10], set())
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -313,7 +427,9 @@ def summary_pdf(units: list[Unit], people: list[Person], *, body: str, place: st
         udata.append([p(str(i), cell_c), p(u.info["body"], cell), p(f"{d:%d/%m/%Y}", cell_c),
                       p(u.info["rules_title"], cell), p(vn_number(u.doc["ballots"]["issued"]), cell_c),
                       p(vn_number(u.doc["ballots"]["collected"]), cell_c),
-                      p(vn_number(u.doc["base"]), cell_c), p(u.key_sha256[:32], cell)])
+                      p(vn_number(u.doc["base"]), cell_c),
+                      p(grouped(u.key_sha256) + (f" ({FIRST_USE_VI})" if u.trust == "first_use"
+                                                 else ""), cell)])
     ut = Table(udata, colWidths=[w * MM for w in (10, 70, 22, 45, 18, 18, 20, 54)], repeatRows=1)
     ut.setStyle(_grid(colors))
     story.append(ut)

@@ -8,25 +8,41 @@
       ket-qua.csv                one row per person, UTF-8 with BOM (opens in Excel)
       ket-qua.xlsx               the same, with the figures and the reconciliation
       tally.json                 CONTRACT's `tally --json`, certified, and more (below)
+      certificate.json           the certified record, the decision log, the history (below)
       campaign.yaml              the campaign file as given
       scans/<sha256>.<ext>       every stored page image, named by its SHA-256
       manifest.json              SHA-256 and size of every file above
       manifest.sig               Ed25519 signature of manifest.json's exact bytes (base64)
       public-key.pem             the workspace's public key
 
+``certificate.json`` is ``{"format": "kiemphieu-certificate/1", "digest",
+"signature", "body", "history"}``: ``body`` is the whole certified record
+(`pipeline.store.certificates.certified_body`: the tally, reconciliation and
+thresholds as certified, every stored page with what the machine read on each
+row, every review item, the decision logs in full: review decisions, the
+chair's page decisions, declarations, each with who, when and why), ``digest``
+its SHA-256 (`pipeline.domain.certificate`), ``signature`` the workspace
+key's signature of it, and ``history`` every certification of the count,
+oldest first, each naming the digest of the one before. The minutes print the
+digest and the key's fingerprint in full.
+
 ``tally.json`` adds to the contract's fields: ``campaign_info`` (title,
 body, date, rules and their wording), ``declared`` (the committee's count,
 members, head, note), ``reconciliation``, ``certification`` (when, by whom,
-software, thresholds), per person ``born``, ``ballot_page`` and
-``consequence_text``, every stored page (``pages``: hash, file, status,
-ballot page, thresholds) and every review decision in force (``decisions``,
-by page hash and candidate), and ``key_sha256``. With these, `pipeline.workflow.retally`
-can re-count the package without the workspace.
+software, thresholds, the certificate's number, digest and the digest before
+it), per person ``born``, ``ballot_page`` and ``consequence_text``, every
+stored page (``pages``: id, hash, file, status, ballot page, thresholds, the
+chair's decision in force) and every review item's decision in force
+(``decisions``, by page hash and candidate), and ``key_sha256``. All but the
+words are what `package_records` makes of the certificate and the campaign
+file, which `pipeline.documents.verify` checks; with these,
+`pipeline.workflow.retally` can re-count the package without the workspace.
 
-The signing key is made at the first export (Ed25519, ``WS/keys/``, PEM,
-mode 0600) and reused, so every package of one workspace carries the same
-public key; its SHA-256 (``key_sha256``) is printed in the minutes, so a
-package whose key was swapped no longer matches its own signed minutes.
+Export builds the certified record again from the workspace's records and
+refuses if its digest is not the certified one: records changed after
+certification never reach a package. The signing key is the workspace's
+(`pipeline.store.keys`, made by ``kiemphieu new``); export never makes one,
+and refuses a key that is not the one that signed the certificate.
 """
 
 from __future__ import annotations
@@ -43,9 +59,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.domain import certificate
+from pipeline.domain.campaign import Campaign
 from pipeline.domain.errors import WorkspaceError
+from pipeline.domain.layout import BallotLayout
 from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
+from pipeline.store.certificates import SCANS_DIR, certified_body, history
+from pipeline.store.keys import load_key, public_pem
 from pipeline.store.workspace import Workspace
 
 MANIFEST = "manifest.json"
@@ -58,8 +79,7 @@ RESULT_CSV = "ket-qua.csv"
 RESULT_XLSX = "ket-qua.xlsx"
 RESULT_JSON = "tally.json"
 CAMPAIGN_FILE = "campaign.yaml"
-SCANS_DIR = "scans"
-KEY_FILE = Path("keys") / "workspace-ed25519.pem"
+CERTIFICATE_FILE = "certificate.json"
 
 
 class ExportError(WorkspaceError):
@@ -72,110 +92,74 @@ class ExportResult:
     files: int
     scans: int
     key_sha256: str
-
-
-# ---------------------------------------------------------------------------
-# The workspace key
-
-
-def workspace_key(ws: Workspace):
-    """The workspace's Ed25519 private key, made (mode 0600) on first use."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    path = ws.path / KEY_FILE
-    if path.exists():
-        try:
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        except (ValueError, TypeError) as exc:
-            raise ExportError(f"{path}: the workspace key is damaged ({exc}); restore it from a "
-                              "backup: a new key would not match packages already sent") from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ExportError(f"{path}: not an Ed25519 key")
-        return key
-    path.parent.mkdir(mode=0o700, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return key
-
-
-def public_pem(private_key: Any) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def key_fingerprint(public_key: Any) -> str:
-    """SHA-256 of the raw 32-byte Ed25519 public key, hex."""
-    from cryptography.hazmat.primitives import serialization
-
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
+    digest: str
+    number: int  # the certificate's number in the history: 2 and on are re-certifications
 
 
 # ---------------------------------------------------------------------------
 # The result document (tally.json)
 
 
-def result_document(ws: Workspace, key_sha256: str) -> dict[str, Any]:
-    """The certified tally and everything the minutes, an auditor and the office above need."""
+def package_records(body: dict[str, Any], campaign: Campaign, layout: BallotLayout
+                    ) -> dict[str, Any]:
+    """The fields of ``tally.json`` that the certified body and the campaign file decide.
 
-    cert = ws.store.certification()
-    if cert is None:
-        raise ExportError(f"{ws.path}: the count is not certified; run kiemphieu certify {ws.path}")
-    campaign = ws.campaign
-    rules = campaign.rules
-    doc: dict[str, Any] = dict(cert["tally"])
+    Everything in ``tally.json`` but words the software adds (the rule set's titles,
+    ``consequence_text``): `pipeline.documents.verify` builds these again from a
+    package's ``certificate.json`` and ``campaign.yaml`` and refuses a ``tally.json``
+    that says otherwise. Within ``candidates`` and ``campaign_info`` only the keys given
+    here are decided.
+    """
+    doc: dict[str, Any] = json.loads(json.dumps(body["tally"]))
     by_stt = {c.stt: c for c in campaign.candidates}
-    page_of = {c.stt: p.template.page for p in ws.layout.pages for c in p.candidates}
+    page_of = {c.stt: p.template.page for p in layout.pages for c in p.candidates}
     doc["candidates"] = [
-        {**c, "born": by_stt[c["candidate"]].born, "ballot_page": page_of[c["candidate"]],
-         "consequence_text": rules.consequences.get(c["consequence"]) if c["consequence"] else None}
+        {**c, "born": by_stt[c["candidate"]].born, "ballot_page": page_of[c["candidate"]]}
         for c in doc["candidates"]
     ]
-    decl = ws.declaration()
-    assert decl is not None  # certification requires one
     doc["campaign_info"] = {
         "id": campaign.id, "title": campaign.title, "subtitle": campaign.subtitle,
         "body": campaign.body, "place": campaign.place,
-        "session_date": campaign.session_date.isoformat(), "rules": rules.name,
-        "rules_title": rules.title, "rules_document": rules.document,
-        "base_label": rules.base_label, "base_article": rules.base_article,
-        "electorate": campaign.electorate, "page_count": ws.layout.page_count,
-        "layout_fingerprint": ws.layout.fingerprint,
+        "session_date": campaign.session_date.isoformat(), "rules": campaign.rules.name,
+        "electorate": campaign.electorate, "page_count": layout.page_count,
+        "layout_fingerprint": layout.fingerprint,
     }
-    doc["declared"] = decl.to_json()
-    doc["reconciliation"] = cert["reconciliation"]
+    doc["declared"] = body["declaration"]
+    doc["reconciliation"] = body["reconciliation"]
     doc["certification"] = {
-        "at": cert["at"].isoformat(), "by": cert["by"], "software": cert["software"],
-        "thresholds": cert["thresholds"],
+        "at": body["at"], "by": body["by"], "software": body["software"],
+        "thresholds": body["thresholds"], "number": body["number"], "previous": body["previous"],
     }
-    pages = ws.store.all_pages()
-    sha_of = {p["id"]: p["image_sha256"] for p in pages}
+    log = body["page_decisions"]
     doc["pages"] = [
-        {"sha256": p["image_sha256"], "file": scan_name(p["image_sha256"], p["image_path"]),
-         "status": p["status"], "reason": p["reason"], "ballot_page": p["ballot_page"],
-         "definite": p["definite"], "marginal": p["marginal"], "source": p["source"],
-         "page_index": p["page_index"], "decision": ws.store.page_decision(p["id"])}
-        for p in pages
+        {"page": p["page"], "sha256": p["sha256"], "file": p["file"], "status": p["status"],
+         "reason": p["reason"], "ballot_page": p["ballot_page"], "definite": p["definite"],
+         "marginal": p["marginal"], "source": p["source"], "page_index": p["page_index"],
+         "decision": certificate.page_decision_in_force(log, p["sha256"])}
+        for p in body["pages"]
     ]
     doc["decisions"] = [
-        {"page_sha256": sha_of[page_id], "candidate": cand, "state": state, "resolution": res}
-        for (page_id, cand), (state, res) in sorted(ws.store.review_resolutions().items())
+        {"page_sha256": i["page_sha256"], "candidate": i["candidate"], "state": i["state"],
+         "resolution": i["resolution"]}
+        for i in body["review_items"]
     ]
-    doc["key_sha256"] = key_sha256
+    doc["key_sha256"] = body["key_sha256"]
     return doc
 
 
-def scan_name(sha256: str, stored_path: str) -> str:
-    return f"{SCANS_DIR}/{sha256}{Path(stored_path).suffix.lower()}"
+def result_document(body: dict[str, Any], digest: str, campaign: Campaign,
+                    layout: BallotLayout) -> dict[str, Any]:
+    """The certified tally and everything the minutes, an auditor and the office above need:
+    `package_records` and the words of the rule set, and the certificate's ``digest``."""
+    rules = campaign.rules
+    doc = package_records(body, campaign, layout)
+    for c in doc["candidates"]:
+        c["consequence_text"] = rules.consequences.get(c["consequence"]) if c["consequence"] else None
+    doc["campaign_info"].update({
+        "rules_title": rules.title, "rules_document": rules.document,
+        "base_label": rules.base_label, "base_article": rules.base_article})
+    doc["certification"]["digest"] = digest
+    return doc
 
 
 # ---------------------------------------------------------------------------
@@ -297,11 +281,43 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def certified_records(ws: Workspace) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The certified body, rebuilt from the workspace's records now, and the certification
+    history; checked against the certificate in force.
+
+    Raises `ExportError` if the count is not certified, was certified without a certificate
+    (by a kiemphieu before certificates), or if the records are no longer those certified
+    (the rebuilt body's digest is not the certified digest).
+    """
+    cert = ws.store.certification()
+    if ws.store.certified_at() is None or cert is None:
+        raise ExportError(f"{ws.path}: the count is not certified; run kiemphieu certify {ws.path} "
+                          "first (exported results must be final)")
+    chain = history(ws.store)
+    if not chain:
+        raise ExportError(
+            f"{ws.path}: the count was certified without a certificate (by a kiemphieu before "
+            "certificates were made), so no package can be checked against its minutes; "
+            "count it again in a new workspace with this version")
+    entry = chain[-1]
+    body = certified_body(ws, cert, entry)
+    now = certificate.digest(body)
+    if now != entry["digest"] or body["at"] != entry["at"] or body["by"] != entry["by"]:
+        raise ExportError(
+            f"{ws.path}: the records are no longer those certified: certificate no. "
+            f"{entry['number']} has digest {entry['digest'][:16]}…, the records give {now[:16]}…. "
+            f"Someone changed them after certification; nothing is exported. Find what changed "
+            f"with kiemphieu retally {ws.path}, and restore the workspace from a backup")
+    return body, chain
+
+
 def export_package(ws: Workspace, out: Path) -> ExportResult:
     """Write the certified package of ``ws`` into the new or empty folder ``out``.
 
-    Raises `ExportError` if the count is not certified, ``out`` holds files,
-    or a stored scan is missing or no longer has the hash it was stored under.
+    Raises `ExportError` if the count is not certified, the records are no longer those
+    certified (`certified_records`), ``out`` holds files, or a stored scan is missing or
+    no longer has the hash it was stored under; `WorkspaceKeyError` if the workspace key
+    is missing or another (never a new key: the minutes already name the certified one).
     """
     from pipeline.documents.minutes import minutes_docx, minutes_pdf
 
@@ -310,9 +326,13 @@ def export_package(ws: Workspace, out: Path) -> ExportResult:
                           "first (exported results must be final)")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ExportError(f"{out}: exists and is not an empty folder; give a new folder with --out")
-    key = workspace_key(ws)
-    fingerprint = key_fingerprint(key.public_key())
-    doc = result_document(ws, fingerprint)
+    body, chain = certified_records(ws)
+    entry = chain[-1]
+    key = load_key(ws.path, signed=entry["key_sha256"])
+    fingerprint = entry["key_sha256"]
+    doc = result_document(body, entry["digest"], ws.campaign, ws.layout)
+    certificate_doc = {"format": certificate.FORMAT, "digest": entry["digest"],
+                       "signature": entry["signature"], "body": body, "history": chain}
     scans = [(p["sha256"], p["file"]) for p in doc["pages"]]
     for sha, _ in scans:
         record = ws.store.find_page(sha)
@@ -334,7 +354,8 @@ def export_package(ws: Workspace, out: Path) -> ExportResult:
             MINUTES_DOCX: minutes_docx(doc),
             RESULT_CSV: result_csv(doc),
             RESULT_XLSX: result_xlsx(doc),
-            RESULT_JSON: (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+            RESULT_JSON: _json_bytes(doc),
+            CERTIFICATE_FILE: _json_bytes(certificate_doc),
             CAMPAIGN_FILE: ws.campaign.source_text.encode("utf-8"),
         }
         for name, data in files.items():
@@ -353,7 +374,7 @@ def export_package(ws: Workspace, out: Path) -> ExportResult:
             "files": [{"path": e, "sha256": sha256_file(tmp / e), "bytes": (tmp / e).stat().st_size}
                       for e in entries],
         }
-        manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        manifest_bytes = _json_bytes(manifest)
         (tmp / MANIFEST).write_bytes(manifest_bytes)
         (tmp / SIGNATURE).write_bytes(base64.b64encode(key.sign(manifest_bytes)) + b"\n")
         (tmp / PUBLIC_KEY).write_bytes(public_pem(key))
@@ -363,4 +384,9 @@ def export_package(ws: Workspace, out: Path) -> ExportResult:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return ExportResult(out, len(entries) + 3, len(scans), fingerprint)
+    return ExportResult(out, len(entries) + 3, len(scans), fingerprint, entry["digest"],
+                        entry["number"])
+
+
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=1) + "\n").encode("utf-8")

@@ -39,6 +39,7 @@ from pipeline.documents.ballot_pdf import (
     register_fonts,
     split_body,
 )
+from pipeline.domain.certificate import grouped
 from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
 
@@ -108,6 +109,9 @@ class Minutes:
     head: str | None
     members: tuple[str, ...]
     document_title: str
+    # near the signatures: (label, hex digits grouped by four, two lines): the certificate's
+    # digest and the key's fingerprint, in full, as `kiemphieu verify --digest/--key` takes them
+    codes: tuple[tuple[str, str], ...] = ()
 
 
 def minutes_text(doc: dict[str, Any]) -> Minutes:
@@ -207,13 +211,20 @@ def minutes_text(doc: dict[str, Any]) -> Minutes:
         raise ValueError("a mismatch without the committee's note cannot be certified")
 
     at = vietnam_time(dt.datetime.fromisoformat(cert["at"]))
+    number = cert.get("number") or 1
     closing = (
         f"Ban kiểm phiếu xác nhận kết quả kiểm phiếu lúc {at:%H} giờ {at:%M} phút, "
-        f"{date_words(at.date())} (giờ Việt Nam).",
+        f"{date_words(at.date())} (giờ Việt Nam)"
+        + (f"; đây là lần xác nhận thứ {number}." if number > 1 else "."),
         f"Kết quả được kiểm bằng phần mềm {cert['software']}. Toàn bộ "
-        f"{vn_number(len(doc['pages']))} trang đã quét được lưu kèm mã băm SHA-256 trong gói dữ "
-        f"liệu có chữ ký số; mã khóa kiểm chứng: {doc['key_sha256'][:32]}.",
+        f"{vn_number(len(doc['pages']))} trang đã quét, số liệu kiểm phiếu và nhật ký các quyết "
+        "định được lưu trong gói dữ liệu có chữ ký số. Mã xác nhận kết quả (SHA-256) dưới đây "
+        "xác định toàn bộ số liệu đã xác nhận; mã khóa kiểm chứng xác định khóa ký gói dữ liệu.",
     )
+    codes = [("Mã xác nhận kết quả:", grouped(cert.get("digest") or "", 8)),
+             ("Mã khóa kiểm chứng:", grouped(doc["key_sha256"], 8))]
+    if cert.get("previous"):
+        codes.append((f"Mã xác nhận lần thứ {number - 1}:", grouped(cert["previous"], 8)))
     return Minutes(
         body_lines=(body_name.upper(), "BAN KIỂM PHIẾU"),
         place_date=place_date,
@@ -244,6 +255,7 @@ def minutes_text(doc: dict[str, Any]) -> Minutes:
         head=decl.get("head"),
         members=tuple(m["name"] for m in decl.get("members") or []),
         document_title=nfc(f"Biên bản kiểm phiếu - {info['title']} - {info['body']}"),
+        codes=tuple(codes),
     )
 
 
@@ -463,8 +475,8 @@ def minutes_pdf(doc: dict[str, Any]) -> bytes:
     story += [p(r, para) for r in m.reconciliation]
     story += [p(c, para) for c in m.closing[:-1]]
     # the last paragraph goes with the signatures: they never stand alone on a page
-    story.append(KeepTogether([p(m.closing[-1], para), Spacer(1, 6 * MM),
-                               *_signature_block(m, p, style)]))
+    story.append(KeepTogether([p(m.closing[-1], para), _codes_table(m, style),
+                               Spacer(1, 6 * MM), *_signature_block(m, p, style)]))
 
     buf = io.BytesIO()
     pdf = SimpleDocTemplate(
@@ -504,6 +516,22 @@ def _signature_block(m: Minutes, p: Any, style: Any) -> list[Any]:
     table = Table([[left, right]], colWidths=[half, half])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return [table]
+
+
+def _codes_table(m: Minutes, style: Any) -> Any:
+    """The certificate's digest and the key's fingerprint, in a fixed-width face."""
+    from reportlab.lib.enums import TA_LEFT
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    label = style("codelabel", fontName=BOLD, fontSize=12, leading=14, alignment=TA_LEFT)
+    mono = style("code", fontName="Courier", fontSize=11, leading=13.5, alignment=TA_LEFT)
+    rows = [[Paragraph(_esc(nfc(name)), label),
+             Paragraph("<br/>".join(_esc(line) for line in code.split("\n")), mono)]
+            for name, code in m.codes]
+    table = Table(rows, colWidths=[62 * MM, TEXT_WIDTH_MM * MM - 62 * MM])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (0, -1), 10 * MM)]))
+    return table
 
 
 def _esc(text: str) -> str:
@@ -679,6 +707,13 @@ def minutes_docx(doc: dict[str, Any]) -> bytes:
         para(r_, indent=True)
     for c in m.closing:
         para(c, indent=True)
+    for name, code in m.codes:
+        line = para(name, bold=True, left=True, after=0)
+        line.paragraph_format.keep_with_next = True
+        for i, part in enumerate(code.split("\n")):
+            run = para(left=True, after=3 if i == len(code.split("\n")) - 1 else 0).add_run(part)
+            run.font.name = "Courier New"
+            run.font.size = Pt(11)
 
     sig = d.add_table(rows=1, cols=2)
     sig.alignment = WD_TABLE_ALIGNMENT.CENTER

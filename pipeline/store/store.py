@@ -196,6 +196,32 @@ certification_table = Table(
     Column("reconciliation", JSON, nullable=False),  # declared vs scanned, as certified
 )
 
+certification_history_table = Table(
+    "certification_history",  # every certification ever made: append-only, each chained
+    metadata,                 # to the one before by its digest (pipeline.domain.certificate)
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),  # 1; 2 and on are re-certifications
+    Column("at", DateTime, nullable=False),
+    Column("by", Text, nullable=False),
+    Column("digest", String(64), nullable=False),  # SHA-256 of the certified body
+    Column("previous", String(64)),  # the digest of certification number - 1 (None for 1)
+    Column("key_sha256", String(64), nullable=False),  # the key that signed it
+    Column("signature", Text, nullable=False),  # Ed25519, base64, of the signed message
+)
+
+declaration_log_table = Table(
+    "declaration_log",  # every declaration the committee made: append-only, never updated
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("issued", Integer),
+    Column("collected", Integer),
+    Column("members", JSON),
+    Column("head", Text),
+    Column("note", Text),
+    Column("at", DateTime, nullable=False),
+)
+
 page_decision_table = Table(
     "page_decision",  # the chair's decisions on whole pages: append-only, never updated
     metadata,
@@ -701,31 +727,46 @@ class Store:
         return dict(row) if row else None
 
     def save_declaration(self, values: dict[str, Any]) -> None:
-        """Insert or replace the committee's declaration (refused once certified)."""
+        """Insert or replace the committee's declaration, and append it to the declaration
+        log (refused once certified)."""
+        at = now()
         with self.write_transaction() as conn:
             self.refuse_if_certified(conn)
             conn.execute(declared_table.delete().where(
                 declared_table.c.campaign_id == self.campaign_id))
             conn.execute(insert(declared_table).values(
-                campaign_id=self.campaign_id, at=now(), **values))
+                campaign_id=self.campaign_id, at=at, **values))
+            conn.execute(insert(declaration_log_table).values(
+                campaign_id=self.campaign_id, at=at, **values))
 
-    def certify(self, make_record: Callable[[], dict[str, Any]]) -> dt.datetime:
-        """Lock the campaign and keep the record ``make_record()`` returns.
+    def certify(self, make_record: Callable[[dt.datetime, dict[str, Any] | None],
+                                            dict[str, Any]]) -> dt.datetime:
+        """Lock the campaign, keep the record ``make_record(at, last)`` returns, and append
+        its certificate to the certification history.
 
-        The record holds by, software, thresholds, tally and reconciliation.
-        One write transaction: ``make_record`` runs after the write lock is
-        taken (SQLite), so what it counts cannot change before the lock; an
-        exception from it leaves nothing changed. ``campaign.certified_at`` is
-        set only if it was not set. Raises `CertifiedError` if already certified.
+        ``last`` is the newest entry of the history (None if there is none): the record
+        made now follows it. The record holds by, software, thresholds, tally and
+        reconciliation, and ``certificate``: the history entry (number, digest, previous,
+        key_sha256, signature). One write transaction: ``make_record`` runs after the
+        write lock is taken (SQLite), so what it counts cannot change before the lock; an
+        exception from it leaves nothing changed. ``campaign.certified_at`` is set only if
+        it was not set. Raises `CertifiedError` if already certified.
         """
         at = now()
+        h = certification_history_table
         with self.write_transaction() as conn:
             self.refuse_if_certified(conn)
-            record = make_record()
+            last = conn.execute(
+                select(h).where(h.c.campaign_id == self.campaign_id)
+                .order_by(h.c.number.desc()).limit(1)).mappings().first()
+            record = make_record(at, dict(last) if last else None)
+            entry = record.pop("certificate")
             conn.execute(campaign_table.update().where(
                 campaign_table.c.id == self.campaign_id).values(certified_at=at))
             conn.execute(insert(certification_table).values(
                 campaign_id=self.campaign_id, at=at, **record))
+            conn.execute(insert(h).values(campaign_id=self.campaign_id, at=at, by=record["by"],
+                                          **entry))
         return at
 
     def certification(self) -> dict[str, Any] | None:

@@ -8,6 +8,8 @@
       layout.json        where every box is printed (CONTRACT.md)
       kiemphieu.db       SQLite records (unless --db names another database)
       images/ab/<sha256>.<ext>   every scanned page, by content hash
+      keys/workspace-ed25519.pem the key that signs the certificate and the package (mode
+                         0600; made by `new`, never replaced: `pipeline.store.keys`)
       printed/           the ballot's pages as printed, rendered by `new` for finding notes
                          (`pipeline.reading.printed.references`); a copy, made again if lost
 """
@@ -27,6 +29,7 @@ from pipeline.domain.errors import CampaignError, WorkspaceError
 from pipeline.domain.layout import BallotLayout, build_layout
 from pipeline.domain.tally import Tally, tally_from_counts
 from pipeline.files import atomic_write
+from pipeline.store.keys import make_key
 from pipeline.store.migrations import create as create_versioned_schema
 from pipeline.store.migrations import ensure_current
 from pipeline.store.store import Store, campaign_table, candidate_table, connect, now
@@ -131,6 +134,7 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
     except SQLAlchemyError as exc:
         raise WorkspaceError(f"cannot create records in {_redact(url)}: {exc.orig or exc}") from None
     atomic_write(ws / "campaign.yaml", campaign.source_text)
+    make_key(ws)  # the key that will sign the certificate: made now, never replaced
     atomic_write(ws / WORKSPACE_FILE, json.dumps(
         {"campaign": campaign.id, "db": db_url, "format": 1}, indent=1))
     workspace = Workspace(ws, campaign, layout, Store(engine, campaign.id), url)

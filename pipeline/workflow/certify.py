@@ -13,21 +13,32 @@ the reconciliation are kept with the lock, so that `pipeline.workflow.retally` c
 later compare a fresh reading of every stored image with exactly what was
 certified. After certification the store refuses new scans, decisions and
 declarations (`store.CertifiedError`).
+
+Certification also makes the certificate (`pipeline.domain.certificate`): the
+SHA-256 of the whole certified record, the decision logs included, signed with
+the workspace key and appended to the certification history. The minutes
+print it, so any later change to the records, or a certification made again,
+no longer matches the paper the committee signed.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
+from pipeline.domain import certificate
 from pipeline.domain.committee import Declaration, Mismatch, Person, Reconciliation
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.rules import quorum_warning
 from pipeline.domain.tally import Tally
+from pipeline.store.certificates import certified_body, history
+from pipeline.store.keys import key_fingerprint, key_path, load_key, make_key
 from pipeline.store.store import CertifiedError
 from pipeline.store.workspace import Workspace
 
@@ -254,34 +265,50 @@ def blockers(ws: Workspace, by: str | None = None, tally: Tally | None = None) -
 
 
 def certify(ws: Workspace, by: str | None = None) -> dict[str, Any]:
-    """Lock the count; return the certification record.
+    """Lock the count; return the certification record, with its certificate
+    (``certificate``: number, at, by, digest, previous, key_sha256, signature).
 
     Refuses (`CertifyRefused`, naming every `blockers` at once) without a declaration of
     ballots issued and collected, while any review item is open or any row pending,
     while a reconciliation mismatch has no explaining note, and whenever the count is
     impossible (more counted rows or accepted copies than ballots collected);
-    `store.CertifiedError` if it is certified already. The checks run again inside the
-    locking transaction, so a scan stored meanwhile cannot slip past them.
+    `store.CertifiedError` if it is certified already; `WorkspaceKeyError` if the
+    workspace key is missing or is not the key of the certification before. The checks
+    run again inside the locking transaction, so a scan stored meanwhile cannot slip past
+    them.
+
+    The certificate is a digest of the whole certified record
+    (`pipeline.store.certificates.certified_body`), signed with the workspace key and
+    appended to the certification history: a certification after an earlier one (its
+    record deleted) is numbered 2, 3, ... and names the digest of the one before.
     """
     decl = ws.declaration()
     who = _clean(by, "--by") or (decl.head if decl else None)
 
-    def make_record() -> dict[str, Any]:
+    def make_record(at: dt.datetime, last: dict[str, Any] | None) -> dict[str, Any]:
         tally = ws.tally()
         found = blockers(ws, by, tally)
         if found:
             raise CertifyRefused(f"{ws.path}: the count cannot be certified yet: " +
                                  " | ".join(f"({i}) {b.en}" for i, b in enumerate(found, 1)),
                                  tuple(found))
+        key = _signing_key(ws, last)
         recon = reconcile(ws, tally)
         certified = dataclasses.replace(tally, certified=True)
-        return {
+        record = {
             "by": who,
             "software": software_version(),
             "thresholds": dataclasses.asdict(ws.campaign.thresholds),
             "tally": certified.to_json(),
             "reconciliation": recon.to_json(),
         }
+        entry = {"number": last["number"] + 1 if last else 1,
+                 "previous": last["digest"] if last else None,
+                 "key_sha256": key_fingerprint(key.public_key())}
+        digest = certificate.digest(certified_body(ws, {**record, "at": at}, entry))
+        signature = base64.b64encode(key.sign(certificate.signed_message(digest))).decode()
+        record["certificate"] = {**entry, "digest": digest, "signature": signature}
+        return record
 
     try:
         ws.store.certify(make_record)
@@ -289,4 +316,15 @@ def certify(ws: Workspace, by: str | None = None) -> dict[str, Any]:
         raise _locked(ws, exc) from None
     record = ws.store.certification()
     assert record is not None
-    return record
+    return {**record, "certificate": history(ws.store)[-1]}
+
+
+def _signing_key(ws: Workspace, last: dict[str, Any] | None) -> Any:
+    """The workspace key that signs a certificate: the key of the certification before, if
+    there was one; else the workspace's key, made now if the workspace has none yet (a
+    workspace made before `kiemphieu new` made keys). Never a second key."""
+    if last is not None:
+        return load_key(ws.path, signed=last["key_sha256"])
+    if key_path(ws.path).exists():
+        return load_key(ws.path)
+    return make_key(ws.path)

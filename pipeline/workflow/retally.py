@@ -11,11 +11,21 @@ them. The counts go through the same code as ``kiemphieu tally``
 person and page number by page number, with the tally kept at certification.
 
 A difference means the images, the decisions or the reading software have
-changed since the count was certified; each is listed.
+changed since the count was certified; each is listed. Before any page is
+read again, the certificate is checked (`pipeline.domain.certificate`): in a
+workspace, the records must still give the certified digest and the
+workspace key must have signed it; a package must verify
+(`pipeline.documents.verify`). Given the key's fingerprint and the digest
+printed in the minutes, both must be those. Every review item's decision in
+force must be what its decision log gives (`log_findings`), so a resolution
+written into the records around the log shows even when it was certified. The certification history comes
+back with the result, so that a re-certification is reported as such.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import collections
 import dataclasses
 import hashlib
@@ -27,12 +37,17 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.documents.ballot_pdf import printed_pages
+from pipeline.domain import certificate
 from pipeline.domain.campaign import Campaign, Thresholds, parse_campaign
+from pipeline.domain.certificate import grouped, parse_hex64
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.layout import BallotLayout, build_layout
 from pipeline.domain.tally import tally_from_counts
 from pipeline.reading.printed import references
 from pipeline.reading.workers import read_in_turn
+from pipeline.store.certificates import certified_body, history
+from pipeline.store.keys import load_key
+from pipeline.workflow.review import Decision, derive
 
 
 class RetallyError(WorkspaceError):
@@ -60,6 +75,10 @@ class AuditInput:
     page_decisions: dict[str, str]  # sha -> the chair's decision in force: invalid | withdraw
     declared: tuple[int | None, int | None]
     certified: dict[str, Any]  # the certified tally (CONTRACT tally --json)
+    # the certification history, oldest first (number, at, by, digest, previous, key_sha256)
+    history: tuple[dict[str, Any], ...] = ()
+    # what is wrong with the certificate itself, found before any page is read again
+    findings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,18 +87,30 @@ class RetallyResult:
     seconds: float
     differences: tuple[str, ...]
     tally: dict[str, Any]
+    history: tuple[dict[str, Any], ...] = ()
 
     @property
     def matches(self) -> bool:
         return not self.differences
 
 
-def from_workspace(ws: Any) -> AuditInput:
+def from_workspace(ws: Any, trusted_key: str | None = None,
+                   digest: str | None = None) -> AuditInput:
+    """What the workspace's records say, and what is wrong with its certificate.
+
+    The certified body is built again from the records as they are now
+    (`pipeline.store.certificates.certified_body`): a digest that is not the certified
+    one means the records changed after certification. ``trusted_key`` and ``digest``
+    (as printed in the minutes) are compared with the certificate in force. Raises
+    `RetallyError` if the count is not certified, `certificate.CertificateError` if
+    ``trusted_key`` or ``digest`` is not 64 hex digits.
+    """
     cert = ws.store.certification()
     if cert is None:
         raise RetallyError(f"{ws.path}: not certified; there is no certified count to compare with")
     pages = ws.store.all_pages()
     sha_of = {p["id"]: p["image_sha256"] for p in pages}
+    chain = history(ws.store)
     return AuditInput(
         campaign=ws.campaign, layout=ws.layout,
         thresholds=Thresholds(**cert["thresholds"]),
@@ -93,40 +124,113 @@ def from_workspace(ws: Any) -> AuditInput:
                         if (d := ws.store.page_decision(p["id"])) is not None},
         declared=ws.store.declared(),
         certified=cert["tally"],
+        history=tuple(chain),
+        findings=tuple(_workspace_findings(ws, cert, chain, trusted_key, digest)),
     )
 
 
-def from_package(package: Path) -> AuditInput:
-    from pipeline.documents.export import CAMPAIGN_FILE, RESULT_JSON
+def _workspace_findings(ws: Any, cert: dict[str, Any], chain: list[dict[str, Any]],
+                        trusted_key: str | None, printed: str | None) -> list[str]:
+    trusted = parse_hex64(trusted_key, "--key") if trusted_key is not None else None
+    printed = parse_hex64(printed, "--digest") if printed is not None else None
+    if not chain:
+        return ["the count was certified without a certificate (by a kiemphieu before "
+                "certificates): nothing pins the records to the minutes"]
+    entry = chain[-1]
+    found = [f"certification history: {line}" for line in certificate.chain_problems(chain)]
+    body = certified_body(ws, cert, entry)
+    found += log_findings(body, ws.campaign.review.two_reviewers)
+    now = certificate.digest(body)
+    if now != entry["digest"] or cert["at"].isoformat() != entry["at"]:
+        found.append(f"the records are not those certified: certificate no. {entry['number']} has "
+                     f"digest {entry['digest'][:16]}…, the records now give {now[:16]}…")
+    try:
+        key = load_key(ws.path)
+    except WorkspaceError as exc:
+        found.append(f"the certificate's signature cannot be checked: {exc}")
+    else:
+        if not _signed(key.public_key(), entry["digest"], entry["signature"]):
+            found.append(f"certificate no. {entry['number']}: its signature is not the workspace "
+                         "key's signature of its digest")
+    if trusted is not None and entry["key_sha256"] != trusted:
+        found.append(f"certificate no. {entry['number']} was signed with key "
+                     f"{grouped(entry['key_sha256'], 8)}, not the key printed in the minutes "
+                     f"({grouped(trusted, 8)})")
+    if printed is not None and entry["digest"] != printed:
+        found.append(f"certificate no. {entry['number']} has digest {grouped(entry['digest'], 8)}; "
+                     f"the minutes print {grouped(printed, 8)}: this is not the count the "
+                     "committee signed")
+    return found
+
+
+def log_findings(body: dict[str, Any], two_reviewers: bool) -> list[str]:
+    """Where the decisions in force are not what their logs say: a review item whose state
+    or resolution is not what its decision log gives (`pipeline.workflow.review.derive`),
+    a declaration in force that is not the last one declared. Such a record was written
+    around kiemphieu, which derives each from its log in the same transaction."""
+    logs: dict[int, list[Decision]] = collections.defaultdict(list)
+    for d in body["review_decisions"]:
+        logs[d["item"]].append(Decision(d["id"], d["item"], d["reviewer"], d["role"], None,
+                                        d["machine"], d["value"], d["reason"], d["replaces"]))
+    found = []
+    for item in body["review_items"]:
+        state, resolution = derive(logs[item["item"]], two_reviewers)
+        if (state, resolution) != (item["state"], item["resolution"]):
+            found.append(
+                f"review item {item['item']} (page {item['page']}, STT {item['candidate']}): "
+                f"{item['state']} {item['resolution']} on record, but its decision log gives "
+                f"{state} {resolution}: it was changed without a decision")
+    declarations = body["declarations"]
+    if declarations and body["declaration"] != declarations[-1]:
+        found.append("the committee's declaration in force is not the last one on its log: it "
+                     "was changed without a declaration")
+    return found
+
+
+def _signed(public_key: Any, digest_hex: str, signature_b64: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        public_key.verify(base64.b64decode(signature_b64, validate=True),
+                          certificate.signed_message(digest_hex))
+    except (binascii.Error, ValueError, InvalidSignature):
+        return False
+    return True
+
+
+def from_package(package: Path, trusted_key: str | None = None,
+                 digest: str | None = None) -> AuditInput:
+    """What a package's certificate says (`pipeline.documents.verify` first: a package that
+    does not verify, against ``trusted_key`` and ``digest`` when given, is refused with
+    `RetallyError`)."""
+    from pipeline.documents.export import CAMPAIGN_FILE, CERTIFICATE_FILE
     from pipeline.documents.verify import verify_package
 
-    check = verify_package(package)
+    check = verify_package(package, trusted_key, digest)
     if not check.ok:
         listed = "; ".join(str(p) for p in check.problems[:5])
         raise RetallyError(f"{package}: the package does not verify ({listed}); "
                            "a tampered package cannot be audited")
-    doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
+    body = json.loads((package / CERTIFICATE_FILE).read_text("utf-8"))["body"]
     campaign = parse_campaign((package / CAMPAIGN_FILE).read_text("utf-8"),
                               str(package / CAMPAIGN_FILE))
-    certified = {k: v for k, v in doc.items()
-                 if k in ("campaign", "rules", "electorate", "ballots", "base", "pending_review",
-                          "certified", "quorum_met", "candidates")}
-    certified["candidates"] = [
-        {k: c[k] for k in ("candidate", "name", "position", "counts", "pending", "percent",
-                           "consequence")}
-        for c in doc["candidates"]]
+    log = body["page_decisions"]
+    declared = body["declaration"] or {}
     return AuditInput(
         campaign=campaign, layout=build_layout(campaign),
-        thresholds=Thresholds(**doc["certification"]["thresholds"]),
+        thresholds=Thresholds(**body["thresholds"]),
         pages=tuple(
             AuditPage(p["sha256"], str(package / p["file"]), _reader(package / p["file"]),
                       p["status"], p["ballot_page"], p["definite"], p["marginal"])
-            for p in doc["pages"]),
-        decisions={(d["page_sha256"], d["candidate"]): (d["state"], d["resolution"])
-                   for d in doc["decisions"]},
-        page_decisions={p["sha256"]: p["decision"] for p in doc["pages"] if p.get("decision")},
-        declared=(doc["declared"]["issued"], doc["declared"]["collected"]),
-        certified=certified,
+            for p in body["pages"]),
+        decisions={(i["page_sha256"], i["candidate"]): (i["state"], i["resolution"])
+                   for i in body["review_items"]},
+        page_decisions={p["sha256"]: d for p in body["pages"]
+                        if (d := certificate.page_decision_in_force(log, p["sha256"]))},
+        declared=(declared.get("issued"), declared.get("collected")),
+        certified=body["tally"],
+        history=check.history,
+        findings=tuple(log_findings(body, campaign.review.two_reviewers)),
     )
 
 
@@ -179,7 +283,8 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
         duplicate=cert["ballots"].get("duplicate", 0), certified=True,
     ).to_json()
     differences += compare(cert, tally)
-    return RetallyResult(n, time.monotonic() - start, tuple(differences), tally)
+    return RetallyResult(n, time.monotonic() - start, (*audit.findings, *differences), tally,
+                         audit.history)
 
 
 def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[AuditPage, Any]]:

@@ -1,7 +1,7 @@
 """reasons as codes and parameters: page, row_reading and review_item get a ``reasons`` column
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 Until this revision a reason was kept only as the English sentence the
 reader wrote. This adds ``reasons`` (JSON: a list of ``{"code": ...,
@@ -26,8 +26,8 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
