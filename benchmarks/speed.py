@@ -47,6 +47,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import result_file
 from PIL import Image, ImageSequence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -412,6 +413,8 @@ def main() -> None:
     ap.add_argument("--big", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "bench-out" / "speed")
+    ap.add_argument("--save", type=Path,
+                    help="also write the headline figures as a baseline for compare.py")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # every floor is measured as the reader runs (`prepare_reading_process`: one OpenCV
@@ -431,6 +434,10 @@ def main() -> None:
     }
     (args.out / "speed.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
+    if args.save:
+        result_file.save(args.save, "speed",
+                         {"pages": args.pages, "big": args.big, "repeat": args.repeat},
+                         result_file.speed_figures(result), "speed.py")
 
 
 if __name__ == "__main__":
