@@ -29,8 +29,8 @@ Run::
     .venv/bin/python benchmarks/load.py ingest --pages 10000 --base 100 --baseline 2000
     .venv/bin/python benchmarks/load.py review --reviewers 20 --items 2000
 
-Results go to ``--out`` (default ``/tmp/kiemphieu-load``) as JSON; BENCHMARKS.md
-quotes them.
+Results go to ``--out`` (default ``/tmp/kiemphieu-load``) as JSON; ``--save FILE``
+also writes the headline figures as a baseline for ``benchmarks/compare.py``.
 """
 
 from __future__ import annotations
