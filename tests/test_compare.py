@@ -162,3 +162,26 @@ def test_save_writes_the_shape_load_reads(tmp_path: Path, monkeypatch: pytest.Mo
     assert saved["argv"] == ["--pages", "4"]
     assert saved["command"] == ".venv/bin/python benchmarks/speed.py --pages 4"
     assert saved["figures"] == {"g4200_ms_per_page": 12.0}
+
+
+def test_load_ingest_figures_take_the_medians_of_the_pairs() -> None:
+    def run(pps: float, once: bool = True) -> dict[str, Any]:
+        return {"pages_per_s": pps, "cpu_ms_per_page": 30.0, "stored_once": once}
+
+    result = {"runs": {"sqlite": {"one#1": run(30.0), "two_same_pages#1": run(55.0),
+                                  "one#2": run(34.0), "two_same_pages#2": run(63.0, once=False),
+                                  "ratio_two_vs_one": 1.84, "ratios_each_pair": [1.83, 1.85]}}}
+    figures = result_file.load_ingest_figures(result)["databases"]["sqlite"]
+    assert figures["one_station_pages_per_s"] == 32.0
+    assert figures["two_stations_pages_per_s"] == 59.0
+    assert figures["stored_once"] is False  # one run stored a page twice
+
+
+def test_accuracy_figures_keep_the_counts_and_the_rows() -> None:
+    results = [{"preset": "CLEAN", "pages": 4, "clear": 30, "clear_review": 1,
+                "to_review": ["b#0 cand 2: ...", "a#0 cand 1: ..."], "wrong": [], "missed": [],
+                "make_s": 1.5}]
+    figures = result_file.accuracy_figures(results)["presets"]["CLEAN"]
+    assert figures["clear"] == 30 and figures["doubtful"] == 0  # absent counts are 0
+    assert figures["to_review"] == ["a#0 cand 1: ...", "b#0 cand 2: ..."]  # sorted: a stable file
+    assert "make_s" not in figures  # times are not accuracy
