@@ -3,7 +3,8 @@
 Every benchmark that takes ``--save FILE`` writes::
 
     {
-      "benchmark": "accuracy" | "speed" | "load-ingest" | "load-review" | "startup",
+      "benchmark": "accuracy" | "speed" | "load-ingest" | "load-review" | "startup"
+                   | "omrchecker",
       "format": 1,
       "measured_utc": "2026-11-23T04:30Z",
       "machine": {"cpu": ..., "cores": ..., "memory_gib": ..., "python": ..., "opencv": ...},
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-BENCHMARKS = ("accuracy", "speed", "load-ingest", "load-review", "startup")
+BENCHMARKS = ("accuracy", "speed", "load-ingest", "load-review", "startup", "omrchecker")
 
 
 class ResultFileError(ValueError):

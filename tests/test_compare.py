@@ -185,3 +185,10 @@ def test_accuracy_figures_keep_the_counts_and_the_rows() -> None:
     assert figures["clear"] == 30 and figures["doubtful"] == 0  # absent counts are 0
     assert figures["to_review"] == ["a#0 cand 1: ...", "b#0 cand 2: ..."]  # sorted: a stable file
     assert "make_s" not in figures  # times are not accuracy
+
+
+def test_a_busy_machine_is_noted() -> None:
+    busy = speed(machine_scaling=1.07)
+    report = compare.compare(busy, speed(machine_scaling=1.9))
+    assert report.notes == ["the machine was busy during the baseline (two bare readers read "
+                            "1.07 times what one does): its times moved with it"]
