@@ -176,10 +176,11 @@ def load_ingest_figures(result: dict[str, Any]) -> dict[str, Any]:
         ones = [r for k, r in runs.items() if k.startswith("one")]
         twos = [r for k, r in runs.items() if k.startswith("two_same")]
         entry = {
-            "one_station_pages_per_s": statistics.median(r["pages_per_s"] for r in ones),
-            "two_stations_pages_per_s": statistics.median(r["pages_per_s"] for r in twos),
+            "one_station_pages_per_s": round(statistics.median(r["pages_per_s"] for r in ones), 2),
+            "two_stations_pages_per_s": round(statistics.median(r["pages_per_s"] for r in twos), 2),
             "ratio_two_vs_one": runs["ratio_two_vs_one"],
-            "cpu_ms_per_page_one_station": statistics.median(r["cpu_ms_per_page"] for r in ones),
+            "cpu_ms_per_page_one_station": round(statistics.median(r["cpu_ms_per_page"]
+                                                                   for r in ones), 2),
             "stored_once": all(r["stored_once"] for k, r in runs.items() if isinstance(r, dict)),
         }
         if "two" in runs:
