@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python benchmarks/omrchecker.py --omrchecker DIR [--python PY]
 [--pages 20] [--repeat 3] [--save FILE]``, where ``DIR`` is a checkout of
 OMRChecker (github.com/Udayraj123/OMRChecker) and ``PY`` a Python with its
-requirements installed (default ``DIR/.venv/bin/python``).
+requirements installed (default ``DIR/.venv/bin/python``). OMRChecker needs a
+display; without ``DISPLAY`` it is run under ``xvfb-run`` (Debian's ``xvfb``).
 
 The pages are page 1 of seed 002's ballot from `benchmarks/speed.py`'s corpus
 (300-dpi colour JPEG, quality 90, made there if missing): ``--pages`` of them.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -104,9 +106,11 @@ def make_inputs(out: Path, files: list[Path]) -> dict[int, Path]:
 def run_omrchecker(python: str, checkout: Path, folder: Path, out: Path) -> float:
     """Wall seconds of one OMRChecker run over ``folder`` (which must succeed)."""
     shutil.rmtree(out, ignore_errors=True)
+    # OMRChecker asks for the screen's size when imported: without a display, a virtual one
+    display = [] if os.environ.get("DISPLAY") else ["xvfb-run", "-a"]
     t = time.perf_counter()
-    subprocess.run([python, "main.py", "-i", str(folder), "-o", str(out)], cwd=checkout,
-                   check=True, capture_output=True)
+    subprocess.run([*display, python, "main.py", "-i", str(folder), "-o", str(out)],
+                   cwd=checkout, check=True, capture_output=True)
     return time.perf_counter() - t
 
 
