@@ -1,13 +1,15 @@
 """Speed against a peer: OMRChecker and ``kiemphieu scan`` on the same scanned ballots.
 
 Run: ``.venv/bin/python benchmarks/omrchecker.py --omrchecker DIR [--python PY]
-[--pages 20] [--repeat 3] [--save FILE]``, where ``DIR`` is a checkout of
+[--pages 100] [--repeat 3] [--save FILE]``, where ``DIR`` is a checkout of
 OMRChecker (github.com/Udayraj123/OMRChecker) and ``PY`` a Python with its
 requirements installed (default ``DIR/.venv/bin/python``). OMRChecker needs a
 display; without ``DISPLAY`` it is run under ``xvfb-run`` (Debian's ``xvfb``).
 
 The pages are page 1 of seed 002's ballot from `benchmarks/speed.py`'s corpus
-(300-dpi colour JPEG, quality 90, made there if missing): ``--pages`` of them.
+(its 200 distinct 300-dpi colour JPEGs, quality 90, made there if missing):
+``--pages`` of them, enough that a start-up varying by a second or so (Python's
+imports, ``xvfb-run``) weighs little on the time a page.
 OMRChecker is given a template of that page's 12 rows of three boxes, made
 from kiemphieu's own layout (`pipeline.domain.layout`), at 1240 x 1754 px (150
 dpi), and no preprocessor: it reads each box where the template puts it, with
@@ -128,7 +130,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--omrchecker", type=Path, required=True, help="a checkout of OMRChecker")
     ap.add_argument("--python", help="a Python with OMRChecker's requirements")
-    ap.add_argument("--pages", type=int, default=20)
+    ap.add_argument("--pages", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", type=Path, default=speed.ROOT / "bench-out" / "omrchecker")
     ap.add_argument("--save", type=Path, help="also write the figures as a baseline for compare.py")
@@ -140,7 +142,7 @@ def main() -> None:
 
     prepare_reading_process()  # the floor measured as the reader runs (speed.py)
     corpus = speed.make_corpus(speed.ROOT / "bench-out" / "speed", 40, 1000)
-    folders = make_inputs(a.out, page_one_files(corpus["jpeg300"], a.pages))
+    folders = make_inputs(a.out, page_one_files(corpus["jpeg300_big"], a.pages))
     n = a.pages
     turns: dict[str, list[float]] = {"floor": [], "omrchecker": [], "kiemphieu": []}
     for _ in range(a.repeat):
