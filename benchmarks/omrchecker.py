@@ -66,12 +66,15 @@ def omrchecker_template(rows: int, first_box: tuple[float, float], box_mm: float
 
 def page_one_files(corpus: Path, count: int) -> list[Path]:
     """The first ``count`` JPEGs of ``corpus`` that read as page 1 of the ballot."""
+    from pipeline.documents.ballot_pdf import printed_pages
     from pipeline.domain.campaign import load_campaign
     from pipeline.domain.layout import build_layout
     from pipeline.reading.page import read_scan
+    from pipeline.reading.printed import references
 
     campaign = load_campaign(speed.SAMPLE)
     layout = build_layout(campaign)
+    references(layout, render=printed_pages)  # as `kiemphieu new` makes them
     found = []
     for path in sorted(corpus.glob("*.jpg")):
         if read_scan(path.read_bytes(), layout, campaign.thresholds).ballot_page == 1:
