@@ -44,6 +44,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import result_file
 
 import simulator as sim
 from pipeline.domain.campaign import load_campaign
@@ -246,6 +247,8 @@ def main() -> None:
     ap.add_argument("--loyalty", type=float, default=0.9,
                     help="share of a voter's rows marked with their favourite shape")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--save", type=Path,
+                    help="write the counts as a baseline for compare.py (benchmarks/result_file.py)")
     ap.add_argument("--population", choices=("stress", "everyday"), default="stress",
                     help="the stress mix (every shape and pen alike, 5%% overvotes, 15%% "
                          "doubtful) or the simulator's everyday voters (EVERYDAY_VOTES)")
@@ -282,6 +285,10 @@ def main() -> None:
     if a.json:
         a.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n",
                           encoding="utf-8")
+    if a.save:
+        result_file.save(a.save, "accuracy", {"ballots": a.ballots, "seed": a.seed,
+                                              "population": a.population, "loyalty": a.loyalty},
+                         result_file.accuracy_figures(results), "accuracy.py")
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ Run::
     .venv/bin/python benchmarks/load.py ingest --pages 10000 --base 100 --baseline 2000
     .venv/bin/python benchmarks/load.py review --reviewers 20 --items 2000
 
-Results go to ``--out`` (default ``/tmp/kiemphieu-load``) as JSON; BENCHMARKS.md
-quotes them.
+Results go to ``--out`` (default ``/tmp/kiemphieu-load``) as JSON; ``--save FILE``
+also writes the headline figures as a baseline for ``benchmarks/compare.py``.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import result_file
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -422,9 +423,21 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=2_000)
     parser.add_argument("--dbs", nargs="+", default=["postgresql", "sqlite"])
     parser.add_argument("--out", default="/tmp/kiemphieu-load")
+    parser.add_argument("--save", type=Path,
+                        help="also write the headline figures as a baseline for compare.py")
     args = parser.parse_args()
     result = run_ingest(args) if args.what == "ingest" else run_review(args)
     print(json.dumps(result, indent=1))
+    if args.save:
+        if args.what == "ingest":
+            settings = {"pages": args.pages, "base": args.base, "baseline": args.baseline,
+                        "repeat": args.repeat, "ratio_only": args.ratio_only, "dbs": args.dbs}
+            figures = result_file.load_ingest_figures(result)
+        else:
+            settings = {"pages": args.pages, "base": args.base, "reviewers": args.reviewers,
+                        "items": args.items, "dbs": args.dbs}
+            figures = result_file.load_review_figures(result)
+        result_file.save(args.save, f"load-{args.what}", settings, figures, "load.py")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ adds around scoring: `even_light`, `check_outlines`, `find_streaks` and
 
 Run: ``.venv/bin/python benchmarks/omr_speed.py``. Synthetic pages from
 ``tests/omr_pages.py`` (page 1 of the seed-002 campaign, 12 rows, marked),
-already decoded to greyscale: image decoding is not included (see
-MEASUREMENTS.md for its cost). Prints the median and 90th percentile in ms.
+already decoded to greyscale: image decoding is not included (`benchmarks/speed.py`
+measures it, as the decode floor). Prints the median and 90th percentile in ms.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ runs on this machine:
   reading alone in one process and in two at once;
 - peak resident memory of ``scan`` for 10 pages and for ``--big`` pages.
 
-Results go to ``--out/speed.json`` and are printed.
+Results go to ``--out/speed.json`` and are printed; ``--save FILE`` also writes the
+headline figures as a baseline (`result_file.speed_figures`) for ``benchmarks/compare.py``.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import result_file
 from PIL import Image, ImageSequence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,7 +240,7 @@ def whole_command(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, A
             res["turns_ratio"] = [round(r, 2) for r in ratios]
             res["ratio_to_floor_beyond_start_up"] = round(statistics.median(ratios), 2)
             if colour_floors:
-                # the issue's "about 40 ms for a colour JPEG here" is 1.5 x this decode
+                # a viewer decodes a JPEG in colour: the floor of a person opening the files
                 res["turns_colour_floor_ms"] = [round(f, 1) for f in colour_floors]
                 res["ratio_to_colour_floor_beyond_start_up"] = round(statistics.median(
                     s / f for s, f in zip(slopes, colour_floors, strict=True)), 2)
@@ -412,11 +414,13 @@ def main() -> None:
     ap.add_argument("--big", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "bench-out" / "speed")
+    ap.add_argument("--save", type=Path,
+                    help="also write the headline figures as a baseline for compare.py")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # every floor is measured as the reader runs (`prepare_reading_process`: one OpenCV
-    # thread, the C heap kept between pages); with each decode mapping its 8.7 MB anew,
-    # the same JPEGs take 27-29 ms a page instead of 21-23, G4 pages 9-11 instead of 3.5
+    # thread, the C heap kept between pages): a decode that maps its pixels anew on every
+    # page is slower, and the command would look quicker against it than it is
     from pipeline.reading.workers import prepare_reading_process
 
     prepare_reading_process()
@@ -431,6 +435,10 @@ def main() -> None:
     }
     (args.out / "speed.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
+    if args.save:
+        result_file.save(args.save, "speed",
+                         {"pages": args.pages, "big": args.big, "repeat": args.repeat},
+                         result_file.speed_figures(result), "speed.py")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Run: ``.venv/bin/python benchmarks/struck_names.py [--pages N] [--seed S]``.
 name. Here each profile's pages (seed 002's ballot, both pages in turn)
 are voted row by row (two rows in three a clear mark: X, tick, slash or ring,
 in black, blue, red or pencil, 0.3-0.9 mm; the rest blank), and a row's
-name is struck out with a hand-drawn line (`pipeline.simulate.strike_through`,
+name is struck out with a hand-drawn line (`simulator.strike_through`,
 30-90 mm, any pen, 0.3-0.9 mm) at random in three rows in ten, marked or
 not. The page is scanned or photographed with the profile and read with
 `pipeline.reading.page.read_scan`. Per profile it reports the struck rows, how
