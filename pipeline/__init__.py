@@ -21,7 +21,7 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   for finding handwriting (`printed`), one page read against the campaign's
   layout (`page`, which runs `omr.page`), the reading threads and processes
   (`workers`). Image bytes in, readings out; no database.
-- `pipeline.store`: the records in SQLite or PostgreSQL (`store`), the
+- `pipeline.store`: the tables (`schema`), the records in SQLite or PostgreSQL (`store`), the
   workspace folder (`workspace`), the schema's migrations (`migrations`), the
   workspace's signing key (`keys`), the certified record and the certification
   history (`certificates`).

@@ -26,7 +26,7 @@ from review_cases import (
 )
 from sqlalchemy import update
 
-from pipeline.store.store import page_table
+from pipeline.store.schema import page_table
 from pipeline.store.workspace import Workspace
 from pipeline.web.app import create_app
 from pipeline.web.sessions import Sessions

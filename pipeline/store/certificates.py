@@ -23,8 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pipeline.domain.certificate import FORMAT
-from pipeline.store.store import (
-    Store,
+from pipeline.store.schema import (
     certification_history_table,
     decision_table,
     declaration_log_table,
@@ -33,6 +32,7 @@ from pipeline.store.store import (
     review_table,
     row_table,
 )
+from pipeline.store.store import Store
 from pipeline.store.workspace import Workspace
 
 #: Where a package keeps each stored page image: ``scans/<sha256><suffix>``.

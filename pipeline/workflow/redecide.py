@@ -40,15 +40,8 @@ from pipeline.domain.reasons import Reason, from_json, to_json
 from pipeline.domain.records import english
 from pipeline.domain.rules import LEVELS
 from pipeline.reading.page import decide_measured, mark_rule
-from pipeline.store.store import (
-    decision_table,
-    event_table,
-    item_reasons,
-    now,
-    page_table,
-    review_table,
-    row_table,
-)
+from pipeline.store.schema import decision_table, event_table, page_table, review_table, row_table
+from pipeline.store.store import item_reasons, now
 from pipeline.store.workspace import Workspace
 
 #: Measures that mark a row sent to review for what is on the page, not in its boxes.

@@ -47,16 +47,8 @@ from pipeline.domain.committee import Person
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.reasons import RECORDED, Reason, from_json
 from pipeline.domain.rules import LEVELS
-from pipeline.store.store import (
-    CertifiedError,
-    Store,
-    decision_table,
-    now,
-    page_table,
-    review_table,
-    row_table,
-    settled_by_the_chair,
-)
+from pipeline.store.schema import decision_table, page_table, review_table, row_table
+from pipeline.store.store import CertifiedError, Store, now, settled_by_the_chair
 
 ROLES = ("operator", "reviewer", "chair")
 ROW_VALUES = (*LEVELS, "invalid")

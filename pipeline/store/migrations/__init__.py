@@ -76,7 +76,7 @@ def differences(conn: Connection) -> list[object]:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from pipeline.store.store import metadata
+    from pipeline.store.schema import metadata
 
     ctx = MigrationContext.configure(conn, opts={"compare_type": True,
                                                  "compare_server_default": True})
