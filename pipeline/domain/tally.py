@@ -51,6 +51,7 @@ class Tally:
     certified: bool
     quorum_met: bool
     candidates: tuple[CandidateTally, ...]
+    held: int = 0  # pages held as probably the same sheet as another, until the chair decides
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class Tally:
                 "blank_pages": self.blank_pages,
                 "invalid_ballots": self.invalid_ballots,
                 "withdrawn": self.withdrawn,
+                "held": self.held,
                 "pages_accepted": {str(k): v for k, v in sorted(self.pages_accepted.items())},
             },
             "base": self.base,
@@ -107,13 +109,16 @@ def tally_from_counts(
     Whole ballots declared invalid are ballots collected: they are in ``accepted``,
     ``collected`` and the base, and their rows are in each person's ``invalid``. Their
     number is that of the ballot page with the most (a sheet of a ballot of several
-    pages is declared on its own). Withdrawn pages are in none of the figures.
+    pages is declared on its own). Withdrawn pages are in none of the figures, nor are
+    pages held as probably the same sheet as another (``held``) until the chair decides:
+    their rows are pending.
     """
     pages_accepted = {p: n for (s, p), n in status.items() if s == "accepted" and p is not None}
     accepted = pages_accepted.get(1, 0)
     rejected = sum(n for (s, _), n in status.items() if s == "rejected")
     blank = sum(n for (s, _), n in status.items() if s == "blank_page")
     withdrawn = sum(n for (s, _), n in status.items() if s == "withdrawn")
+    held = sum(n for (s, _), n in status.items() if s == "held")
     invalid_ballots = max((invalid or {}).values(), default=0)
     declared_issued, declared_collected = declared
     collected = declared_collected if declared_collected is not None else accepted
@@ -156,4 +161,5 @@ def tally_from_counts(
         certified=certified,
         quorum_met=quorum_met(collected, campaign.electorate),
         candidates=tuple(candidates),
+        held=held,
     )
