@@ -135,6 +135,15 @@ class Item:
     reasons: tuple[Reason, ...] = ()
 
     @property
+    def same_as(self) -> int | None:
+        """For an item of kind ``same``: the stored page this one is probably the same sheet
+        as (from its reason); None otherwise."""
+        if self.kind != SAME:
+            return None
+        found = next((r for r in self.reasons if r.code == "same_sheet"), None)
+        return int(found["page"]) if found is not None else None
+
+    @property
     def machine(self) -> str:
         """What the machine said, as recorded with each decision (at most 64 characters)."""
         if self.kind == "row":

@@ -130,6 +130,7 @@ def item_json(st: Station, item: Item, lang: str, viewer: Any) -> dict[str, Any]
         "page_image": f"/pages/{item.page_id}/upright.jpg",
         "page_link": f"/pages/{item.page_id}",
         "page_placed": item.has_reading,
+        "same_as": item.same_as,
     }
     if item.kind == "row" and item.ballot_page is not None and cand is not None:
         a = row_view(st.ws.layout, item.ballot_page, item.candidate).area
@@ -164,4 +165,6 @@ def key_of(kind: str, value: str) -> str:
     """The key that chooses ``value`` on the queue page."""
     if kind == "row":
         return {"high": "1", "medium": "2", "low": "3", "invalid": "0"}[value]
+    if kind == "same":
+        return {"same": "S", "different": "D"}[value]
     return {"accepted": "A", "rejected": "0"}[value]

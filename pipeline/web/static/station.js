@@ -51,8 +51,9 @@
     $("empty").hidden = true;
     $("item").hidden = false;
     const row = item.kind === "row";
+    const same = item.kind === "same";
     $("item").className = row ? "item" : "item page-kind";
-    text($("item-kind"), row ? msg("Row") : msg("Page"));
+    text($("item-kind"), row ? msg("Row") : same ? msg("Same") : msg("Page"));
     text($("item-title"), row ? `${msg("Stt")} ${item.candidate} · ${item.name}` : `${msg("ScanPage")} ${item.page_id}`);
     text($("item-sub"), row ? `${item.position} · ${msg("BallotPage")} ${item.ballot_page}` :
       (item.ballot_page ? `${msg("BallotPage")} ${item.ballot_page}` : ""));
@@ -84,9 +85,10 @@
       });
     }
     $("decide-row").hidden = !row;
-    $("decide-page").hidden = row;
+    $("decide-page").hidden = row || same;
+    $("decide-same").hidden = !same;
     if (!row) $("accept-page").disabled = !item.values.some((v) => v.value === "accepted");
-    text($("keys-help"), row ? msg("KeysRow") : msg("KeysPage"));
+    text($("keys-help"), row ? msg("KeysRow") : same ? msg("KeysSame") : msg("KeysPage"));
     $("page-img").src = item.page_image;
     $("page-link").href = item.page_link;
     const mark = $("row-mark");
@@ -176,12 +178,14 @@
 
   const rowKeys = {"1": "high", "2": "medium", "3": "low", "0": "invalid"};
   const pageKeys = {"a": "accepted", "A": "accepted", "0": "rejected"};
+  const sameKeys = {"s": "same", "S": "same", "d": "different", "D": "different"};
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.target && ["INPUT", "TEXTAREA"].includes(e.target.tagName)) return;
     if (e.key === "u" || e.key === "U") { e.preventDefault(); undo(); return; }
     if (!current) return;
-    const value = (current.kind === "row" ? rowKeys : pageKeys)[e.key];
+    const value = (current.kind === "row" ? rowKeys : current.kind === "same" ? sameKeys
+      : pageKeys)[e.key];
     if (value) { e.preventDefault(); decide(value); }
   });
   for (const b of document.querySelectorAll("button[data-value]")) {
