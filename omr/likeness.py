@@ -39,6 +39,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -94,10 +95,20 @@ class SheetPrint:
             raise ValueError("sheet print damaged: wrong size")
         return cls(np.frombuffer(raw, dtype=np.uint8).reshape(n, h, w))
 
-    def masses_mm2(self) -> np.ndarray:
-        """Each box's ink in mm² of full black (float32, (boxes,))."""
+    @cached_property
+    def masses(self) -> np.ndarray:
+        """Each box's ink in mm² of full black (float32, (boxes,)); made once."""
         return self.ink.reshape(len(self.ink), -1).sum(axis=1, dtype=np.float32) \
             * np.float32(STEP_MM * STEP_MM / 255.0)
+
+    @cached_property
+    def banded(self) -> np.ndarray:
+        """Each box's ink, its flat parts taken out (`likeness`): float32, made once."""
+        f = self.ink.astype(np.float32)
+        out = np.empty_like(f)
+        for i in range(len(f)):
+            out[i] = f[i] - cv2.GaussianBlur(f[i], (0, 0), BAND_MM / STEP_MM)
+        return out
 
     def summary(self) -> np.ndarray:
         """The coarse vector of `nearest`: each box's ink in cells of ``COARSE_MM``, all boxes
@@ -163,7 +174,7 @@ def likeness(a: SheetPrint, b: SheetPrint) -> float:
     cell). Prints of different shapes (other boxes) are not alike at all."""
     if a.ink.shape != b.ink.shape or not a.ink.size:
         return 0.0
-    ma, mb = a.masses_mm2(), b.masses_mm2()
+    ma, mb = a.masses, b.masses
     inked = np.flatnonzero((ma >= MIN_INK_MM2) | (mb >= MIN_INK_MM2))
     if not inked.size:
         return 0.0
@@ -173,7 +184,7 @@ def likeness(a: SheetPrint, b: SheetPrint) -> float:
         if ma[i] < MIN_INK_MM2 or mb[i] < MIN_INK_MM2:
             score = 0.0  # ink in one, none in the other
         else:
-            score = _box_likeness(_band(a.ink[i]), _band(b.ink[i]))
+            score = _box_likeness(a.banded[i], b.banded[i])
         total += w * score
         weight += w
     return total / weight if weight else 0.0
@@ -188,12 +199,6 @@ def nearest(query: np.ndarray, summaries: np.ndarray, k: int) -> list[tuple[int,
     k = min(k, len(cos))
     best = np.argpartition(-cos, k - 1)[:k]
     return sorted(((int(i), float(cos[i])) for i in best), key=lambda t: -t[1])
-
-
-def _band(ink: np.ndarray) -> np.ndarray:
-    """A box's ink, its flat parts taken out: strokes and edges kept (float32)."""
-    f = ink.astype(np.float32)
-    return f - cv2.GaussianBlur(f, (0, 0), BAND_MM / STEP_MM)
 
 
 def _box_likeness(a: np.ndarray, b: np.ndarray) -> float:
