@@ -72,12 +72,15 @@ def store_prints(conn: Any, campaign_id: str, ids: Sequence[int], pages: Sequenc
     return items
 
 
-def bucket(conn: Any, campaign_id: str, ballot_page: int) -> list[tuple[int, bytes]]:
-    """Every stored print of one ballot page: (page id, print), in storage order."""
+def bucket(conn: Any, campaign_id: str, ballot_page: int, after: int = 0
+           ) -> list[tuple[int, bytes]]:
+    """The stored prints of one ballot page, of pages after ``after`` (an id): (page id,
+    print), in storage order."""
     p = page_print_table
     return [(i, bytes(b)) for i, b in conn.execute(
         select(p.c.page_id, p.c.print)
-        .where(p.c.campaign_id == campaign_id, p.c.ballot_page == ballot_page)
+        .where(p.c.campaign_id == campaign_id, p.c.ballot_page == ballot_page,
+               p.c.page_id > after)
         .order_by(p.c.page_id))]
 
 

@@ -324,7 +324,7 @@ class _Batch:
                 stored.append(store.add_page(page))
         for ticket, (record, _) in zip(tickets, stored, strict=True):
             if ticket is not None:
-                SheetIndex.stored(ticket, record.id)
+                self.index.stored(ticket, record.id)
         results = iter(zip(new, stored, strict=True))
         reports = []
         for slot in slots:

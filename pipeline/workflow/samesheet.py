@@ -5,7 +5,8 @@ Every accepted page comes from the reader with the print of its handwriting
 placed the page with). `SheetIndex` keeps the prints of one workspace by
 ballot page (the bucket: a page is only compared with pages of the same
 ballot page), loaded from the store the first time a scan meets that ballot
-page, and grown with each page the scan reads, stored or not yet.
+page, grown with each page the scan reads, stored or not yet, and with the
+pages other stations store meanwhile.
 
 A page is compared in two passes: its coarse summary against every summary
 in its bucket at once (one matrix product), then in full (`omr.likeness.likeness`)
@@ -43,6 +44,8 @@ class _Bucket:
     prints: list[SheetPrint] = field(default_factory=list)
     summaries: list[np.ndarray] = field(default_factory=list)
     matrix: np.ndarray | None = None  # the summaries stacked, made again when one is added
+    known: set[int] = field(default_factory=set)  # the stored pages in it
+    last: int = 0  # the newest stored page looked for
 
     def add(self, key: int | Ticket, found: SheetPrint) -> None:
         self.keys.append(key)
@@ -72,16 +75,20 @@ class SheetIndex:
         self._buckets: dict[int, _Bucket] = {}
 
     def _bucket(self, ballot_page: int) -> _Bucket:
-        found = self._buckets.get(ballot_page)
-        if found is None:
-            found = self._buckets[ballot_page] = _Bucket()
-            with self.store.engine.connect() as conn:
-                stored = bucket(conn, self.store.campaign_id, ballot_page)
-            for page_id, data in stored:
-                try:
-                    found.add(page_id, SheetPrint.from_bytes(data))
-                except ValueError:
-                    continue  # a damaged print compares with nothing
+        """The bucket of ``ballot_page``, with the pages stored since it was last looked at
+        (by this scan, or by another station meanwhile: one indexed query)."""
+        found = self._buckets.setdefault(ballot_page, _Bucket())
+        with self.store.engine.connect() as conn:
+            stored = bucket(conn, self.store.campaign_id, ballot_page, after=found.last)
+        for page_id, data in stored:
+            found.last = max(found.last, page_id)
+            if page_id in found.known:
+                continue  # read by this scan: in the bucket already
+            try:
+                found.add(page_id, SheetPrint.from_bytes(data))
+            except ValueError:
+                continue  # a damaged print compares with nothing
+            found.known.add(page_id)
         return found
 
     def match(self, page: Any) -> Match | None:
@@ -109,8 +116,9 @@ class SheetIndex:
         group.add(ticket, found)
         return ticket, best
 
-    @staticmethod
-    def stored(ticket: Ticket, page_id: int) -> None:
+    def stored(self, ticket: Ticket, page_id: int) -> None:
         """The page of ``ticket`` is stored as ``page_id``."""
+        if ticket.page is not None and ticket.page.ballot_page in self._buckets:
+            self._buckets[ticket.page.ballot_page].known.add(page_id)
         ticket.page_id = page_id
         ticket.page = None
