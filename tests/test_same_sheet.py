@@ -20,6 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
+from review_cases import add_accounts, login
 from station_cases import KIEMPHIEU, SAMPLE, kiemphieu, new_workspace
 
 from omr.likeness import SAME_SHEET, SheetPrint, likeness
@@ -27,6 +29,7 @@ from pipeline.domain.campaign import load_campaign
 from pipeline.domain.layout import build_layout
 from pipeline.store.prints import bucket
 from pipeline.store.workspace import open_workspace
+from pipeline.web.app import create_app
 from simulator import BITONAL, CLEAN, COLOUR_150, OFFICE, VoteModel, simulate_stack, write_stack
 from simulator.copier import photocopy, rescan
 
@@ -148,6 +151,31 @@ def test_prints_of_different_hands_are_far_apart(seen_twice: dict) -> None:
     scores = [likeness(a, b) for n, a in enumerate(prints) for b in prints[n + 1:]]
     assert max(scores) < SAME_SHEET
     assert likeness(prints[0], prints[0]) == pytest.approx(1.0)
+
+
+def test_the_station_shows_the_chair_both_pages(seen_twice: dict) -> None:
+    ws = seen_twice["ws"]
+    add_accounts(open_workspace(ws), {"web_lan": "reviewer", "web_chu": "chair"})
+    app = create_app(ws, allowed_hosts=("testserver",))
+    reviewer, chair = TestClient(app), TestClient(app)
+    rv, ch = login(reviewer, "web_lan"), login(chair, "web_chu")
+    # a reviewer is never handed one: only the chair says whether two pages are one sheet
+    given = reviewer.post("/api/queue/next", headers={"X-CSRF-Token": rv}).json()["item"]
+    assert given is None or given["kind"] != "same"
+    item = chair.post("/api/queue/next", headers={"X-CSRF-Token": ch}).json()["item"]
+    assert item["kind"] == "same"
+    assert [v["value"] for v in item["values"]] == ["same", "different"]
+    assert item["same_as"] == seen_twice["originals"][Path(next(
+        r["source"] for r in seen_twice["again"] if r["page"] == item["page_id"])).name]
+    assert "Cùng một tờ" in chair.get("/queue").text
+    picture = chair.get(item["crop"])
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
+    pair = cv2.imdecode(np.frombuffer(picture.content, np.uint8), cv2.IMREAD_COLOR)
+    assert pair.shape[1] > 1.3 * pair.shape[0]  # the page stored before, and this one
+    refused = reviewer.post(f"/api/items/{item['id']}/decision", headers={"X-CSRF-Token": rv},
+                            json={"value": "same"})
+    assert refused.status_code in (403, 409)
+    chair.post(f"/api/items/{item['id']}/release", headers={"X-CSRF-Token": ch})
 
 
 def test_only_the_chair_decides_and_the_count_follows(seen_twice: dict) -> None:
