@@ -106,7 +106,8 @@ def seen_twice(tmp_path_factory: pytest.TempPathFactory) -> dict:
                        capture_output=True)
     originals = {name: stored[f"{of}.png"] for of, name, *_ in copies}
     return {"ws": ws, "root": root, "first": lines(root / "first.jsonl"),
-            "again": lines(root / "again.jsonl"), "originals": originals}
+            "again": lines(root / "again.jsonl"), "originals": originals,
+            "upright": upright[:2]}
 
 
 def test_voters_who_marked_alike_are_all_counted(seen_twice: dict) -> None:
@@ -151,6 +152,29 @@ def test_prints_of_different_hands_are_far_apart(seen_twice: dict) -> None:
     scores = [likeness(a, b) for n, a in enumerate(prints) for b in prints[n + 1:]]
     assert max(scores) < SAME_SHEET
     assert likeness(prints[0], prints[0]) == pytest.approx(1.0)
+    assert SheetPrint.from_bytes(prints[0].to_bytes()).ink.tobytes() == prints[0].ink.tobytes()
+    with pytest.raises(ValueError):
+        SheetPrint.from_bytes(prints[0].to_bytes()[:-7])
+
+
+def test_a_sheet_and_its_rescan_in_one_scan(seen_twice: dict, tmp_path: Path) -> None:
+    """The page it is the same sheet as is stored with it, in the same transaction."""
+    ws = new_workspace(tmp_path / "ws")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    sheet, other = seen_twice["upright"]
+    rng = np.random.default_rng(7)
+    write_stack([rescan(sheet, 300, OFFICE, rng)], "png", inputs / "a-sheet.png", 200)
+    write_stack([rescan(other, 300, OFFICE, rng)], "png", inputs / "b-other.png", 200)
+    write_stack([rescan(sheet, 300, BITONAL, rng)], "tiff-g4", inputs / "c-again.tif", 200)
+    kiemphieu("scan", str(ws), str(inputs), "--jsonl", str(tmp_path / "scan.jsonl"))
+    a, b, c = lines(tmp_path / "scan.jsonl")
+    assert (a["status"], b["status"], c["status"]) == ("accepted", "accepted", "duplicate")
+    assert c["reasons"][0]["params"]["page"] == a["page"]
+    assert tally(ws)["ballots"] | {"pages_accepted": None} == {
+        "issued": None, "collected": 2, "accepted": 2, "rejected": 0, "duplicate": 0,
+        "blank_pages": 0, "invalid_ballots": 0, "withdrawn": 0, "held": 1,
+        "pages_accepted": None}
 
 
 def test_the_station_shows_the_chair_both_pages(seen_twice: dict) -> None:
