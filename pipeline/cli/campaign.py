@@ -11,6 +11,7 @@ from pipeline.cli.console import WsArg, err, out
 from pipeline.documents.ballot_pdf import printed_pages, render_ballots
 from pipeline.domain.campaign import load_campaign
 from pipeline.domain.eligibility import eligibility_findings
+from pipeline.domain.errors import CampaignError
 from pipeline.domain.layout import build_layout
 from pipeline.reading.printed import references
 from pipeline.store.workspace import create_workspace, open_workspace
@@ -67,9 +68,31 @@ def print_ballots(
     ws: WsArg,
     copies: Annotated[int, typer.Option("--copies", min=1, max=100_000, help="Ballots to print.")],
     out_file: Annotated[Path, typer.Option("--out", metavar="FILE.pdf", help="PDF to write.")],
+    form: Annotated[str | None, typer.Option(
+        "--form", metavar="ID", help="Only this ballot form (a campaign with 'forms:').")] = None,
 ) -> None:
-    """Write N collated copies of the ballot as a PDF, and WS/layout.json."""
+    """Write N collated copies of the ballot as a PDF, and WS/layout.json.
+
+    A campaign of several ballot forms gets one PDF a form, each for its own paper:
+    FILE-ID.pdf beside FILE.pdf (or only FILE.pdf, of the form --form names).
+    """
     workspace = open_workspace(ws)
-    pages = render_ballots(workspace.campaign, workspace.layout, copies, out_file)
-    layout_path = workspace.write_layout_json()
-    out.print(f"Wrote {out_file}: {copies} ballot(s), {pages} page(s). Layout: {layout_path}")
+    campaign, layout = workspace.campaign, workspace.layout
+    forms = [f.id for f in campaign.forms]
+    if form is not None and form not in forms:
+        known = f"use one of {', '.join(forms)}" if forms else "this campaign has one form"
+        raise CampaignError(f"{ws}: --form '{form}' is not a ballot form of "
+                            f"'{campaign.id}'; {known}")
+    if not forms:
+        pages = render_ballots(campaign, layout, copies, out_file)
+        out.print(f"Wrote {out_file}: {copies} ballot(s), {pages} page(s).")
+    for f in campaign.forms:
+        if form is not None and f.id != form:
+            continue
+        target = out_file if form is not None else \
+            out_file.with_name(f"{out_file.stem}-{f.id}{out_file.suffix or '.pdf'}")
+        pages = render_ballots(campaign, layout, copies, target, form=f.id)
+        paper = f" on {f.paper}" if f.paper else ""
+        out.print(f"Wrote {target}: form '{f.id}' ({f.title}){paper}, {copies} ballot(s), "
+                  f"{pages} page(s).")
+    out.print(f"Layout: {workspace.write_layout_json()}")
