@@ -265,3 +265,14 @@ def _base(campaign: Campaign, collected: int) -> int:
 def _most(values: Any) -> int | None:
     known = [v for v in values if v is not None]
     return max(known) if known else None
+
+
+def by_group(tally: Tally) -> list[tuple[dict[str, Any] | None, list[CandidateTally]]]:
+    """The people in their groups, in the groups' order (each group in ballot order);
+    people in no group come last under None. One entry (None, everyone) without groups."""
+    out: list[tuple[dict[str, Any] | None, list[CandidateTally]]] = [
+        (g, [c for c in tally.candidates if c.group == g["id"]]) for g in tally.groups]
+    rest = [c for c in tally.candidates if c.group not in {g["id"] for g in tally.groups}]
+    if rest:
+        out.append((None, rest))
+    return [(g, people) for g, people in out if people]
