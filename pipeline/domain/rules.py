@@ -52,6 +52,8 @@ class RuleSet:
     follow_up_after: dict[str, str] = field(default_factory=dict)
     # why "over half low" two polls running leads to it, where the rule set says so
     follow_up_two_years: str | None = None
+    # where the rule says the follow-up vote's base is all delegates
+    follow_up_article: str = ""
 
     @property
     def base_label(self) -> str:
@@ -93,6 +95,7 @@ RULE_SETS: dict[str, RuleSet] = {
                     "96/2023/QH15)."
                 ),
             },
+            follow_up_article="khoản 4 Điều 12 Nghị quyết số 96/2023/QH15",
             follow_up_after={
                 "over_half_low": (
                     "có trên 1/2 đến dưới 2/3 tổng số phiếu đánh giá tín nhiệm thấp: nếu không "
@@ -151,6 +154,7 @@ RULE_SETS: dict[str, RuleSet] = {
                     "chuẩn việc miễn nhiệm (Nghị quyết số 85/2014/QH13)."
                 ),
             },
+            follow_up_article="Nghị quyết số 85/2014/QH13",
             follow_up_after={
                 "two_thirds_low": (
                     "có từ 2/3 tổng số đại biểu trở lên đánh giá tín nhiệm thấp: bỏ phiếu tín "

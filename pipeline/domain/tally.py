@@ -24,12 +24,15 @@ rule set: the rule is "quá nửa tổng số đại biểu" (`rules.follow_up_c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.domain.campaign import Campaign
 from pipeline.domain.layout import BallotLayout, FormLayout, build_layout
-from pipeline.domain.rules import consequence, follow_up_consequence, percent, quorum_met
+from pipeline.domain.rules import LEVELS, consequence, follow_up_consequence, percent, quorum_met
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -268,11 +271,26 @@ def _most(values: Any) -> int | None:
 
 
 def by_group(tally: Tally) -> list[tuple[dict[str, Any] | None, list[CandidateTally]]]:
-    """The people in their groups, in the groups' order (each group in ballot order);
-    people in no group come last under None. One entry (None, everyone) without groups."""
-    out: list[tuple[dict[str, Any] | None, list[CandidateTally]]] = [
-        (g, [c for c in tally.candidates if c.group == g["id"]]) for g in tally.groups]
-    rest = [c for c in tally.candidates if c.group not in {g["id"] for g in tally.groups}]
+    """The people of ``tally`` in their groups (`in_groups`)."""
+    return in_groups(tally.groups, tally.candidates, lambda c: c.group)
+
+
+def in_groups(groups: Sequence[dict[str, Any]], people: Sequence[P], group_of: Callable[[P], Any]
+              ) -> list[tuple[dict[str, Any] | None, list[P]]]:
+    """``people`` in their groups, in the groups' ``order`` (each group in ballot order);
+    people in no group come last under None; one entry (None, everyone) without groups.
+    Works on `CandidateTally` values and on ``tally --json``'s candidates alike."""
+    ordered = sorted(groups, key=lambda g: g["order"])
+    out: list[tuple[dict[str, Any] | None, list[P]]] = [
+        (g, [c for c in people if group_of(c) == g["id"]]) for g in ordered]
+    known = {g["id"] for g in ordered}
+    rest = [c for c in people if group_of(c) not in known]
     if rest:
         out.append((None, rest))
-    return [(g, people) for g, people in out if people]
+    return [(g, members) for g, members in out if members]
+
+
+def result_levels(doc: dict[str, Any]) -> tuple[str, ...]:
+    """The levels ``tally --json`` counts, in box order (older results have no ``levels``:
+    the poll's three). The last is the adverse one: "Tín nhiệm thấp", "Không tín nhiệm"."""
+    return tuple(doc.get("levels") or LEVELS)

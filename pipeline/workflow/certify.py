@@ -248,6 +248,17 @@ def blockers(ws: Workspace, by: str | None = None, tally: Tally | None = None) -
             "--issued N --collected N --head NAME --member \"NAME|ROLE\" ...",
             "Ban kiểm phiếu chưa khai báo số phiếu phát ra và thu về theo kiểm đếm của mình.",
             "/chair#declare"))
+    figures = ws.store.declared_forms()
+    missing = [f.id for f in ws.campaign.forms
+               if None in ((figures.get(f.id) or {}).get(k) for k in ("issued", "collected"))]
+    if missing:
+        found.append(Blocker(
+            "not_declared",
+            f"each ballot form is counted on its own: declare the ballots issued and collected "
+            f"of form(s) {', '.join(missing)} (kiemphieu declare {ws.path} --form ID --issued N "
+            "--collected N)",
+            "Ban kiểm phiếu chưa khai báo số phiếu phát ra và thu về của mẫu phiếu "
+            f"{', '.join(missing)}.", "/chair#declare"))
     open_items = ws.store.open_review_items()
     if open_items:
         found.append(Blocker(

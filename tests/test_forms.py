@@ -1,0 +1,233 @@
+"""Groups, several ballot forms, and the follow-up confidence vote, through the real pipeline.
+
+Ballots are printed from the campaign, marked and scanned by the simulator, read
+with ``kiemphieu scan``, counted with ``kiemphieu tally --json``, declared,
+certified and exported with the real command line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from certified_case import COMMITTEE, run
+
+from pipeline.domain.campaign import load_campaign, parse_campaign
+from pipeline.domain.errors import CampaignError
+from pipeline.domain.layout import build_layout, encode_code
+from simulator import MarkMix, ScanProfile, VoteModel, read_truth, simulate_stack, write_case
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+CLEAR = MarkMix(
+    shapes=(("x", 0.5), ("tick", 0.3), ("fill", 0.1), ("slash", 0.1)),
+    pens=(("blue", 0.5), ("black", 0.4), ("red", 0.1)),
+    width_mm=(0.6, 1.0),
+)
+
+
+def tally(ws: Path) -> dict:
+    return json.loads(run("tally", str(ws), "--json").stdout)
+
+
+def scan_lines(ws: Path, scans: Path, jsonl: Path) -> list[dict]:
+    run("scan", str(ws), str(scans), "--jsonl", str(jsonl), "--workers", "2")
+    return [json.loads(line) for line in jsonl.read_text("utf-8").splitlines()]
+
+
+def check_rows(lines: list[dict], truth_path: Path, scans: Path) -> None:
+    """Every page read as its truth says: status, page (through all forms) and each row."""
+    truth = read_truth(truth_path)
+    for line in lines:
+        want = truth[(Path(line["source"]).relative_to(scans).as_posix(), line["page_index"])]
+        assert line["status"] == want["status"], (line["source"], line["reason"])
+        if line["status"] == "accepted":
+            assert line["ballot_page"] == want["ballot_page"]
+            got = {r["candidate"]: (r["outcome"], r["level"]) for r in line["rows"]}
+            assert got == {r["candidate"]: (r["outcome"], r["level"]) for r in want["rows"]}
+
+
+# -- the campaign file -----------------------------------------------------------------------
+
+
+def test_a_campaign_without_forms_is_one_form_whose_codes_are_as_before() -> None:
+    campaign = load_campaign(SAMPLES / "seed-002-hdnd-ninhson.yaml")
+    layout = build_layout(campaign)
+    assert campaign.forms == () and campaign.groups == () and campaign.kind == "lay-phieu-tin-nhiem"
+    (form,) = layout.forms
+    assert form.id is None and form.fingerprint == layout.fingerprint
+    assert list(form.pages()) == list(range(1, layout.page_count + 1))
+    for p in range(1, layout.page_count + 1):  # the code a ballot printed before forms carried
+        assert layout.code_text(p) == encode_code(campaign.id, layout.fingerprint, p,
+                                                  layout.page_count)
+    assert layout.to_json()["levels"] == ["high", "medium", "low"]
+
+
+def test_the_national_assembly_sample_groups_44_people_on_three_forms() -> None:
+    campaign = load_campaign(SAMPLES / "quoc-hoi-44.yaml")
+    layout = build_layout(campaign)
+    assert len(campaign.candidates) == 44
+    assert [g.name for g in campaign.groups][:3] == ["Khối Nhà nước", "Khối Quốc hội",
+                                                      "Khối Chính phủ"]
+    assert sum(len(f.people) for f in campaign.forms) == 44
+    assert len({f.paper for f in campaign.forms}) == len(campaign.forms) >= 3
+    fingerprints = {f.fingerprint for f in layout.forms}
+    assert len(fingerprints) == len(layout.forms)  # each form its own code
+    for f in layout.forms:  # every page of a form names its form's fingerprint and page in it
+        for k, p in enumerate(f.pages(), start=1):
+            assert layout.code_text(p).endswith(f"|{f.fingerprint}|{k}/{f.page_count}")
+            assert layout.page(p).form == f.id
+    people = {c.stt: c for c in campaign.candidates}
+    for f in campaign.forms:  # a form holds the people of its groups
+        assert {people[s].form for s in f.people} == {f.id}
+
+
+BASE = """\
+id: forms-test
+title: Phiếu lấy phiếu tín nhiệm
+body: Hội đồng nhân dân huyện Thử khóa XII
+session_date: 2023-12-08
+rules: {rules}
+electorate: 30
+"""
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("groups:\n  - {id: a, name: Khối A}\ncandidates:\n  - {name: X Y, position: Z, group: b}\n",
+     "'candidates[1].group' 'b' is not a group"),
+    ("groups:\n  - {id: a, name: Khối A}\ncandidates:\n  - {name: X Y, position: Z}\n",
+     "has no 'group'"),
+    ("candidates:\n  - {name: X Y, position: Z, form: f}\n", "lists no 'forms:'"),
+    ("forms:\n  - {id: f, title: T}\n  - {id: g, title: U}\n"
+     "candidates:\n  - {name: X Y, position: Z, form: f}\n", "'g' has nobody on it"),
+    ("forms:\n  - {id: f, title: T}\ncandidates:\n  - {name: X Y, position: Z}\n",
+     "is on no form"),
+    ("forms:\n  - {id: f, title: T}\n  - {id: f, title: U}\n"
+     "candidates:\n  - {name: X Y, position: Z, form: f}\n", "'f' is given to two forms"),
+    ("kind: bo-phieu\ncandidates:\n  - {name: X Y, position: Z}\n", "is not a kind of vote"),
+])
+def test_groups_and_forms_refused_with_the_key_and_line(extra: str, message: str) -> None:
+    with pytest.raises(CampaignError, match="line") as err:
+        parse_campaign(BASE.format(rules="nq96-2023") + extra, "c.yaml")
+    assert message in str(err.value)
+
+
+def test_the_follow_up_vote_is_refused_under_the_party_rules() -> None:
+    text = BASE.format(rules="qd96-2023") + "kind: bo-phieu-tin-nhiem\ncandidates:\n" \
+        "  - {name: X Y, position: Z}\n"
+    with pytest.raises(CampaignError, match="nq96-2023 or nq85-2014"):
+        parse_campaign(text, "c.yaml")
+
+
+# -- several forms, through scan, tally, declare, certify and export --------------------------
+
+
+def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path) -> None:
+    sample = SAMPLES / "quoc-hoi-44.yaml"
+    campaign = load_campaign(sample)
+    ws = tmp_path / "ws"
+    run("new", str(sample), "--dir", str(ws))
+    printed = run("print", str(ws), "--copies", "2", "--out", str(tmp_path / "b.pdf")).stdout
+    for f in campaign.forms:  # a PDF a form, each for its paper
+        assert (tmp_path / f"b-{f.id}.pdf").is_file() and f.paper in printed
+    layout = build_layout(campaign)
+    model = VoteModel(exact={8: {"low": 4, "medium": 1, "high": 1}}, marks=CLEAR)
+    stack = simulate_stack(campaign, layout, 6, np.random.default_rng(44),
+                           profile=ScanProfile(dpi=150, quarter_turns=(0, 2)), vote_model=model)
+    scans = tmp_path / "scans"
+    truth_path = write_case(scans, stack, ["png"])
+    # one voter did not hand in form mau-1 (page 1): that form collected 5, the others 6
+    truth = json.loads(truth_path.read_text("utf-8"))
+    dropped = next(p for p in truth["pages"] if p["status"] == "accepted" and p["ballot_page"] == 1)
+    (scans / dropped["source"]).unlink()
+    truth["pages"].remove(dropped)
+    truth_path.write_text(json.dumps(truth, ensure_ascii=False), "utf-8")
+
+    lines = scan_lines(ws, scans, tmp_path / "scan.jsonl")
+    check_rows(lines, truth_path, scans)
+    result = tally(ws)
+    forms = {f["id"]: f for f in result["forms"]}
+    assert [f["id"] for f in result["forms"]] == [f.id for f in campaign.forms]
+    assert forms["mau-1"]["collected"] == 5 and forms["mau-1"]["base"] == 5
+    assert forms["mau-2"]["collected"] == forms["mau-3"]["collected"] == 6
+    assert forms["mau-2"]["pages_accepted"] == {"2": 6, "3": 6}
+    assert result["ballots"]["collected"] == 6  # the most any form collected
+    assert [g["id"] for g in result["groups"]] == [g.id for g in campaign.groups]
+    rows = [r for line in lines if line["status"] == "accepted" for r in line["rows"]]
+    for c in result["candidates"]:
+        mine = [r for r in rows if r["candidate"] == c["candidate"]]
+        form = forms[c["form"]]
+        assert c["candidate"] in form["candidates"] and c["base"] == form["base"]
+        assert c["group"] == campaign.candidates[c["candidate"] - 1].group
+        for lv in ("high", "medium", "low"):
+            assert c["counts"][lv] == sum(r["level"] == lv for r in mine)
+            assert c["percent"][lv] == round(100 * c["counts"][lv] / c["base"] + 1e-9, 2)
+    eight = result["candidates"][7]
+    assert eight["counts"]["low"] == 4 and eight["consequence"] == "two_thirds_low"  # 4 of 6
+
+    run("declare", str(ws), "--issued", "6", "--collected", "6", *COMMITTEE)
+    refused = run("certify", str(ws), check=False)
+    assert refused.returncode == 1  # the committee has not given each form's figures
+    for f, n in (("mau-1", 5), ("mau-2", 6), ("mau-3", 6)):
+        run("declare", str(ws), "--form", f, "--issued", "6", "--collected", str(n))
+    wrong = run("declare", str(ws), "--form", "mau-9", "--collected", "1", check=False)
+    assert wrong.returncode == 1 and "mau-9" in wrong.stderr
+    run("certify", str(ws))
+    declared = {f["id"]: f for f in tally(ws)["forms"]}
+    assert declared["mau-1"]["issued"] == 6 and declared["mau-1"]["collected"] == 5
+    run("export", str(ws), "--out", str(tmp_path / "pkg"))
+    doc = json.loads((tmp_path / "pkg" / "tally.json").read_text("utf-8"))
+    assert doc["forms"] == tally(ws)["forms"] and doc["groups"] == result["groups"]
+    run("verify", str(tmp_path / "pkg"))
+
+
+# -- the follow-up confidence vote ------------------------------------------------------------
+
+
+def test_the_follow_up_vote_two_levels_read_counted_on_all_delegates(tmp_path: Path) -> None:
+    sample = SAMPLES / "bo-phieu-ninhson-2024.yaml"
+    campaign = load_campaign(sample)
+    assert campaign.levels == ("confidence", "no_confidence")
+    ws = tmp_path / "ws"
+    run("new", str(sample), "--dir", str(ws))
+    run("print", str(ws), "--copies", "1", "--out", str(tmp_path / "b.pdf"))
+    layout_json = json.loads((ws / "layout.json").read_text("utf-8"))
+    assert layout_json["levels"] == ["confidence", "no_confidence"]
+    assert {b["level"] for b in layout_json["pages"][0]["boxes"]} == {"confidence",
+                                                                      "no_confidence"}
+    # 33 of 35 delegates vote. 18 "không tín nhiệm" is over half of 35; 17 is not, though it
+    # is over half of the 33 ballots collected: the base is all delegates.
+    exact = {1: {"no_confidence": 18, "confidence": 14, "overvote": 1},
+             2: {"no_confidence": 17, "confidence": 15}}
+    stack = simulate_stack(campaign, build_layout(campaign), 33, np.random.default_rng(35),
+                           profile=ScanProfile(dpi=150, quarter_turns=(0, 2)),
+                           vote_model=VoteModel(exact=exact, marks=CLEAR))
+    scans = tmp_path / "scans"
+    truth_path = write_case(scans, stack, ["pdf-jpeg", "tiff-g4"])
+    lines = scan_lines(ws, scans, tmp_path / "scan.jsonl")
+    check_rows(lines, truth_path, scans)
+    assert set(lines[0]["rows"][0]["scores"]) == {"confidence", "no_confidence"}
+
+    result = tally(ws)
+    assert result["kind"] == "bo-phieu-tin-nhiem"
+    assert result["levels"] == ["confidence", "no_confidence"]
+    assert result["ballots"]["collected"] == 33 and result["base"] == 35
+    first, second = result["candidates"]
+    assert first["counts"] == {"confidence": 14, "no_confidence": 18, "invalid": 1}
+    assert first["percent"] == {"confidence": 40.0, "no_confidence": 51.43}
+    assert first["consequence"] == "over_half_no_confidence"
+    assert second["counts"]["no_confidence"] == 17 and second["consequence"] is None
+
+    run("declare", str(ws), "--issued", "35", "--collected", "33", *COMMITTEE)
+    run("certify", str(ws))
+    pkg = tmp_path / "pkg"
+    run("export", str(ws), "--out", str(pkg))
+    doc = json.loads((pkg / "tally.json").read_text("utf-8"))
+    assert doc["candidates"][0]["consequence_text"].endswith(
+        "(khoản 4 Điều 12 Nghị quyết số 96/2023/QH15).")
+    assert doc["campaign_info"]["base_label"] == "tổng số đại biểu"
+    csv = (pkg / "ket-qua.csv").read_text("utf-8-sig") if (pkg / "ket-qua.csv").exists() \
+        else next(pkg.glob("*.csv")).read_text("utf-8-sig")
+    assert "Không tín nhiệm" in csv and "Tín nhiệm cao" not in csv
+    run("verify", str(pkg))
