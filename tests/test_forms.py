@@ -231,3 +231,73 @@ def test_the_follow_up_vote_two_levels_read_counted_on_all_delegates(tmp_path: P
         else next(pkg.glob("*.csv")).read_text("utf-8-sig")
     assert "Không tín nhiệm" in csv and "Tín nhiệm cao" not in csv
     run("verify", str(pkg))
+
+
+# -- who must face the follow-up vote (check --results) ---------------------------------------
+
+PEOPLE = """\
+candidates:
+  - {name: Người Một, position: Chủ tịch UBND}
+  - {name: Người Hai, position: Phó Chủ tịch UBND}
+  - {name: Người Ba, position: Phó Chủ tịch UBND}
+  - {name: Người Bốn, position: Giám đốc Sở}
+"""
+
+
+def results_file(tmp: Path, name: str, rules: str, lows: tuple[int, ...], year: int = 2023
+                 ) -> Path:
+    """The results of a poll of 30 ballots (electorate 30) with these "tín nhiệm thấp" counts,
+    counted by the product's own tally, written as a package's tally.json."""
+    from pipeline.domain.tally import tally_from_counts
+
+    campaign = parse_campaign(
+        BASE.format(rules=rules).replace("2023-12-08", f"{year}-12-08") + PEOPLE, "c.yaml")
+    outcomes = {}
+    for stt, low in enumerate(lows, start=1):
+        outcomes[(stt, "vote", "low")] = low
+        outcomes[(stt, "vote", "high")] = 30 - low
+    result = tally_from_counts(campaign, {("accepted", 1): 30}, outcomes, (30, 30)).to_json()
+    folder = tmp / name
+    folder.mkdir()
+    (folder / "tally.json").write_text(json.dumps(result, ensure_ascii=False), "utf-8")
+    return folder
+
+
+def test_check_results_lists_over_half_low_under_nq96(tmp_path: Path) -> None:
+    # 15 of 30 is half (nothing), 16 over half, 19 under 2/3, 20 is 2/3: a dismissal, no vote
+    pkg = results_file(tmp_path, "pkg", "nq96-2023", (15, 16, 19, 20))
+    listed = json.loads(run("check", "--results", str(pkg), "--json").stdout)
+    assert [f["candidate"] for f in listed["follow_up"]] == [2, 3]
+    assert listed["follow_up"][0]["low"] == 16 and listed["follow_up"][0]["base"] == 30
+    assert "khoản 2 Điều 12 Nghị quyết số 96/2023/QH15" in listed["follow_up"][0]["reasons"][0]
+    text = run("check", "--results", str(pkg / "tally.json")).stdout
+    assert "2 người phải đưa ra bỏ phiếu tín nhiệm" in text and "Người Hai" in text
+    assert "Người Bốn" not in text
+
+
+def test_check_results_over_half_two_years_running_under_nq85(tmp_path: Path) -> None:
+    before = results_file(tmp_path, "2022", "nq85-2014", (16, 16, 2, 2), year=2022)
+    now = results_file(tmp_path, "2023", "nq85-2014", (16, 2, 16, 20))
+    listed = json.loads(run("check", "--results", str(now), "--previous", str(before),
+                            "--json").stdout)
+    why = {f["candidate"]: f["reasons"] for f in listed["follow_up"]}
+    # 1: over half both years; 4: two thirds this year; 2 and 3: over half one year only
+    assert sorted(why) == [1, 4]
+    assert "hai năm liên tiếp" in why[1][0] and "2/3" in why[4][0]
+    alone = json.loads(run("check", "--results", str(now), "--json").stdout)
+    assert [f["candidate"] for f in alone["follow_up"]] == [4]
+
+
+def test_check_results_refuses_what_is_not_a_poll(tmp_path: Path) -> None:
+    pkg = results_file(tmp_path, "pkg", "nq96-2023", (1, 2, 3, 4))
+    doc = json.loads((pkg / "tally.json").read_text("utf-8"))
+    doc["kind"] = "bo-phieu-tin-nhiem"
+    (pkg / "tally.json").write_text(json.dumps(doc), "utf-8")
+    refused = run("check", "--results", str(pkg), check=False)
+    assert refused.returncode == 1 and "follow-up vote" in refused.stderr
+    missing = run("check", "--results", str(tmp_path / "nowhere"), check=False)
+    assert missing.returncode == 1 and "nowhere" in missing.stderr
+    other = results_file(tmp_path, "other", "nq85-2014", (1, 2, 3, 4))
+    mixed = run("check", "--results", str(other), "--previous",
+                str(results_file(tmp_path, "p", "nq96-2023", (1, 2, 3, 4))), check=False)
+    assert mixed.returncode == 1 and "same rules" in mixed.stderr
