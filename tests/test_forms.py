@@ -166,6 +166,10 @@ def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path
     eight = result["candidates"][7]
     assert eight["counts"]["low"] == 4 and eight["consequence"] == "two_thirds_low"  # 4 of 6
 
+    text = run("tally", str(ws)).stdout  # read by group, in the groups' order
+    heads = [text.index(g.name[:11]) for g in campaign.groups]  # a long name wraps
+    assert heads == sorted(heads) and "mau-1 (Giấy màu hồng)" in text
+
     run("declare", str(ws), "--issued", "6", "--collected", "6", *COMMITTEE)
     refused = run("certify", str(ws), check=False)
     assert refused.returncode == 1  # the committee has not given each form's figures
@@ -301,3 +305,38 @@ def test_check_results_refuses_what_is_not_a_poll(tmp_path: Path) -> None:
     mixed = run("check", "--results", str(other), "--previous",
                 str(results_file(tmp_path, "p", "nq96-2023", (1, 2, 3, 4))), check=False)
     assert mixed.returncode == 1 and "same rules" in mixed.stderr
+
+
+def test_the_station_reviews_a_two_level_row_and_shows_the_groups(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from review_cases import add_accounts, login
+
+    from pipeline.store.workspace import open_workspace
+    from pipeline.web.app import create_app
+
+    sample = SAMPLES / "bo-phieu-ninhson-2024.yaml"
+    campaign = load_campaign(sample)
+    ws_path = tmp_path / "ws"
+    run("new", str(sample), "--dir", str(ws_path))
+    exact = {1: {"review": 1, "no_confidence": 3, "confidence": 2}}
+    stack = simulate_stack(campaign, build_layout(campaign), 6, np.random.default_rng(7),
+                           profile=ScanProfile(dpi=150), vote_model=VoteModel(exact=exact,
+                                                                              marks=CLEAR))
+    write_case(tmp_path / "scans", stack, ["png"])
+    scan_lines(ws_path, tmp_path / "scans", tmp_path / "scan.jsonl")
+    ws = open_workspace(ws_path)
+    add_accounts(ws, {"lan": "reviewer"})
+    client = TestClient(create_app(ws_path, allowed_hosts=("testserver",)))
+    h = {"X-CSRF-Token": login(client, "lan")}
+    item = client.post("/api/queue/next", headers=h).json()["item"]
+    assert [v["value"] for v in item["values"]] == ["confidence", "no_confidence", "invalid"]
+    assert [b["level"] for b in item["boxes"]] == ["confidence", "no_confidence"]
+    assert len(item["fills"]) == 2
+    bad = client.post(f"/api/items/{item['id']}/decision", headers=h, json={"value": "high"})
+    assert bad.status_code >= 400
+    client.post(f"/api/items/{item['id']}/decision", headers=h, json={"value": "no_confidence"})
+    counts = client.get("/api/summary").json()["tally"]["candidates"][0]["counts"]
+    assert counts == {"confidence": 2, "no_confidence": 4, "invalid": 0}
+    page = client.get("/dashboard").text
+    assert "Khối Ủy ban nhân dân" in page and "Không tín nhiệm" in page
+    assert "Tín nhiệm cao" not in page
