@@ -184,6 +184,9 @@ def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path
     doc = json.loads((tmp_path / "pkg" / "tally.json").read_text("utf-8"))
     assert doc["forms"] == tally(ws)["forms"] and doc["groups"] == result["groups"]
     run("verify", str(tmp_path / "pkg"))
+    # every stored image read again and counted with each form's declared figures
+    run("retally", str(tmp_path / "pkg"))
+    run("retally", str(ws))
 
 
 # -- the follow-up confidence vote ------------------------------------------------------------
