@@ -36,9 +36,11 @@ def new(
     ws = create_workspace(campaign, dir, db, source=campaign_file)
     # the printed pages every scan compares with, rendered here once, not by the first scan
     references(ws.layout, render=printed_pages, kept_in=ws.printed_dir)
+    where = (f"{len(campaign.forms)} ballot forms ({ws.layout.page_count} pages)"
+             if campaign.forms else f"{ws.layout.page_count} page(s) per ballot")
     out.print(
         f"Created workspace {ws.path} for '{campaign.id}': {len(campaign.candidates)} people "
-        f"on {ws.layout.page_count} page(s) per ballot, rules {campaign.rules.name}."
+        f"on {where}, rules {campaign.rules.name}."
     )
     out.print(f"Next: kiemphieu print {ws.path} --copies {campaign.electorate} --out ballots.pdf")
 
