@@ -184,6 +184,15 @@ def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path
     doc = json.loads((tmp_path / "pkg" / "tally.json").read_text("utf-8"))
     assert doc["forms"] == tally(ws)["forms"] and doc["groups"] == result["groups"]
     run("verify", str(tmp_path / "pkg"))
+    import docx  # the minutes say each form's figures, and list the people by group in order
+
+    minutes = docx.Document(str(tmp_path / "pkg" / "bien-ban-kiem-phieu.docx"))
+    said = "\n".join(p.text for p in minutes.paragraphs)
+    assert "Mẫu số 1 (giấy màu hồng): phát ra 6, thu về 5" in said
+    cells = [row.cells[1].text for t in minutes.tables for row in t.rows]
+    heads = [cells.index(f"{n} - {g.name.upper()}")
+             for n, g in zip(("I", "II", "III", "IV"), campaign.groups, strict=True)]
+    assert heads == sorted(heads)
     # every stored image read again and counted with each form's declared figures
     run("retally", str(tmp_path / "pkg"))
     run("retally", str(ws))

@@ -177,6 +177,14 @@ def minutes_text(doc: dict[str, Any]) -> Minutes:
         f"{info['base_article']}. Phiếu không đánh dấu hoặc đánh dấu từ hai ô trở lên đối với "
         "một người thì không hợp lệ đối với người đó, phiếu vẫn được tính trong tổng số."
     )
+    forms = doc.get("forms") or []
+    if len(forms) > 1:  # each form a ballot of its own, with its own base
+        base_sentence += (
+            " Mỗi mẫu phiếu được kiểm như một phiếu riêng; tỷ lệ của mỗi người tính trên số "
+            "phiếu thu về của mẫu phiếu có tên người đó: " + "; ".join(
+                f"{f['title']}" + (f" ({f['paper'].lower()})" if f.get("paper") else "")
+                + f": phát ra {vn_number(f['issued'])}, thu về {vn_number(f['collected'])}"
+                for f in forms) + ".")
     rows = []
     invalid_people = []
     in_order = groups_in_order(doc)
