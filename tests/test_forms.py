@@ -352,3 +352,14 @@ def test_the_station_reviews_a_two_level_row_and_shows_the_groups(tmp_path: Path
     page = client.get("/dashboard").text
     assert "Khối Ủy ban nhân dân" in page and "Không tín nhiệm" in page
     assert "Tín nhiệm cao" not in page
+
+
+def test_the_poll_s_eligibility_rules_do_not_apply_to_the_follow_up_vote() -> None:
+    from pipeline.domain.eligibility import eligibility_findings
+
+    person = "candidates:\n  - {name: X Y, position: Z, in_post_since: 2023-03-01}\n"
+    poll = parse_campaign(BASE.format(rules="nq96-2023") + person, "c.yaml")
+    follow_up = parse_campaign(BASE.format(rules="nq96-2023") + "kind: bo-phieu-tin-nhiem\n"
+                               + person, "c.yaml")
+    assert len(eligibility_findings(poll)) == 1  # elected in the polling year: not polled
+    assert eligibility_findings(follow_up) == []

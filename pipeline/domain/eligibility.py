@@ -33,8 +33,13 @@ class Finding:
 
 
 def eligibility_findings(campaign: Campaign) -> list[Finding]:
-    """Who should not be polled under the campaign's rules (DOMAIN.md, "Who is not polled")."""
+    """Who should not be polled under the campaign's rules (DOMAIN.md, "Who is not polled").
+
+    None for the follow-up vote: who faces it follows from a poll (`follow_up_findings`).
+    """
     findings: list[Finding] = []
+    if campaign.follow_up:
+        return findings
     poll_day = campaign.session_date
     for c in campaign.candidates:
         if campaign.rules.name in ("nq96-2023", "qd96-2023"):
