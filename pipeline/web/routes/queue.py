@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 
 from pipeline.documents.images import row_view
 from pipeline.domain.reasons import to_json
-from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t as word
 from pipeline.web.auth import ApiDecider, Decider, StationDep, actor, check_csrf
 from pipeline.web.station import Station, lang_of, shown
@@ -139,7 +138,7 @@ def item_json(st: Station, item: Item, lang: str, viewer: Any) -> dict[str, Any]
         out["boxes"] = [
             {"x": 100 * b.x / z.w, "y": 100 * b.y / z.h, "w": 100 * b.w / z.w, "h": 100 * b.h / z.h,
              "level": lv, "label": t(lv), "key": key_of("row", lv)}
-            for b, lv in zip(zoom.boxes, LEVELS, strict=True)
+            for b, lv in zip(zoom.boxes, st.ws.layout.levels, strict=True)
         ]
         pw, ph = st.ws.layout.frame.page_size_mm
         out["row_on_page"] = {"x": 100 * a.x / pw, "y": 100 * a.y / ph,
@@ -163,5 +162,6 @@ def item_json(st: Station, item: Item, lang: str, viewer: Any) -> dict[str, Any]
 def key_of(kind: str, value: str) -> str:
     """The key that chooses ``value`` on the queue page."""
     if kind == "row":
-        return {"high": "1", "medium": "2", "low": "3", "invalid": "0"}[value]
+        return {"high": "1", "medium": "2", "low": "3", "confidence": "1", "no_confidence": "2",
+                "invalid": "0"}[value]
     return {"accepted": "A", "rejected": "0"}[value]
