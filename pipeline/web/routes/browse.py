@@ -13,6 +13,7 @@ from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.rules import LEVELS
 from pipeline.web.auth import ApiUser, Chair, PageUser, StationDep, actor, check_csrf
 from pipeline.web.station import Station
+from pipeline.web.steps import next_step
 from pipeline.workflow.pages import decide_page, page_log
 
 PAGE_SIZE = 50
@@ -40,8 +41,9 @@ def summary(st: Station) -> dict[str, Any]:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: PageUser, st: StationDep, fragment: int = 0) -> Response:
+    figures = summary(st)
     return st.render(request, "summary.html" if fragment else "dashboard.html", session,
-                     **summary(st))
+                     step=next_step(st, session.role, figures["pending"]), **figures)
 
 
 @router.get("/api/summary")
