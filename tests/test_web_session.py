@@ -100,12 +100,15 @@ def log_in(context, base: str, name: str, size: dict[str, int] = LAPTOP):
     return page
 
 
-def photograph(page, shots: Path, name: str) -> None:
-    """The screen as it is, at 1366x768 and at 1366x650."""
+def photograph(page, shots: Path, name: str, decide: bool = False) -> None:
+    """The screen as it is, at 1366x768 and at 1366x650; ``decide``: a review screen, whose
+    decision buttons must be inside the window at both sizes."""
     size = page.viewport_size
     for label, s in (("768", LAPTOP), ("650", SHORT)):
         page.set_viewport_size(s)
         page.screenshot(path=str(shots / f"{name}-{label}.png"))
+        if decide:
+            buttons_inside(page)
     page.set_viewport_size(size)
 
 
@@ -143,8 +146,7 @@ def decide_one(page, shots: Path, seen: set[str]) -> None:
     if page.is_visible("#decide-page"):
         if "page" not in seen:
             seen.add("page")
-            photograph(page, shots, "review-page-item")
-            buttons_inside(page)
+            photograph(page, shots, "review-page-item", decide=True)
         if page.locator(".doubt-mark").count() and "note" not in seen:
             seen.add("note")
             photograph(page, shots, "review-page-note")
@@ -153,8 +155,7 @@ def decide_one(page, shots: Path, seen: set[str]) -> None:
         return
     if "row" not in seen:
         seen.add("row")
-        photograph(page, shots, "review-row")
-        buttons_inside(page)
+        photograph(page, shots, "review-row", decide=True)
     marked = page.locator("#decide-row button.machine")
     keys = {"high": "1", "medium": "2", "low": "3"}
     if marked.count() == 1:
@@ -165,8 +166,7 @@ def decide_one(page, shots: Path, seen: set[str]) -> None:
             page.keyboard.press(other)
             page.wait_for_selector("#ask-confirm:not([hidden])")
             assert page.locator("#decide-row").is_hidden()
-            photograph(page, shots, "review-confirm")
-            buttons_inside(page)
+            photograph(page, shots, "review-confirm", decide=True)
             page.keyboard.press("Escape")
             assert page.is_visible("#decide-row") and page.text_content("#item-id") == before
         page.keyboard.press(key)
@@ -175,8 +175,7 @@ def decide_one(page, shots: Path, seen: set[str]) -> None:
         page.wait_for_selector("#ask-reason:not([hidden])")
         if "reason" not in seen:
             seen.add("reason")
-            photograph(page, shots, "review-invalid-reason")
-            buttons_inside(page)
+            photograph(page, shots, "review-invalid-reason", decide=True)
         page.keyboard.press("2" if marked.count() > 1 else "1")
     next_item(page, before)
 
@@ -301,7 +300,7 @@ def test_a_whole_session_in_the_browser(tmp_path: Path, browser, shots: Path) ->
         hall.goto(f"{base}/hall")
         assert ws.campaign.body in hall.text_content(".hall-head")
         screens = hall.locator(".hall-screen")
-        assert screens.count() == 3  # 18 people, 6 a screen
+        assert screens.count() == 4  # 18 people, 5 a screen
         first = ws.campaign.candidates[0]
         row = hall.locator(f"tr[data-candidate='{first.stt}']")
         assert first.name in row.text_content()

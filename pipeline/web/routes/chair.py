@@ -52,7 +52,7 @@ def _console(request: Request, session: Any, st: Station, error: str | None = No
     certified = st.ws.store.certified_at()
     decl = st.ws.declaration()
     recon = reconcile(st.ws, tally)
-    found = [] if certified else blockers(st.ws, None, tally)
+    found = [] if certified else listed(blockers(st.ws, None, tally), lang_of(request))
     in_force: dict[int, Any] = {}
     for d in page_log(st.ws):
         in_force[d.page_id] = d
@@ -69,6 +69,20 @@ def _console(request: Request, session: Any, st: Station, error: str | None = No
         members=members + [None] * MEMBER_ROWS, roles=MEMBER_ROLES,
         step=next_step(st, session.role), hall_open=st.hall_open,
         copies=decl.issued if decl and decl.issued else st.ws.campaign.electorate)
+
+
+def listed(found: list[Any], lang: str) -> list[tuple[str, str]]:
+    """The blockers as the console lists them, each (words, link): the people counted more
+    often than ballots were collected said once, as one sheet counted twice explains them all."""
+    over = [b for b in found if b.kind == "votes_over_collected"]
+    out = []
+    for b in found:
+        if b.kind == "votes_over_collected" and len(over) > 1:
+            if b is over[0]:
+                out.append((word("blocker_votes_over", lang, n=len(over)), b.where))
+            continue
+        out.append((b.vi if lang == "vi" else b.en, b.where))
+    return out
 
 
 @router.post("/chair/declare")

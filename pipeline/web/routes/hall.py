@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from pipeline.web.auth import StationDep
 
-PER_SCREEN = 6  # people on one screen at 1280x720 in the hall's type size
+PER_SCREEN = 5  # people on one screen at 1280x720 in the hall's type size
 SECONDS_A_SCREEN = 12
 
 router = APIRouter()

@@ -198,6 +198,7 @@
     $("ask-confirm").hidden = !(question && question.kind === "confirm");
     $("decide-row").hidden = !row || !!question;
     $("decide-page").hidden = row || !current || !!question;
+    $("keys-help").hidden = !!question;
     if (question && question.kind === "confirm") {
       const only = current.boxes.find((b) => b.level === current.only_mark);
       text($("ask-confirm-text"), msg("ConfirmOnly").replace("{box}", only ? only.box : "")
