@@ -38,6 +38,7 @@ from pipeline.domain.layout import build_layout
 from pipeline.store.schema import decision_table
 from pipeline.store.workspace import create_workspace
 from pipeline.web.app import create_app
+from pipeline.workflow.review import queue_for
 from simulator import ScanProfile, VoteMix, VoteModel, read_truth, simulate_stack, write_case
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -343,9 +344,8 @@ def test_five_hundred_items_by_keyboard_none_lost_none_twice(tmp_path: Path, bro
                 next_item(page, again)
                 page.keyboard.press("2")
                 next_item(page, page.text_content("#item-id"))
-                expected["medium"] += 1
+                expected["medium"] += 1  # the log keeps the decision taken back, and the undo
                 expected["undo"] += 1
-                expected[_value_of(n)] -= 1
         page.wait_for_selector("#empty:not([hidden])")
         assert page.text_content("#count-mine") == "500"
         context.close()
@@ -359,7 +359,5 @@ def test_five_hundred_items_by_keyboard_none_lost_none_twice(tmp_path: Path, bro
     undone = Counter(i for i, v in log if v == "undo")
     assert len(items) == 500
     assert all(items[i] - undone[i] == 1 for i in items)
-
-
-def _value_of(n: int) -> str:
-    return "high" if n % 50 == 7 else "invalid" if n % 37 == 3 else "medium"
+    assert queue_for(ws).counts() == {"open": 0, "escalated": 0, "resolved": 500} | {
+        k: v for k, v in queue_for(ws).counts().items() if k not in ("open", "escalated", "resolved")}
