@@ -128,6 +128,15 @@ def test_ballots_to_print_and_the_console_is_the_chairs(counted: Workspace) -> N
         assert 'href="/chair"' not in other.get("/dashboard").text
 
 
+def test_the_console_speaks_english_on_request(counted: Workspace) -> None:
+    client = TestClient(create_app(counted.path, allowed_hosts=HOST))
+    login(client, "chu")
+    client.get("/lang/en", follow_redirects=False)
+    console = client.get("/chair").text
+    assert "Certify the count" in console and "Khai báo của" not in console
+    assert "Declare the ballot counts and the committee" in next_step(client)
+
+
 def test_the_console_and_the_hall_are_all_in_vietnamese(counted: Workspace) -> None:
     client = TestClient(create_app(counted.path, allowed_hosts=HOST))
     csrf = login(client, "chu")

@@ -201,7 +201,7 @@ def test_a_whole_session_in_the_browser(tmp_path: Path, browser, shots: Path) ->
         assert got.value.suggested_filename.endswith(".pdf")
         assert Path(got.value.path()).read_bytes()[:5] == b"%PDF-"
 
-        # the operator uploads every scan, the rescan among them
+        # the operator uploads every scan, the rescan among them; the stored pages listed
         ope_ctx = browser.new_context(locale="vi-VN")
         ope = log_in(ope_ctx, base, "ope")
         ope.click("[data-testid=next-step] a")
@@ -211,6 +211,8 @@ def test_a_whole_session_in_the_browser(tmp_path: Path, browser, shots: Path) ->
         ope.wait_for_function("(n) => document.querySelectorAll('#upload-results tr').length >= n",
                               arg=len(files), timeout=120_000)
         photograph(ope, shots, "upload-done")
+        ope.click("header nav a[href='/pages']")
+        photograph(ope, shots, "pages")
         ope_ctx.close()
 
         # two reviewers resolve every item with the keyboard, one on the short screen
@@ -254,7 +256,7 @@ def test_a_whole_session_in_the_browser(tmp_path: Path, browser, shots: Path) ->
         assert blockers.count() >= 2  # listed all at once: copies over collected, mismatch
         assert chair.locator("[data-testid=certify]").count() == 0
         photograph(chair, shots, "chair-blocked")
-        chair.locator("[data-testid=blockers] li a[href='/pages']").first.click()
+        chair.locator("[data-testid=blockers] li a[href='/pages?status=accepted']").first.click()
 
         # the chair withdraws the rescan from its page
         rows = chair.locator("table.list tbody tr", has_text=rescan.name)
@@ -265,6 +267,8 @@ def test_a_whole_session_in_the_browser(tmp_path: Path, browser, shots: Path) ->
         photograph(chair, shots, "page-withdraw")
         chair.click("form.decide-page button[type=submit]")
         assert "Rút khỏi kết quả" in chair.text_content("#chair")
+        chair.goto(f"{base}/record")
+        photograph(chair, shots, "record")
 
         # nothing left in the way: certify, export, download, verify
         chair.goto(f"{base}/chair")

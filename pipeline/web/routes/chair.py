@@ -37,6 +37,7 @@ MEMBER_ROLES = {"member_deputy": "Phó Trưởng ban", "member_secretary": "Thư
 MEMBER_ROWS = 3  # empty member rows offered beyond those declared
 MAX_MEMBERS = 30
 MAX_COPIES = 10_000
+ACCEPTED_PAGES = "/pages?status=accepted"
 
 router = APIRouter()
 
@@ -77,11 +78,14 @@ def listed(found: list[Any], lang: str) -> list[tuple[str, str]]:
     over = [b for b in found if b.kind == "votes_over_collected"]
     out = []
     for b in found:
+        # sheets counted twice are among the accepted pages: the list opens on those
+        where = ACCEPTED_PAGES if b.kind in ("votes_over_collected", "copies_over_collected") \
+            else b.where
         if b.kind == "votes_over_collected" and len(over) > 1:
             if b is over[0]:
-                out.append((word("blocker_votes_over", lang, n=len(over)), b.where))
+                out.append((word("blocker_votes_over", lang, n=len(over)), where))
             continue
-        out.append((b.vi if lang == "vi" else b.en, b.where))
+        out.append((b.vi if lang == "vi" else b.en, where))
     return out
 
 
