@@ -64,8 +64,8 @@ def _console(request: Request, session: Any, st: Station, error: str | None = No
     return st.render(
         request, "chair.html", session, code=code, tally=tally, certified=certified,
         decl=decl, recon=recon, blockers=found, decided=decided, cert=cert,
-        digest=grouped(cert["digest"]) if cert else None,
-        key=grouped(cert["key_sha256"]) if cert else None,
+        digest=grouped(cert["digest"], 8) if cert else None,
+        key=grouped(cert["key_sha256"], 8) if cert else None,
         exported=bool(paths and paths[1].exists()), error=error,
         members=members + [None] * MEMBER_ROWS, roles=MEMBER_ROLES,
         step=next_step(st, session.role), hall_open=st.hall_open,
