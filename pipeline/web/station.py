@@ -123,6 +123,15 @@ def local(target: str) -> str:
     return "/"
 
 
+def said_error(exc: Exception, lang: str) -> str:
+    """A refusal as the person reads it: worded from the catalogs when the error carries a
+    catalog key (`pipeline.domain.errors.KiemphieuError`), else its message."""
+    key = getattr(exc, "key", None)
+    if key:
+        return t(key, lang, **getattr(exc, "params", {}))
+    return str(exc)
+
+
 def number(value: float | int | None, lang: str, digits: int = 2) -> str:
     """A number as a person reads it: ``85,23`` in Vietnamese (decimal comma), ``85.23``
     in English; whole numbers as they are; None as a dash."""

@@ -25,7 +25,7 @@ from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.wording import t as word
 from pipeline.store.certificates import history
 from pipeline.web.auth import Chair, StationDep, check_csrf
-from pipeline.web.station import Station, lang_of
+from pipeline.web.station import Station, lang_of, said_error
 from pipeline.web.steps import next_step, package_paths
 from pipeline.workflow.certify import blockers, certify, declare, reconcile
 from pipeline.workflow.pages import page_log
@@ -112,7 +112,7 @@ async def declare_form(request: Request, session: Chair, st: StationDep) -> Resp
             declare, st.ws, issued=issued, collected=collected,
             head=str(form.get("head", "")), members=members, note=str(form.get("note", "")))
     except KiemphieuError as exc:
-        return _console(request, session, st, error=str(exc), code=409)
+        return _console(request, session, st, error=said_error(exc, lang_of(request)), code=409)
     return RedirectResponse("/chair#reconciliation", status_code=303)
 
 
@@ -131,7 +131,7 @@ async def certify_form(request: Request, session: Chair, st: StationDep) -> Resp
     try:
         await run_in_threadpool(certify, st.ws, None)
     except KiemphieuError as exc:
-        return _console(request, session, st, error=str(exc), code=409)
+        return _console(request, session, st, error=said_error(exc, lang_of(request)), code=409)
     return RedirectResponse("/chair#export", status_code=303)
 
 
@@ -146,7 +146,7 @@ async def export_form(request: Request, session: Chair, st: StationDep) -> Respo
     try:
         await run_in_threadpool(_export, st, *paths)
     except KiemphieuError as exc:
-        return _console(request, session, st, error=str(exc), code=409)
+        return _console(request, session, st, error=said_error(exc, lang_of(request)), code=409)
     return RedirectResponse("/chair#export", status_code=303)
 
 
