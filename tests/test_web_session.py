@@ -369,3 +369,28 @@ def test_five_hundred_items_by_keyboard_none_lost_none_twice(tmp_path: Path, bro
     assert all(items[i] - undone[i] == 1 for i in items)
     assert queue_for(ws).counts() == {"open": 0, "escalated": 0, "resolved": 500} | {
         k: v for k, v in queue_for(ws).counts().items() if k not in ("open", "escalated", "resolved")}
+
+
+def test_two_items_on_the_same_person_in_a_row_say_so(tmp_path: Path, browser) -> None:
+    ws = synthetic_workspace(tmp_path, pages=2, review_rows=1)  # STT 1 on two ballots
+    add_accounts(ws, {"lan": "reviewer"})
+    with ServerThread(create_app(ws.path)) as server:
+        context = browser.new_context(viewport=SHORT)
+        page = log_in(context, server.url, "lan", SHORT)
+        page.wait_for_selector("#item:not([hidden])")
+        first = (page.text_content("#item-title"), page.get_attribute("#item", "class"),
+                 page.text_content("#item-scan"))
+        assert page.is_hidden("#same-person")
+        before = page.text_content("#item-id")
+        page.click("#decide-row button[data-value=medium]")
+        next_item(page, before)
+        page.wait_for_selector("#same-person:not([hidden])")
+        second = (page.text_content("#item-title"), page.get_attribute("#item", "class"),
+                  page.text_content("#item-scan"))
+        assert first[0] == second[0]  # the same person ...
+        assert first[1] != second[1] and first[2] != second[2]  # ... told apart
+        # the button clicked gave the focus back: Enter decides nothing
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+        assert page.text_content("#count-mine") == "1"
+        context.close()

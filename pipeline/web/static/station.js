@@ -276,12 +276,18 @@
     const value = (current.kind === "row" ? rowKeys : pageKeys)[e.key];
     if (value) { e.preventDefault(); decide(value); }
   });
+  // a clicked button gives the focus back, so that Enter or Space never decides the next item
   for (const b of document.querySelectorAll("button[data-value]")) {
-    b.addEventListener("click", () => decide(b.dataset.value));
+    b.addEventListener("click", () => { b.blur(); decide(b.dataset.value); });
   }
-  for (const b of reasonButtons) b.addEventListener("click", () => send("invalid", b.dataset.reason));
+  for (const b of reasonButtons) {
+    b.addEventListener("click", () => { b.blur(); send("invalid", b.dataset.reason); });
+  }
   for (const b of document.querySelectorAll(".ask .cancel")) b.addEventListener("click", () => ask(null));
-  $("confirm-yes").addEventListener("click", () => { if (asking) send(asking.value, null); });
+  $("confirm-yes").addEventListener("click", () => {
+    $("confirm-yes").blur();
+    if (asking) send(asking.value, null);
+  });
   $("undo").addEventListener("click", undo);
   // leaving the page gives the item back at once, rather than when its lease runs out
   window.addEventListener("pagehide", () => {
