@@ -78,6 +78,8 @@
     $("item-scan").hidden = !row;
     text($("item-id"), `#${item.id} · ${item.state_label}`);
     text($("item-reason"), item.reason_shown ?? item.reason);
+    $("item-reason").parentElement.classList.remove("open");
+    $("item-reason").parentElement.title = item.reason_shown ?? item.reason ?? "";
     $("machine-read-line").hidden = !row;
     text($("machine-read"), item.machine);
     $("item-note").hidden = !item.note;
@@ -289,6 +291,7 @@
     if (asking) send(asking.value, null);
   });
   $("undo").addEventListener("click", undo);
+  $("item-reason").parentElement.addEventListener("click", (e) => e.currentTarget.classList.toggle("open"));
   // leaving the page gives the item back at once, rather than when its lease runs out
   window.addEventListener("pagehide", () => {
     if (!current) return;
