@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,6 +61,7 @@ from pipeline.store.schema import (
     page_table,
     review_table,
     row_table,
+    stored_fills,
     user_table,
 )
 
@@ -287,7 +287,7 @@ class Store:
                 "page_id": page_id, "candidate": r.candidate,
                 "outcome": r.outcome, "level": r.level, "reason": r.reason,
                 "reasons": to_json(r.reasons), "fill_high": r.fills[0], "fill_medium": r.fills[1],
-                "fill_low": r.fills[2], "measures": r.measures,
+                "fill_low": r.fills[2] if len(r.fills) > 2 else None, "measures": r.measures,
             }
             for page_id, page in zip(ids, pages, strict=True) for r in page.rows
         ]
@@ -340,7 +340,8 @@ class Store:
             ).mappings()
             return [
                 StoredRow(r["candidate"], r["outcome"], r["level"], from_json(r["reasons"]),
-                          (r["fill_high"], r["fill_medium"], r["fill_low"]), r["measures"])
+                          stored_fills(r["fill_high"], r["fill_medium"], r["fill_low"]),
+                          r["measures"])
                 for r in rows
             ]
 
@@ -526,6 +527,10 @@ class Store:
             ).first()
         return (row[0], row[1]) if row else (None, None)
 
+    def declared_forms(self) -> dict[str, dict[str, int | None]]:
+        """The committee's figures per ballot form: {form id: {"issued", "collected"}}."""
+        return dict((self.declaration() or {}).get("forms") or {})
+
     # -- declaration and certification (pipeline.workflow.certify) -------------------
 
     def declaration(self) -> dict[str, Any] | None:
@@ -689,10 +694,6 @@ class Store:
 def create_schema(engine: Engine) -> None:
     """Every table of `metadata` (the schema's revision is Alembic's: `pipeline.store.migrations`)."""
     metadata.create_all(engine)
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def image_relpath(sha256: str, suffix: str) -> Path:

@@ -334,7 +334,7 @@ class _Batch:
             page, (record, is_new) = next(results)
             if is_new:
                 twin = stored[page.same_at][0].id if page.same_at is not None else page.same_as
-                reports.append(_report(page, record, twin))
+                reports.append(_report(page, record, self.ws.campaign.levels, twin))
             else:
                 report, event = _seen_before(self.ws, page.source, page.page_index, record)
                 store.add_event(*event)
@@ -481,7 +481,8 @@ def sync_filesystem(folder: Path) -> None:
     os.sync()
 
 
-def _report(page: NewPage, record: PageRecord, twin: int | None = None) -> PageReport:
+def _report(page: NewPage, record: PageRecord, levels: tuple[str, ...] = LEVELS,
+            twin: int | None = None) -> PageReport:
     """A new page's line; a page held as probably the same sheet as page ``twin`` is a
     ``duplicate`` until the chair decides (not counted), with the reason."""
     code = parse_code(page.code_text) if page.code_text else None
@@ -492,7 +493,7 @@ def _report(page: NewPage, record: PageRecord, twin: int | None = None) -> PageR
     return PageReport(
         source=page.source, page_index=page.page_index, status=status,
         reasons=reasons, campaign=code.campaign_id if code else None,
-        ballot_page=page.ballot_page, rows=tuple(_row_json(r) for r in page.rows),
+        ballot_page=page.ballot_page, rows=tuple(_row_json(r, levels) for r in page.rows),
         page_id=record.id, doubts=page.doubts,
     )
 
@@ -514,13 +515,13 @@ def _seen_before(ws: Workspace, source: str, page_index: int, record: PageRecord
     ), event
 
 
-def _row_json(row: Any) -> dict[str, Any]:
+def _row_json(row: Any, levels: tuple[str, ...]) -> dict[str, Any]:
     return {
         "candidate": row.candidate,
         "outcome": row.outcome,
         "level": row.level,
         "reason": row.reason,
         "reasons": to_json(row.reasons) or [],
-        "scores": dict(zip(LEVELS, row.fills, strict=True)),
+        "scores": dict(zip(levels, row.fills, strict=True)),
         **({"measures": row.measures} if row.measures else {}),
     }

@@ -1,7 +1,7 @@
 """sheet prints: the handwriting of every accepted page, to know the same sheet seen again
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0009
+Revises: 0008
 
 ``page_print`` keeps, for each accepted page read from now on, the print of
 its marks (`omr.likeness`), its ballot page (the bucket a new page is compared
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
