@@ -58,7 +58,7 @@ COARSE_MM = 1.0  # a summary's cells
 MIN_INK_MM2 = 0.6  # a box with less ink than this is empty for `likeness`
 MIN_PX_PER_MM = 4.0  # the coarsest halving of the page the print is taken from
 #: Two prints at least this alike are probably of the same sheet.
-SAME_SHEET = 0.85
+SAME_SHEET = 0.92
 
 _FORMAT = 1
 

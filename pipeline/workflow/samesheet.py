@@ -42,24 +42,25 @@ class Ticket:
 class _Bucket:
     keys: list[int | Ticket] = field(default_factory=list)  # a stored page, or one being stored
     prints: list[SheetPrint] = field(default_factory=list)
-    summaries: list[np.ndarray] = field(default_factory=list)
-    matrix: np.ndarray | None = None  # the summaries stacked, made again when one is added
+    # the summaries, one a row, in an array grown by doubling (the first ``len(keys)`` rows)
+    rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     known: set[int] = field(default_factory=set)  # the stored pages in it
     last: int = 0  # the newest stored page looked for
 
     def add(self, key: int | Ticket, found: SheetPrint) -> None:
+        summary = found.summary()
+        n = len(self.keys)
+        if not n:
+            self.rows = np.zeros((64, len(summary)), np.float32)
+        elif n == len(self.rows):
+            self.rows = np.vstack([self.rows, np.zeros_like(self.rows)])
+        if len(summary) == self.rows.shape[1]:
+            self.rows[n] = summary  # another shape of print (never on one ballot page): zeros
         self.keys.append(key)
         self.prints.append(found)
-        self.summaries.append(found.summary())
-        self.matrix = None
 
     def stacked(self) -> np.ndarray:
-        if self.matrix is None:
-            width = max((len(s) for s in self.summaries), default=0)
-            self.matrix = np.vstack([s if len(s) == width else np.zeros(width, np.float32)
-                                     for s in self.summaries]) if self.summaries else \
-                np.zeros((0, 0), np.float32)
-        return self.matrix
+        return self.rows[:len(self.keys)]
 
 
 #: What `SheetIndex.match` finds: the page's own ticket, and the page it is probably the same
