@@ -12,7 +12,8 @@ page scanned twice) and is decoded to greyscale only when read:
   of their own (tiled or unusual pages re-encoded losslessly);
 - PDF from a scanner: the page's one embedded image taken out as it is
   (a JPEG stays the same JPEG, no re-rendering); any other PDF page is
-  rendered at 200 dpi.
+  rendered at 200 dpi. The images a PDF page holds are measured from their
+  declared sizes before any is decoded (`_pdf_images_limit`).
 
 A file that cannot be read yields a `SourceProblem` in place of its pages,
 with its reason (`pipeline.domain.reasons`), so the rest of the stack is
@@ -34,6 +35,8 @@ from typing import BinaryIO
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from omr.reasons import Reason
@@ -294,8 +297,6 @@ def _encode_tiff_page(frame: Image.Image) -> bytes:
 
 
 def _pdf_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
-    import pypdfium2 as pdfium
-
     source = str(path)
     try:
         pdf = pdfium.PdfDocument(path)
@@ -317,11 +318,11 @@ def _pdf_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
         pdf.close()
 
 
-def _pdf_page(source: str, index: int, page) -> ScanPage | SourceProblem:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
+def _pdf_page(source: str, index: int, page: pdfium.PdfPage) -> ScanPage | SourceProblem:
     width_pt, height_pt = page.get_size()
+    problem = _pdf_images_limit(page, index)
+    if problem:
+        return SourceProblem(source, index, problem)
     objects = list(page.get_objects(max_depth=2))
     images = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     if len(images) == 1 and len(objects) == 1 and page.get_rotation() == 0:
@@ -353,8 +354,26 @@ def _pdf_page(source: str, index: int, page) -> ScanPage | SourceProblem:
     ok, png = cv2.imencode(".png", np.ascontiguousarray(array), [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
         raise ImageRefused(why.PAGE_NOT_ENCODED())
-    del pdfium
     return ScanPage(source, index, png.tobytes(), ".png")
+
+
+def _pdf_images_limit(page: pdfium.PdfPage, index: int) -> Reason | None:
+    """Why a PDF page is refused for the images it holds, before any is decoded, or None.
+
+    Taking an embedded image out, and rendering the page, both decode every image at its
+    own size whatever the page's: a 1.5 MB PDF can hold a 40000 x 40000 px image that
+    costs 1.6 GB once decoded. The sizes declared in the images' dictionaries (px) are
+    added up and held to `MAX_PIXELS`.
+    """
+    total, largest = 0, (0, 0)
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        w, h = obj.get_px_size()
+        total += w * h
+        largest = max(largest, (w, h), key=lambda size: size[0] * size[1])
+    if total > MAX_PIXELS:
+        return why.PDF_IMAGES_TOO_BIG(page=index + 1, width=largest[0], height=largest[1],
+                                      mp=total / 1e6, limit_mp=MAX_PIXELS // 1_000_000)
+    return None
 
 
 def _pixel_limit(size: tuple[int, int]) -> Reason | None:
