@@ -93,13 +93,23 @@ def test_login_refusals_throttle_and_session_expiry(scanned: Workspace) -> None:
     form = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
     assert client.post("/login", data={"username": "lan", "password": PASSWORD}).status_code == 403
-    for _ in range(5):
-        wrong = client.post("/login", data={"username": "lan", "password": "sai", "csrf": token})
+
+    def attempt(password: str) -> httpx.Response:
+        nonlocal token
+        response = client.post("/login", data={"username": "lan", "password": password,
+                                               "csrf": token})
+        token = re.search(r'name="csrf" value="([^"]+)"', response.text).group(1)  # a new one
+        return response
+
+    for _ in range(3):
+        wrong = attempt("sai")
         assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in wrong.text
-        token = re.search(r'name="csrf" value="([^"]+)"', wrong.text).group(1)  # a new one each time
-    throttled = client.post("/login", data={"username": "lan", "password": PASSWORD, "csrf": token})
-    assert throttled.status_code == 429
-    clock.t += 61
+    for seconds in (1, 2, 4):  # each failure doubles the wait, right password or not
+        throttled = attempt(PASSWORD)
+        assert throttled.status_code == 429 and f"thử lại sau {seconds} giây" in throttled.text
+        clock.t += seconds
+        assert attempt("sai").status_code == 401
+    clock.t += 8
     csrf = login(client, "lan")
     assert client.post("/api/queue/next", headers={"X-CSRF-Token": csrf}).status_code == 200
     cookie = client.cookies.get("kp_session")
@@ -109,6 +119,58 @@ def test_login_refusals_throttle_and_session_expiry(scanned: Workspace) -> None:
     clock.t += 61
     assert client.get("/api/summary").status_code == 401
     assert client.get("/queue", follow_redirects=False).headers["location"] == "/login?next=/queue"
+
+
+def test_someone_typing_wrong_passwords_as_the_chair_does_not_keep_the_chair_out(
+        scanned: Workspace) -> None:
+    clock = Clock()
+    app = create_app(scanned.path, allowed_hosts=HOST, sessions=Sessions(clock=clock))
+    guesser = TestClient(app, client=("192.168.1.66", 40000))
+    for _ in range(16):
+        form = guesser.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        wrong = guesser.post("/login", data={"username": "chu", "password": "doan-mo-" + token[:6],
+                                             "csrf": token})
+        if wrong.status_code == 429:
+            clock.t += float(re.search(r"thử lại sau (\d+) giây", wrong.text).group(1))
+            wrong = guesser.post("/login", data={"username": "chu", "password": "doan-mo",
+                                                 "csrf": re.search(r'name="csrf" value="([^"]+)"',
+                                                                   wrong.text).group(1)})
+        assert wrong.status_code == 401
+    chair = TestClient(app, client=("192.168.1.10", 40000))
+    clock.t += 30  # the account's wait is never longer
+    login(chair, "chu")
+    assert chair.get("/api/summary").status_code == 200
+    form = guesser.get("/login")  # the guesser's own address waits longer
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    assert guesser.post("/login", data={"username": "lan", "password": "x",
+                                        "csrf": token}).status_code == 429
+
+
+def test_wrong_logins_sent_at_once_are_counted_before_any_password_is_hashed(
+        scanned: Workspace) -> None:
+    app = create_app(scanned.path, allowed_hosts=("127.0.0.1",))
+    with ServerThread(app) as server:
+        clients = [httpx.Client(base_url=server.url, timeout=60) for _ in range(12)]
+        tokens = [re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+                  for c in clients]
+        start = threading.Barrier(len(clients))
+        statuses: list[int] = []
+
+        def attempt(client: httpx.Client, token: str) -> None:
+            start.wait()
+            statuses.append(client.post("/login", data={"username": "lan", "password": "sai",
+                                                        "csrf": token}).status_code)
+
+        threads = [threading.Thread(target=attempt, args=pair)
+                   for pair in zip(clients, tokens, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        for client in clients:
+            client.close()
+    assert Counter(statuses) == {401: 3, 429: 9}
 
 
 def test_roles_csrf_and_headers(scanned: Workspace) -> None:
