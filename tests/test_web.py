@@ -173,6 +173,20 @@ def test_wrong_logins_sent_at_once_are_counted_before_any_password_is_hashed(
     assert Counter(statuses) == {401: 3, 429: 9}
 
 
+def test_ids_beyond_any_record_answer_404(scanned: Workspace) -> None:
+    client = TestClient(create_app(scanned.path, allowed_hosts=HOST), raise_server_exceptions=False)
+    csrf = login(client, "chu")
+    for huge in (10**30, 2**63, 2**62):
+        for url in (f"/pages/{huge}", f"/pages/{huge}/upright.jpg", f"/items/{huge}/crop.jpg",
+                    f"/items/{huge}/boxes.jpg"):
+            assert client.get(url).status_code == 404, url
+        for url in (f"/api/items/{huge}/decision", f"/api/items/{huge}/release"):
+            assert client.post(url, headers={"X-CSRF-Token": csrf},
+                               json={"value": "high"}).status_code == 404, url
+        assert client.post(f"/pages/{huge}/decision", data={
+            "csrf": csrf, "action": "withdraw", "reason": "thử"}).status_code == 404
+
+
 def test_roles_csrf_and_headers(scanned: Workspace) -> None:
     app = create_app(scanned.path, allowed_hosts=HOST)
     operator, reviewer = TestClient(app), TestClient(app)
