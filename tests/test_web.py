@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -185,6 +188,40 @@ def test_ids_beyond_any_record_answer_404(scanned: Workspace) -> None:
                                json={"value": "high"}).status_code == 404, url
         assert client.post(f"/pages/{huge}/decision", data={
             "csrf": csrf, "action": "withdraw", "reason": "thử"}).status_code == 404
+
+
+def test_serve_secure_cookies_marks_every_cookie_secure(tmp_path: Path) -> None:
+    ws = synthetic_workspace(tmp_path, pages=1)
+    add_accounts(ws, {"chu": "chair"})
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    station = subprocess.Popen([str(Path(sys.executable).with_name("kiemphieu")), "serve",
+                                str(ws.path), "--port", str(port), "--secure-cookies"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            while True:
+                assert station.poll() is None, "serve stopped"
+                try:
+                    form = client.get("/login")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+            # a client sends Secure cookies back only over HTTPS: here, by hand
+            logged = client.post("/login", data={"username": "chu", "password": PASSWORD,
+                                                 "csrf": token}, follow_redirects=False,
+                                 headers={"cookie": f"kp_login={token}"})
+            lang = client.get("/lang/en", follow_redirects=False)
+    finally:
+        station.terminate()
+        station.wait(20)
+    cookies = [form.headers["set-cookie"], lang.headers["set-cookie"]] + [
+        c for c in logged.headers.get_list("set-cookie") if "kp_session=" in c]
+    assert logged.status_code == 303 and len(cookies) == 3
+    for cookie in cookies:
+        assert "; secure" in cookie.lower(), cookie
 
 
 def test_roles_csrf_and_headers(scanned: Workspace) -> None:

@@ -159,10 +159,11 @@ async def logout(request: Request, session: PageUser, st: StationDep) -> Respons
 
 
 @router.get("/lang/{code}")
-def set_lang(code: str, next: str = "/") -> Response:
+def set_lang(code: str, st: StationDep, next: str = "/") -> Response:
     response = RedirectResponse(local(next), status_code=303)
     if code in LANGS:
-        response.set_cookie(LANG_COOKIE, code, samesite="strict", max_age=365 * 86400)
+        response.set_cookie(LANG_COOKIE, code, samesite="strict", max_age=365 * 86400,
+                            secure=st.secure_cookies)
     return response
 
 
