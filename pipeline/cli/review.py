@@ -85,10 +85,19 @@ def show(
     item: Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")],
     crop: Annotated[Path | None, typer.Option(
         "--crop", metavar="FILE.jpg", help="Write the item's picture to this file.")] = None,
+    as_user: Annotated[str | None, typer.Option(
+        "--as", metavar="NAME", help="The chair, to see the decisions on an item two reviewers "
+        "have not both decided (asks the password).")] = None,
 ) -> None:
-    """One item: the machine's reason and measurements, every decision on it."""
+    """One item: the machine's reason and measurements, every decision on it.
+
+    With two reviewers, the decisions on an open item stay hidden (the second reviewer
+    decides without seeing the first one's choice) unless the chair asks with ``--as``.
+    """
     o: _Open = ctx.obj
     it = o.queue.get(item)
+    blind = o.queue.two_reviewers and it.state == "open" and (
+        as_user is None or login(o.workspace, as_user).role != "chair")
     out.print(f"Item {it.id}: {o.what(it)}", markup=False)
     out.print(f"  reason: {it.reason}", markup=False)
     out.print(f"  lý do: {words(it.reasons, 'vi')}", markup=False)
@@ -101,11 +110,22 @@ def show(
                 extra = f", ink {m['ink_mm2'][i]:.2f} mm², length {m['extent_mm'][i]:.1f} mm"
             out.print(f"  box {i + 1} {t(level)}: fill {it.fills[i]:.3f}{extra}")
     out.print(f"  decide: {', '.join(it.values())}")
+    if blind:
+        decided = [d for d in o.queue.history(it.id) if d.value != "undo"]
+        if decided:
+            out.print(f"  {t('first_vote_recorded')} (two reviewers decide without seeing each "
+                      "other's choice; shown once both have decided)", markup=False)
+        _write_crop(o, it, crop)
+        return
     for d in o.queue.history(it.id):
         why = f" ({d.reason})" if d.reason else ""
         took = f" of decision {d.replaces}" if d.replaces else ""
         out.print(f"  {d.at:%Y-%m-%d %H:%M:%S} UTC  {d.reviewer} ({d.role}): "
                   f"{t(d.value)}{took}{why}; machine said {d.machine}", markup=False)
+    _write_crop(o, it, crop)
+
+
+def _write_crop(o: _Open, it: Item, crop: Path | None) -> None:
     if crop is not None:
         page = o.workspace.store.page(it.page_id)
         if page is None:
