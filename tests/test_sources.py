@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import zlib
@@ -122,6 +123,25 @@ def test_folders_expand_in_name_order_and_skip_other_files(tmp_path: Path) -> No
     files, skipped = collect_inputs([tmp_path])
     assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.png", "b.png", "sub/c.jpg"]
     assert len(skipped) == 1 and "truth.json" in skipped[0]
+
+
+def test_every_file_skipped_in_a_folder_is_named_with_why(tmp_path: Path) -> None:
+    _page(3).save(tmp_path / "a.png")
+    (tmp_path / "gone.png").symlink_to(tmp_path / "deleted.png")
+    (tmp_path / ".hidden.png").write_bytes((tmp_path / "a.png").read_bytes())
+    os.mkfifo(tmp_path / "pipe.png")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)
+    (tmp_path / "linked").symlink_to(tmp_path / "sub")
+    files, skipped = collect_inputs([tmp_path])
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.png"]
+    assert skipped == [
+        f"{tmp_path}/.hidden.png: skipped, a hidden file",
+        f"{tmp_path}/gone.png: skipped, a link to nothing (broken symbolic link)",
+        f"{tmp_path}/linked: skipped, a link to a folder read already",
+        f"{tmp_path}/pipe.png: skipped, not a regular file",
+        f"{tmp_path}/sub/loop: skipped, a link to a folder read already",
+    ]
     with pytest.raises(FileNotFoundError):
         collect_inputs([tmp_path / "missing"])
 
@@ -178,3 +198,19 @@ def test_huge_image_inside_a_pdf_is_refused_before_it_is_decoded(tmp_path: Path)
     assert int(peak_mib) < 250
     assert lines[0] == "0 page" and lines[2] == "2 page"
     assert lines[1].startswith("1 PDF page 2 holds images of 400 MP")
+
+
+def test_scan_names_every_skipped_file_and_counts_them_in_its_summary(tmp_path: Path) -> None:
+    kiemphieu = str(Path(sys.executable).with_name("kiemphieu"))
+    campaign = Path(__file__).parents[1] / "samples" / "seed-000-ubnd-ninhson.yaml"
+    subprocess.run([kiemphieu, "new", str(campaign), "--dir", str(tmp_path / "ws")], check=True,
+                   capture_output=True)
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    _page(4).save(stack / "a.png")
+    (stack / "b.png").symlink_to(stack / "moved-away.png")
+    done = subprocess.run([kiemphieu, "scan", str(tmp_path / "ws"), str(stack)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"{stack}/b.png: skipped, a link to nothing (broken symbolic link)" in done.stderr
+    assert "1 page(s): 1 rejected" in done.stdout and "Files skipped: 1" in done.stdout

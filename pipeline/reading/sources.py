@@ -102,26 +102,62 @@ def detail(exc: BaseException) -> Reason | str:
 def collect_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[str]]:
     """Expand folders (recursively, in name order) into scan files.
 
-    Returns the files and, for each file in a folder that is not a scan
-    (a note, a ``truth.json``), a line saying it was skipped. A missing input
-    raises `FileNotFoundError`.
+    Returns the files and a line for every file in a folder that is skipped, saying why: not a
+    scan (a note, a ``truth.json``), hidden, a link to nothing, not a regular file; and for
+    every folder that cannot be read. A missing input raises `FileNotFoundError`.
     """
     files: list[Path] = []
     skipped: list[str] = []
     for item in inputs:
         if item.is_dir():
-            for path in sorted(p for p in item.rglob("*") if p.is_file()):
-                if path.name.startswith("."):
-                    continue
-                if path.suffix.lower() in SCAN_SUFFIXES:
-                    files.append(path)
-                else:
-                    skipped.append(f"{path}: skipped, not a scan file (PNG, JPEG, TIFF, PDF)")
+            found, passed = _folder_files(item)
+            files += found
+            skipped += passed
         elif item.is_file():
             files.append(item)
         else:
             raise FileNotFoundError(str(item))
     return files, skipped
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """The scan files under ``folder`` in name order, and why each other entry is skipped."""
+    files: list[tuple[Path, str | None]] = []
+
+    def unreadable(exc: OSError) -> None:
+        files.append((Path(exc.filename or folder), f"the folder cannot be read ({exc.strerror})"))
+
+    seen = {os.path.realpath(folder)}
+    for top, folders, names in os.walk(folder, onerror=unreadable, followlinks=True):
+        # a link to a folder read already is not read again (folders first, then links)
+        for name in sorted(folders, key=lambda n: (os.path.islink(Path(top) / n), n)):
+            real = os.path.realpath(Path(top) / name)
+            if real in seen:
+                folders.remove(name)
+                files.append((Path(top) / name, "a link to a folder read already"))
+            seen.add(real)
+        for name in names:
+            path = Path(top) / name
+            files.append((path, _why_skipped(path)))
+    ordered = sorted(files, key=lambda pair: pair[0])
+    return ([path for path, why in ordered if why is None],
+            [f"{path}: skipped, {why}" for path, why in ordered if why is not None])
+
+
+def _why_skipped(path: Path) -> str | None:
+    """Why a file found in a folder is not read as a scan, or None to read it."""
+    if path.name.startswith("."):
+        return "a hidden file"
+    try:
+        if not path.exists():
+            return "a link to nothing (broken symbolic link)"
+        if not path.is_file():
+            return "not a regular file"
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+    if path.suffix.lower() not in SCAN_SUFFIXES:
+        return "not a scan file (PNG, JPEG, TIFF, PDF)"
+    return None
 
 
 def iter_pages(files: Iterable[Path]) -> Iterator[ScanPage | SourceProblem]:
