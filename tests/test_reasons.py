@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 from alembic import command
 from omr_pages import MM_PER_INCH, SAMPLE, draw_page, qr_matrix, read_layout, sample_layout
+from pdf_cases import pdf_of_grey_images
 from PIL import Image
 from review_cases import synthetic_workspace
 from sqlalchemy import inspect
@@ -352,23 +353,6 @@ def _image(fmt: str, size=(400, 566), **kwargs) -> bytes:
     return buf.getvalue()
 
 
-def _pdf_declaring_an_image(width: int, height: int) -> bytes:
-    """A one-page PDF whose image declares ``width`` x ``height`` px (its data is empty)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-               b"/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
-               b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-               b"/BitsPerComponent 8 /Length 0 >>\nstream\n\nendstream" % (width, height),
-               b"<< /Length 30 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream"]
-    pdf, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(pdf))
-        pdf += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(pdf)
-    pdf += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return pdf + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-
-
 def _files(tmp_path: Path) -> Iterator[tuple[str, tuple[Reason, ...]]]:
     def put(name: str, data: bytes) -> Path:
         (tmp_path / name).write_bytes(data)
@@ -391,7 +375,7 @@ def _files(tmp_path: Path) -> Iterator[tuple[str, tuple[Reason, ...]]]:
         put("thin.png", _image("PNG", size=(2100, 100))),
         put("big.png", b"\x89PNG" + bytes(3 << 20)),
         put("unknown.png", _image("PCX")),
-        put("bomb.pdf", _pdf_declaring_an_image(20000, 20000)),
+        put("bomb.pdf", pdf_of_grey_images([(20000, 20000)], data=False)),
     ]
     (tmp_path / "folder.png").mkdir()
     files.append(tmp_path / "folder.png")

@@ -6,11 +6,11 @@ import io
 import os
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pdf_cases import pdf_of_grey_images
 from PIL import Image
 
 from pipeline.domain.wording import words
@@ -146,39 +146,9 @@ def test_every_file_skipped_in_a_folder_is_named_with_why(tmp_path: Path) -> Non
         collect_inputs([tmp_path / "missing"])
 
 
-def _pdf_of_grey_images(path: Path, sizes: list[tuple[int, int]]) -> None:
-    """A PDF of one A4 page per size, each filled by a white greyscale image of that many
-    pixels (Flate-compressed: a 20000 x 20000 image is 0.4 MB in the file)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-                   b" ".join(b"%d 0 R" % (3 + 3 * i) for i in range(len(sizes))), len(sizes))]
-    for i, (w, h) in enumerate(sizes):
-        packer = zlib.compressobj(9)
-        row = b"\xff" * w
-        stream = b"".join(packer.compress(row) for _ in range(h)) + packer.flush()
-        draw = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
-        objects += [
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            b"/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>" % (4 + 3 * i, 5 + 3 * i),
-            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-            b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (w, h, len(stream))
-            + stream + b"\nendstream",
-            b"<< /Length %d >>\nstream\n" % len(draw) + draw + b"\nendstream",
-        ]
-    pdf, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(pdf))
-        pdf += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(pdf)
-    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    pdf += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(pdf)
-
-
 def test_huge_image_inside_a_pdf_is_refused_before_it_is_decoded(tmp_path: Path) -> None:
     path = tmp_path / "bomb.pdf"
-    _pdf_of_grey_images(path, [(400, 566), (20000, 20000), (400, 566)])
+    path.write_bytes(pdf_of_grey_images([(400, 566), (20000, 20000), (400, 566)]))
     assert path.stat().st_size < 1_000_000
     # in a process of its own, to measure its peak memory (VmHWM: a fresh process's, where
     # ru_maxrss would carry this one's over): decoding the 400 MP image costs 400 MB at least

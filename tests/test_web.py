@@ -18,6 +18,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from pdf_cases import pdf_of_grey_images
 from PIL import Image
 from review_cases import (
     PASSWORD,
@@ -370,6 +371,20 @@ def test_uploads_go_through_ingest_within_limits(tmp_path: Path) -> None:
     assert too_big.status_code == 413
     assert client.post("/upload", files=files[:1], headers={"Accept": "application/json"}) \
         .status_code == 403  # no CSRF token
+
+
+def test_an_uploaded_pdf_holding_a_huge_image_is_refused_page_by_page(tmp_path: Path) -> None:
+    ws = synthetic_workspace(tmp_path, pages=0)
+    add_accounts(ws, {"ope": "operator"})
+    client = TestClient(create_app(ws.path, allowed_hosts=HOST))
+    h = {"X-CSRF-Token": login(client, "ope"), "Accept": "application/json"}
+    pdf = pdf_of_grey_images([(400, 566), (40000, 40000)], data=False)
+    out = client.post("/upload", headers=h, files=[("files", ("stack.pdf", pdf, "application/pdf"))])
+    assert out.status_code == 200, out.text
+    pages = out.json()["pages"]
+    assert [(p["page_index"], p["status"]) for p in pages] == [(0, "rejected"), (1, "rejected")]
+    assert pages[0]["reason"] != pages[1]["reason"]  # the first is read (and is not a ballot)
+    assert pages[1]["reason"].startswith("PDF page 2 holds images of 1600 MP")
 
 
 def test_ten_reviewers_at_once_over_http(tmp_path: Path) -> None:
