@@ -351,6 +351,10 @@ def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
     shown = run("show", "2").stdout
     assert "lan (reviewer): Không hợp lệ" in shown and "Hoàn tác" in shown
     assert run("resolve", "99", "high", "--as", "lan", ok=False).returncode == 1
+    for huge in ("0", str(10**30)):  # no item, however large: never an internal error
+        assert f"there is no review item {huge}" in run("show", huge, ok=False).stderr
+        assert f"there is no review item {huge}" in run("resolve", huge, "high", "--as", "lan",
+                                                        ok=False).stderr
     proc = subprocess.run([KIEMPHIEU, "user", "add", "x y", "--role", "reviewer", "--ws", str(ws.path),
                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True)
     assert proc.returncode == 1 and "cannot be an account name" in proc.stderr

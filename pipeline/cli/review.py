@@ -28,8 +28,17 @@ app = typer.Typer(
            "review WS undo --as lan",
 )
 
+LARGEST_ID = 2**62  # below the databases' largest integer: a larger number is no item
+ItemArg = Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")]
 AsUser = Annotated[str, typer.Option(
     "--as", metavar="NAME", help="Your account; asks its password (or reads KIEMPHIEU_PASSWORD).")]
+
+
+def _known(item: int) -> int:
+    """``item``, or `KiemphieuError` (no such item) for a number no record can have."""
+    if not 0 < item < LARGEST_ID:
+        raise KiemphieuError(f"there is no review item {item}; list them with: kiemphieu review WS")
+    return item
 
 
 class _Open:
@@ -82,7 +91,7 @@ def _list(o: _Open, show_all: bool) -> None:
 @app.command()
 def show(
     ctx: typer.Context,
-    item: Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")],
+    item: ItemArg,
     crop: Annotated[Path | None, typer.Option(
         "--crop", metavar="FILE.jpg", help="Write the item's picture to this file.")] = None,
     as_user: Annotated[str | None, typer.Option(
@@ -95,7 +104,7 @@ def show(
     decides without seeing the first one's choice) unless the chair asks with ``--as``.
     """
     o: _Open = ctx.obj
-    it = o.queue.get(item)
+    it = o.queue.get(_known(item))
     blind = o.queue.two_reviewers and it.state == "open" and (
         as_user is None or login(o.workspace, as_user).role != "chair")
     out.print(f"Item {it.id}: {o.what(it)}", markup=False)
@@ -137,7 +146,7 @@ def _write_crop(o: _Open, it: Item, crop: Path | None) -> None:
 @app.command()
 def resolve(
     ctx: typer.Context,
-    item: Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")],
+    item: ItemArg,
     value: Annotated[str, typer.Argument(
         metavar="VALUE",
         help="high, medium, low or invalid for a row; accepted or rejected for a page.")],
@@ -147,7 +156,7 @@ def resolve(
     """Record your decision on an item."""
     o: _Open = ctx.obj
     person = login(o.workspace, as_user)
-    it = o.queue.decide(person, item, value, reason)
+    it = o.queue.decide(person, _known(item), value, reason)
     if it.state == "resolved":
         out.print(f"Item {it.id} resolved: {t(it.resolution) if it.resolution else ''} "
                   f"(by {person.name}).")
@@ -167,7 +176,7 @@ def undo(
     """Take back your latest decision (on ITEM, if given)."""
     o: _Open = ctx.obj
     person = login(o.workspace, as_user)
-    it = o.queue.undo(person, item)
+    it = o.queue.undo(person, None if item is None else _known(item))
     out.print(f"Undone: {person.name}'s latest decision on item {it.id}; it is {it.state} again"
               if it.state != "resolved" else
               f"Undone: {person.name}'s latest decision on item {it.id}; it stands at {it.resolution}")
