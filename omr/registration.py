@@ -24,11 +24,12 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import zxingcpp
 
 from omr import reasons as why
 from omr.code import code_corners_mm
 from omr.errors import BlankPage, PageNotPlaced
-from omr.geometry import PageFrame
+from omr.geometry import PageFrame, Rect
 from omr.pixels import grey_percentile
 from omr.reasons import Reason
 from omr.transform import Registration
@@ -140,7 +141,7 @@ DEFAULT_PARAMS = RegistrationParams()
 
 def register_page(
     gray: np.ndarray, frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS, *,
-    half: np.ndarray | None = None,
+    half: np.ndarray | None = None, code_symbol: Rect | None = None,
 ) -> Registration:
     """Find the page's registration marks and fit page mm -> image px.
 
@@ -156,6 +157,12 @@ def register_page(
     half
         ``omr.pixels.halve(gray)``, if the caller has it: the quick first
         search takes its corners from it when it would halve them anyway.
+    code_symbol
+        Where the QR symbol itself is printed (mm, quiet zone excluded). With
+        it, a page on which fewer than three marks are found (a corner folded
+        over, cut off by the scan area, stamped over) is placed from the marks
+        found and the code's corners (`place_by_code`): a first fit that the
+        box outlines must refine and confirm (``Registration.by_table``).
 
     Returns
     -------
@@ -197,14 +204,21 @@ def register_page(
             found = again
     if duplicates:
         raise _seen_twice(frame, duplicates)
-    if not found:
-        ink = ink_fraction(gray, est, params) if ink is None else ink
-        raise PageNotPlaced(why.NO_MARKS(
-            ink=ink, foreign=why.FOREIGN_IDS(ids=tuple(sorted(foreign))) if foreign else None))
     if len(found) < 3:
+        by_code = place_by_code(gray, frame, found, code_symbol, est, params) \
+            if code_symbol is not None else None
+        if by_code is not None:
+            return by_code
+        unfound = (why.CODE_NOT_FOUND_TO_PLACE(),) if code_symbol is not None else ()
+        if not found:
+            ink = ink_fraction(gray, est, params) if ink is None else ink
+            raise PageNotPlaced(why.NO_MARKS(
+                ink=ink, foreign=why.FOREIGN_IDS(ids=tuple(sorted(foreign))) if foreign else None),
+                *unfound)
         raise PageNotPlaced(why.TOO_FEW_MARKS(
             found=len(found), corners=tuple(_corner_name(frame, i) for i in sorted(found)),
-            missing_corners=tuple(m.corner for m in frame.markers if m.marker_id not in found)))
+            missing_corners=tuple(m.corner for m in frame.markers if m.marker_id not in found)),
+            *unfound)
     try:
         registration = fit_registration(found, frame, params)
     except PageNotPlaced:
@@ -213,11 +227,83 @@ def register_page(
             _, _, duplicates = find_markers(gray, frame, est, params, (("whole", scale),))
             if duplicates:
                 raise _seen_twice(frame, duplicates) from None
-        raise
+        # one of four marks half covered (a seal, a fold) may be found a little out of place:
+        # a flat page on the other three, if they alone fit it
+        registration = _three_of_four(found, frame, params)
+        if registration is None:
+            raise
     if registration.perspective_mm > params.max_perspective_mm:
         have = tuple(m.corner for m in frame.markers if m.marker_id in found)
         _confirm_by_code(gray, registration, frame, params, have)
     return registration
+
+
+def _three_of_four(found: dict[int, np.ndarray], frame: PageFrame,
+                   params: RegistrationParams) -> Registration | None:
+    """The best flat fit on three of four marks (the one left out found out of place), or
+    None: fewer than four marks, or no three of them fit a flat page."""
+    if len(found) < 4:
+        return None
+    best: Registration | None = None
+    for left_out in found:
+        try:
+            fit = fit_registration({i: c for i, c in found.items() if i != left_out}, frame,
+                                   params)
+        except PageNotPlaced:
+            continue
+        if fit.perspective_mm == 0.0 and (best is None or fit.residual_mm < best.residual_mm):
+            best = fit
+    return best
+
+
+def place_by_code(gray: np.ndarray, frame: PageFrame, found: dict[int, np.ndarray],
+                  code_symbol: Rect, est_px_per_mm: float,
+                  params: RegistrationParams = DEFAULT_PARAMS) -> Registration | None:
+    """A first fit from the marks ``found`` (fewer than three) and the QR symbol's corners.
+
+    zxing finds the code anywhere in the image (reduced to about 6 px/mm) and
+    gives its four corners in the symbol's own order, so the code alone says
+    where the page lies and which way it is turned; each mark found adds its
+    four corners far from the code. An affine map (a flat page) through
+    them must pass the same checks as a fit on the marks (axes, shear,
+    mirror, resolution). The fit is marked ``by_table``: the box outlines
+    refine and confirm it before any box is read (`omr.table.place_by_table`).
+    None if the image holds no single code or the points fit no flat page.
+    """
+    factor = max(1, int(est_px_per_mm // 6.0))
+    small = gray if factor == 1 else cv2.resize(
+        gray, (gray.shape[1] // factor, gray.shape[0] // factor), interpolation=cv2.INTER_AREA)
+    codes = [b for b in zxingcpp.read_barcodes(small, formats=zxingcpp.BarcodeFormat.QRCode)
+             if b.valid]
+    if len(codes) != 1:
+        return None
+    p = codes[0].position
+    corners = np.array([(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right,
+                                              p.bottom_left)], dtype=np.float64)
+    code_px = corners * factor - 0.5  # zxing's pixel edges to pixel centres at integers
+    markers = [m for m in frame.markers if m.marker_id in found]
+    src = np.array([*code_symbol.corners(), *(c for m in markers for c in m.square.corners())],
+                   dtype=np.float64)
+    dst = np.concatenate([code_px, *(found[m.marker_id] for m in markers)])
+    affine = np.linalg.lstsq(np.c_[src, np.ones(len(src))], dst, rcond=None)[0].T
+    h = np.vstack([affine, [0.0, 0.0, 1.0]])
+    w_mm, h_mm = frame.page_size_mm
+    jx, jy = _jacobian(h, (w_mm / 2, h_mm / 2))
+    sx, sy = float(np.hypot(*jx)), float(np.hypot(*jy))
+    px_per_mm = (sx + sy) / 2
+    if not np.isfinite(px_per_mm) or px_per_mm < params.min_px_per_mm:
+        return None
+    cross = jx[0] * jy[1] - jx[1] * jy[0]
+    shear = abs(90.0 - math.degrees(math.acos(np.clip(np.dot(jx, jy) / (sx * sy), -1, 1))))
+    residual_mm = _rms(h, src, dst) / px_per_mm
+    if (cross <= 0 or max(sx, sy) / min(sx, sy) > params.max_axis_ratio
+            or shear > params.max_shear_deg or residual_mm > 2 * params.max_residual_mm):
+        return None
+    angle = math.degrees(math.atan2(jx[1], jx[0]))
+    return Registration(
+        homography=tuple(tuple(float(v) for v in row) for row in h),
+        quarter_turns=round(angle / 90.0) % 4, px_per_mm=px_per_mm, residual_mm=residual_mm,
+        markers_found=len(markers), by_table=True)
 
 
 def _confirm_by_code(gray: np.ndarray, registration: Registration, frame: PageFrame,

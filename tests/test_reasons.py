@@ -76,6 +76,8 @@ NOT_MADE_BY_READING = {"recorded"}
 # refusals of an upload: said to the person uploading, never stored
 NEVER_STORED = {"not_a_scan_file", "over_upload_limit", "unsafe_file_name", "upload_page_too_big",
                 "upload_unreadable"}
+# made only by code newer than revision 0005: always stored with their codes, never as English
+AFTER_CODES = {"code_not_found_to_place", "table_not_confirmed", "seal_missing", "seal_not_red"}
 
 
 # -- where each reason is made ---------------------------------------------------------------
@@ -201,14 +203,23 @@ def _refused_pages() -> Iterator[tuple[str, tuple[Reason, ...]]]:
     for n, (y, x) in enumerate(((40, 40), (40, 1654 - 40 - mark), (2339 - 40 - mark, 40))):
         foreign[y : y + mark, x : x + mark] = cv2.aruco.generateImageMarker(
             cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50), 30 + n, mark)
+    def codeless(image: np.ndarray) -> np.ndarray:
+        image = image.copy()
+        image[y0 : y0 + side, x0 : x0 + side] = 255
+        return image
+
+    tableless = _page(markers=(0, 2))  # two marks and the code, but no table to confirm them
+    rows = layout.page(1).template.rows
+    tableless[round((rows[0].band.y - 16) * PPM) : round((rows[-1].band.y + 13) * PPM)] = 255
     cases = {
         "random bytes": (np.random.default_rng(1).bytes(5000), "rejected"),
         "tiny": (np.full((100, 80), 255, np.uint8), "rejected"),
         "too many pixels": (bomb.getvalue(), "rejected"),
         "blank": (np.full((2339, 1654), 250, np.uint8), "blank_page"),
-        "no marks": (_page(markers=()), "rejected"),
-        "foreign mark": (foreign, "rejected"),
-        "two marks": (_page(markers=(0, 2)), "rejected"),
+        "no marks": (codeless(_page(markers=())), "rejected"),
+        "foreign mark": (codeless(foreign), "rejected"),
+        "two marks": (codeless(_page(markers=(0, 2))), "rejected"),
+        "two marks, no table": (tableless, "rejected"),
         "stretched": (cv2.resize(page, (round(page.shape[1] * 1.5), page.shape[0])), "rejected"),
         "two pages": (np.hstack([page, page]), "rejected"),
         "stained code": (stained, "rejected"),
@@ -622,7 +633,7 @@ def test_a_workspace_stored_before_codes_shows_its_reasons_after_the_migration(
     that word every page's, row's and review item's reason as before, in both languages."""
     url = request.getfixturevalue("pg_url") if db == "postgresql" else None
     ws = synthetic_workspace(tmp_path, pages=0, db_url=url)
-    stored = [r for _, r in made() if not _codes(r) & NEVER_STORED]
+    stored = [r for _, r in made() if not _codes(r) & (NEVER_STORED | AFTER_CODES)]
     for n, reasons in enumerate(stored):
         ws.store.add_page(NewPage(
             source="old.pdf", page_index=n, image_sha256=f"{n:064x}", image_path=f"images/{n}.png",
