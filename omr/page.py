@@ -118,10 +118,13 @@ class RowMarks:
 @dataclass(frozen=True)
 class PageMarks:
     """Every row of a placed page read (`read_marks`), and the doubts about the page
-    itself (scanner streaks, a code named by comparison, notes in a margin)."""
+    itself (scanner streaks, a code named by comparison, notes in a margin).
+    ``registration`` is where the page was read: the placed page's, or its refit on the
+    table for a page placed from fewer than four marks (`omr.table.place_by_table`)."""
 
     rows: tuple[RowMarks, ...]
     doubts: tuple[Reason, ...] = field(default=())
+    registration: Registration | None = None
 
 
 def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
@@ -290,7 +293,8 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
         rows.append(RowMarks(row_scores.row, decision, fills, measures))
     lap("decide")
     return PageMarks(tuple(rows), doubts=(*(s.reason() for s in streaks), *placed.doubts,
-                                          *(n.reason() for n in notes if n.row is None)))
+                                          *(n.reason() for n in notes if n.row is None)),
+                     registration=registration)
 
 
 def placement(shape: tuple[int, ...], registration: Registration) -> dict[str, Any]:

@@ -20,7 +20,7 @@ well under 0.1 mm, which is all the later stages need.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -204,11 +204,13 @@ def register_page(
             found = again
     if duplicates:
         raise _seen_twice(frame, duplicates)
-    if len(found) < 3:
-        by_code = place_by_code(gray, frame, found, code_symbol, est, params) \
-            if code_symbol is not None else None
+    if len(found) < 4 and code_symbol is not None:
+        # a mark lost: the code's corners stand in for it (three marks alone fit any affine
+        # map, a photo's perspective too); the table confirms the fit
+        by_code = place_by_code(gray, frame, found, code_symbol, est, params)
         if by_code is not None:
             return by_code
+    if len(found) < 3:
         unfound = (why.CODE_NOT_FOUND_TO_PLACE(),) if code_symbol is not None else ()
         if not found:
             ink = ink_fraction(gray, est, params) if ink is None else ink
@@ -228,8 +230,12 @@ def register_page(
             if duplicates:
                 raise _seen_twice(frame, duplicates) from None
         # one of four marks half covered (a seal, a fold) may be found a little out of place:
-        # a flat page on the other three, if they alone fit it
+        # a flat page on the other three, if they alone fit it; three marks of a photo (its
+        # fourth folded over) fit no flat page: with the code's corners they fit it in
+        # perspective
         registration = _three_of_four(found, frame, params)
+        if registration is None and code_symbol is not None:
+            registration = place_by_code(gray, frame, found, code_symbol, est, params)
         if registration is None:
             raise
     if registration.perspective_mm > params.max_perspective_mm:
@@ -259,16 +265,19 @@ def _three_of_four(found: dict[int, np.ndarray], frame: PageFrame,
 def place_by_code(gray: np.ndarray, frame: PageFrame, found: dict[int, np.ndarray],
                   code_symbol: Rect, est_px_per_mm: float,
                   params: RegistrationParams = DEFAULT_PARAMS) -> Registration | None:
-    """A first fit from the marks ``found`` (fewer than three) and the QR symbol's corners.
+    """A first fit from the marks ``found`` and the QR symbol's corners.
 
-    zxing finds the code anywhere in the image (reduced to about 6 px/mm) and
-    gives its four corners in the symbol's own order, so the code alone says
-    where the page lies and which way it is turned; each mark found adds its
-    four corners far from the code. An affine map (a flat page) through
-    them must pass the same checks as a fit on the marks (axes, shear,
-    mirror, resolution). The fit is marked ``by_table``: the box outlines
-    refine and confirm it before any box is read (`omr.table.place_by_table`).
-    None if the image holds no single code or the points fit no flat page.
+    For a page on which fewer than three marks are found, or three that fit
+    no flat page (a photo with a corner folded over). zxing finds the code
+    anywhere in the image (reduced to about 6 px/mm) and gives its four
+    corners in the symbol's own order, so the code alone says where the page
+    lies and which way it is turned; each mark found adds its four corners
+    far from the code. The points are fitted as marks are
+    (`fit_registration`: an affine map, or with three marks and the code a
+    homography) and pass the same checks. The fit is marked ``by_table``:
+    the box outlines refine and confirm it before any box is read
+    (`omr.table.place_by_table`). None if the image holds no single code or
+    the points fit no page.
     """
     factor = max(1, int(est_px_per_mm // 6.0))
     small = gray if factor == 1 else cv2.resize(
@@ -281,29 +290,16 @@ def place_by_code(gray: np.ndarray, frame: PageFrame, found: dict[int, np.ndarra
     corners = np.array([(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right,
                                               p.bottom_left)], dtype=np.float64)
     code_px = corners * factor - 0.5  # zxing's pixel edges to pixel centres at integers
+    code_mm = np.array(code_symbol.corners(), dtype=np.float64)
+    try:
+        fit = fit_registration(found, frame, params, code=(code_mm, code_px))
+    except PageNotPlaced:
+        return None
     markers = [m for m in frame.markers if m.marker_id in found]
-    src = np.array([*code_symbol.corners(), *(c for m in markers for c in m.square.corners())],
-                   dtype=np.float64)
-    dst = np.concatenate([code_px, *(found[m.marker_id] for m in markers)])
-    affine = np.linalg.lstsq(np.c_[src, np.ones(len(src))], dst, rcond=None)[0].T
-    h = np.vstack([affine, [0.0, 0.0, 1.0]])
-    w_mm, h_mm = frame.page_size_mm
-    jx, jy = _jacobian(h, (w_mm / 2, h_mm / 2))
-    sx, sy = float(np.hypot(*jx)), float(np.hypot(*jy))
-    px_per_mm = (sx + sy) / 2
-    if not np.isfinite(px_per_mm) or px_per_mm < params.min_px_per_mm:
-        return None
-    cross = jx[0] * jy[1] - jx[1] * jy[0]
-    shear = abs(90.0 - math.degrees(math.acos(np.clip(np.dot(jx, jy) / (sx * sy), -1, 1))))
-    residual_mm = _rms(h, src, dst) / px_per_mm
-    if (cross <= 0 or max(sx, sy) / min(sx, sy) > params.max_axis_ratio
-            or shear > params.max_shear_deg or residual_mm > 2 * params.max_residual_mm):
-        return None
-    angle = math.degrees(math.atan2(jx[1], jx[0]))
-    return Registration(
-        homography=tuple(tuple(float(v) for v in row) for row in h),
-        quarter_turns=round(angle / 90.0) % 4, px_per_mm=px_per_mm, residual_mm=residual_mm,
-        markers_found=len(markers), by_table=True)
+    src = [*code_mm, *(c for m in markers for c in m.square.corners())]
+    dst = [*code_px, *(p for m in markers for p in found[m.marker_id])]
+    return replace(fit, by_table=True, anchors=tuple(
+        (float(a), float(b), float(c), float(d)) for (a, b), (c, d) in zip(src, dst, strict=True)))
 
 
 def _confirm_by_code(gray: np.ndarray, registration: Registration, frame: PageFrame,
@@ -476,7 +472,8 @@ def _sort_detections(
 
 
 def fit_registration(
-    found: dict[int, np.ndarray], frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS
+    found: dict[int, np.ndarray], frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS,
+    *, code: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Registration:
     """Fit the homography through the found marks and check it is plausible.
 
@@ -484,7 +481,11 @@ def fit_registration(
     ----------
     found
         Marker id -> corners (4, 2) in image px, as from `find_markers`;
-        at least three of the frame's marks.
+        at least three of the frame's marks, or any number with ``code``.
+    code
+        The QR symbol's four corners, (page mm, image px), (4, 2) each, fitted
+        with the marks (`place_by_code`): a perspective fit then needs 16
+        points in all (three marks and the code).
 
     Raises
     ------
@@ -494,7 +495,9 @@ def fit_registration(
     markers = [m for m in frame.markers if m.marker_id in found]
     have = tuple(m.corner for m in markers)
     src = np.array([c for m in markers for c in m.square.corners()], dtype=np.float64)
-    dst = np.concatenate([found[m.marker_id] for m in markers])
+    dst = np.concatenate([found[m.marker_id] for m in markers]) if markers else np.zeros((0, 2))
+    if code is not None:
+        src, dst = np.concatenate([src.reshape(-1, 2), code[0]]), np.concatenate([dst, code[1]])
     w_mm, h_mm = frame.page_size_mm
     page_corners = np.array([(0, 0), (w_mm, 0), (w_mm, h_mm), (0, h_mm)], dtype=np.float64)
 
@@ -507,7 +510,7 @@ def fit_registration(
         raise PageNotPlaced(why.MARKS_NOT_A_PAGE(corners=have))
     perspective_mm = 0.0
     if _rms(h, src, dst) / scale > params.max_affine_residual_mm:
-        if len(markers) < 4:
+        if len(src) < 16:
             raise PageNotPlaced(why.THREE_MARKS_NOT_FLAT(corners=have,
                                                          rms_mm=_rms(h, src, dst) / scale))
         hom, _ = cv2.findHomography(src, dst, 0)
@@ -518,14 +521,14 @@ def fit_registration(
         perspective_mm = float(np.max(np.hypot(*(by_h - by_a).T))) / scale
         h = hom
 
-    jx, jy = _jacobian(h, (w_mm / 2, h_mm / 2))
+    jx, jy = jacobian(h, (w_mm / 2, h_mm / 2))
     sx, sy = float(np.hypot(*jx)), float(np.hypot(*jy))
     px_per_mm = (sx + sy) / 2
     residual_mm = _rms(h, src, dst) / px_per_mm
     cross = jx[0] * jy[1] - jx[1] * jy[0]
     shear_deg = abs(90.0 - math.degrees(math.acos(np.clip(np.dot(jx, jy) / (sx * sy), -1, 1))))
     corner_scales = [
-        math.sqrt(abs(np.linalg.det(np.column_stack(_jacobian(h, tuple(p)))))) for p in page_corners
+        math.sqrt(abs(np.linalg.det(np.column_stack(jacobian(h, tuple(p)))))) for p in page_corners
     ]
     spread = max(corner_scales) / max(min(corner_scales), 1e-9)
     ratio = max(sx, sy) / max(min(sx, sy), 1e-9)
@@ -542,7 +545,7 @@ def fit_registration(
     photo = perspective_mm > params.max_perspective_mm
     # four marks on one fit cannot be a misread mark: a photo's oblique view may shear and
     # stretch the page as much with or without perspective
-    lenient = photo or len(markers) >= 4
+    lenient = photo or len(src) >= 16
     max_ratio = params.max_photo_axis_ratio if lenient else params.max_axis_ratio
     if ratio > max_ratio:
         problems.append(why.FIT_STRETCHED(across=sx, down=sy, ratio=ratio, allowed=max_ratio))
@@ -602,7 +605,7 @@ def ink_fraction(gray: np.ndarray, est_px_per_mm: float, params: RegistrationPar
     return float(area[keep].sum()) / small.size
 
 
-def _jacobian(h: np.ndarray, p: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+def jacobian(h: np.ndarray, p: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """Image-px change per mm along page x and page y at page point ``p``."""
     x, y = p
     d = h[2, 0] * x + h[2, 1] * y + h[2, 2]

@@ -23,11 +23,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from omr import reasons as why
 from omr.errors import PageNotPlaced
 from omr.geometry import PageTemplate, Rect
+from omr.registration import jacobian
 from omr.transform import Registration, rectify
 
 
@@ -49,22 +51,28 @@ class TableParams:
     max_off_mm
         A box found further than this from the refit is left out and the
         page fitted again without it.
+    max_affine_rms_mm
+        The refit is affine (a scan: its boxes fit one to 0.03-0.06 mm) if it
+        fits this well, else a homography (a photo's perspective).
     min_found
         Share of the page's boxes that must be found and agree.
     max_rms_mm
         Largest RMS distance between the boxes found and the refit.
-    max_axis_ratio, max_shear_deg
+    max_axis_ratio, max_shear_deg, max_photo_axis_ratio, max_photo_shear_deg
         As for a fit on the marks (`omr.registration.RegistrationParams`).
     """
 
     px_per_mm: float = 8.0
     search_mm: tuple[float, ...] = (4.5, 1.2)
     min_strength: float = 0.04
-    max_off_mm: float = 0.5
+    max_off_mm: float = 0.3
+    max_affine_rms_mm: float = 0.1
     min_found: float = 0.6
     max_rms_mm: float = 0.25
     max_axis_ratio: float = 1.15
     max_shear_deg: float = 8.0
+    max_photo_axis_ratio: float = 1.35
+    max_photo_shear_deg: float = 20.0
 
 
 DEFAULT_PARAMS = TableParams()
@@ -74,6 +82,13 @@ def place_by_table(gray: np.ndarray, registration: Registration, template: PageT
                    params: TableParams = DEFAULT_PARAMS) -> Registration:
     """``registration`` refined and confirmed by the printed boxes of ``template``.
 
+    Every box is searched for within ``search_mm`` of where the fit puts it
+    and the page fitted again through the boxes' centres and the first fit's
+    own points (``registration.anchors``: the marks' and the code's corners,
+    which reach the page's far corners where the table does not): an affine
+    map if that fits within ``max_affine_rms_mm`` (a page flat on a scanner),
+    else a homography (a photo); then searched and fitted once more.
+
     Raises
     ------
     PageNotPlaced
@@ -81,6 +96,8 @@ def place_by_table(gray: np.ndarray, registration: Registration, template: PageT
         lie on one flat page (`omr.reasons.TABLE_NOT_CONFIRMED`).
     """
     boxes = [b for row in template.rows for b in row.boxes]
+    need = max(6, params.min_found * len(boxes))
+    anchors = np.array(registration.anchors, dtype=np.float64).reshape(-1, 4)
     fit = registration
     found = 0
     rms = float("inf")
@@ -89,18 +106,19 @@ def place_by_table(gray: np.ndarray, registration: Registration, template: PageT
         src = np.array([b.centre for b, at in zip(boxes, where, strict=True) if at is not None])
         dst = np.array([at for at in where if at is not None])
         found = len(src)
-        if found < max(6, params.min_found * len(boxes)):
+        if found < need:
             break
-        h, rms, keep = _robust_affine(src, dst, fit.px_per_mm, params.max_off_mm)
-        found = int(keep.sum())
-        if found < max(6, params.min_found * len(boxes)) or h is None:
+        h, rms, keep = _robust_fit(np.concatenate([src.reshape(-1, 2), anchors[:, :2]]),
+                                   np.concatenate([dst.reshape(-1, 2), anchors[:, 2:]]),
+                                   fit.px_per_mm, params)
+        found = int(keep[:found].sum())
+        if found < need or h is None:
             break
-        fit = _registration(h, template, registration.markers_found, rms)
-    if (fit is registration or found < max(6, params.min_found * len(boxes))
-            or rms > params.max_rms_mm or not _flat(fit, template, params)):
-        raise PageNotPlaced(why.TABLE_NOT_CONFIRMED(
-            found=found, total=len(boxes)))
-    return replace(fit, by_table=False)
+        fit = _refit(registration, h, template, rms)
+    if (fit is registration or found < need or rms > params.max_rms_mm
+            or not _plausible(fit, template, params)):
+        raise PageNotPlaced(why.TABLE_NOT_CONFIRMED(found=found, total=len(boxes)))
+    return replace(fit, by_table=False, anchors=())
 
 
 def _find_box(gray: np.ndarray, fit: Registration, box: Rect, search_mm: float,
@@ -148,48 +166,67 @@ def _pair_shift(profile: np.ndarray, search_mm: float, side_mm: float, k: float,
     return float((shifts[i] + frac * 0.5) / k)
 
 
-def _robust_affine(src: np.ndarray, dst: np.ndarray, px_per_mm: float, max_off_mm: float
-                   ) -> tuple[np.ndarray | None, float, np.ndarray]:
-    """An affine map src (mm) -> dst (px) fitted, the points more than ``max_off_mm`` off
-    left out, fitted again: (3x3 matrix or None, RMS mm of the points kept, kept mask)."""
+def _robust_fit(src: np.ndarray, dst: np.ndarray, px_per_mm: float, params: TableParams
+                ) -> tuple[np.ndarray | None, float, np.ndarray]:
+    """A map src (mm) -> dst (px): affine if it fits within ``max_affine_rms_mm``, else a
+    homography; the points more than ``max_off_mm`` off left out and fitted again.
+    Returns (3x3 matrix or None, RMS mm of the points kept, kept mask)."""
     keep = np.ones(len(src), bool)
     h = None
     rms = float("inf")
     for _ in range(3):
-        if keep.sum() < 3:
+        if keep.sum() < 8:
             return None, rms, keep
         a = np.linalg.lstsq(np.c_[src[keep], np.ones(int(keep.sum()))], dst[keep],
                             rcond=None)[0].T
         h = np.vstack([a, [0.0, 0.0, 1.0]])
-        proj = src @ a[:, :2].T + a[:, 2]
-        scale = math.sqrt(abs(np.linalg.det(a[:, :2]))) or px_per_mm
-        off = np.hypot(*(proj - dst).T) / scale
+        off = _off(h, src, dst, px_per_mm)
+        if np.sqrt(np.mean(off[keep] ** 2)) > params.max_affine_rms_mm:
+            h, _ = cv2.findHomography(src[keep], dst[keep], 0)
+            if h is None or not np.all(np.isfinite(h)):
+                return None, rms, keep
+            off = _off(h, src, dst, px_per_mm)
         rms = float(np.sqrt(np.mean(off[keep] ** 2)))
-        new = off <= max(max_off_mm, 3 * float(np.median(off)))
+        new = off <= max(params.max_off_mm, 3 * float(np.median(off)))
         if np.array_equal(new, keep):
             break
         keep = new
     return h, rms, keep
 
 
-def _registration(h: np.ndarray, template: PageTemplate, markers: int, rms: float
-                  ) -> Registration:
-    _w_mm, _h_mm = template.frame.page_size_mm
-    jx, jy = h[:2, 0], h[:2, 1]
-    px_per_mm = float(np.hypot(*jx) + np.hypot(*jy)) / 2
+def _off(h: np.ndarray, src: np.ndarray, dst: np.ndarray, px_per_mm: float) -> np.ndarray:
+    """How far (mm) each point of ``dst`` lies from ``src`` mapped by ``h``."""
+    proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2), h).reshape(-1, 2)
+    return np.hypot(*(proj - dst).T) / px_per_mm
+
+
+def _refit(registration: Registration, h: np.ndarray, template: PageTemplate, rms: float
+           ) -> Registration:
+    """``registration`` with the map ``h`` fitted on the boxes and its points; its
+    perspective (mm at the page's corners from the affine map through them, as
+    `omr.registration.fit_registration` measures it) what tells a photo from a scan."""
+    w_mm, h_mm = template.frame.page_size_mm
+    jx, jy = jacobian(h, (w_mm / 2, h_mm / 2))
     angle = math.degrees(math.atan2(jx[1], jx[0]))
-    return Registration(homography=tuple(tuple(float(v) for v in row) for row in h),
-                        quarter_turns=round(angle / 90.0) % 4, px_per_mm=px_per_mm,
-                        residual_mm=rms, markers_found=markers, by_table=True)
+    px_per_mm = float(np.hypot(*jx) + np.hypot(*jy)) / 2
+    corners = np.array([(0, 0), (w_mm, 0), (w_mm, h_mm), (0, h_mm)], dtype=np.float64)
+    seen = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), h).reshape(-1, 2)
+    a = np.linalg.lstsq(np.c_[corners, np.ones(4)], seen, rcond=None)[0].T
+    perspective = float(np.hypot(*(corners @ a[:, :2].T + a[:, 2] - seen).T).max()) / px_per_mm
+    return replace(registration, homography=tuple(tuple(float(v) for v in row) for row in h),
+                   quarter_turns=round(angle / 90.0) % 4, px_per_mm=px_per_mm, residual_mm=rms,
+                   perspective_mm=max(registration.perspective_mm, perspective))
 
 
-def _flat(fit: Registration, template: PageTemplate, params: TableParams) -> bool:
-    """Whether the fit is one a flat page on a scanner gives: axes alike and square."""
-    m = fit.matrix()
-    jx, jy = m[:2, 0], m[:2, 1]
+def _plausible(fit: Registration, template: PageTemplate, params: TableParams) -> bool:
+    """Whether the fit is one a flat page gives (axes alike and square at the page's centre;
+    for a photo, within the limits a fit on the marks is held to)."""
+    w_mm, h_mm = template.frame.page_size_mm
+    jx, jy = jacobian(fit.matrix(), (w_mm / 2, h_mm / 2))
     sx, sy = float(np.hypot(*jx)), float(np.hypot(*jy))
     cross = jx[0] * jy[1] - jx[1] * jy[0]
     shear = abs(90.0 - math.degrees(math.acos(np.clip(np.dot(jx, jy) / (sx * sy), -1, 1))))
-    return bool(cross > 0 and max(sx, sy) / min(sx, sy) <= params.max_axis_ratio
-                and shear <= params.max_shear_deg)
-
+    photo = fit.matrix()[2, :2].any() or fit.perspective_mm > 0
+    ratio, most = (params.max_photo_axis_ratio, params.max_photo_shear_deg) if photo else \
+        (params.max_axis_ratio, params.max_shear_deg)
+    return bool(cross > 0 and max(sx, sy) / min(sx, sy) <= ratio and shear <= most)

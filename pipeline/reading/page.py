@@ -96,6 +96,8 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
                            lap=lap)
     except ReadError as exc:
         return Reading("rejected", exc.reasons, **where)
+    if marks.registration is not None:  # refitted on the table: where the boxes were read
+        where.update(placement(gray.shape, marks.registration))
     rows = tuple(
         StoredRow(
             candidate=candidate.stt,
