@@ -76,6 +76,10 @@ class ReviewSettings:
     two_reviewers: bool = False
 
 
+#: The values of ``seal:`` in a campaign file.
+SEAL_SETTINGS = ("optional", "required")
+
+
 @dataclass(frozen=True)
 class Campaign:
     id: str
@@ -91,6 +95,7 @@ class Campaign:
     thresholds: Thresholds = field(default_factory=Thresholds)
     source_text: str = ""
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    seal: str = "optional"  # "required": a first page without the body's seal goes to review
 
 
 def nfc(text: str) -> str:
@@ -224,6 +229,13 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
             review = ReviewSettings(
                 two_reviewers=reader.boolean(rnode["two_reviewers"], "review.two_reviewers"))
     layout = reader.string(top["layout"], "layout") if "layout" in top else "a4-portrait"
+    seal = "optional"
+    if "seal" in top:
+        seal = reader.string(top["seal"], "seal")
+        if seal not in SEAL_SETTINGS:
+            raise reader.error(top["seal"], "seal", f"'{seal}' is not a seal setting; use "
+                               "'required' (a ballot without the body's seal goes to review) "
+                               "or 'optional'")
     return Campaign(
         id=cid,
         title=_collapse(reader.string(req("title"), "title")),
@@ -238,6 +250,7 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
         thresholds=thresholds,
         source_text=text,
         review=review,
+        seal=seal,
     )
 
 

@@ -1,0 +1,210 @@
+"""The issuing body's seal: is it stamped at its place, and in what colour (`measure_seal`).
+
+A Vietnamese body's seal is round, 34-40 mm across, its outer edge a thick
+ring. It is stamped by hand at the place the ballot prints for it (top
+left, over the header): up to 5 mm off, turned any way, its ink uneven. The
+reader looks for that ring: the seal's place, grown by ``reach_mm``, is cut
+out upright at ``px_per_mm``; a pixel is ink where it is darker than the
+paper by ``min_dark`` of the way to the printer's black; and for every centre
+within ``off_mm`` of the place's centre and every radius in ``radii_mm``,
+the share of the circle's directions (one a degree or two) with ink within
+half a millimetre of it is counted. The best circle's share is the seal's
+``ring``: 0.9-1.0 for a stamped seal, about 0.3 where there is none (the
+header's lines cross any circle at a few places, and the printed place's
+grey circle is dashed: ink is looked for across the circle, never along it,
+so a dash's gaps stay gaps).
+
+Colour: a grey or 1-bit scan shows a red seal as mid-grey or black, like a
+photocopy's black one. Given the page in colour (any reduction), the ring's
+inked pixels are looked at there: ``red`` is the share of them whose red
+stands above their green and blue by ``min_redness`` of the paper's level.
+Stamp-pad red measures 0.8-1.0; a photocopy's black seal 0-0.1 (the
+header's black print where it crosses the ring).
+
+What to do with it (a seal required, a black copy sent to a person) is the
+caller's policy (`pipeline.reading.page`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from omr.geometry import Rect
+from omr.transform import Registration, rectify
+
+
+@dataclass(frozen=True)
+class SealParams:
+    """Tunable constants of finding the seal.
+
+    Attributes
+    ----------
+    px_per_mm
+        Resolution the seal's place is looked at (4 px/mm: a 1 mm ring is 4 px).
+    reach_mm
+        How far beyond the printed place the seal may reach: a 40 mm seal is
+        4 mm wider than the 32 mm place each side, and lands up to 5 mm off.
+    off_mm, off_step_mm
+        How far from the place's centre the seal's centre is looked for, and
+        in what steps.
+    radii_mm, radius_step_mm
+        The radii tried (of the ring's middle: a 34-40 mm seal's outer ring is
+        about 0.5 mm inside its edge), and in what steps.
+    band_mm
+        Ink within this of a circle counts for it (the ring's width, an
+        uneven stamp's slight ellipse).
+    directions
+        How many directions round the circle are looked along.
+    min_dark
+        A pixel is ink when this much darker than the paper round it, as a
+        share of the way to the printer's black. Stamp-pad red is 0.45-0.7 of
+        the way in grey, an unevenly inked stamp down to 0.2-0.3 in patches.
+    paper_mm
+        The paper round a pixel is the lightest within this (a ring or a
+        letter is narrower), smoothed as much.
+    min_ring
+        The share of directions inked above which a seal is there.
+    min_redness
+        A colour pixel is red when its red exceeds the mean of its green and
+        blue by this share of the paper's level.
+    """
+
+    px_per_mm: float = 4.0
+    reach_mm: float = 10.0
+    off_mm: float = 7.0
+    off_step_mm: float = 1.0
+    radii_mm: tuple[float, float] = (16.0, 21.0)
+    radius_step_mm: float = 0.25
+    band_mm: float = 0.5
+    directions: int = 240
+    min_dark: float = 0.2
+    paper_mm: float = 3.0
+    min_ring: float = 0.6
+    min_redness: float = 0.12
+
+
+DEFAULT_PARAMS = SealParams()
+
+
+@dataclass(frozen=True)
+class SealMeasure:
+    """The seal as measured at its place.
+
+    Attributes
+    ----------
+    ring
+        Share (0-1) of the best circle's directions with ink on it.
+    centre_mm, radius_mm
+        That circle (page mm).
+    red
+        Share (0-1) of the ink on that circle that is red, when the page was
+        given in colour; None otherwise.
+    found
+        ``ring`` reaches ``min_ring``: a seal is stamped there.
+    """
+
+    ring: float
+    centre_mm: tuple[float, float]
+    radius_mm: float
+    red: float | None
+    found: bool
+
+
+def measure_seal(gray: np.ndarray, registration: Registration, place: Rect, black: float, *,
+                 colour: np.ndarray | None = None, colour_factor: float = 1.0,
+                 params: SealParams = DEFAULT_PARAMS) -> SealMeasure:
+    """Look for the seal at ``place`` (mm, the printed place for it).
+
+    Parameters
+    ----------
+    gray
+        The page, uint8 (H, W), as placed by ``registration``.
+    black
+        The printer's black grey level (`omr.scoring.ink_black_level`).
+    colour
+        The same image in colour, uint8 (h, w, 3) RGB, reduced by
+        ``colour_factor`` (each of its pixels ``colour_factor`` of ``gray``'s
+        each way); None for a grey or 1-bit page.
+    """
+    k = params.px_per_mm
+    region = place.inset(-params.reach_mm)
+    patch = rectify(gray, registration, region, k).astype(np.float32)
+    # the paper round each pixel: lines narrower than paper_mm taken out (a photo's light and
+    # shadows vary over the place; a scan's paper is level anyway)
+    side = 2 * round(params.paper_mm * k / 2) + 1
+    paper = cv2.blur(cv2.dilate(patch, np.ones((side, side), np.uint8)), (side, side))
+    ink = ((paper - patch) >= params.min_dark * np.maximum(paper - black, 1.0)
+           ).astype(np.float32)
+    cx0, cy0 = place.centre
+    # the centre searched in whole steps, then in quarter steps round the best
+    best = _best_circle(ink, region, k, params, cx0, cy0, params.off_mm, params.off_step_mm)
+    _, (bx, by), _ = best
+    best = max(best, _best_circle(ink, region, k, params, bx, by, params.off_step_mm,
+                                  params.off_step_mm / 4))
+    ring, centre, radius = best
+    red = None
+    if colour is not None:
+        red = _red_share(colour, colour_factor, registration, centre, radius, params)
+    return SealMeasure(ring=ring, centre_mm=centre, radius_mm=radius, red=red,
+                       found=ring >= params.min_ring)
+
+
+def _best_circle(ink: np.ndarray, region: Rect, k: float, params: SealParams,
+                 cx0: float, cy0: float, reach: float, step: float
+                 ) -> tuple[float, tuple[float, float], float]:
+    """The circle (share of its directions inked, centre mm, radius mm) with the most ink on
+    it, of those centred within ``reach`` of (cx0, cy0) in ``step``s, the radii of ``params``.
+
+    A direction is inked for a radius when ink lies along it within ``band_mm`` of that
+    radius: across the ring only, so that a dashed circle's gaps stay gaps."""
+    t = np.linspace(0, 2 * np.pi, params.directions, endpoint=False)
+    d = params.radius_step_mm
+    band = max(1, round(params.band_mm / d))
+    radii = np.arange(params.radii_mm[0] - band * d, params.radii_mm[1] + band * d + 1e-9, d)
+    dx = (radii[:, None] * np.cos(t)[None, :]) * k
+    dy = (radii[:, None] * np.sin(t)[None, :]) * k
+    offs = np.arange(-reach, reach + 1e-9, step)
+    best = (-1.0, (cx0, cy0), float(radii[band]))
+    for oy in offs:
+        for ox in offs:
+            if ox * ox + oy * oy > reach * reach + 1e-9:
+                continue
+            px = (cx0 + ox - region.x) * k - 0.5 + dx
+            py = (cy0 + oy - region.y) * k - 0.5 + dy
+            on = cv2.remap(ink, px.astype(np.float32), py.astype(np.float32),
+                           cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            # along each direction, ink within the band of each radius
+            near = np.max(np.stack([on[j : len(radii) - 2 * band + j]
+                                    for j in range(2 * band + 1)]), axis=0)
+            shares = near.mean(axis=1)
+            i = int(np.argmax(shares))
+            if shares[i] > best[0]:
+                best = (float(shares[i]), (float(cx0 + ox), float(cy0 + oy)),
+                        float(radii[i + band]))
+    return best
+
+
+def _red_share(colour: np.ndarray, factor: float, registration: Registration,
+               centre: tuple[float, float], radius: float, params: SealParams) -> float | None:
+    """Share of the inked pixels on the ring (in the colour image) that are red; None if
+    the ring shows no ink there."""
+    t = np.linspace(0, 2 * np.pi, 4 * params.directions, endpoint=False)
+    pts: list[np.ndarray] = []
+    for dr in np.arange(-params.band_mm, params.band_mm + 1e-9, params.band_mm / 2):
+        r = radius + dr
+        pts.append(np.stack([centre[0] + r * np.cos(t), centre[1] + r * np.sin(t)], axis=1))
+    at = registration.to_image(np.concatenate(pts))
+    at = (at + 0.5) / factor - 0.5  # to the reduced image's pixels
+    x = np.clip(np.round(at[:, 0]).astype(int), 0, colour.shape[1] - 1)
+    y = np.clip(np.round(at[:, 1]).astype(int), 0, colour.shape[0] - 1)
+    rgb = colour[y, x].astype(np.float32)
+    paper = float(np.percentile(colour.reshape(-1, 3).max(axis=1), 90))
+    grey = rgb.mean(axis=1)
+    inked = (paper - grey) >= params.min_dark * 0.5 * paper
+    if inked.sum() < 20:
+        return None
+    redness = (rgb[:, 0] - (rgb[:, 1] + rgb[:, 2]) / 2) / max(paper, 1.0)
+    return float((redness[inked] >= params.min_redness).mean())
