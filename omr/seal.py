@@ -79,7 +79,7 @@ class SealParams:
     radii_mm: tuple[float, float] = (16.0, 21.0)
     radius_step_mm: float = 0.25
     band_mm: float = 0.5
-    directions: int = 240
+    directions: int = 180
     min_dark: float = 0.2
     paper_mm: float = 3.0
     min_ring: float = 0.6
@@ -137,7 +137,7 @@ def measure_seal(gray: np.ndarray, registration: Registration, place: Rect, blac
     side = 2 * round(params.paper_mm * k / 2) + 1
     paper = cv2.blur(cv2.dilate(patch, np.ones((side, side), np.uint8)), (side, side))
     ink = ((paper - patch) >= params.min_dark * np.maximum(paper - black, 1.0)
-           ).astype(np.float32)
+           ).astype(np.uint8)
     cx0, cy0 = place.centre
     # the centre searched in whole steps, then in quarter steps round the best
     best = _best_circle(ink, region, k, params, cx0, cy0, params.off_mm, params.off_step_mm)
@@ -159,32 +159,32 @@ def _best_circle(ink: np.ndarray, region: Rect, k: float, params: SealParams,
     it, of those centred within ``reach`` of (cx0, cy0) in ``step``s, the radii of ``params``.
 
     A direction is inked for a radius when ink lies along it within ``band_mm`` of that
-    radius: across the ring only, so that a dashed circle's gaps stay gaps."""
+    radius: across the ring only, so that a dashed circle's gaps stay gaps. Every circle is
+    sampled in one pass (one `cv2.remap` of all centres, radii and directions)."""
     t = np.linspace(0, 2 * np.pi, params.directions, endpoint=False)
     d = params.radius_step_mm
     band = max(1, round(params.band_mm / d))
     radii = np.arange(params.radii_mm[0] - band * d, params.radii_mm[1] + band * d + 1e-9, d)
-    dx = (radii[:, None] * np.cos(t)[None, :]) * k
-    dy = (radii[:, None] * np.sin(t)[None, :]) * k
     offs = np.arange(-reach, reach + 1e-9, step)
-    best = (-1.0, (cx0, cy0), float(radii[band]))
-    for oy in offs:
-        for ox in offs:
-            if ox * ox + oy * oy > reach * reach + 1e-9:
-                continue
-            px = (cx0 + ox - region.x) * k - 0.5 + dx
-            py = (cy0 + oy - region.y) * k - 0.5 + dy
-            on = cv2.remap(ink, px.astype(np.float32), py.astype(np.float32),
-                           cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-            # along each direction, ink within the band of each radius
-            near = np.max(np.stack([on[j : len(radii) - 2 * band + j]
-                                    for j in range(2 * band + 1)]), axis=0)
-            shares = near.mean(axis=1)
-            i = int(np.argmax(shares))
-            if shares[i] > best[0]:
-                best = (float(shares[i]), (float(cx0 + ox), float(cy0 + oy)),
-                        float(radii[i + band]))
-    return best
+    ox, oy = (v.ravel() for v in np.meshgrid(offs, offs))
+    keep = ox * ox + oy * oy <= reach * reach + 1e-9
+    ox, oy = ox[keep], oy[keep]
+    # (centres, radii, directions) sample points, in patch px
+    rx = (radii[:, None] * np.cos(t) * k).astype(np.float32)
+    ry = (radii[:, None] * np.sin(t) * k).astype(np.float32)
+    n, m = len(ox), len(radii)
+    px = ((cx0 + ox - region.x) * k - 0.5).astype(np.float32)[:, None, None] + rx
+    py = ((cy0 + oy - region.y) * k - 0.5).astype(np.float32)[:, None, None] + ry
+    on = cv2.remap(ink, px.reshape(n * m, -1), py.reshape(n * m, -1), cv2.INTER_NEAREST,
+                   borderMode=cv2.BORDER_CONSTANT, borderValue=0).reshape(n, m, -1)
+    # along each direction, ink within the band of each radius
+    near = on[:, : m - 2 * band]
+    for j in range(1, 2 * band + 1):
+        near = np.maximum(near, on[:, j : m - 2 * band + j])
+    shares = near.mean(axis=2)  # (centres, radii)
+    c, r = np.unravel_index(int(np.argmax(shares)), shares.shape)
+    return (float(shares[c, r]), (float(cx0 + ox[c]), float(cy0 + oy[c])),
+            float(radii[r + band]))
 
 
 def _red_share(colour: np.ndarray, factor: float, registration: Registration,
@@ -201,7 +201,9 @@ def _red_share(colour: np.ndarray, factor: float, registration: Registration,
     x = np.clip(np.round(at[:, 0]).astype(int), 0, colour.shape[1] - 1)
     y = np.clip(np.round(at[:, 1]).astype(int), 0, colour.shape[0] - 1)
     rgb = colour[y, x].astype(np.float32)
-    paper = float(np.percentile(colour.reshape(-1, 3).max(axis=1), 90))
+    # the paper's level about the seal (its bounding box in the colour image)
+    around = colour[y.min() : y.max() + 1, x.min() : x.max() + 1]
+    paper = float(np.percentile(around.max(axis=2), 90))
     grey = rgb.mean(axis=1)
     inked = (paper - grey) >= params.min_dark * 0.5 * paper
     if inked.sum() < 20:
