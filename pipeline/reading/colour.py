@@ -19,11 +19,12 @@ from PIL import Image
 #: About the resolution (px/mm) the colour is decoded at: a seal's 1 mm ring keeps a pixel
 #: or two, which is all its colour needs (where it lies is found on the grey page).
 PX_PER_MM = 1.5
-#: A colour image whose pixels all differ between their channels by less than this (0-255,
-#: the 99.9th percentile) is a grey image in colour's clothes: a grey scan saved as RGB,
-#: JPEG or not, differs by 0; a colour scan of a page printed and marked in black only, by
-#: its paper's tint and its sensor's colour noise, by 2 or more.
+#: A colour image with fewer than ``MIN_CHROMA_PX`` pixels whose channels differ by
+#: ``MIN_CHROMA`` (0-255) or more is a grey image in colour's clothes: a grey scan saved as
+#: RGB, JPEG or not, has none; a colour scan has them by the thousand where its paper is
+#: tinted, and by the hundred where only a coloured pen or the seal shows colour.
 MIN_CHROMA = 2
+MIN_CHROMA_PX = 50
 #: The page's size (mm) the resolution is judged by: A4.
 PAGE_MM = (210.0, 297.0)
 
@@ -47,8 +48,7 @@ def decode_colour(data: bytes) -> tuple[np.ndarray, float] | None:
             arr = np.asarray(rgb)
     except Exception:  # any decoder failure: no colour, the grey reading stands
         return None
-    sample = arr[::3, ::3]
-    chroma = sample.max(axis=2).astype(np.int16) - sample.min(axis=2)
-    if float(np.percentile(chroma, 99.9)) < MIN_CHROMA:
+    chroma = arr.max(axis=2).astype(np.int16) - arr.min(axis=2)
+    if np.count_nonzero(chroma >= MIN_CHROMA) < MIN_CHROMA_PX:
         return None
     return arr, width / arr.shape[1]
