@@ -279,6 +279,22 @@ def place_by_code(gray: np.ndarray, frame: PageFrame, found: dict[int, np.ndarra
     (`omr.table.place_by_table`). None if the image holds no single code or
     the points fit no page.
     """
+    code_px = code_corners_px(gray, est_px_per_mm)
+    if code_px is None:
+        return None
+    # with four marks, one of them may be found out of place (half covered, half folded
+    # away): the best fit on the code and each three of them too
+    subsets = [found] + ([{i: c for i, c in found.items() if i != out} for out in found]
+                         if len(found) == 4 else [])
+    fits = [f for f in (_fit_with_code(sub, frame, code_symbol, code_px, params)
+                        for sub in subsets) if f is not None]
+    return min(fits, key=lambda f: f.residual_mm) if fits else None
+
+
+def code_corners_px(gray: np.ndarray, est_px_per_mm: float) -> np.ndarray | None:
+    """The QR symbol's four corners (image px, (4, 2), in the symbol's own order: top-left,
+    top-right, bottom-right, bottom-left) found anywhere in ``gray``, reduced to about
+    6 px/mm for zxing; None unless exactly one code is found."""
     factor = max(1, int(est_px_per_mm // 6.0))
     small = gray if factor == 1 else cv2.resize(
         gray, (gray.shape[1] // factor, gray.shape[0] // factor), interpolation=cv2.INTER_AREA)
@@ -289,7 +305,13 @@ def place_by_code(gray: np.ndarray, frame: PageFrame, found: dict[int, np.ndarra
     p = codes[0].position
     corners = np.array([(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right,
                                               p.bottom_left)], dtype=np.float64)
-    code_px = corners * factor - 0.5  # zxing's pixel edges to pixel centres at integers
+    return corners * factor - 0.5  # zxing's pixel edges to pixel centres at integers
+
+
+def _fit_with_code(found: dict[int, np.ndarray], frame: PageFrame, code_symbol: Rect,
+                   code_px: np.ndarray, params: RegistrationParams) -> Registration | None:
+    """`fit_registration` of ``found`` and the code's corners, marked ``by_table`` with the
+    points it was made from; None if they fit no page."""
     code_mm = np.array(code_symbol.corners(), dtype=np.float64)
     try:
         fit = fit_registration(found, frame, params, code=(code_mm, code_px))
