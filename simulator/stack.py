@@ -132,6 +132,7 @@ class Stack:
     units: tuple[int, ...]
     campaign_id: str
     profile: ScanProfile
+    levels: tuple[str, ...] = ("high", "medium", "low")  # the ballot's (`Campaign.levels`)
 
     @property
     def dpi(self) -> int:
@@ -143,7 +144,8 @@ class Stack:
     def counts(self) -> dict[int, dict[str, int]]:
         """Expected counts per candidate (STT) over accepted pages.
 
-        ``high``, ``medium``, ``low``; ``invalid`` (blank and overvoted rows);
+        Each level of the ballot (``high``, ``medium``, ``low``, or the follow-up
+        vote's ``confidence``, ``no_confidence``); ``invalid`` (blank and overvoted rows);
         ``review`` (rows a person must decide, not yet in any count).
         """
         out: dict[int, dict[str, int]] = {}
@@ -151,8 +153,8 @@ class Stack:
             if page.status != "accepted":
                 continue
             for row in page.rows:
-                c = out.setdefault(row.candidate,
-                                   {"high": 0, "medium": 0, "low": 0, "invalid": 0, "review": 0})
+                c = out.setdefault(row.candidate, {**dict.fromkeys(self.levels, 0),
+                                                   "invalid": 0, "review": 0})
                 if row.outcome == "vote":
                     assert row.level is not None
                     c[row.level] += 1
@@ -244,7 +246,8 @@ def simulate_stack(
     units = _Units(rng, model, printed, profile, duplex, handling or Handling())
     stts = [c.stt for c in campaign.candidates]
     ballots: list[_Unit] = [units.ballot(layout, rows, b, "ballot")
-                            for b, rows in enumerate(cast_votes(model, stts, n_ballots, rng))]
+                            for b, rows
+                            in enumerate(cast_votes(model, stts, n_ballots, rng, layout.levels))]
     extras: list[_Unit] = []
     extras += [[(_PagePlan("blank_sheet", units.seed()),
                  PageTruth("blank_page", "blank_sheet"))] for _ in range(blank_sheets)]
@@ -254,13 +257,14 @@ def simulate_stack(
         fstts = [c.stt for c in foreign[0].candidates]
         fmodel = VoteModel(mix=model.mix, marks=model.marks)
         extras += [units.ballot(foreign[1], rows, None, "foreign_ballot")
-                   for rows in cast_votes(fmodel, fstts, foreign_ballots, rng)]
+                   for rows in cast_votes(fmodel, fstts, foreign_ballots, rng,
+                                               foreign[1].levels)]
     for unit in extras:
         ballots.insert(int(rng.integers(0, len(ballots) + 1)), unit)
     plans, truth, unit_ids = _in_feed_order(ballots, rescans, rng, units.seed)
     return Stack(images=PageImages(plans, printed, layouts, profile, handling),
                  truth=tuple(truth), units=tuple(unit_ids), campaign_id=layout.campaign_id,
-                 profile=profile)
+                 profile=profile, levels=layout.levels)
 
 
 _Unit = list[tuple[_PagePlan, PageTruth]]
@@ -346,9 +350,9 @@ def _in_feed_order(units: list[_Unit], rescans: int, rng: np.random.Generator,
 
 def seal_centre(layout: BallotLayout, page: int | None) -> tuple[float, float] | None:
     """The centre (mm) of the place the ballot prints for the body's seal on ``page``, or None
-    if that page has none (only the first page's header has it)."""
+    if that page has none (only the header of each form's first page has it)."""
     seal = layout.spec.get("seal")
-    if not seal or page != 1:
+    if not seal or not any(f.first_page == page for f in layout.forms):
         return None
     half = float(seal["size"]) / 2
     return float(seal["x"]) + half, float(seal["y"]) + half

@@ -162,8 +162,10 @@ def _made(layout: BallotLayout, pages: tuple[np.ndarray, ...], params: NoteParam
     if len(pages) != layout.page_count:
         raise ValueError(f"the printed ballot has {len(pages)} pages, the layout "
                          f"{layout.page_count}")
-    ignore = seal_places(layout)  # printed on the first page's header only
-    refs = tuple(note_reference(img, p.template, ignore=ignore if p.template.page == 1 else (),
+    ignore = seal_places(layout)  # printed on the header of each form's first page only
+    firsts = {f.first_page for f in layout.forms}
+    refs = tuple(note_reference(img, p.template,
+                                ignore=ignore if p.template.page in firsts else (),
                                 params=params)
                  for img, p in zip(pages, layout.pages, strict=True))
     keep_references(layout, refs, params)
