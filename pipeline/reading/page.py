@@ -47,7 +47,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
 
     ``timings``, if given, gets each stage's seconds added under its name
     (``decode``, ``register``, ``code`` (with the ink's black level), ``light``,
-    ``boxes``, ``streaks``, ``writing``, ``notes``, ``decide``): what `benchmarks/speed.py` reports.
+    ``boxes``, ``streaks``, ``writing``, ``notes``, ``decide``, ``seal``): what `benchmarks/speed.py` reports.
     """
     lap = Laps(timings)
     gray = decode_page(data)
@@ -130,6 +130,7 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
     # the seal's place is printed on each form's first page
     doubts = marks.doubts + seal_doubts(placed, marks.registration or placed.registration,
                                         layout, code.page, colour)
+    lap("seal")
     return Reading("accepted", (), ballot_page=number, rows=rows, doubts=doubts,
                    **where)  # rows carry the rest
 
