@@ -16,10 +16,11 @@ so a dash's gaps stay gaps).
 
 Colour: a grey or 1-bit scan shows a red seal as mid-grey or black, like a
 photocopy's black one. Given the page in colour (any reduction), the ring's
-inked pixels are looked at there: ``red`` is the share of them whose red
-stands above their green and blue by ``min_redness`` of the paper's level.
-Stamp-pad red measures 0.8-1.0; a photocopy's black seal 0-0.1 (the
-header's black print where it crosses the ring).
+inked pixels are looked at there: ``red`` is the share of them that lack
+much less of the paper's red than of its green and blue (``max_red_loss``).
+Stamp-pad red measures 0.6-1.0, faint or in a photo's shadow too; a
+photocopy's black seal 0-0.1 (the header's black print where it crosses
+the ring).
 
 What to do with it (a seal required, a black copy sent to a person) is the
 caller's policy (`pipeline.reading.page`).
@@ -67,9 +68,10 @@ class SealParams:
         letter is narrower), smoothed as much.
     min_ring
         The share of directions inked above which a seal is there.
-    min_redness
-        A colour pixel is red when its red exceeds the mean of its green and
-        blue by this share of the paper's level.
+    max_red_loss
+        An inked colour pixel is red when it lacks at most this share as much
+        of the paper's red as of its green and blue (stamp-pad red about 0.25,
+        black and grey 1).
     """
 
     px_per_mm: float = 4.0
@@ -83,7 +85,7 @@ class SealParams:
     min_dark: float = 0.2
     paper_mm: float = 3.0
     min_ring: float = 0.6
-    min_redness: float = 0.12
+    max_red_loss: float = 0.5
 
 
 DEFAULT_PARAMS = SealParams()
@@ -190,7 +192,13 @@ def _best_circle(ink: np.ndarray, region: Rect, k: float, params: SealParams,
 def _red_share(colour: np.ndarray, factor: float, registration: Registration,
                centre: tuple[float, float], radius: float, params: SealParams) -> float | None:
     """Share of the inked pixels on the ring (in the colour image) that are red; None if
-    the ring shows no ink there."""
+    the ring shows no ink there.
+
+    Each pixel's ink is what it lacks of the paper round it, channel by channel (the paper
+    the lightest within ``paper_mm``: a photo's shadow and tinted paper are paper). Red ink
+    takes away much more green and blue than red; black and grey take away as much of each.
+    That holds however thin the ring is against the pixel (a faint or reduced ring is ink
+    mixed with paper: every channel's loss shrinks alike)."""
     t = np.linspace(0, 2 * np.pi, 4 * params.directions, endpoint=False)
     pts: list[np.ndarray] = []
     for dr in np.arange(-params.band_mm, params.band_mm + 1e-9, params.band_mm / 2):
@@ -198,15 +206,17 @@ def _red_share(colour: np.ndarray, factor: float, registration: Registration,
         pts.append(np.stack([centre[0] + r * np.cos(t), centre[1] + r * np.sin(t)], axis=1))
     at = registration.to_image(np.concatenate(pts))
     at = (at + 0.5) / factor - 0.5  # to the reduced image's pixels
-    x = np.clip(np.round(at[:, 0]).astype(int), 0, colour.shape[1] - 1)
-    y = np.clip(np.round(at[:, 1]).astype(int), 0, colour.shape[0] - 1)
-    rgb = colour[y, x].astype(np.float32)
-    # the paper's level about the seal (its bounding box in the colour image)
-    around = colour[y.min() : y.max() + 1, x.min() : x.max() + 1]
-    paper = float(np.percentile(around.max(axis=2), 90))
-    grey = rgb.mean(axis=1)
-    inked = (paper - grey) >= params.min_dark * 0.5 * paper
+    h, w = colour.shape[:2]
+    x = np.clip(np.round(at[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.round(at[:, 1]).astype(int), 0, h - 1)
+    side = max(3, 2 * round(params.paper_mm * registration.px_per_mm / factor / 2) + 1)
+    x0, y0 = max(0, x.min() - side), max(0, y.min() - side)
+    around = colour[y0 : y.max() + side + 1, x0 : x.max() + side + 1]
+    paper = cv2.dilate(around, np.ones((side, side), np.uint8)).astype(np.float32)
+    lost = np.maximum(paper[y - y0, x - x0] - around[y - y0, x - x0].astype(np.float32), 0.0)
+    inked = lost.mean(axis=1) >= params.min_dark * 0.5 * paper[y - y0, x - x0].mean(axis=1)
     if inked.sum() < 20:
         return None
-    redness = (rgb[:, 0] - (rgb[:, 1] + rgb[:, 2]) / 2) / max(paper, 1.0)
-    return float((redness[inked] >= params.min_redness).mean())
+    lost = lost[inked]
+    red = lost[:, 0] <= params.max_red_loss * (lost[:, 1] + lost[:, 2]) / 2
+    return float(red.mean())
