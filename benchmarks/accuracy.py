@@ -34,8 +34,9 @@ hand on first pages (a photocopy's black one on some), fold corners over (dog-ea
 28 mm), feed pages sideways or skewed past the scan area (corners cut off), alone and
 together. ``status`` counts pages whose status is not the truth's (a ballot refused);
 ``seals`` the seals stamped, ``s.doubt`` the first pages that should be doubted for their
-seal (none stamped where `SEAL_REQUIRED` campaigns require it; black in a colour scan),
+seal (where `SEAL_REQUIRED` campaigns require it: none stamped, or black in a colour scan),
 ``found`` those doubted, ``false`` pages doubted for a seal they have.
+Without ``seal: required`` the seal is not looked at.
 """
 
 from __future__ import annotations
@@ -270,12 +271,12 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
 def _seal(name: str, page: dict, t: dict, stats: Counter[str], missed: list[str],
           wrong: list[str], where: str) -> None:
     """The seal's doubt on an accepted page against its truth: expected where the campaign
-    requires the seal and none was stamped, or where a black seal is scanned in colour."""
+    requires the seal and none was stamped, or a black one is scanned in colour."""
     said = [d for d in page.get("doubts", []) if d.startswith(("no seal", "the seal is not"))]
     seal = t.get("seal", "")
     colour = PRESETS[name][0].colour == "rgb"
-    expected = t.get("ballot_page") == 1 and (
-        (name in SEAL_REQUIRED and not seal) or (colour and seal == "black"))
+    expected = t.get("ballot_page") == 1 and name in SEAL_REQUIRED and (
+        not seal or (colour and seal == "black"))
     stats["seals"] += seal != ""
     if expected:
         stats["seal_doubts"] += 1

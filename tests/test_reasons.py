@@ -360,7 +360,7 @@ def _accepted_pages() -> Iterator[tuple[str, tuple[Reason, ...]]]:
 
 def _seals() -> Iterator[tuple[str, tuple[Reason, ...]]]:
     """A page doubted for its seal: none where the campaign requires one; black in colour."""
-    campaign, layout, _ = _layouts()
+    campaign, _, _ = _layouts()
     required = read_layout(replace(campaign, seal="required"))
     page = _page()
     reading = read_scan(_png(page), required, campaign.thresholds)
@@ -372,7 +372,7 @@ def _seals() -> Iterator[tuple[str, tuple[Reason, ...]]]:
     colour[:, :, 0] = np.clip(colour[:, :, 0].astype(int) - 6, 0, 255)  # paper a little warm
     centre = (round(42 * ppm), round(26 * ppm))
     cv2.circle(colour, centre, round(18.5 * ppm), (30, 30, 30), round(1.1 * ppm))  # a copy's
-    reading = read_scan(_png(colour), layout, campaign.thresholds)
+    reading = read_scan(_png(colour), required, campaign.thresholds)
     said = tuple(d for d in reading.doubts if d.code.startswith("seal"))
     assert [d.code for d in said] == ["seal_not_red"], reading.doubts
     yield "black seal", said
