@@ -28,6 +28,15 @@ doubtful row or margin note missed. Cases are written under ``--work`` (default
 ``/tmp/kiemphieu-accuracy``) as ``<preset>/case`` with ``truth.json``;
 ``--reuse`` reads existing cases again (after a change to the reader)
 instead of making them anew. The same seed gives the same cases.
+
+The handled presets (`HANDLING`: ``SEALED`` to ``HANDLED_PHONE``) stamp the body's seal by
+hand on first pages (a photocopy's black one on some), fold corners over (dog-ears up to
+28 mm), feed pages sideways or skewed past the scan area (corners cut off), alone and
+together. ``status`` counts pages whose status is not the truth's (a ballot refused);
+``seals`` the seals stamped, ``s.doubt`` the first pages that should be doubted for their
+seal (where `SEAL_REQUIRED` campaigns require it: none stamped, or black in a colour scan),
+``found`` those doubted, ``false`` pages doubted for a seal they have.
+Without ``seal: required`` the seal is not looked at.
 """
 
 from __future__ import annotations
@@ -80,6 +89,17 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "NOTES_PHONE_HARSH": (sim.HARSH_PHONE, ("jpeg",)),
     "STREAKED_SIDEWAYS": (sim.STREAKED_SIDEWAYS, ("png", "tiff-grey")),
     "STREAKED_BITONAL": (sim.STREAKED_BITONAL, ("tiff-g4", "pdf-g4")),
+    # -- handled sheets: seals, dog-ears, pages fed sideways or skewed past the scan area --
+    "SEALED": (sim.OFFICE, ("png", "pdf-jpeg")),
+    "SEALED_COLOUR": (replace(sim.COLOUR_150, dpi=200), ("jpeg", "pdf-jpeg")),
+    "DOG_EARED": (sim.OFFICE, ("png", "tiff-grey")),
+    "SIDEWAYS": (replace(sim.OFFICE, quarter_turns=(1, 3)), ("png", "pdf-jpeg")),
+    "CUT_CORNERS": (replace(sim.OFFICE, skew_deg=5.0, shift_mm=4.0), ("png", "pdf-jpeg")),
+    "HANDLED_SIDEWAYS": (replace(sim.OFFICE, quarter_turns=(1, 3)), ("png",)),
+    "HANDLED_CUT_BITONAL": (replace(sim.BITONAL, skew_deg=4.0, shift_mm=3.0,
+                                    quarter_turns=(0, 2)), ("tiff-g4", "pdf-g4")),
+    "HANDLED_ROUGH": (replace(sim.ROUGH, border_mm=0.0), ("jpeg",)),
+    "HANDLED_PHONE": (sim.PHONE, ("jpeg",)),
 }
 
 #: Presets printed from `LONG_CAMPAIGN`; the rest from `CAMPAIGN`.
@@ -93,6 +113,22 @@ NOTE_VOTES = sim.VoteMix(high=0.42, medium=0.14, low=0.14, blank=0.05, overvote=
                          review=0.12, note=0.08)
 #: Share of ballot pages of the NOTES presets with a note in a margin.
 MARGIN_NOTES = 0.25
+
+#: How the sheets of the handled presets were handled before the scan (`sim.Handling`): a
+#: seal stamped by hand on most first pages (some a photocopy's black one), corners folded
+#: over by up to 28 mm; the rest as they came from the printer.
+HANDLING = {
+    "SEALED": sim.Handling(seal=0.85),
+    "SEALED_COLOUR": sim.Handling(seal=0.85, seal_black=0.25),
+    "DOG_EARED": sim.Handling(dog_ear=1.0),
+    "HANDLED_SIDEWAYS": sim.Handling(seal=0.9, dog_ear=0.6),
+    "HANDLED_CUT_BITONAL": sim.Handling(seal=0.9, dog_ear=0.5),
+    "HANDLED_ROUGH": sim.Handling(seal=0.9, seal_black=0.2, dog_ear=0.5),
+    "HANDLED_PHONE": sim.Handling(seal=0.85, seal_black=0.2, dog_ear=0.8,
+                                  dog_ear_background=110),  # the desk shows, not a lid
+}
+#: Presets whose campaign says ``seal: required``: a first page without the seal is doubted.
+SEAL_REQUIRED = {"SEALED", "SEALED_COLOUR", "HANDLED_PHONE"}
 
 
 
@@ -130,13 +166,14 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float,
     else:
         votes = NOTE_VOTES if name in NOTING else VOTES
         mark_mix = marks(loyalty, name in SPILLING)
-    campaign = load_campaign(campaign_file(name))
+    campaign = load_campaign(campaign_file(name, work))
     layout = build_layout(campaign)
     stack = sim.simulate_stack(
         campaign, layout, ballots, np.random.default_rng([seed, list(PRESETS).index(name)]),
         profile=profile,
         vote_model=sim.VoteModel(mix=votes, marks=mark_mix,
                                  margin_notes=MARGIN_NOTES if name in NOTING else 0.0),
+        handling=HANDLING.get(name),
     )
     case = work / name / "case"
     if case.exists():
@@ -145,8 +182,15 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float,
     return case
 
 
-def campaign_file(name: str) -> Path:
-    return LONG_CAMPAIGN if name in LONG else CAMPAIGN
+def campaign_file(name: str, work: Path) -> Path:
+    """The preset's campaign file: a copy saying ``seal: required`` for `SEAL_REQUIRED`."""
+    base = LONG_CAMPAIGN if name in LONG else CAMPAIGN
+    if name not in SEAL_REQUIRED:
+        return base
+    sealed = work / name / "campaign-seal-required.yaml"
+    sealed.parent.mkdir(parents=True, exist_ok=True)
+    sealed.write_text(base.read_text(encoding="utf-8") + "\nseal: required\n", encoding="utf-8")
+    return sealed
 
 
 def run_scan(name: str, work: Path) -> list[dict]:
@@ -155,7 +199,7 @@ def run_scan(name: str, work: Path) -> list[dict]:
     ws, out = work / name / "ws", work / name / "out.jsonl"
     if ws.exists():
         shutil.rmtree(ws)
-    subprocess.run([str(exe), "new", str(campaign_file(name)), "--dir", str(ws)], check=True,
+    subprocess.run([str(exe), "new", str(campaign_file(name, work)), "--dir", str(ws)], check=True,
                    capture_output=True)
     subprocess.run([str(exe), "scan", str(ws), str(work / name / "case"), "--jsonl", str(out)],
                    check=True, capture_output=True)
@@ -181,6 +225,7 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
             continue
         if page["status"] != "accepted":
             continue
+        _seal(name, page, t, stats, missed, wrong, f"{rel}#{page['page_index']}")
         noted = [d for d in page.get("doubts", []) if d.startswith("handwriting")]
         if t.get("page_doubt"):  # absent from truth files without notes
             stats["margin_notes"] += 1
@@ -223,6 +268,27 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
     return {"preset": name, **stats, "wrong": wrong, "to_review": to_review, "missed": missed}
 
 
+def _seal(name: str, page: dict, t: dict, stats: Counter[str], missed: list[str],
+          wrong: list[str], where: str) -> None:
+    """The seal's doubt on an accepted page against its truth: expected where the campaign
+    requires the seal and none was stamped, or a black one is scanned in colour."""
+    said = [d for d in page.get("doubts", []) if d.startswith(("no seal", "the seal is not"))]
+    seal = t.get("seal", "")
+    colour = PRESETS[name][0].colour == "rgb"
+    expected = t.get("ballot_page") == 1 and name in SEAL_REQUIRED and (
+        not seal or (colour and seal == "black"))
+    stats["seals"] += seal != ""
+    if expected:
+        stats["seal_doubts"] += 1
+        if said:
+            stats["seal_doubts_found"] += 1
+        else:
+            missed.append(f"{where}: seal {seal or 'none'} not doubted")
+    elif said:
+        stats["false_seal_doubts"] += 1
+        wrong.append(f"{where}: seal {seal or 'none'} doubted: {said}")
+
+
 def _one(args: tuple[str, int, int, Path, bool, float, str]) -> dict:
     name, ballots, seed, work, reuse, loyalty, population = args
     t0 = time.perf_counter()
@@ -261,23 +327,28 @@ def main() -> None:
     jobs = [(n, a.ballots, a.seed, a.work, a.reuse, a.loyalty, a.population) for n in names]
     with ProcessPoolExecutor(max_workers=a.jobs) as pool:
         results = list(pool.map(_one, jobs))
-    head = (f"{'preset':12} {'pages':>5} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
+    head = (f"{'preset':19} {'pages':>5} {'status':>6} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
             f"{'doubtful':>8} {'caught':>7} {'%':>6} {'streaked':>8} {'m.notes':>7} {'found':>5} "
-            f"{'false':>5}")
+            f"{'false':>5} {'seals':>5} {'s.doubt':>7} {'found':>5} {'false':>5}")
     print(head)
     total: Counter[str] = Counter()
     for r in results:
-        for k in ("pages", "clear", "clear_wrong", "clear_review", "doubtful", "doubtful_caught",
-                  "streak_review", "margin_notes", "margin_notes_found", "false_note_doubts"):
+        for k in ("pages", "page_status_wrong", "clear", "clear_wrong", "clear_review",
+                  "doubtful", "doubtful_caught", "streak_review", "margin_notes",
+                  "margin_notes_found", "false_note_doubts",
+                  "seals", "seal_doubts", "seal_doubts_found", "false_seal_doubts"):
             total[k] += r.get(k, 0)
     for r in [*results, {"preset": "ALL", **total}]:
         clear, doubt = r.get("clear", 0), r.get("doubtful", 0)
-        print(f"{r['preset']:12} {r.get('pages', 0):5} {clear:6} {r.get('clear_wrong', 0):6} "
+        print(f"{r['preset']:19} {r.get('pages', 0):5} {r.get('page_status_wrong', 0):6} "
+              f"{clear:6} {r.get('clear_wrong', 0):6} "
               f"{r.get('clear_review', 0):7} {100 * r.get('clear_review', 0) / max(clear, 1):5.2f}% "
               f"{doubt:8} {r.get('doubtful_caught', 0):7} "
               f"{100 * r.get('doubtful_caught', 0) / max(doubt, 1):5.1f}% "
               f"{r.get('streak_review', 0):8} {r.get('margin_notes', 0):7} "
-              f"{r.get('margin_notes_found', 0):5} {r.get('false_note_doubts', 0):5}")
+              f"{r.get('margin_notes_found', 0):5} {r.get('false_note_doubts', 0):5} "
+              f"{r.get('seals', 0):5} {r.get('seal_doubts', 0):7} "
+              f"{r.get('seal_doubts_found', 0):5} {r.get('false_seal_doubts', 0):5}")
     for r in results:
         for kind in ("wrong", "to_review", "missed"):
             for line in r[kind]:

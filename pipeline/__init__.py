@@ -19,7 +19,8 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   (`certificate`).
 - `pipeline.reading`: scan files into pages (`sources`), the ballot as printed
   for finding handwriting (`printed`), one page read against the campaign's
-  layout (`page`, which runs `omr.page`), the reading threads and processes
+  layout (`page`, which runs `omr.page`, and the seal's policy), a page's
+  colour for the seal (`colour`), the reading threads and processes
   (`workers`). Image bytes in, readings out; no database.
 - `pipeline.store`: the tables (`schema`), the records in SQLite or PostgreSQL (`store`), the
   workspace folder (`workspace`), the schema's migrations (`migrations`), the

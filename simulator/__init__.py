@@ -46,6 +46,8 @@ One module a section, in the order a ballot meets them:
 - `simulator.marks`: pens, and the strokes a voter draws in a box;
 - `simulator.voters`: what each voter means on each row, and how they mark it;
 - `simulator.notes`: handwriting outside the boxes;
+- `simulator.seal`: the body's seal stamped by hand (red, or a photocopy's black);
+- `simulator.handling`: the seal stamped and corners folded over before the scan (`Handling`);
 - `simulator.truth`: a ballot marked as its voter meant, and what it should read as;
 - `simulator.scanner`: a document scanner or a phone camera, with their faults;
 - `simulator.sheets`: sheets that are not this campaign's ballots;
@@ -56,6 +58,7 @@ Every public name is also here, as ``simulator.NAME``.
 """
 
 from simulator.files import FORMATS, PageFile, grey, read_truth, write_case, write_stack
+from simulator.handling import Handled, Handling, dog_ear
 from simulator.kinds import CLEAR_SHAPES, DOUBTFUL_SHAPES, SHAPES, SPILL, ColourMode, Outcome, Status
 from simulator.marks import (
     PENS,
@@ -91,6 +94,7 @@ from simulator.scanner import (
     show_through,
     to_bitonal,
 )
+from simulator.seal import SealStamp, plan_stamp, stamp_seal
 from simulator.sheets import blank_sheet, duplex_back, memo_page
 from simulator.stack import PageImages, Stack, simulate_stack
 from simulator.truth import (
@@ -133,6 +137,8 @@ __all__ = [
     "STREAKED_SIDEWAYS",
     "WORN",
     "ColourMode",
+    "Handled",
+    "Handling",
     "Mark",
     "MarkMix",
     "MarkedBallot",
@@ -144,6 +150,7 @@ __all__ = [
     "Pen",
     "RowTruth",
     "ScanProfile",
+    "SealStamp",
     "Stack",
     "Status",
     "VoteMix",
@@ -154,6 +161,7 @@ __all__ = [
     "cast_votes",
     "curve",
     "degrade",
+    "dog_ear",
     "draw_mark",
     "draw_note",
     "draw_notes",
@@ -172,6 +180,7 @@ __all__ = [
     "photograph",
     "plan_marks",
     "plan_notes",
+    "plan_stamp",
     "px_per_mm",
     "read_truth",
     "render_pages",
@@ -179,6 +188,7 @@ __all__ = [
     "show_through",
     "simulate_stack",
     "smooth_noise",
+    "stamp_seal",
     "strike_through",
     "to_bitonal",
     "write_case",

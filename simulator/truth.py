@@ -91,6 +91,8 @@ class PageTruth:
     ballot: int | None = None
     duplicate_of: int | None = None
     notes: tuple[NoteTruth, ...] = ()
+    seal: str = ""  # the seal stamped on it: "red", "black" (a photocopy's) or "" (none)
+    dog_ear: str = ""  # the corner folded over before the scan, or ""
 
     @property
     def page_doubt(self) -> bool:
@@ -110,6 +112,10 @@ class PageTruth:
         if self.notes:  # only then: earlier truth files stay as they were
             out["notes"] = [n.to_json() for n in self.notes]
             out["page_doubt"] = self.page_doubt
+        if self.seal:
+            out["seal"] = self.seal
+        if self.dog_ear:
+            out["dog_ear"] = self.dog_ear
         return out
 
 

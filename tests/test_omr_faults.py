@@ -114,18 +114,36 @@ def test_a_streak_between_the_boxes_only_flags_the_page() -> None:
     assert [r.outcome for r in reading.rows[: len(VOTES)]] == ["vote"] * len(VOTES)
 
 
-def test_a_streak_through_two_corner_marks_is_named_when_the_page_is_refused() -> None:
+def test_a_page_whose_streak_hides_two_corner_marks_is_placed_by_its_code_and_table() -> None:
     frame = sample_layout().frame
     left = [m for m in frame.markers if m.square.x < frame.page_size_mm[0] / 2]
     assert len(left) == 2
     square = left[0].square
-    # a 3 mm black streak down the middle of both left marks: neither reads, the page
-    # cannot be placed
+    # a 3 mm black streak down the middle of both left marks: neither reads; the two marks
+    # on the right and the QR code's corners place the page, the box outlines confirm it
     gray = _with_streak(ALONG_COLUMNS, (square.x + square.w / 2, square.y + square.h / 2),
                         width_mm=3.0, darkness=1.0)
     reading = _read(gray)
+    assert reading.status == "accepted", reading.reason
+    assert [r.outcome for r in reading.rows[: len(VOTES)]] == ["vote"] * len(VOTES)
+    assert any(d.code == "scanner_streak" for d in reading.doubts), reading.doubts
+
+
+def test_a_streak_through_two_corner_marks_is_named_when_the_page_is_refused() -> None:
+    frame = sample_layout().frame
+    left = [m for m in frame.markers if m.square.x < frame.page_size_mm[0] / 2]
+    square = left[0].square
+    # the same streak, and the code torn off: nothing left to place the page by
+    gray = _with_streak(ALONG_COLUMNS, (square.x + square.w / 2, square.y + square.h / 2),
+                        width_mm=3.0, darkness=1.0)
+    _, h = _scanned()
+    corners = cv2.perspectiveTransform(np.array([frame.qr.corners()], float), h)[0]
+    (x0, y0), (x1, y1) = corners.min(axis=0).astype(int), corners.max(axis=0).astype(int) + 1
+    gray[y0:y1, x0:x1] = 255
+    reading = _read(gray)
     assert reading.status == "rejected"
     assert "registration marks" in (reading.reason or "")
+    assert "QR code was not found" in (reading.reason or ""), reading.reason
     assert "scanner streak" in (reading.reason or ""), reading.reason
 
 

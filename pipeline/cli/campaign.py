@@ -68,6 +68,11 @@ def check(
     campaign = load_campaign(campaign_file)
     layout = build_layout(campaign)
     findings = eligibility_findings(campaign)
+    if campaign.seal == "required" and not layout.spec.get("seal"):
+        err.print(f"{campaign_file}: 'seal: required', but the layout '{campaign.layout}' prints "
+                  f"no place for the seal: use a layout with a 'seal:' place, or "
+                  f"'seal: optional'.")
+        raise typer.Exit(1)
     forms = f" on {len(campaign.forms)} ballot forms" if campaign.forms else " per ballot"
     out.print(
         f"{campaign_file}: campaign '{campaign.id}', rules {campaign.rules.name}, "
