@@ -94,6 +94,49 @@ NOTE_VOTES = sim.VoteMix(high=0.42, medium=0.14, low=0.14, blank=0.05, overvote=
 #: Share of ballot pages of the NOTES presets with a note in a margin.
 MARGIN_NOTES = 0.25
 
+# --- ink: coloured paper, faded toner, light pencil, hand shadows, the doubtful cases
+# scanned grey, colour and 1-bit, streaks; and their combinations ---------------------
+#: The four colours ballot forms are printed on (`sim.PAPER_COLOURS`).
+TINTED = ("pink", "blue", "yellow", "green")
+#: A printer short of toner: the print at 40-75 % of its darkness, and a band down the
+#: page (a worn drum) at 40-80 % of that again.
+_FADED = {"toner": (0.4, 0.75), "toner_band": (0.4, 0.8)}
+#: 200 dpi colour from a copier at JPEG 75 (the grey profiles' colour twin).
+_COLOUR_200 = replace(sim.COLOUR_150, dpi=200, jpeg_quality=75, blur_mm=(0.03, 0.06))
+INK_PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
+    "PAPER_COLOUR": (replace(_COLOUR_200, paper_colours=TINTED), ("jpeg", "pdf-jpeg")),
+    "PAPER_GREY": (replace(sim.OFFICE, paper_colours=TINTED), ("png", "jpeg")),
+    "PAPER_BITONAL": (replace(sim.BITONAL, paper_colours=TINTED), ("tiff-g4",)),
+    "FADED": (replace(sim.OFFICE, **_FADED), ("png", "pdf-jpeg")),
+    "FADED_BITONAL": (replace(sim.BITONAL, **_FADED), ("tiff-g4",)),
+    "PENCIL": (sim.OFFICE, ("png", "jpeg")),
+    "PENCIL_300": (sim.CLEAN, ("png", "tiff-grey")),
+    "PENCIL_COLOUR": (_COLOUR_200, ("jpeg",)),
+    "PENCIL_PHONE": (sim.PHONE, ("jpeg",)),
+    "PHONE_SHADOW": (replace(sim.PHONE, hand_shadow=1.0), ("jpeg",)),
+    "DOUBT_GREY": (replace(sim.OFFICE, quarter_turns=(0,)), ("png",)),
+    "DOUBT_COLOUR": (replace(_COLOUR_200, quarter_turns=(0,)), ("jpeg",)),
+    "DOUBT_BITONAL": (sim.BITONAL, ("tiff-g4",)),
+    "PINK_PENCIL_GREY": (replace(sim.OFFICE, paper_colours=("pink",)), ("png", "jpeg")),
+    "FADED_PENCIL_GREY": (replace(sim.OFFICE, **_FADED), ("png",)),
+    "TINTED_PENCIL_PHONE_SHADOW": (replace(sim.PHONE, hand_shadow=1.0, paper_colours=TINTED),
+                                   ("jpeg",)),
+    "TINTED_FADED_STREAKED": (replace(sim.STREAKED, paper_colours=TINTED, **_FADED), ("png",)),
+}
+#: Presets whose voters mark with a pencil held lightly (`sim.PENS["pencil_light"]`): an X,
+#: a tick or a ring, as a person reads at a glance.
+LIGHT_PENCIL = sim.MarkMix(shapes=(("x", 0.45), ("tick", 0.4), ("circle", 0.15)),
+                           pens=(("pencil_light", 0.8), ("pencil", 0.2)), width_mm=(0.3, 0.8))
+INK_MARKS = {n: LIGHT_PENCIL for n in ("PENCIL", "PENCIL_300", "PENCIL_COLOUR", "PENCIL_PHONE",
+                                       "PINK_PENCIL_GREY", "FADED_PENCIL_GREY",
+                                       "TINTED_PENCIL_PHONE_SHADOW")}
+#: Presets made for the doubtful cases: two rows in five hold one.
+DOUBT_VOTES = sim.VoteMix(high=0.3, medium=0.1, low=0.1, blank=0.05, overvote=0.05, review=0.4)
+INK_VOTES = {"DOUBT_GREY": DOUBT_VOTES, "DOUBT_COLOUR": DOUBT_VOTES,
+             "DOUBT_BITONAL": DOUBT_VOTES}
+PRESETS.update(INK_PRESETS)
+# --- end of the ink presets ------------------------------------------------------------
+
 
 
 def marks(loyalty: float, spill: bool = False) -> sim.MarkMix:
@@ -105,7 +148,7 @@ def marks(loyalty: float, spill: bool = False) -> sim.MarkMix:
         shapes += ((sim.SPILL, float(len(sim.CLEAR_SHAPES))),)
     return sim.MarkMix(
         shapes=shapes,
-        pens=tuple((p, 1.0) for p in sim.PENS),
+        pens=tuple((p, 1.0) for p in sim.STRESS_PENS),
         width_mm=(0.3, 1.2),
         loyalty=loyalty,
     )
@@ -128,8 +171,10 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float,
     if population == "everyday":
         votes, mark_mix = EVERYDAY_VOTES, replace(sim.MarkMix(), loyalty=loyalty)
     else:
-        votes = NOTE_VOTES if name in NOTING else VOTES
+        votes = NOTE_VOTES if name in NOTING else INK_VOTES.get(name, VOTES)
         mark_mix = marks(loyalty, name in SPILLING)
+        if name in INK_MARKS:
+            mark_mix = replace(INK_MARKS[name], loyalty=loyalty)
     campaign = load_campaign(campaign_file(name))
     layout = build_layout(campaign)
     stack = sim.simulate_stack(

@@ -59,6 +59,7 @@ from simulator.files import FORMATS, PageFile, grey, read_truth, write_case, wri
 from simulator.kinds import CLEAR_SHAPES, DOUBTFUL_SHAPES, SHAPES, SPILL, ColourMode, Outcome, Status
 from simulator.marks import (
     PENS,
+    STRESS_PENS,
     Mark,
     Pen,
     curve,
@@ -69,7 +70,15 @@ from simulator.marks import (
     smooth_noise,
 )
 from simulator.notes import NOTE_KINDS, SMALL_NOTE_KINDS, draw_note, note_strokes_mm
-from simulator.paper import MM_PER_INCH, PT_PER_INCH, px_per_mm, render_pages
+from simulator.paper import (
+    MM_PER_INCH,
+    PAPER_COLOURS,
+    PT_PER_INCH,
+    fade_toner,
+    on_paper,
+    px_per_mm,
+    render_pages,
+)
 from simulator.scanner import (
     AUTO_THRESHOLD,
     BITONAL,
@@ -88,6 +97,7 @@ from simulator.scanner import (
     draw_streak,
     fold_crease,
     photograph,
+    printed_sheet,
     show_through,
     to_bitonal,
 )
@@ -121,6 +131,7 @@ __all__ = [
     "MM_PER_INCH",
     "NOTE_KINDS",
     "OFFICE",
+    "PAPER_COLOURS",
     "PENS",
     "PHONE",
     "PT_PER_INCH",
@@ -131,6 +142,7 @@ __all__ = [
     "STREAKED",
     "STREAKED_BITONAL",
     "STREAKED_SIDEWAYS",
+    "STRESS_PENS",
     "WORN",
     "ColourMode",
     "Mark",
@@ -161,6 +173,7 @@ __all__ = [
     "draw_spill",
     "draw_streak",
     "duplex_back",
+    "fade_toner",
     "fold_crease",
     "grey",
     "ink_strokes",
@@ -169,9 +182,11 @@ __all__ = [
     "memo_page",
     "note_places",
     "note_strokes_mm",
+    "on_paper",
     "photograph",
     "plan_marks",
     "plan_notes",
+    "printed_sheet",
     "px_per_mm",
     "read_truth",
     "render_pages",
