@@ -110,8 +110,9 @@ class ScanProfile:
         In a band down the page (a worn drum, 25-60 mm wide, anywhere across
         it) the print keeps only this share of that again; (1, 1) for none.
     hand_shadow : float
-        Share of photos with the hard-edged shadow of a hand or of the phone
-        itself over part of the page (besides ``shadow``'s soft one).
+        Share of photos with the shadow of a hand or of the phone itself over
+        part of the page, its edge soft over 4-12 mm (besides ``shadow``'s
+        broad one).
     hand_shadow_depth : (float, float)
         How much of the light that shadow takes away.
     """
@@ -402,7 +403,7 @@ def _hand_shadow(shape: tuple[int, int], page: np.ndarray, rng: np.random.Genera
                  ) -> np.ndarray:
     """A hand's or a phone's shadow (0..1) on a light map of ``shape``: a palm with four
     fingers, or the phone's rounded oblong, reaching over the page (corners ``page``, in
-    the map's pixels) from one of its edges; its edge soft over 1-4 mm of the page."""
+    the map's pixels) from one of its edges; its edge soft over 4-12 mm of the page."""
     h, w = shape
     out = np.zeros((h, w), np.float32)
     i = int(rng.integers(4))
@@ -424,13 +425,14 @@ def _hand_shadow(shape: tuple[int, int], page: np.ndarray, rng: np.random.Genera
             base = palm + direction * 0.2 * side + across * (f - 1.5) * 0.09 * side
             tip = base + direction * rng.uniform(0.2, 0.32) * side
             cv2.line(out, (int(base[0]), int(base[1])), (int(tip[0]), int(tip[1])), 1.0,
-                     max(1, int(0.06 * side)))
+                     max(1, int(0.08 * side)))
     else:  # the phone held over the page: a rounded oblong
         centre = start + direction * float(np.linalg.norm(into)) * 0.5
         cv2.ellipse(out, (int(centre[0]), int(centre[1])),
                     (int(float(np.linalg.norm(into)) * 0.6), int(0.17 * side)), angle, 0, 360,
                     1.0, -1)
-    edge = side / 210.0 * rng.uniform(1.0, 4.0)  # map pixels per mm of the page, times 1-4 mm
+    # a hand or phone 15-30 cm over the page under a room's lamps: the edge soft over 4-12 mm
+    edge = side / 210.0 * rng.uniform(4.0, 12.0)  # map pixels per mm of the page, times mm
     return cv2.GaussianBlur(out, (0, 0), max(edge, 0.5))
 
 
