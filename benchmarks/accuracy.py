@@ -17,7 +17,9 @@ A *clear row* is one whose truth is ``vote``, ``blank`` or ``overvote``; a
 rows read wrong (any other outcome or level than the truth, except
 ``review``), clear rows sent to review, doubtful rows caught (read
 ``review``) and, apart, clear rows sent to review because a scanner streak
-crosses their boxes (``streaked``: the fault found, as it must be). The
+crosses their boxes (``streaked``: the fault found, as it must be; ``all%`` counts them with the rest),
+and among the clear rows sent to review those of two marks with one box inked over
+(``blacked``: a correction or two votes, left to a person on purpose). The
 ``NOTES`` presets also write notes outside the boxes (`sim.NOTE_KINDS`):
 beside a row (a doubtful row) and, on a page in four, in a margin away from
 the rows, whose truth is a doubt about the page; for those it reports the
@@ -261,6 +263,8 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
                 stats["streak_review"] += 1  # a fault found: the row must go to a person
             elif row["outcome"] == "review":
                 stats["clear_review"] += 1
+                # two marks, one box inked over: a correction or two votes, a person's call
+                stats["clear_review_blacked"] += "blacked out" in (row.get("reason") or "")
                 to_review.append(where)
             elif (row["outcome"], row["level"]) != (e["outcome"], e["level"]):
                 stats["clear_wrong"] += 1
@@ -308,12 +312,13 @@ def main() -> None:
         results = list(pool.map(_one, jobs))
     head = (f"{'preset':12} {'pages':>5} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
             f"{'doubtful':>8} {'caught':>7} {'%':>6} {'streaked':>8} {'m.notes':>7} {'found':>5} "
-            f"{'false':>5}")
+            f"{'false':>5} {'blacked':>7} {'all%':>6}")
     print(head)
     total: Counter[str] = Counter()
     for r in results:
         for k in ("pages", "clear", "clear_wrong", "clear_review", "doubtful", "doubtful_caught",
-                  "streak_review", "margin_notes", "margin_notes_found", "false_note_doubts"):
+                  "streak_review", "margin_notes", "margin_notes_found", "false_note_doubts",
+                  "clear_review_blacked"):
             total[k] += r.get(k, 0)
     for r in [*results, {"preset": "ALL", **total}]:
         clear, doubt = r.get("clear", 0), r.get("doubtful", 0)
@@ -322,7 +327,9 @@ def main() -> None:
               f"{doubt:8} {r.get('doubtful_caught', 0):7} "
               f"{100 * r.get('doubtful_caught', 0) / max(doubt, 1):5.1f}% "
               f"{r.get('streak_review', 0):8} {r.get('margin_notes', 0):7} "
-              f"{r.get('margin_notes_found', 0):5} {r.get('false_note_doubts', 0):5}")
+              f"{r.get('margin_notes_found', 0):5} {r.get('false_note_doubts', 0):5} "
+              f"{r.get('clear_review_blacked', 0):7} "
+              f"{100 * (r.get('clear_review', 0) + r.get('streak_review', 0)) / max(clear, 1):5.2f}%")
     for r in results:
         for kind in ("wrong", "to_review", "missed"):
             for line in r[kind]:
