@@ -548,9 +548,10 @@ def measure_boxes(
     fill = np.zeros(n)
     if interior.size:  # the share covered, at the box's own ink's strength (pencil: lighter)
         inked_zone = ramp * zones.zone_flat
-        ranked = -np.sort(-inked_zone, axis=1)  # most ink first
         top = (params.strength_share * (inked_zone > 0).sum(axis=1)).astype(np.intp)
-        strength = ranked[np.arange(n), top]
+        strength = np.ones(n, np.float32)  # pen ink: more than the share of it full
+        for i in np.flatnonzero((inked_zone >= 1.0).sum(axis=1) <= top).tolist():
+            strength[i] = -np.partition(-inked_zone[i], top[i])[top[i]]  # top[i]-th most
         fill = np.minimum(interior.mean(axis=(1, 2)) / np.maximum(strength, params.min_strength),
                           1.0)
     inked_mask &= zones.zone_mask
