@@ -17,7 +17,9 @@ A *clear row* is one whose truth is ``vote``, ``blank`` or ``overvote``; a
 rows read wrong (any other outcome or level than the truth, except
 ``review``), clear rows sent to review, doubtful rows caught (read
 ``review``) and, apart, clear rows sent to review because a scanner streak
-crosses their boxes (``streaked``: the fault found, as it must be). The
+crosses their boxes (``streaked``: the fault found, as it must be; ``all%`` counts them with the rest),
+and among the clear rows sent to review those of two marks with one box inked over
+(``blacked``: a correction or two votes, left to a person on purpose). The
 ``NOTES`` presets also write notes outside the boxes (`sim.NOTE_KINDS`):
 beside a row (a doubtful row) and, on a page in four, in a margin away from
 the rows, whose truth is a doubt about the page; for those it reports the
@@ -129,6 +131,48 @@ HANDLING = {
 }
 #: Presets whose campaign says ``seal: required``: a first page without the seal is doubted.
 SEAL_REQUIRED = {"SEALED", "SEALED_COLOUR", "HANDLED_PHONE"}
+# --- ink: coloured paper, faded toner, light pencil, hand shadows, the doubtful cases
+# scanned grey, colour and 1-bit, streaks; and their combinations ---------------------
+#: The four colours ballot forms are printed on (`sim.PAPER_COLOURS`).
+TINTED = ("pink", "blue", "yellow", "green")
+#: A printer short of toner: the print at 40-75 % of its darkness, and a band down the
+#: page (a worn drum) at 40-80 % of that again.
+_FADED = {"toner": (0.4, 0.75), "toner_band": (0.4, 0.8)}
+#: 200 dpi colour from a copier at JPEG 75 (the grey profiles' colour twin).
+_COLOUR_200 = replace(sim.COLOUR_150, dpi=200, jpeg_quality=75, blur_mm=(0.03, 0.06))
+INK_PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
+    "PAPER_COLOUR": (replace(_COLOUR_200, paper_colours=TINTED), ("jpeg", "pdf-jpeg")),
+    "PAPER_GREY": (replace(sim.OFFICE, paper_colours=TINTED), ("png", "jpeg")),
+    "PAPER_BITONAL": (replace(sim.BITONAL, paper_colours=TINTED), ("tiff-g4",)),
+    "FADED": (replace(sim.OFFICE, **_FADED), ("png", "pdf-jpeg")),
+    "FADED_BITONAL": (replace(sim.BITONAL, **_FADED), ("tiff-g4",)),
+    "PENCIL": (sim.OFFICE, ("png", "jpeg")),
+    "PENCIL_300": (sim.CLEAN, ("png", "tiff-grey")),
+    "PENCIL_COLOUR": (_COLOUR_200, ("jpeg",)),
+    "PENCIL_PHONE": (sim.PHONE, ("jpeg",)),
+    "PHONE_SHADOW": (replace(sim.PHONE, hand_shadow=1.0), ("jpeg",)),
+    "DOUBT_GREY": (replace(sim.OFFICE, quarter_turns=(0,)), ("png",)),
+    "DOUBT_COLOUR": (replace(_COLOUR_200, quarter_turns=(0,)), ("jpeg",)),
+    "DOUBT_BITONAL": (sim.BITONAL, ("tiff-g4",)),
+    "PINK_PENCIL_GREY": (replace(sim.OFFICE, paper_colours=("pink",)), ("png", "jpeg")),
+    "FADED_PENCIL_GREY": (replace(sim.OFFICE, **_FADED), ("png",)),
+    "TINTED_PENCIL_PHONE_SHADOW": (replace(sim.PHONE, hand_shadow=1.0, paper_colours=TINTED),
+                                   ("jpeg",)),
+    "TINTED_FADED_STREAKED": (replace(sim.STREAKED, paper_colours=TINTED, **_FADED), ("png",)),
+}
+#: Presets whose voters mark with a pencil held lightly (`sim.PENS["pencil_light"]`): an X,
+#: a tick or a ring, as a person reads at a glance.
+LIGHT_PENCIL = sim.MarkMix(shapes=(("x", 0.45), ("tick", 0.4), ("circle", 0.15)),
+                           pens=(("pencil_light", 0.8), ("pencil", 0.2)), width_mm=(0.3, 0.8))
+INK_MARKS = {n: LIGHT_PENCIL for n in ("PENCIL", "PENCIL_300", "PENCIL_COLOUR", "PENCIL_PHONE",
+                                       "PINK_PENCIL_GREY", "FADED_PENCIL_GREY",
+                                       "TINTED_PENCIL_PHONE_SHADOW")}
+#: Presets made for the doubtful cases: two rows in five hold one.
+DOUBT_VOTES = sim.VoteMix(high=0.3, medium=0.1, low=0.1, blank=0.05, overvote=0.05, review=0.4)
+INK_VOTES = {"DOUBT_GREY": DOUBT_VOTES, "DOUBT_COLOUR": DOUBT_VOTES,
+             "DOUBT_BITONAL": DOUBT_VOTES}
+PRESETS.update(INK_PRESETS)
+# --- end of the ink presets ------------------------------------------------------------
 
 
 
@@ -141,7 +185,7 @@ def marks(loyalty: float, spill: bool = False) -> sim.MarkMix:
         shapes += ((sim.SPILL, float(len(sim.CLEAR_SHAPES))),)
     return sim.MarkMix(
         shapes=shapes,
-        pens=tuple((p, 1.0) for p in sim.PENS),
+        pens=tuple((p, 1.0) for p in sim.STRESS_PENS),
         width_mm=(0.3, 1.2),
         loyalty=loyalty,
     )
@@ -164,8 +208,10 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float,
     if population == "everyday":
         votes, mark_mix = EVERYDAY_VOTES, replace(sim.MarkMix(), loyalty=loyalty)
     else:
-        votes = NOTE_VOTES if name in NOTING else VOTES
+        votes = NOTE_VOTES if name in NOTING else INK_VOTES.get(name, VOTES)
         mark_mix = marks(loyalty, name in SPILLING)
+        if name in INK_MARKS:
+            mark_mix = replace(INK_MARKS[name], loyalty=loyalty)
     campaign = load_campaign(campaign_file(name, work))
     layout = build_layout(campaign)
     stack = sim.simulate_stack(
@@ -261,6 +307,8 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
                 stats["streak_review"] += 1  # a fault found: the row must go to a person
             elif row["outcome"] == "review":
                 stats["clear_review"] += 1
+                # two marks, one box inked over: a correction or two votes, a person's call
+                stats["clear_review_blacked"] += "blacked out" in (row.get("reason") or "")
                 to_review.append(where)
             elif (row["outcome"], row["level"]) != (e["outcome"], e["level"]):
                 stats["clear_wrong"] += 1
@@ -329,14 +377,16 @@ def main() -> None:
         results = list(pool.map(_one, jobs))
     head = (f"{'preset':19} {'pages':>5} {'status':>6} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
             f"{'doubtful':>8} {'caught':>7} {'%':>6} {'streaked':>8} {'m.notes':>7} {'found':>5} "
-            f"{'false':>5} {'seals':>5} {'s.doubt':>7} {'found':>5} {'false':>5}")
+            f"{'false':>5} {'seals':>5} {'s.doubt':>7} {'found':>5} {'false':>5} "
+            f"{'blacked':>7} {'all%':>6}")
     print(head)
     total: Counter[str] = Counter()
     for r in results:
         for k in ("pages", "page_status_wrong", "clear", "clear_wrong", "clear_review",
                   "doubtful", "doubtful_caught", "streak_review", "margin_notes",
                   "margin_notes_found", "false_note_doubts",
-                  "seals", "seal_doubts", "seal_doubts_found", "false_seal_doubts"):
+                  "seals", "seal_doubts", "seal_doubts_found", "false_seal_doubts",
+                  "clear_review_blacked"):
             total[k] += r.get(k, 0)
     for r in [*results, {"preset": "ALL", **total}]:
         clear, doubt = r.get("clear", 0), r.get("doubtful", 0)
@@ -348,7 +398,9 @@ def main() -> None:
               f"{r.get('streak_review', 0):8} {r.get('margin_notes', 0):7} "
               f"{r.get('margin_notes_found', 0):5} {r.get('false_note_doubts', 0):5} "
               f"{r.get('seals', 0):5} {r.get('seal_doubts', 0):7} "
-              f"{r.get('seal_doubts_found', 0):5} {r.get('false_seal_doubts', 0):5}")
+              f"{r.get('seal_doubts_found', 0):5} {r.get('false_seal_doubts', 0):5} "
+              f"{r.get('clear_review_blacked', 0):7} "
+              f"{100 * (r.get('clear_review', 0) + r.get('streak_review', 0)) / max(clear, 1):5.2f}%")
     for r in results:
         for kind in ("wrong", "to_review", "missed"):
             for line in r[kind]:

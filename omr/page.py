@@ -39,7 +39,14 @@ from omr import reasons as why
 from omr.code import code_black_level, decode_page_code, match_page_code
 from omr.decide import MarkRule, RowDecision, decide_row
 from omr.errors import BlankPage, CodeUnreadable, PageTooSmall, ReadError
-from omr.faults import Streak, erase_streaks, find_streaks, find_streaks_unplaced, find_writing
+from omr.faults import (
+    Streak,
+    erase_streaks,
+    find_streaks,
+    find_streaks_unplaced,
+    find_writing,
+    see_through_streaks,
+)
 from omr.geometry import PageFrame, PageTemplate, Rect
 from omr.lighting import even_light, is_bitonal
 from omr.notes import Note, NoteReference, find_notes
@@ -236,17 +243,20 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
             again.append(halve(again[-1]))
         halved = again
     lap("light")
+    # a scanner streak through a box is a long straight stroke the box rule would count:
+    # its darkening is undone and the boxes measured through it; only where it is too dark
+    # to see through, and wide enough to hide a mark, does it send the boxes' rows to review
+    streaks = find_streaks(gray, registration, template, black)
+    measured, streaks = see_through_streaks(levelled, streaks, black, registration.px_per_mm)
+    lap("streaks")
     # the boxes' black is measured on the image they are measured in (a photo's, evened)
-    scores = score_boxes(levelled, registration, template,
+    scores = score_boxes(measured, registration, template,
                          black=black if levelled is gray else None)
     check_outlines(scores)  # the fit, checked again over the whole table
     lap("boxes")
-    # a scanner streak through a box is a long straight stroke the box rule would count
-    streaks = find_streaks(gray, registration, template, black)
-    lap("streaks")
-    streaked = {key: s for s in streaks for key in s.boxes}
+    streaked = {key: s for s in streaks for key in s.boxes if s.blind_mm >= rule.streak_hides_mm}
     # a line through a row's printed text: the name struck out?
-    streak_rows = {r for r, _ in streaked}
+    streak_rows = {r for s in streaks for r, _ in s.boxes}
     image, placed_at, _ = _smallest(levelled, halved, registration, streaks,
                                     WRITING_MIN_PX_PER_MM)
     writing = {w.row: w for w in find_writing(image, placed_at, template, black)

@@ -62,6 +62,7 @@ from simulator.handling import Handled, Handling, dog_ear
 from simulator.kinds import CLEAR_SHAPES, DOUBTFUL_SHAPES, SHAPES, SPILL, ColourMode, Outcome, Status
 from simulator.marks import (
     PENS,
+    STRESS_PENS,
     Mark,
     Pen,
     curve,
@@ -72,7 +73,15 @@ from simulator.marks import (
     smooth_noise,
 )
 from simulator.notes import NOTE_KINDS, SMALL_NOTE_KINDS, draw_note, note_strokes_mm
-from simulator.paper import MM_PER_INCH, PT_PER_INCH, px_per_mm, render_pages
+from simulator.paper import (
+    MM_PER_INCH,
+    PAPER_COLOURS,
+    PT_PER_INCH,
+    fade_toner,
+    on_paper,
+    px_per_mm,
+    render_pages,
+)
 from simulator.scanner import (
     AUTO_THRESHOLD,
     BITONAL,
@@ -91,6 +100,7 @@ from simulator.scanner import (
     draw_streak,
     fold_crease,
     photograph,
+    printed_sheet,
     show_through,
     to_bitonal,
 )
@@ -125,6 +135,7 @@ __all__ = [
     "MM_PER_INCH",
     "NOTE_KINDS",
     "OFFICE",
+    "PAPER_COLOURS",
     "PENS",
     "PHONE",
     "PT_PER_INCH",
@@ -135,6 +146,7 @@ __all__ = [
     "STREAKED",
     "STREAKED_BITONAL",
     "STREAKED_SIDEWAYS",
+    "STRESS_PENS",
     "WORN",
     "ColourMode",
     "Handled",
@@ -169,6 +181,7 @@ __all__ = [
     "draw_spill",
     "draw_streak",
     "duplex_back",
+    "fade_toner",
     "fold_crease",
     "grey",
     "ink_strokes",
@@ -177,10 +190,12 @@ __all__ = [
     "memo_page",
     "note_places",
     "note_strokes_mm",
+    "on_paper",
     "photograph",
     "plan_marks",
     "plan_notes",
     "plan_stamp",
+    "printed_sheet",
     "px_per_mm",
     "read_truth",
     "render_pages",

@@ -19,7 +19,14 @@ if TYPE_CHECKING:
 from simulator.handling import NOT_HANDLED, Handled, Handling, handle_page, plan_handling
 from simulator.kinds import Status
 from simulator.paper import px_per_mm, render_pages
-from simulator.scanner import OFFICE, ScanProfile, degrade, fold_crease, show_through
+from simulator.scanner import (
+    OFFICE,
+    ScanProfile,
+    degrade,
+    fold_crease,
+    printed_sheet,
+    show_through,
+)
 from simulator.sheets import blank_sheet, duplex_back, memo_page
 from simulator.truth import (
     NoteTruth,
@@ -90,6 +97,8 @@ class PageImages(Sequence[np.ndarray]):
             key = "own" if plan.kind == "ballot" else "foreign"
             assert plan.ballot_page is not None
             img = self._printed[key][plan.ballot_page - 1].copy()
+            # the sheet's colour and the printer's toner: their own stream, as the wear's
+            printed_sheet(img, self._profile, np.random.default_rng([plan.seed, 7]))
             draw_page_marks(img, self._layouts[key], plan.ballot_page, plan.rows,
                             px_per_mm(dpi), rng)
             if plan.notes:  # their own stream: the marks and the wear stay as they were

@@ -92,7 +92,7 @@ def test_marks_land_inside_the_intended_boxes():
     rng = np.random.default_rng(11)
     pages = printed(dpi)
     for shape in sim.CLEAR_SHAPES:
-        for pen in sim.PENS:
+        for pen in sim.STRESS_PENS:
             votes = [sim.VotedRow(c.stt, (LEVELS[c.stt % 3],)) for c in campaign.candidates]
             votes[0] = sim.VotedRow(1, ())  # one blank row
             votes[1] = sim.VotedRow(2, ("high", "low"))  # one overvote
