@@ -16,7 +16,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import shutil
 import stat
 from pathlib import Path
@@ -25,9 +24,13 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from certified_case import hanoi_case, run
+from document_cases import fixed
+from golden_files import golden_compare, render
 from PIL import Image
 
-from pipeline.documents.minutes import chart_png, minutes_pdf
+from pipeline.documents.chart import chart_png
+from pipeline.documents.minutes import minutes_pdf
+from pipeline.documents.typography import date_words
 from pipeline.documents.verify import verify_package
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -49,7 +52,8 @@ def package_files(pkg: Path) -> list[str]:
 
 def test_package_holds_every_document_and_every_scan(hanoi, doc) -> None:
     files = package_files(hanoi.pkg)
-    for name in ("bien-ban-kiem-phieu.pdf", "bien-ban-kiem-phieu.docx", "ket-qua.csv",
+    for name in ("bien-ban-kiem-phieu.pdf", "bien-ban-kiem-phieu.docx", "du-thao-nghi-quyet.pdf",
+                 "du-thao-nghi-quyet.docx", "ket-qua.csv",
                  "ket-qua.xlsx", "tally.json", "campaign.yaml", "manifest.json", "manifest.sig",
                  "public-key.pem"):
         assert name in files
@@ -73,7 +77,7 @@ def test_tally_json_is_the_contract_tally_and_more(doc) -> None:
     assert doc["ballots"]["issued"] == 90 and doc["ballots"]["collected"] == 88
     first = doc["candidates"][0]
     assert first["percent"] == {"high": 85.23, "medium": 9.09, "low": 4.55}
-    assert doc["candidates"][4]["consequence_text"].endswith("(Điều 12 Nghị quyết 96/2023/QH15).")
+    assert doc["candidates"][4]["consequence_text"].endswith("(Điều 12 Nghị quyết số 96/2023/QH15).")
     assert doc["declared"]["head"] == "Nguyễn Thị Trưởng Ban"
     assert doc["reconciliation"]["matches"] is True
     assert doc["certification"]["thresholds"]["definite"] == 0.09
@@ -109,12 +113,31 @@ def test_minutes_say_what_a_committee_signs(hanoi) -> None:
     text = " ".join(pdf_text(hanoi.pkg / "bien-ban-kiem-phieu.pdf").split())
     for phrase in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                    "HỘI ĐỒNG NHÂN DÂN THÀNH PHỐ HÀ NỘI", "BAN KIỂM PHIẾU", "BIÊN BẢN KIỂM PHIẾU",
-                   "Hà Nội, ngày 07 tháng 12 năm 2023", "Căn cứ Nghị quyết số 96/2023/QH15",
+                   "/BB-BKP", "Căn cứ Nghị quyết số 96/2023/QH15", "(giờ Việt Nam), tại Hà Nội",
                    "Số phiếu phát ra: 90 phiếu", "Số phiếu thu về: 88 phiếu",
-                   "85,23", "9,09", "4,55", "Trần Sỹ Thanh", "Điều 12 Nghị quyết 96/2023/QH15",
-                   "Kết quả đối chiếu: khớp", "TRƯỞNG BAN KIỂM PHIẾU", "CÁC THÀNH VIÊN",
-                   "Nguyễn Thị Trưởng Ban", "Phạm Thị Thư Ký"):
+                   "Số phiếu không hợp lệ (cả tờ phiếu): 0 phiếu",
+                   "theo khoản 3 Điều 19 Nghị quyết số 96/2023/QH15",
+                   "85,23", "9,09", "4,55", "Trần Sỹ Thanh", "Điều 12 Nghị quyết số 96/2023/QH15",
+                   "Kết quả đối chiếu: khớp", "Biên bản lập xong lúc", "thành 03 bản",
+                   "chữ ký điện tử", "Nơi nhận:", "- Lưu: hồ sơ kỳ họp.", "TRƯỞNG BAN KIỂM PHIẾU",
+                   "THƯ KÝ", "THÀNH VIÊN", "Nguyễn Thị Trưởng Ban", "Phạm Thị Thư Ký",
+                   "Lê Văn Thành Viên"):
         assert phrase in text, phrase
+    assert "chữ ký số" not in text and "Điều 19 khoản 3" not in text
+
+
+def test_the_minutes_give_one_date_in_vietnam_time(hanoi, doc) -> None:
+    """The heading's date and the closing sentence's are the certification's, in Vietnam time."""
+    import datetime as dt
+    import re
+
+    text = " ".join(pdf_text(hanoi.pkg / "bien-ban-kiem-phieu.pdf").split())
+    at = dt.datetime.fromisoformat(doc["certification"]["at"]) + dt.timedelta(hours=7)
+    day = date_words(at.date())
+    assert f"Hà Nội, {day}" in text
+    assert f"Biên bản lập xong lúc {at:%H} giờ {at:%M} phút, {day} (giờ Việt Nam)" in text
+    dates = set(re.findall(r"ngày \d\d tháng \d\d? năm \d{4}", text))
+    assert dates <= {day, "ngày 23 tháng 6 năm 2023"}, dates  # and the resolution cited
 
 
 def test_minutes_docx_says_the_same_in_times_new_roman(hanoi) -> None:
@@ -130,30 +153,12 @@ def test_minutes_docx_says_the_same_in_times_new_roman(hanoi) -> None:
     assert unicodedata.is_normalized("NFC", text)
 
 
-def render(pdf_bytes: bytes, index: int, dpi: int = 60) -> np.ndarray:
-    page = pdfium.PdfDocument(pdf_bytes)[index]
-    return np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
-
-
-def golden_compare(image: np.ndarray, name: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("KIEMPHIEU_UPDATE_GOLDEN") == "1":
-        Image.fromarray(image).save(path, optimize=True)
-    assert path.exists(), f"no golden file; run with KIEMPHIEU_UPDATE_GOLDEN=1 to create {path}"
-    golden = np.asarray(Image.open(path).convert("L"))
-    assert golden.shape == image.shape
-    changed = float(np.mean(np.abs(golden.astype(np.int16) - image.astype(np.int16)) > 64))
-    assert changed < 0.002, (
-        f"{changed:.2%} of pixels differ from {name}; if the change is intended, look at the "
-        "new render and rerun with KIEMPHIEU_UPDATE_GOLDEN=1")
-
-
 def test_minutes_first_page_matches_the_golden_render(doc) -> None:
-    golden_compare(render(minutes_pdf(doc), 0), "minutes-hanoi-page1-60dpi.png")
+    golden_compare(render(minutes_pdf(fixed(doc)), 0), "minutes-hanoi-page1-60dpi.png")
 
 
 def test_chart_matches_the_golden_render(doc) -> None:
-    image = np.asarray(Image.open(io.BytesIO(chart_png(doc, dpi=60))).convert("L"))
+    image = np.asarray(Image.open(io.BytesIO(chart_png(fixed(doc), dpi=60))).convert("L"))
     golden_compare(image, "minutes-hanoi-chart-60dpi.png")
 
 

@@ -26,8 +26,6 @@ can shorten it in the campaign file.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import io
 import re
 import unicodedata
@@ -38,29 +36,26 @@ from pathlib import Path
 import cv2
 import numpy as np
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from omr.geometry import Rect
+from pipeline.documents.typography import (
+    BOLD,
+    BOLD_ITALIC,
+    ITALIC,
+    NATIONAL_MOTTO,
+    NATIONAL_NAME,
+    PT_PER_MM,
+    REGULAR,
+    date_words,
+    register_fonts,
+    split_body,
+)
 from pipeline.domain.campaign import Campaign, Candidate
 from pipeline.domain.errors import CampaignError
 from pipeline.domain.layout import QR_QUIET_ZONE, BallotLayout, Column, PageLayout, qr_matrix
 from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
-
-PT_PER_MM = 72 / 25.4
-
-FONT_DIR = Path(__file__).parent / "fonts"
-REGULAR = "LiberationSerif"
-BOLD = "LiberationSerif-Bold"
-ITALIC = "LiberationSerif-Italic"
-BOLD_ITALIC = "LiberationSerif-BoldItalic"
-_FONT_FILES = {
-    REGULAR: "LiberationSerif-Regular.ttf",
-    BOLD: "LiberationSerif-Bold.ttf",
-    ITALIC: "LiberationSerif-Italic.ttf",
-    BOLD_ITALIC: "LiberationSerif-BoldItalic.ttf",
-}
 
 # Typographic constants of the page, in mm unless named _PT. Geometry the
 # reader relies on is not here: it is in ballot_layouts/*.yaml.
@@ -125,14 +120,6 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1) 
             canvas.showPage()
     canvas.save()
     return buf.getvalue()
-
-
-@functools.cache
-def register_fonts() -> None:
-    """Register the bundled Liberation Serif faces with reportlab (once)."""
-    for name, filename in _FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
 
 
 def _nfc(text: str) -> str:
@@ -466,29 +453,8 @@ def _draw_paragraph(
 # Wording
 
 
-def split_body(body: str) -> tuple[str, str | None]:
-    """The issuing body's name and what qualifies it (term, tenure).
-
-    "Hội đồng nhân dân huyện Ninh Sơn khóa XII, nhiệm kỳ 2021-2026" gives
-    ("Hội đồng nhân dân huyện Ninh Sơn", "Khóa XII, nhiệm kỳ 2021-2026").
-    """
-    body = _nfc(body).strip()
-    m = re.search(r"\s(khóa|khoá)\s", body, flags=re.IGNORECASE)
-    cut = m.start() if m else body.find(",")
-    if cut <= 0:
-        return body, None
-    name, rest = body[:cut].strip(" ,"), body[cut:].strip(" ,")
-    return name, (_capitalise(rest) if rest else None)
-
-
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def date_words(day: dt.date) -> str:
-    """'ngày 08 tháng 12 năm 2023': Nghị định 30/2020 pads days below 10 and months below 3."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def instruction_runs(campaign: Campaign, page_count: int) -> list[tuple[str, str]]:
@@ -520,8 +486,6 @@ def instruction_runs(campaign: Campaign, page_count: int) -> list[tuple[str, str
     return runs
 
 
-NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
 NO_WRITING_NOTE = "Không viết, vẽ lên mã QR và bốn ô định vị ở bốn góc trang."
 
 

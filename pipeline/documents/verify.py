@@ -18,7 +18,10 @@ first one):
    ``campaign.yaml`` (its SHA-256) and exactly the page images in ``scans/``;
    ``tally.json`` says what the body and the campaign file say
    (`pipeline.documents.export.package_records`); with ``digest`` given (the
-   digest printed in the signed minutes), the certificate is that one.
+   digest printed in the signed minutes), the certificate is that one;
+6. the package holds the minutes (PDF and DOCX) and the document that follows
+   the count under its rule set: the draft resolution of a council's campaign,
+   the report of a Party campaign (`pipeline.documents.resolution`).
 
 Any changed byte anywhere in the package fails one of 1-4. A package made
 again after the records were changed and the count certified again, or signed
@@ -41,6 +44,8 @@ from pipeline.documents.export import (
     CAMPAIGN_FILE,
     CERTIFICATE_FILE,
     MANIFEST,
+    MINUTES_DOCX,
+    MINUTES_PDF,
     PACKAGE_FORMAT,
     PUBLIC_KEY,
     RESULT_JSON,
@@ -48,6 +53,7 @@ from pipeline.documents.export import (
     package_records,
     sha256_file,
 )
+from pipeline.documents.resolution import follow_up_files
 from pipeline.domain import certificate
 from pipeline.domain.certificate import grouped, parse_hex64
 from pipeline.store.keys import key_fingerprint
@@ -263,6 +269,7 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
             bad("the certification history does not end with this certificate")
         _check_pinned_files(package, listed, body, bad)
         _check_tally(package, body, named, bad)
+        _check_documents(listed, body, bad)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         bad(f"cannot be read ({type(exc).__name__}: {exc})")
     problems += found
@@ -323,3 +330,12 @@ def _check_tally(package: Path, body: dict[str, Any], named: str, bad: Any) -> N
             bad(f"'{k}' is not what the certificate says", "disagrees", RESULT_JSON)
     if (doc.get("certification") or {}).get("digest") != named:
         bad("names another certificate digest", "disagrees", RESULT_JSON)
+
+
+def _check_documents(listed: dict[str, str], body: dict[str, Any], bad: Any) -> None:
+    """The package holds the minutes and the document that follows the count under its rules
+    (the draft resolution of a council, the report of a Party campaign)."""
+    rules = body["tally"]["rules"]
+    for name in (MINUTES_PDF, MINUTES_DOCX, *follow_up_files(rules)):
+        if name not in listed:
+            bad(f"the package of a {rules} count must hold {name}; it does not", "missing", name)

@@ -46,18 +46,18 @@ RULE_SETS: dict[str, RuleSet] = {
                 "phiếu tín nhiệm, bỏ phiếu tín nhiệm đối với người giữ chức vụ do Quốc hội, "
                 "Hội đồng nhân dân bầu hoặc phê chuẩn"
             ),
-            base_article="Điều 19 khoản 3 Nghị quyết 96/2023/QH15",
+            base_article="khoản 3 Điều 19 Nghị quyết số 96/2023/QH15",
             consequences={
                 "over_half_low": (
                     "Có trên 1/2 đến dưới 2/3 tổng số phiếu đánh giá tín nhiệm thấp: có thể "
                     "xin từ chức; nếu không từ chức thì cơ quan có thẩm quyền trình bỏ phiếu "
-                    "tín nhiệm tại kỳ họp đó hoặc kỳ họp gần nhất (Điều 12 Nghị quyết "
+                    "tín nhiệm tại kỳ họp đó hoặc kỳ họp gần nhất (Điều 12 Nghị quyết số "
                     "96/2023/QH15)."
                 ),
                 "two_thirds_low": (
                     "Có từ 2/3 tổng số phiếu trở lên đánh giá tín nhiệm thấp: cơ quan hoặc "
                     "người có thẩm quyền giới thiệu để bầu trình miễn nhiệm (Điều 12 Nghị "
-                    "quyết 96/2023/QH15)."
+                    "quyết số 96/2023/QH15)."
                 ),
             },
         ),
@@ -69,18 +69,18 @@ RULE_SETS: dict[str, RuleSet] = {
                 "Quy định số 96-QĐ/TW ngày 02 tháng 02 năm 2023 của Bộ Chính trị về việc lấy "
                 "phiếu tín nhiệm đối với chức vụ lãnh đạo, quản lý trong hệ thống chính trị"
             ),
-            base_article="Điều 6 khoản 3 Quy định 96-QĐ/TW",
+            base_article="khoản 3 Điều 6 Quy định số 96-QĐ/TW",
             signature_allowed=True,
             consequences={
                 "over_half_low": (
                     "Có trên 50% đến dưới 2/3 số phiếu tín nhiệm thấp: đưa ra khỏi quy hoạch "
                     "các chức vụ cao hơn; xem xét cho thôi giữ chức vụ, bố trí công tác khác, "
-                    "cho từ chức hoặc bỏ phiếu tín nhiệm (Điều 11 khoản 2 Quy định 96-QĐ/TW)."
+                    "cho từ chức hoặc bỏ phiếu tín nhiệm (khoản 2 Điều 11 Quy định số 96-QĐ/TW)."
                 ),
                 "two_thirds_low": (
                     "Có từ 2/3 số phiếu tín nhiệm thấp trở lên: miễn nhiệm chức vụ đang đảm "
                     "nhiệm và bố trí công tác khác thấp hơn, không chờ hết nhiệm kỳ, hết thời "
-                    "hạn bổ nhiệm (Điều 11 khoản 3 Quy định 96-QĐ/TW)."
+                    "hạn bổ nhiệm (khoản 3 Điều 11 Quy định số 96-QĐ/TW)."
                 ),
             },
         ),
@@ -93,15 +93,15 @@ RULE_SETS: dict[str, RuleSet] = {
                 "phiếu tín nhiệm, bỏ phiếu tín nhiệm đối với người giữ chức vụ do Quốc hội, "
                 "Hội đồng nhân dân bầu hoặc phê chuẩn"
             ),
-            base_article="Điều 17 khoản 1 Nghị quyết 85/2014/QH13",
+            base_article="khoản 1 Điều 17 Nghị quyết số 85/2014/QH13",
             consequences={
                 "over_half_low": (
                     "Có quá nửa tổng số đại biểu đánh giá tín nhiệm thấp: có thể xin từ chức "
-                    "(Điều 10 Nghị quyết 85/2014/QH13)."
+                    "(Điều 10 Nghị quyết số 85/2014/QH13)."
                 ),
                 "two_thirds_low": (
                     "Có từ 2/3 tổng số đại biểu trở lên đánh giá tín nhiệm thấp: cơ quan có "
-                    "thẩm quyền trình bỏ phiếu tín nhiệm (Điều 10 Nghị quyết 85/2014/QH13)."
+                    "thẩm quyền trình bỏ phiếu tín nhiệm (Điều 10 Nghị quyết số 85/2014/QH13)."
                 ),
             },
         ),
@@ -147,5 +147,5 @@ def quorum_warning(collected: int, electorate: int) -> str | None:
     return (
         f"Số phiếu thu về ({collected}) dưới 2/3 số người được triệu tập ({electorate}): "
         "hội nghị chỉ được tiến hành khi có ít nhất 2/3 số người được triệu tập tham dự "
-        "(Quy định 96-QĐ/TW)."
+        "(Quy định số 96-QĐ/TW)."
     )
