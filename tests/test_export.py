@@ -310,3 +310,53 @@ def test_retally_refuses_a_tampered_package(hanoi, tmp_path: Path) -> None:
 def test_export_refuses_an_uncertified_workspace_and_a_used_folder(hanoi, tmp_path: Path) -> None:
     proc = run("export", str(hanoi.ws), "--out", str(hanoi.pkg), check=False)
     assert proc.returncode == 1 and "not an empty folder" in proc.stderr
+
+
+def test_every_figure_in_every_document_is_the_tally_json(hanoi) -> None:
+    """The minutes, the draft resolution (PDF and DOCX), the CSV and the XLSX give each
+    person's counts and percentages exactly as ``kiemphieu tally --json`` does."""
+    import re
+
+    import docx
+    from openpyxl import load_workbook
+
+    tally = json.loads(hanoi.steps["tally_after"].stdout)
+    assert tally["certified"] is True
+    pkg = hanoi.pkg
+    minutes = " ".join(pdf_text(pkg / "bien-ban-kiem-phieu.pdf").split())
+    resolution = " ".join(pdf_text(pkg / "du-thao-nghi-quyet.pdf").split())
+    b = tally["ballots"]
+    for phrase in (f"Số phiếu phát ra: {b['issued']} phiếu", f"Số phiếu thu về: {b['collected']} phiếu",
+                   f"({tally['base']}) theo"):
+        assert phrase in minutes, phrase
+    assert f"số phiếu phát ra {b['issued']}, số phiếu thu về {b['collected']}" in resolution
+
+    def vn(x: float) -> str:
+        return f"{x:.2f}".replace(".", ",")
+
+    cells = [c.text for t in docx.Document(str(pkg / "bien-ban-kiem-phieu.docx")).tables
+             for row in t.rows for c in row.cells]
+    rdocx = "\n".join(p.text for p in docx.Document(str(pkg / "du-thao-nghi-quyet.docx")).paragraphs)
+    csv_rows = {int(r[0]): r for r in
+                list(csv.reader(io.StringIO((pkg / "ket-qua.csv").read_text("utf-8-sig"))))[1:]}
+    sheet = load_workbook(pkg / "ket-qua.xlsx")["Kết quả"]
+    xlsx_rows = {r[0]: r for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)}
+    for c in tally["candidates"]:
+        figures = [x for lv in ("high", "medium", "low")
+                   for x in (str(c["counts"][lv]), vn(c["percent"][lv]))]
+        row = rf"{c['candidate']} {re.escape(c['name'])} {re.escape(c['position'])} " + " ".join(figures)
+        assert re.search(row, minutes), row
+        i = cells.index(c["name"])
+        assert cells[i - 1: i + 8] == [str(c["candidate"]), c["name"], c["position"], *figures]
+        for lv, label in (("high", "tín nhiệm cao"), ("medium", "tín nhiệm"), ("low", "tín nhiệm thấp")):
+            words = (f"Số phiếu {label}: {c['counts'][lv]} phiếu (chiếm {vn(c['percent'][lv])} % "
+                     "tổng số phiếu thu về)")
+            assert words in resolution and words in rdocx, words
+        r = csv_rows[c["candidate"]]
+        assert [int(x) for x in r[3:6]] == [c["counts"][lv] for lv in ("high", "medium", "low")]
+        assert r[6:9] == [f"{c['percent'][lv]:.2f}" for lv in ("high", "medium", "low")]
+        assert int(r[9]) == c["counts"]["invalid"] and (r[11] or None) == c["consequence"]
+        x = xlsx_rows[c["candidate"]]
+        assert list(x[3:10]) == [c["counts"]["high"], c["counts"]["medium"], c["counts"]["low"],
+                                 c["percent"]["high"], c["percent"]["medium"], c["percent"]["low"],
+                                 c["counts"]["invalid"]]
