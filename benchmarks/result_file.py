@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-BENCHMARKS = ("accuracy", "speed", "load-ingest", "load-review", "startup", "omrchecker")
+BENCHMARKS = ("accuracy", "speed", "load-ingest", "load-review", "startup", "omrchecker",
+              "session")
 
 
 class ResultFileError(ValueError):

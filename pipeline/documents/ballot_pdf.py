@@ -38,6 +38,7 @@ from omr.geometry import Rect
 from pipeline.documents.ballot_text import (
     LEADING,
     NO_WRITING_NOTE,
+    SAME_CODE_NOTE,
     TICK,
     FittedText,
     Word,
@@ -78,6 +79,7 @@ GRID_LINE_PT = 0.5
 CELL_PAD_X = 1.5
 CELL_PAD_Y = 0.8
 SEAL_GREY = 0.72
+SEAL_CLEARANCE = 2.0  # no text closer than this to the seal's circle
 
 
 def render_ballots(campaign: Campaign, layout: BallotLayout, copies: int, out: Path) -> int:
@@ -413,14 +415,53 @@ class _PagePlan:
         return rule_y
 
     def _draw_first_header(self, pen: _Pen) -> None:
+        """Heading, seal place, title block and instruction of page 1.
+
+        The seal place (a dashed circle from the layout's ``seal``) is kept clear of text:
+        the title block is wrapped to the width centred between the circle and its mirror
+        image, and the instruction starts below the circle.
+        """
         campaign = self.campaign
         seal = self._seal()
+        body_bottom = self._draw_body(pen, 12.5, 12, HEADING_FIRST_BASELINE)
+        self._draw_national_heading(pen)
+        heading_bottom = max(body_bottom, HEADING_FIRST_BASELINE + 5.3 + 1.6)
+        page_cx = self.layout.frame.page_size_mm[0] / 2
+        table = self._table_rect()
+        block_w, clear_below = table.w, 0.0
         if seal:
             cx, cy, r = seal
             pen.circle(cx, cy, r, 0.5, SEAL_GREY, (1.2, 1.2))
-            pen.text(cx, cy + r - 3.0, "(Dấu)", ITALIC, 7, "centre", grey=SEAL_GREY - 0.1)
-        body_bottom = self._draw_body(pen, 12.5, 12, HEADING_FIRST_BASELINE)
+            pen.text(cx, cy + 1.0, "(Dấu)", ITALIC, 7, "centre", grey=SEAL_GREY - 0.1)
+            block_w = min(table.w, 2 * (page_cx - (cx + r + SEAL_CLEARANCE)))
+            clear_below = cy + r + SEAL_CLEARANCE
 
+        block = self._title_block(block_w)
+        block_h = sum(dy for *_, dy in block)
+        words = words_of(instruction_runs(campaign, self.count))
+        gaps = (5.0, 3.0, 2.5)  # above the title, above the instruction, above the table
+        for size in (11.5, 11, 10.5, 10, 9.5, 9, 8.5, 8):
+            lines = wrap_words(words, size, table.w)
+            instr_h = len(lines) * pt_to_mm(size * LEADING)
+            # the instruction's first line starts below the title block and below the seal
+            start = max(heading_bottom + gaps[0] + block_h + gaps[1], clear_below)
+            if start + instr_h <= self.page.table_top - gaps[2]:
+                break
+        else:
+            raise CampaignError(
+                f"campaign '{campaign.id}': the title, subtitle and issuing body take so much "
+                "room that the voting instruction does not fit above the table on page 1; "
+                "shorten the title or subtitle"
+            )
+        free = self.page.table_top - gaps[2] - start - instr_h
+        y = heading_bottom + gaps[0] + free * 0.45 * (1 if start > clear_below else 0)
+        for text, font, sz, dy in block:
+            y += dy
+            pen.text(page_cx, y, text, font, sz, "centre")
+        y = max(y + pt_to_mm(13) * 0.3 + gaps[1], clear_below) + free * 0.25
+        _draw_paragraph(pen, words, table.x, y, table.w, size)
+
+    def _draw_national_heading(self, pen: _Pen) -> None:
         x0, x1 = RIGHT_COLUMN
         cx = (x0 + x1) / 2
         size = 12.0
@@ -432,43 +473,20 @@ class _PagePlan:
         half = text_mm(NATIONAL_MOTTO, BOLD, 13) / 2
         pen.line(cx - half, motto_y + 1.6, cx + half, motto_y + 1.6, 0.6)
 
-        heading_bottom = max(body_bottom, motto_y + 1.6)
-        page_cx = self.layout.frame.page_size_mm[0] / 2
-        table = self._table_rect()
-
-        # The title block, as (text, font, size, distance from the previous baseline).
+    def _title_block(self, width: float) -> list[tuple[str, str, float, float]]:
+        """The title, subtitle and date as (text, font, size, distance from the previous
+        baseline), wrapped to ``width`` mm."""
+        campaign = self.campaign
         block: list[tuple[str, str, float, float]] = []
-        for i, ln in enumerate(balanced_wrap(nfc(campaign.title).upper(), BOLD, 16, table.w)):
+        for i, ln in enumerate(balanced_wrap(nfc(campaign.title).upper(), BOLD, 16, width)):
             block.append((ln, BOLD, 16, pt_to_mm(16) * (0.95 if i == 0 else LEADING)))
         if campaign.subtitle:
-            for i, ln in enumerate(balanced_wrap(capitalise(campaign.subtitle), BOLD, 13, table.w)):
+            for i, ln in enumerate(balanced_wrap(capitalise(campaign.subtitle), BOLD, 13, width)):
                 block.append((ln, BOLD, 13, pt_to_mm(13) * (1.3 if i == 0 else LEADING)))
         when = date_words(campaign.session_date)
         session = f"{campaign.place}, {when}" if campaign.place else capitalise(when)
         block.append((session, ITALIC, 13, pt_to_mm(13) * 1.35))
-        block_h = sum(dy for *_, dy in block)
-
-        words = words_of(instruction_runs(campaign, self.count))
-        min_gaps = (5.0, 3.0, 2.5)  # above the title, above the instruction, above the table
-        room = self.page.table_top - heading_bottom - sum(min_gaps) - block_h
-        for size in (11.5, 11, 10.5, 10, 9.5, 9, 8.5, 8):
-            lines = wrap_words(words, size, table.w)
-            instr_h = len(lines) * pt_to_mm(size * LEADING)
-            if instr_h <= room:
-                break
-        else:
-            raise CampaignError(
-                f"campaign '{campaign.id}': the title, subtitle and issuing body take so much "
-                "room that the voting instruction does not fit above the table on page 1; "
-                "shorten the title or subtitle"
-            )
-        free = max(0.0, room - instr_h)
-        y = heading_bottom + min_gaps[0] + free * 0.45
-        for text, font, sz, dy in block:
-            y += dy
-            pen.text(page_cx, y, text, font, sz, "centre")
-        y += pt_to_mm(13) * 0.3 + min_gaps[1] + free * 0.25
-        _draw_paragraph(pen, words, table.x, y, table.w, size)
+        return block
 
     def _draw_next_header(self, pen: _Pen) -> None:
         self._draw_body(pen, 11, 10, HEADING_FIRST_BASELINE, full=False)
@@ -564,53 +582,25 @@ class _PagePlan:
         pen.text(cx, area.y + 4.0, "Chữ ký người ghi phiếu", BOLD, 10, "centre")
         pen.text(cx, area.y + 8.0, "(không bắt buộc)", ITALIC, 9, "centre")
         y = area.y + area.h - 3.0
-        pen.line(area.x + 10, y, area.x + area.w - 10, y, 0.5, grey=0.55, dash=(0.4, 0.9))
+        # a solid black line: grey dots vanish on a photocopy
+        pen.line(area.x + 10, y, area.x + area.w - 10, y, 0.6)
 
     def _draw_footer(self, pen: _Pen) -> None:
+        """The page number and, in plain words, what the code is: the same on every ballot
+        of the campaign, so it cannot tell who marked a ballot (no machine codes)."""
         qr = self.layout.frame.qr
         x = qr.x + qr.w + 2.0
         signature = self.page.template.writing_allowed
         br = next(m.square for m in self.layout.frame.markers if m.corner == "bottom_right")
         right = min([a.x - 3.0 for a in signature] + [br.x - MARKER_CLEARANCE])
         width = right - x
-        items = [
-            (f"Trang {self.number}/{self.count}", BOLD),
-            (f"Mã đợt: {self.campaign.id}", REGULAR),
-            (f"Bố cục: {self.layout.fingerprint}", REGULAR),
-        ]
-        size = 8.5
-        lines = _pack_items(items, size, width)
-        lead = pt_to_mm(size * LEADING)
         y = qr.y + QR_QUIET_ZONE + 2.6
-        for line in lines:
-            cx = x
-            for i, (text, font) in enumerate(line):
-                if i:
-                    pen.text(cx, y, " · ", REGULAR, size)
-                    cx += text_mm(" · ", REGULAR, size)
-                pen.text(cx, y, text, font, size)
-                cx += text_mm(text, font, size)
-            y += lead
-        y += 0.6
-        for ln in balanced_wrap(NO_WRITING_NOTE, ITALIC, 8, width):
-            pen.text(x, y, ln, ITALIC, 8)
-            y += pt_to_mm(8 * LEADING)
-
-
-def _pack_items(items: list[tuple[str, str]], size_pt: float, width_mm: float) -> list[list[tuple[str, str]]]:
-    """Pack footer items into lines joined by ' · ', starting a line where one is full."""
-    sep = text_mm(" · ", REGULAR, size_pt)
-    lines: list[list[tuple[str, str]]] = []
-    used = 0.0
-    for text, font in items:
-        w = text_mm(text, font, size_pt)
-        if lines and used + sep + w <= width_mm:
-            lines[-1].append((text, font))
-            used += sep + w
-        else:
-            lines.append([(text, font)])
-            used = w
-    return lines
+        pen.text(x, y, f"Trang {self.number}/{self.count}", BOLD, 8.5)
+        y += pt_to_mm(8.5 * LEADING) + 0.4
+        for note in (SAME_CODE_NOTE, NO_WRITING_NOTE):
+            for ln in balanced_wrap(note, ITALIC, 8, width):
+                pen.text(x, y, ln, ITALIC, 8)
+                y += pt_to_mm(8 * LEADING)
 
 
 def _runs(row: Sequence[bool]) -> list[tuple[int, int]]:

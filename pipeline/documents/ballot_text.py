@@ -12,9 +12,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reportlab.pdfbase import pdfmetrics
-
-from pipeline.documents.typography import BOLD_ITALIC, ITALIC, PT_PER_MM, REGULAR, nfc
+from pipeline.documents.typography import (
+    BOLD_ITALIC,
+    ITALIC,
+    PT_PER_MM,
+    REGULAR,
+    nfc,
+    string_width,
+)
 from pipeline.domain.campaign import Campaign
 from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
@@ -27,7 +32,7 @@ DASHES = ("-", "\u2013", "\u2014")  # a spaced dash ends its line, never starts 
 def text_mm(text: str, font: str, size: float) -> float:
     """Advance width of ``text`` in mm (the vector tick counts as an 'X')."""
     text = text.replace(TICK, "X")
-    return pdfmetrics.stringWidth(text, font, size) / PT_PER_MM
+    return string_width(text, size, font) / PT_PER_MM
 
 
 def pt_to_mm(pt: float) -> float:
@@ -41,6 +46,8 @@ def wrap_text(text: str, font: str, size_pt: float, width_mm: float) -> list[str
     A single word wider than the line is broken between characters.
     """
     tokens = tokens_of(text)
+    if any(text_mm(t, font, size_pt) > width_mm for t in tokens):
+        tokens = tokens_of(text, compounds=False)  # a compound wider than the line
     if any(text_mm(t, font, size_pt) > width_mm for t in tokens):
         tokens = text.split()  # a dash group wider than the line: break at any space
     lines: list[str] = []
@@ -63,15 +70,58 @@ def wrap_text(text: str, font: str, size_pt: float, width_mm: float) -> list[str
     return lines
 
 
-def tokens_of(text: str) -> list[str]:
-    """Words to wrap; a spaced dash stays at the end of its line ("Kinh tế -")."""
+def tokens_of(text: str, compounds: bool = True) -> list[str]:
+    """Words to wrap; a spaced dash stays at the end of its line ("Kinh tế -"), and with
+    ``compounds`` a compound word stays whole ("Chỉ huy trưởng", "Thương binh")."""
+    words = text.split()
+    if compounds:
+        words = glue_compounds(words)
     tokens: list[str] = []
-    for word in text.split():
+    for word in words:
         if word in DASHES and tokens:
             tokens[-1] = f"{tokens[-1]} {word}"
         else:
             tokens.append(word)
     return tokens
+
+
+# Vietnamese words of several syllables that job titles use: a line never breaks inside one
+COMPOUNDS = tuple(sorted((
+    "chỉ huy trưởng", "chỉ huy phó", "chỉ huy", "phó chủ tịch", "chủ tịch", "phó giám đốc",
+    "giám đốc", "phó trưởng phòng", "trưởng phòng", "phó trưởng ban", "trưởng ban",
+    "chánh văn phòng", "chánh thanh tra", "chánh án", "viện trưởng", "văn phòng", "ủy viên",
+    "uỷ viên", "thường trực", "thường vụ", "hội đồng", "nhân dân", "ủy ban", "uỷ ban",
+    "thương binh", "xã hội", "lao động", "kinh tế", "quân sự", "công an", "nội vụ", "tư pháp",
+    "tài chính", "kế hoạch", "đầu tư", "nông nghiệp", "phát triển", "nông thôn", "giáo dục",
+    "đào tạo", "văn hóa", "văn hoá", "thông tin", "thanh tra", "y tế", "tài nguyên",
+    "môi trường", "công thương", "xây dựng", "giao thông", "vận tải", "khoa học", "công nghệ",
+    "dân tộc", "pháp chế", "mặt trận", "tổ quốc", "thể thao", "du lịch", "kiểm sát", "tòa án",
+    "toà án", "thành phố", "thị xã", "thị trấn", "hành chính", "quản lý", "đối ngoại",
+), key=lambda c: -len(c.split())))
+
+
+def glue_compounds(words: list[str], joiner: str = " ") -> list[str]:
+    """``words`` with each compound of `COMPOUNDS` (any case) joined into one token."""
+    out: list[str] = []
+    i = 0
+    lowered = [nfc(w).lower() for w in words]
+    while i < len(words):
+        for compound in COMPOUNDS:
+            parts = compound.split()
+            if lowered[i:i + len(parts)] == parts:
+                out.append(joiner.join(words[i:i + len(parts)]))
+                i += len(parts)
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def keep_compounds(text: str) -> str:
+    """``text`` with no-break spaces inside compound words, for typesetters that wrap at
+    spaces (the documents' tables)."""
+    return " ".join(glue_compounds(text.split(), "\u00a0"))
 
 
 def longest_prefix(word: str, font: str, size_pt: float, width_mm: float) -> int:
@@ -91,9 +141,12 @@ def balanced_wrap(text: str, font: str, size_pt: float, width_mm: float) -> list
     if len(lines) < 2:
         return lines
     lo, hi = 0.0, width_mm
+    # the narrowest token that must stay whole: compounds too, if they fit the full width
+    widest = max(text_mm(w, font, size_pt) for w in tokens_of(text))
+    keep = widest if widest <= width_mm else 0.0
     for _ in range(20):
         mid = (lo + hi) / 2
-        if len(wrap_text(text, font, size_pt, mid)) <= len(lines) and not breaks_word(
+        if len(wrap_text(text, font, size_pt, mid)) <= len(lines) and mid >= keep and not breaks_word(
             text, font, size_pt, mid
         ):
             hi = mid
@@ -103,20 +156,31 @@ def balanced_wrap(text: str, font: str, size_pt: float, width_mm: float) -> list
 
 
 def cell_wrap(text: str, font: str, size_pt: float, width_mm: float) -> list[str]:
-    """Wrap a name or position as a typesetter would, in as few lines as greedy.
+    """Wrap a name or position as a typesetter would.
 
-    Prefer breaking after a comma ("Chủ tịch UBND huyện, / Ủy viên ..."); else
-    fill lines, unless that leaves a last line under 40 % of the first, in
-    which case even the lines out.
+    Break after a comma or a spaced dash first ("Chủ tịch UBND huyện, / Ủy viên ...",
+    "Trưởng phòng Lao động - / Thương binh và Xã hội"), putting as many whole clauses
+    on a line as fit; a clause longer than a line is wrapped between words, never inside
+    a compound word. Without clauses: fill lines, unless that leaves a last line under
+    40 % of the first, in which case even the lines out.
     """
     greedy = wrap_text(text, font, size_pt, width_mm)
     if len(greedy) < 2:
         return greedy
-    clauses = [c.strip() for c in re.split(r"(?<=,)\s+", text) if c.strip()]
+    clauses = [c.strip() for c in re.split(r"(?<=,)\s+|(?<=\s[-\u2013\u2014])\s+", text)
+               if c.strip()]
     if len(clauses) > 1:
-        by_clause = [ln for c in clauses for ln in wrap_text(c, font, size_pt, width_mm)]
-        if len(by_clause) <= len(greedy):
-            return by_clause
+        lines: list[str] = []
+        open_line = False  # the last line holds whole clauses and may take another
+        for clause in clauses:
+            joined = f"{lines[-1]} {clause}" if lines and open_line else None
+            if joined and text_mm(joined, font, size_pt) <= width_mm:
+                lines[-1] = joined
+                continue
+            wrapped = balanced_wrap(clause, font, size_pt, width_mm)
+            lines += wrapped
+            open_line = len(wrapped) == 1
+        return lines
     if text_mm(greedy[-1], font, size_pt) < 0.4 * text_mm(greedy[0], font, size_pt):
         return balanced_wrap(text, font, size_pt, width_mm)
     return greedy
@@ -239,3 +303,5 @@ def instruction_runs(campaign: Campaign, page_count: int) -> list[tuple[str, str
 
 
 NO_WRITING_NOTE = "Không viết, vẽ lên mã QR và bốn ô định vị ở bốn góc trang."
+SAME_CODE_NOTE = ("Mã QR giống nhau trên mọi phiếu của đợt lấy phiếu này, chỉ để máy đọc số trang; "
+                  "mã không cho biết ai ghi phiếu.")

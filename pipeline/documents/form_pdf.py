@@ -27,6 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from pipeline.documents.ballot_text import keep_compounds
 from pipeline.documents.chart import chart_drawings
 from pipeline.documents.form import ChartBlock, Closing, Codes, Form, Grid, Heading, Signer, Text
 from pipeline.documents.typography import (
@@ -152,8 +153,8 @@ def grid_flowable(g: Grid, text_w: float) -> Table:
             extra += [("SPAN", (0, top + i), (-1, top + i)),
                       ("BACKGROUND", (0, top + i), (-1, top + i), colors.Color(0.96, 0.96, 0.96))]
             continue
-        data.append([p(x, (bold_cells if j in g.bold_cols else cells)[g.align[j]]) if x else ""
-                     for j, x in enumerate(row)])
+        data.append([p(keep_compounds(x), (bold_cells if j in g.bold_cols else cells)[g.align[j]])
+                     if x else "" for j, x in enumerate(row)])
     table = Table(data, colWidths=widths, repeatRows=top, splitByRow=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
