@@ -28,14 +28,22 @@ import pytest
 from certified_case import hanoi_case
 from document_cases import fixed, sized_doc
 from golden_files import golden_compare, render
+from reportlab.graphics.shapes import Line, Rect, String
 
 from pipeline.documents.aggregate import Person, Place, Unit
-from pipeline.documents.chart import ROWS_PER_DRAWING, chart_drawings
+from pipeline.documents.chart import (
+    INVALID_LABEL,
+    ROWS_PER_DRAWING,
+    THRESHOLDS,
+    chart_drawings,
+    parts,
+)
 from pipeline.documents.form_pdf import form_pdf
 from pipeline.documents.minutes import minutes_docx, minutes_pdf
 from pipeline.documents.resolution import follow_up_documents, report_form, resolution_form
 from pipeline.documents.spreadsheets import result_csv, result_xlsx
 from pipeline.documents.summary import summary_pdf
+from pipeline.documents.typography import string_width
 
 SIZES = (1, 18, 44, 120)
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -224,3 +232,24 @@ def test_golden_renders_of_each_first_page(base_doc) -> None:
     golden_compare(render(roll, 0), "roll-up-18-page1-60dpi.png")
     last = len(pdfium.PdfDocument(minutes_pdf(doc))) - 1
     golden_compare(render(minutes_pdf(doc), last), "minutes-18-last-page-60dpi.png")
+
+
+def test_every_bar_reaches_the_whole_and_no_line_runs_through_a_label(base_doc) -> None:
+    """Rows invalid for a person are drawn (hatched) and named in the legend, so every bar
+    is the whole base; the 1/2 and 2/3 lines never cross a percentage printed in a bar."""
+    doc = sized_doc(base_doc, 44)
+    assert any(c["counts"]["invalid"] for c in doc["candidates"])
+    for c in doc["candidates"]:
+        assert sum(n for _, n in parts(c, doc["base"])) == doc["base"]
+    for drawing in chart_drawings(doc):
+        strings = [s for s in drawing.contents if isinstance(s, String)]
+        assert any(s.text == INVALID_LABEL for s in strings)
+        dashed = {round(x.x1, 3) for x in drawing.contents
+                  if isinstance(x, Line) and x.strokeDashArray and x.x1 == x.x2}
+        assert len(dashed) == len(THRESHOLDS)
+        for s in strings:
+            if s.fontSize == 7:  # a percentage inside a bar
+                half = string_width(s.text, 7) / 2
+                assert all(abs(s.x - x) > half for x in dashed), s.text
+        bars = [r for r in drawing.contents if isinstance(r, Rect) and r.fillColor is not None]
+        assert bars

@@ -50,7 +50,7 @@ from pipeline.documents.typography import (
     string_width,
 )
 
-LEFT_HEAD_MM = 72.0  # the issuer's column of the heading
+LEFT_HEAD_MM = 68.0  # the issuer's column of the heading (the national heading gets the rest)
 
 
 def style(name: str, **kw: Any) -> ParagraphStyle:

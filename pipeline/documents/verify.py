@@ -40,6 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
 from pipeline.documents.export import (
     CAMPAIGN_FILE,
     CERTIFICATE_FILE,
@@ -55,12 +60,14 @@ from pipeline.documents.export import (
 )
 from pipeline.documents.resolution import follow_up_files
 from pipeline.domain import certificate
+from pipeline.domain.campaign import parse_campaign
 from pipeline.domain.certificate import grouped, parse_hex64
+from pipeline.domain.errors import CampaignError
+from pipeline.domain.layout import build_layout
 from pipeline.store.keys import key_fingerprint
 
 
 def _canonical_pem(public_key: Any) -> bytes:
-    from cryptography.hazmat.primitives import serialization
 
     return public_key.public_bytes(serialization.Encoding.PEM,
                                    serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -119,8 +126,6 @@ def verify_package(package: Path, trusted_key: str | None = None,
     manifest_bytes, sig_text, pem = read(MANIFEST), read(SIGNATURE), read(PUBLIC_KEY)
     key, fingerprint = _public_key(pem, problems)
     if key is not None and manifest_bytes is not None and sig_text is not None:
-        from cryptography.exceptions import InvalidSignature
-
         try:
             signature = base64.b64decode(sig_text.strip(), validate=True)
             if base64.b64encode(signature) + b"\n" != sig_text:
@@ -151,9 +156,6 @@ def verify_package(package: Path, trusted_key: str | None = None,
 def _public_key(pem: bytes | None, problems: list[Problem]) -> tuple[Any, str | None]:
     if pem is None:
         return None, None
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
     try:
         loaded = load_pem_public_key(pem)
     except (ValueError, TypeError) as exc:
@@ -277,8 +279,6 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
 
 
 def _signed(key: Any, digest_hex: str, signature_b64: str) -> bool:
-    from cryptography.exceptions import InvalidSignature
-
     try:
         key.verify(base64.b64decode(signature_b64, validate=True),
                    certificate.signed_message(digest_hex))
@@ -308,10 +308,6 @@ def _check_pinned_files(package: Path, listed: dict[str, str], body: dict[str, A
 
 def _check_tally(package: Path, body: dict[str, Any], named: str, bad: Any) -> None:
     """``tally.json`` says what the certificate and the campaign file say."""
-    from pipeline.domain.campaign import parse_campaign
-    from pipeline.domain.errors import CampaignError
-    from pipeline.domain.layout import build_layout
-
     try:
         doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
         campaign = parse_campaign((package / CAMPAIGN_FILE).read_text("utf-8"), CAMPAIGN_FILE)
