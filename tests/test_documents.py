@@ -28,6 +28,7 @@ import pytest
 from certified_case import hanoi_case
 from document_cases import fixed, sized_doc
 from golden_files import golden_compare, render
+from openpyxl import load_workbook
 from reportlab.graphics.shapes import Line, Rect, String
 
 from pipeline.documents.aggregate import Person, Place, Unit
@@ -253,3 +254,21 @@ def test_every_bar_reaches_the_whole_and_no_line_runs_through_a_label(base_doc) 
                 assert all(abs(s.x - x) > half for x in dashed), s.text
         bars = [r for r in drawing.contents if isinstance(r, Rect) and r.fillColor is not None]
         assert bars
+
+
+def test_the_workbook_prints_on_a4_landscape_in_words(base_doc) -> None:
+    doc = sized_doc(base_doc, 18, groups=True)
+    wb = load_workbook(io.BytesIO(result_xlsx(doc)))
+    values = [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
+              for v in row if v is not None]
+    for code in ("over_half_low", "two_thirds_low", "nq96-2023", "hn-hdnd-2023"):
+        assert not any(code in v for v in values), code
+    assert any("Nghị quyết số 96/2023/QH15" in v for v in values)
+    assert any("(giờ Việt Nam)" in v for v in values)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+        assert ws.page_setup.fitToWidth == 1
+    assert wb["Kết quả"].print_title_rows
+    rows = result_csv(doc).decode("utf-8-sig").splitlines()
+    assert rows[0].endswith(",Khối")
+    assert all(re.search(r",\d+\.\d\d,\d+\.\d\d,\d+\.\d\d,", r) for r in rows[1:])
