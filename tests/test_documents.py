@@ -272,3 +272,15 @@ def test_the_workbook_prints_on_a4_landscape_in_words(base_doc) -> None:
     rows = result_csv(doc).decode("utf-8-sig").splitlines()
     assert rows[0].endswith(",Khối")
     assert all(re.search(r",\d+\.\d\d,\d+\.\d\d,\d+\.\d\d,", r) for r in rows[1:])
+
+
+def test_whole_ballots_declared_invalid_are_shown_as_such(base_doc) -> None:
+    doc = sized_doc(base_doc, 5)
+    doc["ballots"]["invalid_ballots"] = 2
+    doc["invalid_ballot_reasons"] = ["không có dấu của Hội đồng",
+                                     "không phải phiếu do Ban kiểm phiếu phát ra"]
+    text = " ".join(" ".join(pages_text(minutes_pdf(doc))).split())
+    assert "Số phiếu hợp lệ: 86 phiếu." in text
+    assert ("Số phiếu không hợp lệ (cả tờ phiếu): 2 phiếu, do Trưởng ban kết luận cả tờ phiếu "
+            "không hợp lệ (không có dấu của Hội đồng; không phải phiếu do Ban kiểm phiếu phát ra)"
+            ) in text

@@ -161,6 +161,11 @@ def result_document(body: dict[str, Any], digest: str, campaign: Campaign,
         "rules_title": rules.title, "rules_document": rules.document,
         "base_label": rules.base_label, "base_article": rules.base_article})
     doc["certification"]["digest"] = digest
+    # the chair's reasons for the whole sheets declared invalid, in words (the log is in
+    # certificate.json)
+    reasons = {line["page_sha256"]: line.get("reason") for line in body["page_decisions"]}
+    doc["invalid_ballot_reasons"] = sorted({
+        reasons.get(p["sha256"]) or "" for p in doc["pages"] if p["decision"] == "invalid"} - {""})
     return doc
 
 

@@ -146,7 +146,10 @@ def _figures(doc: dict[str, Any]) -> list[Any]:
     f = ballot_figures(doc)
     invalid = f"Số phiếu không hợp lệ (cả tờ phiếu): {vn_number(f['invalid'])} phiếu"
     if f["invalid"]:
-        invalid += " (phiếu không do Ban kiểm phiếu phát ra hoặc không đúng mẫu, do Trưởng ban kết luận)"
+        why = doc.get("invalid_ballot_reasons") or []
+        invalid += (", do Trưởng ban kết luận cả tờ phiếu không hợp lệ"
+                    + (f" ({'; '.join(why)})" if why else "")
+                    + "; mọi dòng trên các phiếu này không hợp lệ đối với từng người")
     lines = (f"{convened_label(info['rules'])}: {vn_number(doc['electorate'])} người.",
              f"Số phiếu phát ra: {vn_number(f['issued'])} phiếu.",
              f"Số phiếu thu về: {vn_number(f['collected'])} phiếu.",
