@@ -44,7 +44,7 @@ from pipeline.documents.minutes import minutes_docx, minutes_pdf
 from pipeline.documents.resolution import follow_up_documents, report_form, resolution_form
 from pipeline.documents.spreadsheets import result_csv, result_xlsx
 from pipeline.documents.summary import summary_pdf
-from pipeline.documents.typography import string_width
+from pipeline.documents.typography import BOLD, MM, string_width
 
 SIZES = (1, 18, 44, 120)
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -139,6 +139,8 @@ def test_the_docx_is_tagged_vietnamese_and_reads_as_an_ordinary_document(base_do
         assert d.styles["Normal"].font.name == "Times New Roman"
         head = d.tables[0].rows[0].cells[0].text.split("\n")
         assert head[:2] == ["HỘI ĐỒNG NHÂN DÂN", "THÀNH PHỐ HÀ NỘI"], head  # never "HUYỆN / NINH SƠN"
+        cell = d.tables[0].rows[0].cells[0].width.mm - 2 * 1.91  # Word's default cell margins
+        assert all(string_width(line, 12.5, BOLD) / MM <= cell for line in head[:2])
         sections = [p for p in d.paragraphs if re.match(r"^(I|II|III|IV)\. ", p.text)]
         assert all(p.paragraph_format.keep_with_next for p in sections)
     d = docx.Document(io.BytesIO(minutes_docx(doc)))
@@ -227,6 +229,8 @@ def test_golden_renders_of_each_first_page(base_doc) -> None:
     party = sized_doc(base_doc, 18, rules="qd96-2023")
     party["campaign_info"]["body"] = "Đảng ủy Sở Nội vụ thành phố Hà Nội"
     golden_compare(render(form_pdf(report_form(party)), 0), "report-party-18-page1-60dpi.png")
+    party["campaign_info"]["body"] = "Ủy ban nhân dân huyện Ninh Sơn"
+    golden_compare(render(form_pdf(report_form(party)), 0), "report-state-18-page1-60dpi.png")
     units, people = _units(base_doc, 18)
     roll = summary_pdf(units, people, body="Sở Nội vụ thành phố Hà Nội", place="Hà Nội",
                        day=dt.date(2023, 12, 20), parent="Ủy ban nhân dân thành phố Hà Nội")

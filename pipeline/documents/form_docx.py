@@ -22,7 +22,7 @@ from docx.shared import Mm, Pt, RGBColor
 
 from pipeline.documents.chart import chart_pngs
 from pipeline.documents.form import ChartBlock, Closing, Codes, Form, Grid, Heading, Signer, Text
-from pipeline.documents.form_pdf import LEFT_HEAD_MM
+from pipeline.documents.form_pdf import HEAD_LINE_MM, LEFT_HEAD_MM
 from pipeline.documents.typography import (
     BODY_PT,
     BOLD,
@@ -117,9 +117,9 @@ class _Writer:
         lc._tc.remove(lc.paragraphs[0]._p)
         rc._tc.remove(rc.paragraphs[0]._p)
         if h.parent:
-            self.para("\n".join(heading_lines(h.parent, 12.5, LEFT_HEAD_MM - 2)), size=12.5,
+            self.para("\n".join(heading_lines(h.parent, 12.5, HEAD_LINE_MM)), size=12.5,
                       align="C", container=lc, after=0)
-        self.para("\n".join(heading_lines(h.issuer, 12.5, LEFT_HEAD_MM - 2, BOLD)), bold=True,
+        self.para("\n".join(heading_lines(h.issuer, 12.5, HEAD_LINE_MM, BOLD)), bold=True,
                   size=12.5, align="C", container=lc, after=0)
         self.para("*" if h.party else "—————", size=12.5 if h.party else 9, bold=h.party,
                   align="C", container=lc, after=2)

@@ -51,6 +51,9 @@ from pipeline.documents.typography import (
 )
 
 LEFT_HEAD_MM = 68.0  # the issuer's column of the heading (the national heading gets the rest)
+# the longest line of the issuer's name: the column less Word's cell margins, so that the
+# PDF and the DOCX break the heading at the same words and Word never breaks it again
+HEAD_LINE_MM = LEFT_HEAD_MM - 6
 
 
 def style(name: str, **kw: Any) -> ParagraphStyle:
@@ -104,9 +107,9 @@ def heading_flowable(h: Heading, text_w: float) -> Table:
     left: list[Any] = []
     if h.parent:
         left += [p(x, style("hp", fontSize=12.5, **centre))
-                 for x in heading_lines(h.parent, 12.5, LEFT_HEAD_MM - 2)]
+                 for x in heading_lines(h.parent, 12.5, HEAD_LINE_MM)]
     left += [p(x, style("hi", fontName=BOLD, fontSize=12.5, **centre))
-             for x in heading_lines(h.issuer, 12.5, LEFT_HEAD_MM - 2, BOLD)]
+             for x in heading_lines(h.issuer, 12.5, HEAD_LINE_MM, BOLD)]
     if h.party:  # Hướng dẫn 36-HD/VPTW: a star under the Party body's name, no rule
         left.append(p("*", style("hs", fontName=BOLD, fontSize=12.5, **centre)))
     else:
