@@ -1,7 +1,7 @@
 """Every document of a package and the roll-up, for bodies of any size, as people read them.
 
 The results come from the Hà Nội package (counted through the real CLI,
-`certified_case.hanoi_case`), given 1, 18, 44 and 120 people by
+`certified_case.hanoi_case`), given 1, 18, 44, 60 and 120 people (and 500) by
 `document_cases.sized_doc`. For each size every document is made; each PDF
 page is rendered and must keep every mark inside the text block; tables
 repeat their header on every page they run onto; every person is named; the
@@ -46,7 +46,7 @@ from pipeline.documents.spreadsheets import result_csv, result_xlsx
 from pipeline.documents.summary import summary_pdf
 from pipeline.documents.typography import BOLD, MM, string_width
 
-SIZES = (1, 18, 44, 120)
+SIZES = (1, 18, 44, 60, 120)
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 

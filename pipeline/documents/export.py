@@ -161,12 +161,30 @@ def result_document(body: dict[str, Any], digest: str, campaign: Campaign,
         "rules_title": rules.title, "rules_document": rules.document,
         "base_label": rules.base_label, "base_article": rules.base_article})
     doc["certification"]["digest"] = digest
+    _add_groups(doc, campaign)
     # the chair's reasons for the whole sheets declared invalid, in words (the log is in
     # certificate.json)
     reasons = {line["page_sha256"]: line.get("reason") for line in body["page_decisions"]}
     doc["invalid_ballot_reasons"] = sorted({
         reasons.get(p["sha256"]) or "" for p in doc["pages"] if p["decision"] == "invalid"} - {""})
     return doc
+
+
+def _add_groups(doc: dict[str, Any], campaign: Campaign) -> None:
+    """The campaign's groups (``groups: [{id, name, order}]``) and each person's ``group``,
+    where the tally does not carry them already: the documents list people by khối
+    (`pipeline.documents.grouping`). A campaign without groups adds nothing."""
+    groups = getattr(campaign, "groups", None) or ()
+    if groups and not doc.get("groups"):
+        doc["campaign_info"]["groups"] = [
+            g if isinstance(g, dict) else
+            {"id": getattr(g, "id", None), "name": getattr(g, "name", None),
+             "order": getattr(g, "order", None)}
+            for g in groups]
+    by_stt = {c.stt: getattr(c, "group", None) for c in campaign.candidates}
+    for c in doc["candidates"]:
+        if c.get("group") is None and by_stt.get(c["candidate"]) is not None:
+            c["group"] = by_stt[c["candidate"]]
 
 
 # ---------------------------------------------------------------------------

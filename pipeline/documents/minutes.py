@@ -236,8 +236,10 @@ def _closing(doc: dict[str, Any], at: dt.datetime) -> tuple[list[Any], Closing]:
              ("Mã khóa kiểm chứng:", grouped(doc["key_sha256"], 8))]
     if cert.get("previous"):
         codes.append((f"Mã xác nhận lần thứ {number - 1}:", grouped(cert["previous"], 8)))
-    again = f" (xác nhận lần thứ {number})" if number > 1 else ""
-    last = Text(f"Biên bản lập xong lúc {time_words(at)} ({TIME_NOTE}){again}, thành "
+    if number > 1:
+        texts.append(Text(f"Kết quả kiểm phiếu đã được xác nhận lại: đây là lần xác nhận thứ "
+                          f"{number}; mã xác nhận của lần trước được ghi dưới đây."))
+    last = Text(f"Biên bản lập xong lúc {time_words(at)} ({TIME_NOTE}), thành "
                 f"{two_digits(MINUTES_COPIES)} bản có giá trị như nhau; các thành viên Ban kiểm "
                 "phiếu đã đọc lại, thống nhất và cùng ký tên dưới đây./.")
     decl = doc.get("declared") or {}
