@@ -33,6 +33,7 @@ from pipeline.documents.form_pdf import form_pdf
 from pipeline.documents.grouping import grouped_people
 from pipeline.documents.typography import (
     NUMBER_BLANK,
+    TABLE_PT,
     TEXT_WIDTH_MM,
     TIME_NOTE,
     date_words,
@@ -87,10 +88,10 @@ def results_grid(doc: dict[str, Any], *, text_width_mm: float = TEXT_WIDTH_MM) -
     """One row a person (by khối when grouped): counts and percentages of the three levels
     and the consequence in words. The name column is as wide as the longest name needs
     (up to 42 mm), so names do not wrap; the position takes what is left."""
-    fixed = 8 + 3 * (10 + 11.5) + 19
-    longest = max((string_width(nfc(c["name"]), 10) for c in doc["candidates"]), default=0)
+    fixed = 8 + 3 * (9.5 + 11) + 18
+    longest = max((string_width(nfc(c["name"]), TABLE_PT) for c in doc["candidates"]), default=0)
     name_w = min(max(longest / (72 / 25.4) + 5, 26), 40)
-    widths = (8, name_w, text_width_mm - fixed - name_w, *(10, 11.5) * 3, 19)
+    widths = (8, name_w, text_width_mm - fixed - name_w, *(9.5, 11) * 3, 18)
     head1 = (t("stt"), t("name"), t("position"), *(x for lv in LEVELS for x in (t(lv), "")),
              t("consequence"))
     head2 = ("", "", "", *(t("ballots_count"), "%") * 3, "")
@@ -108,7 +109,7 @@ def results_grid(doc: dict[str, Any], *, text_width_mm: float = TEXT_WIDTH_MM) -
             rows.append((str(c["candidate"]), c["name"], c["position"], *cells,
                          t(c["consequence"]) if c["consequence"] else "–"))
     return Grid(header=(head1, head2), rows=tuple(rows), widths_mm=widths, align="CLLCCCCCCC",
-                spans=spans, bands=frozenset(bands))
+                spans=spans, bands=frozenset(bands), size=TABLE_PT)
 
 
 def _opening(doc: dict[str, Any], at: dt.datetime) -> list[Text]:

@@ -51,7 +51,7 @@ MARGINS_MM = {"top": 20.0, "right": 15.0, "bottom": 20.0, "left": 30.0}
 TEXT_WIDTH_MM = PAGE_MM[0] - MARGINS_MM["left"] - MARGINS_MM["right"]
 LANDSCAPE_MARGINS_MM = {"top": 20.0, "right": 15.0, "bottom": 20.0, "left": 25.0}
 BODY_PT = 13.0
-TABLE_PT = 10.0
+TABLE_PT = 9.5  # the per-person tables: a name on one line, the position on few
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
