@@ -227,7 +227,7 @@ def stored_check(ws: Path, distinct: int) -> dict[str, Any]:
     """Pages stored, and whether each distinct input page is stored once."""
     from sqlalchemy import func, select
 
-    from pipeline.store.store import page_table
+    from pipeline.store.schema import page_table
     from pipeline.store.workspace import open_workspace
 
     workspace = open_workspace(ws)
@@ -245,7 +245,8 @@ def prepare_items(ws: Path, items: int) -> int:
     """Make ``items`` open row items on the workspace's first accepted pages; all open items."""
     from sqlalchemy import exists, func, insert, select, update
 
-    from pipeline.store.store import now, page_table, review_table, row_table
+    from pipeline.store.schema import page_table, review_table, row_table
+    from pipeline.store.store import now
     from pipeline.store.workspace import open_workspace
 
     workspace = open_workspace(ws)

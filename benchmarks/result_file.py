@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-BENCHMARKS = ("accuracy", "speed", "load-ingest", "load-review", "startup", "omrchecker",
-              "session")
+BENCHMARKS = ("accuracy", "speed", "load-ingest", "load-review", "startup", "omrchecker")
 
 
 class ResultFileError(ValueError):

@@ -21,7 +21,7 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   for finding handwriting (`printed`), one page read against the campaign's
   layout (`page`, which runs `omr.page`), the reading threads and processes
   (`workers`). Image bytes in, readings out; no database.
-- `pipeline.store`: the records in SQLite or PostgreSQL (`store`), the
+- `pipeline.store`: the tables (`schema`), the records in SQLite or PostgreSQL (`store`), the
   workspace folder (`workspace`), the schema's migrations (`migrations`), the
   workspace's signing key (`keys`), the certified record and the certification
   history (`certificates`).
@@ -40,7 +40,9 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   decided again (`redecide`), the audit's re-reading (`retally`).
 - `pipeline.cli`: ``kiemphieu``, one module a command group.
 - `pipeline.web`: ``kiemphieu serve``: the app factory (`web.app`), who may do
-  what (`web.auth`), one router a group of pages (`web.routes`).
+  what (`web.auth`), the session's steps and the next one (`web.steps`), one
+  router a group of pages (`web.routes`: the queue, the pictures, the pages, the
+  upload, the chair's console, the hall).
 
 Where things happen:
 

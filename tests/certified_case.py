@@ -88,7 +88,7 @@ def scanned_workspace(tmp: Path, campaign_file: Path, ballots: int, *, seed: int
 def resolve_by_truth(ws_path: Path, scans: Path, truth_path: Path) -> int:
     """Decide every open review item as the voter marked it (the chair, through the review queue)."""
     from pipeline.domain.committee import Person
-    from pipeline.store.store import page_table
+    from pipeline.store.schema import page_table
     from pipeline.store.workspace import open_workspace
     from pipeline.workflow.review import queue_for
     from simulator import read_truth

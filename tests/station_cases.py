@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from pipeline.domain.campaign import load_campaign
 from pipeline.domain.layout import build_layout
 from pipeline.reading.sources import ScanPage, collect_inputs, iter_pages
-from pipeline.store.store import event_table, page_table
+from pipeline.store.schema import event_table, page_table
 from pipeline.store.workspace import open_workspace
 from simulator import ScanProfile, VoteModel, simulate_stack, write_case
 

@@ -41,7 +41,7 @@ from station_cases import (
 
 from pipeline.domain.committee import Person
 from pipeline.reading.sources import collect_inputs
-from pipeline.store.store import decision_table, review_table
+from pipeline.store.schema import decision_table, review_table
 from pipeline.store.workspace import open_workspace
 from pipeline.workflow.ingest import ingest
 from pipeline.workflow.review import ReviewQueue, derive

@@ -77,7 +77,7 @@ def test_tally_json_is_the_contract_tally_and_more(doc) -> None:
     assert doc["ballots"]["issued"] == 90 and doc["ballots"]["collected"] == 88
     first = doc["candidates"][0]
     assert first["percent"] == {"high": 85.23, "medium": 9.09, "low": 4.55}
-    assert doc["candidates"][4]["consequence_text"].endswith("(Điều 12 Nghị quyết số 96/2023/QH15).")
+    assert doc["candidates"][4]["consequence_text"].endswith("(khoản 3 Điều 12 Nghị quyết số 96/2023/QH15).")
     assert doc["declared"]["head"] == "Nguyễn Thị Trưởng Ban"
     assert doc["reconciliation"]["matches"] is True
     assert doc["certification"]["thresholds"]["definite"] == 0.09

@@ -18,7 +18,8 @@ from station_cases import SAMPLE, kiemphieu, new_workspace
 
 from pipeline.domain.errors import WorkspaceError
 from pipeline.store import migrations
-from pipeline.store.store import connect, metadata
+from pipeline.store.schema import metadata
+from pipeline.store.store import connect
 from pipeline.store.workspace import open_workspace
 
 

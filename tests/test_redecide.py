@@ -86,7 +86,8 @@ def test_refused_once_a_person_has_decided(tmp_path: Path) -> None:
 def test_refused_once_the_count_is_certified(tmp_path: Path) -> None:
     from sqlalchemy import update
 
-    from pipeline.store.store import campaign_table, now
+    from pipeline.store.schema import campaign_table
+    from pipeline.store.store import now
 
     ws = scanned_workspace(tmp_path, ballots=2, review=0.3, seed=14)
     with ws.store.transaction() as conn:  # as `certify` leaves it

@@ -21,7 +21,8 @@ from review_cases import PASSWORD, add_accounts, synthetic_workspace
 from sqlalchemy import update
 
 from omr.reasons import NOTE, NOTE_ROW_RIGHT
-from pipeline.store.store import NewPage, StoredRow, campaign_table, now
+from pipeline.store.schema import campaign_table
+from pipeline.store.store import NewPage, StoredRow, now
 from pipeline.workflow.review import (
     BadDecision,
     CountLocked,

@@ -8,7 +8,8 @@ from sqlalchemy import insert, update
 
 from omr.reasons import FILL_FAINT_MARK, NO_MARKS
 from pipeline.domain.campaign import load_campaign
-from pipeline.store.store import NewPage, StoredRow, declared_table, review_table
+from pipeline.store.schema import declared_table, review_table
+from pipeline.store.store import NewPage, StoredRow
 from pipeline.store.workspace import Workspace, create_workspace
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "seed-001-hdnd-cantho.yaml"

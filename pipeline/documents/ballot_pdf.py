@@ -82,20 +82,24 @@ SEAL_GREY = 0.72
 SEAL_CLEARANCE = 2.0  # no text closer than this to the seal's circle
 
 
-def render_ballots(campaign: Campaign, layout: BallotLayout, copies: int, out: Path) -> int:
+def render_ballots(campaign: Campaign, layout: BallotLayout, copies: int, out: Path,
+                   form: str | None = None) -> int:
     """Write ``copies`` collated copies of the ballot to the PDF file ``out``.
 
-    All pages of copy 1 come first, then copy 2, and so on. Returns the number
-    of pages written (``copies * layout.page_count``). Raises `ValueError` if
-    ``copies`` is below 1, `CampaignError` if a name or position cannot fit
-    its cell, and `OSError` if ``out`` cannot be written.
+    All pages of copy 1 come first, then copy 2, and so on. ``form``: only that
+    ballot form's pages (a campaign of several forms prints each on its own paper).
+    Returns the number of pages written. Raises `ValueError` if ``copies`` is
+    below 1, `CampaignError` if a name or position cannot fit its cell, and
+    `OSError` if ``out`` cannot be written.
     """
-    data = ballot_pdf_bytes(campaign, layout, copies)
+    data = ballot_pdf_bytes(campaign, layout, copies, form=form)
     Path(out).write_bytes(data)
-    return copies * layout.page_count
+    pages = layout.form(form).page_count if form is not None else layout.page_count
+    return copies * pages
 
 
-def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1) -> bytes:
+def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
+                     form: str | None = None) -> bytes:
     """The same PDF as `render_ballots`, returned as bytes."""
     if copies < 1:
         raise ValueError(f"copies must be at least 1, not {copies}")
@@ -118,10 +122,13 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1) 
     pen = _Pen(canvas, height)
     # Each page is drawn once as a form XObject; every copy places the form.
     forms = []
+    views = {f.id: campaign.form_view(f) for f in campaign.forms}
     for page in layout.pages:
+        if form is not None and page.form != form:
+            continue
         name = f"ballot-page-{page.template.page}"
         canvas.beginForm(name)
-        _PagePlan(campaign, layout, page).draw(pen)
+        _PagePlan(views.get(page.form, campaign), layout, page).draw(pen)
         canvas.endForm()
         forms.append(name)
     for _ in range(copies):
@@ -293,8 +300,10 @@ class _PagePlan:
         self.campaign = campaign
         self.layout = layout
         self.page = page
-        self.number = page.template.page
-        self.count = layout.page_count
+        form = layout.form_of(page.template.page)  # the page within its form
+        self.number = page.template.page - form.first_page + 1
+        self.count = form.page_count
+        self.paper = form.paper
         self.cells = [self._fit_row(cand) for cand in page.candidates]
 
     # -- fitting -------------------------------------------------------------
@@ -366,7 +375,7 @@ class _PagePlan:
             pen.fill_rects(rects)
 
     def _draw_qr(self, pen: _Pen) -> None:
-        matrix = qr_matrix(self.layout.code_text(self.number))
+        matrix = qr_matrix(self.layout.code_text(self.page.template.page))
         area = self.layout.code_symbol
         n = len(matrix)
         m = area.w / n
@@ -595,7 +604,8 @@ class _PagePlan:
         right = min([a.x - 3.0 for a in signature] + [br.x - MARKER_CLEARANCE])
         width = right - x
         y = qr.y + QR_QUIET_ZONE + 2.6
-        pen.text(x, y, f"Trang {self.number}/{self.count}", BOLD, 8.5)
+        paper = f" · {nfc(self.paper)}" if self.paper else ""  # the form's paper colour
+        pen.text(x, y, f"Trang {self.number}/{self.count}{paper}", BOLD, 8.5)
         y += pt_to_mm(8.5 * LEADING) + 0.4
         for note in (SAME_CODE_NOTE, NO_WRITING_NOTE):
             for ln in balanced_wrap(note, ITALIC, 8, width):

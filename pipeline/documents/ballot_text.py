@@ -21,7 +21,6 @@ from pipeline.documents.typography import (
     string_width,
 )
 from pipeline.domain.campaign import Campaign
-from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
 
 LEADING = 1.17  # line height as a multiple of the type size
@@ -275,12 +274,13 @@ def capitalise(text: str) -> str:
 
 def instruction_runs(campaign: Campaign, page_count: int) -> list[tuple[str, str]]:
     """The instruction to the voter, as (text, font) runs."""
-    levels = ", ".join(f"“{t(lv)}”" for lv in LEVELS)
+    levels = ", ".join(f"“{t(lv)}”" for lv in campaign.levels)
+    how_many = "hai" if len(campaign.levels) == 2 else "ba"
     runs = [
         ("Cách ghi phiếu:", BOLD_ITALIC),
         (
             f"đối với mỗi người có tên trong danh sách, đánh dấu X hoặc {TICK} vào một ô "
-            f"tương ứng với một trong ba mức {levels}. Người nào không có ô nào được đánh "
+            f"tương ứng với một trong {how_many} mức {levels}. Người nào không có ô nào được đánh "
             "dấu hoặc có từ hai ô trở lên được đánh dấu thì phiếu không hợp lệ đối với "
             "người đó.",
             ITALIC,

@@ -25,21 +25,27 @@ from reportlab.lib.colors import Color, black, white
 
 from pipeline.documents.typography import BOLD, MM, REGULAR, TEXT_WIDTH_MM, nfc, register_fonts, vn_number
 from pipeline.documents.typography import string_width as _w
+from pipeline.domain.rules import KIND_FOLLOW_UP, LEVELS
+from pipeline.domain.tally import result_levels
 from pipeline.domain.wording import t
 
 ROWS_PER_DRAWING = 32
 ROW_MM, BAR_MM = 6.5, 4.2
 # fill (RGB 0-1), distinct in luminance so a grey photocopy still reads
-LEVEL_COLOURS = {"low": (0.62, 0.11, 0.11), "medium": (0.56, 0.56, 0.56), "high": (0.84, 0.84, 0.84)}
+LEVEL_COLOURS = {"low": (0.62, 0.11, 0.11), "medium": (0.56, 0.56, 0.56), "high": (0.84, 0.84, 0.84),
+                 "no_confidence": (0.62, 0.11, 0.11), "confidence": (0.84, 0.84, 0.84)}
 INVALID_LABEL = "Không hợp lệ đối với người đó"
 ABSENT_LABEL = "Không có phiếu (tính trong tổng số đại biểu)"
 THRESHOLDS = ((1 / 2, "1/2"), (2 / 3, "2/3"))
 
 
-def parts(c: dict[str, Any], base: int) -> list[tuple[str, int]]:
-    """(part, count) in drawing order; the counts add up to ``base`` when the tally is whole."""
+def parts(c: dict[str, Any], base: int, levels: tuple[str, ...] = LEVELS
+          ) -> list[tuple[str, int]]:
+    """(part, count) in drawing order, the adverse level first; the counts add up to the
+    person's base (``c["base"]``, else ``base``) when the tally is whole."""
+    base = int(c.get("base") or base)
     invalid = int(c["counts"].get("invalid") or 0) + int(c.get("pending") or 0)
-    drawn = [(lv, int(c["counts"][lv])) for lv in ("low", "medium", "high")]
+    drawn = [(lv, int(c["counts"][lv])) for lv in reversed(levels)]
     drawn.append(("invalid", invalid))
     rest = base - sum(n for _, n in drawn)
     if rest > 0:
@@ -50,19 +56,22 @@ def parts(c: dict[str, Any], base: int) -> list[tuple[str, int]]:
 def chart_drawings(doc: dict[str, Any], width_mm: float = TEXT_WIDTH_MM) -> list[Drawing]:
     """The chart of ``doc`` (tally.json) as drawings of at most `ROWS_PER_DRAWING` people."""
     people = doc["candidates"]
+    levels = result_levels(doc)
+    lines = THRESHOLDS[:1] if doc.get("kind") == KIND_FOLLOW_UP else THRESHOLDS
     chunks = [people[i:i + ROWS_PER_DRAWING] for i in range(0, len(people), ROWS_PER_DRAWING)]
-    kinds = {k for c in people for k, n in parts(c, doc["base"]) if n > 0}
-    return [_drawing(chunk, doc["base"], width_mm, kinds) for chunk in chunks or [[]]]
+    kinds = {k for c in people for k, n in parts(c, doc["base"], levels) if n > 0}
+    return [_drawing(chunk, doc["base"], width_mm, kinds, levels, lines)
+            for chunk in chunks or [[]]]
 
 
-def _drawing(people: list[dict[str, Any]], base: int, width_mm: float, kinds: set[str]) -> Drawing:
+def _drawing(people: list[dict[str, Any]], base: int, width_mm: float, kinds: set[str],
+             levels: tuple[str, ...], lines: tuple[tuple[float, str], ...]) -> Drawing:
     register_fonts()
     row_h, bar_h = ROW_MM * MM, BAR_MM * MM
     label_w = 56 * MM
     width = width_mm * MM
     top_pad, axis_h = 9 * MM, 5 * MM
-    legend = [k for k in ("low", "medium", "high", "invalid", "absent")
-              if k in kinds or k in ("low", "medium", "high")]
+    legend = [*reversed(levels), *(k for k in ("invalid", "absent") if k in kinds)]
     legend_rows = _legend_rows(legend, width - label_w)
     legend_h = 4.5 * MM * len(legend_rows) + 2 * MM
     height = top_pad + row_h * max(len(people), 1) + axis_h + legend_h
@@ -76,11 +85,11 @@ def _drawing(people: list[dict[str, Any]], base: int, width_mm: float, kinds: se
         d.add(Line(x, bars_bottom, x, bars_top, strokeColor=Color(0.8, 0.8, 0.8), strokeWidth=0.3))
         d.add(String(x, bars_bottom - 3.4 * MM, f"{pct}%", fontName=REGULAR, fontSize=7.5,
                      textAnchor="middle"))
-    lines_x = [bar_x0 + bar_w * frac for frac, _ in THRESHOLDS]
+    lines_x = [bar_x0 + bar_w * frac for frac, _ in lines]
     for i, c in enumerate(people):
         y = bars_top - row_h * (i + 1) + (row_h - bar_h) / 2
-        _person_bar(d, c, base, y, bar_x0, bar_w, bar_h, label_w, lines_x)
-    for x, (_, label) in zip(lines_x, THRESHOLDS, strict=True):
+        _person_bar(d, c, base, y, bar_x0, bar_w, bar_h, label_w, lines_x, levels)
+    for x, (_, label) in zip(lines_x, lines, strict=True):
         d.add(Line(x, bars_bottom, x, bars_top + 1.2 * MM, strokeColor=black, strokeWidth=0.7,
                    strokeDashArray=[2.5, 1.8]))
         d.add(String(x, bars_top + 2.3 * MM, label, fontName=BOLD, fontSize=8, textAnchor="middle"))
@@ -137,7 +146,8 @@ def _hatch(d: Drawing, x: float, y: float, w: float, h: float, step: float = 1.2
 
 
 def _person_bar(d: Drawing, c: dict[str, Any], base: int, y: float, bar_x0: float, bar_w: float,
-                bar_h: float, label_w: float, lines_x: list[float]) -> None:
+                bar_h: float, label_w: float, lines_x: list[float], levels: tuple[str, ...]
+                ) -> None:
     label = nfc(f"{c['candidate']}. {c['name']}")
     size = 8.5
     while _w(label, size) > label_w - 2 * MM and size > 6:
@@ -147,8 +157,9 @@ def _person_bar(d: Drawing, c: dict[str, Any], base: int, y: float, bar_x0: floa
     d.add(String(label_w - 2 * MM, y + bar_h / 2 - size * 0.33, label, fontName=REGULAR,
                  fontSize=size, textAnchor="end"))
     x = bar_x0
-    for kind, n in parts(c, base):
-        w = bar_w * n / base if base else 0.0
+    own = int(c.get("base") or base)
+    for kind, n in parts(c, base, levels):
+        w = bar_w * n / own if own else 0.0
         if w <= 0:
             continue
         w = min(w, bar_x0 + bar_w - x)
@@ -157,8 +168,9 @@ def _person_bar(d: Drawing, c: dict[str, Any], base: int, y: float, bar_x0: floa
             text = vn_number(c["percent"][kind])
             tx = _label_x(text, x, w, lines_x)
             if tx is not None:
+                dark = kind in ("low", "no_confidence")
                 d.add(String(tx, y + bar_h / 2 - 2.3, text, fontName=REGULAR, fontSize=7,
-                             textAnchor="middle", fillColor=white if kind == "low" else black))
+                             textAnchor="middle", fillColor=white if dark else black))
         x += w
 
 

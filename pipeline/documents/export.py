@@ -67,6 +67,7 @@ from pipeline.domain import certificate
 from pipeline.domain.campaign import Campaign
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.layout import BallotLayout
+from pipeline.domain.wording import t
 from pipeline.store.certificates import SCANS_DIR, certified_body, history
 from pipeline.store.keys import load_key, public_pem
 from pipeline.store.workspace import Workspace
@@ -155,13 +156,14 @@ def result_document(body: dict[str, Any], digest: str, campaign: Campaign,
     `package_records` and the words of the rule set, and the certificate's ``digest``."""
     rules = campaign.rules
     doc = package_records(body, campaign, layout)
+    words = rules.follow_up if campaign.follow_up else rules.consequences
     for c in doc["candidates"]:
-        c["consequence_text"] = rules.consequences.get(c["consequence"]) if c["consequence"] else None
+        c["consequence_text"] = words.get(c["consequence"]) if c["consequence"] else None
     doc["campaign_info"].update({
         "rules_title": rules.title, "rules_document": rules.document,
-        "base_label": rules.base_label, "base_article": rules.base_article})
+        "base_label": t("base_electorate") if campaign.follow_up else rules.base_label,
+        "base_article": rules.follow_up_article if campaign.follow_up else rules.base_article})
     doc["certification"]["digest"] = digest
-    _add_groups(doc, campaign)
     # the chair's reasons for the whole sheets declared invalid, in words (the log is in
     # certificate.json)
     reasons = {line["page_sha256"]: line.get("reason") for line in body["page_decisions"]}
@@ -170,21 +172,6 @@ def result_document(body: dict[str, Any], digest: str, campaign: Campaign,
     return doc
 
 
-def _add_groups(doc: dict[str, Any], campaign: Campaign) -> None:
-    """The campaign's groups (``groups: [{id, name, order}]``) and each person's ``group``,
-    where the tally does not carry them already: the documents list people by khối
-    (`pipeline.documents.grouping`). A campaign without groups adds nothing."""
-    groups = getattr(campaign, "groups", None) or ()
-    if groups and not doc.get("groups"):
-        doc["campaign_info"]["groups"] = [
-            g if isinstance(g, dict) else
-            {"id": getattr(g, "id", None), "name": getattr(g, "name", None),
-             "order": getattr(g, "order", None)}
-            for g in groups]
-    by_stt = {c.stt: getattr(c, "group", None) for c in campaign.candidates}
-    for c in doc["candidates"]:
-        if c.get("group") is None and by_stt.get(c["candidate"]) is not None:
-            c["group"] = by_stt[c["candidate"]]
 
 
 # ---------------------------------------------------------------------------

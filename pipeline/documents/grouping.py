@@ -1,10 +1,10 @@
 """People by group (khối), in the group's order, for every document.
 
-A campaign may group its people: ``groups: [{id, name, order}]`` and each
-candidate's ``group`` (the group's id), carried in ``tally.json`` at the top
-or in ``campaign_info``. Without groups (or when no candidate names one) the
-documents list everyone in ballot order under no heading. A candidate whose
-group is not listed goes last, under "Khác".
+A campaign may group its people (``groups: [{id, name, order}]`` and each
+person's ``group``, carried by ``tally --json``); the order is the domain's
+(`pipeline.domain.tally.in_groups`). Without groups the documents list
+everyone in ballot order under no heading; people in no listed group come
+last, under "Chưa xếp khối".
 """
 
 from __future__ import annotations
@@ -12,9 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
-         "XV", "XVI", "XVII", "XVIII", "XIX", "XX")
-OTHER = "Khác"
+from pipeline.domain.tally import in_groups
+from pipeline.domain.wording import t
+
+ROMAN = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def roman(n: int) -> str:
+    out = ""
+    for value, letters in ROMAN:
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
 
 
 @dataclass(frozen=True)
@@ -32,27 +41,19 @@ class Group:
 
 
 def groups_of(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The campaign's groups as given (``id``, ``name``, ``order``), in their order."""
+    """The campaign's groups as given (``id``, ``name``, ``order``)."""
     given = doc.get("groups") or (doc.get("campaign_info") or {}).get("groups") or []
-    listed = [g for g in given if isinstance(g, dict) and g.get("id") is not None]
-    return sorted(listed, key=lambda g: (g.get("order") if g.get("order") is not None else 1e9))
+    return [g for g in given if isinstance(g, dict) and g.get("id") is not None]
 
 
 def grouped_people(doc: dict[str, Any]) -> list[Group]:
     """``doc``'s candidates by group in the groups' order (ballot order within a group);
     one unnamed group holding everyone when the campaign has no groups."""
+    groups = [{**g, "order": g.get("order") if g.get("order") is not None else 10**6}
+              for g in groups_of(doc)]
     people = doc["candidates"]
-    groups = groups_of(doc)
     if not groups or not any(c.get("group") is not None for c in people):
         return [Group(None, None, tuple(people))]
-    names = {str(g["id"]): str(g.get("name") or g["id"]) for g in groups}
-    out: list[Group] = []
-    for g in groups:
-        members = tuple(c for c in people if str(c.get("group")) == str(g["id"]))
-        if members:
-            out.append(Group(None, names[str(g["id"])], members))
-    rest = tuple(c for c in people if str(c.get("group")) not in names)
-    if rest:
-        out.append(Group(None, OTHER, rest))
-    return [Group(ROMAN[i] if i < len(ROMAN) else str(i + 1), g.name, g.people)
-            for i, g in enumerate(out)]
+    out = in_groups(groups, people, lambda c: c.get("group"))
+    return [Group(roman(i), str(g.get("name") or g["id"]) if g else t("ungrouped"), tuple(members))
+            for i, (g, members) in enumerate(out, start=1)]

@@ -48,7 +48,8 @@ from pipeline.documents.typography import (
     vn_number,
 )
 from pipeline.domain.certificate import grouped
-from pipeline.domain.rules import LEVELS
+from pipeline.domain.rules import KIND_FOLLOW_UP
+from pipeline.domain.tally import result_levels
 from pipeline.domain.wording import t
 
 MINUTES_COPIES = 3
@@ -84,32 +85,42 @@ def ballot_figures(doc: dict[str, Any]) -> dict[str, int | None]:
             "valid": b["collected"] - whole, "invalid": whole}
 
 
+def what_is_counted(doc: dict[str, Any]) -> str:
+    """"lấy phiếu tín nhiệm" (the poll) or "bỏ phiếu tín nhiệm" (the follow-up vote)."""
+    return "bỏ phiếu tín nhiệm" if doc.get("kind") == KIND_FOLLOW_UP else "lấy phiếu tín nhiệm"
+
+
 def results_grid(doc: dict[str, Any], *, text_width_mm: float = TEXT_WIDTH_MM) -> Grid:
-    """One row a person (by khối when grouped): counts and percentages of the three levels
-    and the consequence in words. The name column is as wide as the longest name needs
-    (up to 42 mm), so names do not wrap; the position takes what is left."""
-    fixed = 8 + 3 * (9.5 + 11) + 18
+    """One row a person (by khối when grouped): the count and percentage of each level
+    (three for the poll, two for the follow-up vote) and the consequence in words. The
+    name column is as wide as the longest name needs (up to 40 mm), so names do not
+    wrap; the position takes what is left."""
+    levels = result_levels(doc)
+    n = len(levels)
+    fixed = 8 + n * (9.5 + 11) + 18
     longest = max((string_width(nfc(c["name"]), TABLE_PT) for c in doc["candidates"]), default=0)
     name_w = min(max(longest / (72 / 25.4) + 5, 26), 40)
-    widths = (8, name_w, text_width_mm - fixed - name_w, *(9.5, 11) * 3, 18)
-    head1 = (t("stt"), t("name"), t("position"), *(x for lv in LEVELS for x in (t(lv), "")),
+    widths = (8, name_w, text_width_mm - fixed - name_w, *(9.5, 11) * n, 18)
+    last = 3 + 2 * n
+    head1 = (t("stt"), t("name"), t("position"), *(x for lv in levels for x in (t(lv), "")),
              t("consequence"))
-    head2 = ("", "", "", *(t("ballots_count"), "%") * 3, "")
-    spans = (((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (2, 1)), ((3, 0), (4, 0)),
-             ((5, 0), (6, 0)), ((7, 0), (8, 0)), ((9, 0), (9, 1)))
+    head2 = ("", "", "", *(t("ballots_count"), "%") * n, "")
+    spans = (((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (2, 1)),
+             *(((3 + 2 * k, 0), (4 + 2 * k, 0)) for k in range(n)), ((last, 0), (last, 1)))
     rows: list[tuple[str, ...]] = []
     bands = set()
     for group in grouped_people(doc):
         if group.label:
             bands.add(len(rows))
-            rows.append((group.label,) + ("",) * 9)
+            rows.append((group.label,) + ("",) * last)
         for c in group.people:
-            cells = [x for lv in LEVELS for x in (vn_number(c["counts"][lv]),
+            cells = [x for lv in levels for x in (vn_number(c["counts"][lv]),
                                                    vn_number(c["percent"][lv]))]
             rows.append((str(c["candidate"]), c["name"], c["position"], *cells,
                          t(c["consequence"]) if c["consequence"] else "–"))
-    return Grid(header=(head1, head2), rows=tuple(rows), widths_mm=widths, align="CLLCCCCCCC",
-                spans=spans, bands=frozenset(bands), size=TABLE_PT)
+    return Grid(header=(head1, head2), rows=tuple(rows), widths_mm=widths,
+                align="CLL" + "C" * (2 * n + 1), spans=spans, bands=frozenset(bands),
+                size=TABLE_PT)
 
 
 def _opening(doc: dict[str, Any], at: dt.datetime) -> list[Text]:
@@ -126,8 +137,8 @@ def _opening(doc: dict[str, Any], at: dt.datetime) -> list[Text]:
         Text(f"Căn cứ {info['rules_document']};", "ground"),
         Text(f"Hôm nay, vào hồi {started:%H} giờ {started:%M} phút, {date_words(started.date())} "
              f"({TIME_NOTE}), tại {where}{session_note}, Ban kiểm phiếu {info['body']} tiến hành "
-             f"kiểm phiếu lấy phiếu tín nhiệm đối với {len(doc['candidates'])} người có tên trong "
-             "danh sách."),
+             f"kiểm phiếu {what_is_counted(doc)} đối với {len(doc['candidates'])} người có tên "
+             "trong danh sách."),
     ]
 
 
@@ -161,10 +172,19 @@ def _figures(doc: dict[str, Any]) -> list[Any]:
         f"Tỷ lệ phần trăm được tính trên {info['base_label']} ({vn_number(doc['base'])}) theo "
         f"{info['base_article']}. Phiếu không đánh dấu hoặc đánh dấu từ hai ô trở lên đối với một "
         "người thì không hợp lệ đối với người đó; phiếu vẫn được tính trong tổng số."))
+    forms = doc.get("forms") or []
+    if len(forms) > 1:  # each form a ballot of its own, with its own base
+        out.append(Text(
+            "Mỗi mẫu phiếu được kiểm như một phiếu riêng; tỷ lệ của mỗi người tính trên số phiếu "
+            "thu về của mẫu phiếu có tên người đó: " + "; ".join(
+                f"{f.get('title') or f.get('id')}"
+                + (f" ({f['paper'].lower()})" if f.get("paper") else "")
+                + f": phát ra {vn_number(f.get('issued'))}, thu về {vn_number(f.get('collected'))}"
+                for f in forms) + "."))
     if (doc.get("reconciliation") or {}).get("quorum_warning"):
         out.append(Text(f"Lưu ý: {doc['reconciliation']['quorum_warning']}", "strong"))
-    out.append(Text("Kết quả đối với từng người (số phiếu và tỷ lệ % trên "
-                    f"{info['base_label']}):", "body"))
+    out.append(Text(f"Kết quả {what_is_counted(doc)} đối với từng người (số phiếu và tỷ lệ % "
+                    f"trên {info['base_label']}):", "body"))
     out.append(results_grid(doc))
     invalid_people = [f"{c['name']}: {vn_number(c['counts']['invalid'])}"
                       for c in doc["candidates"] if c["counts"].get("invalid")]
@@ -176,18 +196,24 @@ def _figures(doc: dict[str, Any]) -> list[Any]:
 
 def _consequences(doc: dict[str, Any]) -> list[Any]:
     info = doc["campaign_info"]
+    adverse = result_levels(doc)[-1]
     out: list[Any] = []
     for c in doc["candidates"]:
         if c["consequence"]:
             out.append(Text(
-                f"{c['name']}, {c['position']}: {vn_number(c['counts']['low'])} phiếu tín nhiệm thấp "
-                f"trên {info['base_label']} {vn_number(doc['base'])} "
-                f"({vn_number(c['percent']['low'])} %). {c['consequence_text']}"))
-    if not out:
+                f"{c['name']}, {c['position']}: {vn_number(c['counts'][adverse])} phiếu "
+                f"{t(adverse).lower()} trên {info['base_label']} "
+                f"{vn_number(c.get('base', doc['base']))} ({vn_number(c['percent'][adverse])} %). "
+                f"{c['consequence_text']}"))
+    if not out and doc.get("kind") == KIND_FOLLOW_UP:
+        out.append(Text(f"Không có người nào có quá nửa {info['base_label']} bỏ phiếu không tín "
+                        "nhiệm."))
+    elif not out:
         out.append(Text(f"Không có người nào có trên 1/2 {info['base_label']} đánh giá tín nhiệm "
                         "thấp."))
-    out.append(ChartBlock(doc, f"Biểu đồ: tỷ lệ các mức tín nhiệm trên {info['base_label']}; "
-                               "vạch đứt: 1/2 và 2/3 của tổng số."))
+    lines = "1/2 của tổng số" if doc.get("kind") == KIND_FOLLOW_UP else "1/2 và 2/3 của tổng số"
+    out.append(ChartBlock(doc, f"Biểu đồ: tỷ lệ các mức trên {info['base_label']}; "
+                               f"vạch đứt: {lines}."))
     return out
 
 
@@ -258,7 +284,7 @@ def minutes_form(doc: dict[str, Any]) -> Form:
     info = doc["campaign_info"]
     at = count_time(doc)
     body_name, _ = split_body(info["body"])
-    subtitle = "Kết quả lấy phiếu tín nhiệm"
+    subtitle = f"Kết quả {what_is_counted(doc)}"
     if info.get("subtitle"):
         subtitle += " " + info["subtitle"][:1].lower() + info["subtitle"][1:]
     closing_texts, closing = _closing(doc, at)

@@ -36,6 +36,7 @@ from pipeline.documents.minutes import (
     count_time,
     place_date,
     results_grid,
+    what_is_counted,
 )
 from pipeline.documents.typography import (
     NUMBER_BLANK,
@@ -46,7 +47,7 @@ from pipeline.documents.typography import (
     split_body,
     vn_number,
 )
-from pipeline.domain.rules import LEVELS
+from pipeline.domain.tally import result_levels
 from pipeline.domain.wording import t
 
 RESOLUTION_DOCX = "du-thao-nghi-quyet.docx"
@@ -83,7 +84,8 @@ def person_lines(doc: dict[str, Any], c: dict[str, Any]) -> list[Text]:
     """One person's result as the published resolutions word it."""
     base_label = doc["campaign_info"]["base_label"]
     out = [Text(f"- Số phiếu {t(lv).lower()}: {vn_number(c['counts'][lv])} phiếu (chiếm "
-                f"{vn_number(c['percent'][lv])} % {base_label});", "item") for lv in LEVELS]
+                f"{vn_number(c['percent'][lv])} % {base_label});", "item")
+           for lv in result_levels(doc)]
     if c["counts"].get("invalid"):
         out.append(Text(f"- Số phiếu không hợp lệ đối với người này: "
                         f"{vn_number(c['counts']['invalid'])} phiếu;", "item"))
@@ -119,7 +121,7 @@ def resolution_form(doc: dict[str, Any]) -> Form:
     n = len(doc["candidates"])
     blocks: list[Any] = [
         Text("NGHỊ QUYẾT", "title"),
-        Text(f"Xác nhận kết quả lấy phiếu tín nhiệm {scope}", "subtitle"),
+        Text(f"Xác nhận kết quả {what_is_counted(doc)} {scope}", "subtitle"),
         Text("", "rule"),
         Text(body_name.upper(), "subtitle"),
         *([Text(term.upper(), "subtitle")] if term else []),
@@ -129,16 +131,16 @@ def resolution_form(doc: dict[str, Any]) -> Form:
         Text(f"Căn cứ Biên bản kiểm phiếu {date_words(at.date())} của Ban kiểm phiếu;", "ground"),
         Text(f"Xét đề nghị của Thường trực {kind} {unit}.".replace("  ", " "), "ground"),
         Text("QUYẾT NGHỊ:", "title"),
-        Text(f"Xác nhận việc lấy phiếu tín nhiệm đối với {n} người giữ chức vụ do {body_name} "
+        Text(f"Xác nhận việc {what_is_counted(doc)} đối với {n} người giữ chức vụ do {body_name} "
              f"bầu đã được tiến hành đúng trình tự, thủ tục theo {info['rules_title']}: số phiếu "
              f"phát ra {vn_number(f['issued'])}, số phiếu thu về {vn_number(f['collected'])}, số "
              f"phiếu hợp lệ {vn_number(f['valid'])}.", "article", lead="Điều 1."),
-        Text("Kết quả lấy phiếu tín nhiệm đối với từng người như sau:", "article",
+        Text(f"Kết quả {what_is_counted(doc)} đối với từng người như sau:", "article",
              lead="Điều 2."),
         *_results_by_group(doc),
         Text(f"Thường trực {kind}, Ủy ban nhân dân, các Ban của {kind}, các Tổ đại biểu và "
              f"đại biểu {kind} {unit} theo chức năng, nhiệm vụ, quyền hạn tổ chức thực hiện và "
-             "công bố công khai kết quả lấy phiếu tín nhiệm theo quy định. Nghị quyết này được "
+             f"công bố công khai kết quả {what_is_counted(doc)} theo quy định. Nghị quyết này được "
              f"{body_name}{(' ' + term[:1].lower() + term[1:]) if term else ''} thông qua tại kỳ họp "
              f"{date_words(at.date())} và có hiệu lực từ ngày thông qua./.", "article",
              lead="Điều 3."),
@@ -148,7 +150,7 @@ def resolution_form(doc: dict[str, Any]) -> Form:
                   f"- Thường trực {kind}, Ủy ban nhân dân {unit};",
                   f"- Đại biểu {kind} {unit};", "- Người được lấy phiếu tín nhiệm;", "- Lưu: VT.")
     return Form(
-        title=nfc(f"Dự thảo Nghị quyết xác nhận kết quả lấy phiếu tín nhiệm - {info['body']}"),
+        title=nfc(f"Dự thảo Nghị quyết xác nhận kết quả {what_is_counted(doc)} - {info['body']}"),
         heading=Heading(parent=None, issuer=body_name.upper(), number=f"Số:{NUMBER_BLANK}/NQ-HĐND",
                         place_date=place_date(doc, at.date()), draft=True),
         blocks=tuple(blocks),

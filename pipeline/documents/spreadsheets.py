@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline.documents.grouping import grouped_people
 from pipeline.documents.typography import TIME_NOTE, short_date, vietnam_time
 from pipeline.domain.rules import LEVELS
+from pipeline.domain.tally import result_levels
 from pipeline.domain.wording import t
 
 GROUP_COLUMN = "Khối"
@@ -35,10 +36,11 @@ def _grouped(doc: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]]:
 def csv_header(doc: dict[str, Any] | None = None) -> tuple[str, ...]:
     """The columns of the results' CSV, in Vietnamese (a last "Khối" column when grouped)."""
     grouped = doc is not None and any(name for name, _ in _grouped(doc))
+    levels = result_levels(doc) if doc is not None else LEVELS
     return (
         t("stt"), t("name"), t("position"),
-        *(t("level_count", level=t(lv)) for lv in LEVELS),
-        *(t("level_percent", level=t(lv)) for lv in LEVELS),
+        *(t("level_count", level=t(lv)) for lv in levels),
+        *(t("level_percent", level=t(lv)) for lv in levels),
         t("invalid"), t("base_total"), t("consequence_code"), t("consequence"),
         *((GROUP_COLUMN,) if grouped else ()),
     )
@@ -48,15 +50,16 @@ def result_csv(doc: dict[str, Any]) -> bytes:
     """One row per person, in ballot order (see the module's docstring)."""
     rows = _grouped(doc)
     grouped = any(name for name, _ in rows)
+    levels = result_levels(doc)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(csv_header(doc))
     for name, c in sorted(rows, key=lambda r: r[1]["candidate"]):
         writer.writerow([
             c["candidate"], c["name"], c["position"],
-            *(c["counts"][lv] for lv in LEVELS),
-            *(f"{c['percent'][lv]:.2f}" for lv in LEVELS),
-            c["counts"]["invalid"], doc["base"], c["consequence"] or "",
+            *(c["counts"][lv] for lv in levels),
+            *("" if c["percent"][lv] is None else f"{c['percent'][lv]:.2f}" for lv in levels),
+            c["counts"]["invalid"], c.get("base", doc["base"]), c["consequence"] or "",
             c.get("consequence_text") or "", *((name or "",) if grouped else ()),
         ])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -115,9 +118,10 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
     for i, (text, font) in enumerate(lines, start=1):
         ws.cell(i, 1, text).font = font
     top = len(lines) + 2
+    levels = result_levels(doc)
     header = [t("stt"), t("name"), t("position"),
-              *(t("level_count", level=t(lv)) for lv in LEVELS),
-              *(t("level_percent", level=t(lv)) for lv in LEVELS),
+              *(t("level_count", level=t(lv)) for lv in levels),
+              *(t("level_percent", level=t(lv)) for lv in levels),
               t("invalid"), t("base_total"), t("consequence")]
     header_cells(ws, top, header)
     row = top + 1
@@ -128,13 +132,14 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
             row += 1
         for c in group.people:
             values = [c["candidate"], c["name"], c["position"],
-                      *(c["counts"][lv] for lv in LEVELS), *(c["percent"][lv] for lv in LEVELS),
-                      c["counts"]["invalid"], doc["base"], c.get("consequence_text") or ""]
+                      *(c["counts"][lv] for lv in levels), *(c["percent"][lv] for lv in levels),
+                      c["counts"]["invalid"], c.get("base", doc["base"]),
+                      c.get("consequence_text") or ""]
             for j, v in enumerate(values, start=1):
                 cell = ws.cell(row, j, v)
                 cell.font, cell.border = NORMAL, BOX
-                cell.alignment = Alignment(wrap_text=j in (2, 3, 12), vertical="center")
-                if 7 <= j <= 9:
+                cell.alignment = Alignment(wrap_text=j in (2, 3, len(values)), vertical="center")
+                if 4 + len(levels) <= j < 4 + 2 * len(levels):
                     cell.number_format = "0.00"
             row += 1
     for j, w in enumerate([6, 24, 34, 10, 10, 10, 10, 10, 10, 10, 10, 60], start=1):

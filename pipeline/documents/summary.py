@@ -77,8 +77,9 @@ def _crossed_grid(units: list[Any], people: list[Any]) -> Grid:
     for n, (p, pl) in enumerate(crossed(units, people), start=1):
         u, r = units[pl.unit], pl.result
         rows.append((str(n), p.name, p.position, str(pl.unit + 1),
-                     f"{vn_number(r['counts']['low'])} / {vn_number(u.doc['base'])}",
-                     vn_number(r["percent"]["low"]), r.get("consequence_text") or t(r["consequence"])))
+                     f"{vn_number(r['counts'].get('low'))} / "
+                     f"{vn_number(r.get('base', u.doc['base']))}",
+                     vn_number(r["percent"].get("low")), r.get("consequence_text") or t(r["consequence"])))
     header = (("STT", t("name"), t("position"), "Đơn vị số", "Phiếu tín nhiệm thấp / tổng số",
                "%", "Hệ quả"),)
     return Grid(header=header, rows=tuple(rows), widths_mm=(9, 40, 50, 14, 24, 14, 106),
@@ -103,7 +104,7 @@ def _previous_words(prev: dict[str, Any] | None) -> str:
     if prev is None:
         return "–"
     r = prev["result"]
-    return (" / ".join(vn_number(r["percent"][lv]) for lv in LEVELS)
+    return (" / ".join(vn_number(r["percent"].get(lv)) for lv in LEVELS)
             + f" ({prev['year']})" + (f"; {t(r['consequence'])}" if r["consequence"] else ""))
 
 
@@ -119,10 +120,11 @@ def _people_grid(units: list[Any], people: list[Any],
             name = person.name + (f" (sinh năm {person.born})" if person.born else "")
             if len(person.places) > 2 and k == 0:
                 name += f" - lấy phiếu ở {len(person.places)} nơi, quá 2 nơi"
-            cells = [x for lv in LEVELS for x in (vn_number(r["counts"][lv]),
-                                                   vn_number(r["percent"][lv]))]
+            cells = [x for lv in LEVELS for x in (vn_number(r["counts"].get(lv)),
+                                                   vn_number(r["percent"].get(lv)))]
             row = (str(i) if k == 0 else "", name if k == 0 else "",
-                   person.position if k == 0 else "", str(pl.unit + 1), vn_number(u.doc["base"]),
+                   person.position if k == 0 else "", str(pl.unit + 1),
+                   vn_number(r.get("base", u.doc["base"])),
                    *cells, t(r["consequence"]) if r["consequence"] else "–")
             if with_prev:
                 row = (*row, _previous_words((previous or {}).get((i - 1, k))))
@@ -221,7 +223,7 @@ def summary_xlsx(units: list[Any], people: list[Any], body: str) -> bytes:
             values = [i, p.name, p.position, p.born, len(p.places), pl.unit + 1, u.info["body"],
                       u.info["rules_title"], u.doc["base"]]
             for lv in LEVELS:
-                values += [r["counts"][lv], r["percent"][lv]]
+                values += [r["counts"].get(lv), r["percent"].get(lv)]
             values += [r["counts"]["invalid"], r.get("consequence_text") or ""]
             _row(ws, row, values, {11, 13, 15})
             row += 1

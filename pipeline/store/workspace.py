@@ -32,7 +32,8 @@ from pipeline.files import atomic_write
 from pipeline.store.keys import make_key
 from pipeline.store.migrations import create as create_versioned_schema
 from pipeline.store.migrations import ensure_current
-from pipeline.store.store import Store, campaign_table, candidate_table, connect, now
+from pipeline.store.schema import campaign_table, candidate_table
+from pipeline.store.store import Store, connect, now
 
 WORKSPACE_FILE = "workspace.json"
 
@@ -59,6 +60,7 @@ class Workspace:
         return tally_from_counts(
             self.campaign, store.status_counts(), store.row_outcomes(), store.declared(),
             invalid=store.invalid_pages(), duplicate=store.duplicate_events(),
+            declared_forms=store.declared_forms(), layout=self.layout,
             certified=store.certified_at() is not None,
         )
 

@@ -11,7 +11,8 @@ import os
 from alembic import context
 from sqlalchemy import text
 
-from pipeline.store.store import connect, metadata
+from pipeline.store.schema import metadata
+from pipeline.store.store import connect
 
 target_metadata = metadata
 
