@@ -97,10 +97,11 @@ def results_grid(doc: dict[str, Any], *, text_width_mm: float = TEXT_WIDTH_MM) -
     wrap; the position takes what is left."""
     levels = result_levels(doc)
     n = len(levels)
-    fixed = 8 + n * (9.5 + 11) + 18
+    consequence_w = 18 + 14 * (3 - n)  # two levels leave room for the consequence's words
+    fixed = 8 + n * (9.5 + 11) + consequence_w
     longest = max((string_width(nfc(c["name"]), TABLE_PT) for c in doc["candidates"]), default=0)
     name_w = min(max(longest / (72 / 25.4) + 5, 26), 40)
-    widths = (8, name_w, text_width_mm - fixed - name_w, *(9.5, 11) * n, 18)
+    widths = (8, name_w, text_width_mm - fixed - name_w, *(9.5, 11) * n, consequence_w)
     last = 3 + 2 * n
     head1 = (t("stt"), t("name"), t("position"), *(x for lv in levels for x in (t(lv), "")),
              t("consequence"))
