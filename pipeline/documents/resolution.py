@@ -129,7 +129,7 @@ def resolution_form(doc: dict[str, Any]) -> Form:
         Text(LOCAL_GOVERNMENT_LAW, "ground"),
         Text(f"Căn cứ {info['rules_document']};", "ground"),
         Text(f"Căn cứ Biên bản kiểm phiếu {date_words(at.date())} của Ban kiểm phiếu;", "ground"),
-        Text(f"Xét đề nghị của Thường trực {kind} {unit}.".replace("  ", " "), "ground"),
+        Text(" ".join(f"Xét đề nghị của Thường trực {kind} {unit}".split()) + ".", "ground"),
         Text("QUYẾT NGHỊ:", "title"),
         Text(f"Xác nhận việc {what_is_counted(doc)} đối với {n} người giữ chức vụ do {body_name} "
              f"bầu đã được tiến hành đúng trình tự, thủ tục theo {info['rules_title']}: số phiếu "
