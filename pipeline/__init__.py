@@ -31,9 +31,9 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   values set as PDF and Word (`form`, `form_pdf`, `form_docx`), the results
   chart (`chart`), people by khối (`grouping`), the minutes (`minutes`), the
   draft resolution or the report (`resolution`), the spreadsheets
-  (`spreadsheets`), the certified package (`export`, `verify`), the roll-up
-  of many units (`aggregate`, its report `summary`), pictures of stored pages
-  (`images`, `explain`).
+  (`spreadsheets`, their cells never formulas: `cells`), the certified
+  package (`export`, `verify`), the roll-up of many units (`aggregate`, its
+  report `summary`), pictures of stored pages (`images`, `explain`).
 - `pipeline.workflow`: scanning a stack in (`ingest`), the review queue
   (`review`), the chair's decisions on whole pages (`pages`), accounts
   (`users`), the committee's count and the lock (`certify`), stored rows

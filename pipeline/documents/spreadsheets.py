@@ -1,11 +1,13 @@
 """The results as CSV (for programs) and XLSX (for people who work in Excel).
 
-The CSV is one row a person, UTF-8 with a BOM so Excel reads the Vietnamese
-right; percentages are plain numbers with a decimal point and always two
-decimals (``0.00``, ``73.53``); the consequence is given as its code and in
-words. The XLSX is for people: words only (no codes), the figures above the
-table, the certification time in Vietnam time, set up to print on A4
-landscape, one page wide, the header row repeated on every page.
+Every text cell goes through `pipeline.documents.cells`, so a name or note
+that looks like a formula stays text. The CSV is one row a person, UTF-8
+with a BOM so Excel reads the Vietnamese right; percentages are plain
+numbers with a decimal point and always two decimals (``0.00``,
+``73.53``); the consequence is given as its code and in words. The XLSX is
+for people: words only (no codes), the figures above the table, the
+certification time in Vietnam time, set up to print on A4 landscape, one
+page wide, the header row repeated on every page.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline.documents.cells import csv_cell, xlsx_cell
 from pipeline.documents.grouping import grouped_people
 from pipeline.documents.typography import TIME_NOTE, short_date, vietnam_time
 from pipeline.domain.rules import LEVELS
@@ -55,13 +58,13 @@ def result_csv(doc: dict[str, Any]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(csv_header(doc))
     for name, c in sorted(rows, key=lambda r: r[1]["candidate"]):
-        writer.writerow([
+        writer.writerow([csv_cell(v) for v in (
             c["candidate"], c["name"], c["position"],
             *(c["counts"][lv] for lv in levels),
             *("" if c["percent"][lv] is None else f"{c['percent'][lv]:.2f}" for lv in levels),
             c["counts"]["invalid"], c.get("base", doc["base"]), c["consequence"] or "",
             c.get("consequence_text") or "", *((name or "",) if grouped else ()),
-        ])
+        )])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -89,7 +92,7 @@ def print_setup(ws: Worksheet, header_row: int | None = None) -> None:
 
 def header_cells(ws: Worksheet, row: int, header: list[str] | tuple[str, ...]) -> None:
     for j, h in enumerate(header, start=1):
-        cell = ws.cell(row, j, h)
+        cell = xlsx_cell(ws, row, j, h)
         cell.font, cell.border = BOLD, BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.fill = PatternFill("solid", fgColor="EEEEEE")
@@ -116,7 +119,7 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
          f"{doc['base']}", NORMAL),
     ]
     for i, (text, font) in enumerate(lines, start=1):
-        ws.cell(i, 1, text).font = font
+        xlsx_cell(ws, i, 1, text).font = font
     top = len(lines) + 2
     levels = result_levels(doc)
     header = [t("stt"), t("name"), t("position"),
@@ -127,7 +130,7 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
     row = top + 1
     for group in grouped_people(doc):
         if group.label:
-            ws.cell(row, 1, group.label).font = BOLD
+            xlsx_cell(ws, row, 1, group.label).font = BOLD
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(header))
             row += 1
         for c in group.people:
@@ -136,7 +139,7 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
                       c["counts"]["invalid"], c.get("base", doc["base"]),
                       c.get("consequence_text") or ""]
             for j, v in enumerate(values, start=1):
-                cell = ws.cell(row, j, v)
+                cell = xlsx_cell(ws, row, j, v)
                 cell.font, cell.border = NORMAL, BOX
                 cell.alignment = Alignment(wrap_text=j in (2, 3, len(values)), vertical="center")
                 if 4 + len(levels) <= j < 4 + 2 * len(levels):
@@ -168,8 +171,8 @@ def _reconciliation_sheet(wb: Workbook, doc: dict[str, Any], at: dt.datetime) ->
         ("Phần mềm", doc["certification"]["software"]),
     ]
     for i, (k, v) in enumerate(rows, start=1):
-        rec.cell(i, 1, k).font = NORMAL
-        rec.cell(i, 2, v).font = NORMAL
+        xlsx_cell(rec, i, 1, k).font = NORMAL
+        xlsx_cell(rec, i, 2, v).font = NORMAL
     rec.column_dimensions["A"].width = 60
     rec.column_dimensions["B"].width = 40
     print_setup(rec)

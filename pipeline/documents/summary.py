@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from pipeline.documents.cells import xlsx_cell
 from pipeline.documents.form import Closing, Form, Grid, Heading, Signer, Text
 from pipeline.documents.form_pdf import form_pdf
 from pipeline.documents.spreadsheets import BOX, NORMAL, header_cells, print_setup
@@ -208,8 +209,8 @@ def summary_xlsx(units: list[Any], people: list[Any], body: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Tổng hợp"
-    ws.cell(1, 1, "TỔNG HỢP KẾT QUẢ LẤY PHIẾU TÍN NHIỆM").font = NORMAL
-    ws.cell(2, 1, body).font = NORMAL
+    xlsx_cell(ws, 1, 1, "TỔNG HỢP KẾT QUẢ LẤY PHIẾU TÍN NHIỆM").font = NORMAL
+    xlsx_cell(ws, 2, 1, body).font = NORMAL
     header = [t("stt"), t("name"), t("position"), "Năm sinh", "Số nơi lấy phiếu", "Đơn vị số",
               "Nơi lấy phiếu", "Quy định", t("base_total")]
     for lv in LEVELS:
@@ -253,7 +254,7 @@ def summary_xlsx(units: list[Any], people: list[Any], body: str) -> bytes:
 
 def _row(ws: Any, row: int, values: list[Any], pct_cols: set[int]) -> None:
     for j, v in enumerate(values, start=1):
-        cell = ws.cell(row, j, v)
+        cell = xlsx_cell(ws, row, j, v)
         cell.font, cell.border = NORMAL, BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         if j in pct_cols and v is not None:
