@@ -27,10 +27,15 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   prints of the pages' handwriting and the pages held as the same sheet (`prints`), the
   workspace's signing key (`keys`), the certified record and the certification
   history (`certificates`).
-- `pipeline.documents`: the printed ballot (`ballot_pdf`), the minutes
-  (`minutes`), the certified package (`export`, `verify`), spreadsheet cells
-  that are never formulas (`cells`), the roll-up of many units
-  (`aggregate`), pictures of stored pages (`images`, `explain`).
+- `pipeline.documents`: what every document shares (`typography`: fonts,
+  margins, headings, Vietnamese numbers and dates, Vietnam time), the printed
+  ballot (`ballot_pdf`, its words `ballot_text`), a document's parts as
+  values set as PDF and Word (`form`, `form_pdf`, `form_docx`), the results
+  chart (`chart`), people by khối (`grouping`), the minutes (`minutes`), the
+  draft resolution or the report (`resolution`), the spreadsheets
+  (`spreadsheets`, their cells never formulas: `cells`), the certified
+  package (`export`, `verify`), the roll-up of many units (`aggregate`, its
+  report `summary`), pictures of stored pages (`images`, `explain`).
 - `pipeline.workflow`: scanning a stack in (`ingest`), the same sheet seen twice
   (`samesheet`), the review queue
   (`review`), the chair's decisions on whole pages (`pages`), accounts
