@@ -363,3 +363,20 @@ def test_the_poll_s_eligibility_rules_do_not_apply_to_the_follow_up_vote() -> No
                                + person, "c.yaml")
     assert len(eligibility_findings(poll)) == 1  # elected in the polling year: not polled
     assert eligibility_findings(follow_up) == []
+
+
+def test_print_one_form_alone_and_refuse_a_form_that_is_not_there(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    ws = tmp_path / "ws"
+    run("new", str(SAMPLES / "quoc-hoi-44.yaml"), "--dir", str(ws))
+    one = tmp_path / "mau-2.pdf"
+    said = run("print", str(ws), "--copies", "3", "--out", str(one), "--form", "mau-2").stdout
+    assert "Giấy màu xanh lá nhạt" in said and not (tmp_path / "mau-2-mau-2.pdf").exists()
+    assert len(pdfium.PdfDocument(str(one))) == 3 * 2  # form mau-2 has two pages
+    text = pdfium.PdfDocument(str(one))[0].get_textpage().get_text_range()
+    assert "MẪU SỐ 2" in text and "Trang 1/2" in text and "Lê Quang Trung" in text
+    assert "Vũ Thị Hạnh Dung" not in text  # on form mau-1
+    wrong = run("print", str(ws), "--copies", "1", "--out", str(tmp_path / "x.pdf"),
+                "--form", "mau-9", check=False)
+    assert wrong.returncode == 1 and "mau-1, mau-2, mau-3" in wrong.stderr
