@@ -170,16 +170,20 @@ def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path
     heads = [text.index(g.name[:11]) for g in campaign.groups]  # a long name wraps
     assert heads == sorted(heads) and "mau-1 (Giấy màu hồng)" in text
 
-    run("declare", str(ws), "--issued", "6", "--collected", "6", *COMMITTEE)
+    run("declare", str(ws), *COMMITTEE)
     refused = run("certify", str(ws), check=False)
     assert refused.returncode == 1  # the committee has not given each form's figures
+    assert "mau-1, mau-2, mau-3" in refused.stderr
     for f, n in (("mau-1", 5), ("mau-2", 6), ("mau-3", 6)):
         run("declare", str(ws), "--form", f, "--issued", "6", "--collected", str(n))
     wrong = run("declare", str(ws), "--form", "mau-9", "--collected", "1", check=False)
     assert wrong.returncode == 1 and "mau-9" in wrong.stderr
     run("certify", str(ws))
-    declared = {f["id"]: f for f in tally(ws)["forms"]}
+    certified = tally(ws)
+    declared = {f["id"]: f for f in certified["forms"]}
     assert declared["mau-1"]["issued"] == 6 and declared["mau-1"]["collected"] == 5
+    # no campaign-wide figures declared: the forms' most
+    assert certified["ballots"]["issued"] == 6 and certified["ballots"]["collected"] == 6
     run("export", str(ws), "--out", str(tmp_path / "pkg"))
     doc = json.loads((tmp_path / "pkg" / "tally.json").read_text("utf-8"))
     assert doc["forms"] == tally(ws)["forms"] and doc["groups"] == result["groups"]
@@ -189,6 +193,7 @@ def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path
     minutes = docx.Document(str(tmp_path / "pkg" / "bien-ban-kiem-phieu.docx"))
     said = "\n".join(p.text for p in minutes.paragraphs)
     assert "Mẫu số 1 (giấy màu hồng): phát ra 6, thu về 5" in said
+    assert doc["reconciliation"]["collected"] == 6 and doc["reconciliation"]["matches"]
     cells = [row.cells[1].text for t in minutes.tables for row in t.rows]
     heads = [cells.index(f"{n} - {g.name.upper()}")
              for n, g in zip(("I", "II", "III", "IV"), campaign.groups, strict=True)]
