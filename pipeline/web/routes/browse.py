@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.tally import by_group
 from pipeline.web.auth import ApiUser, Chair, PageUser, StationDep, actor, check_csrf
-from pipeline.web.station import Station
+from pipeline.web.station import Station, lang_of, said_error
+from pipeline.web.steps import next_step
 from pipeline.workflow.pages import decide_page, page_log
 
 PAGE_SIZE = 50
@@ -44,8 +45,9 @@ def summary(st: Station) -> dict[str, Any]:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: PageUser, st: StationDep, fragment: int = 0) -> Response:
+    figures = summary(st)
     return st.render(request, "summary.html" if fragment else "dashboard.html", session,
-                     **summary(st))
+                     step=next_step(st, session.role, figures["pending"]), **figures)
 
 
 @router.get("/api/summary")
@@ -118,5 +120,5 @@ async def page_decision(page_id: int, request: Request, session: Chair,
         decide_page(st.ws, page_id, str(form.get("decision", "")), str(form.get("reason", "")),
                     actor(session))
     except KiemphieuError as exc:
-        return _page_view(page_id, request, session, st, error=str(exc))
+        return _page_view(page_id, request, session, st, error=said_error(exc, lang_of(request)))
     return RedirectResponse(f"/pages/{page_id}#chair", status_code=303)
