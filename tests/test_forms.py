@@ -385,3 +385,33 @@ def test_print_one_form_alone_and_refuse_a_form_that_is_not_there(tmp_path: Path
     wrong = run("print", str(ws), "--copies", "1", "--out", str(tmp_path / "x.pdf"),
                 "--form", "mau-9", check=False)
     assert wrong.returncode == 1 and "mau-1, mau-2, mau-3" in wrong.stderr
+
+
+def test_the_chair_declares_each_form_at_the_station(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from review_cases import add_accounts, login
+
+    from pipeline.store.workspace import open_workspace
+    from pipeline.web.app import create_app
+
+    ws_path = tmp_path / "ws"
+    run("new", str(SAMPLES / "quoc-hoi-44.yaml"), "--dir", str(ws_path))
+    ws = open_workspace(ws_path)
+    add_accounts(ws, {"chu": "chair"})
+    client = TestClient(create_app(ws_path, allowed_hosts=("testserver",)))
+    csrf = login(client, "chu")
+    console = client.get("/chair").text
+    assert 'name="collected_mau-3"' in console and "Giấy màu vàng nhạt" in console
+    declared = client.post("/chair/declare", follow_redirects=False, data={
+        "csrf": csrf, "issued": "", "collected": "", "head": "Nguyễn Thị Hoa",
+        "issued_mau-1": "480", "collected_mau-1": "479", "issued_mau-2": "480",
+        "collected_mau-2": "480", "issued_mau-3": "480", "collected_mau-3": "478"})
+    assert declared.status_code == 303, declared.text
+    assert ws.store.declared_forms()["mau-1"] == {"issued": 480, "collected": 479}
+    assert ws.declaration().head == "Nguyễn Thị Hoa"
+    page = client.get("/chair").text  # each page beside its own form's figure
+    assert '<tr data-page="1"><td>' in page
+    row4 = page[page.index('<tr data-page="4">'):page.index('<tr data-page="5">')]
+    assert ">478<" in row4 and "-478" in row4
+    bad = client.post("/chair/declare", data={"csrf": csrf, "head": "X", "collected_mau-1": "ba"})
+    assert bad.status_code == 400
