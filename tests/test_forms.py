@@ -415,3 +415,8 @@ def test_the_chair_declares_each_form_at_the_station(tmp_path: Path) -> None:
     assert ">478<" in row4 and "-478" in row4
     bad = client.post("/chair/declare", data={"csrf": csrf, "head": "X", "collected_mau-1": "ba"})
     assert bad.status_code == 400
+    import pypdfium2 as pdfium  # one form's ballots, for its paper
+
+    pdf = client.get("/chair/ballots.pdf", params={"copies": 2, "form": "mau-1"})
+    assert "mau-1" in pdf.headers["content-disposition"]
+    assert len(pdfium.PdfDocument(pdf.content)) == 2

@@ -193,11 +193,13 @@ def package_zip(session: Chair, st: StationDep) -> Response:
 
 
 @router.get("/chair/ballots.pdf")
-def ballots_pdf(session: Chair, st: StationDep, copies: int = 1) -> Response:
+def ballots_pdf(session: Chair, st: StationDep, copies: int = 1,
+                form: str | None = None) -> Response:
     copies = min(max(1, copies), MAX_COPIES)
-    data = ballot_pdf_bytes(st.ws.campaign, st.ws.layout, copies)
+    form = form if form in {f.id for f in st.ws.campaign.forms} else None  # one form's paper
+    data = ballot_pdf_bytes(st.ws.campaign, st.ws.layout, copies, form=form)
     st.ws.write_layout_json()
-    name = f"{st.ws.campaign.id}-phieu-{copies}.pdf"
+    name = f"{st.ws.campaign.id}{'-' + form if form else ''}-phieu-{copies}.pdf"
     return Response(data, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
