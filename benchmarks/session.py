@@ -1,7 +1,7 @@
-"""Several ballot forms, a whole session step by step through the command line: the time of each step.
+"""A whole session, step by step, through the command line: the time of each step.
 
-Run: ``nice -n 10 .venv/bin/python benchmarks/forms_session.py [--campaign samples/quoc-hoi-44.yaml]
-[--ballots 96] [--workers 2] [--out bench-out/forms-session]``
+Run: ``nice -n 10 .venv/bin/python benchmarks/session.py [--campaign samples/quoc-hoi-44.yaml]
+[--ballots 96] [--workers 2] [--out bench-out/session]``
 
 The campaign (by default the National Assembly's 44 offices on three ballot
 forms, five pages a voter) is created with ``kiemphieu new`` and printed with
@@ -9,7 +9,7 @@ forms, five pages a voter) is created with ``kiemphieu new`` and printed with
 the simulator (200-dpi grey JPEG, not timed as a step of the session); then
 ``scan``, ``tally``, ``declare`` (each form's figures), ``certify``,
 ``export`` and ``verify`` run as a committee runs them, each timed as a
-subprocess (its start-up included). Results go to ``--out/forms-session.json`` and
+subprocess (its start-up included). Results go to ``--out/session.json`` and
 are printed.
 """
 
@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("--campaign", type=Path, default=ROOT / "samples" / "quoc-hoi-44.yaml")
     ap.add_argument("--ballots", type=int, default=96)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--out", type=Path, default=ROOT / "bench-out" / "forms-session")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench-out" / "session")
     args = ap.parse_args()
 
     out = args.out
@@ -129,7 +129,7 @@ def main() -> None:
                     "cpus": os.cpu_count()},
         "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
-    (out / "forms-session.json").write_text(json.dumps(report, indent=1) + "\n", "utf-8")
+    (out / "session.json").write_text(json.dumps(report, indent=1) + "\n", "utf-8")
     print(json.dumps(report, indent=1))
 
 
