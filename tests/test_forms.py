@@ -62,6 +62,16 @@ def test_a_campaign_without_forms_is_one_form_whose_codes_are_as_before() -> Non
         assert layout.code_text(p) == encode_code(campaign.id, layout.fingerprint, p,
                                                   layout.page_count)
     assert layout.to_json()["levels"] == ["high", "medium", "low"]
+    # the fingerprint ballots printed before forms and kinds existed carry, made as it was made
+    import hashlib
+
+    from pipeline.domain.layout import load_template
+
+    material = {"campaign": campaign.id, "template": load_template(campaign.layout),
+                "pages": layout.page_count, "signature": campaign.rules.signature_allowed,
+                "candidates": [[c.stt, c.name, c.position] for c in campaign.candidates]}
+    blob = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    assert layout.fingerprint == hashlib.sha256(blob).hexdigest()[:12]
 
 
 def test_the_national_assembly_sample_groups_44_people_on_three_forms() -> None:
