@@ -59,7 +59,8 @@ def check(
              "running' where the rules say so.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="With --results: JSON.")] = False,
 ) -> None:
-    """Validate a campaign file (schema, eligibility, Unicode) without creating anything."""
+    """Validate a campaign file (schema, eligibility, Unicode) without creating anything;
+    or, with --results, list who must face the follow-up confidence vote."""
     if results is not None:
         _check_results(results, previous, as_json)
         return

@@ -58,7 +58,8 @@ def _add_rows(table: Table, tally: Tally, people: list) -> None:
         cells = []
         for lv in tally.levels:
             pct = c.percent[lv]
-            cells.append(f"{c.counts[lv]} ({pct:.2f}%)" if pct is not None else str(c.counts[lv]))
+            cells.append(f"{c.counts[lv]} ({pct:.2f}%)".replace(".", ",") if pct is not None
+                         else str(c.counts[lv]))  # a decimal comma, as people read it
         table.add_row(
             str(c.candidate), c.name, c.position, *cells, str(c.counts["invalid"]),
             str(c.pending) if c.pending else "",

@@ -32,6 +32,7 @@ from pipeline.documents.typography import vietnam_now
 from pipeline.documents.verify import verify_package
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.rules import KIND_FOLLOW_UP
 
 SUMMARY_PDF = "tong-hop.pdf"
 SUMMARY_XLSX = "tong-hop.xlsx"
@@ -154,6 +155,10 @@ def load_units(packages: list[Path], keys: dict[str, UnitKey] | None = None,
             continue
         doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
         cid = doc["campaign"]
+        if doc.get("kind") == KIND_FOLLOW_UP:  # two levels, on all delegates: not a poll's row
+            failures.append(f"{package}: '{cid}' is a follow-up confidence vote (bỏ phiếu tín "
+                            "nhiệm), not a poll: its result is not rolled up with polls")
+            continue
         if cid in seen:
             failures.append(f"{package}: campaign '{cid}' is also in {seen[cid]}; give each unit once")
             continue
