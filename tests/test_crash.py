@@ -259,10 +259,10 @@ ws, item, value, reason, pause = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys
 queue = ReviewQueue(open_workspace(Path(ws)).store)
 apply = ReviewQueue._apply
 
-def slow_apply(self, conn, item_id, log, claim):
+def slow_apply(self, conn, item_id, log, claim, **how):
     print("in-flight", flush=True)
     time.sleep(pause)
-    apply(self, conn, item_id, log, claim)
+    apply(self, conn, item_id, log, claim, **how)
 
 ReviewQueue._apply = slow_apply
 queue.decide(Person("chu-toa", "chair"), item, value, reason)
