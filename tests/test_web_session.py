@@ -92,6 +92,7 @@ def scans_with_a_rescan(where: Path) -> tuple[list[Path], Path]:
 
 def log_in(context, base: str, name: str, size: dict[str, int] = LAPTOP):
     page = context.new_page()
+    page.set_default_timeout(60_000)  # a busy shared machine, not a slow station
     page.set_viewport_size(size)
     page.goto(f"{base}/login")
     page.fill("input[name=username]", name)
