@@ -47,13 +47,19 @@ def declare(
              "Given once, replaces the whole list.")] = None,
     note: Annotated[str | None, typer.Option(
         "--note", metavar="TEXT", help="The committee's explanation of a mismatch.")] = None,
+    form: Annotated[str | None, typer.Option(
+        "--form", metavar="ID",
+        help="--issued and --collected are this ballot form's (a campaign with 'forms:').")] = None,
 ) -> None:
     """Record the committee's hand count, members and head; show the reconciliation."""
     workspace = open_workspace(ws)
     d = do_declare(workspace, issued=issued, collected=collected, head=head, members=member,
-                   note=note)
+                   note=note, form=form)
     out.print(f"Declared: issued {d.issued}, collected {d.collected}; head {d.head or '-'}; "
               f"{len(d.members)} member(s)." + (f" Note: {d.note}" if d.note else ""))
+    for fid, figures in sorted(workspace.store.declared_forms().items()):
+        out.print(f"  form {fid}: issued {figures.get('issued')}, "
+                  f"collected {figures.get('collected')}")
     _print_reconciliation(reconcile(workspace))
 
 

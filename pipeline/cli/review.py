@@ -15,7 +15,7 @@ from pipeline.cli.console import WsArg, out
 from pipeline.cli.users import login
 from pipeline.documents.images import PageImages, review_picture
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.rules import LEVELS
+from pipeline.domain.rules import levels_of_row
 from pipeline.domain.wording import t, words
 from pipeline.store.workspace import Workspace, open_workspace
 from pipeline.workflow.review import Item, ReviewQueue, queue_for
@@ -95,7 +95,7 @@ def show(
     out.print(f"  state: {it.state}" + (f", resolution: {it.resolution}" if it.resolution else ""))
     if it.fills:
         m = it.measures or {}
-        for i, level in enumerate(LEVELS):
+        for i, level in enumerate(levels_of_row(len(it.fills))):
             extra = ""
             if m.get("ink_mm2"):
                 extra = f", ink {m['ink_mm2'][i]:.2f} mm², length {m['extent_mm'][i]:.1f} mm"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.rules import LEVELS
+from pipeline.domain.tally import by_group
 from pipeline.web.auth import ApiUser, Chair, PageUser, StationDep, actor, check_csrf
 from pipeline.web.station import Station, lang_of, said_error
 from pipeline.web.steps import next_step
@@ -28,14 +28,18 @@ def summary(st: Station) -> dict[str, Any]:
     counts = st.queue.counts()
     status = st.ws.store.status_counts()
     scanned = sum(status.values())
-    bars = []
-    for c in tally.candidates:
-        parts = [(lv, c.counts[lv]) for lv in LEVELS] + [("invalid", c.counts["invalid"]),
-                                                       ("pending", c.pending)]
-        total = sum(n for _, n in parts) or 1
-        bars.append({"c": c, "parts": [(k, n, round(100 * n / total, 2)) for k, n in parts]})
+    groups = []  # (the group's name or None, its people's bars), in the groups' order
+    for group, people in by_group(tally):
+        bars = []
+        for c in people:
+            parts = [(lv, c.counts[lv]) for lv in tally.levels] + [
+                ("invalid", c.counts["invalid"]), ("pending", c.pending)]
+            total = sum(n for _, n in parts) or 1
+            bars.append({"c": c, "parts": [(k, n, round(100 * n / total, 2)) for k, n in parts]})
+        groups.append(((group or {}).get("name"), bars))
     return {"tally": tally, "scanned": scanned, "pending": counts["open"] + counts["escalated"],
-            "escalated": counts["escalated"], "bars": bars,
+            "escalated": counts["escalated"], "groups": groups,
+            "bars": [b for _, bars in groups for b in bars],
             "pages_rejected": sum(n for (s, _), n in status.items() if s == "rejected")}
 
 
@@ -89,7 +93,7 @@ def _page_view(page_id: int, request: Request, session: Any, st: Station,
             overlay.append({"band": spec.band, "boxes": [
                 {"rect": b, "level": lv, "fill": f,
                  "chosen": (reading.level == lv) or (resolved == lv)}
-                for b, lv, f in zip(spec.boxes, LEVELS, reading.fills, strict=True)],
+                for b, lv, f in zip(spec.boxes, st.ws.layout.levels, reading.fills, strict=True)],
                 "outcome": reading.outcome, "item": item, "resolved": resolved})
             table.append((cand, reading, item))
     page_item = items.get(0)

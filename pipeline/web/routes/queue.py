@@ -160,12 +160,13 @@ def _row_json(st: Station, item: Item, lang: str, out: dict[str, Any]) -> None:
     zoom = row_view(st.ws.layout, item.ballot_page, item.candidate, boxes_only=True)
     z = zoom.area
     out["zoom"] = f"/items/{item.id}/boxes.jpg"
+    levels = st.ws.layout.levels
     marked = marked_boxes(item)
     out["boxes"] = [
         {"x": 100 * b.x / z.w, "y": 100 * b.y / z.h, "w": 100 * b.w / z.w, "h": 100 * b.h / z.h,
          "level": lv, "label": word(lv, lang), "key": key_of("row", lv), "box": n,
          "marked": n in marked}
-        for n, (b, lv) in enumerate(zip(zoom.boxes, LEVELS, strict=True), 1)
+        for n, (b, lv) in enumerate(zip(zoom.boxes, levels, strict=True), 1)
     ]
     pw, ph = st.ws.layout.frame.page_size_mm
     out["row_on_page"] = {"x": 100 * a.x / pw, "y": 100 * a.y / ph,
@@ -176,12 +177,12 @@ def _row_json(st: Station, item: Item, lang: str, out: dict[str, Any]) -> None:
     out["ink"] = [number(v, lang, 2) for v in measures.get("ink_mm2") or ()] or None
     out["extent"] = [number(v, lang, 1) for v in measures.get("extent_mm") or ()] or None
     out["marked"] = marked
-    out["only_mark"] = LEVELS[marked[0] - 1] if len(marked) == 1 else None
+    out["only_mark"] = levels[marked[0] - 1] if len(marked) == 1 else None
     if not marked:
         out["machine"] = word("machine_no_mark", lang)
     else:
         out["machine"] = word("machine_marks", lang, boxes=", ".join(
-            f"{word('box', lang)} {n} ({word(LEVELS[n - 1], lang)})" for n in marked))
+            f"{word('box', lang)} {n} ({word(levels[n - 1], lang)})" for n in marked))
 
 
 def marked_boxes(item: Item) -> list[int]:
@@ -275,5 +276,6 @@ def _said(reason: Reason, lang: str) -> str:
 def key_of(kind: str, value: str) -> str:
     """The key that chooses ``value`` on the queue page."""
     if kind == "row":
-        return {"high": "1", "medium": "2", "low": "3", "invalid": "0"}[value]
+        return {"high": "1", "medium": "2", "low": "3", "confidence": "1", "no_confidence": "2",
+                "invalid": "0"}[value]
     return {"accepted": "A", "rejected": "0"}[value]
