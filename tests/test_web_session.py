@@ -29,13 +29,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from review_cases import CLEAR, PASSWORD, ServerThread, add_accounts, campaign_text, synthetic_workspace
+from review_cases import (
+    CLEAR,
+    PASSWORD,
+    SAMPLES,
+    ServerThread,
+    add_accounts,
+    campaign_text,
+    synthetic_workspace,
+)
 from sqlalchemy import select
 
+from omr.reasons import FILL_FAINT_MARK
 from pipeline.documents.verify import verify_package
-from pipeline.domain.campaign import parse_campaign
+from pipeline.domain.campaign import load_campaign, parse_campaign
 from pipeline.domain.layout import build_layout
 from pipeline.store.schema import decision_table
+from pipeline.store.store import NewPage, StoredRow
 from pipeline.store.workspace import create_workspace
 from pipeline.web.app import create_app
 from pipeline.workflow.review import queue_for
@@ -159,9 +169,8 @@ def decide_one(page, shots: Path, seen: set[str]) -> None:
         seen.add("row")
         photograph(page, shots, "review-row", decide=True)
     marked = page.locator("#decide-row button.machine")
-    keys = {"high": "1", "medium": "2", "low": "3"}
     if marked.count() == 1:
-        key = keys[marked.get_attribute("data-value")]
+        key = marked.locator("kbd").text_content()
         if "confirm" not in seen:  # a level against the only mark: asked first
             seen.add("confirm")
             other = "1" if key != "1" else "3"
@@ -396,3 +405,33 @@ def test_two_items_on_the_same_person_in_a_row_say_so(tmp_path: Path, browser) -
         page.wait_for_timeout(300)
         assert page.text_content("#count-mine") == "1"
         context.close()
+
+
+def test_a_two_level_ballot_is_decided_with_its_own_keys(tmp_path: Path, browser) -> None:
+    """The follow-up vote's ballot has two boxes: its keys are 1 and 2, and a level against
+    the row's only mark asks first there too."""
+    campaign = load_campaign(SAMPLES / "bo-phieu-ninhson-2024.yaml")
+    ws = create_workspace(campaign, tmp_path / "ws")
+    ws.store.add_page(NewPage(
+        source="stack.pdf", page_index=0, image_sha256="a" * 64, image_path="images/a.png",
+        status="accepted", ballot_page=1,
+        rows=(StoredRow(1, "review", None, (FILL_FAINT_MARK(box=1, fill=0.05),), (0.05, 0.0)),
+              StoredRow(2, "vote", "confidence", (), (0.4, 0.0)))))
+    add_accounts(ws, {"lan": "reviewer"})
+    with ServerThread(create_app(ws.path)) as server:
+        context = browser.new_context(viewport=SHORT)
+        page = log_in(context, server.url, "lan", SHORT)
+        page.wait_for_selector("#item:not([hidden])")
+        buttons = page.locator("#decide-row button")
+        assert [b.get_attribute("data-value") for b in buttons.all()] == [
+            "confidence", "no_confidence", "invalid"]
+        assert page.locator("#decide-row button.machine").get_attribute("data-value") == "confidence"
+        page.keyboard.press("3")  # no third box: nothing happens
+        assert page.is_hidden("#ask-confirm") and page.text_content("#count-mine") == "0"
+        page.keyboard.press("2")
+        page.wait_for_selector("#ask-confirm:not([hidden])")
+        page.keyboard.press("2")  # the same key again confirms
+        page.wait_for_selector("#empty:not([hidden])")
+        context.close()
+    (item,) = queue_for(ws).items()
+    assert item.resolution == "no_confidence"
