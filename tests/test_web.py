@@ -152,7 +152,7 @@ def test_roles_csrf_and_headers(scanned: Workspace) -> None:
     set_cookie = [v for k, v in reviewer.get("/login").headers.multi_items() if k == "set-cookie"]
     assert all("httponly" in c.lower() and "samesite=strict" in c.lower() for c in set_cookie)
     english = reviewer.get("/lang/en?next=/queue")
-    assert "High confidence" in english.text and 'lang="en"' in english.text
+    assert "Undo" in english.text and "Hoàn tác" not in english.text and 'lang="en"' in english.text
     assert reviewer.get("/lang/en?next=//evil.example", follow_redirects=False) \
         .headers["location"] == "/"
     reviewer.get("/lang/vi")
