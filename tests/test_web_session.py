@@ -168,6 +168,11 @@ def decide_one(page, shots: Path, seen: set[str]) -> None:
     if "row" not in seen:
         seen.add("row")
         photograph(page, shots, "review-row", decide=True)
+        # the enlarged boxes keep their shape, so that the frames drawn over them sit on them
+        shape = page.evaluate("() => { const i = document.getElementById('zoom-img'); return "
+                              "[i.clientWidth / i.clientHeight, i.naturalWidth / i.naturalHeight, "
+                              "i.clientHeight]; }")
+        assert abs(shape[0] - shape[1]) < 0.03 and shape[2] <= 171, shape
     marked = page.locator("#decide-row button.machine")
     if marked.count() == 1:
         key = marked.locator("kbd").text_content()

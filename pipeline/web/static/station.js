@@ -13,6 +13,7 @@
   let shown = 0;        // items shown so far: alternate tints
   let busy = false;     // a request is in flight: keys are ignored, never applied to the next item
   let asking = null;    // null | {kind: "reason"} | {kind: "confirm", value}
+  const ZOOM_HEIGHT_PX = 170;  // the enlarged boxes' height at most: the screen must fit 1366x650
 
   async function post(url, body) {
     const res = await fetch(url, {
@@ -310,6 +311,10 @@
     if (asking) send(asking.value, null);
   });
   $("undo").addEventListener("click", undo);
+  $("zoom-img").addEventListener("load", (e) => {
+    const img = e.currentTarget;
+    if (img.naturalHeight) $("zoom").style.maxWidth = `${ZOOM_HEIGHT_PX * img.naturalWidth / img.naturalHeight}px`;
+  });
   $("item-reason").parentElement.addEventListener("click", (e) => e.currentTarget.classList.toggle("open"));
   // leaving the page gives the item back at once, rather than when its lease runs out
   window.addEventListener("pagehide", () => {
