@@ -297,6 +297,28 @@ def ten_reviewers_at_once(ws, two_reviewers: bool) -> None:
           f"per reviewer {min(busy.values())}-{max(busy.values())}; lost 0, twice 0, shared 0")
 
 
+def test_terminal_show_hides_the_first_reviewers_vote_until_the_second_decides(
+        tmp_path: Path) -> None:
+    ws = synthetic_workspace(tmp_path, pages=1, review_rows=1, two_reviewers=True)
+    add_accounts(ws, {"lan": "reviewer", "mai": "reviewer", "chu": "chair"})
+    env = {**os.environ, "KIEMPHIEU_PASSWORD": PASSWORD}
+
+    def review(*args: str) -> str:
+        proc = subprocess.run([KIEMPHIEU, "review", str(ws.path), *args], capture_output=True,
+                              text=True, env=env, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    review("resolve", "1", "low", "--as", "lan")
+    for shown in (review("show", "1"), review("show", "1", "--as", "mai")):
+        assert "Đã có một người xem xét quyết định" in shown
+        assert "lan" not in shown and "(reviewer)" not in shown
+    assert "lan (reviewer): Tín nhiệm thấp" in review("show", "1", "--as", "chu")
+    review("resolve", "1", "low", "--as", "mai")
+    shown = review("show", "1")
+    assert "lan (reviewer): Tín nhiệm thấp" in shown and "mai (reviewer): Tín nhiệm thấp" in shown
+
+
 def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
     ws = synthetic_workspace(tmp_path, pages=1, review_rows=2, rejected=1)
     add_accounts(ws, {"lan": "reviewer", "ope": "operator"})
@@ -329,6 +351,10 @@ def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
     shown = run("show", "2").stdout
     assert "lan (reviewer): Không hợp lệ" in shown and "Hoàn tác" in shown
     assert run("resolve", "99", "high", "--as", "lan", ok=False).returncode == 1
+    for huge in ("0", str(10**30)):  # no item, however large: never an internal error
+        assert f"there is no review item {huge}" in run("show", huge, ok=False).stderr
+        assert f"there is no review item {huge}" in run("resolve", huge, "high", "--as", "lan",
+                                                        ok=False).stderr
     proc = subprocess.run([KIEMPHIEU, "user", "add", "x y", "--role", "reviewer", "--ws", str(ws.path),
                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True)
     assert proc.returncode == 1 and "cannot be an account name" in proc.stderr

@@ -28,8 +28,17 @@ app = typer.Typer(
            "review WS undo --as lan",
 )
 
+LARGEST_ID = 2**62  # below the databases' largest integer: a larger number is no item
+ItemArg = Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")]
 AsUser = Annotated[str, typer.Option(
     "--as", metavar="NAME", help="Your account; asks its password (or reads KIEMPHIEU_PASSWORD).")]
+
+
+def _known(item: int) -> int:
+    """``item``, or `KiemphieuError` (no such item) for a number no record can have."""
+    if not 0 < item < LARGEST_ID:
+        raise KiemphieuError(f"there is no review item {item}; list them with: kiemphieu review WS")
+    return item
 
 
 class _Open:
@@ -82,13 +91,22 @@ def _list(o: _Open, show_all: bool) -> None:
 @app.command()
 def show(
     ctx: typer.Context,
-    item: Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")],
+    item: ItemArg,
     crop: Annotated[Path | None, typer.Option(
         "--crop", metavar="FILE.jpg", help="Write the item's picture to this file.")] = None,
+    as_user: Annotated[str | None, typer.Option(
+        "--as", metavar="NAME", help="The chair, to see the decisions on an item two reviewers "
+        "have not both decided (asks the password).")] = None,
 ) -> None:
-    """One item: the machine's reason and measurements, every decision on it."""
+    """One item: the machine's reason and measurements, every decision on it.
+
+    With two reviewers, the decisions on an open item stay hidden (the second reviewer
+    decides without seeing the first one's choice) unless the chair asks with ``--as``.
+    """
     o: _Open = ctx.obj
-    it = o.queue.get(item)
+    it = o.queue.get(_known(item))
+    blind = o.queue.two_reviewers and it.state == "open" and (
+        as_user is None or login(o.workspace, as_user).role != "chair")
     out.print(f"Item {it.id}: {o.what(it)}", markup=False)
     out.print(f"  reason: {it.reason}", markup=False)
     out.print(f"  lý do: {words(it.reasons, 'vi')}", markup=False)
@@ -101,11 +119,22 @@ def show(
                 extra = f", ink {m['ink_mm2'][i]:.2f} mm², length {m['extent_mm'][i]:.1f} mm"
             out.print(f"  box {i + 1} {t(level)}: fill {it.fills[i]:.3f}{extra}")
     out.print(f"  decide: {', '.join(it.values())}")
+    if blind:
+        decided = [d for d in o.queue.history(it.id) if d.value != "undo"]
+        if decided:
+            out.print(f"  {t('first_vote_recorded')} (two reviewers decide without seeing each "
+                      "other's choice; shown once both have decided)", markup=False)
+        _write_crop(o, it, crop)
+        return
     for d in o.queue.history(it.id):
         why = f" ({d.reason})" if d.reason else ""
         took = f" of decision {d.replaces}" if d.replaces else ""
         out.print(f"  {d.at:%Y-%m-%d %H:%M:%S} UTC  {d.reviewer} ({d.role}): "
                   f"{t(d.value)}{took}{why}; machine said {d.machine}", markup=False)
+    _write_crop(o, it, crop)
+
+
+def _write_crop(o: _Open, it: Item, crop: Path | None) -> None:
     if crop is not None:
         page = o.workspace.store.page(it.page_id)
         if page is None:
@@ -117,7 +146,7 @@ def show(
 @app.command()
 def resolve(
     ctx: typer.Context,
-    item: Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")],
+    item: ItemArg,
     value: Annotated[str, typer.Argument(
         metavar="VALUE",
         help="high, medium, low or invalid for a row; accepted or rejected for a page.")],
@@ -127,7 +156,7 @@ def resolve(
     """Record your decision on an item."""
     o: _Open = ctx.obj
     person = login(o.workspace, as_user)
-    it = o.queue.decide(person, item, value, reason)
+    it = o.queue.decide(person, _known(item), value, reason)
     if it.state == "resolved":
         out.print(f"Item {it.id} resolved: {t(it.resolution) if it.resolution else ''} "
                   f"(by {person.name}).")
@@ -147,7 +176,7 @@ def undo(
     """Take back your latest decision (on ITEM, if given)."""
     o: _Open = ctx.obj
     person = login(o.workspace, as_user)
-    it = o.queue.undo(person, item)
+    it = o.queue.undo(person, None if item is None else _known(item))
     out.print(f"Undone: {person.name}'s latest decision on item {it.id}; it is {it.state} again"
               if it.state != "resolved" else
               f"Undone: {person.name}'s latest decision on item {it.id}; it stands at {it.resolution}")

@@ -70,7 +70,9 @@ def scan(
         if jsonl_fh is not None:
             jsonl_fh.close()
     parts = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
-    out.print(f"{summary.pages} page(s): {parts}. Rows for review: {summary.rows_to_review}.")
+    passed = f" Files skipped: {len(skipped)} (each named above)." if skipped else ""
+    out.print(f"{summary.pages} page(s): {parts}. Rows for review: {summary.rows_to_review}."
+              f"{passed}")
 
 
 def _progress(total: int):
