@@ -52,6 +52,8 @@ class _Open:
     def what(self, it: Item) -> str:
         if it.kind == "row":
             return f"page {it.page_id} row STT {it.candidate} ({self.names.get(it.candidate, '?')})"
+        if it.same_as is not None:
+            return f"page {it.page_id} (probably the same sheet as page {it.same_as})"
         return f"page {it.page_id} (whole page, machine: {it.page_status})"
 
 
@@ -139,7 +141,9 @@ def _write_crop(o: _Open, it: Item, crop: Path | None) -> None:
         page = o.workspace.store.page(it.page_id)
         if page is None:
             raise KiemphieuError(f"item {it.id}: its page {it.page_id} is not in the store")
-        crop.write_bytes(review_picture(PageImages(o.workspace.path), o.workspace.layout, it, page))
+        twin = o.workspace.store.page(it.same_as) if it.same_as is not None else None
+        crop.write_bytes(review_picture(PageImages(o.workspace.path), o.workspace.layout, it, page,
+                                        twin))
         out.print(f"  picture: {crop}")
 
 
@@ -149,7 +153,8 @@ def resolve(
     item: ItemArg,
     value: Annotated[str, typer.Argument(
         metavar="VALUE",
-        help="high, medium, low or invalid for a row; accepted or rejected for a page.")],
+        help="high, medium, low or invalid for a row; accepted or rejected for a page; same "
+             "or different (the chair) for a page probably the same sheet as another.")],
     as_user: AsUser,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (needed for invalid).")] = None,
 ) -> None:

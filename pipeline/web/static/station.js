@@ -70,7 +70,8 @@
     const same = row && previous && previous.kind === "row" && previous.candidate === item.candidate
       && previous.id !== item.id;
     $("same-person").hidden = !same;
-    text($("item-kind"), row ? msg("Row") : msg("Page"));
+    const twin = item.kind === "same";  // probably the same sheet as another page
+    text($("item-kind"), row ? msg("Row") : twin ? msg("Same") : msg("Page"));
     text($("item-title"), row ? `${msg("Stt")} ${item.candidate} · ${item.name}` : item.scan);
     const sub = row ? [item.position, `${msg("BallotPage")} ${item.ballot_page}`]
       : (item.ballot_page ? [`${msg("BallotPage")} ${item.ballot_page}`] : []);
@@ -100,10 +101,11 @@
     boxes(item);
     marks(item);
     $("decide-row").hidden = !row;
-    $("decide-page").hidden = row;
+    $("decide-page").hidden = row || twin;
+    $("decide-same").hidden = !twin;
     if (row) choices(item);
     else $("accept-page").disabled = !item.values.some((v) => v.value === "accepted");
-    text($("keys-help"), row ? msg("KeysRow") : msg("KeysPage"));
+    text($("keys-help"), row ? msg("KeysRow") : twin ? msg("KeysSame") : msg("KeysPage"));
     $("page-img").src = item.page_image;
     $("page-link").href = item.page_link;
     const mark = $("row-mark");
@@ -215,7 +217,9 @@
     $("ask-reason").hidden = !(question && question.kind === "reason");
     $("ask-confirm").hidden = !(question && question.kind === "confirm");
     $("decide-row").hidden = !row || !!question;
-    $("decide-page").hidden = row || !current || !!question;
+    const twin = current && current.kind === "same";
+    $("decide-page").hidden = row || twin || !current || !!question;
+    $("decide-same").hidden = !twin || !!question;
     $("keys-help").hidden = !!question;
     if (question && question.kind === "confirm") {
       const only = current.boxes.find((b) => b.level === current.only_mark);
@@ -299,7 +303,7 @@
     if (value) { e.preventDefault(); decide(value); }
   });
   // a clicked button gives the focus back, so that Enter or Space never decides the next item
-  for (const b of document.querySelectorAll("#decide-page button[data-value]")) {
+  for (const b of document.querySelectorAll("#decide-page button[data-value], #decide-same button[data-value]")) {
     b.addEventListener("click", () => { b.blur(); decide(b.dataset.value); });
   }
   for (const b of reasonButtons) {
