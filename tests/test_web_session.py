@@ -4,8 +4,10 @@ From a fresh workspace to a downloaded, verified package, in the browser alone: 
 downloads the ballots to print; the operator uploads the scans (one sheet fed twice, a
 rescan); two reviewers resolve every item with the keyboard (one at 1366x768, one at
 1366x650, the laptop's screen with the browser's bars and the taskbar taken off); the
-chair declares the hand count and the committee, sees the rescan block certification,
-withdraws it, certifies, exports and downloads the package; the hall's page shows the
+chair declares the hand count (miscounted) and the committee, sees every blocker at once,
+follows the first to the rescan held as probably the same sheet and says so (the rescan
+leaves the count), corrects the hand count, certifies, exports and downloads the package;
+the hall's page shows the
 result to anyone on the network at 1280x720. Every screen is photographed at 1366x768 and
 1366x650, and on every review screen the decision buttons must be inside the window.
 
