@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from review_cases import add_accounts, login, synthetic_workspace
+from review_cases import SAMPLES, add_accounts, login, synthetic_workspace
 from test_wording import _visible, _vocabulary
 
-from pipeline.store.workspace import Workspace
+from pipeline.domain.campaign import load_campaign
+from pipeline.store.workspace import Workspace, create_workspace
 from pipeline.web.app import create_app
 from pipeline.workflow.certify import blockers, reconcile
 
@@ -166,3 +167,33 @@ def test_the_console_and_the_hall_are_all_in_vietnamese(counted: Workspace) -> N
         assert not re.search(r"\d\.\d+%", text), f"{path}: a decimal point"
         for at in re.findall(r"\d\d/\d\d/\d{4} \d\d:\d\d.{0,20}", text):
             assert "(giờ Việt Nam)" in at, f"{path}: a time without its zone: {at}"
+
+
+def test_a_campaign_of_several_forms_declares_each_form(tmp_path: Path) -> None:
+    campaign = load_campaign(SAMPLES / "quoc-hoi-44.yaml")
+    assert len(campaign.forms) > 1
+    ws = create_workspace(campaign, tmp_path / "ws")
+    add_accounts(ws, {"chu": "chair"})
+    client = TestClient(create_app(ws.path, allowed_hosts=HOST))
+    csrf = login(client, "chu")
+    console = client.get("/chair").text
+    for f in campaign.forms:
+        assert f'name="collected_{f.id}"' in console
+    form = {"csrf": csrf, "issued": "96", "collected": "96", "head": "Nguyễn Thị Hoa"}
+    for n, f in enumerate(campaign.forms):
+        form |= {f"issued_{f.id}": "96", f"collected_{f.id}": str(90 + n)}
+    assert client.post("/chair/declare", data=form, follow_redirects=False).status_code == 303
+    figures = ws.store.declared_forms()
+    assert [figures[f.id]["collected"] for f in campaign.forms] == [
+        90 + n for n in range(len(campaign.forms))]
+    # each page is set beside its own form's figure
+    console = client.get("/chair").text
+    for f in ws.layout.forms:
+        n = 90 + [g.id for g in campaign.forms].index(f.id)
+        for p in f.pages():
+            assert re.search(rf'data-page="{p}">.*?</td><td class="num">0</td>\s*'
+                             rf'<td class="num">{n}</td>', console, re.S)
+    missing = dict(form)
+    del missing[f"collected_{campaign.forms[0].id}"]
+    refused = client.post("/chair/declare", data=missing)
+    assert refused.status_code == 400 and campaign.forms[0].title in refused.text

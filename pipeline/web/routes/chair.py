@@ -36,6 +36,7 @@ MEMBER_ROLES = {"member_deputy": "Phó Trưởng ban", "member_secretary": "Thư
                 "member_plain": "Thành viên"}
 MEMBER_ROWS = 3  # empty member rows offered beyond those declared
 MAX_MEMBERS = 30
+MAX_FORMS = 20
 MAX_COPIES = 10_000
 ACCEPTED_PAGES = "/pages?status=accepted"
 
@@ -61,24 +62,31 @@ def _console(request: Request, session: Any, st: Station, error: str | None = No
     cert = history(st.ws.store)[-1] if certified else None
     paths = package_paths(st)
     members = list(decl.members) if decl else []
+    forms = st.ws.store.declared_forms()
     return st.render(
         request, "chair.html", session, code=code, tally=tally, certified=certified,
         decl=decl, recon=recon, blockers=found, decided=decided, cert=cert,
+        forms=[(f, forms.get(f.id) or {}) for f in st.ws.campaign.forms],
+        by_page=declared_by_page(st, recon),
         digest=grouped(cert["digest"], 8) if cert else None,
         key=grouped(cert["key_sha256"], 8) if cert else None,
         exported=bool(paths and paths[1].exists()), error=error,
         members=members + [None] * MEMBER_ROWS, roles=MEMBER_ROLES,
         step=next_step(st, session.role), hall_open=st.hall_open,
-        copies=decl.issued if decl and decl.issued else st.ws.campaign.electorate,
-        form_figures=st.ws.store.declared_forms(), page_expected=_expected(st, recon))
+        copies=decl.issued if decl and decl.issued else st.ws.campaign.electorate)
 
 
-def _expected(st: Station, recon: Any) -> dict[int, int | None]:
-    """Each ballot page's ballots collected as declared: its form's, with several forms."""
-    declared = st.ws.store.declared_forms()
-    return {p: ((declared.get(f.id) or {}).get("collected") if f.id is not None
-                else recon.collected)
-            for f in st.ws.layout.forms for p in f.pages()}
+def declared_by_page(st: Station, recon: Any) -> list[tuple[int, str | None, int, int | None]]:
+    """The reconciliation's rows, page number by page number: (ballot page, its form's title
+    when the campaign has several, accepted copies, ballots collected as declared for it, or
+    None)."""
+    forms = st.ws.store.declared_forms()
+    rows = []
+    for f in st.ws.layout.forms:
+        declared = recon.collected if f.id is None else (forms.get(f.id) or {}).get("collected")
+        for p in f.pages():
+            rows.append((p, f.title if f.id else None, recon.pages_accepted.get(p, 0), declared))
+    return rows
 
 
 def listed(found: list[Any], lang: str) -> list[tuple[str, str]]:
@@ -100,16 +108,14 @@ def listed(found: list[Any], lang: str) -> list[tuple[str, str]]:
 
 @router.post("/chair/declare")
 async def declare_form(request: Request, session: Chair, st: StationDep) -> Response:
-    forms = [f.id for f in st.ws.campaign.forms]
-    form = await request.form(max_files=0, max_fields=12 + 2 * MAX_MEMBERS + 2 * len(forms),
+    form = await request.form(max_files=0, max_fields=12 + 2 * MAX_MEMBERS + 2 * MAX_FORMS,
                               max_part_size=4096)
     check_csrf(request, session, str(form.get("csrf", "")) or None)
-    try:  # with several ballot forms, each form's figures, the campaign-wide ones optional
-        issued = _count(form.get("issued"), "issued", optional=bool(forms))
-        collected = _count(form.get("collected"), "collected", optional=bool(forms))
-        per_form = {f: (_count(form.get(f"issued_{f}"), "issued", optional=True),
-                        _count(form.get(f"collected_{f}"), "collected", optional=True))
-                    for f in forms}
+    try:
+        # with several forms, each form's figures are declared and the campaign's are optional
+        several = len(st.ws.campaign.forms) > 1
+        issued = _count(form.get("issued"), "issued", optional=several)
+        collected = _count(form.get("collected"), "collected", optional=several)
     except ValueError as exc:
         lang = lang_of(request)
         return _console(request, session, st, code=400,
@@ -121,22 +127,32 @@ async def declare_form(request: Request, session: Chair, st: StationDep) -> Resp
         name = " ".join(str(name).replace("|", " ").split())
         if name:
             members.append(f"{name}|{MEMBER_ROLES.get(str(role), MEMBER_ROLES['member_plain'])}")
+    lang = lang_of(request)
+    per_form = []
+    for f in st.ws.campaign.forms:  # a campaign of several forms counts each on its own
+        try:
+            per_form.append((f.id, _count(form.get(f"issued_{f.id}"), "issued"),
+                             _count(form.get(f"collected_{f.id}"), "collected")))
+        except ValueError as exc:
+            return _console(request, session, st, code=400, error=f"{f.title}: " + word(
+                "bad_count", lang, field=word(str(exc), lang)))
+
+    def record() -> None:
+        declare(st.ws, issued=issued, collected=collected, head=str(form.get("head", "")),
+                members=members, note=str(form.get("note", "")))
+        for form_id, form_issued, form_collected in per_form:
+            declare(st.ws, form=form_id, issued=form_issued, collected=form_collected)
+
     try:
-        await run_in_threadpool(
-            declare, st.ws, issued=issued, collected=collected,
-            head=str(form.get("head", "")), members=members, note=str(form.get("note", "")))
-        for f, (f_issued, f_collected) in per_form.items():
-            if f_issued is not None or f_collected is not None:
-                await run_in_threadpool(declare, st.ws, issued=f_issued, collected=f_collected,
-                                        form=f)
+        await run_in_threadpool(record)
     except KiemphieuError as exc:
         return _console(request, session, st, error=said_error(exc, lang_of(request)), code=409)
     return RedirectResponse("/chair#reconciliation", status_code=303)
 
 
-def _count(value: Any, what: str, optional: bool = False) -> int | None:
-    """A count of ballots from a form field: a whole number, 0 or more (None for an empty
-    field that may be left empty)."""
+def _count(value: Any, what: str, *, optional: bool = False) -> int | None:
+    """A count of ballots from a form field: a whole number, 0 or more (None when
+    ``optional`` and left empty)."""
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
     if optional and not text:
         return None

@@ -13,6 +13,7 @@
   let shown = 0;        // items shown so far: alternate tints
   let busy = false;     // a request is in flight: keys are ignored, never applied to the next item
   let asking = null;    // null | {kind: "reason"} | {kind: "confirm", value}
+  const ZOOM_HEIGHT_PX = 170;  // the enlarged boxes' height at most: the screen must fit 1366x650
 
   async function post(url, body) {
     const res = await fetch(url, {
@@ -102,11 +103,8 @@
     $("decide-row").hidden = !row;
     $("decide-page").hidden = row || twin;
     $("decide-same").hidden = !twin;
-    if (!row) $("accept-page").disabled = !item.values.some((v) => v.value === "accepted");
-    for (const b of document.querySelectorAll("#decide-row button[data-value]")) {
-      b.classList.toggle("machine", row && (item.marked || []).includes(
-        ["high", "medium", "low"].indexOf(b.dataset.value) + 1));
-    }
+    if (row) choices(item);
+    else $("accept-page").disabled = !item.values.some((v) => v.value === "accepted");
     text($("keys-help"), row ? msg("KeysRow") : twin ? msg("KeysSame") : msg("KeysPage"));
     $("page-img").src = item.page_image;
     $("page-link").href = item.page_link;
@@ -116,6 +114,24 @@
     $("measures").hidden = !row;
     scores(item);
     history(item);
+  }
+
+  // the row's choices: one button a level of its form (the box the machine saw ink in marked),
+  // and invalid
+  function choices(item) {
+    const box = $("decide-row");
+    box.replaceChildren();
+    for (const v of item.values) {
+      const b = document.createElement("button");
+      const level = (item.boxes || []).find((x) => x.level === v.value);
+      b.className = "level" + (v.value === "invalid" ? " invalid" : "") + (level && level.marked ? " machine" : "");
+      b.dataset.value = v.value;
+      const kbd = document.createElement("kbd");
+      kbd.textContent = v.key;
+      b.append(kbd, v.label);
+      b.addEventListener("click", () => { b.blur(); decide(v.value); });
+      box.appendChild(b);
+    }
   }
 
   function boxes(item) {
@@ -201,7 +217,9 @@
     $("ask-reason").hidden = !(question && question.kind === "reason");
     $("ask-confirm").hidden = !(question && question.kind === "confirm");
     $("decide-row").hidden = !row || !!question;
-    $("decide-page").hidden = row || !current || !!question;
+    const twin = current && current.kind === "same";
+    $("decide-page").hidden = row || twin || !current || !!question;
+    $("decide-same").hidden = !twin || !!question;
     $("keys-help").hidden = !!question;
     if (question && question.kind === "confirm") {
       const only = current.boxes.find((b) => b.level === current.only_mark);
@@ -217,7 +235,8 @@
   function decide(value) {
     if (!current || !current.values.some((v) => v.value === value)) return;
     if (current.kind === "row" && value === "invalid") { ask({kind: "reason"}); return; }
-    if (current.kind === "row" && current.only_mark && ["high", "medium", "low"].includes(value)
+    const levels = (current.boxes || []).map((b) => b.level);
+    if (current.kind === "row" && current.only_mark && levels.includes(value)
         && value !== current.only_mark) {
       ask({kind: "confirm", value});
       return;
@@ -257,9 +276,11 @@
     });
   }
 
-  const rowKeys = {"1": "high", "2": "medium", "3": "low", "0": "invalid"};
-  const pageKeys = {"a": "accepted", "A": "accepted", "0": "rejected"};
-  const sameKeys = {"s": "same", "S": "same", "d": "different", "D": "different"};
+  // the key of each choice, as the item gives it ("1" a level, "0" invalid or rejected, "A")
+  function valueOfKey(key) {
+    const v = current && current.values.find((x) => x.key.toLowerCase() === key.toLowerCase());
+    return v ? v.value : null;
+  }
   const reasonButtons = Array.from(document.querySelectorAll("#ask-reason .reason-choice"));
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -271,19 +292,18 @@
       if (asking.kind === "reason") {
         const chosen = reasonButtons[Number(e.key) - 1];
         if (chosen) send("invalid", chosen.dataset.reason);
-      } else if (e.key === "Enter" || rowKeys[e.key] === asking.value) {
+      } else if (e.key === "Enter" || valueOfKey(e.key) === asking.value) {
         send(asking.value, null);
       }
       return;
     }
     if (e.key === "u" || e.key === "U") { e.preventDefault(); undo(); return; }
     if (!current) return;
-    const value = (current.kind === "row" ? rowKeys : current.kind === "same" ? sameKeys
-      : pageKeys)[e.key];
+    const value = valueOfKey(e.key);
     if (value) { e.preventDefault(); decide(value); }
   });
   // a clicked button gives the focus back, so that Enter or Space never decides the next item
-  for (const b of document.querySelectorAll("button[data-value]")) {
+  for (const b of document.querySelectorAll("#decide-page button[data-value], #decide-same button[data-value]")) {
     b.addEventListener("click", () => { b.blur(); decide(b.dataset.value); });
   }
   for (const b of reasonButtons) {
@@ -295,6 +315,10 @@
     if (asking) send(asking.value, null);
   });
   $("undo").addEventListener("click", undo);
+  $("zoom-img").addEventListener("load", (e) => {
+    const img = e.currentTarget;
+    if (img.naturalHeight) $("zoom").style.maxWidth = `${ZOOM_HEIGHT_PX * img.naturalWidth / img.naturalHeight}px`;
+  });
   $("item-reason").parentElement.addEventListener("click", (e) => e.currentTarget.classList.toggle("open"));
   // leaving the page gives the item back at once, rather than when its lease runs out
   window.addEventListener("pagehide", () => {
