@@ -27,10 +27,8 @@ pixel onto the printed outline found within ``locate_mm``. Then, per box:
    - ``on_outline_mm2``, apart: ink on the outline's band itself beyond what
      the printed line holds there (a dot resting on the line).
 
-Area cannot tell a thin slash (about 1.5 mm²) from a hesitation dot
-(1.1 mm²); length can (5-11 mm against under 2 mm), and a ring drawn around
-the box has ink and length outside an empty interior. See omr/README.md
-for the measured ranges and `omr.decide` for how they are used.
+Length tells a thin slash from a hesitation dot where area cannot (ranges in
+omr/README.md); `omr.decide` turns the measures into a verdict.
 """
 
 from __future__ import annotations
@@ -69,10 +67,9 @@ class ScoringParams:
         side; at least ``outline_clear_mm``.
     paper_percentile
         Percentile of the paper outside the outline band taken as paper white.
-    max_px_per_mm, min_px_per_mm
-        Range (px/mm) of the patch resolution; within it the image's own.
-    smooth_mm
-        Side (mm) of the box filter applied to darkness before the ramp.
+    max_px_per_mm, min_px_per_mm, smooth_mm
+        Range (px/mm) of the patch resolution (within it the image's own); side (mm)
+        of the box filter applied to darkness before the ramp.
     ink_low, ink_high
         The ramp from paper (0) to ink (1), in units of darkness. A light
         pencil stroke lies 0.15-0.4 of the way from paper to black, so the
@@ -93,11 +90,9 @@ class ScoringParams:
         pass, at least ``min_strength`` (a box inked over in pencil covers it
         as a pen's does, at a lighter level).
     min_contrast
-        Smallest paper-to-black difference (grey levels) used; a page with
-        less contrast is measured as if it had this much.
+        Smallest paper-to-black difference (grey levels) a page is measured with.
     extent_trim
-        Share of the ink's mass left out at each end when measuring its
-        extent (specks and ragged stroke ends do not stretch it).
+        Share of the ink's mass left out at each end of its extent (specks, ragged ends).
     locate_mm
         The printed outline is looked for up to this far (mm) from where the
         registration puts it (a printer's own distortion, a page stretched
@@ -663,17 +658,13 @@ def _blurred(patches: np.ndarray, size: int) -> np.ndarray:
 
 def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
                    max_missing: float = 0.1, own_share: float = 0.4) -> None:
-    """Refuse a page whose printed box outlines are not where its fit puts them.
+    """Refuse a page whose printed box outlines are not where its fit puts them: the
+    marks fix the fit at the corners, the outlines test it over the whole table.
 
-    An independent check of the registration, over the whole table: the
-    marks fix the fit at the page's corners, the outlines test it in the
-    middle (a page not lying flat, a photo's perspective misjudged, a mark
-    out of place). A box counts as missing when its outline's darkness
-    (`BoxMeasure.outline`) is below ``min_outline``, or below ``own_share``
-    of the page's own outlines (their median) where those are paler than the
-    markers' black (faded toner, a paler band down the page); the page is
-    refused when more than ``max_missing`` of its boxes (and at least two)
-    are missing. A voter's ink over an outline only darkens it.
+    A box is missing when its outline's darkness (`BoxMeasure.outline`) is below
+    ``min_outline`` and below ``own_share`` of the page's own median outline (faded
+    toner prints pale outlines); the page is refused when more than ``max_missing`` of
+    its boxes (and at least two) are missing. A voter's ink only darkens an outline.
 
     Raises
     ------
