@@ -31,7 +31,7 @@ import functools
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +44,14 @@ from reportlab.pdfgen.canvas import Canvas
 from omr.geometry import Rect
 from pipeline.domain.campaign import Campaign, Candidate
 from pipeline.domain.errors import CampaignError
-from pipeline.domain.layout import QR_QUIET_ZONE, BallotLayout, Column, PageLayout, qr_matrix
+from pipeline.domain.layout import (
+    QR_QUIET_ZONE,
+    TEST_MARK,
+    BallotLayout,
+    Column,
+    PageLayout,
+    qr_matrix,
+)
 from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
 
@@ -90,8 +97,10 @@ def render_ballots(campaign: Campaign, layout: BallotLayout, copies: int, out: P
     return copies * layout.page_count
 
 
-def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1) -> bytes:
-    """The same PDF as `render_ballots`, returned as bytes."""
+def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
+                     marks: Sequence[Mapping[int, str]] | None = None) -> bytes:
+    """The same PDF as `render_ballots`, returned as bytes; ``marks`` (a test deck's, one
+    per copy: candidate -> level) draws a cross in each such box of that copy."""
     if copies < 1:
         raise ValueError(f"copies must be at least 1, not {copies}")
     register_fonts()
@@ -119,15 +128,30 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1) 
         _PagePlan(campaign, layout, page).draw(pen)
         canvas.endForm()
         forms.append(name)
-    for _ in range(copies):
-        for name in forms:
+    for copy in range(copies):
+        for page, name in zip(layout.pages, forms, strict=True):
             canvas.doForm(name)
+            if marks is not None:
+                _draw_marks(pen, page, marks[copy])
             canvas.showPage()
     canvas.save()
     return buf.getvalue()
 
 
 @functools.cache
+def _draw_marks(pen: _Pen, page: PageLayout, marks: Mapping[int, str]) -> None:
+    """A cross, as a voter draws it, in the box of each candidate's level on ``page``."""
+    for cand, row in zip(page.candidates, page.template.rows, strict=True):
+        level = marks.get(cand.stt)
+        if level is None:
+            continue
+        box = row.boxes[LEVELS.index(level)]
+        inset = box.w * 0.18
+        x0, y0, x1, y1 = box.x + inset, box.y + inset, box.x + box.w - inset, box.y + box.h - inset
+        pen.line(x0, y0, x1, y1, 2.2)
+        pen.line(x0, y1, x1, y0, 2.2)
+
+
 def register_fonts() -> None:
     """Register the bundled Liberation Serif faces with reportlab (once)."""
     for name, filename in _FONT_FILES.items():
@@ -819,6 +843,7 @@ class _PagePlan:
         right = min([a.x - 3.0 for a in signature] + [br.x - MARKER_CLEARANCE])
         width = right - x
         items = [
+            *([(f"{TEST_MARK}: không dùng để bỏ phiếu", BOLD)] if self.layout.test else []),
             (f"Trang {self.number}/{self.count}", BOLD),
             (f"Mã đợt: {self.campaign.id}", REGULAR),
             (f"Bố cục: {self.layout.fingerprint}", REGULAR),

@@ -30,6 +30,7 @@ from pipeline.domain.rules import LEVELS
 QR_QUIET_ZONE = 2.5
 
 CODE_PREFIX = "KP1"
+TEST_MARK = "MẪU THỬ"  # the last field of a test deck's code (`pipeline.workflow.testdeck`)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class BallotLayout:
     # the campaign printed from this layout: what the printed page looks like (titles, names),
     # for the reader's reference image of the unmarked page (`pipeline.reading.printed`)
     campaign: Campaign | None = field(default=None, compare=False, repr=False)
+    # a test deck's layout: its pages say MẪU THỬ, printed and in the code
+    test: bool = False
 
     @property
     def page_count(self) -> int:
@@ -70,7 +73,7 @@ class BallotLayout:
 
     def code_text(self, page: int) -> str:
         """What the QR code on ``page`` holds."""
-        return encode_code(self.campaign_id, self.fingerprint, page, self.page_count)
+        return encode_code(self.campaign_id, self.fingerprint, page, self.page_count, self.test)
 
     @property
     def code_symbol(self) -> Rect:
@@ -124,21 +127,25 @@ class BallotCode:
     fingerprint: str
     page: int
     pages: int
+    test: bool = False  # a test deck's sheet (`TEST_MARK`)
 
 
-def encode_code(campaign_id: str, fingerprint: str, page: int, pages: int) -> str:
-    return f"{CODE_PREFIX}|{campaign_id}|{fingerprint}|{page}/{pages}"
+def encode_code(campaign_id: str, fingerprint: str, page: int, pages: int,
+                test: bool = False) -> str:
+    return f"{CODE_PREFIX}|{campaign_id}|{fingerprint}|{page}/{pages}" + \
+        (f"|{TEST_MARK}" if test else "")
 
 
 def parse_code(text: str) -> BallotCode | None:
     """The QR payload read from a page, or None if it is not a kiemphieu code."""
     parts = text.strip().split("|")
-    if len(parts) != 4 or parts[0] != CODE_PREFIX:
+    test = len(parts) == 5 and parts[4] == TEST_MARK
+    if len(parts) != 4 + test or parts[0] != CODE_PREFIX:
         return None
     page, _, pages = parts[3].partition("/")
     if not (page.isdigit() and pages.isdigit()):
         return None
-    return BallotCode(parts[1], parts[2], int(page), int(pages))
+    return BallotCode(parts[1], parts[2], int(page), int(pages), test)
 
 
 def load_template(name: str) -> dict[str, Any]:

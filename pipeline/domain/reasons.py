@@ -38,6 +38,12 @@ NOT_A_BALLOT_CODE = code("not_a_ballot_code", "text")
 OTHER_CAMPAIGN = code("other_campaign", "campaign", "workspace")
 OTHER_VERSION = code("other_version", "campaign", "fingerprint", "expected")
 NO_SUCH_PAGE = code("no_such_page", "page")
+TEST_BALLOT = code("test_ballot", "campaign")  # a test deck's sheet (MẪU THỬ) in the real count
+REAL_BALLOT_IN_TEST = code("real_ballot_in_test", "campaign")  # a real sheet in a test workspace
+
+#: Pages refused by name: stored as ``rejected`` with this reason and no review item (there
+#: is nothing for a person to decide), and ``scan`` exits 1 saying so.
+REFUSED_BY_NAME = frozenset({"other_campaign", "test_ballot", "real_ballot_in_test"})
 
 # -- the file: pipeline.reading.sources ---------------------------------------------------------
 FILE_EMPTY = code("file_empty")

@@ -86,6 +86,9 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
         return Reading("rejected", (why.OTHER_VERSION(
             campaign=code.campaign_id, fingerprint=code.fingerprint,
             expected=layout.fingerprint),), **where)
+    if code.test != layout.test:
+        refused = why.TEST_BALLOT if code.test else why.REAL_BALLOT_IN_TEST
+        return Reading("rejected", (refused(campaign=code.campaign_id),), **where)
     if not 1 <= code.page <= layout.page_count:
         return Reading("rejected", (why.NO_SUCH_PAGE(page=code.page),), **where)
     page = layout.page(code.page)

@@ -32,6 +32,7 @@ import dataclasses
 import itertools
 import os
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -60,6 +61,7 @@ from pipeline.reading.workers import (
 )
 from pipeline.store.store import NewPage, PageRecord, ScanEvent, image_relpath
 from pipeline.store.workspace import Workspace, atomic_write
+from pipeline.workflow.stacks import finish_stack, open_stack
 
 
 @dataclass(frozen=True)
@@ -105,11 +107,18 @@ class IngestSummary:
     pages: int = 0
     by_status: collections.Counter[str] = field(default_factory=collections.Counter)
     rows_to_review: int = 0
+    stack: int | None = None  # the stack these pages came in (`pipeline.workflow.stacks`)
+    # pages refused by name, without a review item: ballots of another campaign, test
+    # ballots in the real count (`pipeline.domain.reasons.REFUSED_BY_NAME`), by reason code
+    refused: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def add(self, report: PageReport) -> None:
         self.pages += 1
         self.by_status[report.status] += 1
         self.rows_to_review += sum(1 for r in report.rows if r["outcome"] == "review")
+        if report.status == "rejected" and report.reasons \
+                and report.reasons[0].code in why.REFUSED_BY_NAME:
+            self.refused[report.reasons[0].code] += 1
 
 
 def ingest(
@@ -118,8 +127,16 @@ def ingest(
     *,
     workers: int = 1,
     on_report: Callable[[PageReport], None] = lambda r: None,
+    kind: str = "scan",
+    station: str | None = None,
+    by: str | None = None,
 ) -> IngestSummary:
-    """Scan ``files`` into ``ws``; call ``on_report`` for every page, in input order.
+    """Scan ``files`` into ``ws`` as a new stack; call ``on_report`` for every page, in input
+    order.
+
+    The stack (`pipeline.workflow.stacks`) is a ``scan`` run or an ``upload`` (``kind``),
+    made at ``station`` (default: this computer's name) by the account ``by`` (None on the
+    command line); its number is the summary's ``stack``.
 
     Raises `WorkspaceError` if the count is certified: nothing may be added.
     """
@@ -130,9 +147,12 @@ def ingest(
             "no more scans can be added"
         )
     prepare_reading_process()
+    files = list(files)
     summary = IngestSummary()
+    summary.stack = open_stack(ws, kind, station or socket.gethostname() or "?", by,
+                               [str(f) for f in files])
     with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiemphieu-sync") as syncer:
-        batch = _Batch(ws, syncer)
+        batch = _Batch(ws, syncer, summary.stack)
         for item, reading in _read_all(_read_ahead(iter_pages(files)), ws, workers):
             batch.add(item, reading)
             if batch.full():
@@ -142,6 +162,7 @@ def ingest(
         for report in batch.finish():
             summary.add(report)
             on_report(report)
+    finish_stack(ws, summary.stack)
     return summary
 
 
@@ -227,9 +248,10 @@ class _Batch:
     store's cost per page small.
     """
 
-    def __init__(self, ws: Workspace, syncer: cf.Executor) -> None:
+    def __init__(self, ws: Workspace, syncer: cf.Executor, stack: int | None = None) -> None:
         self.ws = ws
         self.syncer = syncer
+        self.stack = stack
         # the thresholds every page is stored with (`NewPage`'s fields): made once, not a page
         t = ws.campaign.thresholds
         self.page_thresholds = {"definite": t.definite, "marginal": t.marginal,
@@ -304,11 +326,11 @@ class _Batch:
             sync.result()  # every image durable before the records that point at it
         store = self.ws.store
         new = [slot for slot in slots if not isinstance(slot, PageReport)]
-        stored = store.add_pages(new, events)
+        stored = store.add_pages(new, events, self.stack)
         if stored is None:  # another station stored one of these images meanwhile
             for event in events:
-                store.add_event(*event)
-            stored = [store.add_page(page) for page in new]
+                store.add_event(*event, stack=self.stack)
+            stored = [store.add_page(page, self.stack) for page in new]
         results = iter(stored)
         reports = []
         for slot in slots:
@@ -321,7 +343,7 @@ class _Batch:
                 reports.append(_report(page, record))
             else:
                 report, event = _seen_before(self.ws, page.source, page.page_index, record)
-                store.add_event(*event)
+                store.add_event(*event, stack=self.stack)
                 reports.append(report)
         return reports
 
