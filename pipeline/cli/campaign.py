@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import WsArg, err, out
+from pipeline.cli.console import WsArg, err, out, say
+from pipeline.cli.ws import open_ws
 from pipeline.documents.ballot_pdf import printed_pages, render_ballots
 from pipeline.domain.campaign import load_campaign
 from pipeline.domain.eligibility import eligibility_findings
 from pipeline.domain.layout import build_layout
 from pipeline.reading.printed import references
-from pipeline.store.workspace import create_workspace, open_workspace
+from pipeline.store.workspace import create_workspace
 
 app = typer.Typer()
 
@@ -28,15 +29,17 @@ def new(
     """Create a campaign workspace from a campaign file."""
     campaign = load_campaign(campaign_file)
     for f in eligibility_findings(campaign):
-        err.print(f"warning: {campaign_file}, line {f.line}: STT {f.stt} {f.name}: {f.reason}")
+        err.print(say("cli_warning", message=say(
+            "cli_check_finding", file=str(campaign_file), line=f.line, stt=f.stt, name=f.name,
+            reason=f.reason)), markup=False)
     ws = create_workspace(campaign, dir, db, source=campaign_file)
     # the printed pages every scan compares with, rendered here once, not by the first scan
     references(ws.layout, render=printed_pages, kept_in=ws.printed_dir)
-    out.print(
-        f"Created workspace {ws.path} for '{campaign.id}': {len(campaign.candidates)} people "
-        f"on {ws.layout.page_count} page(s) per ballot, rules {campaign.rules.name}."
-    )
-    out.print(f"Next: kiemphieu print {ws.path} --copies {campaign.electorate} --out ballots.pdf")
+    out.print(say("cli_new", path=str(ws.path), campaign=campaign.id,
+                  people=len(campaign.candidates), pages=ws.layout.page_count,
+                  rules=campaign.rules.name), markup=False)
+    out.print(say("cli_next", command=f"kiemphieu print {ws.path} --copies {campaign.electorate} "
+                                      "--out phieu.pdf"), markup=False)
 
 
 @app.command()
@@ -47,19 +50,16 @@ def check(
     campaign = load_campaign(campaign_file)
     layout = build_layout(campaign)
     findings = eligibility_findings(campaign)
-    out.print(
-        f"{campaign_file}: campaign '{campaign.id}', rules {campaign.rules.name}, "
-        f"{len(campaign.candidates)} people, {layout.page_count} page(s) per ballot."
-    )
+    out.print(say("cli_check", file=str(campaign_file), campaign=campaign.id,
+                  rules=campaign.rules.name, people=len(campaign.candidates),
+                  pages=layout.page_count), markup=False)
     if findings:
         for f in findings:
-            err.print(
-                f"{campaign_file}, line {f.line}: STT {f.stt} {f.name} should not be polled: "
-                f"{f.reason}"
-            )
-        err.print(f"{len(findings)} problem(s): remove these people from 'candidates' and check again.")
+            err.print(say("cli_check_not_polled", file=str(campaign_file), line=f.line,
+                          stt=f.stt, name=f.name, reason=f.reason), markup=False)
+        err.print(say("cli_check_problems", n=len(findings)), markup=False)
         raise typer.Exit(1)
-    out.print("OK: nothing to correct.")
+    out.print(say("cli_check_ok"))
 
 
 @app.command("print")
@@ -69,7 +69,8 @@ def print_ballots(
     out_file: Annotated[Path, typer.Option("--out", metavar="FILE.pdf", help="PDF to write.")],
 ) -> None:
     """Write N collated copies of the ballot as a PDF, and WS/layout.json."""
-    workspace = open_workspace(ws)
+    workspace = open_ws(ws)
     pages = render_ballots(workspace.campaign, workspace.layout, copies, out_file)
     layout_path = workspace.write_layout_json()
-    out.print(f"Wrote {out_file}: {copies} ballot(s), {pages} page(s). Layout: {layout_path}")
+    out.print(say("cli_printed", file=str(out_file), copies=copies, pages=pages,
+                  layout=str(layout_path)), markup=False)

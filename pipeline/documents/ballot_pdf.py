@@ -138,7 +138,6 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
     return buf.getvalue()
 
 
-@functools.cache
 def _draw_marks(pen: _Pen, page: PageLayout, marks: Mapping[int, str]) -> None:
     """A cross, as a voter draws it, in the box of each candidate's level on ``page``."""
     for cand, row in zip(page.candidates, page.template.rows, strict=True):
@@ -152,6 +151,7 @@ def _draw_marks(pen: _Pen, page: PageLayout, marks: Mapping[int, str]) -> None:
         pen.line(x0, y1, x1, y0, 2.2)
 
 
+@functools.cache
 def register_fonts() -> None:
     """Register the bundled Liberation Serif faces with reportlab (once)."""
     for name, filename in _FONT_FILES.items():
@@ -617,6 +617,22 @@ class _PagePlan:
         for area in self.page.template.writing_allowed:
             self._draw_signature(pen, area)
         self._draw_footer(pen)
+        if self.layout.test:
+            self._draw_test_mark(pen)
+
+    def _draw_test_mark(self, pen: _Pen) -> None:
+        """A test deck's page: MẪU THỬ down both side margins, between the table and the edge."""
+        width, height = self.layout.frame.page_size_mm
+        x_left = self.layout.columns[0].x / 2
+        text = _nfc(f"{TEST_MARK} · KHÔNG DÙNG ĐỂ BỎ PHIẾU · {TEST_MARK}")
+        for x, angle in ((x_left, 90), (width - x_left, -90)):
+            pen.c.saveState()
+            pen.c.translate(pen._x(x), pen._y(height / 2))
+            pen.c.rotate(angle)
+            pen.c.setFillGray(0.35)
+            pen.c.setFont(BOLD, 15)
+            pen.c.drawCentredString(0, -_pt_to_mm(15) / 3 * PT_PER_MM, text)
+            pen.c.restoreState()
 
     def _draw_markers(self, pen: _Pen) -> None:
         dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, self.layout.frame.aruco_dictionary))

@@ -117,8 +117,7 @@ def stack(ws: Workspace, stack_id: int) -> Stack:
     st = StackStore(ws.store)
     row = st.get(stack_id)
     if row is None:
-        raise StackError(f"there is no stack {stack_id} in this workspace (kiemphieu stack WS "
-                         "list shows them)")
+        raise StackError(key="stack_none", stack=stack_id)
     return _stack(row, st.page_counts().get(stack_id, {}), st.sightings().get(stack_id, {}),
                   st.log(stack_id))
 
@@ -151,18 +150,17 @@ def _stack(row: dict[str, Any], counts: dict[tuple[str, int | None], int],
     )
 
 
-def _chair(actor: Person, what: str) -> None:
+def _chair(actor: Person) -> None:
     if actor.role != "chair":
-        raise StackError(f"only the chair may {what}; {actor.name} is {actor.role}")
+        raise StackError(key="stack_not_chair", name=actor.name, role=actor.role)
 
 
 def _reason(reason: str | None) -> str:
     why = unicodedata.normalize("NFC", " ".join((reason or "").split()))
     if not why:
-        raise StackError("say why: --reason TEXT (it is kept in the log and printed in the "
-                         "minutes)")
+        raise StackError(key="stack_no_reason")
     if len(why) > MAX_REASON:
-        raise StackError(f"the reason is {len(why)} characters; at most {MAX_REASON}")
+        raise StackError(key="stack_long_reason", n=len(why), most=MAX_REASON)
     return why
 
 
@@ -172,9 +170,9 @@ def _certified(ws: Workspace, exc: CertifiedError) -> WorkspaceError:
 
 def record_count(ws: Workspace, stack_id: int, hand_count: int, actor: Person) -> Stack:
     """Record the chair's hand count of the stack's ballots; the stack as it now stands."""
-    _chair(actor, "record a stack's hand count")
+    _chair(actor)
     if hand_count < 0:
-        raise StackError(f"a hand count is a number of ballots, 0 or more, not {hand_count}")
+        raise StackError(key="stack_bad_count", n=hand_count)
     stack(ws, stack_id)
     try:
         StackStore(ws.store).add_log(stack_id, "count", actor.name, actor.role,
@@ -186,11 +184,10 @@ def record_count(ws: Workspace, stack_id: int, hand_count: int, actor: Person) -
 
 def withdraw_stack(ws: Workspace, stack_id: int, reason: str, actor: Person) -> Stack:
     """Take every page of the stack out of the count, to scan it again (the module's text)."""
-    _chair(actor, "withdraw a stack")
+    _chair(actor)
     why = _reason(reason)
     if stack(ws, stack_id).withdrawn:
-        raise StackError(f"stack {stack_id} is withdrawn already; kiemphieu stack WS restore "
-                         f"{stack_id} takes that back")
+        raise StackError(key="stack_withdrawn_already", stack=stack_id)
     page_reason = f"lô {stack_id} rút ra để quét lại: {why}"
     made: list[dict[str, Any]] = []
     try:
@@ -212,11 +209,11 @@ def withdraw_stack(ws: Workspace, stack_id: int, reason: str, actor: Person) -> 
 
 def restore_stack(ws: Workspace, stack_id: int, reason: str, actor: Person) -> Stack:
     """Take the stack's withdrawal back (the module's text)."""
-    _chair(actor, "restore a stack")
+    _chair(actor)
     why = _reason(reason)
     current = stack(ws, stack_id)
     if not current.withdrawn:
-        raise StackError(f"stack {stack_id} is not withdrawn; there is nothing to restore")
+        raise StackError(key="stack_not_withdrawn", stack=stack_id)
     withdrawal = [e for e in current.log if e["action"] == "withdraw"][-1]
     page_reason = f"lô {stack_id} khôi phục: {why}"
     made: list[dict[str, Any]] = []
@@ -253,7 +250,7 @@ def _not_withdrawn(stack_id: int):
     def check(log: list[dict[str, Any]]) -> None:
         state = [e for e in log if e["action"] in ("withdraw", "restore")]
         if state and state[-1]["action"] == "withdraw":
-            raise StackError(f"stack {stack_id} was withdrawn meanwhile")
+            raise StackError(key="stack_withdrawn_already", stack=stack_id)
     return check
 
 

@@ -78,9 +78,9 @@ def make_deck(ws: Workspace, out: Path, copies: int) -> Deck:
     ``.json``), and make the test workspace (``WS/mau-thu``) if there is none, with the
     expected tally in it."""
     if ws.test:
-        raise TestDeckError(f"{ws.path} is a test workspace; give the campaign's own workspace")
+        raise TestDeckError(key="testdeck_in_test", path=str(ws.path))
     if not 1 <= copies <= MAX_COPIES:
-        raise TestDeckError(f"--copies {copies}: a test deck has 1 to {MAX_COPIES} copies")
+        raise TestDeckError(key="testdeck_copies", n=copies, most=MAX_COPIES)
     marks = deck_marks([c.stt for c in ws.campaign.candidates], copies)
     layout = dataclasses.replace(ws.layout, test=True)
     pdf = ballot_pdf_bytes(ws.campaign, layout, copies,
@@ -102,8 +102,7 @@ def open_test_workspace(ws: Workspace) -> Workspace:
     """The campaign's test workspace; `TestDeckError` if no deck was made."""
     target = test_workspace_path(ws)
     if not (target / "workspace.json").exists() or not (target / EXPECTED_FILE).exists():
-        raise TestDeckError(f"{ws.path}: no test deck yet; print one first: kiemphieu testdeck "
-                            f"{ws.path} --out mau-thu.pdf")
+        raise TestDeckError(key="testdeck_none", path=str(ws.path))
     return open_workspace(target)
 
 
@@ -146,8 +145,8 @@ def check_deck(test_ws: Workspace) -> DeckCheck:
     try:
         expected = json.loads((test_ws.path / EXPECTED_FILE).read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise TestDeckError(f"{test_ws.path / EXPECTED_FILE}: cannot be read ({exc}); print "
-                            "the deck again") from None
+        raise TestDeckError(key="testdeck_expected_unreadable",
+                            path=str(test_ws.path / EXPECTED_FILE), detail=str(exc)) from None
     tally = test_ws.tally()
     counted = {c.candidate: c for c in tally.candidates}
     lines = [DeckLine(None, "", "ballots", expected["ballots"], tally.collected)]
