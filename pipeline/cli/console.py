@@ -35,6 +35,7 @@ WsArg = Annotated[
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # Asia/Ho_Chi_Minh: no daylight saving
 LANGS = ("vi", "en")
+ROLES = ("operator", "reviewer", "chair")
 
 
 class _Lang:
@@ -63,8 +64,9 @@ def lang() -> str:
     return _Lang.value or lang_from_env()
 
 
-def say(key: str, **params: Any) -> str:
-    """The catalog's sentence ``key`` in this run's language, its parameters filled in."""
+def say(key: str, /, **params: Any) -> str:
+    """The catalog's sentence ``key`` in this run's language, its parameters filled in (none
+    may be called ``key`` or ``lang``: `pipeline.domain.wording.t` takes those)."""
     return t(key, lang(), **params)
 
 
@@ -80,9 +82,12 @@ def when(at: dt.datetime | None) -> str:
 def error_words(exc: KiemphieuError) -> str:
     """A refusal in this run's language: its catalog entry if it has one, else its message."""
     key = getattr(exc, "key", None)
-    if key:
-        return t(key, lang(), **getattr(exc, "params", {}))
-    return str(exc)
+    if not key:
+        return str(exc)
+    params = dict(getattr(exc, "params", {}))
+    if params.get("role") in ROLES:  # an account's role, in words
+        params["role"] = t(f"role_{params['role']}", lang())
+    return t(key, lang(), **params)
 
 
 def check_workspace_path(ws: Path) -> None:

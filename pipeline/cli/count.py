@@ -101,7 +101,7 @@ def certify(
     out.print(say("cli_certified", by=record["by"], at=when(record["at"]),
                   campaign=workspace.campaign.id), markup=False)
     out.print(say("cli_certificate", number=cert["number"], digest=grouped(cert["digest"]),
-                  key=grouped(cert["key_sha256"])), markup=False)
+                  fingerprint=grouped(cert["key_sha256"])), markup=False)
     if cert["number"] > 1:
         err.print(say("cli_recertified", previous=cert["number"] - 1,
                       digest=grouped(cert["previous"] or "")), markup=False)

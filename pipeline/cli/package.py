@@ -54,7 +54,7 @@ def export(
     """Write the certified package: minutes (PDF, DOCX), CSV, XLSX, JSON, scans, signed manifest."""
     result = export_package(open_ws(ws), out_dir)
     out.print(say("cli_exported", out=str(result.out), files=result.files, scans=result.scans,
-                  key=grouped(result.key_sha256)), markup=False)
+                  fingerprint=grouped(result.key_sha256)), markup=False)
     out.print(say("cli_exported_cert", number=result.number, digest=grouped(result.digest)))
     if result.number > 1:
         err.print(say("cli_exported_recertified", n=result.number,
@@ -86,7 +86,7 @@ def verify(
     if result.ok:
         cert = result.certificate or {}
         out.print(say("cli_verified", package=str(package), files=result.files_checked,
-                      key=grouped(result.key_sha256 or ""), number=cert.get("number"),
+                      fingerprint=grouped(result.key_sha256 or ""), number=cert.get("number"),
                       at=cert.get("at"), digest=grouped(cert.get("digest") or ""))
                   + (say("cli_verified_pinned") if key and digest else "."), markup=False)
         _print_history(result.history, bool(key and digest))
@@ -160,7 +160,7 @@ def aggregate(
                   twice=result.polled_twice), markup=False)
     for u in result.trusted_on_first_use:
         err.print(say("cli_aggregate_tofu", unit=u.doc["campaign"], package=str(u.package),
-                      key=grouped(u.key_sha256), file=str(out_dir / "tong-hop.json")),
+                      fingerprint=grouped(u.key_sha256), file=str(out_dir / "tong-hop.json")),
                   markup=False)
     for u in result.recertified:
         err.print(say("cli_aggregate_recertified", unit=u.doc["campaign"],

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipeline.cli.console import WsArg, err, lang, out, say
 from pipeline.cli.ws import open_ws
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.reasons import REFUSED_BY_NAME
+from pipeline.domain.reasons import refused_by_name
 from pipeline.domain.wording import words
 from pipeline.reading.sources import collect_inputs, count_pages
 from pipeline.reading.workers import reader_context
@@ -64,8 +64,7 @@ def scan(
         if jsonl_fh is not None:
             jsonl_fh.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
             jsonl_fh.flush()
-        if report.status == "rejected" and report.reasons and \
-                report.reasons[0].code in REFUSED_BY_NAME:
+        if report.status == "rejected" and refused_by_name(report.reasons):
             refused.append(report)  # said once, at the end
         elif report.status not in ("accepted", "duplicate"):
             err.print(say("cli_scan_page_problem", source=report.source, page=report.page_index + 1,

@@ -45,6 +45,17 @@ REAL_BALLOT_IN_TEST = code("real_ballot_in_test", "campaign")  # a real sheet in
 #: is nothing for a person to decide), and ``scan`` exits 1 saying so.
 REFUSED_BY_NAME = frozenset({"other_campaign", "test_ballot", "real_ballot_in_test"})
 
+
+def refused_by_name(reasons: Iterable[Reason]) -> bool:
+    """Whether a page with ``reasons`` is refused by name (`REFUSED_BY_NAME`), also when it is
+    such a page seen again (``seen_before_as``)."""
+    for r in reasons:
+        if r.code in REFUSED_BY_NAME:
+            return True
+        if r.code == "seen_before_as":
+            return refused_by_name(r.as_dict().get("reasons") or ())
+    return False
+
 # -- the file: pipeline.reading.sources ---------------------------------------------------------
 FILE_EMPTY = code("file_empty")
 FILE_TOO_BIG = code("file_too_big", "mib")

@@ -304,7 +304,7 @@ class Store:
             items += [{"page_id": page_id, "candidate": r.candidate, "kind": "row",
                        **item_reasons(r.reasons or (why.TO_REVIEW(),))}
                       for r in page.rows if r.outcome == "review"]
-            if page.status == "rejected" and not {r.code for r in page.reasons} & why.REFUSED_BY_NAME:
+            if page.status == "rejected" and not why.refused_by_name(page.reasons):
                 items.append({"page_id": page_id, "candidate": 0, "kind": "page",
                               **item_reasons(page.reasons or (why.REJECTED(),))})
             elif page.status == "accepted" and page.doubts:

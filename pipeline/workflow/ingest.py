@@ -116,8 +116,7 @@ class IngestSummary:
         self.pages += 1
         self.by_status[report.status] += 1
         self.rows_to_review += sum(1 for r in report.rows if r["outcome"] == "review")
-        if report.status == "rejected" and report.reasons \
-                and report.reasons[0].code in why.REFUSED_BY_NAME:
+        if report.status == "rejected" and why.refused_by_name(report.reasons):
             self.refused[report.reasons[0].code] += 1
 
 
