@@ -321,7 +321,6 @@ def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
     assert "độ phủ 0,050" in shown
     assert "quyết định bằng: high (Tín nhiệm cao), medium (Tín nhiệm), low (Tín nhiệm thấp), " \
            "invalid (Không hợp lệ)" in shown
-    assert "faint mark in box 2 (0.050)" in shown  # as recorded, said to be so
     assert "lý do: dấu mờ ở ô 2 (độ phủ 0,050)" in shown
     assert "Mục 1 đã quyết định: Tín nhiệm" in run("resolve", "1", "medium", "--as", "lan").stdout
     assert "hãy nêu lý do" in run("resolve", "2", "invalid", "--as", "lan", ok=False).stderr
@@ -340,6 +339,9 @@ def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
     english = subprocess.run([KIEMPHIEU, "--lang", "en", "review", str(ws.path)],
                              capture_output=True, text=True, env=env, timeout=60).stdout
     assert "2 open, 0 escalated to the chair, 1 resolved." in english
+    recorded = subprocess.run([KIEMPHIEU, "--lang", "en", "review", str(ws.path), "show", "1"],
+                              capture_output=True, text=True, env=env, timeout=60).stdout
+    assert "reason: faint mark in box 2 (0.050)" in recorded and "fill 0.050" in recorded
     proc = subprocess.run([KIEMPHIEU, "user", "add", "x y", "--role", "reviewer", "--ws", str(ws.path),
                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True)
     assert proc.returncode == 1 and "cannot be an account name" in proc.stderr

@@ -87,7 +87,25 @@ def error_words(exc: KiemphieuError) -> str:
     params = dict(getattr(exc, "params", {}))
     if params.get("role") in ROLES:  # an account's role, in words
         params["role"] = t(f"role_{params['role']}", lang())
+    if lang() != "en":  # a time in Vietnam time, whatever the entry's format asks
+        params = {k: _VietnamTime(v) if isinstance(v, dt.datetime) else v
+                  for k, v in params.items()}
+    if isinstance(params.get("allowed"), str) and lang() != "en":  # values to type, with words
+        params["allowed"] = ", ".join(f"{v} ({t(v, lang())})"
+                                      for v in params["allowed"].split(", "))
     return t(key, lang(), **params)
+
+
+class _VietnamTime:
+    """A stored time in an error's sentence: `when`, whatever format the entry gives it."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __format__(self, spec: str) -> str:
+        return when(self.at)
+
+    __str__ = __repr__ = lambda self: when(self.at)
 
 
 def check_workspace_path(ws: Path) -> None:

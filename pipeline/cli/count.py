@@ -105,4 +105,5 @@ def certify(
     if cert["number"] > 1:
         err.print(say("cli_recertified", previous=cert["number"] - 1,
                       digest=grouped(cert["previous"] or "")), markup=False)
-    out.print(say("cli_next", command=f"kiemphieu export {ws} --out PACKAGE"), markup=False)
+    out.print(say("cli_next", command=f"kiemphieu export {ws} --out {say('cli_package_dir')}"),
+              markup=False)

@@ -1,7 +1,7 @@
 """``kiemphieu review WS [list|show|resolve|undo]``: the review queue from the terminal.
 
-Everything is said in the run's language (`pipeline.cli.console`); ``show`` gives the
-machine's reason also as recorded (English, the audit record). The values typed to
+Everything is said in the run's language (`pipeline.cli.console`); the machine's reasons
+as recorded (English, the audit record) are in ``--lang en`` and the JSON. The values typed to
 ``resolve`` stay the machine's (high, medium, low, invalid; accepted, rejected), each
 shown beside its words.
 """
@@ -115,8 +115,6 @@ def show(
     it = o.queue.get(item)
     out.print(say("cli_review_item", id=it.id, what=o.what(it)), markup=False)
     out.print(say("cli_review_reason", reason=words(it.reasons, lang())), markup=False)
-    if lang() != "en":
-        out.print(say("cli_review_recorded", reason=it.reason), markup=False)
     out.print(say("cli_review_state", state=state_words(it.state))
               + (say("cli_review_resolution", value=value_words(it.resolution))
                  if it.resolution else ""), markup=False)

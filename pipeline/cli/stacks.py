@@ -129,7 +129,8 @@ def withdraw(ctx: typer.Context, stack_id: StackArg, reason: Reason, as_user: As
     s = withdraw_stack(ws, stack_id, reason, login(ws, as_user))
     out.print(say("cli_stack_withdrew", id=s.id, pages=s.by_status.get("withdrawn", 0)),
               markup=False)
-    out.print(say("cli_next", command=f"kiemphieu scan {ws.path} LẠI.pdf"), markup=False)
+    out.print(say("cli_next", command=f"kiemphieu scan {ws.path} {say('cli_rescan_file')}"),
+              markup=False)
 
 
 @app.command()

@@ -66,9 +66,9 @@ def testdeck(
         except FileNotFoundError as exc:
             raise KiemphieuError(key="cli_scan_no_input", path=str(exc)) from None
         summary = ingest(test_ws, files)
-        out.print(say("cli_testdeck_scanned", pages=summary.pages,
-                      accepted=summary.by_status.get("accepted", 0), stack=summary.stack),
-                  markup=False)
+        (err if as_json else out).print(say(
+            "cli_testdeck_scanned", pages=summary.pages,
+            accepted=summary.by_status.get("accepted", 0), stack=summary.stack), markup=False)
     result = check_deck(test_ws)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n")
@@ -85,7 +85,7 @@ def _print_check(result: DeckCheck) -> None:
     table.add_column(t("stt", lg), justify="right")
     table.add_column(t("name", lg), overflow="fold")
     for what in (*LEVELS, "invalid"):
-        table.add_column(t(what, lg), justify="right", width=9)
+        table.add_column(t(what, lg), justify="right")
     table.add_column("", no_wrap=True)
     ballots = result.lines[0]
     out.print(say("cli_testdeck_ballots_line", expected=ballots.expected, counted=ballots.counted,

@@ -141,10 +141,7 @@ def ingest(
     """
     certified = ws.store.certified_at()
     if certified is not None:
-        raise WorkspaceError(
-            f"{ws.path}: the count was certified on {certified:%d/%m/%Y %H:%M} UTC and is locked; "
-            "no more scans can be added"
-        )
+        raise WorkspaceError(key="ingest_locked", path=str(ws.path), at=certified)
     prepare_reading_process()
     files = list(files)
     summary = IngestSummary()

@@ -82,9 +82,8 @@ def decide_page(ws: Workspace, page_id: int, decision: str, reason: str,
             raise PageDecisionError(key=f"pages_already_{in_force}", page=page_id)
         if not counted:
             raise PageDecisionError(
-                f"page {page_id} is not counted ({page['status']}"
-                f"{': ' + page['reason'] if page['reason'] else ''}); only a page in the count "
-                f"can be declared invalid or withdrawn")
+                key="pages_not_counted", page=page_id,
+                why=f"{page['status']}{': ' + page['reason'] if page['reason'] else ''}")
 
     try:
         row = ws.store.add_page_decision(page_id, decision, why, actor.name, actor.role, check)

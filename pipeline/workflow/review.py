@@ -373,7 +373,7 @@ class ReviewQueue:
             _refuse_if_certified(self.store, conn)
             item = self._lock(conn, item_id)
             if value not in item.values():
-                raise BadDecision(_bad_value(item, value))
+                raise _bad_value(item, value)
             if value == "invalid" and not reason:
                 raise BadDecision(key="review_say_why", item=item_id)
             log = self.history(item_id, conn)
@@ -487,13 +487,12 @@ def _refuse_if_certified(store: Store, conn: Any) -> None:
     try:
         store.refuse_if_certified(conn, lock="share")
     except CertifiedError as exc:
-        raise CountLocked(key="review_locked", at=f"{exc.at:%d/%m/%Y %H:%M}") from None
+        raise CountLocked(key="review_locked", at=exc.at) from None
 
 
-def _bad_value(item: Item, value: str) -> str:
+def _bad_value(item: Item, value: str) -> BadDecision:
     if item.kind == "page" and value == "accepted":
-        return (f"item {item.id}: page {item.page_id} has no machine reading "
-                f"({item.page_reason}); it can only be rejected")
-    allowed = ", ".join(item.values())
-    what = "row" if item.kind == "row" else "page"
-    return f"item {item.id} is a {what}: decide one of {allowed}, not '{value}'"
+        return BadDecision(key="review_page_unread", item=item.id, page=item.page_id,
+                           reason=item.page_reason)
+    return BadDecision(key=f"review_bad_value_{'row' if item.kind == 'row' else 'page'}",
+                       item=item.id, allowed=", ".join(item.values()), value=value)
