@@ -22,13 +22,14 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   layout (`page`, which runs `omr.page`), the reading threads and processes
   (`workers`). Image bytes in, readings out; no database.
 - `pipeline.store`: the tables (`schema`), the records in SQLite or PostgreSQL (`store`), the
-  workspace folder (`workspace`), the schema's migrations (`migrations`), the
+  stacks' records (`stacks`), the workspace folder (`workspace`), the schema's migrations (`migrations`), the
   workspace's signing key (`keys`), the certified record and the certification
   history (`certificates`).
 - `pipeline.documents`: the printed ballot (`ballot_pdf`), the minutes
   (`minutes`), the certified package (`export`, `verify`), the roll-up of
   many units (`aggregate`), pictures of stored pages (`images`, `explain`).
-- `pipeline.workflow`: scanning a stack in (`ingest`), the review queue
+- `pipeline.workflow`: scanning a stack in (`ingest`), stacks and withdrawing a
+  whole stack (`stacks`), the test deck (`testdeck`), the review queue
   (`review`), the chair's decisions on whole pages (`pages`), accounts
   (`users`), the committee's count and the lock (`certify`), stored rows
   decided again (`redecide`), the audit's re-reading (`retally`).
