@@ -282,7 +282,7 @@ def test_refusals_exit_1_with_a_message_and_usage_errors_exit_2(tmp_path: Path) 
 
 def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     proc = run("--lang", "vi", "demo", "--out", str(tmp_path / "demo"))
-    assert "Tín nhiệm cao" in proc.stdout and "Đối chiếu với dữ liệu mô phỏng" in proc.stdout
+    assert "Họ và tên, chức vụ" in proc.stdout and "Đối chiếu với dữ liệu mô phỏng" in proc.stdout
     assert (tmp_path / "demo" / "ballots.pdf").is_file()
     result = json.loads((tmp_path / "demo" / "tally.json").read_text("utf-8"))
     assert result["ballots"]["accepted"] == 34

@@ -32,14 +32,15 @@ def print_tally(console: Console, tally: Tally) -> None:
     if not tally.quorum_met:
         console.print(say("cli_tally_quorum"), style="bold red", soft_wrap=False)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), show_lines=True)
-    # the figures' columns as narrow as their figures ("70,59%"), their headers wrapped; the
-    # name and position take the rest of the width
+    # below 120 columns the figures' columns are as narrow as their figures ("70,59%"), their
+    # headers wrapped; the name and position take the rest of the width
+    narrow = 7 if console.width < 120 else None
     table.add_column(t("stt", lg), justify="right", width=3)
     table.add_column(say("cli_tally_person"), overflow="fold")
     for lv in LEVELS:
-        table.add_column(t(lv, lg), justify="right", width=7)
-    table.add_column(t("invalid", lg), justify="right", width=7)
-    table.add_column(t("consequence", lg), width=11)
+        table.add_column(t(lv, lg), justify="right", width=narrow)
+    table.add_column(t("invalid", lg), justify="right", width=narrow)
+    table.add_column(t("consequence", lg), width=11 if narrow else None)
     for c in tally.candidates:
         cells = []
         for lv in LEVELS:

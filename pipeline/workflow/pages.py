@@ -81,9 +81,7 @@ def decide_page(ws: Workspace, page_id: int, decision: str, reason: str,
         if in_force is not None:
             raise PageDecisionError(key=f"pages_already_{in_force}", page=page_id)
         if not counted:
-            raise PageDecisionError(
-                key="pages_not_counted", page=page_id,
-                why=f"{page['status']}{': ' + page['reason'] if page['reason'] else ''}")
+            raise PageDecisionError(key="pages_not_counted", page=page_id)
 
     try:
         row = ws.store.add_page_decision(page_id, decision, why, actor.name, actor.role, check)

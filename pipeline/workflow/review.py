@@ -492,7 +492,6 @@ def _refuse_if_certified(store: Store, conn: Any) -> None:
 
 def _bad_value(item: Item, value: str) -> BadDecision:
     if item.kind == "page" and value == "accepted":
-        return BadDecision(key="review_page_unread", item=item.id, page=item.page_id,
-                           reason=item.page_reason)
+        return BadDecision(key="review_page_unread", item=item.id, page=item.page_id)
     return BadDecision(key=f"review_bad_value_{'row' if item.kind == 'row' else 'page'}",
                        item=item.id, allowed=", ".join(item.values()), value=value)
