@@ -35,7 +35,9 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   decided again (`redecide`), the audit's re-reading (`retally`).
 - `pipeline.cli`: ``kiemphieu``, one module a command group.
 - `pipeline.web`: ``kiemphieu serve``: the app factory (`web.app`), who may do
-  what (`web.auth`), one router a group of pages (`web.routes`).
+  what (`web.auth`), the session's steps and the next one (`web.steps`), one
+  router a group of pages (`web.routes`: the queue, the pictures, the pages, the
+  upload, the chair's console, the hall).
 
 Where things happen:
 

@@ -125,6 +125,7 @@ class Stack:
     units: tuple[int, ...]
     campaign_id: str
     profile: ScanProfile
+    levels: tuple[str, ...] = ("high", "medium", "low")  # the ballot's (`Campaign.levels`)
 
     @property
     def dpi(self) -> int:
@@ -136,7 +137,8 @@ class Stack:
     def counts(self) -> dict[int, dict[str, int]]:
         """Expected counts per candidate (STT) over accepted pages.
 
-        ``high``, ``medium``, ``low``; ``invalid`` (blank and overvoted rows);
+        Each level of the ballot (``high``, ``medium``, ``low``, or the follow-up
+        vote's ``confidence``, ``no_confidence``); ``invalid`` (blank and overvoted rows);
         ``review`` (rows a person must decide, not yet in any count).
         """
         out: dict[int, dict[str, int]] = {}
@@ -144,8 +146,8 @@ class Stack:
             if page.status != "accepted":
                 continue
             for row in page.rows:
-                c = out.setdefault(row.candidate,
-                                   {"high": 0, "medium": 0, "low": 0, "invalid": 0, "review": 0})
+                c = out.setdefault(row.candidate, {**dict.fromkeys(self.levels, 0),
+                                                   "invalid": 0, "review": 0})
                 if row.outcome == "vote":
                     assert row.level is not None
                     c[row.level] += 1
@@ -259,8 +261,8 @@ def simulate_stack(
         return out
 
     stts = [c.stt for c in campaign.candidates]
-    units: list[Unit] = [ballot_unit(layout, rows, b, "ballot")
-                         for b, rows in enumerate(cast_votes(model, stts, n_ballots, rng))]
+    units: list[Unit] = [ballot_unit(layout, rows, b, "ballot") for b, rows
+                         in enumerate(cast_votes(model, stts, n_ballots, rng, layout.levels))]
     extras: list[Unit] = []
     extras += [[(_PagePlan("blank_sheet", seed()), PageTruth("blank_page", "blank_sheet"))]
                for _ in range(blank_sheets)]
@@ -269,7 +271,7 @@ def simulate_stack(
         fstts = [c.stt for c in foreign[0].candidates]
         fmodel = VoteModel(mix=model.mix, marks=model.marks)
         extras += [ballot_unit(foreign[1], rows, None, "foreign_ballot")
-                   for rows in cast_votes(fmodel, fstts, foreign_ballots, rng)]
+                   for rows in cast_votes(fmodel, fstts, foreign_ballots, rng, foreign[1].levels)]
     for unit in extras:
         units.insert(int(rng.integers(0, len(units) + 1)), unit)
 
@@ -306,7 +308,8 @@ def simulate_stack(
         unit_ids.append(u)
 
     return Stack(images=PageImages(plans, printed, layouts, profile), truth=tuple(truth),
-                 units=tuple(unit_ids), campaign_id=layout.campaign_id, profile=profile)
+                 units=tuple(unit_ids), campaign_id=layout.campaign_id, profile=profile,
+                 levels=layout.levels)
 
 
 def _print(campaign: Campaign, layout: BallotLayout, dpi: int, pdf: bytes | None

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from omr.geometry import Rect
-from pipeline.domain.rules import LEVELS
 
 if TYPE_CHECKING:
     from pipeline.domain.layout import BallotLayout
@@ -201,7 +200,7 @@ def draw_page_marks(img: np.ndarray, layout: BallotLayout, page: int,
     for row in rows:
         for level, mark in row.marks:
             boxes = where[row.candidate].boxes
-            b = LEVELS.index(level)
+            b = layout.levels.index(level)
             if mark.shape == SPILL:
                 draw_spill(img, boxes[b], boxes[b + 1] if b + 1 < len(boxes) else boxes[b - 1],
                            mm_to_px, mark, rng)

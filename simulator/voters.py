@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.domain.rules import LEVELS
+from pipeline.domain.rules import FOLLOW_UP_LEVELS, LEVELS
 
 if TYPE_CHECKING:
     pass
@@ -41,8 +41,9 @@ class VotedRow:
 
     def __post_init__(self) -> None:
         for level in (*self.marked, *(lv for lv, _ in self.doubtful)):
-            if level not in LEVELS:
-                raise ValueError(f"unknown level '{level}'; use one of {', '.join(LEVELS)}")
+            if level not in (*LEVELS, *FOLLOW_UP_LEVELS):
+                raise ValueError(f"unknown level '{level}'; use one of {', '.join(LEVELS)} "
+                                 f"(or {', '.join(FOLLOW_UP_LEVELS)} on a follow-up ballot)")
         for _, shape in self.doubtful:
             if shape not in DOUBTFUL_SHAPES:
                 raise ValueError(f"'{shape}' is not a doubtful mark ({', '.join(DOUBTFUL_SHAPES)})")
@@ -157,7 +158,8 @@ class VoteModel:
     mix : VoteMix
         Shares of row kinds for candidates without exact counts.
     exact : Mapping[int, Mapping[str, int]]
-        Exact counts per candidate (STT): keys ``high``, ``medium``, ``low``,
+        Exact counts per candidate (STT): keys ``high``, ``medium``, ``low``
+        (``confidence``, ``no_confidence`` on the follow-up vote's ballot),
         ``blank``, ``overvote``, ``review``, ``note``. The rows are shuffled across the
         ballots; ballots beyond their sum are blank rows for that candidate.
         ``{1: {"high": 75, "medium": 8, "low": 4}}`` over 88 ballots gives
@@ -178,11 +180,19 @@ class VoteModel:
 
 
 _ROW_KINDS = ("high", "medium", "low", "blank", "overvote", "review", "note")
+_EXACT_KINDS = (*_ROW_KINDS, *FOLLOW_UP_LEVELS)
+#: A random mix's levels on the follow-up vote's two-level ballot: high and medium
+#: confidence are "Tín nhiệm", low confidence is "Không tín nhiệm".
+_ON_TWO_LEVELS = {"high": "confidence", "medium": "confidence", "low": "no_confidence"}
 
 
 def cast_votes(model: VoteModel, candidates: Sequence[int], n_ballots: int,
-               rng: np.random.Generator) -> tuple[tuple[VotedRow, ...], ...]:
+               rng: np.random.Generator, levels: tuple[str, ...] = LEVELS
+               ) -> tuple[tuple[VotedRow, ...], ...]:
     """Draw every ballot's rows: ``result[b][i]`` is ballot b's row for ``candidates[i]``.
+
+    ``levels``: the ballot's levels (`Campaign.levels`); on the follow-up vote's
+    ballot a random mix's levels are mapped to its two (`_ON_TWO_LEVELS`).
 
     Raises
     ------
@@ -196,15 +206,15 @@ def cast_votes(model: VoteModel, candidates: Sequence[int], n_ballots: int,
     for stt in candidates:
         if stt in model.exact:
             want = dict(model.exact[stt])
-            bad = set(want) - set(_ROW_KINDS)
+            bad = set(want) - set(_EXACT_KINDS)
             if bad:
                 raise ValueError(f"candidate {stt}: unknown count kinds {sorted(bad)}; "
-                                 f"use {', '.join(_ROW_KINDS)}")
+                                 f"use {', '.join(_EXACT_KINDS)}")
             total = sum(want.values())
             if total > n_ballots or any(v < 0 for v in want.values()):
                 raise ValueError(f"candidate {stt}: exact counts add up to {total}, "
                                  f"more than the {n_ballots} ballots")
-            col = [k for k in _ROW_KINDS for _ in range(want.get(k, 0))]
+            col = [k for k in _EXACT_KINDS for _ in range(want.get(k, 0))]
             col += ["blank"] * (n_ballots - total)
             columns.append([col[i] for i in rng.permutation(n_ballots)])
         else:
@@ -214,30 +224,32 @@ def cast_votes(model: VoteModel, candidates: Sequence[int], n_ballots: int,
     if unknown:
         raise ValueError(f"exact counts for candidates not on the ballot: {sorted(unknown)}")
     return tuple(
-        tuple(_row(stt, columns[i][b], rng) for i, stt in enumerate(candidates))
+        tuple(_row(stt, columns[i][b], rng, levels) for i, stt in enumerate(candidates))
         for b in range(n_ballots)
     )
 
 
-def _row(stt: int, kind: str, rng: np.random.Generator) -> VotedRow:
-    if kind in LEVELS:
+def _row(stt: int, kind: str, rng: np.random.Generator,
+         levels: tuple[str, ...] = LEVELS) -> VotedRow:
+    n = len(levels)
+    if kind in levels:
         return VotedRow(stt, (kind,))
+    if kind in _ON_TWO_LEVELS and n == 2:
+        return VotedRow(stt, (_ON_TWO_LEVELS[kind],))
     if kind == "blank":
         return VotedRow(stt)
     if kind == "overvote":
-        k = 2 if rng.random() < 0.8 else 3
-        pick = sorted(rng.choice(3, size=k, replace=False))
-        return VotedRow(stt, tuple(LEVELS[i] for i in pick))
+        k = 2 if rng.random() < 0.8 or n == 2 else 3
+        pick = sorted(rng.choice(n, size=k, replace=False))
+        return VotedRow(stt, tuple(levels[i] for i in pick))
     if kind == "note":  # a clear vote, and a note written beside the row
-        level = LEVELS[int(rng.integers(3))]
+        level = levels[int(rng.integers(n))]
         return VotedRow(stt, (level,), note=NOTE_KINDS[int(rng.integers(len(NOTE_KINDS)))])
     # review: a doubtful mark alone, or a clear mark beside a scribbled-out one
-    a, b = (LEVELS[i] for i in rng.choice(3, size=2, replace=False))
+    a, b = (levels[i] for i in rng.choice(n, size=2, replace=False))
     style = rng.choice(3)
     if style == 0:
         return VotedRow(stt, (), ((a, "dot"),))
     if style == 1:
         return VotedRow(stt, (), ((a, "tiny_tick"),))
     return VotedRow(stt, (a,), ((b, "scribble"),))
-
-

@@ -73,7 +73,7 @@ def test_tally_json_is_the_contract_tally_and_more(doc) -> None:
     assert doc["ballots"]["issued"] == 90 and doc["ballots"]["collected"] == 88
     first = doc["candidates"][0]
     assert first["percent"] == {"high": 85.23, "medium": 9.09, "low": 4.55}
-    assert doc["candidates"][4]["consequence_text"].endswith("(Điều 12 Nghị quyết 96/2023/QH15).")
+    assert doc["candidates"][4]["consequence_text"].endswith("(khoản 3 Điều 12 Nghị quyết số 96/2023/QH15).")
     assert doc["declared"]["head"] == "Nguyễn Thị Trưởng Ban"
     assert doc["reconciliation"]["matches"] is True
     assert doc["certification"]["thresholds"]["definite"] == 0.09
@@ -111,7 +111,7 @@ def test_minutes_say_what_a_committee_signs(hanoi) -> None:
                    "HỘI ĐỒNG NHÂN DÂN THÀNH PHỐ HÀ NỘI", "BAN KIỂM PHIẾU", "BIÊN BẢN KIỂM PHIẾU",
                    "Hà Nội, ngày 07 tháng 12 năm 2023", "Căn cứ Nghị quyết số 96/2023/QH15",
                    "Số phiếu phát ra: 90 phiếu", "Số phiếu thu về: 88 phiếu",
-                   "85,23", "9,09", "4,55", "Trần Sỹ Thanh", "Điều 12 Nghị quyết 96/2023/QH15",
+                   "85,23", "9,09", "4,55", "Trần Sỹ Thanh", "Điều 12 Nghị quyết số 96/2023/QH15",
                    "Kết quả đối chiếu: khớp", "TRƯỞNG BAN KIỂM PHIẾU", "CÁC THÀNH VIÊN",
                    "Nguyễn Thị Trưởng Ban", "Phạm Thị Thư Ký"):
         assert phrase in text, phrase

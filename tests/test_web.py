@@ -64,7 +64,9 @@ def _all_routes(routes: list) -> list:
 def test_strangers_see_nothing_and_every_route_checks_the_session(scanned: Workspace) -> None:
     app = create_app(scanned.path, allowed_hosts=HOST)
     client = TestClient(app)
-    open_routes = {"/login", "/lang/{code}", "/static"}
+    open_routes = {"/login", "/lang/{code}", "/static", "/hall"}
+    # the hall's page is for the room, without login, but only once certified and switched on
+    assert client.get("/hall").status_code == 404
     checked = 0
     for route in _all_routes(app.routes):
         path = getattr(route, "path", "")

@@ -70,6 +70,21 @@ def log_in(page, base: str, name: str) -> None:
     page.click("button[type=submit]")
 
 
+def answer(page, before: str) -> None:
+    """Answer the question a key may ask: why a row is invalid (the first reason), or
+    whether to record a level against the row's only mark (yes). ``before``: the item
+    on screen when the key was pressed (a decision without a question replaces it)."""
+    page.wait_for_function("(prev) => document.querySelector('#station.busy') || "
+                           "!document.getElementById('ask-reason').hidden || "
+                           "!document.getElementById('ask-confirm').hidden || "
+                           "!document.getElementById('empty').hidden || "
+                           "document.getElementById('item-id').textContent !== prev", arg=before)
+    if page.is_visible("#ask-reason"):
+        page.keyboard.press("1")
+    elif page.is_visible("#ask-confirm"):
+        page.keyboard.press("Enter")
+
+
 def summary_numbers(page) -> dict[str, int]:
     return {k: int(page.text_content(f"[data-testid={k}]")) for k in ("scanned", "accepted", "pending")}
 
@@ -101,6 +116,7 @@ def test_reviewer_resolves_by_keyboard_and_the_tally_changes(station, browser, s
     for key in ("2", "1", "0", "3"):
         current = page.text_content("#item-id")
         page.keyboard.press(key)
+        answer(page, current)
         page.wait_for_function("(prev) => document.getElementById('item-id').textContent !== prev "
                                "|| !document.getElementById('empty').hidden", arg=current)
         resolved.append(current)
@@ -114,7 +130,9 @@ def test_reviewer_resolves_by_keyboard_and_the_tally_changes(station, browser, s
     page.wait_for_function("(prev) => document.getElementById('item-id').textContent.startsWith(prev)",
                            arg=resolved[-1].split(" ")[0] + " ")
     assert "Đã hoàn tác" in page.text_content("#toast")
+    again = page.text_content("#item-id")
     page.keyboard.press("3")
+    answer(page, again)
     page.wait_for_function("() => document.getElementById('count-mine').textContent === '4'")
 
     board.wait_for_function(
@@ -163,6 +181,7 @@ def test_chair_decides_pages_and_sees_the_empty_queue(station, browser, shots: P
             page.keyboard.press("0")  # the memo: a person confirms the rejection
         else:
             page.keyboard.press("1")
+            answer(page, current)
         page.wait_for_function("(prev) => document.getElementById('item-id').textContent !== prev "
                                "|| !document.getElementById('empty').hidden", arg=current)
     assert seen_page_item and page.is_visible("#empty")

@@ -48,17 +48,25 @@ def declare(
              "Given once, replaces the whole list.")] = None,
     note: Annotated[str | None, typer.Option(
         "--note", metavar="TEXT", help="The committee's explanation of a mismatch.")] = None,
+    form: Annotated[str | None, typer.Option(
+        "--form", metavar="ID",
+        help="--issued and --collected are this ballot form's (a campaign with 'forms:').")] = None,
 ) -> None:
     """Record the committee's hand count, members and head; show the reconciliation."""
     workspace = open_ws(ws)
     d = do_declare(workspace, issued=issued, collected=collected, head=head, members=member,
-                   note=note)
+                   note=note, form=form)
     none = say("cli_not_declared")
     out.print(say("cli_declared", issued=none if d.issued is None else d.issued,
                   collected=none if d.collected is None else d.collected,
                   head=d.head or "-", members=len(d.members)), markup=False)
     if d.note:
         out.print(say("cli_declared_note", note=d.note), markup=False)
+    for fid, figures in sorted(workspace.store.declared_forms().items()):
+        out.print(say("cli_declared_form", form=fid,
+                      issued=none if figures.get("issued") is None else figures["issued"],
+                      collected=none if figures.get("collected") is None
+                      else figures["collected"]), markup=False)
     _print_reconciliation(reconcile(workspace), str(ws))
 
 

@@ -56,10 +56,12 @@ class DemoResult:
     pages_matching: int
 
 
-def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1) -> DemoResult:
-    """Run the demo into ``out`` (replacing an earlier demo there)."""
+def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1,
+             campaign_file: Path | None = None) -> DemoResult:
+    """Run the demo into ``out`` (replacing an earlier demo there), on the bundled sample or
+    on ``campaign_file`` (e.g. ``samples/quoc-hoi-44.yaml``: several ballot forms)."""
 
-    source = SAMPLES / DEMO_CAMPAIGN
+    source = campaign_file or SAMPLES / DEMO_CAMPAIGN
     if not source.is_file():
         raise KiemphieuError(key="cli_demo_no_sample", path=str(source))
     _prepare(out)
@@ -74,16 +76,17 @@ def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1) 
               file=str(ballots_pdf)))
 
     # Two officials get a clear "tín nhiệm thấp" result so the consequences show.
-    model = VoteModel(exact={
+    ballots = min(BALLOTS, campaign.electorate)
+    model = VoteModel(exact={stt: votes for stt, votes in {
         8: {"high": 9, "medium": 6, "low": 18, "blank": 1},
         14: {"high": 4, "medium": 5, "low": 24, "overvote": 1},
-    })
-    stack = simulate_stack(campaign, ws.layout, BALLOTS, np.random.default_rng(SEED),
+    }.items() if stt <= len(campaign.candidates) and sum(votes.values()) <= ballots})
+    stack = simulate_stack(campaign, ws.layout, ballots, np.random.default_rng(SEED),
                            profile=OFFICE, vote_model=model, blank_sheets=1, memos=1,
                            rescans=1, pdf_bytes=pdf)
     scans = out / "scans"
     truth_path = write_case(scans, stack, ["pdf-jpeg", "tiff-g4", "jpeg"])
-    say(words("cli_demo_3", n=BALLOTS, images=len(stack), folder=str(scans)))
+    say(words("cli_demo_3", n=ballots, images=len(stack), folder=str(scans)))
 
     jsonl = out / "scan.jsonl"
     files, _ = collect_inputs([scans])
@@ -135,10 +138,13 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", metavar="DIR",
                                           help="Folder for the demo's files.")] = Path("kiemphieu-demo"),
     workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
+    campaign_file: Annotated[Path | None, typer.Option(
+        "--campaign", metavar="CAMPAIGN.yaml",
+        help="Another campaign file, e.g. samples/quoc-hoi-44.yaml.")] = None,
 ) -> None:
     """The whole flow on the bundled sample campaign, with simulated marked scans."""
 
-    result = run_demo(out_dir, say=out.print, workers=workers)
+    result = run_demo(out_dir, say=out.print, workers=workers, campaign_file=campaign_file)
     out.print()
     print_tally(out, open_workspace(result.workspace).tally())
     out.print()

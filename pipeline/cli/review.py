@@ -18,7 +18,7 @@ from pipeline.cli.users import login
 from pipeline.cli.ws import open_ws
 from pipeline.documents.images import PageImages, review_picture
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.rules import LEVELS
+from pipeline.domain.rules import FOLLOW_UP_LEVELS, LEVELS, levels_of_row
 from pipeline.domain.wording import t, words
 from pipeline.store.workspace import Workspace
 from pipeline.workflow.review import Item, ReviewQueue, queue_for
@@ -52,7 +52,7 @@ class _Open:
 
 def status_words(status: str | None) -> str:
     """A page's or a row's status as the machine gave it, in words."""
-    if status in LEVELS:
+    if status in LEVELS + FOLLOW_UP_LEVELS:
         return t(status, lang())
     return say(f"cli_status_{status}") if status else "-"
 
@@ -120,7 +120,7 @@ def show(
                  if it.resolution else ""), markup=False)
     if it.fills:
         m = it.measures or {}
-        for i, level in enumerate(LEVELS):
+        for i, level in enumerate(levels_of_row(len(it.fills))):
             line = say("cli_review_box", box=i + 1, level=t(level, lang()), fill=it.fills[i])
             if m.get("ink_mm2"):
                 line += say("cli_review_ink", ink=m["ink_mm2"][i], extent=m["extent_mm"][i])

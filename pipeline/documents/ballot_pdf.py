@@ -52,7 +52,6 @@ from pipeline.domain.layout import (
     PageLayout,
     qr_matrix,
 )
-from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
 
 PT_PER_MM = 72 / 25.4
@@ -84,20 +83,24 @@ TICK = "\u2713"  # drawn as a vector tick: Liberation Serif has no ✓ glyph
 DASHES = ("-", "\u2013", "\u2014")  # a spaced dash ends its line, never starts one
 
 
-def render_ballots(campaign: Campaign, layout: BallotLayout, copies: int, out: Path) -> int:
+def render_ballots(campaign: Campaign, layout: BallotLayout, copies: int, out: Path,
+                   form: str | None = None) -> int:
     """Write ``copies`` collated copies of the ballot to the PDF file ``out``.
 
-    All pages of copy 1 come first, then copy 2, and so on. Returns the number
-    of pages written (``copies * layout.page_count``). Raises `ValueError` if
-    ``copies`` is below 1, `CampaignError` if a name or position cannot fit
-    its cell, and `OSError` if ``out`` cannot be written.
+    All pages of copy 1 come first, then copy 2, and so on. ``form``: only that
+    ballot form's pages (a campaign of several forms prints each on its own paper).
+    Returns the number of pages written. Raises `ValueError` if ``copies`` is
+    below 1, `CampaignError` if a name or position cannot fit its cell, and
+    `OSError` if ``out`` cannot be written.
     """
-    data = ballot_pdf_bytes(campaign, layout, copies)
+    data = ballot_pdf_bytes(campaign, layout, copies, form=form)
     Path(out).write_bytes(data)
-    return copies * layout.page_count
+    pages = layout.form(form).page_count if form is not None else layout.page_count
+    return copies * pages
 
 
 def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
+                     form: str | None = None,
                      marks: Sequence[Mapping[int, str]] | None = None) -> bytes:
     """The same PDF as `render_ballots`, returned as bytes; ``marks`` (a test deck's, one
     per copy: candidate -> level) draws a cross in each such box of that copy."""
@@ -121,30 +124,34 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
     canvas.setCreator("kiemphieu")
     pen = _Pen(canvas, height)
     # Each page is drawn once as a form XObject; every copy places the form.
-    forms = []
+    forms: list[tuple[PageLayout, str]] = []
+    views = {f.id: campaign.form_view(f) for f in campaign.forms}
     for page in layout.pages:
+        if form is not None and page.form != form:
+            continue
         name = f"ballot-page-{page.template.page}"
         canvas.beginForm(name)
-        _PagePlan(campaign, layout, page).draw(pen)
+        _PagePlan(views.get(page.form, campaign), layout, page).draw(pen)
         canvas.endForm()
-        forms.append(name)
+        forms.append((page, name))
     for copy in range(copies):
-        for page, name in zip(layout.pages, forms, strict=True):
+        for page, name in forms:
             canvas.doForm(name)
             if marks is not None:
-                _draw_marks(pen, page, marks[copy])
+                _draw_marks(pen, page, layout.levels, marks[copy])
             canvas.showPage()
     canvas.save()
     return buf.getvalue()
 
 
-def _draw_marks(pen: _Pen, page: PageLayout, marks: Mapping[int, str]) -> None:
+def _draw_marks(pen: _Pen, page: PageLayout, levels: Sequence[str],
+                marks: Mapping[int, str]) -> None:
     """A cross, as a voter draws it, in the box of each candidate's level on ``page``."""
     for cand, row in zip(page.candidates, page.template.rows, strict=True):
         level = marks.get(cand.stt)
         if level is None:
             continue
-        box = row.boxes[LEVELS.index(level)]
+        box = row.boxes[levels.index(level)]
         inset = box.w * 0.18
         x0, y0, x1, y1 = box.x + inset, box.y + inset, box.x + box.w - inset, box.y + box.h - inset
         pen.line(x0, y0, x1, y1, 2.2)
@@ -517,12 +524,13 @@ def date_words(day: dt.date) -> str:
 
 def instruction_runs(campaign: Campaign, page_count: int) -> list[tuple[str, str]]:
     """The instruction to the voter, as (text, font) runs."""
-    levels = ", ".join(f"“{t(lv)}”" for lv in LEVELS)
+    levels = ", ".join(f"“{t(lv)}”" for lv in campaign.levels)
+    how_many = "hai" if len(campaign.levels) == 2 else "ba"
     runs = [
         ("Cách ghi phiếu:", BOLD_ITALIC),
         (
             f"đối với mỗi người có tên trong danh sách, đánh dấu X hoặc {TICK} vào một ô "
-            f"tương ứng với một trong ba mức {levels}. Người nào không có ô nào được đánh "
+            f"tương ứng với một trong {how_many} mức {levels}. Người nào không có ô nào được đánh "
             "dấu hoặc có từ hai ô trở lên được đánh dấu thì phiếu không hợp lệ đối với "
             "người đó.",
             ITALIC,
@@ -560,8 +568,10 @@ class _PagePlan:
         self.campaign = campaign
         self.layout = layout
         self.page = page
-        self.number = page.template.page
-        self.count = layout.page_count
+        form = layout.form_of(page.template.page)  # the page within its form
+        self.number = page.template.page - form.first_page + 1
+        self.count = form.page_count
+        self.paper = form.paper
         self.cells = [self._fit_row(cand) for cand in page.candidates]
 
     # -- fitting -------------------------------------------------------------
@@ -649,7 +659,7 @@ class _PagePlan:
             pen.fill_rects(rects)
 
     def _draw_qr(self, pen: _Pen) -> None:
-        matrix = qr_matrix(self.layout.code_text(self.number))
+        matrix = qr_matrix(self.layout.code_text(self.page.template.page))
         area = self.layout.code_symbol
         n = len(matrix)
         m = area.w / n
@@ -863,6 +873,7 @@ class _PagePlan:
             (f"Trang {self.number}/{self.count}", BOLD),
             (f"Mã đợt: {self.campaign.id}", REGULAR),
             (f"Bố cục: {self.layout.fingerprint}", REGULAR),
+            *([(_nfc(self.paper), BOLD)] if self.paper else []),
         ]
         size = 8.5
         lines = _pack_items(items, size, width)

@@ -153,11 +153,13 @@ def result_document(body: dict[str, Any], digest: str, campaign: Campaign,
     `package_records` and the words of the rule set, and the certificate's ``digest``."""
     rules = campaign.rules
     doc = package_records(body, campaign, layout)
+    words = rules.follow_up if campaign.follow_up else rules.consequences
     for c in doc["candidates"]:
-        c["consequence_text"] = rules.consequences.get(c["consequence"]) if c["consequence"] else None
+        c["consequence_text"] = words.get(c["consequence"]) if c["consequence"] else None
     doc["campaign_info"].update({
         "rules_title": rules.title, "rules_document": rules.document,
-        "base_label": rules.base_label, "base_article": rules.base_article})
+        "base_label": t("base_electorate") if campaign.follow_up else rules.base_label,
+        "base_article": rules.follow_up_article if campaign.follow_up else rules.base_article})
     doc["certification"]["digest"] = digest
     return doc
 
@@ -165,12 +167,12 @@ def result_document(body: dict[str, Any], digest: str, campaign: Campaign,
 # ---------------------------------------------------------------------------
 # CSV and XLSX
 
-def csv_header() -> tuple[str, ...]:
+def csv_header(levels: tuple[str, ...] = LEVELS) -> tuple[str, ...]:
     """The columns of the results' CSV and XLSX, in Vietnamese."""
     return (
         t("stt"), t("name"), t("position"),
-        *(t("level_count", level=t(lv)) for lv in LEVELS),
-        *(t("level_percent", level=t(lv)) for lv in LEVELS),
+        *(t("level_count", level=t(lv)) for lv in levels),
+        *(t("level_percent", level=t(lv)) for lv in levels),
         t("invalid"), t("base_total"), t("consequence_code"), t("consequence"),
     )
 
@@ -178,9 +180,10 @@ def csv_header() -> tuple[str, ...]:
 def _person_row(doc: dict[str, Any], c: dict[str, Any]) -> list[Any]:
     return [
         c["candidate"], c["name"], c["position"],
-        *(c["counts"][lv] for lv in LEVELS),
-        *(c["percent"][lv] for lv in LEVELS),
-        c["counts"]["invalid"], doc["base"], c["consequence"] or "", c["consequence_text"] or "",
+        *(c["counts"][lv] for lv in doc.get("levels", LEVELS)),
+        *(c["percent"][lv] for lv in doc.get("levels", LEVELS)),
+        c["counts"]["invalid"], c.get("base", doc["base"]), c["consequence"] or "",
+        c["consequence_text"] or "",
     ]
 
 
@@ -191,7 +194,7 @@ def result_csv(doc: dict[str, Any]) -> bytes:
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(csv_header())
+    writer.writerow(csv_header(tuple(doc.get("levels", LEVELS))))
     for c in doc["candidates"]:
         writer.writerow(_person_row(doc, c))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
@@ -226,7 +229,7 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
     for i, (text, font) in enumerate(lines, start=1):
         ws.cell(i, 1, text).font = font
     top = len(lines) + 2
-    for j, h in enumerate(csv_header(), start=1):
+    for j, h in enumerate(csv_header(tuple(doc.get("levels", LEVELS))), start=1):
         cell = ws.cell(top, j, h)
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")

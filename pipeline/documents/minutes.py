@@ -40,7 +40,8 @@ from pipeline.documents.ballot_pdf import (
     split_body,
 )
 from pipeline.domain.certificate import grouped
-from pipeline.domain.rules import LEVELS
+from pipeline.domain.rules import KIND_FOLLOW_UP
+from pipeline.domain.tally import in_groups, result_levels
 from pipeline.domain.wording import t
 
 MM = 72 / 25.4  # points per millimetre
@@ -51,7 +52,25 @@ TABLE_PT = 10.0
 VIETNAM_UTC_OFFSET = dt.timedelta(hours=7)  # no daylight saving
 
 # Chart colours (RGB 0-1), distinct in luminance so a grey photocopy still reads.
-LEVEL_COLOURS = {"low": (0.62, 0.11, 0.11), "medium": (0.56, 0.56, 0.56), "high": (0.84, 0.84, 0.84)}
+LEVEL_COLOURS = {"low": (0.62, 0.11, 0.11), "medium": (0.56, 0.56, 0.56), "high": (0.84, 0.84, 0.84),
+                 "no_confidence": (0.62, 0.11, 0.11), "confidence": (0.84, 0.84, 0.84)}
+
+
+def groups_in_order(doc: dict[str, Any]) -> list[tuple[str | None, list[dict[str, Any]]]]:
+    """The people in their groups' order, each group headed "I - KHỐI ..."."""
+    out = in_groups(doc.get("groups") or [], doc["candidates"], lambda c: c.get("group"))
+    named = [(g["name"] if g else (t("ungrouped") if doc.get("groups") else None), people)
+             for g, people in out]
+    return [(f"{_roman(i)} - {name.upper()}" if name else None, people)
+            for i, (name, people) in enumerate(named, start=1)]
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
@@ -124,7 +143,10 @@ def minutes_text(doc: dict[str, Any]) -> Minutes:
     session = dt.date.fromisoformat(info["session_date"])
     place = info.get("place") or _place_from_body(body_name)
     place_date = f"{place}, {date_words(session)}" if place else date_words(session).capitalize()
-    subtitle = "Kết quả lấy phiếu tín nhiệm"
+    follow_up = doc.get("kind") == KIND_FOLLOW_UP
+    what = "bỏ phiếu tín nhiệm" if follow_up else "lấy phiếu tín nhiệm"
+    adverse = result_levels(doc)[-1]
+    subtitle = f"Kết quả {what}"
     if info.get("subtitle"):
         subtitle += " " + info["subtitle"][:1].lower() + info["subtitle"][1:]
     n = len(doc["candidates"])
@@ -155,14 +177,27 @@ def minutes_text(doc: dict[str, Any]) -> Minutes:
         f"{info['base_article']}. Phiếu không đánh dấu hoặc đánh dấu từ hai ô trở lên đối với "
         "một người thì không hợp lệ đối với người đó, phiếu vẫn được tính trong tổng số."
     )
+    forms = doc.get("forms") or []
+    if len(forms) > 1:  # each form a ballot of its own, with its own base
+        base_sentence += (
+            " Mỗi mẫu phiếu được kiểm như một phiếu riêng; tỷ lệ của mỗi người tính trên số "
+            "phiếu thu về của mẫu phiếu có tên người đó: " + "; ".join(
+                f"{f['title']}" + (f" ({f['paper'].lower()})" if f.get("paper") else "")
+                + f": phát ra {vn_number(f['issued'])}, thu về {vn_number(f['collected'])}"
+                for f in forms) + ".")
     rows = []
     invalid_people = []
+    in_order = groups_in_order(doc)
+    for heading, people in in_order:
+        if heading:
+            rows.append(Row("", heading, "", ("",) * (2 * len(result_levels(doc))), ""))
+        for c in people:
+            cells: list[str] = []
+            for lv in result_levels(doc):
+                cells += [vn_number(c["counts"][lv]), vn_number(c["percent"][lv])]
+            rows.append(Row(str(c["candidate"]), c["name"], c["position"], tuple(cells),
+                            t(c["consequence"]) if c["consequence"] else ""))
     for c in doc["candidates"]:
-        cells: list[str] = []
-        for lv in LEVELS:
-            cells += [vn_number(c["counts"][lv]), vn_number(c["percent"][lv])]
-        rows.append(Row(str(c["candidate"]), c["name"], c["position"], tuple(cells),
-                        t(c["consequence"]) if c["consequence"] else ""))
         if c["counts"].get("invalid"):
             invalid_people.append(f"{c['name']}: {vn_number(c['counts']['invalid'])}")
     invalid_note = (
@@ -173,12 +208,14 @@ def minutes_text(doc: dict[str, Any]) -> Minutes:
     for c in doc["candidates"]:
         if c["consequence"]:
             consequences.append(
-                f"{c['name']}, {c['position']}: {vn_number(c['counts']['low'])} phiếu tín nhiệm "
-                f"thấp trên {base_label} {vn_number(doc['base'])} "
-                f"({vn_number(c['percent']['low'])}%). {c['consequence_text']}"
+                f"{c['name']}, {c['position']}: {vn_number(c['counts'][adverse])} phiếu "
+                f"{t(adverse).lower()} trên {base_label} {vn_number(c.get('base', doc['base']))} "
+                f"({vn_number(c['percent'][adverse])}%). {c['consequence_text']}"
             )
     if not consequences:
         consequences.append(
+            f"Không có người nào có quá nửa {base_label} bỏ phiếu không tín nhiệm."
+            if follow_up else
             f"Không có người nào có trên 1/2 {base_label} đánh giá tín nhiệm thấp."
         )
 
@@ -233,7 +270,7 @@ def minutes_text(doc: dict[str, Any]) -> Minutes:
         grounds=(f"Căn cứ {info['rules_document']};",),
         opening=(
             f"Hôm nay, {date_words(session)}, Ban kiểm phiếu {info['body']} "
-            f"tiến hành kiểm phiếu lấy phiếu tín nhiệm đối với {n} người có tên trong danh sách, "
+            f"tiến hành kiểm phiếu {what} đối với {n} người có tên trong danh sách, "
             "kết quả như sau:"
         ),
         committee_heading="I. THÀNH PHẦN BAN KIỂM PHIẾU",
@@ -242,7 +279,7 @@ def minutes_text(doc: dict[str, Any]) -> Minutes:
         figures=tuple(f"{i}. {f}" for i, f in enumerate(figures, start=1)),
         base_sentence=base_sentence,
         quorum=f"Lưu ý: {recon['quorum_warning']}" if recon.get("quorum_warning") else None,
-        table_intro="Kết quả lấy phiếu tín nhiệm đối với từng người:",
+        table_intro=f"Kết quả {what} đối với từng người:",
         rows=tuple(rows),
         invalid_note=invalid_note,
         consequences_heading="III. HỆ QUẢ THEO QUY ĐỊNH",
@@ -316,7 +353,8 @@ def chart_drawing(doc: dict[str, Any], width_mm: float = TEXT_WIDTH_MM):
         d.add(Rect(bar_x0, y, bar_w, bar_h, fillColor=white, strokeColor=Color(0.55, 0.55, 0.55),
                    strokeWidth=0.3))
         x = bar_x0
-        for lv in ("low", "medium", "high"):
+        base = c.get("base", doc["base"])
+        for lv in reversed(result_levels(doc)):
             share = c["counts"][lv] / base if base else 0.0
             w = bar_w * share
             if w <= 0:
@@ -325,7 +363,8 @@ def chart_drawing(doc: dict[str, Any], width_mm: float = TEXT_WIDTH_MM):
             text = vn_number(c["percent"][lv])
             if w >= _string_width(text, 7) + 1.5 * MM:
                 d.add(String(x + w / 2, y + bar_h / 2 - 2.3, text, fontName=REGULAR, fontSize=7,
-                             textAnchor="middle", fillColor=white if lv == "low" else black))
+                             textAnchor="middle",
+                             fillColor=white if lv == result_levels(doc)[-1] else black))
             x += w
     for frac, label in ((1 / 2, "1/2"), (2 / 3, "2/3")):
         x = bar_x0 + bar_w * frac
@@ -336,7 +375,7 @@ def chart_drawing(doc: dict[str, Any], width_mm: float = TEXT_WIDTH_MM):
     # legend
     lx = bar_x0
     ly = 1.5 * MM
-    for lv in ("low", "medium", "high"):
+    for lv in reversed(result_levels(doc)):
         d.add(Rect(lx, ly, 4 * MM, 3 * MM, fillColor=Color(*LEVEL_COLOURS[lv]),
                    strokeColor=Color(0.4, 0.4, 0.4), strokeWidth=0.3))
         d.add(String(lx + 5.5 * MM, ly + 0.6 * MM, t(lv), fontName=REGULAR, fontSize=8.5))
@@ -439,12 +478,14 @@ def minutes_pdf(doc: dict[str, Any]) -> bytes:
         story.append(p(m.quorum, style("quorum", fontName=BOLD, firstLineIndent=10 * MM)))
     story.append(p(m.table_intro, para))
 
-    widths_mm = [9, 31, 33, 11, 12, 11, 12, 11, 12, 23]
+    n_lv = len(result_levels(doc))
+    widths_mm = [9, 31, 33 + 23 * (3 - n_lv), *[11, 12] * n_lv, 23]
+    last = 3 + 2 * n_lv
     header1 = [p(t("stt"), cell_h), p(t("name"), cell_h), p(t("position"), cell_h)]
-    for lv in LEVELS:
+    for lv in result_levels(doc):
         header1 += [p(t(lv), cell_h), ""]
     header1.append(p(t("consequence"), cell_h))
-    header2 = ["", "", ""] + [p(t("ballots_count"), cell_h), p(t("percent"), cell_h)] * 3 + [""]
+    header2 = ["", "", ""] + [p(t("ballots_count"), cell_h), p(t("percent"), cell_h)] * n_lv + [""]
     data: list[list[Any]] = [header1, header2]
     for r in m.rows:
         data.append([p(r.stt, cell_c), p(r.name, cell), p(r.position, cell),
@@ -453,8 +494,8 @@ def minutes_pdf(doc: dict[str, Any]) -> bytes:
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1)), ("SPAN", (2, 0), (2, 1)),
-        ("SPAN", (3, 0), (4, 0)), ("SPAN", (5, 0), (6, 0)), ("SPAN", (7, 0), (8, 0)),
-        ("SPAN", (9, 0), (9, 1)),
+        *(("SPAN", (3 + 2 * k, 0), (4 + 2 * k, 0)) for k in range(n_lv)),
+        ("SPAN", (last, 0), (last, 1)),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
@@ -467,6 +508,11 @@ def minutes_pdf(doc: dict[str, Any]) -> bytes:
     story.append(p(m.consequences_heading, heading))
     story += [p(c, para) for c in m.consequences]
     chart = chart_drawing(doc)
+    room = (297.0 - MARGINS_MM["top"] - MARGINS_MM["bottom"] - 40) * MM  # with its caption
+    if chart.height > room:  # a long list: the chart scaled to one page
+        f = room / chart.height
+        chart.scale(f, f)
+        chart.width, chart.height = chart.width * f, chart.height * f
     story.append(CondPageBreak(chart.height + 30))
     story.append(KeepTogether([Spacer(1, 3 * MM), chart,
                                p(m.chart_caption, style("cap", fontName=ITALIC, fontSize=11,
@@ -653,8 +699,10 @@ def minutes_docx(doc: dict[str, Any]) -> bytes:
         para(m.quorum, bold=True, indent=True)
     para(m.table_intro, indent=True)
 
-    widths_mm = [9, 31, 33, 11, 12, 11, 12, 11, 12, 23]
-    table = d.add_table(rows=2 + len(m.rows), cols=10)
+    n_lv = len(result_levels(doc))
+    widths_mm = [9, 31, 33 + 23 * (3 - n_lv), *[11, 12] * n_lv, 23]
+    last = 3 + 2 * n_lv
+    table = d.add_table(rows=2 + len(m.rows), cols=last + 1)
     table.style = d.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -673,21 +721,21 @@ def minutes_docx(doc: dict[str, Any]) -> bytes:
     for i, text in enumerate((t("stt"), t("name"), t("position"))):
         table.cell(0, i).merge(table.cell(1, i))
         put(0, i, text, bold=True)
-    for k, lv in enumerate(LEVELS):
+    for k, lv in enumerate(result_levels(doc)):
         c0 = 3 + 2 * k
         table.cell(0, c0).merge(table.cell(0, c0 + 1))
         put(0, c0, t(lv), bold=True)
         put(1, c0, t("ballots_count"), bold=True)
         put(1, c0 + 1, t("percent"), bold=True)
-    table.cell(0, 9).merge(table.cell(1, 9))
-    put(0, 9, t("consequence"), bold=True)
+    table.cell(0, last).merge(table.cell(1, last))
+    put(0, last, t("consequence"), bold=True)
     for i, row in enumerate(m.rows, start=2):
         put(i, 0, row.stt)
         put(i, 1, row.name, align=WD_ALIGN_PARAGRAPH.LEFT)
         put(i, 2, row.position, align=WD_ALIGN_PARAGRAPH.LEFT)
         for j, v in enumerate(row.cells):
             put(i, 3 + j, v)
-        put(i, 9, row.consequence)
+        put(i, last, row.consequence)
     _set_widths(table, widths_mm)
     _cell_margins(table, 0.8)
     for row in table.rows[:2]:  # the header repeats on every page

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from pipeline.domain.errors import CampaignError
-from pipeline.domain.rules import RULE_SETS, RuleSet
+from pipeline.domain.rules import KIND_FOLLOW_UP, KIND_POLL, KINDS, RULE_SETS, RuleSet, levels_of
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CAMPAIGN_ID_MAX = 48
@@ -37,6 +37,33 @@ class Candidate:
     in_post_since: dt.date | None = None
     retiring: bool = False
     born: int | None = None
+    line: int = 0
+    group: str | None = None  # a `Group` id
+    form: str | None = None  # a `Form` id, in a campaign of several forms
+
+
+@dataclass(frozen=True)
+class Group:
+    """People whose results are read together (*khối*), e.g. "Khối Hội đồng nhân dân"."""
+
+    id: str
+    name: str
+    order: int
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Form:
+    """One ballot form of several: printed, read and counted as a ballot of its own.
+
+    ``people`` are the STTs on it, in ballot order; ``paper`` is the paper colour
+    note printed on the page (e.g. "Giấy màu hồng").
+    """
+
+    id: str
+    title: str
+    paper: str | None
+    people: tuple[int, ...]
     line: int = 0
 
 
@@ -91,6 +118,29 @@ class Campaign:
     thresholds: Thresholds = field(default_factory=Thresholds)
     source_text: str = ""
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    kind: str = KIND_POLL
+    groups: tuple[Group, ...] = ()
+    forms: tuple[Form, ...] = ()
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The levels of this kind of vote, in box order (`pipeline.domain.rules.levels_of`)."""
+        return levels_of(self.kind)
+
+    @property
+    def follow_up(self) -> bool:
+        """The follow-up confidence vote (*bỏ phiếu tín nhiệm*), not the poll."""
+        return self.kind == KIND_FOLLOW_UP
+
+    def group(self, gid: str | None) -> Group | None:
+        return next((g for g in self.groups if g.id == gid), None)
+
+    def form_view(self, form: Form) -> Campaign:
+        """This campaign as one form prints it: the form's title and people."""
+        people = set(form.people)
+        return dataclasses.replace(
+            self, title=form.title, forms=(),
+            candidates=tuple(c for c in self.candidates if c.stt in people))
 
 
 def nfc(text: str) -> str:
@@ -115,17 +165,7 @@ def load_campaign(path: Path) -> Campaign:
 def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
     """Parse campaign YAML text. ``where`` names the file in error messages."""
     text = nfc(text)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CampaignError(f"{where}{line}: not valid YAML: {problem}") from None
-    if not isinstance(node, yaml.MappingNode):
-        raise CampaignError(f"{where}: the campaign file must be a mapping of keys (id:, title:, ...)")
-    reader = _Reader(where)
-    top = reader.mapping(node, "")
+    top, reader = _top_mapping(text, where)
 
     def req(key: str) -> yaml.Node:
         if key not in top:
@@ -144,10 +184,57 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
         raise reader.error(
             top["rules"], "rules", f"'{rules_name}' is not a rule set; use one of {', '.join(RULE_SETS)}"
         )
+    kind = _read_kind(reader, top, rules_name)
     electorate = reader.integer(req("electorate"), "electorate", minimum=1)
-    cands_node = req("candidates")
+    groups = _read_groups(reader, top)
+    candidates = _read_candidates(reader, req("candidates"), groups)
+    _check_twice_listed(candidates, where)
+    forms = _read_forms(reader, top, candidates, groups)
+    if forms:
+        candidates = [dataclasses.replace(c, form=next(f.id for f in forms if c.stt in f.people))
+                      for c in candidates]
+    layout = reader.string(top["layout"], "layout") if "layout" in top else "a4-portrait"
+    return Campaign(
+        id=cid,
+        title=_collapse(reader.string(req("title"), "title")),
+        body=_collapse(reader.string(req("body"), "body")),
+        session_date=reader.date(req("session_date"), "session_date"),
+        rules=RULE_SETS[rules_name],
+        electorate=electorate,
+        candidates=tuple(candidates),
+        layout=layout,
+        subtitle=_collapse(reader.string(top["subtitle"], "subtitle")) if "subtitle" in top else None,
+        place=_collapse(reader.string(top["place"], "place")) if "place" in top else None,
+        thresholds=_read_thresholds(reader, top),
+        source_text=text,
+        review=_read_review(reader, top),
+        kind=kind,
+        groups=groups,
+        forms=forms,
+    )
+
+
+def _top_mapping(text: str, where: str) -> tuple[dict[str, yaml.Node], _Reader]:
+    """The campaign file's top-level keys, and the reader that names ``where`` in errors."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CampaignError(f"{where}{line}: not valid YAML: {problem}") from None
+    if not isinstance(node, yaml.MappingNode):
+        raise CampaignError(f"{where}: the campaign file must be a mapping of keys (id:, title:, ...)")
+    reader = _Reader(where)
+    return reader.mapping(node, ""), reader
+
+
+def _read_candidates(reader: _Reader, cands_node: yaml.Node,
+                     groups: tuple[Group, ...]) -> list[Candidate]:
+    """``candidates:``, in ballot order; STT is the position in the list, from 1."""
     if not isinstance(cands_node, yaml.SequenceNode) or not cands_node.value:
         raise reader.error(cands_node, "candidates", "must be a non-empty list of people")
+    group_ids = [g.id for g in groups]
     candidates = []
     for i, item in enumerate(cands_node.value, start=1):
         key = f"candidates[{i}]"
@@ -179,8 +266,15 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
                     if "born" in fields else None
                 ),
                 line=item.start_mark.line + 1,
+                group=_candidate_group(reader, item, fields, key, group_ids),
+                form=reader.string(fields["form"], f"{key}.form") if "form" in fields else None,
             )
         )
+    return candidates
+
+
+def _check_twice_listed(candidates: list[Candidate], where: str) -> None:
+    """A person holding several posts is polled once (NQ 96/2023/QH15 Điều 2 k.4)."""
     seen: dict[tuple[str, int | None], Candidate] = {}
     for c in candidates:
         who = (c.name.casefold(), c.born)
@@ -192,53 +286,186 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
                 f"in one 'position', or give 'born:' to tell two namesakes apart"
             )
         seen[who] = c
-    thresholds = Thresholds()
-    if "thresholds" in top:
-        tnode = reader.mapping(top["thresholds"], "thresholds")
-        known = {f.name for f in dataclasses.fields(Thresholds)}
-        values = {}
-        for key, vnode in tnode.items():
-            if key not in known:
-                raise reader.error(vnode, f"thresholds.{key}",
-                                   f"is not a threshold; use {', '.join(sorted(known))}")
-            values[key] = reader.number(vnode, f"thresholds.{key}")
-            if values[key] <= 0:
-                raise reader.error(vnode, f"thresholds.{key}", "must be more than 0")
-        thresholds = Thresholds(**values)
-        if not 0 < thresholds.marginal < thresholds.definite < 1:
-            raise reader.error(top["thresholds"], "thresholds", "need 0 < marginal < definite < 1")
-        if not thresholds.faint_ink_mm2 < thresholds.mark_ink_mm2:
-            raise reader.error(top["thresholds"], "thresholds",
-                               "need faint_ink_mm2 < mark_ink_mm2")
-        if not thresholds.faint_long_ink_mm2 <= thresholds.faint_ink_mm2:
-            raise reader.error(top["thresholds"], "thresholds",
-                               "need faint_long_ink_mm2 <= faint_ink_mm2")
-    review = ReviewSettings()
-    if "review" in top:
-        rnode = reader.mapping(top["review"], "review")
-        for extra in rnode:
-            if extra != "two_reviewers":
-                raise reader.error(rnode[extra], f"review.{extra}", "is not a review setting; "
-                                   "the one setting is 'two_reviewers: true' or 'false'")
-        if "two_reviewers" in rnode:
-            review = ReviewSettings(
-                two_reviewers=reader.boolean(rnode["two_reviewers"], "review.two_reviewers"))
-    layout = reader.string(top["layout"], "layout") if "layout" in top else "a4-portrait"
-    return Campaign(
-        id=cid,
-        title=_collapse(reader.string(req("title"), "title")),
-        body=_collapse(reader.string(req("body"), "body")),
-        session_date=reader.date(req("session_date"), "session_date"),
-        rules=RULE_SETS[rules_name],
-        electorate=electorate,
-        candidates=tuple(candidates),
-        layout=layout,
-        subtitle=_collapse(reader.string(top["subtitle"], "subtitle")) if "subtitle" in top else None,
-        place=_collapse(reader.string(top["place"], "place")) if "place" in top else None,
-        thresholds=thresholds,
-        source_text=text,
-        review=review,
-    )
+
+
+def _read_thresholds(reader: _Reader, top: dict[str, yaml.Node]) -> Thresholds:
+    """``thresholds:``: the box rule's numbers, each more than 0 and in their order."""
+    if "thresholds" not in top:
+        return Thresholds()
+    tnode = reader.mapping(top["thresholds"], "thresholds")
+    known = {f.name for f in dataclasses.fields(Thresholds)}
+    values = {}
+    for key, vnode in tnode.items():
+        if key not in known:
+            raise reader.error(vnode, f"thresholds.{key}",
+                               f"is not a threshold; use {', '.join(sorted(known))}")
+        values[key] = reader.number(vnode, f"thresholds.{key}")
+        if values[key] <= 0:
+            raise reader.error(vnode, f"thresholds.{key}", "must be more than 0")
+    thresholds = Thresholds(**values)
+    if not 0 < thresholds.marginal < thresholds.definite < 1:
+        raise reader.error(top["thresholds"], "thresholds", "need 0 < marginal < definite < 1")
+    if not thresholds.faint_ink_mm2 < thresholds.mark_ink_mm2:
+        raise reader.error(top["thresholds"], "thresholds",
+                           "need faint_ink_mm2 < mark_ink_mm2")
+    if not thresholds.faint_long_ink_mm2 <= thresholds.faint_ink_mm2:
+        raise reader.error(top["thresholds"], "thresholds",
+                           "need faint_long_ink_mm2 <= faint_ink_mm2")
+    return thresholds
+
+
+def _read_review(reader: _Reader, top: dict[str, yaml.Node]) -> ReviewSettings:
+    """``review:``: how people resolve the doubts."""
+    if "review" not in top:
+        return ReviewSettings()
+    rnode = reader.mapping(top["review"], "review")
+    for extra in rnode:
+        if extra != "two_reviewers":
+            raise reader.error(rnode[extra], f"review.{extra}", "is not a review setting; "
+                               "the one setting is 'two_reviewers: true' or 'false'")
+    if "two_reviewers" in rnode:
+        return ReviewSettings(
+            two_reviewers=reader.boolean(rnode["two_reviewers"], "review.two_reviewers"))
+    return ReviewSettings()
+
+
+# -- kinds, groups and forms ---------------------------------------------------------
+
+
+def _read_kind(reader: _Reader, top: dict[str, yaml.Node], rules_name: str) -> str:
+    """``kind:``: the poll (default) or the follow-up confidence vote, which only the
+    rule sets of the National Assembly and the People's Councils hold."""
+    if "kind" not in top:
+        return KIND_POLL
+    kind = reader.string(top["kind"], "kind")
+    if kind not in KINDS:
+        raise reader.error(top["kind"], "kind",
+                           f"'{kind}' is not a kind of vote; use one of {', '.join(KINDS)}")
+    if kind == KIND_FOLLOW_UP and not RULE_SETS[rules_name].follow_up:
+        raise reader.error(top["kind"], "kind",
+                           f"'{kind}' (bỏ phiếu tín nhiệm) is held under the rules of the "
+                           f"National Assembly and the People's Councils, not '{rules_name}'; "
+                           f"use rules: nq96-2023 or nq85-2014")
+    return kind
+
+
+def _read_groups(reader: _Reader, top: dict[str, yaml.Node]) -> tuple[Group, ...]:
+    """``groups:``: each with an id, a name and an order (default its place in the list)."""
+    if "groups" not in top:
+        return ()
+    node = top["groups"]
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise reader.error(node, "groups", "must be a non-empty list of groups (id, name, order)")
+    groups: list[Group] = []
+    for i, item in enumerate(node.value, start=1):
+        key = f"groups[{i}]"
+        fields = reader.mapping(item, key)
+        for needed in ("id", "name"):
+            if needed not in fields:
+                raise reader.error(item, key, f"missing '{needed}'")
+        gid = _read_id(reader, fields["id"], f"{key}.id")
+        if any(g.id == gid for g in groups):
+            raise reader.error(fields["id"], f"{key}.id", f"'{gid}' is given to two groups")
+        order = (reader.integer(fields["order"], f"{key}.order", minimum=0)
+                 if "order" in fields else i)
+        groups.append(Group(gid, _collapse(reader.string(fields["name"], f"{key}.name")), order,
+                            item.start_mark.line + 1))
+    return tuple(sorted(groups, key=lambda g: (g.order, [x.id for x in groups].index(g.id))))
+
+
+def _candidate_group(reader: _Reader, item: yaml.Node, fields: dict[str, yaml.Node], key: str,
+                     group_ids: list[str]) -> str | None:
+    if "group" not in fields:
+        if group_ids:
+            raise reader.error(item, key, f"has no 'group': with 'groups:' every person names "
+                                          f"one ({', '.join(group_ids)})")
+        return None
+    gid = reader.string(fields["group"], f"{key}.group")
+    if gid not in group_ids:
+        known = f"one of {', '.join(group_ids)}" if group_ids else "a list 'groups:' first"
+        raise reader.error(fields["group"], f"{key}.group", f"'{gid}' is not a group; give {known}")
+    return gid
+
+
+def _read_id(reader: _Reader, node: yaml.Node, key: str) -> str:
+    value = reader.string(node, key)
+    if not CAMPAIGN_ID.match(value) or len(value) > 24:
+        raise reader.error(node, key, f"'{value}' must be lower-case letters, digits and single "
+                                      "hyphens, at most 24 characters")
+    return value
+
+
+def _read_forms(reader: _Reader, top: dict[str, yaml.Node], candidates: list[Candidate],
+                groups: tuple[Group, ...]) -> tuple[Form, ...]:
+    """``forms:``: the ballot forms, each with its people (``candidates[].form``, or the
+    form's ``groups:``), a title and a paper colour note. Every person is on one form."""
+    for c in candidates:
+        if c.form is not None and "forms" not in top:
+            raise CampaignError(f"{reader.where}, line {c.line}: 'candidates[{c.stt}].form' names "
+                                f"'{c.form}', but the file lists no 'forms:'")
+    if "forms" not in top:
+        return ()
+    node = top["forms"]
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise reader.error(node, "forms", "must be a non-empty list of ballot forms")
+    raw: list[tuple[str, dict[str, yaml.Node], yaml.Node]] = []
+    for i, item in enumerate(node.value, start=1):
+        key = f"forms[{i}]"
+        fields = reader.mapping(item, key)
+        for needed in ("id", "title"):
+            if needed not in fields:
+                raise reader.error(item, key, f"missing '{needed}'")
+        fid = _read_id(reader, fields["id"], f"{key}.id")
+        if any(r[0] == fid for r in raw):
+            raise reader.error(fields["id"], f"{key}.id", f"'{fid}' is given to two forms")
+        raw.append((fid, fields, item))
+    people: dict[str, list[int]] = {fid: [] for fid, _, _ in raw}
+    by_group = _form_groups(reader, raw, groups)
+    for c in candidates:
+        fid = c.form or by_group.get(c.group or "")
+        if fid is None:
+            raise CampaignError(f"{reader.where}, line {c.line}: 'candidates[{c.stt}]' is on no "
+                                f"form: give 'form:' ({', '.join(people)}) or list its group "
+                                f"in a form's 'groups:'")
+        if fid not in people:
+            raise CampaignError(f"{reader.where}, line {c.line}: 'candidates[{c.stt}].form' "
+                                f"'{fid}' is not a form; use one of {', '.join(people)}")
+        people[fid].append(c.stt)
+    forms = []
+    for i, (fid, fields, item) in enumerate(raw, start=1):
+        if not people[fid]:
+            raise reader.error(item, f"forms[{i}]", f"'{fid}' has nobody on it")
+        forms.append(Form(
+            id=fid,
+            title=_collapse(reader.string(fields["title"], f"forms[{i}].title")),
+            paper=(_collapse(reader.string(fields["paper"], f"forms[{i}].paper"))
+                   if "paper" in fields else None),
+            people=tuple(people[fid]),
+            line=item.start_mark.line + 1,
+        ))
+    return tuple(forms)
+
+
+def _form_groups(reader: _Reader, raw: list[tuple[str, dict[str, yaml.Node], yaml.Node]],
+                 groups: tuple[Group, ...]) -> dict[str, str]:
+    """Group id -> the form whose ``groups:`` lists it."""
+    out: dict[str, str] = {}
+    known = [g.id for g in groups]
+    for i, (fid, fields, _) in enumerate(raw, start=1):
+        if "groups" not in fields:
+            continue
+        gnode = fields["groups"]
+        if not isinstance(gnode, yaml.SequenceNode) or not gnode.value:
+            raise reader.error(gnode, f"forms[{i}].groups", "must be a non-empty list of group ids")
+        for vnode in gnode.value:
+            gid = reader.string(vnode, f"forms[{i}].groups")
+            if gid not in known:
+                raise reader.error(vnode, f"forms[{i}].groups", f"'{gid}' is not a group")
+            if gid in out:
+                raise reader.error(vnode, f"forms[{i}].groups",
+                                   f"'{gid}' is already on form '{out[gid]}'")
+            out[gid] = fid
+    return out
 
 
 def _collapse(text: str) -> str:

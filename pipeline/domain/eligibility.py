@@ -4,14 +4,22 @@
   elected or appointed in the polling year (NQ 96/2023/QH15 Điều 2 k.5).
 - ``nq85-2014`` (seed 001, Hướng dẫn 321): under 9 months of continuous tenure on
   the day of the poll.
+
+And who must face the follow-up confidence vote (*bỏ phiếu tín nhiệm*) after a
+poll's results (`follow_up_findings`, ``kiemphieu check --results``): the poll's
+consequences the rule set names (`RuleSet.follow_up_after`), and, where the rule
+set says so (``nq85-2014``), "tín nhiệm thấp" from over half two polls running.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.domain.campaign import Campaign
+from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.rules import KIND_FOLLOW_UP, RULE_SETS
 
 
 @dataclass(frozen=True)
@@ -25,8 +33,13 @@ class Finding:
 
 
 def eligibility_findings(campaign: Campaign) -> list[Finding]:
-    """Who should not be polled under the campaign's rules (DOMAIN.md, "Who is not polled")."""
+    """Who should not be polled under the campaign's rules (DOMAIN.md, "Who is not polled").
+
+    None for the follow-up vote: who faces it follows from a poll (`follow_up_findings`).
+    """
     findings: list[Finding] = []
+    if campaign.follow_up:
+        return findings
     poll_day = campaign.session_date
     for c in campaign.candidates:
         if campaign.rules.name in ("nq96-2023", "qd96-2023"):
@@ -78,3 +91,53 @@ def _add_months(day: dt.date, months: int) -> dt.date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A person who must face the follow-up confidence vote, and every reason why."""
+
+    stt: int
+    name: str
+    position: str
+    low: int
+    base: int
+    percent: float | None
+    reasons: tuple[str, ...]
+
+
+def follow_up_findings(result: dict[str, Any], previous: dict[str, Any] | None = None
+                       ) -> list[FollowUp]:
+    """Who must face the follow-up vote after the poll ``result`` (``tally --json``).
+
+    ``previous``: the same body's poll of the year before, for "over half low two years
+    running" where the rule set says so; a person is the same person by name. Raises
+    `KiemphieuError` for a result that is not a poll's, or a previous one under other rules.
+    """
+    rules = RULE_SETS.get(result.get("rules", ""))
+    if rules is None:
+        raise KiemphieuError(f"the results name no known rule set ('{result.get('rules')}')")
+    if result.get("kind") == KIND_FOLLOW_UP:
+        raise KiemphieuError("these are the results of a follow-up vote (bỏ phiếu tín nhiệm), "
+                             "not of a poll: give the poll's results")
+    over_half = {"over_half_low", "two_thirds_low"}
+    before: set[str] = set()
+    if previous is not None:
+        if previous.get("rules") != result.get("rules"):
+            raise KiemphieuError(f"the previous results are under '{previous.get('rules')}', these "
+                                 f"under '{result.get('rules')}': compare polls of the same rules")
+        before = {c["name"].casefold() for c in previous["candidates"]
+                  if c.get("consequence") in over_half}
+    out = []
+    for c in result["candidates"]:
+        reasons = []
+        if c.get("consequence") in rules.follow_up_after:
+            reasons.append(rules.follow_up_after[c["consequence"]])
+        if (rules.follow_up_two_years and c.get("consequence") in over_half
+                and c["name"].casefold() in before):
+            reasons.append(rules.follow_up_two_years)
+        if reasons:
+            out.append(FollowUp(c["candidate"], c["name"], c["position"], c["counts"]["low"],
+                                c.get("base", result["base"]), c["percent"]["low"],
+                                tuple(reasons)))
+    return out

@@ -7,6 +7,13 @@ the reader measures against it; `layout.json` publishes it (CONTRACT.md).
 The layout fingerprint is a hash of everything that decides what a mark
 means: the geometry and the list of people in ballot order. A ballot printed
 from another version of the list carries another fingerprint and is refused.
+
+A campaign of several ballot forms (``forms:``) is laid out form by form: each
+form starts on a page of its own, has its own fingerprint, and its QR code
+names that fingerprint and the page within the form, so each form is read and
+counted as a ballot of its own. The pages are numbered through all the forms
+(form 1's pages, then form 2's ...): that number is the stored ``ballot_page``.
+A campaign without ``forms:`` is one form whose fingerprint is the layout's.
 """
 
 from __future__ import annotations
@@ -22,9 +29,9 @@ import numpy as np
 import yaml
 
 from omr.geometry import CORNERS, Marker, PageFrame, PageTemplate, Rect, RowSpec
-from pipeline.domain.campaign import Campaign, Candidate
+from pipeline.domain.campaign import Campaign, Candidate, Form
 from pipeline.domain.errors import CampaignError
-from pipeline.domain.rules import LEVELS
+from pipeline.domain.rules import KIND_POLL, LEVELS
 
 #: White margin (mm) inside ``frame.qr`` around the printed QR symbol.
 QR_QUIET_ZONE = 2.5
@@ -47,6 +54,25 @@ class PageLayout:
     template: PageTemplate
     candidates: tuple[Candidate, ...]  # row i (1-based) is candidates[i - 1]
     table_top: float
+    form: str | None = None  # the `Form` id, in a campaign of several forms
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    """One ballot form's pages: ``first_page`` .. ``first_page + page_count - 1``.
+
+    ``id`` is None for a campaign without ``forms:`` (one form, the whole ballot).
+    """
+
+    id: str | None
+    title: str
+    paper: str | None
+    first_page: int
+    page_count: int
+    fingerprint: str
+
+    def pages(self) -> range:
+        return range(self.first_page, self.first_page + self.page_count)
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,10 @@ class BallotLayout:
     # the campaign printed from this layout: what the printed page looks like (titles, names),
     # for the reader's reference image of the unmarked page (`pipeline.reading.printed`)
     campaign: Campaign | None = field(default=None, compare=False, repr=False)
+    # the levels of the boxes in each row, in order (`Campaign.levels`)
+    levels: tuple[str, ...] = LEVELS
+    # the ballot forms, in page order; one form (id None) without ``forms:``
+    forms: tuple[FormLayout, ...] = ()
     # a test deck's layout: its pages say MẪU THỬ, printed and in the code
     test: bool = False
 
@@ -71,9 +101,27 @@ class BallotLayout:
     def page(self, number: int) -> PageLayout:
         return self.pages[number - 1]
 
+    def form_of(self, page: int) -> FormLayout:
+        """The form that ``page`` (numbered through all forms) belongs to."""
+        return next(f for f in self.forms if page in f.pages())
+
+    def form(self, form_id: str | None) -> FormLayout:
+        return next(f for f in self.forms if f.id == form_id)
+
     def code_text(self, page: int) -> str:
-        """What the QR code on ``page`` holds."""
-        return encode_code(self.campaign_id, self.fingerprint, page, self.page_count, self.test)
+        """What the QR code on ``page`` holds: its form's fingerprint and page in the form
+        (and MẪU THỬ, a test deck's)."""
+        form = self.form_of(page)
+        return encode_code(self.campaign_id, form.fingerprint, page - form.first_page + 1,
+                           form.page_count, self.test)
+
+    def locate(self, code: BallotCode) -> int | None:
+        """The page (numbered through all forms) a read code names, or None when no form of
+        this layout has its fingerprint and page count, or the page is not in the form."""
+        for f in self.forms:
+            if f.fingerprint == code.fingerprint and f.page_count == code.pages:
+                return f.first_page + code.page - 1 if 1 <= code.page <= f.page_count else None
+        return None
 
     @property
     def code_symbol(self) -> Rect:
@@ -92,7 +140,12 @@ class BallotLayout:
             "fingerprint": self.fingerprint,
             "template": self.template_name,
             "page_size_mm": list(self.frame.page_size_mm),
-            "levels": list(LEVELS),
+            "levels": list(self.levels),
+            "forms": [
+                {"id": f.id, "title": f.title, "paper": f.paper, "fingerprint": f.fingerprint,
+                 "pages": list(f.pages())}
+                for f in self.forms
+            ],
             "markers": {
                 "dictionary": self.frame.aruco_dictionary,
                 "marks": [
@@ -104,11 +157,12 @@ class BallotLayout:
             "pages": [
                 {
                     "page": p.template.page,
+                    "form": p.form,
                     "code": self.code_text(p.template.page),
                     "boxes": [
                         {"candidate": cand.stt, "level": level, **_rect_json(box)}
                         for cand, row in zip(p.candidates, p.template.rows, strict=True)
-                        for level, box in zip(LEVELS, row.boxes, strict=True)
+                        for level, box in zip(self.levels, row.boxes, strict=True)
                     ],
                     "rows": [
                         {"candidate": cand.stt, **_rect_json(row.band)}
@@ -161,12 +215,42 @@ def build_layout(campaign: Campaign) -> BallotLayout:
     """Place every candidate of ``campaign`` on a page and row of its template."""
     spec = load_template(campaign.layout)
     frame = _frame(spec)
+    columns = _columns(spec["table"], campaign.levels)
+    if not campaign.forms:
+        pages = _place(campaign, spec, frame, columns, 1, None)
+        fingerprint = _fingerprint(campaign, spec, len(pages))
+        forms = (FormLayout(None, campaign.title, None, 1, len(pages), fingerprint),)
+    else:
+        pages, form_list = [], []
+        for form in campaign.forms:
+            view = campaign.form_view(form)
+            placed = _place(view, spec, frame, columns, len(pages) + 1, form.id)
+            form_list.append(FormLayout(form.id, form.title, form.paper, len(pages) + 1,
+                                        len(placed), _fingerprint(view, spec, len(placed), form)))
+            pages += placed
+        forms = tuple(form_list)
+        fingerprint = _digest({"campaign": campaign.id, "forms": [f.fingerprint for f in forms]})
+    return BallotLayout(
+        campaign_id=campaign.id,
+        template_name=spec["name"],
+        spec=spec,
+        frame=frame,
+        columns=columns,
+        pages=tuple(pages),
+        fingerprint=fingerprint,
+        campaign=campaign,
+        levels=campaign.levels,
+        forms=forms,
+    )
+
+
+def _place(campaign: Campaign, spec: dict[str, Any], frame: PageFrame,
+           columns: tuple[Column, ...], first: int, form: str | None) -> list[PageLayout]:
+    """``campaign``'s people on pages numbered from ``first``, as many rows a page as fit."""
     tbl = spec["table"]
-    columns = _columns(tbl)
     row_h = float(tbl["row_height"])
     bottom = float(tbl["bottom"])
     tops = (float(spec["first_page"]["table_top"]), float(spec["next_pages"]["table_top"]))
-
     pages: list[PageLayout] = []
     remaining = list(campaign.candidates)
     signature = _signature(spec) if campaign.rules.signature_allowed else ()
@@ -180,25 +264,15 @@ def build_layout(campaign: Campaign) -> BallotLayout:
             for i in range(len(on_page))
         )
         template = PageTemplate(
-            page=len(pages) + 1,
+            page=first + len(pages),
             frame=frame,
             rows=rows,
             box_line_mm=float(tbl["box_line"]),
             writing_allowed=signature,
         )
-        pages.append(PageLayout(template=template, candidates=tuple(on_page), table_top=table_top))
-
-    fingerprint = _fingerprint(campaign, spec, len(pages))
-    return BallotLayout(
-        campaign_id=campaign.id,
-        template_name=spec["name"],
-        spec=spec,
-        frame=frame,
-        columns=columns,
-        pages=tuple(pages),
-        fingerprint=fingerprint,
-        campaign=campaign,
-    )
+        pages.append(PageLayout(template=template, candidates=tuple(on_page),
+                                table_top=table_top, form=form))
+    return pages
 
 
 def _frame(spec: dict[str, Any]) -> PageFrame:
@@ -224,13 +298,18 @@ def _frame(spec: dict[str, Any]) -> PageFrame:
     )
 
 
-def _columns(tbl: dict[str, Any]) -> tuple[Column, ...]:
+def _columns(tbl: dict[str, Any], levels: tuple[str, ...] = LEVELS) -> tuple[Column, ...]:
+    """The table's columns; with fewer levels than the template's three, the position
+    column takes the room of the boxes left out, so the table keeps its width."""
     widths = tbl["columns"]
-    names = ["stt", "name", "position", *LEVELS]
+    names = ["stt", "name", "position", *levels]
+    spare = (len(LEVELS) - len(levels)) * float(widths["level"])
     x = float(tbl["x"])
     out = []
     for name in names:
-        w = float(widths["level"] if name in LEVELS else widths[name])
+        w = float(widths["level"] if name in levels else widths[name])
+        if name == "position":
+            w += spare
         out.append(Column(name, x, w))
         x += w
     return tuple(out)
@@ -239,8 +318,7 @@ def _columns(tbl: dict[str, Any]) -> tuple[Column, ...]:
 def _row(index: int, y: float, h: float, columns: tuple[Column, ...], box: float) -> RowSpec:
     boxes = tuple(
         Rect(c.x + (c.w - box) / 2, y + (h - box) / 2, box, box)
-        for c in columns
-        if c.name in LEVELS
+        for c in columns[3:]
     )
     band = Rect(columns[0].x, y, columns[-1].x + columns[-1].w - columns[0].x, h)
     return RowSpec(row=index, boxes=boxes, band=band)
@@ -253,14 +331,24 @@ def _signature(spec: dict[str, Any]) -> tuple[Rect, ...]:
     return (Rect(float(s["x"]), float(s["y"]), float(s["w"]), float(s["h"])),)
 
 
-def _fingerprint(campaign: Campaign, spec: dict[str, Any], page_count: int) -> str:
-    material = {
+def _fingerprint(campaign: Campaign, spec: dict[str, Any], page_count: int,
+                 form: Form | None = None) -> str:
+    material: dict[str, Any] = {
         "campaign": campaign.id,
         "template": spec,
         "pages": page_count,
         "signature": campaign.rules.signature_allowed,
         "candidates": [[c.stt, c.name, c.position] for c in campaign.candidates],
     }
+    if campaign.kind != KIND_POLL:  # a poll's fingerprint stays what it always was
+        material["kind"] = campaign.kind
+        material["levels"] = list(campaign.levels)
+    if form is not None:
+        material["form"] = [form.id, form.title, form.paper]
+    return _digest(material)
+
+
+def _digest(material: dict[str, Any]) -> str:
     blob = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:12]
 

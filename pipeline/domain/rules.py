@@ -7,13 +7,31 @@ comparing integers, never floats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pipeline.domain.wording import t
 
 Base = Literal["collected", "electorate"]
 LEVELS = ("high", "medium", "low")
+#: The follow-up confidence vote's two levels, "Tín nhiệm" and "Không tín nhiệm".
+FOLLOW_UP_LEVELS = ("confidence", "no_confidence")
+
+#: The poll (*lấy phiếu tín nhiệm*, three levels) and the follow-up confidence vote
+#: (*bỏ phiếu tín nhiệm*, two levels), as ``kind:`` names them in a campaign file.
+KIND_POLL = "lay-phieu-tin-nhiem"
+KIND_FOLLOW_UP = "bo-phieu-tin-nhiem"
+KINDS = (KIND_POLL, KIND_FOLLOW_UP)
+
+
+def levels_of(kind: str) -> tuple[str, ...]:
+    """The levels of a kind of vote, in the order of the boxes on the ballot."""
+    return FOLLOW_UP_LEVELS if kind == KIND_FOLLOW_UP else LEVELS
+
+
+def levels_of_row(boxes: int) -> tuple[str, ...]:
+    """The levels of a stored row with ``boxes`` fills: two boxes are the follow-up vote's."""
+    return FOLLOW_UP_LEVELS if boxes == len(FOLLOW_UP_LEVELS) else LEVELS
 
 
 @dataclass(frozen=True)
@@ -27,6 +45,15 @@ class RuleSet:
     document: str = ""
     # where the rule says what every percentage is of
     base_article: str = ""
+    # the follow-up vote's consequence (`follow_up_consequence`), by its id; empty when the
+    # rule set holds no follow-up vote
+    follow_up: dict[str, str] = field(default_factory=dict)
+    # a poll's consequence -> why it leads to the follow-up vote (``check --results``)
+    follow_up_after: dict[str, str] = field(default_factory=dict)
+    # why "over half low" two polls running leads to it, where the rule set says so
+    follow_up_two_years: str | None = None
+    # where the rule says the follow-up vote's base is all delegates
+    follow_up_article: str = ""
 
     @property
     def base_label(self) -> str:
@@ -46,18 +73,34 @@ RULE_SETS: dict[str, RuleSet] = {
                 "phiếu tín nhiệm, bỏ phiếu tín nhiệm đối với người giữ chức vụ do Quốc hội, "
                 "Hội đồng nhân dân bầu hoặc phê chuẩn"
             ),
-            base_article="Điều 19 khoản 3 Nghị quyết 96/2023/QH15",
+            base_article="khoản 3 Điều 19 Nghị quyết số 96/2023/QH15",
             consequences={
                 "over_half_low": (
                     "Có trên 1/2 đến dưới 2/3 tổng số phiếu đánh giá tín nhiệm thấp: có thể "
                     "xin từ chức; nếu không từ chức thì cơ quan có thẩm quyền trình bỏ phiếu "
-                    "tín nhiệm tại kỳ họp đó hoặc kỳ họp gần nhất (Điều 12 Nghị quyết "
-                    "96/2023/QH15)."
+                    "tín nhiệm tại kỳ họp đó hoặc kỳ họp gần nhất (khoản 2 Điều 12 Nghị "
+                    "quyết số 96/2023/QH15)."
                 ),
                 "two_thirds_low": (
                     "Có từ 2/3 tổng số phiếu trở lên đánh giá tín nhiệm thấp: cơ quan hoặc "
-                    "người có thẩm quyền giới thiệu để bầu trình miễn nhiệm (Điều 12 Nghị "
-                    "quyết 96/2023/QH15)."
+                    "người có thẩm quyền giới thiệu để bầu trình miễn nhiệm (khoản 3 Điều 12 "
+                    "Nghị quyết số 96/2023/QH15)."
+                ),
+            },
+            follow_up={
+                "over_half_no_confidence": (
+                    "Có quá nửa tổng số đại biểu bỏ phiếu không tín nhiệm: cơ quan hoặc người "
+                    "có thẩm quyền đã giới thiệu người đó để bầu hoặc phê chuẩn trình miễn "
+                    "nhiệm hoặc phê chuẩn việc miễn nhiệm (khoản 4 Điều 12 Nghị quyết số "
+                    "96/2023/QH15)."
+                ),
+            },
+            follow_up_article="khoản 4 Điều 12 Nghị quyết số 96/2023/QH15",
+            follow_up_after={
+                "over_half_low": (
+                    "có trên 1/2 đến dưới 2/3 tổng số phiếu đánh giá tín nhiệm thấp: nếu không "
+                    "xin từ chức thì bỏ phiếu tín nhiệm tại kỳ họp đó hoặc kỳ họp gần nhất "
+                    "(khoản 2 Điều 12 Nghị quyết số 96/2023/QH15)"
                 ),
             },
         ),
@@ -69,18 +112,18 @@ RULE_SETS: dict[str, RuleSet] = {
                 "Quy định số 96-QĐ/TW ngày 02 tháng 02 năm 2023 của Bộ Chính trị về việc lấy "
                 "phiếu tín nhiệm đối với chức vụ lãnh đạo, quản lý trong hệ thống chính trị"
             ),
-            base_article="Điều 6 khoản 3 Quy định 96-QĐ/TW",
+            base_article="khoản 3 Điều 6 Quy định số 96-QĐ/TW",
             signature_allowed=True,
             consequences={
                 "over_half_low": (
                     "Có trên 50% đến dưới 2/3 số phiếu tín nhiệm thấp: đưa ra khỏi quy hoạch "
                     "các chức vụ cao hơn; xem xét cho thôi giữ chức vụ, bố trí công tác khác, "
-                    "cho từ chức hoặc bỏ phiếu tín nhiệm (Điều 11 khoản 2 Quy định 96-QĐ/TW)."
+                    "cho từ chức hoặc bỏ phiếu tín nhiệm (khoản 2 Điều 11 Quy định số 96-QĐ/TW)."
                 ),
                 "two_thirds_low": (
                     "Có từ 2/3 số phiếu tín nhiệm thấp trở lên: miễn nhiệm chức vụ đang đảm "
                     "nhiệm và bố trí công tác khác thấp hơn, không chờ hết nhiệm kỳ, hết thời "
-                    "hạn bổ nhiệm (Điều 11 khoản 3 Quy định 96-QĐ/TW)."
+                    "hạn bổ nhiệm (khoản 3 Điều 11 Quy định số 96-QĐ/TW)."
                 ),
             },
         ),
@@ -93,17 +136,35 @@ RULE_SETS: dict[str, RuleSet] = {
                 "phiếu tín nhiệm, bỏ phiếu tín nhiệm đối với người giữ chức vụ do Quốc hội, "
                 "Hội đồng nhân dân bầu hoặc phê chuẩn"
             ),
-            base_article="Điều 17 khoản 1 Nghị quyết 85/2014/QH13",
+            base_article="khoản 1 Điều 17 Nghị quyết số 85/2014/QH13",
             consequences={
                 "over_half_low": (
                     "Có quá nửa tổng số đại biểu đánh giá tín nhiệm thấp: có thể xin từ chức "
-                    "(Điều 10 Nghị quyết 85/2014/QH13)."
+                    "(Điều 10 Nghị quyết số 85/2014/QH13)."
                 ),
                 "two_thirds_low": (
                     "Có từ 2/3 tổng số đại biểu trở lên đánh giá tín nhiệm thấp: cơ quan có "
-                    "thẩm quyền trình bỏ phiếu tín nhiệm (Điều 10 Nghị quyết 85/2014/QH13)."
+                    "thẩm quyền trình bỏ phiếu tín nhiệm (Điều 10 Nghị quyết số 85/2014/QH13)."
                 ),
             },
+            follow_up={
+                "over_half_no_confidence": (
+                    "Có quá nửa tổng số đại biểu bỏ phiếu không tín nhiệm: cơ quan hoặc người "
+                    "đã giới thiệu người đó để bầu hoặc phê chuẩn trình miễn nhiệm hoặc phê "
+                    "chuẩn việc miễn nhiệm (Nghị quyết số 85/2014/QH13)."
+                ),
+            },
+            follow_up_article="Nghị quyết số 85/2014/QH13",
+            follow_up_after={
+                "two_thirds_low": (
+                    "có từ 2/3 tổng số đại biểu trở lên đánh giá tín nhiệm thấp: bỏ phiếu tín "
+                    "nhiệm (Điều 10, Điều 11 Nghị quyết số 85/2014/QH13)"
+                ),
+            },
+            follow_up_two_years=(
+                "có quá nửa tổng số đại biểu đánh giá tín nhiệm thấp hai năm liên tiếp: bỏ "
+                "phiếu tín nhiệm (Điều 11 Nghị quyết số 85/2014/QH13)"
+            ),
         ),
     )
 }
@@ -121,6 +182,18 @@ def consequence(low: int, base: int) -> str | None:
     if 2 * low > base:
         return "over_half_low"
     return None
+
+
+def follow_up_consequence(no_confidence: int, delegates: int) -> str | None:
+    """``over_half_no_confidence`` when over half of all delegates voted "không tín nhiệm":
+    ``2 * no_confidence > delegates``, in integers.
+
+    The base is the total number of delegates (the electorate), not the ballots
+    collected: the rule says "quá nửa tổng số đại biểu".
+    """
+    if delegates <= 0:
+        return None
+    return "over_half_no_confidence" if 2 * no_confidence > delegates else None
 
 
 def percent(count: int, base: int) -> float | None:

@@ -22,7 +22,6 @@ from pipeline.domain import reasons as why
 from pipeline.domain.campaign import Thresholds
 from pipeline.domain.layout import BallotLayout, parse_code
 from pipeline.domain.records import Reading, StoredRow
-from pipeline.domain.rules import LEVELS
 from pipeline.reading.printed import references
 from pipeline.reading.sources import decode_gray, detail
 
@@ -82,20 +81,22 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
     if code.campaign_id != layout.campaign_id:
         return Reading("rejected", (why.OTHER_CAMPAIGN(campaign=code.campaign_id,
                                                        workspace=layout.campaign_id),), **where)
-    if code.fingerprint != layout.fingerprint or code.pages != layout.page_count:
+    if not any(f.fingerprint == code.fingerprint and f.page_count == code.pages
+               for f in layout.forms):
         return Reading("rejected", (why.OTHER_VERSION(
             campaign=code.campaign_id, fingerprint=code.fingerprint,
             expected=layout.fingerprint),), **where)
     if code.test != layout.test:
         refused = why.TEST_BALLOT if code.test else why.REAL_BALLOT_IN_TEST
         return Reading("rejected", (refused(campaign=code.campaign_id),), **where)
-    if not 1 <= code.page <= layout.page_count:
+    number = layout.locate(code)  # the page through all the forms: the stored ballot_page
+    if number is None:
         return Reading("rejected", (why.NO_SUCH_PAGE(page=code.page),), **where)
-    page = layout.page(code.page)
+    page = layout.page(number)
     refs = references(layout)
     try:
         marks = read_marks(placed, page.template, mark_rule(thresholds), thresholds.definite,
-                           thresholds.marginal, printed=refs[code.page - 1] if refs else None,
+                           thresholds.marginal, printed=refs[number - 1] if refs else None,
                            lap=lap)
     except ReadError as exc:
         return Reading("rejected", exc.reasons, **where)
@@ -103,14 +104,14 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
         StoredRow(
             candidate=candidate.stt,
             outcome=row.decision.outcome,
-            level=LEVELS[row.decision.choice] if row.decision.outcome == "vote" else None,
+            level=layout.levels[row.decision.choice] if row.decision.outcome == "vote" else None,
             reasons=row.decision.reasons,
             fills=row.fills,  # type: ignore[arg-type]
             measures=row.measures,
         )
         for candidate, row in zip(page.candidates, marks.rows, strict=True)
     )
-    return Reading("accepted", (), ballot_page=code.page, rows=rows, doubts=marks.doubts,
+    return Reading("accepted", (), ballot_page=number, rows=rows, doubts=marks.doubts,
                    **where)  # rows carry the rest
 
 

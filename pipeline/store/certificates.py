@@ -112,7 +112,8 @@ def _page_decisions(conn: Any, campaign_id: str, sha_of: dict[int, str]) -> list
 def _declarations(conn: Any, campaign_id: str) -> list[dict[str, Any]]:
     d = declaration_log_table
     return [{"issued": r["issued"], "collected": r["collected"], "head": r["head"],
-             "members": r["members"] or [], "note": r["note"], "at": _iso(r["at"])}
+             "members": r["members"] or [], "note": r["note"], "at": _iso(r["at"]),
+             **({"forms": r["forms"]} if r["forms"] else {})}
             for r in conn.execute(select(d).where(d.c.campaign_id == campaign_id)
                                   .order_by(d.c.id)).mappings()]
 
@@ -150,7 +151,9 @@ def certified_body(ws: Workspace, record: dict[str, Any], entry: dict[str, Any])
         "declaration": None if declared is None else {
             "issued": declared["issued"], "collected": declared["collected"],
             "head": declared["head"], "members": declared["members"] or [],
-            "note": declared["note"], "at": _iso(declared["at"])},
+            "note": declared["note"], "at": _iso(declared["at"]),
+            # each ballot form's figures, only in a campaign of several forms
+            **({"forms": declared["forms"]} if declared.get("forms") else {})},
         "declarations": declarations,
         "pages": pages,
         "review_items": items,

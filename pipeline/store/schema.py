@@ -92,7 +92,7 @@ row_table = Table(
     Column("reasons", JSON),
     Column("fill_high", Float, nullable=False),
     Column("fill_medium", Float, nullable=False),
-    Column("fill_low", Float, nullable=False),
+    Column("fill_low", Float),  # NULL on a two-level ballot (the follow-up vote)
     # per-box measurements beyond fill, to decide again without rescanning:
     # {"ink_mm2": [h, m, l], "extent_mm": [h, m, l]} (omr.scoring.RowScores)
     Column("measures", JSON),
@@ -141,6 +141,7 @@ declared_table = Table(
     Column("members", JSON),  # the counting committee: [{"name": ..., "role": ...}]
     Column("head", Text),  # Trưởng ban kiểm phiếu
     Column("note", Text),  # the committee's explanation of any mismatch
+    Column("forms", JSON),  # per ballot form: {form id: {"issued": n, "collected": n}}
     Column("at", DateTime, nullable=False),
 )
 
@@ -179,6 +180,7 @@ declaration_log_table = Table(
     Column("members", JSON),
     Column("head", Text),
     Column("note", Text),
+    Column("forms", JSON),
     Column("at", DateTime, nullable=False),
 )
 
@@ -247,3 +249,8 @@ stack_log_table = Table(
     Column("role", String(16), nullable=False),
     Column("at", DateTime, nullable=False),
 )
+
+
+def stored_fills(*fills: float | None) -> tuple[float, ...]:
+    """A row's fills as stored in ``row_reading``, one a box: a two-level row's third is NULL."""
+    return tuple(f for f in fills if f is not None)

@@ -61,6 +61,7 @@ from pipeline.store.schema import (
     page_table,
     review_table,
     row_table,
+    stored_fills,
     user_table,
 )
 
@@ -293,7 +294,7 @@ class Store:
                 "page_id": page_id, "candidate": r.candidate,
                 "outcome": r.outcome, "level": r.level, "reason": r.reason,
                 "reasons": to_json(r.reasons), "fill_high": r.fills[0], "fill_medium": r.fills[1],
-                "fill_low": r.fills[2], "measures": r.measures,
+                "fill_low": r.fills[2] if len(r.fills) > 2 else None, "measures": r.measures,
             }
             for page_id, page in zip(ids, pages, strict=True) for r in page.rows
         ]
@@ -344,7 +345,8 @@ class Store:
             ).mappings()
             return [
                 StoredRow(r["candidate"], r["outcome"], r["level"], from_json(r["reasons"]),
-                          (r["fill_high"], r["fill_medium"], r["fill_low"]), r["measures"])
+                          stored_fills(r["fill_high"], r["fill_medium"], r["fill_low"]),
+                          r["measures"])
                 for r in rows
             ]
 
@@ -521,6 +523,10 @@ class Store:
                 .where(declared_table.c.campaign_id == self.campaign_id)
             ).first()
         return (row[0], row[1]) if row else (None, None)
+
+    def declared_forms(self) -> dict[str, dict[str, int | None]]:
+        """The committee's figures per ballot form: {form id: {"issued", "collected"}}."""
+        return dict((self.declaration() or {}).get("forms") or {})
 
     # -- declaration and certification (pipeline.workflow.certify) -------------------
 

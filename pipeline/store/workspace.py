@@ -67,6 +67,7 @@ class Workspace:
         return tally_from_counts(
             self.campaign, store.status_counts(), store.row_outcomes(), store.declared(),
             invalid=store.invalid_pages(), duplicate=store.duplicate_events(),
+            declared_forms=store.declared_forms(), layout=self.layout,
             certified=store.certified_at() is not None,
         )
 

@@ -14,6 +14,9 @@ Routes, their module, and who may use them (``-`` = anyone, even not logged in):
     POST /api/queue/next, /api/items/{id}/decision, /api/undo     reviewer, chair routes.queue
     POST /api/items/{id}/release                                  reviewer, chair routes.queue
     GET  /upload, POST /upload                                    operator, chair routes.upload
+    GET  /chair, /chair/package.zip, /chair/ballots.pdf           chair           routes.chair
+    POST /chair/declare, /chair/certify, /chair/export, /chair/hall chair         routes.chair
+    GET  /hall (once certified and switched on by the chair)      -               routes.hall
 
 Safety: sessions in memory with idle and absolute expiry; a CSRF token on
 every POST (form field ``csrf`` or header ``X-CSRF-Token``); the role checked
@@ -43,7 +46,7 @@ from pipeline.domain.wording import t
 from pipeline.store.workspace import open_workspace
 from pipeline.web import auth
 from pipeline.web.auth import Forbidden, LoginRequired, session_of
-from pipeline.web.routes import browse, pictures, queue, upload
+from pipeline.web.routes import browse, chair, hall, pictures, queue, upload
 from pipeline.web.sessions import Sessions
 from pipeline.web.station import HERE, Limits, Station, lang_of
 from pipeline.workflow.review import (
@@ -83,7 +86,8 @@ def create_app(ws_path: Path, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", 
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.middleware("http")(_headers)
-    for router in (auth.router, queue.router, pictures.router, browse.router, upload.router):
+    for router in (auth.router, queue.router, pictures.router, browse.router, upload.router,
+                   chair.router, hall.router):
         app.include_router(router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)

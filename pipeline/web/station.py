@@ -7,6 +7,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the
 annotations of the dependencies defined here.
 """
 
+import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ MAX_UPLOAD_BYTES = 300 * 1024 * 1024  # one request
 MAX_UPLOAD_FILES = 100
 MAX_UPLOAD_PIXELS = 100_000_000  # per image page; 600-dpi A3 is 70 MP
 UPRIGHT_KEPT = 64  # whole pages kept as JPEG for the queue's page view
+VIETNAM = dt.timezone(dt.timedelta(hours=7))  # Asia/Ho_Chi_Minh: no daylight saving
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Station:
     templates: Jinja2Templates
     limits: Limits
     secure_cookies: bool = False
+    hall_open: bool = False  # the certified result shown at /hall, switched on by the chair
     upright_cache: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
 
     @property
@@ -65,6 +68,9 @@ class Station:
         return self.templates.TemplateResponse(request, name, {
             "t": lambda key, **params: t(key, lang, **params), "lang": lang, "session": session,
             "said": lambda reasons, recorded=None: shown(lang, reasons, recorded),
+            "num": lambda value, digits=2: number(value, lang, digits),
+            "pct": lambda value: percent(value, lang),
+            "when": lambda at, short=False: when(at, lang, short),
             "campaign": self.ws.campaign, "path": request.url.path, **context,
         }, status_code=code)
 
@@ -115,3 +121,46 @@ def local(target: str) -> str:
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
+
+
+def said_error(exc: Exception, lang: str) -> str:
+    """A refusal as the person reads it: worded from the catalogs when the error carries a
+    catalog key (`pipeline.domain.errors.KiemphieuError`), else its message."""
+    key = getattr(exc, "key", None)
+    if key:
+        return t(key, lang, **getattr(exc, "params", {}))
+    return str(exc)
+
+
+def number(value: float | int | None, lang: str, digits: int = 2) -> str:
+    """A number as a person reads it: ``85,23`` in Vietnamese (decimal comma), ``85.23``
+    in English; whole numbers as they are; None as a dash."""
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return str(value)
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def percent(value: float | None, lang: str) -> str:
+    """A share in percent, two decimals: ``85,23%``."""
+    return "–" if value is None else f"{number(float(value), lang)}%"
+
+
+def vietnam_time(at: dt.datetime) -> dt.datetime:
+    """``at`` in Vietnam time; a naive ``at`` is UTC, as the store keeps it."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(VIETNAM)
+
+
+def when(at: dt.datetime | None, lang: str, short: bool = False) -> str:
+    """A moment in Vietnam time, marked as such: ``07/12/2026 14:30 (giờ Việt Nam)``;
+    ``short``: the time of day only, ``14:30:05 (giờ VN)``."""
+    if at is None:
+        return "–"
+    local_at = vietnam_time(at)
+    if short:
+        return f"{local_at:%H:%M:%S} ({t('vn_time_short', lang)})"
+    return f"{local_at:%d/%m/%Y %H:%M} ({t('vn_time', lang)})"

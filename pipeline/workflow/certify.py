@@ -82,18 +82,34 @@ def declare(
     head: str | None = None,
     members: Sequence[str] | None = None,
     note: str | None = None,
+    form: str | None = None,
 ) -> Declaration:
     """Record the committee's figures; what is not given keeps its earlier value.
 
-    Raises `DeclarationError` for a negative count, `store.CertifiedError`
-    once the count is certified.
+    ``form``: ``issued`` and ``collected`` are that ballot form's (a campaign with
+    ``forms:`` counts each form as a ballot of its own).
+
+    Raises `DeclarationError` for a negative count or a form the campaign does not
+    have, `store.CertifiedError` once the count is certified.
     """
     for label, value in (("--issued", issued), ("--collected", collected)):
         if value is not None and value < 0:
             raise DeclarationError(f"{label} {value}: a number of ballots cannot be negative")
     before = ws.declaration()
+    forms = ws.store.declared_forms()
+    if form is not None:
+        known = [f.id for f in ws.campaign.forms]
+        if form not in known:
+            raise DeclarationError(
+                f"--form '{form}' is not a ballot form of '{ws.campaign.id}'"
+                + (f"; use one of {', '.join(known)}" if known else "; it has one form"))
+        was = forms.get(form, {})
+        forms[form] = {"issued": issued if issued is not None else was.get("issued"),
+                       "collected": collected if collected is not None else was.get("collected")}
+        issued = collected = None  # the campaign-wide figures keep their values
     new_members = tuple(parse_member(m) for m in members) if members is not None else None
     values = {
+        "forms": forms or None,
         "issued": issued if issued is not None else (before.issued if before else None),
         "collected": collected if collected is not None else (before.collected if before else None),
         "head": _clean(head, "--head") if head is not None else (before.head if before else None),
@@ -122,20 +138,18 @@ def reconcile(ws: Workspace, tally: Tally | None = None) -> Reconciliation:
     accepted = {p: n for (s, p), n in status.items() if s == "accepted" and p is not None}
     unplaced = sum(n for (s, p), n in status.items() if s == "accepted" and p is None)
     found: list[Mismatch] = []
+    for p, declared, where, en_where in _declared_by_page(ws, collected):
+        n = accepted.get(p, 0)
+        if n != declared:
+            found.append(Mismatch(
+                "page_count",
+                f"Số bản{where} được quét và chấp nhận là {n}, khác số phiếu thu về "
+                f"Ban kiểm phiếu đã đếm ({declared}).",
+                f"{n} accepted scan(s){en_where}, but the committee declared {declared} "
+                f"ballot(s) collected",
+                page=p, declared=declared, scanned=n,
+            ))
     if collected is not None:
-        for p in range(1, pages + 1):
-            n = accepted.get(p, 0)
-            if n != collected:
-                where = f" trang {p}" if pages > 1 else ""
-                en_where = f" of page {p}" if pages > 1 else ""
-                found.append(Mismatch(
-                    "page_count",
-                    f"Số bản{where} được quét và chấp nhận là {n}, khác số phiếu thu về "
-                    f"Ban kiểm phiếu đã đếm ({collected}).",
-                    f"{n} accepted scan(s){en_where}, but the committee declared {collected} "
-                    f"ballot(s) collected",
-                    page=p, declared=collected, scanned=n,
-                ))
         if issued is not None and collected > issued:
             found.append(Mismatch(
                 "collected_over_issued",
@@ -163,6 +177,28 @@ def reconcile(ws: Workspace, tally: Tally | None = None) -> Reconciliation:
         mismatches=tuple(found), note=decl.note if decl else None,
         quorum_warning=quorum_warning(tally.collected, ws.campaign.electorate),
     )
+
+
+def _declared_by_page(ws: Workspace, collected: int | None
+                      ) -> list[tuple[int, int, str, str]]:
+    """(page, ballots collected as declared, where in Vietnamese, where in English) for every
+    page the committee's count covers: the campaign's figure for a ballot of one form, each
+    form's own figure for a campaign of several."""
+    out = []
+    declared_forms = ws.store.declared_forms()
+    for f in ws.layout.forms:
+        n = collected if f.id is None else (declared_forms.get(f.id) or {}).get("collected")
+        if n is None:
+            continue
+        for p in f.pages():
+            local = p - f.first_page + 1
+            if f.id is None:
+                where, en = ((f" trang {p}", f" of page {p}") if f.page_count > 1 else ("", ""))
+            else:
+                where = f" mẫu phiếu {f.id}" + (f" trang {local}" if f.page_count > 1 else "")
+                en = f" of form {f.id}" + (f" page {local}" if f.page_count > 1 else "")
+            out.append((p, n, where, en))
+    return out
 
 
 def _locked(ws: Workspace, exc: CertifiedError) -> WorkspaceError:
@@ -212,6 +248,17 @@ def blockers(ws: Workspace, by: str | None = None, tally: Tally | None = None) -
             "--issued N --collected N --head NAME --member \"NAME|ROLE\" ...",
             "Ban kiểm phiếu chưa khai báo số phiếu phát ra và thu về theo kiểm đếm của mình.",
             "/chair#declare"))
+    figures = ws.store.declared_forms()
+    missing = [f.id for f in ws.campaign.forms
+               if None in ((figures.get(f.id) or {}).get(k) for k in ("issued", "collected"))]
+    if missing:
+        found.append(Blocker(
+            "not_declared",
+            f"each ballot form is counted on its own: declare the ballots issued and collected "
+            f"of form(s) {', '.join(missing)} (kiemphieu declare {ws.path} --form ID --issued N "
+            "--collected N)",
+            "Ban kiểm phiếu chưa khai báo số phiếu phát ra và thu về của mẫu phiếu "
+            f"{', '.join(missing)}.", "/chair#declare"))
     open_items = ws.store.open_review_items()
     if open_items:
         found.append(Blocker(
@@ -224,9 +271,10 @@ def blockers(ws: Workspace, by: str | None = None, tally: Tally | None = None) -
             f"(kiemphieu review {ws.path})",
             f"Còn {tally.pending_review} dòng chờ quyết định.", "/queue"))
     if d is not None and d.collected is not None:
-        collected = d.collected
+        of_form = {f.id: f.collected for f in tally.forms if f.id is not None}
         for c in tally.candidates:
             counted = sum(c.counts.values())
+            collected = of_form.get(c.form, d.collected)  # a form's own, with several
             if counted > collected:
                 found.append(Blocker(
                     "votes_over_collected",
@@ -238,6 +286,8 @@ def blockers(ws: Workspace, by: str | None = None, tally: Tally | None = None) -
                     "có tờ phiếu bị tính hai lần; cần rút các trang thừa hoặc khai báo lại.",
                     "/pages"))
         for page, n in sorted(tally.pages_accepted.items()):
+            collected = of_form.get(ws.layout.form_of(page).id if page <= ws.layout.page_count
+                                    else None, d.collected)
             if n > collected:
                 where = f" of ballot page {page}" if ws.layout.page_count > 1 else ""
                 found.append(Blocker(

@@ -336,7 +336,7 @@ class _Batch:
             page = slot
             record, is_new = next(results)
             if is_new:
-                reports.append(_report(page, record))
+                reports.append(_report(page, record, self.ws.campaign.levels))
             else:
                 report, event = _seen_before(self.ws, page.source, page.page_index, record)
                 store.add_event(*event, stack=self.stack)
@@ -462,12 +462,12 @@ def sync_filesystem(folder: Path) -> None:
     os.sync()
 
 
-def _report(page: NewPage, record: PageRecord) -> PageReport:
+def _report(page: NewPage, record: PageRecord, levels: tuple[str, ...] = LEVELS) -> PageReport:
     code = parse_code(page.code_text) if page.code_text else None
     return PageReport(
         source=page.source, page_index=page.page_index, status=page.status,
         reasons=page.reasons, campaign=code.campaign_id if code else None,
-        ballot_page=page.ballot_page, rows=tuple(_row_json(r) for r in page.rows),
+        ballot_page=page.ballot_page, rows=tuple(_row_json(r, levels) for r in page.rows),
         page_id=record.id, doubts=page.doubts,
     )
 
@@ -489,13 +489,13 @@ def _seen_before(ws: Workspace, source: str, page_index: int, record: PageRecord
     ), event
 
 
-def _row_json(row: Any) -> dict[str, Any]:
+def _row_json(row: Any, levels: tuple[str, ...]) -> dict[str, Any]:
     return {
         "candidate": row.candidate,
         "outcome": row.outcome,
         "level": row.level,
         "reason": row.reason,
         "reasons": to_json(row.reasons) or [],
-        "scores": dict(zip(LEVELS, row.fills, strict=True)),
+        "scores": dict(zip(levels, row.fills, strict=True)),
         **({"measures": row.measures} if row.measures else {}),
     }

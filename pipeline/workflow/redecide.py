@@ -38,9 +38,15 @@ from pipeline.domain.campaign import Thresholds
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.reasons import Reason, from_json, to_json
 from pipeline.domain.records import english
-from pipeline.domain.rules import LEVELS
 from pipeline.reading.page import decide_measured, mark_rule
-from pipeline.store.schema import decision_table, event_table, page_table, review_table, row_table
+from pipeline.store.schema import (
+    decision_table,
+    event_table,
+    page_table,
+    review_table,
+    row_table,
+    stored_fills,
+)
 from pipeline.store.store import item_reasons, now
 from pipeline.store.workspace import Workspace
 
@@ -96,12 +102,13 @@ def plan(ws: Workspace) -> Plan:
             .order_by(p.c.id, r.c.candidate)
         ).all()
     for (page_id, source, index, candidate, outcome, level, reasons, *fills, measures) in stored:
-        decision = decide_again(tuple(fills), measures, t, rule)
+        decision = decide_again(stored_fills(*fills), measures, t, rule)
         if decision is None:
             kept += 1
             continue
         rows += 1
-        after = (decision.outcome, LEVELS[decision.choice] if decision.outcome == "vote" else None)
+        after = (decision.outcome,
+                 ws.campaign.levels[decision.choice] if decision.outcome == "vote" else None)
         if after != (outcome, level) or decision.reasons != from_json(reasons):
             changes.append(Change(page_id, source, index, candidate, (outcome, level), after,
                                   decision.reasons))

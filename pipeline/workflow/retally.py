@@ -32,7 +32,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,8 @@ class AuditInput:
     history: tuple[dict[str, Any], ...] = ()
     # what is wrong with the certificate itself, found before any page is read again
     findings: tuple[str, ...] = ()
+    # the committee's figures per ballot form (a campaign of several forms)
+    declared_forms: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def from_workspace(ws: Any, trusted_key: str | None = None,
         page_decisions={p["image_sha256"]: d for p in pages
                         if (d := ws.store.page_decision(p["id"])) is not None},
         declared=ws.store.declared(),
+        declared_forms=ws.store.declared_forms(),
         certified=cert["tally"],
         history=tuple(chain),
         findings=tuple(_workspace_findings(ws, cert, chain, trusted_key, digest)),
@@ -228,6 +231,7 @@ def from_package(package: Path, trusted_key: str | None = None,
         page_decisions={p["sha256"]: d for p in body["pages"]
                         if (d := certificate.page_decision_in_force(log, p["sha256"]))},
         declared=(declared.get("issued"), declared.get("collected")),
+        declared_forms=declared.get("forms") or {},
         certified=body["tally"],
         history=check.history,
         findings=tuple(log_findings(body, campaign.review.two_reviewers)),
@@ -281,6 +285,7 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
     tally = tally_from_counts(
         audit.campaign, dict(status), dict(outcomes), audit.declared, invalid=dict(invalid),
         duplicate=cert["ballots"].get("duplicate", 0), certified=True,
+        declared_forms=audit.declared_forms, layout=audit.layout,
     ).to_json()
     differences += compare(cert, tally)
     return RetallyResult(n, time.monotonic() - start, (*audit.findings, *differences), tally,

@@ -46,8 +46,8 @@ from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, u
 from pipeline.domain.committee import Person
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.reasons import RECORDED, Reason, from_json
-from pipeline.domain.rules import LEVELS
-from pipeline.store.schema import decision_table, page_table, review_table, row_table
+from pipeline.domain.rules import LEVELS, levels_of_row
+from pipeline.store.schema import decision_table, page_table, review_table, row_table, stored_fills
 from pipeline.store.store import CertifiedError, Store, now, settled_by_the_chair
 
 ROLES = ("operator", "reviewer", "chair")
@@ -143,7 +143,7 @@ class Item:
     def values(self) -> tuple[str, ...]:
         """The decisions a person may take on this item."""
         if self.kind == "row":
-            return ROW_VALUES
+            return (*levels_of_row(len(self.fills or LEVELS)), "invalid")
         return PAGE_VALUES if self.has_reading else ("rejected",)
 
 
@@ -227,7 +227,7 @@ class ReviewQueue:
     def _item(row: Any) -> Item:
         fills = None
         if row["fill_high"] is not None:
-            fills = (row["fill_high"], row["fill_medium"], row["fill_low"])
+            fills = stored_fills(row["fill_high"], row["fill_medium"], row["fill_low"])
         return Item(
             id=row["id"], page_id=row["page_id"], candidate=row["candidate"], kind=row["kind"],
             reason=row["reason"], state=row["state"], resolution=row["resolution"],

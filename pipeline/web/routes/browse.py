@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.rules import LEVELS
+from pipeline.domain.tally import by_group
 from pipeline.web.auth import ApiUser, Chair, PageUser, StationDep, actor, check_csrf
-from pipeline.web.station import Station
+from pipeline.web.station import Station, lang_of, said_error
+from pipeline.web.steps import next_step
 from pipeline.workflow.pages import decide_page, page_log
 
 PAGE_SIZE = 50
@@ -27,21 +28,26 @@ def summary(st: Station) -> dict[str, Any]:
     counts = st.queue.counts()
     status = st.ws.store.status_counts()
     scanned = sum(status.values())
-    bars = []
-    for c in tally.candidates:
-        parts = [(lv, c.counts[lv]) for lv in LEVELS] + [("invalid", c.counts["invalid"]),
-                                                       ("pending", c.pending)]
-        total = sum(n for _, n in parts) or 1
-        bars.append({"c": c, "parts": [(k, n, round(100 * n / total, 2)) for k, n in parts]})
+    groups = []  # (the group's name or None, its people's bars), in the groups' order
+    for group, people in by_group(tally):
+        bars = []
+        for c in people:
+            parts = [(lv, c.counts[lv]) for lv in tally.levels] + [
+                ("invalid", c.counts["invalid"]), ("pending", c.pending)]
+            total = sum(n for _, n in parts) or 1
+            bars.append({"c": c, "parts": [(k, n, round(100 * n / total, 2)) for k, n in parts]})
+        groups.append(((group or {}).get("name"), bars))
     return {"tally": tally, "scanned": scanned, "pending": counts["open"] + counts["escalated"],
-            "escalated": counts["escalated"], "bars": bars,
+            "escalated": counts["escalated"], "groups": groups,
+            "bars": [b for _, bars in groups for b in bars],
             "pages_rejected": sum(n for (s, _), n in status.items() if s == "rejected")}
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, session: PageUser, st: StationDep, fragment: int = 0) -> Response:
+    figures = summary(st)
     return st.render(request, "summary.html" if fragment else "dashboard.html", session,
-                     **summary(st))
+                     step=next_step(st, session.role, figures["pending"]), **figures)
 
 
 @router.get("/api/summary")
@@ -87,7 +93,7 @@ def _page_view(page_id: int, request: Request, session: Any, st: Station,
             overlay.append({"band": spec.band, "boxes": [
                 {"rect": b, "level": lv, "fill": f,
                  "chosen": (reading.level == lv) or (resolved == lv)}
-                for b, lv, f in zip(spec.boxes, LEVELS, reading.fills, strict=True)],
+                for b, lv, f in zip(spec.boxes, st.ws.layout.levels, reading.fills, strict=True)],
                 "outcome": reading.outcome, "item": item, "resolved": resolved})
             table.append((cand, reading, item))
     page_item = items.get(0)
@@ -114,5 +120,5 @@ async def page_decision(page_id: int, request: Request, session: Chair,
         decide_page(st.ws, page_id, str(form.get("decision", "")), str(form.get("reason", "")),
                     actor(session))
     except KiemphieuError as exc:
-        return _page_view(page_id, request, session, st, error=str(exc))
+        return _page_view(page_id, request, session, st, error=said_error(exc, lang_of(request)))
     return RedirectResponse(f"/pages/{page_id}#chair", status_code=303)

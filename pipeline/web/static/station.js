@@ -1,4 +1,6 @@
 // The review station: one item at a time, decided with one key, the next one without reloading.
+// Two decisions ask first: "invalid" asks why (1, 2, 3 choose; Esc goes back), and a level
+// other than the row's only mark asks to confirm (Enter or the same key again; Esc goes back).
 "use strict";
 (function () {
   const root = document.getElementById("station");
@@ -7,7 +9,10 @@
   const msg = (k) => root.dataset["msg" + k];
   const $ = (id) => document.getElementById(id);
   let current = null;   // the item on screen
+  let previous = null;  // the item before it, to tell two items on the same person apart
+  let shown = 0;        // items shown so far: alternate tints
   let busy = false;     // a request is in flight: keys are ignored, never applied to the next item
+  let asking = null;    // null | {kind: "reason"} | {kind: "confirm", value}
 
   async function post(url, body) {
     const res = await fetch(url, {
@@ -41,7 +46,13 @@
 
   function text(el, value) { el.textContent = value == null ? "" : String(value); }
 
+  function place(el, r) {
+    el.style.left = r.x + "%"; el.style.top = r.y + "%"; el.style.width = r.w + "%"; el.style.height = r.h + "%";
+  }
+
   function show(item) {
+    ask(null);
+    if (current) previous = current;
     current = item;
     if (!item) {
       $("item").hidden = true;
@@ -50,71 +61,107 @@
     }
     $("empty").hidden = true;
     $("item").hidden = false;
+    shown += 1;
     const row = item.kind === "row";
-    $("item").className = row ? "item" : "item page-kind";
+    $("item").className = "item " + (row ? "row-kind" : "page-kind") + (shown % 2 ? " tint-a" : " tint-b");
+    void $("item").offsetWidth;  // restart the arrival flash
+    $("item").classList.add("fresh");
+    const same = row && previous && previous.kind === "row" && previous.candidate === item.candidate
+      && previous.id !== item.id;
+    $("same-person").hidden = !same;
     text($("item-kind"), row ? msg("Row") : msg("Page"));
-    text($("item-title"), row ? `${msg("Stt")} ${item.candidate} · ${item.name}` : `${msg("ScanPage")} ${item.page_id}`);
-    text($("item-sub"), row ? `${item.position} · ${msg("BallotPage")} ${item.ballot_page}` :
-      (item.ballot_page ? `${msg("BallotPage")} ${item.ballot_page}` : ""));
+    text($("item-title"), row ? `${msg("Stt")} ${item.candidate} · ${item.name}` : item.scan);
+    const sub = row ? [item.position, `${msg("BallotPage")} ${item.ballot_page}`]
+      : (item.ballot_page ? [`${msg("BallotPage")} ${item.ballot_page}`] : []);
+    text($("item-sub"), sub.join(" · "));
+    text($("item-scan"), row ? item.scan : "");
+    $("item-scan").hidden = !row;
     text($("item-id"), `#${item.id} · ${item.state_label}`);
     text($("item-reason"), item.reason_shown ?? item.reason);
+    $("item-reason").parentElement.classList.remove("open");
+    $("item-reason").parentElement.title = item.reason_shown ?? item.reason ?? "";
+    $("machine-read-line").hidden = !row;
+    text($("machine-read"), item.machine);
     $("item-note").hidden = !item.note;
     text($("item-note"), item.note);
-    $("strip").className = row ? "strip" : "strip whole";
-    $("crop-img").src = item.crop;
-    $("crop-img").alt = row ? `${item.name}` : `#${item.page_id}`;
     $("zoom").hidden = !row;
-    if (row) { $("zoom-img").src = item.zoom; $("zoom-img").alt = `${item.name}: 1 · 2 · 3`; }
-    const boxes = $("crop-boxes");
-    boxes.replaceChildren();
-    if (row && item.boxes) {
-      item.boxes.forEach((b, i) => {
-        const d = document.createElement("div");
-        d.className = "box-frame";
-        d.style.left = b.x + "%"; d.style.top = b.y + "%"; d.style.width = b.w + "%"; d.style.height = b.h + "%";
-        const tag = document.createElement("span");
-        tag.className = "box-tag";
-        tag.textContent = `${b.key} · ${b.label}`;
-        d.appendChild(tag);
-        const score = document.createElement("span");
-        score.className = "box-score";
-        score.textContent = item.fills ? item.fills[i].toFixed(3) : "";
-        d.appendChild(score);
-        boxes.appendChild(d);
-      });
+    $("strip").hidden = !row;
+    $("whole").hidden = row;
+    if (row) {
+      $("zoom-img").src = item.zoom;
+      $("zoom-img").alt = `${item.name}: 1 · 2 · 3`;
+      $("crop-img").src = item.crop;
+      $("crop-img").alt = `${item.name}`;
+    } else {
+      $("whole-img").src = item.crop;
+      $("whole-img").alt = `#${item.page_id}`;
     }
+    boxes(item);
+    marks(item);
     $("decide-row").hidden = !row;
     $("decide-page").hidden = row;
     if (!row) $("accept-page").disabled = !item.values.some((v) => v.value === "accepted");
+    for (const b of document.querySelectorAll("#decide-row button[data-value]")) {
+      b.classList.toggle("machine", row && (item.marked || []).includes(
+        ["high", "medium", "low"].indexOf(b.dataset.value) + 1));
+    }
     text($("keys-help"), row ? msg("KeysRow") : msg("KeysPage"));
     $("page-img").src = item.page_image;
     $("page-link").href = item.page_link;
     const mark = $("row-mark");
-    if (item.row_on_page) {
-      const r = item.row_on_page;
-      mark.hidden = false;
-      mark.style.left = r.x + "%"; mark.style.top = r.y + "%"; mark.style.width = r.w + "%"; mark.style.height = r.h + "%";
-    } else {
-      mark.hidden = true;
-    }
+    mark.hidden = !item.row_on_page;
+    if (item.row_on_page) place(mark, item.row_on_page);
+    $("measures").hidden = !row;
     scores(item);
     history(item);
+  }
+
+  function boxes(item) {
+    const layer = $("crop-boxes");
+    layer.replaceChildren();
+    if (item.kind !== "row" || !item.boxes) return;
+    item.boxes.forEach((b, i) => {
+      const d = document.createElement("div");
+      d.className = "box-frame" + (b.marked ? " marked" : "");
+      place(d, b);
+      const tag = document.createElement("span");
+      tag.className = "box-tag";
+      tag.textContent = `${b.key} · ${b.label}`;
+      d.appendChild(tag);
+      const score = document.createElement("span");
+      score.className = "box-score";
+      score.textContent = (b.marked ? msg("MachineMark") + " · " : "") + (item.fills_shown ? item.fills_shown[i] : "");
+      d.appendChild(score);
+      layer.appendChild(d);
+    });
+  }
+
+  function marks(item) {
+    for (const layer of [$("whole-marks"), $("thumb-marks")]) {
+      layer.replaceChildren();
+      for (const r of item.marks || []) {
+        const d = document.createElement("div");
+        d.className = "doubt-mark";
+        place(d, r);
+        layer.appendChild(d);
+      }
+    }
   }
 
   function scores(item) {
     const table = $("scores");
     table.replaceChildren();
-    if (item.kind !== "row" || !item.fills) return;
+    if (item.kind !== "row" || !item.fills_shown) return;
     const head = table.insertRow();
     ["", ...item.boxes.map((b) => `${b.key} · ${b.label}`)].forEach((h) => {
       const th = document.createElement("th"); th.textContent = h; head.appendChild(th);
     });
-    const lines = [[msg("Fill"), item.fills, 3], [msg("Ink"), item.ink, 2], [msg("Extent"), item.extent, 1]];
-    for (const [label, values, digits] of lines) {
+    const lines = [[msg("Fill"), item.fills_shown], [msg("Ink"), item.ink], [msg("Extent"), item.extent]];
+    for (const [label, values] of lines) {
       if (!values) continue;
       const tr = table.insertRow();
       const th = document.createElement("th"); th.textContent = label; tr.appendChild(th);
-      values.forEach((v) => { const td = tr.insertCell(); td.textContent = Number(v).toFixed(digits); });
+      values.forEach((v) => { tr.insertCell().textContent = v; });
     }
   }
 
@@ -140,11 +187,45 @@
     finally { busy = false; root.classList.remove("busy"); }
   }
 
+  function label(value) {
+    const v = current && current.values.find((x) => x.value === value);
+    return v ? v.label : value;
+  }
+
+  // the question panels take the place of the decision buttons
+  function ask(question) {
+    asking = question;
+    const row = current && current.kind === "row";
+    $("ask-reason").hidden = !(question && question.kind === "reason");
+    $("ask-confirm").hidden = !(question && question.kind === "confirm");
+    $("decide-row").hidden = !row || !!question;
+    $("decide-page").hidden = row || !current || !!question;
+    $("keys-help").hidden = !!question;
+    if (question && question.kind === "confirm") {
+      const only = current.boxes.find((b) => b.level === current.only_mark);
+      text($("ask-confirm-text"), msg("ConfirmOnly").replace("{box}", only ? only.box : "")
+        .replace("{level}", label(current.only_mark)).replace("{chosen}", label(question.value)));
+      text($("confirm-label"), label(question.value));
+      $("confirm-yes").focus();
+    } else if (question) {
+      document.querySelector("#ask-reason .reason-choice").focus();
+    }
+  }
+
   function decide(value) {
     if (!current || !current.values.some((v) => v.value === value)) return;
-    const body = {value};
-    if (value === "invalid") body.reason = $("invalid-reason").value;
+    if (current.kind === "row" && value === "invalid") { ask({kind: "reason"}); return; }
+    if (current.kind === "row" && current.only_mark && ["high", "medium", "low"].includes(value)
+        && value !== current.only_mark) {
+      ask({kind: "confirm", value});
+      return;
+    }
+    send(value, null);
+  }
+
+  function send(value, reason) {
     const item = current;
+    const body = reason ? {value, reason} : {value};
     run(async () => {
       let data;
       try {
@@ -176,21 +257,41 @@
 
   const rowKeys = {"1": "high", "2": "medium", "3": "low", "0": "invalid"};
   const pageKeys = {"a": "accepted", "A": "accepted", "0": "rejected"};
+  const reasonButtons = Array.from(document.querySelectorAll("#ask-reason .reason-choice"));
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.target && ["INPUT", "TEXTAREA"].includes(e.target.tagName)) return;
+    if (e.target && ["INPUT", "TEXTAREA", "SELECT"].includes(e.target.tagName)) return;
+    if (busy) { e.preventDefault(); return; }
+    if (asking) {
+      e.preventDefault();
+      if (e.key === "Escape") { ask(null); return; }
+      if (asking.kind === "reason") {
+        const chosen = reasonButtons[Number(e.key) - 1];
+        if (chosen) send("invalid", chosen.dataset.reason);
+      } else if (e.key === "Enter" || rowKeys[e.key] === asking.value) {
+        send(asking.value, null);
+      }
+      return;
+    }
     if (e.key === "u" || e.key === "U") { e.preventDefault(); undo(); return; }
     if (!current) return;
     const value = (current.kind === "row" ? rowKeys : pageKeys)[e.key];
     if (value) { e.preventDefault(); decide(value); }
   });
+  // a clicked button gives the focus back, so that Enter or Space never decides the next item
   for (const b of document.querySelectorAll("button[data-value]")) {
-    b.addEventListener("click", () => decide(b.dataset.value));
+    b.addEventListener("click", () => { b.blur(); decide(b.dataset.value); });
   }
-  $("undo").addEventListener("click", undo);
-  $("invalid-reason").addEventListener("keydown", (e) => {
-    if (e.key >= "0" && e.key <= "9") { e.preventDefault(); e.target.blur(); }
+  for (const b of reasonButtons) {
+    b.addEventListener("click", () => { b.blur(); send("invalid", b.dataset.reason); });
+  }
+  for (const b of document.querySelectorAll(".ask .cancel")) b.addEventListener("click", () => ask(null));
+  $("confirm-yes").addEventListener("click", () => {
+    $("confirm-yes").blur();
+    if (asking) send(asking.value, null);
   });
+  $("undo").addEventListener("click", undo);
+  $("item-reason").parentElement.addEventListener("click", (e) => e.currentTarget.classList.toggle("open"));
   // leaving the page gives the item back at once, rather than when its lease runs out
   window.addEventListener("pagehide", () => {
     if (!current) return;

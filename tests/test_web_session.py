@@ -1,0 +1,396 @@
+"""A committee's whole session in a real browser (Debian's Chromium, Playwright), at 1366x768.
+
+From a fresh workspace to a downloaded, verified package, in the browser alone: the chair
+downloads the ballots to print; the operator uploads the scans (one sheet fed twice, a
+rescan); two reviewers resolve every item with the keyboard (one at 1366x768, one at
+1366x650, the laptop's screen with the browser's bars and the taskbar taken off); the
+chair declares the hand count and the committee, sees the rescan block certification,
+withdraws it, certifies, exports and downloads the package; the hall's page shows the
+result to anyone on the network at 1280x720. Every screen is photographed at 1366x768 and
+1366x650, and on every review screen the decision buttons must be inside the window.
+
+Then 500 items decided by keyboard alone, with the questions asked on the way (why a row
+is invalid, a level against the row's only mark) and undos: not one decision lost or
+recorded twice.
+
+Screenshots go to ``KIEMPHIEU_SCREENSHOTS`` when set, else to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from review_cases import CLEAR, PASSWORD, ServerThread, add_accounts, campaign_text, synthetic_workspace
+from sqlalchemy import select
+
+from pipeline.documents.verify import verify_package
+from pipeline.domain.campaign import parse_campaign
+from pipeline.domain.layout import build_layout
+from pipeline.store.schema import decision_table
+from pipeline.store.workspace import create_workspace
+from pipeline.web.app import create_app
+from pipeline.workflow.review import queue_for
+from simulator import ScanProfile, VoteMix, VoteModel, read_truth, simulate_stack, write_case
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAPTOP = {"width": 1366, "height": 768}
+SHORT = {"width": 1366, "height": 650}
+PROJECTOR = {"width": 1280, "height": 720}
+BALLOTS = 3
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian's chromium is not installed (bash dev.sh test installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("KIEMPHIEU_SCREENSHOTS") or tmp_path / "screens")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def scans_with_a_rescan(where: Path) -> tuple[list[Path], Path]:
+    """Scan files of seed 002's ballots (two pages each) with doubtful marks, notes beside
+    rows and a memo; plus one ballot page fed through the scanner a second time (the same
+    sheet, another image). Returns the files and the rescan."""
+    campaign = parse_campaign(campaign_text(), "campaign.yaml")
+    stack = simulate_stack(
+        campaign, build_layout(campaign), BALLOTS, np.random.default_rng(5),
+        profile=ScanProfile(dpi=150), memos=1,
+        vote_model=VoteModel(mix=VoteMix(review=0.12, note=0.04), marks=CLEAR))
+    write_case(where, stack, ["jpeg"])
+    truth = read_truth(where / "truth.json")
+    first = next(where / src for (src, _), t in sorted(truth.items())
+                 if t["status"] == "accepted" and t["ballot_page"] == 1)
+    with Image.open(first) as im:
+        again = im.convert("L").rotate(0.4, fillcolor=255)  # fed again: another image
+    rescan = where / "scan-rescan.jpg"
+    again.save(rescan, quality=85)
+    files = sorted(p for p in where.iterdir() if p.suffix == ".jpg")
+    return files, rescan
+
+
+def log_in(context, base: str, name: str, size: dict[str, int] = LAPTOP):
+    page = context.new_page()
+    page.set_viewport_size(size)
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def photograph(page, shots: Path, name: str, decide: bool = False) -> None:
+    """The screen as it is, at 1366x768 and at 1366x650; ``decide``: a review screen, whose
+    decision buttons must be inside the window at both sizes."""
+    size = page.viewport_size
+    for label, s in (("768", LAPTOP), ("650", SHORT)):
+        page.set_viewport_size(s)
+        page.screenshot(path=str(shots / f"{name}-{label}.png"))
+        if decide:
+            buttons_inside(page)
+    page.set_viewport_size(size)
+
+
+def buttons_inside(page) -> None:
+    """Every decision button shown lies wholly inside the window: no scrolling to decide."""
+    height = page.viewport_size["height"]
+    shown = page.locator(".controls button:visible")
+    assert shown.count() >= 2
+    for i in range(shown.count()):
+        box = shown.nth(i).bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= height, (
+            page.viewport_size, shown.nth(i).text_content(), box)
+    scroll = page.evaluate("() => [document.scrollingElement.scrollHeight, window.innerHeight]")
+    assert scroll[0] <= scroll[1] + 1, scroll
+
+
+def item_shown(page) -> bool:
+    page.wait_for_selector("#item:not([hidden]), #empty:not([hidden])")
+    return page.is_visible("#item")
+
+
+def next_item(page, before: str) -> None:
+    page.wait_for_function(
+        "(prev) => !document.getElementById('empty').hidden || "
+        "(!document.getElementById('station').classList.contains('busy') && "
+        "document.getElementById('item-id').textContent !== prev)", arg=before)
+
+
+def decide_one(page, shots: Path, seen: set[str]) -> None:
+    """Decide the item on screen with the keyboard, as its pictures say; the first time a
+    screen or a question appears, photograph it and check the buttons are in the window."""
+    before = page.text_content("#item-id")
+    page.wait_for_function("() => [...document.querySelectorAll('#item img')].every("
+                           "(i) => i.closest('[hidden]') || (i.complete && i.naturalWidth > 0))")
+    if page.is_visible("#decide-page"):
+        if "page" not in seen:
+            seen.add("page")
+            photograph(page, shots, "review-page-item", decide=True)
+        if page.locator(".doubt-mark").count() and "note" not in seen:
+            seen.add("note")
+            photograph(page, shots, "review-page-note")
+        page.keyboard.press("a" if page.is_enabled("#accept-page") else "0")
+        next_item(page, before)
+        return
+    if "row" not in seen:
+        seen.add("row")
+        photograph(page, shots, "review-row", decide=True)
+    marked = page.locator("#decide-row button.machine")
+    keys = {"high": "1", "medium": "2", "low": "3"}
+    if marked.count() == 1:
+        key = keys[marked.get_attribute("data-value")]
+        if "confirm" not in seen:  # a level against the only mark: asked first
+            seen.add("confirm")
+            other = "1" if key != "1" else "3"
+            page.keyboard.press(other)
+            page.wait_for_selector("#ask-confirm:not([hidden])")
+            assert page.locator("#decide-row").is_hidden()
+            photograph(page, shots, "review-confirm", decide=True)
+            page.keyboard.press("Escape")
+            assert page.is_visible("#decide-row") and page.text_content("#item-id") == before
+        page.keyboard.press(key)
+    else:
+        page.keyboard.press("0")  # several marks or none: invalid, and why
+        page.wait_for_selector("#ask-reason:not([hidden])")
+        if "reason" not in seen:
+            seen.add("reason")
+            photograph(page, shots, "review-invalid-reason", decide=True)
+        page.keyboard.press("2" if marked.count() > 1 else "1")
+    next_item(page, before)
+
+
+def test_a_whole_session_in_the_browser(tmp_path: Path, browser, shots: Path) -> None:
+    ws = create_workspace(parse_campaign(campaign_text(), "campaign.yaml"), tmp_path / "ws")
+    add_accounts(ws, {"ope": "operator", "lan": "reviewer", "mai": "reviewer", "chu": "chair"})
+    files, rescan = scans_with_a_rescan(tmp_path / "scans")
+    with ServerThread(create_app(ws.path)) as server:
+        base = server.url
+        chair_ctx = browser.new_context(accept_downloads=True, locale="vi-VN")
+        chair = log_in(chair_ctx, base, "chu")
+
+        # the chair: the dashboard says what comes first; the ballots to print. From here
+        # on the chair only follows links, from login to the downloaded package
+        chair.click("#empty a[href='/dashboard']")
+        assert "Tải lên các bản quét phiếu" in chair.text_content("[data-testid=next-step]")
+        photograph(chair, shots, "dashboard-start")
+        chair.click("header nav a[href='/chair']")
+        photograph(chair, shots, "chair-start")
+        with chair.expect_download() as got:
+            chair.click("[data-testid=ballots-pdf]")
+        assert got.value.suggested_filename.endswith(".pdf")
+        assert Path(got.value.path()).read_bytes()[:5] == b"%PDF-"
+
+        # the operator uploads every scan, the rescan among them; the stored pages listed
+        ope_ctx = browser.new_context(locale="vi-VN")
+        ope = log_in(ope_ctx, base, "ope")
+        ope.click("[data-testid=next-step] a")
+        assert ope.url.endswith("/upload")
+        ope.set_input_files("#files", [str(f) for f in files])
+        ope.click("#upload-form button[type=submit]")
+        ope.wait_for_function("(n) => document.querySelectorAll('#upload-results tr').length >= n",
+                              arg=len(files), timeout=120_000)
+        photograph(ope, shots, "upload-done")
+        ope.click("header nav a[href='/pages']")
+        photograph(ope, shots, "pages")
+        ope_ctx.close()
+
+        # two reviewers resolve every item with the keyboard, one on the short screen
+        lan_ctx = browser.new_context(locale="vi-VN")
+        mai_ctx = browser.new_context(locale="vi-VN")
+        lan = log_in(lan_ctx, base, "lan", LAPTOP)
+        mai = log_in(mai_ctx, base, "mai", SHORT)
+        seen: set[str] = set()
+        decided = 0
+        while True:
+            busy = [p for p in (lan, mai) if item_shown(p)]
+            if not busy:
+                break
+            for page in busy:
+                decide_one(page, shots, seen)
+                decided += 1
+            assert decided < 200
+        assert {"row", "page", "confirm", "reason"} <= seen, seen
+        photograph(mai, shots, "review-empty")
+        mine = int(lan.text_content("#count-mine")) + int(mai.text_content("#count-mine"))
+        assert mine == decided
+        lan_ctx.close()
+        mai_ctx.close()
+
+        # the chair declares; the rescan stands in the way, named with where to resolve it
+        chair.click("header nav a[href='/dashboard']")
+        step = chair.locator("[data-testid=next-step] a")
+        assert "Khai báo" in step.text_content()
+        step.click()
+        chair.fill("input[name=issued]", str(BALLOTS + 1))
+        chair.fill("input[name=collected]", str(BALLOTS))
+        chair.fill("input[name=head]", "Nguyễn Thị Hoa")
+        chair.locator("input[name=member_name]").nth(0).fill("Trần Văn Bình")
+        chair.locator("select[name=member_role]").nth(0).select_option("member_secretary")
+        chair.locator("input[name=member_name]").nth(1).fill("Lê Minh Châu")
+        chair.click("[data-testid=declare]")
+        recon = chair.locator("#reconciliation table")
+        assert recon.locator("tr[data-page='1'] td").nth(1).text_content() == str(BALLOTS + 1)
+        assert recon.locator("tr[data-page='2'] td").nth(1).text_content() == str(BALLOTS)
+        blockers = chair.locator("[data-testid=blockers] li a")
+        assert blockers.count() >= 2  # listed all at once: copies over collected, mismatch
+        assert chair.locator("[data-testid=certify]").count() == 0
+        photograph(chair, shots, "chair-blocked")
+        chair.locator("[data-testid=blockers] li a[href='/pages?status=accepted']").first.click()
+
+        # the chair withdraws the rescan from its page
+        rows = chair.locator("table.list tbody tr", has_text=rescan.name)
+        assert rows.count() == 1
+        rows.locator("a").click()
+        chair.check("input[name=decision][value=withdraw]")
+        chair.fill("input[name=reason]", "Tờ phiếu quét hai lần")
+        photograph(chair, shots, "page-withdraw")
+        chair.click("form.decide-page button[type=submit]")
+        assert "Rút khỏi kết quả" in chair.text_content("#chair")
+        chair.click("header nav a[href='/record']")
+        photograph(chair, shots, "record")
+
+        # nothing left in the way: certify, export, download, verify
+        chair.click("header nav a[href='/chair']")
+        assert chair.locator("[data-testid=blockers]").count() == 0
+        assert chair.locator("#whole table", has_text="Tờ phiếu quét hai lần").count() == 1
+        chair.click("[data-testid=certify]")
+        assert "xác nhận" in chair.text_content("[data-testid=certified]")
+        assert "Xuất hồ sơ" in chair.text_content("[data-testid=next-step]")
+        chair.click("[data-testid=export]")
+        with chair.expect_download() as got:
+            chair.click("[data-testid=package]")
+        package = tmp_path / "package"
+        with zipfile.ZipFile(got.value.path()) as z:
+            z.extractall(package)
+        (folder,) = package.iterdir()
+        assert verify_package(folder).ok
+        photograph(chair, shots, "chair-exported")
+
+        # the summary no longer calls the result provisional
+        chair.click("header nav a[href='/dashboard']")
+        title = chair.text_content("[data-testid=tally-title]")
+        assert "tạm tính" not in title and "xác nhận" in title
+        assert "chứng nhận" not in chair.text_content("main")
+        assert not re.search(r"\d\.\d\d%", chair.text_content("main"))  # comma decimals
+        photograph(chair, shots, "dashboard-certified")
+
+        # the result in the hall: switched on by the chair, seen without login
+        assert chair_ctx.new_page().goto(f"{base}/hall").status == 404
+        chair.click("[data-testid=next-step] a[href='/chair#hall']")
+        chair.click("[data-testid=hall-on]")
+        assert chair.locator("[data-testid=next-step].done").count() == 1
+        hall_ctx = browser.new_context(viewport=PROJECTOR, locale="vi-VN")
+        hall = hall_ctx.new_page()
+        hall.goto(f"{base}/hall")
+        assert ws.campaign.body in hall.text_content(".hall-head")
+        hall.wait_for_function("() => document.body.dataset.screens")
+        screens = int(hall.evaluate("() => document.body.dataset.screens"))
+        shown = hall.locator(".hall-table tbody tr:visible").count()
+        assert screens >= 2 and shown >= 4  # 18 people: a few screens of several
+        first = ws.campaign.candidates[0]
+        row = hall.locator(f"tr[data-candidate='{first.stt}']")
+        assert first.name in row.text_content()
+        assert re.search(r"\d+,\d\d%", row.text_content())
+        assert hall.evaluate("() => document.scrollingElement.scrollHeight <= window.innerHeight + 1")
+        hall.screenshot(path=str(shots / "hall-1280.png"))
+        hall.wait_for_function("() => document.body.dataset.screen === '2'", timeout=20_000)
+        assert hall.evaluate("() => document.scrollingElement.scrollHeight <= window.innerHeight + 1")
+        hall.screenshot(path=str(shots / "hall-1280-screen-2.png"))
+        hall_ctx.close()
+        chair_ctx.close()
+
+
+def test_five_hundred_items_by_keyboard_none_lost_none_twice(tmp_path: Path, browser) -> None:
+    ws = synthetic_workspace(tmp_path, pages=50, review_rows=10)  # each row: one faint mark in box 2
+    add_accounts(ws, {"lan": "reviewer"})
+    expected: Counter[str] = Counter()
+    with ServerThread(create_app(ws.path)) as server:
+        context = browser.new_context(viewport=SHORT)
+        page = log_in(context, server.url, "lan", SHORT)
+        page.wait_for_selector("#item:not([hidden])")
+        for n in range(500):
+            before = page.text_content("#item-id")
+            if n % 50 == 7:  # a level against the only mark: asked, then confirmed with Enter
+                page.keyboard.press("1")
+                page.wait_for_selector("#ask-confirm:not([hidden])")
+                page.keyboard.press("Enter")
+                expected["high"] += 1
+            elif n % 37 == 3:  # invalid: the reason chosen by its number
+                page.keyboard.press("0")
+                page.wait_for_selector("#ask-reason:not([hidden])")
+                page.keyboard.press("3")
+                expected["invalid"] += 1
+            else:
+                page.keyboard.press("2")
+                expected["medium"] += 1
+            next_item(page, before)
+            if n % 100 == 50:  # take it back and decide it again
+                again = page.text_content("#item-id")
+                page.keyboard.press("u")
+                next_item(page, again)
+                page.keyboard.press("2")
+                next_item(page, page.text_content("#item-id"))
+                expected["medium"] += 1  # the log keeps the decision taken back, and the undo
+                expected["undo"] += 1
+        page.wait_for_selector("#empty:not([hidden])")
+        assert page.text_content("#count-mine") == "500"
+        context.close()
+    with ws.store.engine.connect() as conn:
+        log = conn.execute(select(decision_table.c.item_id, decision_table.c.value)).all()
+    values = Counter(v for _, v in log)
+    assert values["undo"] == expected["undo"]
+    assert Counter({k: values[k] for k in ("high", "medium", "low", "invalid")}) == Counter(
+        {k: expected[k] for k in ("high", "medium", "invalid")} | {"low": 0})
+    items = Counter(i for i, v in log if v != "undo")
+    undone = Counter(i for i, v in log if v == "undo")
+    assert len(items) == 500
+    assert all(items[i] - undone[i] == 1 for i in items)
+    assert queue_for(ws).counts() == {"open": 0, "escalated": 0, "resolved": 500} | {
+        k: v for k, v in queue_for(ws).counts().items() if k not in ("open", "escalated", "resolved")}
+
+
+def test_two_items_on_the_same_person_in_a_row_say_so(tmp_path: Path, browser) -> None:
+    ws = synthetic_workspace(tmp_path, pages=2, review_rows=1)  # STT 1 on two ballots
+    add_accounts(ws, {"lan": "reviewer"})
+    with ServerThread(create_app(ws.path)) as server:
+        context = browser.new_context(viewport=SHORT)
+        page = log_in(context, server.url, "lan", SHORT)
+        page.wait_for_selector("#item:not([hidden])")
+        first = (page.text_content("#item-title"), page.get_attribute("#item", "class"),
+                 page.text_content("#item-scan"))
+        assert page.is_hidden("#same-person")
+        before = page.text_content("#item-id")
+        page.click("#decide-row button[data-value=medium]")
+        next_item(page, before)
+        page.wait_for_selector("#same-person:not([hidden])")
+        second = (page.text_content("#item-title"), page.get_attribute("#item", "class"),
+                  page.text_content("#item-scan"))
+        assert first[0] == second[0]  # the same person ...
+        assert first[1] != second[1] and first[2] != second[2]  # ... told apart
+        # the button clicked gave the focus back: Enter decides nothing
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+        assert page.text_content("#count-mine") == "1"
+        context.close()
