@@ -67,7 +67,7 @@ def check(
         _check_results(results, previous, as_json)
         return
     if campaign_file is None or previous is not None:
-        raise typer.BadParameter("give CAMPAIGN.yaml, or --results PKG_OR_WS [--previous ...]")
+        raise typer.BadParameter(say("cli_check_usage"))
     campaign = load_campaign(campaign_file)
     layout = build_layout(campaign)
     findings = eligibility_findings(campaign)
@@ -120,10 +120,9 @@ def _results(path: Path) -> dict[str, Any]:
     try:
         result = json.loads(file.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise WorkspaceError(f"{path}: not a workspace, a package or a tally.json that can be "
-                             f"read ({exc})") from None
+        raise WorkspaceError(key="cli_results_unread", path=str(path), detail=str(exc)) from None
     if not isinstance(result, dict) or "candidates" not in result or "rules" not in result:
-        raise WorkspaceError(f"{file}: not the results of a count (tally --json)")
+        raise WorkspaceError(key="cli_results_not", path=str(file))
     return result
 
 

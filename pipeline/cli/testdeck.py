@@ -15,7 +15,6 @@ from rich.table import Table
 from pipeline.cli.console import WsArg, err, lang, out, say
 from pipeline.cli.ws import open_ws
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
 from pipeline.reading.sources import collect_inputs
 from pipeline.workflow.ingest import ingest
@@ -84,7 +83,8 @@ def _print_check(result: DeckCheck) -> None:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column(t("stt", lg), justify="right")
     table.add_column(t("name", lg), overflow="fold")
-    for what in (*LEVELS, "invalid"):
+    for what in sorted({line.what for line in result.lines[1:]},
+                       key=[x.what for x in result.lines].index):
         table.add_column(t(what, lg), justify="right")
     table.add_column("", no_wrap=True)
     ballots = result.lines[0]

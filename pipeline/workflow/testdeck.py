@@ -11,7 +11,8 @@ QR code (`pipeline.domain.layout.TEST_MARK`), so that:
   with the expected tally (`check_deck`).
 
 The marks are fixed by the copy's number and the person's place on the list
-(`deck_marks`): copy k marks person i at level ``(k + i) mod 3``, and leaves the
+(`deck_marks`): copy k marks person i at level ``(k + i) mod L`` of the campaign's L
+levels (three for a poll, two for the follow-up vote), and leaves the
 row blank where ``(k + 2 i) mod 7`` is 6, so that every level and a blank row
 (counted ``invalid`` for that person) appear. A deck of N copies is the first N
 of this sequence; the expected tally is worked out from the same marks, not by
@@ -41,9 +42,10 @@ class TestDeckError(KiemphieuError):
     """No test deck made yet, or a test deck refused."""
 
 
-def deck_marks(stts: list[int], copies: int) -> list[dict[int, str | None]]:
+def deck_marks(stts: list[int], copies: int, levels: tuple[str, ...] = LEVELS
+               ) -> list[dict[int, str | None]]:
     """Each copy's marks: candidate -> level, or None for a row left blank."""
-    return [{stt: (None if (k + 2 * i) % 7 == 6 else LEVELS[(k + i) % 3])
+    return [{stt: (None if (k + 2 * i) % 7 == 6 else levels[(k + i) % len(levels)])
              for i, stt in enumerate(stts)} for k in range(copies)]
 
 
@@ -51,7 +53,7 @@ def expected_tally(ws: Workspace, marks: list[dict[int, str | None]]) -> dict[st
     """What counting the deck must give: ballots, and each person's counts."""
     people = []
     for c in ws.campaign.candidates:
-        counts = dict.fromkeys((*LEVELS, "invalid"), 0)
+        counts = dict.fromkeys((*ws.campaign.levels, "invalid"), 0)
         for copy in marks:
             counts[copy[c.stt] or "invalid"] += 1
         people.append({"candidate": c.stt, "name": c.name, "counts": counts})
@@ -81,7 +83,7 @@ def make_deck(ws: Workspace, out: Path, copies: int) -> Deck:
         raise TestDeckError(key="testdeck_in_test", path=str(ws.path))
     if not 1 <= copies <= MAX_COPIES:
         raise TestDeckError(key="testdeck_copies", n=copies, most=MAX_COPIES)
-    marks = deck_marks([c.stt for c in ws.campaign.candidates], copies)
+    marks = deck_marks([c.stt for c in ws.campaign.candidates], copies, ws.campaign.levels)
     layout = dataclasses.replace(ws.layout, test=True)
     pdf = ballot_pdf_bytes(ws.campaign, layout, copies,
                            marks=[{k: v for k, v in m.items() if v} for m in marks])
@@ -152,7 +154,7 @@ def check_deck(test_ws: Workspace) -> DeckCheck:
     lines = [DeckLine(None, "", "ballots", expected["ballots"], tally.collected)]
     for person in expected["candidates"]:
         got = counted.get(person["candidate"])
-        for what in (*LEVELS, "invalid"):
+        for what in (*test_ws.campaign.levels, "invalid"):
             lines.append(DeckLine(person["candidate"], person["name"], what,
                                   person["counts"][what], got.counts[what] if got else 0))
     return DeckCheck(tuple(lines), tally.pending_review, tally.rejected, expected["copies"])
