@@ -98,3 +98,18 @@ def test_no_deck_yet_and_a_test_workspace_given_are_refused(tmp_path: Path) -> N
     _run("testdeck", str(ws), "--out", str(tmp_path / "d.pdf"), "--copies", "1")
     inner = _run("testdeck", str(ws / "mau-thu"), "--out", str(tmp_path / "e.pdf"), code=1)
     assert "is a test workspace" in inner.stderr
+
+
+def test_the_follow_up_votes_deck_on_two_levels_has_no_two_sheets_alike(tmp_path: Path) -> None:
+    """Two people, two levels: the plain pattern repeats every other copy; a repeated copy
+    would be one image scanned twice and counted once, so no copy repeats another."""
+    marks = deck_marks([1, 2], 6, ("confidence", "no_confidence"))
+    assert len({tuple(m.values()) for m in marks}) == 6
+    ws = new_workspace(tmp_path / "ws", campaign=ROOT / "samples" / "bo-phieu-ninhson-2024.yaml")
+    deck = tmp_path / "bp.pdf"
+    _run("testdeck", str(ws), "--out", str(deck), "--copies", "6")
+    result = json.loads(_run("testdeck", str(ws), "--check", str(deck), "--json").stdout)
+    assert result["ok"] and result["lines"][0] == {
+        "candidate": None, "name": "", "what": "ballots", "expected": 6, "counted": 6, "ok": True}
+    assert {line["what"] for line in result["lines"][1:]} == {"confidence", "no_confidence",
+                                                               "invalid"}

@@ -22,6 +22,7 @@ reading anything.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +45,23 @@ class TestDeckError(KiemphieuError):
 
 def deck_marks(stts: list[int], copies: int, levels: tuple[str, ...] = LEVELS
                ) -> list[dict[int, str | None]]:
-    """Each copy's marks: candidate -> level, or None for a row left blank."""
-    return [{stt: (None if (k + 2 * i) % 7 == 6 else levels[(k + i) % len(levels)])
-             for i, stt in enumerate(stts)} for k in range(copies)]
+    """Each copy's marks: candidate -> level, or None for a row left blank.
+
+    No two copies are marked alike while the choices allow it: a copy whose marks repeat an
+    earlier one's takes the first combination (in `itertools.product` order) not used yet,
+    so that every sheet scanned is a different image (the same image twice is one page).
+    """
+    choices = (*levels, None)
+    made: list[dict[int, str | None]] = []
+    seen: set[tuple[str | None, ...]] = set()
+    for k in range(copies):
+        row = tuple(None if (k + 2 * i) % 7 == 6 else levels[(k + i) % len(levels)]
+                    for i in range(len(stts)))
+        if row in seen and len(choices) ** len(stts) > len(seen):
+            row = next(c for c in itertools.product(choices, repeat=len(stts)) if c not in seen)
+        seen.add(row)
+        made.append(dict(zip(stts, row, strict=True)))
+    return made
 
 
 def expected_tally(ws: Workspace, marks: list[dict[int, str | None]]) -> dict[str, Any]:
