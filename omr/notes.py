@@ -50,31 +50,18 @@ struck-out name's line (`omr.faults.find_writing`: the row's band over the
 line's length and ``struck_clear_mm``, 2 mm, beyond) are not notes: they
 have their own reasons.
 
-Why those levels, measured on the simulator's scans (`pipeline.simulate`:
-CLEAN, OFFICE at 200 and 300 dpi, COLOUR_150, BITONAL at 150/200/300 dpi,
-ROUGH, PHONE with deep shadows, WORN with every page folded, STREAKED,
-SPILL), voted with every clear and doubtful mark in every pen: outside the
-grown print and the exempt areas, single pixels reach 0.08 of the way to
-black on grey scans and photos, 0.2 on ROUGH (noise up to 8 levels, JPEG
-50), 0.22 on folded pages (a crease 0.05-0.2 of the way, its darker side
-0.06); 1-bit specks are black but alone. With the size rules off (any
-piece, any extent) and the same filters, 120 such pages gave no candidate
-at 0.25 or 0.3 and two at 0.2 (fold creases, 0.56 mm², 1.7 mm long). Pens
-come out 0.6-0.9 of the way at 3 px/mm, a 0.3 mm pencil line on a 150 dpi
-colour JPEG 0.2-0.5: 0.3 keeps most of it, and a 0.1 margin over the
-worst fold. See omr/README.md for the detection figures.
+Why 0.3: outside the grown print and the exempt areas, paper, scanner noise,
+JPEG artefacts and fold creases stay below about 0.22 of the way to black,
+and 1-bit specks are alone; pens come out at 0.6-0.9 and a fine pencil line
+at 0.2-0.5. The measurements behind these figures are in omr/README.md.
 
 Where a note is (`Note.row`): the row whose band, extended across the page,
 holds the note's centre; else the nearest band the note overlaps or comes
 within ``row_near_mm`` (2 mm) of; else None (above or below the table, or
 in a margin level with neither). `Note.where` says which.
 
-Cost: the warp, 0.6-0.9 ms for a 300 dpi page (more when the image is not
-in the cache); a histogram of a sixteenth of the page, a threshold and a
-count, about 0.1 ms; where there is ink, its pixels and a labelling of the
-window they span, 0.2-1 ms. Median over 40 different 300 dpi pages read in
-turn: 1.9-2.0 ms grey, 2.3-2.9 ms 1-bit (its specks); one page read again
-0.95 ms (see omr/README.md).
+Cost: one warp of the page, a histogram of a sixteenth of it, and, where
+there is ink, a labelling of the window it spans (figures in omr/README.md).
 """
 
 from __future__ import annotations

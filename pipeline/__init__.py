@@ -26,8 +26,9 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   workspace's signing key (`keys`), the certified record and the certification
   history (`certificates`).
 - `pipeline.documents`: the printed ballot (`ballot_pdf`), the minutes
-  (`minutes`), the certified package (`export`, `verify`), the roll-up of
-  many units (`aggregate`), pictures of stored pages (`images`, `explain`).
+  (`minutes`), the certified package (`export`, `verify`), spreadsheet cells
+  that are never formulas (`cells`), the roll-up of many units
+  (`aggregate`), pictures of stored pages (`images`, `explain`).
 - `pipeline.workflow`: scanning a stack in (`ingest`), stacks and withdrawing a
   whole stack (`stacks`), the test deck (`testdeck`), the review queue
   (`review`), the chair's decisions on whole pages (`pages`), accounts

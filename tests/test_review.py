@@ -297,6 +297,29 @@ def ten_reviewers_at_once(ws, two_reviewers: bool) -> None:
           f"per reviewer {min(busy.values())}-{max(busy.values())}; lost 0, twice 0, shared 0")
 
 
+def test_terminal_show_hides_the_first_reviewers_vote_until_the_second_decides(
+        tmp_path: Path) -> None:
+    ws = synthetic_workspace(tmp_path, pages=1, review_rows=1, two_reviewers=True)
+    add_accounts(ws, {"lan": "reviewer", "mai": "reviewer", "chu": "chair"})
+    env = {**os.environ, "KIEMPHIEU_PASSWORD": PASSWORD, "KIEMPHIEU_LANG": "vi"}
+
+    def review(*args: str) -> str:
+        proc = subprocess.run([KIEMPHIEU, "review", str(ws.path), *args], capture_output=True,
+                              text=True, env=env, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    review("resolve", "1", "low", "--as", "lan")
+    for shown in (review("show", "1"), review("show", "1", "--as", "mai")):
+        assert "Đã có một người xem xét quyết định" in shown
+        assert "lan" not in shown and "(Người xem xét)" not in shown
+    assert "lan (Người xem xét): Tín nhiệm thấp" in review("show", "1", "--as", "chu")
+    review("resolve", "1", "low", "--as", "mai")
+    shown = review("show", "1")
+    assert "lan (Người xem xét): Tín nhiệm thấp" in shown
+    assert "mai (Người xem xét): Tín nhiệm thấp" in shown
+
+
 def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
     """The terminal's review in Vietnamese, as a committee reads it: states, items, values and
     the machine's reasons in words, decimal commas; the values typed stay the machine's."""
@@ -336,6 +359,10 @@ def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
     assert "UTC" not in shown
     assert "không có mục xem xét số 99" in run("resolve", "99", "high", "--as", "lan",
                                                 ok=False).stderr
+    for huge in ("0", str(10**30)):  # no item, however large: never an internal error
+        assert f"không có mục xem xét số {huge}" in run("show", huge, ok=False).stderr
+        assert f"không có mục xem xét số {huge}" in run("resolve", huge, "high", "--as", "lan",
+                                                        ok=False).stderr
     english = subprocess.run([KIEMPHIEU, "--lang", "en", "review", str(ws.path)],
                              capture_output=True, text=True, env=env, timeout=60).stdout
     assert "2 open, 0 escalated to the chair, 1 resolved." in english

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pdf_cases import pdf_of_grey_images
 from PIL import Image
 
 from pipeline.domain.wording import words
@@ -119,5 +123,64 @@ def test_folders_expand_in_name_order_and_skip_other_files(tmp_path: Path) -> No
     files, skipped = collect_inputs([tmp_path])
     assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.png", "b.png", "sub/c.jpg"]
     assert len(skipped) == 1 and "truth.json" in skipped[0]
+
+
+def test_every_file_skipped_in_a_folder_is_named_with_why(tmp_path: Path) -> None:
+    _page(3).save(tmp_path / "a.png")
+    (tmp_path / "gone.png").symlink_to(tmp_path / "deleted.png")
+    (tmp_path / ".hidden.png").write_bytes((tmp_path / "a.png").read_bytes())
+    os.mkfifo(tmp_path / "pipe.png")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)
+    (tmp_path / "linked").symlink_to(tmp_path / "sub")
+    files, skipped = collect_inputs([tmp_path])
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.png"]
+    assert skipped == [
+        f"{tmp_path}/.hidden.png: skipped, a hidden file",
+        f"{tmp_path}/gone.png: skipped, a link to nothing (broken symbolic link)",
+        f"{tmp_path}/linked: skipped, a link to a folder read already",
+        f"{tmp_path}/pipe.png: skipped, not a regular file",
+        f"{tmp_path}/sub/loop: skipped, a link to a folder read already",
+    ]
     with pytest.raises(FileNotFoundError):
         collect_inputs([tmp_path / "missing"])
+
+
+def test_huge_image_inside_a_pdf_is_refused_before_it_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(pdf_of_grey_images([(400, 566), (20000, 20000), (400, 566)]))
+    assert path.stat().st_size < 1_000_000
+    # in a process of its own, to measure its peak memory (VmHWM: a fresh process's, where
+    # ru_maxrss would carry this one's over): decoding the 400 MP image costs 400 MB at least
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pipeline.domain.wording import words\n"
+        "from pipeline.reading.sources import ScanPage, iter_pages\n"
+        "for p in iter_pages([Path(sys.argv[1])]):\n"
+        "    print(p.page_index, 'page' if isinstance(p, ScanPage) else words(p.reason, 'en'))\n"
+        "status = Path('/proc/self/status').read_text().splitlines()\n"
+        "print(next(int(x.split()[1]) for x in status if x.startswith('VmHWM:')) // 1024)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True,
+                          text=True, check=True)
+    *lines, peak_mib = done.stdout.splitlines()
+    assert int(peak_mib) < 250
+    assert lines[0] == "0 page" and lines[2] == "2 page"
+    assert lines[1].startswith("1 PDF page 2 holds images of 400 MP")
+
+
+def test_scan_names_every_skipped_file_and_counts_them_in_its_summary(tmp_path: Path) -> None:
+    kiemphieu = str(Path(sys.executable).with_name("kiemphieu"))
+    campaign = Path(__file__).parents[1] / "samples" / "seed-000-ubnd-ninhson.yaml"
+    subprocess.run([kiemphieu, "new", str(campaign), "--dir", str(tmp_path / "ws")], check=True,
+                   capture_output=True)
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    _page(4).save(stack / "a.png")
+    (stack / "b.png").symlink_to(stack / "moved-away.png")
+    done = subprocess.run([kiemphieu, "scan", str(tmp_path / "ws"), str(stack)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"{stack}/b.png: skipped, a link to nothing (broken symbolic link)" in done.stderr
+    assert "1 page(s): 1 rejected" in done.stdout and "Files skipped: 1" in done.stdout

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -15,6 +18,7 @@ import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from pdf_cases import pdf_of_grey_images
 from PIL import Image
 from review_cases import (
     PASSWORD,
@@ -95,13 +99,23 @@ def test_login_refusals_throttle_and_session_expiry(scanned: Workspace) -> None:
     form = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
     assert client.post("/login", data={"username": "lan", "password": PASSWORD}).status_code == 403
-    for _ in range(5):
-        wrong = client.post("/login", data={"username": "lan", "password": "sai", "csrf": token})
+
+    def attempt(password: str) -> httpx.Response:
+        nonlocal token
+        response = client.post("/login", data={"username": "lan", "password": password,
+                                               "csrf": token})
+        token = re.search(r'name="csrf" value="([^"]+)"', response.text).group(1)  # a new one
+        return response
+
+    for _ in range(3):
+        wrong = attempt("sai")
         assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in wrong.text
-        token = re.search(r'name="csrf" value="([^"]+)"', wrong.text).group(1)  # a new one each time
-    throttled = client.post("/login", data={"username": "lan", "password": PASSWORD, "csrf": token})
-    assert throttled.status_code == 429
-    clock.t += 61
+    for seconds in (1, 2, 4):  # each failure doubles the wait, right password or not
+        throttled = attempt(PASSWORD)
+        assert throttled.status_code == 429 and f"thử lại sau {seconds} giây" in throttled.text
+        clock.t += seconds
+        assert attempt("sai").status_code == 401
+    clock.t += 8
     csrf = login(client, "lan")
     assert client.post("/api/queue/next", headers={"X-CSRF-Token": csrf}).status_code == 200
     cookie = client.cookies.get("kp_session")
@@ -111,6 +125,106 @@ def test_login_refusals_throttle_and_session_expiry(scanned: Workspace) -> None:
     clock.t += 61
     assert client.get("/api/summary").status_code == 401
     assert client.get("/queue", follow_redirects=False).headers["location"] == "/login?next=/queue"
+
+
+def test_someone_typing_wrong_passwords_as_the_chair_does_not_keep_the_chair_out(
+        scanned: Workspace) -> None:
+    clock = Clock()
+    app = create_app(scanned.path, allowed_hosts=HOST, sessions=Sessions(clock=clock))
+    guesser = TestClient(app, client=("192.168.1.66", 40000))
+    for _ in range(16):
+        form = guesser.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        wrong = guesser.post("/login", data={"username": "chu", "password": "doan-mo-" + token[:6],
+                                             "csrf": token})
+        if wrong.status_code == 429:
+            clock.t += float(re.search(r"thử lại sau (\d+) giây", wrong.text).group(1))
+            wrong = guesser.post("/login", data={"username": "chu", "password": "doan-mo",
+                                                 "csrf": re.search(r'name="csrf" value="([^"]+)"',
+                                                                   wrong.text).group(1)})
+        assert wrong.status_code == 401
+    chair = TestClient(app, client=("192.168.1.10", 40000))
+    clock.t += 30  # the account's wait is never longer
+    login(chair, "chu")
+    assert chair.get("/api/summary").status_code == 200
+    form = guesser.get("/login")  # the guesser's own address waits longer
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    assert guesser.post("/login", data={"username": "lan", "password": "x",
+                                        "csrf": token}).status_code == 429
+
+
+def test_wrong_logins_sent_at_once_are_counted_before_any_password_is_hashed(
+        scanned: Workspace) -> None:
+    app = create_app(scanned.path, allowed_hosts=("127.0.0.1",))
+    with ServerThread(app) as server:
+        clients = [httpx.Client(base_url=server.url, timeout=60) for _ in range(12)]
+        tokens = [re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+                  for c in clients]
+        start = threading.Barrier(len(clients))
+        statuses: list[int] = []
+
+        def attempt(client: httpx.Client, token: str) -> None:
+            start.wait()
+            statuses.append(client.post("/login", data={"username": "lan", "password": "sai",
+                                                        "csrf": token}).status_code)
+
+        threads = [threading.Thread(target=attempt, args=pair)
+                   for pair in zip(clients, tokens, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        for client in clients:
+            client.close()
+    assert Counter(statuses) == {401: 3, 429: 9}
+
+
+def test_ids_beyond_any_record_answer_404(scanned: Workspace) -> None:
+    client = TestClient(create_app(scanned.path, allowed_hosts=HOST), raise_server_exceptions=False)
+    csrf = login(client, "chu")
+    for huge in (10**30, 2**63, 2**62):
+        for url in (f"/pages/{huge}", f"/pages/{huge}/upright.jpg", f"/items/{huge}/crop.jpg",
+                    f"/items/{huge}/boxes.jpg"):
+            assert client.get(url).status_code == 404, url
+        for url in (f"/api/items/{huge}/decision", f"/api/items/{huge}/release"):
+            assert client.post(url, headers={"X-CSRF-Token": csrf},
+                               json={"value": "high"}).status_code == 404, url
+        assert client.post(f"/pages/{huge}/decision", data={
+            "csrf": csrf, "action": "withdraw", "reason": "thử"}).status_code == 404
+
+
+def test_serve_secure_cookies_marks_every_cookie_secure(tmp_path: Path) -> None:
+    ws = synthetic_workspace(tmp_path, pages=1)
+    add_accounts(ws, {"chu": "chair"})
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    station = subprocess.Popen([str(Path(sys.executable).with_name("kiemphieu")), "serve",
+                                str(ws.path), "--port", str(port), "--secure-cookies"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            while True:
+                assert station.poll() is None, "serve stopped"
+                try:
+                    form = client.get("/login")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+            # a client sends Secure cookies back only over HTTPS: here, by hand
+            logged = client.post("/login", data={"username": "chu", "password": PASSWORD,
+                                                 "csrf": token}, follow_redirects=False,
+                                 headers={"cookie": f"kp_login={token}"})
+            lang = client.get("/lang/en", follow_redirects=False)
+    finally:
+        station.terminate()
+        station.wait(20)
+    cookies = [form.headers["set-cookie"], lang.headers["set-cookie"]] + [
+        c for c in logged.headers.get_list("set-cookie") if "kp_session=" in c]
+    assert logged.status_code == 303 and len(cookies) == 3
+    for cookie in cookies:
+        assert "; secure" in cookie.lower(), cookie
 
 
 def test_roles_csrf_and_headers(scanned: Workspace) -> None:
@@ -257,6 +371,20 @@ def test_uploads_go_through_ingest_within_limits(tmp_path: Path) -> None:
     assert too_big.status_code == 413
     assert client.post("/upload", files=files[:1], headers={"Accept": "application/json"}) \
         .status_code == 403  # no CSRF token
+
+
+def test_an_uploaded_pdf_holding_a_huge_image_is_refused_page_by_page(tmp_path: Path) -> None:
+    ws = synthetic_workspace(tmp_path, pages=0)
+    add_accounts(ws, {"ope": "operator"})
+    client = TestClient(create_app(ws.path, allowed_hosts=HOST))
+    h = {"X-CSRF-Token": login(client, "ope"), "Accept": "application/json"}
+    pdf = pdf_of_grey_images([(400, 566), (40000, 40000)], data=False)
+    out = client.post("/upload", headers=h, files=[("files", ("stack.pdf", pdf, "application/pdf"))])
+    assert out.status_code == 200, out.text
+    pages = out.json()["pages"]
+    assert [(p["page_index"], p["status"]) for p in pages] == [(0, "rejected"), (1, "rejected")]
+    assert pages[0]["reason"] != pages[1]["reason"]  # the first is read (and is not a ballot)
+    assert pages[1]["reason"].startswith("PDF page 2 holds images of 1600 MP")
 
 
 def test_ten_reviewers_at_once_over_http(tmp_path: Path) -> None:

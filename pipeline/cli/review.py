@@ -31,8 +31,17 @@ app = typer.Typer(
            "review WS undo --as lan",
 )
 
+LARGEST_ID = 2**62  # below the databases' largest integer: a larger number is no item
+ItemArg = Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")]
 AsUser = Annotated[str, typer.Option(
     "--as", metavar="NAME", help="Your account; asks its password (or reads KIEMPHIEU_PASSWORD).")]
+
+
+def _known(item: int) -> int:
+    """``item``, or `KiemphieuError` (no such item) for a number no record can have."""
+    if not 0 < item < LARGEST_ID:
+        raise KiemphieuError(key="review_no_item", item=item)
+    return item
 
 
 class _Open:
@@ -106,13 +115,22 @@ def _list(o: _Open, show_all: bool) -> None:
 @app.command()
 def show(
     ctx: typer.Context,
-    item: Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")],
+    item: ItemArg,
     crop: Annotated[Path | None, typer.Option(
         "--crop", metavar="FILE.jpg", help="Write the item's picture to this file.")] = None,
+    as_user: Annotated[str | None, typer.Option(
+        "--as", metavar="NAME", help="The chair, to see the decisions on an item two reviewers "
+        "have not both decided (asks the password).")] = None,
 ) -> None:
-    """One item: the machine's reason and measurements, every decision on it."""
+    """One item: the machine's reason and measurements, every decision on it.
+
+    With two reviewers, the decisions on an open item stay hidden (the second reviewer
+    decides without seeing the first one's choice) unless the chair asks with ``--as``.
+    """
     o: _Open = ctx.obj
-    it = o.queue.get(item)
+    it = o.queue.get(_known(item))
+    blind = o.queue.two_reviewers and it.state == "open" and (
+        as_user is None or login(o.workspace, as_user).role != "chair")
     out.print(say("cli_review_item", id=it.id, what=o.what(it)), markup=False)
     out.print(say("cli_review_reason", reason=words(it.reasons, lang())), markup=False)
     out.print(say("cli_review_state", state=state_words(it.state))
@@ -127,6 +145,13 @@ def show(
             out.print("  " + line, markup=False)
     out.print(say("cli_review_decide", values=", ".join(
         f"{v} ({value_words(v)})" for v in it.values())), markup=False)
+    if blind:
+        decided = [d for d in o.queue.history(it.id) if d.value != "undo"]
+        if decided:
+            out.print("  " + say("cli_review_blind", recorded=t("first_vote_recorded", lang())),
+                      markup=False)
+        _write_crop(o, it, crop)
+        return
     for d in o.queue.history(it.id):
         line = say("cli_review_decision", at=when(d.at), who=d.reviewer,
                    role=t(f"role_{d.role}", lang()), value=value_words(d.value),
@@ -136,6 +161,10 @@ def show(
         if d.reason:
             line += f" ({d.reason})"
         out.print("  " + line, markup=False)
+    _write_crop(o, it, crop)
+
+
+def _write_crop(o: _Open, it: Item, crop: Path | None) -> None:
     if crop is not None:
         page = o.workspace.store.page(it.page_id)
         if page is None:
@@ -147,7 +176,7 @@ def show(
 @app.command()
 def resolve(
     ctx: typer.Context,
-    item: Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")],
+    item: ItemArg,
     value: Annotated[str, typer.Argument(
         metavar="VALUE",
         help="high, medium, low or invalid for a row; accepted or rejected for a page.")],
@@ -157,7 +186,7 @@ def resolve(
     """Record your decision on an item."""
     o: _Open = ctx.obj
     person = login(o.workspace, as_user)
-    it = o.queue.decide(person, item, value, reason)
+    it = o.queue.decide(person, _known(item), value, reason)
     if it.state == "resolved":
         out.print(say("cli_review_resolved", id=it.id,
                       value=value_words(it.resolution) if it.resolution else "",
@@ -178,7 +207,7 @@ def undo(
     """Take back your latest decision (on ITEM, if given)."""
     o: _Open = ctx.obj
     person = login(o.workspace, as_user)
-    it = o.queue.undo(person, item)
+    it = o.queue.undo(person, None if item is None else _known(item))
     if it.state != "resolved":
         out.print(say("cli_review_undone", who=person.name, id=it.id,
                       state=state_words(it.state)), markup=False)

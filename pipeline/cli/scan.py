@@ -86,7 +86,8 @@ def scan(
     parts = ", ".join(say(f"cli_scan_n_{s}", n=summary.by_status[s])
                       for s in STATUSES if summary.by_status.get(s))
     out.print(say("cli_scan_summary", pages=summary.pages, parts=parts or "-",
-                  rows=summary.rows_to_review, stack=summary.stack), markup=False)
+                  rows=summary.rows_to_review, stack=summary.stack)
+              + (say("cli_scan_skipped_n", n=len(skipped)) if skipped else ""), markup=False)
     if refused:
         pages = "; ".join(say("cli_scan_where", source=r.source, page=r.page_index + 1)
                           for r in refused[:8]) + ("; ..." if len(refused) > 8 else "")

@@ -19,12 +19,16 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on; 127.0.0.1 = this computer only.")]
     = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    secure_cookies: Annotated[bool, typer.Option(
+        "--secure-cookies", help="Mark the session cookies Secure: only for a station reached "
+        "through HTTPS (a reverse proxy in front of it); over plain HTTP nobody can log in.")]
+    = False,
 ) -> None:
     """The web review station (queue, dashboard, ballot browser, upload)."""
     check_workspace_path(ws)
     loopback = host in ("127.0.0.1", "localhost", "::1")
     hosts = ("127.0.0.1", "localhost", "[::1]") if loopback else ("*",)
-    web = create_app(ws, allowed_hosts=hosts)
+    web = create_app(ws, allowed_hosts=hosts, secure_cookies=secure_cookies)
     if not loopback:
         err.print(say("cli_serve_open", host=host), markup=False)
     out.print(say("cli_serve", url=f"http://{'127.0.0.1' if loopback else host}:{port}/",

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.documents.cells import xlsx_cell
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.rules import LEVELS
@@ -309,7 +310,7 @@ def summary_xlsx(units: list[Unit], people: list[Person], body: str) -> bytes:
             cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         for i, row in enumerate(rows, start=top + 1):
             for j, v in enumerate(row, start=1):
-                cell = ws.cell(i, j, v)
+                cell = xlsx_cell(ws, i, j, v)
                 cell.font, cell.border = normal, box
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
                 if j in pct_cols and v is not None:
@@ -321,7 +322,7 @@ def summary_xlsx(units: list[Unit], people: list[Person], body: str) -> bytes:
     ws = wb.active
     ws.title = "Tổng hợp"
     ws.cell(1, 1, "TỔNG HỢP KẾT QUẢ LẤY PHIẾU TÍN NHIỆM").font = bold
-    ws.cell(2, 1, body).font = normal
+    xlsx_cell(ws, 2, 1, body).font = normal
     header = [t("stt"), t("name"), t("position"), "Năm sinh", "Số nơi lấy phiếu", "Nơi lấy phiếu",
               "Mã đợt", "Quy định", t("base_total")]
     for lv in LEVELS:

@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.documents.cells import csv_cell, xlsx_cell
 from pipeline.domain import certificate
 from pipeline.domain.campaign import Campaign
 from pipeline.domain.errors import WorkspaceError
@@ -196,7 +197,7 @@ def result_csv(doc: dict[str, Any]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(csv_header(tuple(doc.get("levels", LEVELS))))
     for c in doc["candidates"]:
-        writer.writerow(_person_row(doc, c))
+        writer.writerow([csv_cell(v) for v in _person_row(doc, c)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -227,7 +228,7 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
          f"Tỷ lệ tính trên {info['base_label']}: {doc['base']}", normal),
     ]
     for i, (text, font) in enumerate(lines, start=1):
-        ws.cell(i, 1, text).font = font
+        xlsx_cell(ws, i, 1, text).font = font
     top = len(lines) + 2
     for j, h in enumerate(csv_header(tuple(doc.get("levels", LEVELS))), start=1):
         cell = ws.cell(top, j, h)
@@ -237,7 +238,7 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
         cell.border = box
     for i, c in enumerate(doc["candidates"], start=top + 1):
         for j, v in enumerate(_person_row(doc, c), start=1):
-            cell = ws.cell(i, j, v)
+            cell = xlsx_cell(ws, i, j, v)
             cell.font = normal
             cell.border = box
             cell.alignment = Alignment(wrap_text=j in (2, 3, 13), vertical="center")
@@ -263,8 +264,8 @@ def result_xlsx(doc: dict[str, Any]) -> bytes:
         ("Phần mềm", doc["certification"]["software"]),
     ]
     for i, (k, v) in enumerate(rows, start=1):
-        rec.cell(i, 1, k).font = normal
-        rec.cell(i, 2, v).font = normal
+        xlsx_cell(rec, i, 1, k).font = normal
+        xlsx_cell(rec, i, 2, v).font = normal
     rec.column_dimensions["A"].width = 60
     rec.column_dimensions["B"].width = 40
     buf = io.BytesIO()

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,17 @@ CAMPAIGN_ID_MAX = 48
 # Characters a name or title must not contain: controls, format characters
 # (zero-width joiners, bidi overrides), private use, unassigned.
 _FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Co", "Cn", "Cs"}
+# Bounds of what a campaign file may say: deeper nesting than a campaign ever needs
+# (the reader of YAML recurses once a level), more voters than any body has, a whole
+# number the database cannot hold.
+MAX_DEPTH = 20
+MAX_ELECTORATE = 1_000_000
+MAX_BORN = 2100
+MAX_WHOLE = 2**31 - 1
+# A threshold's largest value, by its unit: a fill is a fraction of the box, an ink's
+# length (mm) and area (mm²) stay within a box a few millimetres wide.
+_THRESHOLD_MAX = {"definite": 1.0, "marginal": 1.0, "blackout_fill": 1.0, "mark_extent_mm": 50.0}
+_THRESHOLD_MAX_MM2 = 100.0
 
 
 @dataclass(frozen=True)
@@ -185,7 +197,8 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
             top["rules"], "rules", f"'{rules_name}' is not a rule set; use one of {', '.join(RULE_SETS)}"
         )
     kind = _read_kind(reader, top, rules_name)
-    electorate = reader.integer(req("electorate"), "electorate", minimum=1)
+    electorate = reader.integer(req("electorate"), "electorate", minimum=1,
+                                maximum=MAX_ELECTORATE)
     groups = _read_groups(reader, top)
     candidates = _read_candidates(reader, req("candidates"), groups)
     _check_twice_listed(candidates, where)
@@ -193,7 +206,7 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
     if forms:
         candidates = [dataclasses.replace(c, form=next(f.id for f in forms if c.stt in f.people))
                       for c in candidates]
-    layout = reader.string(top["layout"], "layout") if "layout" in top else "a4-portrait"
+    layout = _layout_name(reader, top["layout"]) if "layout" in top else "a4-portrait"
     return Campaign(
         id=cid,
         title=_collapse(reader.string(req("title"), "title")),
@@ -217,6 +230,7 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
 def _top_mapping(text: str, where: str) -> tuple[dict[str, yaml.Node], _Reader]:
     """The campaign file's top-level keys, and the reader that names ``where`` in errors."""
     try:
+        _check_depth(text, where)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -262,7 +276,8 @@ def _read_candidates(reader: _Reader, cands_node: yaml.Node,
                     if "retiring" in fields else False
                 ),
                 born=(
-                    reader.integer(fields["born"], f"{key}.born", minimum=1900)
+                    reader.integer(fields["born"], f"{key}.born", minimum=1900,
+                                   maximum=MAX_BORN)
                     if "born" in fields else None
                 ),
                 line=item.start_mark.line + 1,
@@ -299,9 +314,7 @@ def _read_thresholds(reader: _Reader, top: dict[str, yaml.Node]) -> Thresholds:
         if key not in known:
             raise reader.error(vnode, f"thresholds.{key}",
                                f"is not a threshold; use {', '.join(sorted(known))}")
-        values[key] = reader.number(vnode, f"thresholds.{key}")
-        if values[key] <= 0:
-            raise reader.error(vnode, f"thresholds.{key}", "must be more than 0")
+        values[key] = _threshold(reader, vnode, key)
     thresholds = Thresholds(**values)
     if not 0 < thresholds.marginal < thresholds.definite < 1:
         raise reader.error(top["thresholds"], "thresholds", "need 0 < marginal < definite < 1")
@@ -468,6 +481,53 @@ def _form_groups(reader: _Reader, raw: list[tuple[str, dict[str, yaml.Node], yam
     return out
 
 
+def _check_depth(text: str, where: str) -> None:
+    """Refuse YAML nested deeper than `MAX_DEPTH` (lists and mappings in one another), naming
+    the line, before it is composed: the composer would recurse once a level."""
+    depth = 0
+    opening = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken,
+               yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
+    closing = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, opening):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise CampaignError(
+                    f"{where}, line {token.start_mark.line + 1}: lists and mappings are nested "
+                    f"more than {MAX_DEPTH} deep; a campaign file needs three levels at most")
+        elif isinstance(token, closing):
+            depth -= 1
+
+
+def _threshold(reader: _Reader, node: yaml.Node, key: str) -> float:
+    """A threshold's value: a finite number above 0 and within its unit's bound."""
+    value = reader.number(node, f"thresholds.{key}")
+    largest = _THRESHOLD_MAX.get(key, _THRESHOLD_MAX_MM2)
+    if not 0 < value <= largest:  # NaN fails every comparison
+        unit = "a fraction of the box" if largest == 1.0 else \
+            "mm" if key.endswith("_mm") else "mm²"
+        raise reader.error(node, f"thresholds.{key}",
+                           f"must be a number more than 0 and at most {largest:g} ({unit}), "
+                           f"not '{node.value}'")
+    return value
+
+
+def _layout_templates() -> list[str]:
+    """The names of the ballot templates shipped in ``ballot_layouts/``."""
+    return sorted(p.name.removesuffix(".yaml") for p in resources.files("ballot_layouts").iterdir()
+                  if p.name.endswith(".yaml"))
+
+
+def _layout_name(reader: _Reader, node: yaml.Node) -> str:
+    """``layout:``: the name of one of the templates, never a path."""
+    name = reader.string(node, "layout")
+    templates = _layout_templates()
+    if name not in templates:
+        raise reader.error(node, "layout", f"'{name}' is not a ballot template; use one of "
+                           f"{', '.join(templates)} (the templates in ballot_layouts/)")
+    return name
+
+
 def _collapse(text: str) -> str:
     return " ".join(text.split())
 
@@ -513,10 +573,10 @@ class _Reader:
                 )
         return text
 
-    def integer(self, node: yaml.Node, key: str, minimum: int) -> int:
+    def integer(self, node: yaml.Node, key: str, minimum: int, maximum: int = MAX_WHOLE) -> int:
         value = self._scalar(node, key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.error(node, key, f"must be a whole number of at least {minimum}")
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise self.error(node, key, f"must be a whole number from {minimum} to {maximum}")
         return value
 
     def number(self, node: yaml.Node, key: str) -> float:

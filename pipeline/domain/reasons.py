@@ -75,6 +75,7 @@ PDF_PAGE_UNREADABLE = code("pdf_page_unreadable", "page", "detail")
 PAGE_NOT_ENCODED = code("page_not_encoded")
 NO_PIXELS = code("no_pixels", "width", "height")
 TOO_MANY_PIXELS = code("too_many_pixels", "width", "height", "mp", "limit_mp")
+PDF_IMAGES_TOO_BIG = code("pdf_images_too_big", "page", "width", "height", "mp", "limit_mp")
 NOT_PAGE_SHAPED = code("not_page_shaped", "width", "height")
 FORMAT_NOT_READ = code("format_not_read")
 

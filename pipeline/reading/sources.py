@@ -12,7 +12,8 @@ page scanned twice) and is decoded to greyscale only when read:
   of their own (tiled or unusual pages re-encoded losslessly);
 - PDF from a scanner: the page's one embedded image taken out as it is
   (a JPEG stays the same JPEG, no re-rendering); any other PDF page is
-  rendered at 200 dpi.
+  rendered at 200 dpi. The images a PDF page holds are measured from their
+  declared sizes before any is decoded (`_pdf_images_limit`).
 
 A file that cannot be read yields a `SourceProblem` in place of its pages,
 with its reason (`pipeline.domain.reasons`), so the rest of the stack is
@@ -34,6 +35,8 @@ from typing import BinaryIO
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from omr.reasons import Reason
@@ -99,26 +102,62 @@ def detail(exc: BaseException) -> Reason | str:
 def collect_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[str]]:
     """Expand folders (recursively, in name order) into scan files.
 
-    Returns the files and, for each file in a folder that is not a scan
-    (a note, a ``truth.json``), a line saying it was skipped. A missing input
-    raises `FileNotFoundError`.
+    Returns the files and a line for every file in a folder that is skipped, saying why: not a
+    scan (a note, a ``truth.json``), hidden, a link to nothing, not a regular file; and for
+    every folder that cannot be read. A missing input raises `FileNotFoundError`.
     """
     files: list[Path] = []
     skipped: list[str] = []
     for item in inputs:
         if item.is_dir():
-            for path in sorted(p for p in item.rglob("*") if p.is_file()):
-                if path.name.startswith("."):
-                    continue
-                if path.suffix.lower() in SCAN_SUFFIXES:
-                    files.append(path)
-                else:
-                    skipped.append(f"{path}: skipped, not a scan file (PNG, JPEG, TIFF, PDF)")
+            found, passed = _folder_files(item)
+            files += found
+            skipped += passed
         elif item.is_file():
             files.append(item)
         else:
             raise FileNotFoundError(str(item))
     return files, skipped
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """The scan files under ``folder`` in name order, and why each other entry is skipped."""
+    files: list[tuple[Path, str | None]] = []
+
+    def unreadable(exc: OSError) -> None:
+        files.append((Path(exc.filename or folder), f"the folder cannot be read ({exc.strerror})"))
+
+    seen = {os.path.realpath(folder)}
+    for top, folders, names in os.walk(folder, onerror=unreadable, followlinks=True):
+        # a link to a folder read already is not read again (folders first, then links)
+        for name in sorted(folders, key=lambda n: (os.path.islink(Path(top) / n), n)):
+            real = os.path.realpath(Path(top) / name)
+            if real in seen:
+                folders.remove(name)
+                files.append((Path(top) / name, "a link to a folder read already"))
+            seen.add(real)
+        for name in names:
+            path = Path(top) / name
+            files.append((path, _why_skipped(path)))
+    ordered = sorted(files, key=lambda pair: pair[0])
+    return ([path for path, why in ordered if why is None],
+            [f"{path}: skipped, {why}" for path, why in ordered if why is not None])
+
+
+def _why_skipped(path: Path) -> str | None:
+    """Why a file found in a folder is not read as a scan, or None to read it."""
+    if path.name.startswith("."):
+        return "a hidden file"
+    try:
+        if not path.exists():
+            return "a link to nothing (broken symbolic link)"
+        if not path.is_file():
+            return "not a regular file"
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+    if path.suffix.lower() not in SCAN_SUFFIXES:
+        return "not a scan file (PNG, JPEG, TIFF, PDF)"
+    return None
 
 
 def iter_pages(files: Iterable[Path]) -> Iterator[ScanPage | SourceProblem]:
@@ -294,8 +333,6 @@ def _encode_tiff_page(frame: Image.Image) -> bytes:
 
 
 def _pdf_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
-    import pypdfium2 as pdfium
-
     source = str(path)
     try:
         pdf = pdfium.PdfDocument(path)
@@ -317,11 +354,11 @@ def _pdf_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
         pdf.close()
 
 
-def _pdf_page(source: str, index: int, page) -> ScanPage | SourceProblem:
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
+def _pdf_page(source: str, index: int, page: pdfium.PdfPage) -> ScanPage | SourceProblem:
     width_pt, height_pt = page.get_size()
+    problem = _pdf_images_limit(page, index)
+    if problem:
+        return SourceProblem(source, index, problem)
     objects = list(page.get_objects(max_depth=2))
     images = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     if len(images) == 1 and len(objects) == 1 and page.get_rotation() == 0:
@@ -353,8 +390,26 @@ def _pdf_page(source: str, index: int, page) -> ScanPage | SourceProblem:
     ok, png = cv2.imencode(".png", np.ascontiguousarray(array), [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
         raise ImageRefused(why.PAGE_NOT_ENCODED())
-    del pdfium
     return ScanPage(source, index, png.tobytes(), ".png")
+
+
+def _pdf_images_limit(page: pdfium.PdfPage, index: int) -> Reason | None:
+    """Why a PDF page is refused for the images it holds, before any is decoded, or None.
+
+    Taking an embedded image out, and rendering the page, both decode every image at its
+    own size whatever the page's: a 1.5 MB PDF can hold a 40000 x 40000 px image that
+    costs 1.6 GB once decoded. The sizes declared in the images' dictionaries (px) are
+    added up and held to `MAX_PIXELS`.
+    """
+    total, largest = 0, (0, 0)
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        w, h = obj.get_px_size()
+        total += w * h
+        largest = max(largest, (w, h), key=lambda size: size[0] * size[1])
+    if total > MAX_PIXELS:
+        return why.PDF_IMAGES_TOO_BIG(page=index + 1, width=largest[0], height=largest[1],
+                                      mp=total / 1e6, limit_mp=MAX_PIXELS // 1_000_000)
+    return None
 
 
 def _pixel_limit(size: tuple[int, int]) -> Reason | None:

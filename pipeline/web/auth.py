@@ -12,6 +12,7 @@ signatures' annotations.
 """
 
 import logging
+import math
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from pipeline.domain.committee import Person
 from pipeline.domain.wording import LANGS, t
 from pipeline.web.sessions import Session, same_token
 from pipeline.web.station import LANG_COOKIE, Station, lang_of, local, station
-from pipeline.workflow.users import authenticate, get_user
+from pipeline.workflow.users import User, authenticate, get_user
 
 SESSION_COOKIE = "kp_session"
 LOGIN_COOKIE = "kp_login"
@@ -120,15 +121,18 @@ async def login(request: Request, st: StationDep) -> Response:
     if not same_token(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "")):
         raise Forbidden(html=True)
     lang = lang_of(request)
-    if st.sessions.throttled(name):
-        return _login_page(st, request, 429, next=target, error=t("login_throttled", lang),
-                           username=name)
-    user = await run_in_threadpool(authenticate, st.ws.store, name, password)
+    client = request.client.host if request.client else ""
+    wait = st.sessions.throttle.admit(name, client)
+    if wait > 0:
+        log.info("login refused for %.0f s after failed attempts", wait)
+        return _login_page(st, request, 429, next=target, username=name,
+                           error=t("login_throttled", lang, seconds=math.ceil(wait)))
+    user = await run_in_threadpool(_authenticate, st, name, password)
     if user is None:
-        st.sessions.failed(name)
         log.info("failed login for an account name")
         return _login_page(st, request, 401, next=target, error=t("login_failed", lang),
                            username=name)
+    st.sessions.throttle.succeeded(name, client)
     session = st.sessions.create(user.name, user.role)
     home = "/queue" if user.role in DECIDERS else "/dashboard"
     response = RedirectResponse(target if target != "/" else home, status_code=303)
@@ -136,6 +140,12 @@ async def login(request: Request, st: StationDep) -> Response:
                         secure=st.secure_cookies)
     response.delete_cookie(LOGIN_COOKIE)
     return response
+
+
+def _authenticate(st: Station, name: str, password: str) -> User | None:
+    """`authenticate`, a few at a time: each password check takes 64 MiB."""
+    with st.sessions.throttle.hashing:
+        return authenticate(st.ws.store, name, password)
 
 
 @router.post("/logout")
@@ -149,10 +159,11 @@ async def logout(request: Request, session: PageUser, st: StationDep) -> Respons
 
 
 @router.get("/lang/{code}")
-def set_lang(code: str, next: str = "/") -> Response:
+def set_lang(code: str, st: StationDep, next: str = "/") -> Response:
     response = RedirectResponse(local(next), status_code=303)
     if code in LANGS:
-        response.set_cookie(LANG_COOKIE, code, samesite="strict", max_age=365 * 86400)
+        response.set_cookie(LANG_COOKIE, code, samesite="strict", max_age=365 * 86400,
+                            secure=st.secure_cookies)
     return response
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.tally import by_group
 from pipeline.web.auth import ApiUser, Chair, PageUser, StationDep, actor, check_csrf
+from pipeline.web.routes import PageId
 from pipeline.web.station import Station, lang_of, said_error
 from pipeline.web.steps import next_step
 from pipeline.workflow.pages import decide_page, page_log
@@ -69,7 +70,7 @@ def pages(request: Request, session: PageUser, st: StationDep, status: str | Non
 
 
 @router.get("/pages/{page_id}", response_class=HTMLResponse)
-def page_detail(page_id: int, request: Request, session: PageUser, st: StationDep) -> Response:
+def page_detail(page_id: PageId, request: Request, session: PageUser, st: StationDep) -> Response:
     return _page_view(page_id, request, session, st)
 
 
@@ -110,7 +111,7 @@ def _page_view(page_id: int, request: Request, session: Any, st: Station,
 
 
 @router.post("/pages/{page_id}/decision")
-async def page_decision(page_id: int, request: Request, session: Chair,
+async def page_decision(page_id: PageId, request: Request, session: Chair,
                         st: StationDep) -> Response:
     """The chair's decision on a whole page (`pipeline.workflow.pages`), from its page."""
     form = await request.form(max_files=0, max_fields=8, max_part_size=2048)

@@ -10,13 +10,14 @@ from fastapi.responses import Response
 
 from pipeline.documents.images import ZOOM_PX_PER_MM, review_picture, row_view
 from pipeline.web.auth import ApiUser, StationDep
+from pipeline.web.routes import ItemId, PageId
 from pipeline.workflow.review import ItemNotFound
 
 router = APIRouter()
 
 
 @router.get("/items/{item_id}/crop.jpg")
-def item_crop(item_id: int, session: ApiUser, st: StationDep) -> Response:
+def item_crop(item_id: ItemId, session: ApiUser, st: StationDep) -> Response:
     item = st.queue.get(item_id)
     page = st.page_record(item.page_id)
     if item.kind == "row" and page["homography"] and item.ballot_page:
@@ -27,7 +28,7 @@ def item_crop(item_id: int, session: ApiUser, st: StationDep) -> Response:
 
 
 @router.get("/items/{item_id}/boxes.jpg")
-def item_boxes(item_id: int, session: ApiUser, st: StationDep) -> Response:
+def item_boxes(item_id: ItemId, session: ApiUser, st: StationDep) -> Response:
     item = st.queue.get(item_id)
     page = st.page_record(item.page_id)
     if item.kind != "row" or not page["homography"] or not item.ballot_page:
@@ -38,5 +39,5 @@ def item_boxes(item_id: int, session: ApiUser, st: StationDep) -> Response:
 
 
 @router.get("/pages/{page_id}/upright.jpg")
-def page_image(page_id: int, session: ApiUser, st: StationDep) -> Response:
+def page_image(page_id: PageId, session: ApiUser, st: StationDep) -> Response:
     return Response(st.upright(page_id), media_type="image/jpeg")

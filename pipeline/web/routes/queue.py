@@ -24,6 +24,7 @@ from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t as word
 from pipeline.domain.wording import words
 from pipeline.web.auth import ApiDecider, Decider, StationDep, actor, check_csrf
+from pipeline.web.routes import ItemId
 from pipeline.web.station import Station, lang_of, number, when
 from pipeline.workflow.review import BadDecision, Item
 
@@ -50,7 +51,7 @@ def api_next(request: Request, session: ApiDecider, st: StationDep) -> dict[str,
 
 
 @router.post("/api/items/{item_id}/decision")
-async def api_decide(item_id: int, request: Request, session: ApiDecider,
+async def api_decide(item_id: ItemId, request: Request, session: ApiDecider,
                      st: StationDep) -> dict[str, Any]:
     check_csrf(request, session)
     try:
@@ -88,7 +89,7 @@ def api_undo(request: Request, session: ApiDecider, st: StationDep) -> dict[str,
 
 
 @router.post("/api/items/{item_id}/release")
-def api_release(item_id: int, request: Request, session: ApiDecider,
+def api_release(item_id: ItemId, request: Request, session: ApiDecider,
                 st: StationDep) -> dict[str, Any]:
     check_csrf(request, session)
     st.queue.release(actor(session), item_id)

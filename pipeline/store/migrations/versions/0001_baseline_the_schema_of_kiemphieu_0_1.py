@@ -17,6 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _campaign_tables()
+    _page_tables()
+    _reading_tables()
+
+
+def _campaign_tables() -> None:
+    """The accounts, the campaign and what the committee records about it."""
     op.create_table('app_user',
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
@@ -79,6 +86,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ),
     sa.PrimaryKeyConstraint('campaign_id')
     )
+
+
+def _page_tables() -> None:
+    """The stored pages and their review items."""
     op.create_table('page',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('campaign_id', sa.String(length=64), nullable=False),
@@ -121,6 +132,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('page_id', 'candidate', name='uq_review_item')
     )
+
+
+def _reading_tables() -> None:
+    """Each row's reading, every sighting of a scan, the reviewers' decisions."""
     op.create_table('row_reading',
     sa.Column('page_id', sa.Integer(), nullable=False),
     sa.Column('candidate', sa.Integer(), nullable=False),
