@@ -164,6 +164,8 @@ def test_every_sentence_of_the_command_line_is_in_both_catalogs() -> None:
     keys |= {f"cli_stack_kind_{k}" for k in ("scan", "upload")}
     keys |= {f"cli_stack_log_{k}" for k in ("withdraw", "restore")}
     keys |= {f"pages_already_{k}" for k in ("invalid", "withdraw")}
+    keys |= {"cli_skip_not_scan", "cli_skip_hidden", "cli_skip_broken_link", "cli_skip_not_regular",
+             "cli_skip_folder_again"}
     assert len(keys) > 150
     missing = sorted((k, lang) for k in keys for lang in LANGS if not has_entry(k, lang))
     assert not missing

@@ -28,6 +28,14 @@ from pipeline.workflow.ingest import PageReport, ingest
 app = typer.Typer()
 
 STATUSES = ("accepted", "duplicate", "blank_page", "rejected")
+# why `collect_inputs` skipped a file, as it says it: the catalog's entry for it
+SKIPPED = {
+    "not a scan file (PNG, JPEG, TIFF, PDF)": "cli_skip_not_scan",
+    "a hidden file": "cli_skip_hidden",
+    "a link to nothing (broken symbolic link)": "cli_skip_broken_link",
+    "not a regular file": "cli_skip_not_regular",
+    "a link to a folder read already": "cli_skip_folder_again",
+}
 
 
 @app.command()
@@ -52,8 +60,11 @@ def scan(
         files, skipped = collect_inputs(inputs)
     except FileNotFoundError as exc:
         raise KiemphieuError(key="cli_scan_no_input", path=str(exc)) from None
-    for path in skipped:
-        err.print(say("cli_scan_skipped", path=path.split(": skipped")[0]), markup=False)
+    for line in skipped:
+        path, _, why = line.partition(": skipped, ")
+        key = SKIPPED.get(why)
+        err.print(say("cli_scan_skipped_why", path=path, why=say(key) if key else why),
+                  markup=False)
     if not files:
         raise KiemphieuError(key="cli_scan_no_files")
     jsonl_fh = jsonl.open("w", encoding="utf-8") if jsonl else None
