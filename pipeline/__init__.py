@@ -23,6 +23,7 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   (`workers`). Image bytes in, readings out; no database.
 - `pipeline.store`: the tables (`schema`), the records in SQLite or PostgreSQL (`store`), the
   stacks' records (`stacks`), the workspace folder (`workspace`), the schema's migrations (`migrations`), the
+  prints of the pages' handwriting and the pages held as the same sheet (`prints`), the
   workspace's signing key (`keys`), the certified record and the certification
   history (`certificates`).
 - `pipeline.documents`: the printed ballot (`ballot_pdf`), the minutes
@@ -30,7 +31,8 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   that are never formulas (`cells`), the roll-up of many units
   (`aggregate`), pictures of stored pages (`images`, `explain`).
 - `pipeline.workflow`: scanning a stack in (`ingest`), stacks and withdrawing a
-  whole stack (`stacks`), the test deck (`testdeck`), the review queue
+  whole stack (`stacks`), the test deck (`testdeck`), the same sheet seen twice
+  (`samesheet`), the review queue
   (`review`), the chair's decisions on whole pages (`pages`), accounts
   (`users`), the committee's count and the lock (`certify`), stored rows
   decided again (`redecide`), the audit's re-reading (`retally`).
@@ -44,7 +46,8 @@ Where things happen:
 
 - a page's reading: ``kiemphieu scan`` (`cli.scan`) -> `workflow.ingest.ingest`
   -> `reading.workers` -> `reading.page.read_scan` -> `omr.page` (place, code,
-  boxes, faults, notes, decisions) -> `store.store.Store.add_pages` -> the
+  boxes, faults, notes, decisions; the print of the marks, `omr.likeness`) ->
+  `workflow.samesheet.SheetIndex.match` -> `store.store.Store.add_pages` -> the
   tally, `store.workspace.Workspace.tally` (`domain.tally`);
 - a review decision: the station's queue (`web.routes.queue`) ->
   `workflow.review.ReviewQueue.decide` -> the decision log in the store ->

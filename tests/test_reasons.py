@@ -55,7 +55,7 @@ from pipeline.store import migrations
 from pipeline.store.store import NewPage, PageRecord, StoredRow
 from pipeline.web.routes.upload import _pixel_problem, _store_upload
 from pipeline.web.station import Limits
-from pipeline.workflow.ingest import _seen_before
+from pipeline.workflow.ingest import _report, _seen_before
 from pipeline.workflow.review import queue_for
 
 DPI = 200
@@ -77,7 +77,8 @@ NUMBER_VI = re.compile(r"\d+(?:,\d+)?")
 NOT_MADE_BY_READING = {"recorded"}
 # refusals of an upload: said to the person uploading, never stored
 NEVER_STORED = {"not_a_scan_file", "over_upload_limit", "unsafe_file_name", "upload_page_too_big",
-                "upload_unreadable"}
+                "upload_unreadable",
+                "same_sheet"}  # first stored after revision 0005: never read back from English
 
 
 # -- where each reason is made ---------------------------------------------------------------
@@ -415,6 +416,9 @@ def _ingest_and_upload(tmp_path: Path) -> Iterator[tuple[str, tuple[Reason, ...]
     rejected = PageRecord(13, "cd", "images/cd.png", "rejected", refused, None)
     yield "seen", _seen_before(ws, "a.png", 0, accepted)[0].reasons
     yield "seen rejected", _seen_before(ws, "a.png", 0, rejected)[0].reasons
+    held = NewPage(status="accepted", ballot_page=1, source="b.png", page_index=0,
+                   image_sha256="ef", image_path="images/ef.png", likeness=0.974)
+    yield "same sheet", _report(held, accepted, twin=12).reasons
     big = tmp_path / "big.jpg"
     Image.new("L", (6000, 4000)).save(big)
     junk = tmp_path / "junk.png"

@@ -56,6 +56,8 @@ class _Open:
         if it.kind == "row":
             return say("cli_review_row", page=it.page_id, stt=it.candidate,
                        name=self.names.get(it.candidate, "?"))
+        if it.same_as is not None:
+            return say("cli_review_same", page=it.page_id, same=it.same_as)
         return say("cli_review_page", page=it.page_id, status=status_words(it.page_status))
 
 
@@ -169,7 +171,9 @@ def _write_crop(o: _Open, it: Item, crop: Path | None) -> None:
         page = o.workspace.store.page(it.page_id)
         if page is None:
             raise KiemphieuError(key="cli_review_no_page", id=it.id, page=it.page_id)
-        crop.write_bytes(review_picture(PageImages(o.workspace.path), o.workspace.layout, it, page))
+        twin = o.workspace.store.page(it.same_as) if it.same_as is not None else None
+        crop.write_bytes(review_picture(PageImages(o.workspace.path), o.workspace.layout, it, page,
+                                        twin))
         out.print(say("cli_review_picture", path=str(crop)), markup=False)
 
 
@@ -179,7 +183,8 @@ def resolve(
     item: ItemArg,
     value: Annotated[str, typer.Argument(
         metavar="VALUE",
-        help="high, medium, low or invalid for a row; accepted or rejected for a page.")],
+        help="high, medium, low or invalid for a row; accepted or rejected for a page; same "
+             "or different (the chair) for a page probably the same sheet as another.")],
     as_user: AsUser,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (needed for invalid).")] = None,
 ) -> None:

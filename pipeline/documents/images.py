@@ -1,4 +1,5 @@
-"""Pictures of stored pages for people: a row cut out upright, a whole page upright.
+"""Pictures of stored pages for people: a row cut out upright, a whole page upright, two
+pages side by side (a page held as probably the same sheet as another, beside it).
 
 Cut from the stored page image (``WS/images/...``) through the page
 transform stored with it (``page.homography``: page mm -> image px), so a
@@ -31,6 +32,8 @@ ROW_PX_PER_MM = 8.0  # a 180 mm row becomes 1,490 px wide
 ZOOM_PX_PER_MM = 14.0  # the three boxes (about 66 mm) become about 920 px wide
 PAGE_PX_PER_MM = 4.0  # an A4 page becomes 840 x 1,188 px
 MAX_UNPLACED_SIDE = 1400  # px: longest side of a page shown as scanned
+PAIR_PX_PER_MM = 3.5  # each of two pages side by side: 735 x 1,040 px for A4
+PAIR_GAP_PX = 24
 
 
 class ImageMissing(Exception):
@@ -164,20 +167,51 @@ class PageImages:
         return encode_jpeg(warp_area(image, homography, area, px_per_mm), 80)
 
 
+def side_by_side(images: PageImages, layout: BallotLayout, pages: list[Mapping[str, Any]],
+                 labels: list[str]) -> bytes:
+    """Pages upright at ``PAIR_PX_PER_MM``, left to right, each with its label (ASCII) above
+    it, as one JPEG: the same sheet seen twice, to compare stroke by stroke."""
+    w_mm, h_mm = layout.frame.page_size_mm
+    pictures = []
+    for page, label in zip(pages, labels, strict=True):
+        image = images.load(page["image_path"])
+        if page["homography"]:
+            upright = warp_area(image, page["homography"], Rect(0, 0, w_mm, h_mm), PAIR_PX_PER_MM)
+        else:
+            upright = fit_within(image, round(h_mm * PAIR_PX_PER_MM))
+        head = np.full((40, upright.shape[1], 3), 255, np.uint8)
+        cv2.putText(head, label, (8, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20, 20, 20), 2,
+                    cv2.LINE_AA)
+        pictures.append(np.vstack([head, upright]))
+    height = max(p.shape[0] for p in pictures)
+    gap = np.full((height, PAIR_GAP_PX, 3), 200, np.uint8)
+    row = []
+    for i, p in enumerate(pictures):
+        if p.shape[0] < height:
+            p = np.vstack([p, np.full((height - p.shape[0], p.shape[1], 3), 255, np.uint8)])
+        row += [gap, p] if i else [p]
+    return encode_jpeg(np.hstack(row), 85)
+
+
 def review_picture(images: PageImages, layout: BallotLayout, item: Any,
-                   page: Mapping[str, Any]) -> bytes:
+                   page: Mapping[str, Any], twin: Mapping[str, Any] | None = None) -> bytes:
     """The picture a person decides a review item on, as JPEG: a row item's printed row
     (name, position and its three boxes) cut upright from the scan; a page item's whole
-    page upright (or as scanned, if it was never placed).
+    page upright (or as scanned, if it was never placed); a page held as probably the same
+    sheet as another: the page stored before (``twin``) and this one, side by side.
 
     ``item`` is a `pipeline.workflow.review.Item` (its ``kind``, ``ballot_page`` and
-    ``candidate``), ``page`` its page's stored record (``image_path``, ``homography``).
+    ``candidate``), ``page`` its page's stored record (``image_path``, ``homography``),
+    ``twin`` the other page's.
 
     Raises
     ------
     ImageMissing
         The stored image cannot be read.
     """
+    if item.kind == "same" and twin is not None:
+        return side_by_side(images, layout, [twin, page],
+                            [f"#{twin['id']}", f"#{page['id']}"])
     if item.kind == "row" and page["homography"] and item.ballot_page:
         view = row_view(layout, item.ballot_page, item.candidate)
         return images.row_jpeg(page["image_path"], page["homography"], view)

@@ -82,6 +82,8 @@ FORMAT_NOT_READ = code("format_not_read")
 # -- the same image again: pipeline.workflow.ingest ---------------------------------------------
 SEEN_BEFORE = code("seen_before", "page")
 SEEN_BEFORE_AS = code("seen_before_as", "reasons", "page")
+# -- the same sheet again, other bytes (a rescan, a photocopy): pipeline.workflow.samesheet ------
+SAME_SHEET = code("same_sheet", "page", "percent")
 
 # -- an item stored without a reason of its own: pipeline.store.store ---------------------------
 TO_REVIEW = code("to_review")

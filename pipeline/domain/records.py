@@ -51,6 +51,9 @@ class Reading:
     # doubts about an accepted page as a whole (a streak, writing outside the
     # boxes): the page is counted as read until a person rejects it
     doubts: tuple[Reason, ...] = ()
+    # the handwriting around the boxes (`omr.likeness.SheetPrint.to_bytes`) of an accepted
+    # page: how the same sheet is known when it is scanned again or photocopied
+    sheet_print: bytes | None = None
 
     @property
     def reason(self) -> str | None:

@@ -103,6 +103,7 @@ class Tally:
     levels: tuple[str, ...] = ("high", "medium", "low")
     groups: tuple[dict[str, Any], ...] = ()  # {id, name, order}, in order
     forms: tuple[FormTally, ...] = ()
+    held: int = 0  # pages held as probably the same sheet as another, until the chair decides
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -120,6 +121,7 @@ class Tally:
                 "blank_pages": self.blank_pages,
                 "invalid_ballots": self.invalid_ballots,
                 "withdrawn": self.withdrawn,
+                "held": self.held,
                 "pages_accepted": {str(k): v for k, v in sorted(self.pages_accepted.items())},
             },
             "base": self.base,
@@ -171,13 +173,15 @@ def tally_from_counts(
     ``collected`` and the base, and their rows are in each person's ``invalid``. Their
     number is that of the ballot page with the most (a sheet of a ballot of several
     pages is declared on its own), summed over the forms. Withdrawn pages are in none
-    of the figures.
+    of the figures, nor are pages held as probably the same sheet as another (``held``)
+    until the chair decides: their rows are pending.
     """
     layout = layout or build_layout(campaign)
     pages_accepted = {p: n for (s, p), n in status.items() if s == "accepted" and p is not None}
     rejected = sum(n for (s, _), n in status.items() if s == "rejected")
     blank = sum(n for (s, _), n in status.items() if s == "blank_page")
     withdrawn = sum(n for (s, _), n in status.items() if s == "withdrawn")
+    held = sum(n for (s, _), n in status.items() if s == "held")
     declared_issued, declared_collected = declared
     per_form: dict[Any, dict[str, int | None]] = dict(declared_forms or {})
     if not campaign.forms:  # the one form is the whole ballot: the campaign's figures
@@ -235,6 +239,7 @@ def tally_from_counts(
         levels=campaign.levels,
         groups=tuple({"id": g.id, "name": g.name, "order": g.order} for g in campaign.groups),
         forms=forms,
+        held=held,
     )
 
 

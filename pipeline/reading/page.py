@@ -17,6 +17,7 @@ import numpy as np
 
 from omr.decide import MarkRule, RowDecision
 from omr.errors import BlankPage, CodeUnreadable, ReadError
+from omr.likeness import sheet_print
 from omr.page import Laps, decide_measures, place_page, placement, read_marks
 from pipeline.domain import reasons as why
 from pipeline.domain.campaign import Thresholds
@@ -32,7 +33,8 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
 
     ``timings``, if given, gets each stage's seconds added under its name
     (``decode``, ``register``, ``code`` (with the ink's black level), ``light``,
-    ``boxes``, ``streaks``, ``writing``, ``notes``, ``decide``): what `benchmarks/speed.py` reports.
+    ``boxes``, ``streaks``, ``writing``, ``notes``, ``decide``, ``print``): what
+    `benchmarks/speed.py` reports.
     """
     lap = Laps(timings)
     gray = decode_page(data)
@@ -111,8 +113,12 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
         )
         for candidate, row in zip(page.candidates, marks.rows, strict=True)
     )
+    # the print of the marks, from the arrays placed already: the same sheet seen again
+    handwriting = sheet_print(placed.gray, placed.registration, page.template, placed.black,
+                              placed.halved).to_bytes()
+    lap("print")
     return Reading("accepted", (), ballot_page=number, rows=rows, doubts=marks.doubts,
-                   **where)  # rows carry the rest
+                   sheet_print=handwriting, **where)  # rows carry the rest
 
 
 def decide_measured(fills: tuple[float, ...], measures: dict | None,

@@ -13,7 +13,9 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -104,14 +106,16 @@ review_table = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
     Column("page_id", Integer, ForeignKey("page.id"), nullable=False),
-    Column("candidate", Integer, nullable=False),  # 0 for an item about the whole page
-    Column("kind", String(8), nullable=False),  # row | page
+    # 0 for an item about the whole page; -1 for "probably the same sheet as another page"
+    Column("candidate", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),  # row | page | same
     Column("reason", Text, nullable=False),
     Column("reasons", JSON),
     Column("created_at", DateTime, nullable=False),
     # open | resolved | escalated (two reviewers disagreed: the chair decides)
     Column("state", String(16), nullable=False, server_default="open"),
-    # the decision in force: high | medium | low | invalid (rows); accepted | rejected (pages)
+    # the decision in force: high | medium | low | invalid (rows); accepted | rejected (pages);
+    # same | different (same: the sheet is the other page's, not counted; different: counted)
     Column("resolution", String(16)),
     Column("claimed_by", String(64)),
     Column("claimed_until", DateTime),
@@ -195,6 +199,19 @@ page_decision_table = Table(
     Column("by", String(64), nullable=False),
     Column("role", String(16), nullable=False),
     Column("at", DateTime, nullable=False),
+)
+
+page_print_table = Table(
+    "page_print",  # the handwriting of each accepted page, to know the same sheet seen again
+    metadata,
+    Column("page_id", Integer, ForeignKey("page.id"), primary_key=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("ballot_page", Integer, nullable=False),
+    Column("print", LargeBinary, nullable=False),  # omr.likeness.SheetPrint.to_bytes
+    # the stored page it is probably the same sheet as, and how alike (0..1); None: no such page
+    Column("same_as", Integer, ForeignKey("page.id")),
+    Column("likeness", Float),
+    Index("ix_page_print_bucket", "campaign_id", "ballot_page"),
 )
 
 user_table = Table(

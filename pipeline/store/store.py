@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from pipeline.domain import reasons as why
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.reasons import Reason, from_json, to_json
 from pipeline.domain.records import Reading, StoredRow, english
+from pipeline.store.prints import held, same_sheet, store_prints
 from pipeline.store.schema import (
     campaign_table,
     certification_history_table,
@@ -77,6 +77,10 @@ class NewPage(Reading):
     definite: float | None = None
     marginal: float | None = None
     thresholds: dict[str, float] | None = None
+    # probably the same sheet as a stored page (its id), or as one stored with it (its place)
+    same_as: int | None = None
+    same_at: int | None = None
+    likeness: float | None = None
 
     @classmethod
     def of(cls, reading: Reading, **where: Any) -> NewPage:
@@ -173,15 +177,13 @@ def settled_by_the_chair(page_id: Any):
 
 
 def status_now(item: Any):
-    """SQL value: a page's status with people's decisions applied (``withdrawn``, or what a
-    person decided on its page item, else the machine's); ``item`` is ``review_table``'s
-    alias joined on the page's item (candidate 0)."""
+    """SQL: a page's status, people's decisions applied; ``item``: its page item (candidate 0)."""
     return case(
-        (page_decision_in_force("withdraw"), literal("withdrawn")),
+        (or_(page_decision_in_force("withdraw"), same_sheet(page_table.c.id)), literal("withdrawn")),
+        (held(page_table.c.id), literal("held")),
         (and_(item.c.state == "resolved", item.c.resolution == "accepted"), literal("accepted")),
         (and_(item.c.state == "resolved", item.c.resolution == "rejected"), literal("rejected")),
-        else_=page_table.c.status,
-    )
+        else_=page_table.c.status)
 
 
 class Store:
@@ -247,9 +249,9 @@ class Store:
             return existing, False
         return self._record(page_id, page), True
 
-    def add_pages(self, pages: list[NewPage], events: list[ScanEvent], stack: int | None = None
-                  ) -> list[tuple[PageRecord, bool]] | None:
-        """Store several new pages and sightings in one transaction.
+    def add_pages(self, pages: list[NewPage], events: list[ScanEvent],
+                  stack: int | None = None) -> list[tuple[PageRecord, bool]] | None:
+        """Store several new pages and sightings (of ``stack``) in one transaction.
 
         Returns None, having stored nothing, if any page's image is already
         stored (a race with another station): store those one by one instead.
@@ -275,13 +277,12 @@ class Store:
                           page.reasons, page.ballot_page)
 
     def _insert_page(self, conn: Any, page: NewPage, stack: int | None = None) -> int:
-        return self._insert_pages(conn, [page], [], stack)[0]
+        return self._insert_pages(conn, [page], [], stack)[0]  # one page: `_insert_pages`
 
     def _insert_pages(self, conn: Any, pages: list[NewPage], events: list[ScanEvent],
                       stack: int | None) -> list[int]:
         """Insert pages with their rows, review items and scan events, then ``events``, all of
-        ``stack``: one statement per table for all of them (the ids come back in the pages'
-        order)."""
+        ``stack``: one statement per table (the ids come back in the pages' order)."""
         at = now()
         ids = list(conn.execute(
             insert(page_table).returning(page_table.c.id, sort_by_parameter_order=True),
@@ -311,6 +312,7 @@ class Store:
             elif page.status == "accepted" and page.doubts:
                 items.append({"page_id": page_id, "candidate": 0, "kind": "page",
                               **item_reasons(page.doubts)})
+        items += store_prints(conn, self.campaign_id, ids, pages)
         if items:
             conn.execute(insert(review_table), [
                 {**item, "campaign_id": self.campaign_id, "created_at": at, "state": "open"}
@@ -466,6 +468,7 @@ class Store:
         resolved = row_item.c.state == "resolved"
         invalid_page = page_decision_in_force("invalid")
         outcome = case(
+            (held(page_table.c.id), literal("review")),  # the same sheet as another page?
             (invalid_page, literal("invalid")),
             (and_(row_table.c.outcome == "review", resolved, row_item.c.resolution == "invalid"),
              literal("invalid")),
@@ -473,7 +476,7 @@ class Store:
             else_=row_table.c.outcome,
         )
         level = case(
-            (invalid_page, literal(None)),
+            (or_(held(page_table.c.id), invalid_page), literal(None)),
             (and_(row_table.c.outcome == "review", resolved, row_item.c.resolution != "invalid"),
              row_item.c.resolution),
             else_=row_table.c.level,
@@ -492,7 +495,7 @@ class Store:
                 .outerjoin(page_item, and_(page_item.c.page_id == page_table.c.id,
                                            page_item.c.candidate == 0))
                 .where(page_table.c.campaign_id == self.campaign_id, page_counts,
-                       ~page_decision_in_force("withdraw"))
+                       ~page_decision_in_force("withdraw"), ~same_sheet(page_table.c.id))
                 .group_by(row_table.c.candidate, outcome, level)
             )
             return {(c, o, lv): n for c, o, lv, n in rows}
@@ -691,10 +694,6 @@ class Store:
 def create_schema(engine: Engine) -> None:
     """Every table of `metadata` (the schema's revision is Alembic's: `pipeline.store.migrations`)."""
     metadata.create_all(engine)
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def image_relpath(sha256: str, suffix: str) -> Path:

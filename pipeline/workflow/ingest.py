@@ -61,6 +61,7 @@ from pipeline.reading.workers import (
 )
 from pipeline.store.store import NewPage, PageRecord, ScanEvent, image_relpath
 from pipeline.store.workspace import Workspace, atomic_write
+from pipeline.workflow.samesheet import Match, SheetIndex, Ticket
 from pipeline.workflow.stacks import finish_stack, open_stack
 
 
@@ -260,6 +261,9 @@ class _Batch:
         # the batch whose images are being synced: its slots, events, writes and the sync
         self.sealed: tuple[list[Slot], list[ScanEvent], list[cf.Future[None]],
                            cf.Future[None] | None] | None = None
+        # the same sheet seen twice: every page read is compared with those before it
+        self.index = SheetIndex(ws.store)
+        self.matches: dict[int, Match] = {}  # by id() of a page read, until it is stored
 
     def full(self) -> bool:
         return len(self.slots) >= BATCH_PAGES or (
@@ -291,10 +295,14 @@ class _Batch:
         while self.unwritten and (self.unwritten[0].done()
                                   or len(self.unwritten) > WRITE_AHEAD_PAGES):
             self.unwritten.popleft().result()
-        return NewPage.of(
+        page = NewPage.of(
             outcome, source=item.source, page_index=item.page_index, image_sha256=item.sha256,
             image_path=str(rel), **self.page_thresholds,
         )
+        found = self.index.match(page)
+        if found is not None:
+            self.matches[id(page)] = found
+        return page
 
     def flush(self) -> list[PageReport]:
         """Seal the batch (its images start syncing) and commit the one sealed before it;
@@ -321,27 +329,56 @@ class _Batch:
         if sync is not None:
             sync.result()  # every image durable before the records that point at it
         store = self.ws.store
-        new = [slot for slot in slots if not isinstance(slot, PageReport)]
+        new, tickets = self._held([slot for slot in slots if not isinstance(slot, PageReport)])
         stored = store.add_pages(new, events, self.stack)
         if stored is None:  # another station stored one of these images meanwhile
             for event in events:
                 store.add_event(*event, stack=self.stack)
-            stored = [store.add_page(page, self.stack) for page in new]
-        results = iter(stored)
+            stored = []
+            for page in new:
+                if page.same_at is not None:
+                    page = dataclasses.replace(page, same_as=stored[page.same_at][0].id,
+                                               same_at=None)
+                stored.append(store.add_page(page, self.stack))
+        for ticket, (record, _) in zip(tickets, stored, strict=True):
+            if ticket is not None:
+                self.index.stored(ticket, record.id)
+        results = iter(zip(new, stored, strict=True))
         reports = []
         for slot in slots:
             if isinstance(slot, PageReport):
                 reports.append(slot)
                 continue
-            page = slot
-            record, is_new = next(results)
+            page, (record, is_new) = next(results)
             if is_new:
-                reports.append(_report(page, record, self.ws.campaign.levels))
+                twin = stored[page.same_at][0].id if page.same_at is not None else page.same_as
+                reports.append(_report(page, record, self.ws.campaign.levels, twin))
             else:
                 report, event = _seen_before(self.ws, page.source, page.page_index, record)
                 store.add_event(*event, stack=self.stack)
                 reports.append(report)
         return reports
+
+    def _held(self, new: list[NewPage]) -> tuple[list[NewPage], list[Ticket | None]]:
+        """The pages to store, each found probably the same sheet as another page marked so
+        (`pipeline.store.prints`: held until the chair decides), and their tickets."""
+        out: list[NewPage] = []
+        tickets: list[Ticket | None] = []
+        for page in new:
+            ticket, twin = self.matches.pop(id(page), (None, None))
+            tickets.append(ticket)
+            if twin is not None:
+                target, alike = twin
+                if isinstance(target, Ticket) and target.page_id is not None:
+                    target = target.page_id
+                if isinstance(target, int):
+                    page = dataclasses.replace(page, same_as=target, likeness=alike)
+                else:
+                    at = next((i for i, p in enumerate(new) if p is target.page), None)
+                    if at is not None:
+                        page = dataclasses.replace(page, same_at=at, likeness=alike)
+            out.append(page)
+        return out, tickets
 
 
 Work = tuple[ScanPage | SourceProblem, Reading | PageRecord | None]
@@ -462,11 +499,18 @@ def sync_filesystem(folder: Path) -> None:
     os.sync()
 
 
-def _report(page: NewPage, record: PageRecord, levels: tuple[str, ...] = LEVELS) -> PageReport:
+def _report(page: NewPage, record: PageRecord, levels: tuple[str, ...] = LEVELS,
+            twin: int | None = None) -> PageReport:
+    """A new page's line; a page held as probably the same sheet as page ``twin`` is a
+    ``duplicate`` until the chair decides (not counted), with the reason."""
     code = parse_code(page.code_text) if page.code_text else None
+    status, reasons = page.status, page.reasons
+    if twin is not None:
+        status = "duplicate"
+        reasons = (why.SAME_SHEET(page=twin, percent=round(100 * (page.likeness or 0))),)
     return PageReport(
-        source=page.source, page_index=page.page_index, status=page.status,
-        reasons=page.reasons, campaign=code.campaign_id if code else None,
+        source=page.source, page_index=page.page_index, status=status,
+        reasons=reasons, campaign=code.campaign_id if code else None,
         ballot_page=page.ballot_page, rows=tuple(_row_json(r, levels) for r in page.rows),
         page_id=record.id, doubts=page.doubts,
     )

@@ -47,6 +47,7 @@ from pipeline.reading.printed import references
 from pipeline.reading.workers import read_in_turn
 from pipeline.store.certificates import certified_body, history
 from pipeline.store.keys import load_key
+from pipeline.store.prints import SAME, SAME_SHEET_ITEM
 from pipeline.workflow.review import Decision, derive
 
 
@@ -264,7 +265,8 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
         if page_item and page_item[0] == "resolved" and page_item[1] in ("accepted", "rejected"):
             state = page_item[1]
         chair = audit.page_decisions.get(page.sha256)
-        if chair == "withdraw":
+        twin = audit.decisions.get((page.sha256, SAME_SHEET_ITEM))  # the same sheet as another?
+        if chair == "withdraw" or (twin is not None and twin[1] == SAME):
             state = "withdrawn"
         status[(state, page.ballot_page)] += 1
         if state != "accepted":

@@ -47,12 +47,14 @@ from pipeline.domain.committee import Person
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.reasons import RECORDED, Reason, from_json
 from pipeline.domain.rules import LEVELS, levels_of_row
+from pipeline.store.prints import DIFFERENT, SAME
 from pipeline.store.schema import decision_table, page_table, review_table, row_table, stored_fills
 from pipeline.store.store import CertifiedError, Store, now, settled_by_the_chair
 
 ROLES = ("operator", "reviewer", "chair")
 ROW_VALUES = (*LEVELS, "invalid")
 PAGE_VALUES = ("accepted", "rejected")
+SAME_VALUES = (SAME, DIFFERENT)  # probably the same sheet as another page: the chair's alone
 UNDO = "undo"
 LEASE = dt.timedelta(minutes=2)
 STATES = ("open", "escalated", "resolved")
@@ -114,8 +116,8 @@ class Item:
 
     id: int
     page_id: int
-    candidate: int  # 0 for a page item
-    kind: str  # row | page
+    candidate: int  # 0 for a page item, -1 for "probably the same sheet as page N"
+    kind: str  # row | page | same
     reason: str
     state: str
     resolution: str | None
@@ -133,6 +135,15 @@ class Item:
     reasons: tuple[Reason, ...] = ()
 
     @property
+    def same_as(self) -> int | None:
+        """For an item of kind ``same``: the stored page this one is probably the same sheet
+        as (from its reason); None otherwise."""
+        if self.kind != SAME:
+            return None
+        found = next((r for r in self.reasons if r.code == "same_sheet"), None)
+        return int(found["page"]) if found is not None else None
+
+    @property
     def machine(self) -> str:
         """What the machine said, as recorded with each decision (at most 64 characters)."""
         if self.kind == "row":
@@ -144,6 +155,8 @@ class Item:
         """The decisions a person may take on this item."""
         if self.kind == "row":
             return (*levels_of_row(len(self.fills or LEVELS)), "invalid")
+        if self.kind == SAME:
+            return SAME_VALUES
         return PAGE_VALUES if self.has_reading else ("rejected",)
 
 
@@ -314,6 +327,8 @@ class ReviewQueue:
         states = ["open", "escalated"] if actor.role == "chair" else ["open"]
         cond = and_(r.c.campaign_id == self.store.campaign_id, r.c.state.in_(states), free,
                     ~settled_by_the_chair(r.c.page_id))
+        if actor.role != "chair":  # whether two pages are one sheet is the chair's to say
+            cond = and_(cond, r.c.kind != SAME)
         if self.two_reviewers:
             d, u = decision_table, decision_table.alias("u")
             voted = exists().where(
@@ -384,7 +399,7 @@ class ReviewQueue:
             )).inserted_primary_key[0]
             log.append(Decision(decision_id, item_id, actor.name, actor.role, at, item.machine,
                                 value, reason, None))
-            self._apply(conn, item_id, log, claim=None)
+            self._apply(conn, item_id, log, claim=None, single=item.kind == SAME)
             return self.get(item_id, conn)
 
     def undo(self, actor: Person, item_id: int | None = None) -> Item:
@@ -432,7 +447,8 @@ class ReviewQueue:
             holder_ok = (item.claimed_by in (None, actor.name) or item.claimed_until is None
                          or item.claimed_until < at)
             self._apply(conn, item_id, log,
-                        claim=(actor.name, at + self.lease) if holder_ok else "keep")
+                        claim=(actor.name, at + self.lease) if holder_ok else "keep",
+                        single=item.kind == SAME)
             return self.get(item_id, conn)
 
     def _lock(self, conn: Any, item_id: int) -> Item:
@@ -452,6 +468,9 @@ class ReviewQueue:
                             until=f"{item.claimed_until:%H:%M:%S}")
         if actor.role == "chair":
             return
+        if item.kind == SAME:
+            raise NotAllowed(f"item {item.id}: only the chair decides whether page {item.page_id} "
+                             "is the same sheet as another page")
         if item.state == "escalated":
             raise NotAllowed(key="review_escalated_chair", item=item.id)
         if item.state == "resolved":
@@ -462,8 +481,11 @@ class ReviewQueue:
             if any(x.reviewer == actor.name and x.value != UNDO and x.id not in undone for x in log):
                 raise NotAllowed(key="review_decided_already", item=item.id)
 
-    def _apply(self, conn: Any, item_id: int, log: list[Decision], claim: Any) -> None:
-        state, resolution = derive(log, self.two_reviewers)
+    def _apply(self, conn: Any, item_id: int, log: list[Decision], claim: Any,
+               single: bool = False) -> None:
+        """Derive the item's state from ``log``; ``single``: one decision resolves it (the
+        chair's on whether a page is the same sheet as another), whatever the review mode."""
+        state, resolution = derive(log, self.two_reviewers and not single)
         values: dict[str, Any] = {"state": state, "resolution": resolution}
         if claim is None:
             values.update(claimed_by=None, claimed_until=None)
@@ -493,5 +515,6 @@ def _refuse_if_certified(store: Store, conn: Any) -> None:
 def _bad_value(item: Item, value: str) -> BadDecision:
     if item.kind == "page" and value == "accepted":
         return BadDecision(key="review_page_unread", item=item.id, page=item.page_id)
-    return BadDecision(key=f"review_bad_value_{'row' if item.kind == 'row' else 'page'}",
-                       item=item.id, allowed=", ".join(item.values()), value=value)
+    kind = {"row": "row", SAME: "same"}.get(item.kind, "page")
+    return BadDecision(key=f"review_bad_value_{kind}", item=item.id,
+                       allowed=", ".join(item.values()), value=value)

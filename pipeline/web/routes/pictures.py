@@ -20,8 +20,9 @@ router = APIRouter()
 def item_crop(item_id: ItemId, session: ApiUser, st: StationDep) -> Response:
     item = st.queue.get(item_id)
     page = st.page_record(item.page_id)
-    if item.kind == "row" and page["homography"] and item.ballot_page:
-        data = review_picture(st.images, st.ws.layout, item, page)
+    twin = st.page_record(item.same_as) if item.same_as is not None else None
+    if (item.kind == "row" and page["homography"] and item.ballot_page) or twin is not None:
+        data = review_picture(st.images, st.ws.layout, item, page, twin)
     else:
         data = st.upright(item.page_id)
     return Response(data, media_type="image/jpeg")

@@ -139,6 +139,7 @@ def item_json(st: Station, item: Item, lang: str, viewer: Any) -> dict[str, Any]
         "scan": word("scan_where", lang, page=item.page_id, source=file_name(page["source"]),
                      index=page["page_index"] + 1),
         "marks": doubtful_areas(st, item) if page["homography"] else [],
+        "same_as": item.same_as,
     }
     if item.kind == "row" and item.ballot_page is not None and cand is not None:
         _row_json(st, item, lang, out)
@@ -279,4 +280,6 @@ def key_of(kind: str, value: str) -> str:
     if kind == "row":
         return {"high": "1", "medium": "2", "low": "3", "confidence": "1", "no_confidence": "2",
                 "invalid": "0"}[value]
+    if kind == "same":
+        return {"same": "S", "different": "D"}[value]
     return {"accepted": "A", "rejected": "0"}[value]

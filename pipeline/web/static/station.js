@@ -69,7 +69,8 @@
     const same = row && previous && previous.kind === "row" && previous.candidate === item.candidate
       && previous.id !== item.id;
     $("same-person").hidden = !same;
-    text($("item-kind"), row ? msg("Row") : msg("Page"));
+    const twin = item.kind === "same";  // probably the same sheet as another page
+    text($("item-kind"), row ? msg("Row") : twin ? msg("Same") : msg("Page"));
     text($("item-title"), row ? `${msg("Stt")} ${item.candidate} · ${item.name}` : item.scan);
     const sub = row ? [item.position, `${msg("BallotPage")} ${item.ballot_page}`]
       : (item.ballot_page ? [`${msg("BallotPage")} ${item.ballot_page}`] : []);
@@ -99,13 +100,14 @@
     boxes(item);
     marks(item);
     $("decide-row").hidden = !row;
-    $("decide-page").hidden = row;
+    $("decide-page").hidden = row || twin;
+    $("decide-same").hidden = !twin;
     if (!row) $("accept-page").disabled = !item.values.some((v) => v.value === "accepted");
     for (const b of document.querySelectorAll("#decide-row button[data-value]")) {
       b.classList.toggle("machine", row && (item.marked || []).includes(
         ["high", "medium", "low"].indexOf(b.dataset.value) + 1));
     }
-    text($("keys-help"), row ? msg("KeysRow") : msg("KeysPage"));
+    text($("keys-help"), row ? msg("KeysRow") : twin ? msg("KeysSame") : msg("KeysPage"));
     $("page-img").src = item.page_image;
     $("page-link").href = item.page_link;
     const mark = $("row-mark");
@@ -257,6 +259,7 @@
 
   const rowKeys = {"1": "high", "2": "medium", "3": "low", "0": "invalid"};
   const pageKeys = {"a": "accepted", "A": "accepted", "0": "rejected"};
+  const sameKeys = {"s": "same", "S": "same", "d": "different", "D": "different"};
   const reasonButtons = Array.from(document.querySelectorAll("#ask-reason .reason-choice"));
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -275,7 +278,8 @@
     }
     if (e.key === "u" || e.key === "U") { e.preventDefault(); undo(); return; }
     if (!current) return;
-    const value = (current.kind === "row" ? rowKeys : pageKeys)[e.key];
+    const value = (current.kind === "row" ? rowKeys : current.kind === "same" ? sameKeys
+      : pageKeys)[e.key];
     if (value) { e.preventDefault(); decide(value); }
   });
   // a clicked button gives the focus back, so that Enter or Space never decides the next item

@@ -2,8 +2,8 @@
 (``stack_log``: hand counts, withdrawals, restorations), and the stack of every page and
 scan event (``page.stack_id``, ``scan_event.stack_id``; None for those stored before)
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
