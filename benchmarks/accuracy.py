@@ -17,7 +17,9 @@ A *clear row* is one whose truth is ``vote``, ``blank`` or ``overvote``; a
 rows read wrong (any other outcome or level than the truth, except
 ``review``), clear rows sent to review, doubtful rows caught (read
 ``review``) and, apart, clear rows sent to review because a scanner streak
-crosses their boxes (``streaked``: the fault found, as it must be). The
+crosses their boxes (``streaked``: the fault found, as it must be; ``all%`` counts them with the rest),
+and among the clear rows sent to review those of two marks with one box inked over
+(``blacked``: a correction or two votes, left to a person on purpose). The
 ``NOTES`` presets also write notes outside the boxes (`sim.NOTE_KINDS`):
 beside a row (a doubtful row) and, on a page in four, in a margin away from
 the rows, whose truth is a doubt about the page; for those it reports the
@@ -28,6 +30,15 @@ doubtful row or margin note missed. Cases are written under ``--work`` (default
 ``/tmp/kiemphieu-accuracy``) as ``<preset>/case`` with ``truth.json``;
 ``--reuse`` reads existing cases again (after a change to the reader)
 instead of making them anew. The same seed gives the same cases.
+
+The handled presets (`HANDLING`: ``SEALED`` to ``HANDLED_PHONE``) stamp the body's seal by
+hand on first pages (a photocopy's black one on some), fold corners over (dog-ears up to
+28 mm), feed pages sideways or skewed past the scan area (corners cut off), alone and
+together. ``status`` counts pages whose status is not the truth's (a ballot refused);
+``seals`` the seals stamped, ``s.doubt`` the first pages that should be doubted for their
+seal (where `SEAL_REQUIRED` campaigns require it: none stamped, or black in a colour scan),
+``found`` those doubted, ``false`` pages doubted for a seal they have.
+Without ``seal: required`` the seal is not looked at.
 """
 
 from __future__ import annotations
@@ -80,6 +91,17 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "NOTES_PHONE_HARSH": (sim.HARSH_PHONE, ("jpeg",)),
     "STREAKED_SIDEWAYS": (sim.STREAKED_SIDEWAYS, ("png", "tiff-grey")),
     "STREAKED_BITONAL": (sim.STREAKED_BITONAL, ("tiff-g4", "pdf-g4")),
+    # -- handled sheets: seals, dog-ears, pages fed sideways or skewed past the scan area --
+    "SEALED": (sim.OFFICE, ("png", "pdf-jpeg")),
+    "SEALED_COLOUR": (replace(sim.COLOUR_150, dpi=200), ("jpeg", "pdf-jpeg")),
+    "DOG_EARED": (sim.OFFICE, ("png", "tiff-grey")),
+    "SIDEWAYS": (replace(sim.OFFICE, quarter_turns=(1, 3)), ("png", "pdf-jpeg")),
+    "CUT_CORNERS": (replace(sim.OFFICE, skew_deg=5.0, shift_mm=4.0), ("png", "pdf-jpeg")),
+    "HANDLED_SIDEWAYS": (replace(sim.OFFICE, quarter_turns=(1, 3)), ("png",)),
+    "HANDLED_CUT_BITONAL": (replace(sim.BITONAL, skew_deg=4.0, shift_mm=3.0,
+                                    quarter_turns=(0, 2)), ("tiff-g4", "pdf-g4")),
+    "HANDLED_ROUGH": (replace(sim.ROUGH, border_mm=0.0), ("jpeg",)),
+    "HANDLED_PHONE": (sim.PHONE, ("jpeg",)),
 }
 
 #: Presets printed from `LONG_CAMPAIGN`; the rest from `CAMPAIGN`.
@@ -94,6 +116,64 @@ NOTE_VOTES = sim.VoteMix(high=0.42, medium=0.14, low=0.14, blank=0.05, overvote=
 #: Share of ballot pages of the NOTES presets with a note in a margin.
 MARGIN_NOTES = 0.25
 
+#: How the sheets of the handled presets were handled before the scan (`sim.Handling`): a
+#: seal stamped by hand on most first pages (some a photocopy's black one), corners folded
+#: over by up to 28 mm; the rest as they came from the printer.
+HANDLING = {
+    "SEALED": sim.Handling(seal=0.85),
+    "SEALED_COLOUR": sim.Handling(seal=0.85, seal_black=0.25),
+    "DOG_EARED": sim.Handling(dog_ear=1.0),
+    "HANDLED_SIDEWAYS": sim.Handling(seal=0.9, dog_ear=0.6),
+    "HANDLED_CUT_BITONAL": sim.Handling(seal=0.9, dog_ear=0.5),
+    "HANDLED_ROUGH": sim.Handling(seal=0.9, seal_black=0.2, dog_ear=0.5),
+    "HANDLED_PHONE": sim.Handling(seal=0.85, seal_black=0.2, dog_ear=0.8,
+                                  dog_ear_background=110),  # the desk shows, not a lid
+}
+#: Presets whose campaign says ``seal: required``: a first page without the seal is doubted.
+SEAL_REQUIRED = {"SEALED", "SEALED_COLOUR", "HANDLED_PHONE"}
+# --- ink: coloured paper, faded toner, light pencil, hand shadows, the doubtful cases
+# scanned grey, colour and 1-bit, streaks; and their combinations ---------------------
+#: The four colours ballot forms are printed on (`sim.PAPER_COLOURS`).
+TINTED = ("pink", "blue", "yellow", "green")
+#: A printer short of toner: the print at 40-75 % of its darkness, and a band down the
+#: page (a worn drum) at 40-80 % of that again.
+_FADED = {"toner": (0.4, 0.75), "toner_band": (0.4, 0.8)}
+#: 200 dpi colour from a copier at JPEG 75 (the grey profiles' colour twin).
+_COLOUR_200 = replace(sim.COLOUR_150, dpi=200, jpeg_quality=75, blur_mm=(0.03, 0.06))
+INK_PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
+    "PAPER_COLOUR": (replace(_COLOUR_200, paper_colours=TINTED), ("jpeg", "pdf-jpeg")),
+    "PAPER_GREY": (replace(sim.OFFICE, paper_colours=TINTED), ("png", "jpeg")),
+    "PAPER_BITONAL": (replace(sim.BITONAL, paper_colours=TINTED), ("tiff-g4",)),
+    "FADED": (replace(sim.OFFICE, **_FADED), ("png", "pdf-jpeg")),
+    "FADED_BITONAL": (replace(sim.BITONAL, **_FADED), ("tiff-g4",)),
+    "PENCIL": (sim.OFFICE, ("png", "jpeg")),
+    "PENCIL_300": (sim.CLEAN, ("png", "tiff-grey")),
+    "PENCIL_COLOUR": (_COLOUR_200, ("jpeg",)),
+    "PENCIL_PHONE": (sim.PHONE, ("jpeg",)),
+    "PHONE_SHADOW": (replace(sim.PHONE, hand_shadow=1.0), ("jpeg",)),
+    "DOUBT_GREY": (replace(sim.OFFICE, quarter_turns=(0,)), ("png",)),
+    "DOUBT_COLOUR": (replace(_COLOUR_200, quarter_turns=(0,)), ("jpeg",)),
+    "DOUBT_BITONAL": (sim.BITONAL, ("tiff-g4",)),
+    "PINK_PENCIL_GREY": (replace(sim.OFFICE, paper_colours=("pink",)), ("png", "jpeg")),
+    "FADED_PENCIL_GREY": (replace(sim.OFFICE, **_FADED), ("png",)),
+    "TINTED_PENCIL_PHONE_SHADOW": (replace(sim.PHONE, hand_shadow=1.0, paper_colours=TINTED),
+                                   ("jpeg",)),
+    "TINTED_FADED_STREAKED": (replace(sim.STREAKED, paper_colours=TINTED, **_FADED), ("png",)),
+}
+#: Presets whose voters mark with a pencil held lightly (`sim.PENS["pencil_light"]`): an X,
+#: a tick or a ring, as a person reads at a glance.
+LIGHT_PENCIL = sim.MarkMix(shapes=(("x", 0.45), ("tick", 0.4), ("circle", 0.15)),
+                           pens=(("pencil_light", 0.8), ("pencil", 0.2)), width_mm=(0.3, 0.8))
+INK_MARKS = {n: LIGHT_PENCIL for n in ("PENCIL", "PENCIL_300", "PENCIL_COLOUR", "PENCIL_PHONE",
+                                       "PINK_PENCIL_GREY", "FADED_PENCIL_GREY",
+                                       "TINTED_PENCIL_PHONE_SHADOW")}
+#: Presets made for the doubtful cases: two rows in five hold one.
+DOUBT_VOTES = sim.VoteMix(high=0.3, medium=0.1, low=0.1, blank=0.05, overvote=0.05, review=0.4)
+INK_VOTES = {"DOUBT_GREY": DOUBT_VOTES, "DOUBT_COLOUR": DOUBT_VOTES,
+             "DOUBT_BITONAL": DOUBT_VOTES}
+PRESETS.update(INK_PRESETS)
+# --- end of the ink presets ------------------------------------------------------------
+
 
 
 def marks(loyalty: float, spill: bool = False) -> sim.MarkMix:
@@ -105,7 +185,7 @@ def marks(loyalty: float, spill: bool = False) -> sim.MarkMix:
         shapes += ((sim.SPILL, float(len(sim.CLEAR_SHAPES))),)
     return sim.MarkMix(
         shapes=shapes,
-        pens=tuple((p, 1.0) for p in sim.PENS),
+        pens=tuple((p, 1.0) for p in sim.STRESS_PENS),
         width_mm=(0.3, 1.2),
         loyalty=loyalty,
     )
@@ -128,15 +208,18 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float,
     if population == "everyday":
         votes, mark_mix = EVERYDAY_VOTES, replace(sim.MarkMix(), loyalty=loyalty)
     else:
-        votes = NOTE_VOTES if name in NOTING else VOTES
+        votes = NOTE_VOTES if name in NOTING else INK_VOTES.get(name, VOTES)
         mark_mix = marks(loyalty, name in SPILLING)
-    campaign = load_campaign(campaign_file(name))
+        if name in INK_MARKS:
+            mark_mix = replace(INK_MARKS[name], loyalty=loyalty)
+    campaign = load_campaign(campaign_file(name, work))
     layout = build_layout(campaign)
     stack = sim.simulate_stack(
         campaign, layout, ballots, np.random.default_rng([seed, list(PRESETS).index(name)]),
         profile=profile,
         vote_model=sim.VoteModel(mix=votes, marks=mark_mix,
                                  margin_notes=MARGIN_NOTES if name in NOTING else 0.0),
+        handling=HANDLING.get(name),
     )
     case = work / name / "case"
     if case.exists():
@@ -145,8 +228,15 @@ def make_case(name: str, ballots: int, seed: int, work: Path, loyalty: float,
     return case
 
 
-def campaign_file(name: str) -> Path:
-    return LONG_CAMPAIGN if name in LONG else CAMPAIGN
+def campaign_file(name: str, work: Path) -> Path:
+    """The preset's campaign file: a copy saying ``seal: required`` for `SEAL_REQUIRED`."""
+    base = LONG_CAMPAIGN if name in LONG else CAMPAIGN
+    if name not in SEAL_REQUIRED:
+        return base
+    sealed = work / name / "campaign-seal-required.yaml"
+    sealed.parent.mkdir(parents=True, exist_ok=True)
+    sealed.write_text(base.read_text(encoding="utf-8") + "\nseal: required\n", encoding="utf-8")
+    return sealed
 
 
 def run_scan(name: str, work: Path) -> list[dict]:
@@ -155,7 +245,7 @@ def run_scan(name: str, work: Path) -> list[dict]:
     ws, out = work / name / "ws", work / name / "out.jsonl"
     if ws.exists():
         shutil.rmtree(ws)
-    subprocess.run([str(exe), "new", str(campaign_file(name)), "--dir", str(ws)], check=True,
+    subprocess.run([str(exe), "new", str(campaign_file(name, work)), "--dir", str(ws)], check=True,
                    capture_output=True)
     subprocess.run([str(exe), "scan", str(ws), str(work / name / "case"), "--jsonl", str(out)],
                    check=True, capture_output=True)
@@ -181,6 +271,7 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
             continue
         if page["status"] != "accepted":
             continue
+        _seal(name, page, t, stats, missed, wrong, f"{rel}#{page['page_index']}")
         noted = [d for d in page.get("doubts", []) if d.startswith("handwriting")]
         if t.get("page_doubt"):  # absent from truth files without notes
             stats["margin_notes"] += 1
@@ -216,11 +307,34 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
                 stats["streak_review"] += 1  # a fault found: the row must go to a person
             elif row["outcome"] == "review":
                 stats["clear_review"] += 1
+                # two marks, one box inked over: a correction or two votes, a person's call
+                stats["clear_review_blacked"] += "blacked out" in (row.get("reason") or "")
                 to_review.append(where)
             elif (row["outcome"], row["level"]) != (e["outcome"], e["level"]):
                 stats["clear_wrong"] += 1
                 wrong.append(where)
     return {"preset": name, **stats, "wrong": wrong, "to_review": to_review, "missed": missed}
+
+
+def _seal(name: str, page: dict, t: dict, stats: Counter[str], missed: list[str],
+          wrong: list[str], where: str) -> None:
+    """The seal's doubt on an accepted page against its truth: expected where the campaign
+    requires the seal and none was stamped, or a black one is scanned in colour."""
+    said = [d for d in page.get("doubts", []) if d.startswith(("no seal", "the seal is not"))]
+    seal = t.get("seal", "")
+    colour = PRESETS[name][0].colour == "rgb"
+    expected = t.get("ballot_page") == 1 and name in SEAL_REQUIRED and (
+        not seal or (colour and seal == "black"))
+    stats["seals"] += seal != ""
+    if expected:
+        stats["seal_doubts"] += 1
+        if said:
+            stats["seal_doubts_found"] += 1
+        else:
+            missed.append(f"{where}: seal {seal or 'none'} not doubted")
+    elif said:
+        stats["false_seal_doubts"] += 1
+        wrong.append(f"{where}: seal {seal or 'none'} doubted: {said}")
 
 
 def _one(args: tuple[str, int, int, Path, bool, float, str]) -> dict:
@@ -261,23 +375,32 @@ def main() -> None:
     jobs = [(n, a.ballots, a.seed, a.work, a.reuse, a.loyalty, a.population) for n in names]
     with ProcessPoolExecutor(max_workers=a.jobs) as pool:
         results = list(pool.map(_one, jobs))
-    head = (f"{'preset':12} {'pages':>5} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
+    head = (f"{'preset':19} {'pages':>5} {'status':>6} {'clear':>6} {'wrong':>6} {'review':>7} {'%':>6} "
             f"{'doubtful':>8} {'caught':>7} {'%':>6} {'streaked':>8} {'m.notes':>7} {'found':>5} "
-            f"{'false':>5}")
+            f"{'false':>5} {'seals':>5} {'s.doubt':>7} {'found':>5} {'false':>5} "
+            f"{'blacked':>7} {'all%':>6}")
     print(head)
     total: Counter[str] = Counter()
     for r in results:
-        for k in ("pages", "clear", "clear_wrong", "clear_review", "doubtful", "doubtful_caught",
-                  "streak_review", "margin_notes", "margin_notes_found", "false_note_doubts"):
+        for k in ("pages", "page_status_wrong", "clear", "clear_wrong", "clear_review",
+                  "doubtful", "doubtful_caught", "streak_review", "margin_notes",
+                  "margin_notes_found", "false_note_doubts",
+                  "seals", "seal_doubts", "seal_doubts_found", "false_seal_doubts",
+                  "clear_review_blacked"):
             total[k] += r.get(k, 0)
     for r in [*results, {"preset": "ALL", **total}]:
         clear, doubt = r.get("clear", 0), r.get("doubtful", 0)
-        print(f"{r['preset']:12} {r.get('pages', 0):5} {clear:6} {r.get('clear_wrong', 0):6} "
+        print(f"{r['preset']:19} {r.get('pages', 0):5} {r.get('page_status_wrong', 0):6} "
+              f"{clear:6} {r.get('clear_wrong', 0):6} "
               f"{r.get('clear_review', 0):7} {100 * r.get('clear_review', 0) / max(clear, 1):5.2f}% "
               f"{doubt:8} {r.get('doubtful_caught', 0):7} "
               f"{100 * r.get('doubtful_caught', 0) / max(doubt, 1):5.1f}% "
               f"{r.get('streak_review', 0):8} {r.get('margin_notes', 0):7} "
-              f"{r.get('margin_notes_found', 0):5} {r.get('false_note_doubts', 0):5}")
+              f"{r.get('margin_notes_found', 0):5} {r.get('false_note_doubts', 0):5} "
+              f"{r.get('seals', 0):5} {r.get('seal_doubts', 0):7} "
+              f"{r.get('seal_doubts_found', 0):5} {r.get('false_seal_doubts', 0):5} "
+              f"{r.get('clear_review_blacked', 0):7} "
+              f"{100 * (r.get('clear_review', 0) + r.get('streak_review', 0)) / max(clear, 1):5.2f}%")
     for r in results:
         for kind in ("wrong", "to_review", "missed"):
             for line in r[kind]:

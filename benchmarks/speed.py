@@ -143,7 +143,7 @@ def decode_floor(corpus: dict[str, Path], repeat: int) -> dict[str, float]:
 
 
 STAGES = ("take page", "decode", "register", "code", "light", "boxes", "streaks", "writing",
-          "notes", "decide")
+          "notes", "decide", "seal")
 
 
 def stage_times(corpus: dict[str, Path], repeat: int) -> dict[str, dict[str, float]]:

@@ -281,3 +281,12 @@ def code_corners_mm(
     px = np.array([(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)],
                   dtype=np.float64)
     return px / k + (region.x, region.y)
+
+
+def code_black_level(gray: np.ndarray, registration: Registration, symbol: Rect) -> float:
+    """Grey level (0-255) of the printer's black read from the QR symbol (``symbol``, mm,
+    quiet zone excluded): for a page none of whose marks is in the image, whose black
+    `omr.scoring.ink_black_level` cannot read. About half the modules are black and each
+    is five pixels wide at 8 px/mm: the 15th percentile lies inside them."""
+    patch = rectify(gray, registration, symbol, 8.0)
+    return float(np.percentile(patch, 15))

@@ -160,6 +160,11 @@ class MarkRule:
         Ink on a box's printed outline (`omr.scoring.BoxMeasure.on_outline_mm2`)
         from which a row with no other ink goes to review: a dot resting on
         the line, which every other measure leaves out with the line.
+    streak_hides_mm
+        A scanner streak too dark to see through (`omr.faults.see_through_streaks`)
+        this wide or wider could hide a mark in a box it crosses: the row goes
+        to review. A narrower one cannot hide a mark (``mark_extent_mm`` long),
+        which shows beside it: the box is measured through the streak.
     """
 
     mark_extent_mm: float = 3.7
@@ -170,6 +175,7 @@ class MarkRule:
     max_line_mm: float = 1.6
     spill_reach_mm: float = 2.5
     outline_ink_mm2: float = 0.3
+    streak_hides_mm: float = 1.8
 
     def __post_init__(self) -> None:
         if (not (0 < self.faint_long_ink_mm2 <= self.faint_ink_mm2 <= self.mark_ink_mm2)

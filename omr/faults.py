@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 
 from omr.geometry import PageFrame, PageTemplate, Rect
+from omr.lighting import is_bitonal
 from omr.pixels import grey_percentile
 from omr.reasons import SCANNER_STREAK, STRUCK_NAME, THROUGH_ROW, THROUGH_ROWS, Reason
 from omr.transform import Registration, rectify
@@ -87,6 +88,7 @@ class StreakParams:
     max_width_mm: float = 4.0
     surround_mm: float = 1.9
     max_perspective_mm: float = 1.0
+    blind_darkness: float = 0.7
 
 
 DEFAULT_STREAK_PARAMS = StreakParams()
@@ -109,6 +111,9 @@ class Streak:
     boxes
         ``(row, box)`` of every box whose measured zone it crosses: the row's
         1-based `RowSpec.row` and the box's 0-based index in level order.
+    blind_mm
+        How wide (mm) the part of it is that nothing can be seen through
+        (`see_through_streaks`; 0 until it has been looked through).
     """
 
     along: str
@@ -116,6 +121,7 @@ class Streak:
     width_mm: float
     cover: float
     boxes: tuple[tuple[int, int], ...]
+    blind_mm: float = 0.0
 
     def reason(self) -> Reason:
         """What was seen and what to do: clean the glass; the rows whose boxes it crosses."""
@@ -280,6 +286,68 @@ def erase_streaks(gray: np.ndarray, streaks: tuple[Streak, ...], px_per_mm: floa
         across[:, a : b + 1] = np.clip(left[:, None] + (right - left)[:, None] * t + 0.5,
                                        0, 255).astype(np.uint8)
     return out
+
+
+def see_through_streaks(gray: np.ndarray, streaks: tuple[Streak, ...], black: float,
+                        px_per_mm: float, params: StreakParams = DEFAULT_STREAK_PARAMS
+                        ) -> tuple[np.ndarray, tuple[Streak, ...]]:
+    """``gray`` with each streak's darkening undone, and the streaks with their blind width.
+
+    A streak takes the same share of the light from every pixel of its image
+    columns (rows). Per column of the band (its soft edges included), the
+    share kept is the median, over the rows where the columns just beside
+    the band are paper (``black`` tells which), of the band's pixel over
+    theirs; the pixel is divided by it. Ink under the streak stays darker
+    than the paper under it, so a box the streak crosses is measured as any
+    other: a clear X, or an empty box, beside or under a light streak is
+    still decided. Where the streak takes ``blind_darkness`` of the light or
+    more, nothing under it can be told from noise: those columns take the
+    lighter of the two pixels beside the band on their row (a stroke
+    crossing the band goes on through it; a printed outline running along
+    one side does not spread into it), and their width is the streak's
+    ``blind_mm``.
+
+    Returns
+    -------
+    (numpy.ndarray, tuple of Streak)
+        ``gray`` itself when there is no streak.
+    """
+    if not streaks:
+        return gray, streaks
+    out = gray.copy()
+    bitonal = is_bitonal(gray)
+    seen = []
+    for s in streaks:
+        across = out if s.along == ALONG_COLUMNS else out.T  # a view: changed in place
+        n = across.shape[1]
+        half = s.width_mm * px_per_mm / 2 + 1.5
+        a = max(1, math.floor(s.position_px - half))
+        b = min(n - 2, math.ceil(s.position_px + half))
+        if b < a:
+            seen.append(s)
+            continue
+        beside = np.concatenate([across[:, max(0, a - 3):a], across[:, b + 1:b + 4]], axis=1)
+        ref = beside.astype(np.float32).mean(axis=1)
+        paper = grey_percentile(beside, 90)
+        rows = ref >= paper - 0.25 * max(paper - black, 40.0)
+        band = across[:, a:b + 1].astype(np.float32)
+        if rows.sum() < 16:
+            seen.append(s)
+            continue
+        # the share of the light each column keeps, where paper lies on both sides of it
+        keep = np.clip(np.median(band[rows] / np.maximum(ref[rows, None], 1.0), axis=0),
+                       0.0, 1.0)
+        blind = keep <= 1.0 - params.blind_darkness
+        taken = band / np.maximum(keep, 1e-3)
+        if blind.any():  # the lighter of the two sides: a stroke crossing goes on, print
+            # along one side (a box's outline) does not spread into the band
+            side = np.maximum(across[:, a - 1], across[:, b + 1]).astype(np.float32)
+            taken[:, blind] = side[:, None]
+        if bitonal:  # a 1-bit page stays 1-bit (the measures treat its pixels as such)
+            taken = np.where(taken < 128, 0.0, 255.0)
+        across[:, a:b + 1] = np.clip(taken + 0.5, 0, 255).astype(np.uint8)
+        seen.append(replace(s, blind_mm=round(float(blind.sum()) / px_per_mm, 2)))
+    return out, tuple(seen)
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:

@@ -36,10 +36,17 @@ from typing import Any, TypeVar
 import numpy as np
 
 from omr import reasons as why
-from omr.code import decode_page_code, match_page_code
+from omr.code import code_black_level, decode_page_code, match_page_code
 from omr.decide import MarkRule, RowDecision, decide_row
 from omr.errors import BlankPage, CodeUnreadable, PageTooSmall, ReadError
-from omr.faults import Streak, erase_streaks, find_streaks, find_streaks_unplaced, find_writing
+from omr.faults import (
+    Streak,
+    erase_streaks,
+    find_streaks,
+    find_streaks_unplaced,
+    find_writing,
+    see_through_streaks,
+)
 from omr.geometry import PageFrame, PageTemplate, Rect
 from omr.lighting import even_light, is_bitonal
 from omr.notes import Note, NoteReference, find_notes
@@ -47,6 +54,7 @@ from omr.pixels import halve
 from omr.reasons import Reason
 from omr.registration import estimate_px_per_mm, register_page
 from omr.scoring import check_outlines, ink_black_level, score_boxes
+from omr.table import place_by_table
 from omr.transform import Registration
 
 # Smaller than this on either side, an image cannot be a ballot page (A5 at 72 dpi is 420 px
@@ -117,10 +125,13 @@ class RowMarks:
 @dataclass(frozen=True)
 class PageMarks:
     """Every row of a placed page read (`read_marks`), and the doubts about the page
-    itself (scanner streaks, a code named by comparison, notes in a margin)."""
+    itself (scanner streaks, a code named by comparison, notes in a margin).
+    ``registration`` is where the page was read: the placed page's, or its refit on the
+    table for a page placed from fewer than four marks (`omr.table.place_by_table`)."""
 
     rows: tuple[RowMarks, ...]
     doubts: tuple[Reason, ...] = field(default=())
+    registration: Registration | None = None
 
 
 def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
@@ -155,7 +166,8 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
     halved = [halve(gray)] if est_px_per_mm >= 2 * HALVED_MIN_PX_PER_MM \
         and not is_bitonal(gray) else []
     try:
-        registration = register_page(gray, frame, half=halved[0] if halved else None)
+        registration = register_page(gray, frame, half=halved[0] if halved else None,
+                                     code_symbol=code_symbol)
     except BlankPage:
         raise
     except ReadError as exc:
@@ -168,7 +180,8 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
             raise _again(exc, *(s.reason() for s in streaks)) from exc
         registration = placed
     lap("register")
-    black = ink_black_level(gray, registration, frame)
+    black = ink_black_level(gray, registration, frame) if registration.markers_found else \
+        code_black_level(gray, registration, code_symbol)  # no mark in the image: the code's
     doubts: tuple[Reason, ...] = ()  # the doubt of a code named by comparison
     try:
         text = decode_page_code(gray, registration, frame)
@@ -219,6 +232,8 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
         The printed box outlines are not where the fit puts them.
     """
     gray, registration, black = placed.gray, placed.registration, placed.black
+    if registration.by_table:  # placed from fewer than three marks: the table confirms it
+        registration = place_by_table(gray, registration, template)
     halved = list(placed.halved)
     # a photo's light falls off and shadows cross it: even it out first (scans pass as they are)
     levelled = even_light(gray, registration, template.frame, halved=halved)
@@ -228,17 +243,20 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
             again.append(halve(again[-1]))
         halved = again
     lap("light")
+    # a scanner streak through a box is a long straight stroke the box rule would count:
+    # its darkening is undone and the boxes measured through it; only where it is too dark
+    # to see through, and wide enough to hide a mark, does it send the boxes' rows to review
+    streaks = find_streaks(gray, registration, template, black)
+    measured, streaks = see_through_streaks(levelled, streaks, black, registration.px_per_mm)
+    lap("streaks")
     # the boxes' black is measured on the image they are measured in (a photo's, evened)
-    scores = score_boxes(levelled, registration, template,
+    scores = score_boxes(measured, registration, template,
                          black=black if levelled is gray else None)
     check_outlines(scores)  # the fit, checked again over the whole table
     lap("boxes")
-    # a scanner streak through a box is a long straight stroke the box rule would count
-    streaks = find_streaks(gray, registration, template, black)
-    lap("streaks")
-    streaked = {key: s for s in streaks for key in s.boxes}
+    streaked = {key: s for s in streaks for key in s.boxes if s.blind_mm >= rule.streak_hides_mm}
     # a line through a row's printed text: the name struck out?
-    streak_rows = {r for r, _ in streaked}
+    streak_rows = {r for s in streaks for r, _ in s.boxes}
     image, placed_at, _ = _smallest(levelled, halved, registration, streaks,
                                     WRITING_MIN_PX_PER_MM)
     writing = {w.row: w for w in find_writing(image, placed_at, template, black)
@@ -285,7 +303,8 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
         rows.append(RowMarks(row_scores.row, decision, fills, measures))
     lap("decide")
     return PageMarks(tuple(rows), doubts=(*(s.reason() for s in streaks), *placed.doubts,
-                                          *(n.reason() for n in notes if n.row is None)))
+                                          *(n.reason() for n in notes if n.row is None)),
+                     registration=registration)
 
 
 def placement(shape: tuple[int, ...], registration: Registration) -> dict[str, Any]:

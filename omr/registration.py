@@ -20,15 +20,16 @@ well under 0.1 mm, which is all the later stages need.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
+import zxingcpp
 
 from omr import reasons as why
 from omr.code import code_corners_mm
 from omr.errors import BlankPage, PageNotPlaced
-from omr.geometry import PageFrame
+from omr.geometry import PageFrame, Rect
 from omr.pixels import grey_percentile
 from omr.reasons import Reason
 from omr.transform import Registration
@@ -140,7 +141,7 @@ DEFAULT_PARAMS = RegistrationParams()
 
 def register_page(
     gray: np.ndarray, frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS, *,
-    half: np.ndarray | None = None,
+    half: np.ndarray | None = None, code_symbol: Rect | None = None,
 ) -> Registration:
     """Find the page's registration marks and fit page mm -> image px.
 
@@ -156,6 +157,12 @@ def register_page(
     half
         ``omr.pixels.halve(gray)``, if the caller has it: the quick first
         search takes its corners from it when it would halve them anyway.
+    code_symbol
+        Where the QR symbol itself is printed (mm, quiet zone excluded). With
+        it, a page on which fewer than three marks are found (a corner folded
+        over, cut off by the scan area, stamped over) is placed from the marks
+        found and the code's corners (`place_by_code`): a first fit that the
+        box outlines must refine and confirm (``Registration.by_table``).
 
     Returns
     -------
@@ -197,14 +204,23 @@ def register_page(
             found = again
     if duplicates:
         raise _seen_twice(frame, duplicates)
-    if not found:
-        ink = ink_fraction(gray, est, params) if ink is None else ink
-        raise PageNotPlaced(why.NO_MARKS(
-            ink=ink, foreign=why.FOREIGN_IDS(ids=tuple(sorted(foreign))) if foreign else None))
+    if len(found) < 4 and code_symbol is not None:
+        # a mark lost: the code's corners stand in for it (three marks alone fit any affine
+        # map, a photo's perspective too); the table confirms the fit
+        by_code = place_by_code(gray, frame, found, code_symbol, est, params)
+        if by_code is not None:
+            return by_code
     if len(found) < 3:
+        unfound = (why.CODE_NOT_FOUND_TO_PLACE(),) if code_symbol is not None else ()
+        if not found:
+            ink = ink_fraction(gray, est, params) if ink is None else ink
+            raise PageNotPlaced(why.NO_MARKS(
+                ink=ink, foreign=why.FOREIGN_IDS(ids=tuple(sorted(foreign))) if foreign else None),
+                *unfound)
         raise PageNotPlaced(why.TOO_FEW_MARKS(
             found=len(found), corners=tuple(_corner_name(frame, i) for i in sorted(found)),
-            missing_corners=tuple(m.corner for m in frame.markers if m.marker_id not in found)))
+            missing_corners=tuple(m.corner for m in frame.markers if m.marker_id not in found)),
+            *unfound)
     try:
         registration = fit_registration(found, frame, params)
     except PageNotPlaced:
@@ -213,11 +229,99 @@ def register_page(
             _, _, duplicates = find_markers(gray, frame, est, params, (("whole", scale),))
             if duplicates:
                 raise _seen_twice(frame, duplicates) from None
-        raise
+        # one of four marks half covered (a seal, a fold) may be found a little out of place:
+        # a flat page on the other three, if they alone fit it; three marks of a photo (its
+        # fourth folded over) fit no flat page: with the code's corners they fit it in
+        # perspective
+        registration = _three_of_four(found, frame, params)
+        if registration is None and code_symbol is not None:
+            registration = place_by_code(gray, frame, found, code_symbol, est, params)
+        if registration is None:
+            raise
     if registration.perspective_mm > params.max_perspective_mm:
         have = tuple(m.corner for m in frame.markers if m.marker_id in found)
         _confirm_by_code(gray, registration, frame, params, have)
     return registration
+
+
+def _three_of_four(found: dict[int, np.ndarray], frame: PageFrame,
+                   params: RegistrationParams) -> Registration | None:
+    """The best flat fit on three of four marks (the one left out found out of place), or
+    None: fewer than four marks, or no three of them fit a flat page."""
+    if len(found) < 4:
+        return None
+    best: Registration | None = None
+    for left_out in found:
+        try:
+            fit = fit_registration({i: c for i, c in found.items() if i != left_out}, frame,
+                                   params)
+        except PageNotPlaced:
+            continue
+        if fit.perspective_mm == 0.0 and (best is None or fit.residual_mm < best.residual_mm):
+            best = fit
+    return best
+
+
+def place_by_code(gray: np.ndarray, frame: PageFrame, found: dict[int, np.ndarray],
+                  code_symbol: Rect, est_px_per_mm: float,
+                  params: RegistrationParams = DEFAULT_PARAMS) -> Registration | None:
+    """A first fit from the marks ``found`` and the QR symbol's corners.
+
+    For a page on which fewer than three marks are found, or three that fit
+    no flat page (a photo with a corner folded over). zxing finds the code
+    anywhere in the image (reduced to about 6 px/mm) and gives its four
+    corners in the symbol's own order, so the code alone says where the page
+    lies and which way it is turned; each mark found adds its four corners
+    far from the code. The points are fitted as marks are
+    (`fit_registration`: an affine map, or with three marks and the code a
+    homography) and pass the same checks. The fit is marked ``by_table``:
+    the box outlines refine and confirm it before any box is read
+    (`omr.table.place_by_table`). None if the image holds no single code or
+    the points fit no page.
+    """
+    code_px = code_corners_px(gray, est_px_per_mm)
+    if code_px is None:
+        return None
+    # with four marks, one of them may be found out of place (half covered, half folded
+    # away): the best fit on the code and each three of them too
+    subsets = [found] + ([{i: c for i, c in found.items() if i != out} for out in found]
+                         if len(found) == 4 else [])
+    fits = [f for f in (_fit_with_code(sub, frame, code_symbol, code_px, params)
+                        for sub in subsets) if f is not None]
+    return min(fits, key=lambda f: f.residual_mm) if fits else None
+
+
+def code_corners_px(gray: np.ndarray, est_px_per_mm: float) -> np.ndarray | None:
+    """The QR symbol's four corners (image px, (4, 2), in the symbol's own order: top-left,
+    top-right, bottom-right, bottom-left) found anywhere in ``gray``, reduced to about
+    6 px/mm for zxing; None unless exactly one code is found."""
+    factor = max(1, int(est_px_per_mm // 6.0))
+    small = gray if factor == 1 else cv2.resize(
+        gray, (gray.shape[1] // factor, gray.shape[0] // factor), interpolation=cv2.INTER_AREA)
+    codes = [b for b in zxingcpp.read_barcodes(small, formats=zxingcpp.BarcodeFormat.QRCode)
+             if b.valid]
+    if len(codes) != 1:
+        return None
+    p = codes[0].position
+    corners = np.array([(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right,
+                                              p.bottom_left)], dtype=np.float64)
+    return corners * factor - 0.5  # zxing's pixel edges to pixel centres at integers
+
+
+def _fit_with_code(found: dict[int, np.ndarray], frame: PageFrame, code_symbol: Rect,
+                   code_px: np.ndarray, params: RegistrationParams) -> Registration | None:
+    """`fit_registration` of ``found`` and the code's corners, marked ``by_table`` with the
+    points it was made from; None if they fit no page."""
+    code_mm = np.array(code_symbol.corners(), dtype=np.float64)
+    try:
+        fit = fit_registration(found, frame, params, code=(code_mm, code_px))
+    except PageNotPlaced:
+        return None
+    markers = [m for m in frame.markers if m.marker_id in found]
+    src = [*code_mm, *(c for m in markers for c in m.square.corners())]
+    dst = [*code_px, *(p for m in markers for p in found[m.marker_id])]
+    return replace(fit, by_table=True, anchors=tuple(
+        (float(a), float(b), float(c), float(d)) for (a, b), (c, d) in zip(src, dst, strict=True)))
 
 
 def _confirm_by_code(gray: np.ndarray, registration: Registration, frame: PageFrame,
@@ -390,7 +494,8 @@ def _sort_detections(
 
 
 def fit_registration(
-    found: dict[int, np.ndarray], frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS
+    found: dict[int, np.ndarray], frame: PageFrame, params: RegistrationParams = DEFAULT_PARAMS,
+    *, code: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Registration:
     """Fit the homography through the found marks and check it is plausible.
 
@@ -398,7 +503,11 @@ def fit_registration(
     ----------
     found
         Marker id -> corners (4, 2) in image px, as from `find_markers`;
-        at least three of the frame's marks.
+        at least three of the frame's marks, or any number with ``code``.
+    code
+        The QR symbol's four corners, (page mm, image px), (4, 2) each, fitted
+        with the marks (`place_by_code`): a perspective fit then needs 16
+        points in all (three marks and the code).
 
     Raises
     ------
@@ -408,7 +517,9 @@ def fit_registration(
     markers = [m for m in frame.markers if m.marker_id in found]
     have = tuple(m.corner for m in markers)
     src = np.array([c for m in markers for c in m.square.corners()], dtype=np.float64)
-    dst = np.concatenate([found[m.marker_id] for m in markers])
+    dst = np.concatenate([found[m.marker_id] for m in markers]) if markers else np.zeros((0, 2))
+    if code is not None:
+        src, dst = np.concatenate([src.reshape(-1, 2), code[0]]), np.concatenate([dst, code[1]])
     w_mm, h_mm = frame.page_size_mm
     page_corners = np.array([(0, 0), (w_mm, 0), (w_mm, h_mm), (0, h_mm)], dtype=np.float64)
 
@@ -421,7 +532,7 @@ def fit_registration(
         raise PageNotPlaced(why.MARKS_NOT_A_PAGE(corners=have))
     perspective_mm = 0.0
     if _rms(h, src, dst) / scale > params.max_affine_residual_mm:
-        if len(markers) < 4:
+        if len(src) < 16:
             raise PageNotPlaced(why.THREE_MARKS_NOT_FLAT(corners=have,
                                                          rms_mm=_rms(h, src, dst) / scale))
         hom, _ = cv2.findHomography(src, dst, 0)
@@ -432,14 +543,14 @@ def fit_registration(
         perspective_mm = float(np.max(np.hypot(*(by_h - by_a).T))) / scale
         h = hom
 
-    jx, jy = _jacobian(h, (w_mm / 2, h_mm / 2))
+    jx, jy = jacobian(h, (w_mm / 2, h_mm / 2))
     sx, sy = float(np.hypot(*jx)), float(np.hypot(*jy))
     px_per_mm = (sx + sy) / 2
     residual_mm = _rms(h, src, dst) / px_per_mm
     cross = jx[0] * jy[1] - jx[1] * jy[0]
     shear_deg = abs(90.0 - math.degrees(math.acos(np.clip(np.dot(jx, jy) / (sx * sy), -1, 1))))
     corner_scales = [
-        math.sqrt(abs(np.linalg.det(np.column_stack(_jacobian(h, tuple(p)))))) for p in page_corners
+        math.sqrt(abs(np.linalg.det(np.column_stack(jacobian(h, tuple(p)))))) for p in page_corners
     ]
     spread = max(corner_scales) / max(min(corner_scales), 1e-9)
     ratio = max(sx, sy) / max(min(sx, sy), 1e-9)
@@ -456,7 +567,7 @@ def fit_registration(
     photo = perspective_mm > params.max_perspective_mm
     # four marks on one fit cannot be a misread mark: a photo's oblique view may shear and
     # stretch the page as much with or without perspective
-    lenient = photo or len(markers) >= 4
+    lenient = photo or len(src) >= 16
     max_ratio = params.max_photo_axis_ratio if lenient else params.max_axis_ratio
     if ratio > max_ratio:
         problems.append(why.FIT_STRETCHED(across=sx, down=sy, ratio=ratio, allowed=max_ratio))
@@ -516,7 +627,7 @@ def ink_fraction(gray: np.ndarray, est_px_per_mm: float, params: RegistrationPar
     return float(area[keep].sum()) / small.size
 
 
-def _jacobian(h: np.ndarray, p: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+def jacobian(h: np.ndarray, p: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """Image-px change per mm along page x and page y at page point ``p``."""
     x, y = p
     d = h[2, 0] * x + h[2, 1] * y + h[2, 2]

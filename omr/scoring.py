@@ -36,13 +36,14 @@ for the measured ranges and `omr.decide` for how they are used.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from omr.errors import PageNotPlaced
 from omr.geometry import PageFrame, PageTemplate, Rect
+from omr.lighting import is_bitonal
 from omr.pixels import flat_nonzero
 from omr.reasons import OUTLINES_MISPLACED
 from omr.transform import Registration, rectify
@@ -73,7 +74,24 @@ class ScoringParams:
     smooth_mm
         Side (mm) of the box filter applied to darkness before the ramp.
     ink_low, ink_high
-        The ramp from paper (0) to ink (1), in units of darkness.
+        The ramp from paper (0) to ink (1), in units of darkness. A light
+        pencil stroke lies 0.15-0.4 of the way from paper to black, so the
+        ramp starts low enough to see it.
+    ink_seen
+        The ramp starts at ``ink_low`` only in a box holding ink this dark
+        somewhere in its zone (a pencil stroke's core); elsewhere at
+        ``ink_seen``. The back of a thin sheet showing through (at most
+        0.15 of the way to black, blurred by the paper) and a fold's crease
+        alone are not measured; the light edges and grain of a stroke are.
+    bitonal_ink_low
+        The ramp's start on a 1-bit scan, where a lone speck smoothed over
+        ``smooth_mm`` is a quarter of the way to black: no lighter ink
+        survives a 1-bit threshold anyway.
+    strength_share, min_strength
+        ``fill`` is the interior's mean ramp over the box's own ink strength:
+        the ramp that ``strength_share`` of the zone's inked pixels reach or
+        pass, at least ``min_strength`` (a box inked over in pencil covers it
+        as a pen's does, at a lighter level).
     min_contrast
         Smallest paper-to-black difference (grey levels) used; a page with
         less contrast is measured as if it had this much.
@@ -103,8 +121,12 @@ class ScoringParams:
     max_px_per_mm: float = 12.0
     min_px_per_mm: float = 6.0
     smooth_mm: float = 0.25
-    ink_low: float = 0.25
+    ink_low: float = 0.12
     ink_high: float = 0.6
+    ink_seen: float = 0.2
+    bitonal_ink_low: float = 0.25
+    strength_share: float = 0.1
+    min_strength: float = 0.3
     min_contrast: float = 40.0
     extent_trim: float = 0.02
     locate_mm: float = 0.8
@@ -234,6 +256,8 @@ def score_boxes(
         In the template's row order.
     """
     k = patch_scale(registration.px_per_mm, params)
+    if is_bitonal(gray):
+        params = replace(params, ink_low=max(params.ink_low, params.bitonal_ink_low))
     if black is None:
         black = ink_black_level(gray, registration, template.frame)
     # boxes of one size give patches of one shape: each such group is measured as one array
@@ -498,9 +522,15 @@ def measure_boxes(
     span_dark = np.maximum(paper - np.float32(black), np.float32(params.min_contrast))
     outline = (paper - flat[:, zones.line].mean(axis=1, dtype=np.float32)) / span_dark
     grey = _blurred(patches, max(1, round(params.smooth_mm * k)))
-    # ramp = clip((darkness - ink_low) / (ink_high - ink_low), 0, 1), darkness = (paper - grey) / span
-    gain = (1.0 / (span_dark * np.float32(params.ink_high - params.ink_low)))[:, None, None]
-    ramp = ((paper - np.float32(params.ink_low) * span_dark)[:, None, None] - grey) * gain
+    # ramp = clip((darkness - low) / (ink_high - low), 0, 1), darkness = (paper - grey) / span;
+    # low is ink_low in a box holding ink at least ink_seen dark somewhere, else ink_seen:
+    # light ink alone (the back of the sheet showing through, a fold) is not measured
+    lightest = np.where(zones.zone_mask.reshape(h, w), grey, np.float32(np.inf)).min(axis=(1, 2))
+    seen = (paper - lightest) / span_dark >= params.ink_seen
+    low = np.where(seen, np.float32(params.ink_low),
+                   np.float32(max(params.ink_low, params.ink_seen))).astype(np.float32)
+    gain = (1.0 / (span_dark * (np.float32(params.ink_high) - low)))[:, None, None]
+    ramp = ((paper - low * span_dark)[:, None, None] - grey) * gain
     np.clip(ramp, 0.0, 1.0, out=ramp)
     ramp = ramp.reshape(n, h * w)
     inked_mask = ramp > 0
@@ -515,7 +545,15 @@ def measure_boxes(
     ramp, inked_mask, outline, n = ramp[some], inked_mask[some], outline[some], some.size
     _clear_printed_line(ramp, inked_mask, zones.across)
     interior = ramp.reshape(n, h, w)[(slice(None), *zones.interior)]
-    fill = interior.mean(axis=(1, 2)) if interior.size else np.zeros(n)
+    fill = np.zeros(n)
+    if interior.size:  # the share covered, at the box's own ink's strength (pencil: lighter)
+        inked_zone = ramp * zones.zone_flat
+        top = (params.strength_share * (inked_zone > 0).sum(axis=1)).astype(np.intp)
+        strength = np.ones(n, np.float32)  # pen ink: more than the share of it full
+        for i in np.flatnonzero((inked_zone >= 1.0).sum(axis=1) <= top).tolist():
+            strength[i] = -np.partition(-inked_zone[i], top[i])[top[i]]  # top[i]-th most
+        fill = np.minimum(interior.mean(axis=(1, 2)) / np.maximum(strength, params.min_strength),
+                          1.0)
     inked_mask &= zones.zone_mask
     ramp *= zones.zone_flat
     total = ramp.sum(axis=1)
@@ -550,7 +588,18 @@ def measure_boxes(
     cum_x = cums[0]
     x_lo = (cum_x < lo_mass).sum(axis=1) / zones.bins_per_mm - zones.surround
     x_hi = (cum_x < hi_mass).sum(axis=1) / zones.bins_per_mm - zones.surround
+    dark = replace(params, ink_low=params.bitonal_ink_low)
+    if params.ink_low < dark.ink_low and np.isfinite(through).any():
+        # light ink straight through the zone is a fold's crease (or a light streak), plainly
+        # nothing a voter drew: such a box is measured again at the darker level
+        again = some[np.isfinite(through)]
+        for at, m in zip(again.tolist(), measure_boxes(patches[again], zones, k, black, dark),
+                         strict=True):
+            out[at] = m
+        through[np.isfinite(through)] = np.nan  # done: left as measured again
     for i, at in enumerate(some.tolist()):
+        if np.isnan(through[i]):
+            continue
         if total[i] <= 0:  # its ink was the printed line's, cleared
             out[at] = BoxMeasure(float(fill[i]), 0.0, 0.0, float(outline[i]),
                                  on_outline_mm2=on_outline[at])
@@ -613,23 +662,27 @@ def _blurred(patches: np.ndarray, size: int) -> np.ndarray:
 
 
 def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
-                   max_missing: float = 0.1) -> None:
+                   max_missing: float = 0.1, own_share: float = 0.4) -> None:
     """Refuse a page whose printed box outlines are not where its fit puts them.
 
     An independent check of the registration, over the whole table: the
     marks fix the fit at the page's corners, the outlines test it in the
     middle (a page not lying flat, a photo's perspective misjudged, a mark
     out of place). A box counts as missing when its outline's darkness
-    (`BoxMeasure.outline`) is below ``min_outline``; the page is refused when
-    more than ``max_missing`` of its boxes (and at least two) are missing.
-    A voter's ink over an outline only darkens it.
+    (`BoxMeasure.outline`) is below ``min_outline``, or below ``own_share``
+    of the page's own outlines (their median) where those are paler than the
+    markers' black (faded toner, a paler band down the page); the page is
+    refused when more than ``max_missing`` of its boxes (and at least two)
+    are missing. A voter's ink over an outline only darkens it.
 
     Raises
     ------
     PageNotPlaced
         With the count and the rows of the missing outlines.
     """
-    missing = [r.row for r in rows for v in r.outlines if v < min_outline]
+    own = float(np.median([v for r in rows for v in r.outlines])) if rows else 1.0
+    least = min(min_outline, own_share * own)
+    missing = [r.row for r in rows for v in r.outlines if v < least]
     total = sum(len(r.outlines) for r in rows)
     if len(missing) >= 2 and len(missing) > max_missing * total:
         raise PageNotPlaced(OUTLINES_MISPLACED(missing=len(missing), total=total,

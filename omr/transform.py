@@ -45,6 +45,15 @@ class Registration:
         map: 0 for a scan; above ``max_perspective_mm`` (a photo) the fit was
         confirmed by the QR code's corners, and the box outlines must be
         confirmed too (`omr.scoring.check_outlines`).
+    by_table
+        The page was placed from fewer than three marks and the QR code's
+        corners (`omr.registration.place_by_code`): a first fit, which the
+        printed table's box outlines must refine and confirm
+        (`omr.table.place_by_table`) before any box is measured.
+    anchors
+        With ``by_table``: the points the first fit was made from, each
+        ``(x_mm, y_mm, x_px, y_px)`` (the marks' and the code's corners); the
+        table's refit keeps them.
     """
 
     homography: Homography
@@ -53,6 +62,8 @@ class Registration:
     residual_mm: float
     markers_found: int
     perspective_mm: float = 0.0
+    by_table: bool = False
+    anchors: tuple[tuple[float, float, float, float], ...] = ()
 
     def matrix(self) -> np.ndarray:
         """The homography as a float64 array of shape (3, 3)."""

@@ -19,17 +19,24 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   (`certificate`).
 - `pipeline.reading`: scan files into pages (`sources`), the ballot as printed
   for finding handwriting (`printed`), one page read against the campaign's
-  layout (`page`, which runs `omr.page`), the reading threads and processes
+  layout (`page`, which runs `omr.page`, and the seal's policy), a page's
+  colour for the seal (`colour`), the reading threads and processes
   (`workers`). Image bytes in, readings out; no database.
 - `pipeline.store`: the tables (`schema`), the records in SQLite or PostgreSQL (`store`), the
   stacks' records (`stacks`), the workspace folder (`workspace`), the schema's migrations (`migrations`), the
   prints of the pages' handwriting and the pages held as the same sheet (`prints`), the
   workspace's signing key (`keys`), the certified record and the certification
   history (`certificates`).
-- `pipeline.documents`: the printed ballot (`ballot_pdf`), the minutes
-  (`minutes`), the certified package (`export`, `verify`), spreadsheet cells
-  that are never formulas (`cells`), the roll-up of many units
-  (`aggregate`), pictures of stored pages (`images`, `explain`).
+- `pipeline.documents`: what every document shares (`typography`: fonts,
+  margins, headings, Vietnamese numbers and dates, Vietnam time), the printed
+  ballot (`ballot_pdf`, its pen `ballot_pen`, its words and a test deck's
+  words `ballot_text`), a document's parts as values set as PDF and Word
+  (`form`, `form_pdf`, `form_docx`), the results chart (`chart`), people by khối (`grouping`), the
+  minutes (`minutes`), the draft resolution or the report (`resolution`), the
+  spreadsheets (`spreadsheets`, their cells never formulas: `cells`), the
+  certified package (`export`, `verify`), the roll-up of many units
+  (`aggregate`, its report `summary`), pictures of stored pages (`images`,
+  `explain`).
 - `pipeline.workflow`: scanning a stack in (`ingest`), stacks and withdrawing a
   whole stack (`stacks`), the test deck (`testdeck`), the same sheet seen twice
   (`samesheet`), the review queue

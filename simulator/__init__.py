@@ -46,6 +46,8 @@ One module a section, in the order a ballot meets them:
 - `simulator.marks`: pens, and the strokes a voter draws in a box;
 - `simulator.voters`: what each voter means on each row, and how they mark it;
 - `simulator.notes`: handwriting outside the boxes;
+- `simulator.seal`: the body's seal stamped by hand (red, or a photocopy's black);
+- `simulator.handling`: the seal stamped and corners folded over before the scan (`Handling`);
 - `simulator.truth`: a ballot marked as its voter meant, and what it should read as;
 - `simulator.scanner`: a document scanner or a phone camera, with their faults;
 - `simulator.sheets`: sheets that are not this campaign's ballots;
@@ -56,9 +58,11 @@ Every public name is also here, as ``simulator.NAME``.
 """
 
 from simulator.files import FORMATS, PageFile, grey, read_truth, write_case, write_stack
+from simulator.handling import Handled, Handling, dog_ear
 from simulator.kinds import CLEAR_SHAPES, DOUBTFUL_SHAPES, SHAPES, SPILL, ColourMode, Outcome, Status
 from simulator.marks import (
     PENS,
+    STRESS_PENS,
     Mark,
     Pen,
     curve,
@@ -69,7 +73,15 @@ from simulator.marks import (
     smooth_noise,
 )
 from simulator.notes import NOTE_KINDS, SMALL_NOTE_KINDS, draw_note, note_strokes_mm
-from simulator.paper import MM_PER_INCH, PT_PER_INCH, px_per_mm, render_pages
+from simulator.paper import (
+    MM_PER_INCH,
+    PAPER_COLOURS,
+    PT_PER_INCH,
+    fade_toner,
+    on_paper,
+    px_per_mm,
+    render_pages,
+)
 from simulator.scanner import (
     AUTO_THRESHOLD,
     BITONAL,
@@ -88,9 +100,11 @@ from simulator.scanner import (
     draw_streak,
     fold_crease,
     photograph,
+    printed_sheet,
     show_through,
     to_bitonal,
 )
+from simulator.seal import SealStamp, plan_stamp, stamp_seal
 from simulator.sheets import blank_sheet, duplex_back, memo_page
 from simulator.stack import PageImages, Stack, simulate_stack
 from simulator.truth import (
@@ -121,6 +135,7 @@ __all__ = [
     "MM_PER_INCH",
     "NOTE_KINDS",
     "OFFICE",
+    "PAPER_COLOURS",
     "PENS",
     "PHONE",
     "PT_PER_INCH",
@@ -131,8 +146,11 @@ __all__ = [
     "STREAKED",
     "STREAKED_BITONAL",
     "STREAKED_SIDEWAYS",
+    "STRESS_PENS",
     "WORN",
     "ColourMode",
+    "Handled",
+    "Handling",
     "Mark",
     "MarkMix",
     "MarkedBallot",
@@ -144,6 +162,7 @@ __all__ = [
     "Pen",
     "RowTruth",
     "ScanProfile",
+    "SealStamp",
     "Stack",
     "Status",
     "VoteMix",
@@ -154,6 +173,7 @@ __all__ = [
     "cast_votes",
     "curve",
     "degrade",
+    "dog_ear",
     "draw_mark",
     "draw_note",
     "draw_notes",
@@ -161,6 +181,7 @@ __all__ = [
     "draw_spill",
     "draw_streak",
     "duplex_back",
+    "fade_toner",
     "fold_crease",
     "grey",
     "ink_strokes",
@@ -169,9 +190,12 @@ __all__ = [
     "memo_page",
     "note_places",
     "note_strokes_mm",
+    "on_paper",
     "photograph",
     "plan_marks",
     "plan_notes",
+    "plan_stamp",
+    "printed_sheet",
     "px_per_mm",
     "read_truth",
     "render_pages",
@@ -179,6 +203,7 @@ __all__ = [
     "show_through",
     "simulate_stack",
     "smooth_noise",
+    "stamp_seal",
     "strike_through",
     "to_bitonal",
     "write_case",

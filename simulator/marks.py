@@ -42,7 +42,12 @@ PENS: Mapping[str, Pen] = {
     "blue": Pen((30, 48, 135), 0.93, 0.10),
     "red": Pen((196, 32, 38), 0.92, 0.10),
     "pencil": Pen((60, 60, 66), 0.78, 0.45),
+    # an HB pencil held lightly: graphite only on the paper's tooth, a third to half of
+    # the way from paper to black, broken up along the stroke
+    "pencil_light": Pen((88, 88, 94), 0.62, 0.75),
 }
+#: The pens of the stress mix before light pencil was added (`PENS` less ``pencil_light``).
+STRESS_PENS = ("black", "blue", "red", "pencil")
 
 
 @dataclass(frozen=True)
@@ -263,6 +268,10 @@ def ink_strokes(img: np.ndarray, strokes_mm: Sequence[np.ndarray], mm_to_px: flo
     if p.grain > 0:
         grain = rng.normal(1.0 - p.grain / 3, p.grain / 2, alpha.shape).astype(np.float32)
         grain = cv2.GaussianBlur(grain, (0, 0), 0.6)
+        if pen == "pencil_light":  # graphite catches on the paper's tooth: blotchy at 0.1 mm
+            tooth = rng.normal(0.0, 1.0, alpha.shape).astype(np.float32)
+            tooth = cv2.GaussianBlur(tooth, (0, 0), max(0.6, 0.08 * mm_to_px))
+            grain *= np.clip(1.0 + 0.35 * tooth / max(float(tooth.std()), 1e-6), 0.3, 1.6)
         alpha *= np.clip(grain, 0.15, 1.0)
     region = img[y0:y1, x0:x1].astype(np.float32)
     if img.ndim == 3:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 from simulator.kinds import ColourMode
 from simulator.marks import Mark, draw_mark
-from simulator.paper import px_per_mm
+from simulator.paper import PAPER_COLOURS, fade_toner, on_paper, px_per_mm
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,21 @@ class ScanProfile:
         the paper on one side a little darker.
     fold_darkness : (float, float)
         How dark the crease line is.
+    paper_colours : tuple of str
+        Names from `simulator.paper.PAPER_COLOURS`: each page is printed on
+        one of them, drawn per page (empty: white paper).
+    toner : (float, float)
+        Share of the print's darkness the printer lays down (1 = full toner;
+        0.45 is a cartridge nearly empty), drawn per page.
+    toner_band : (float, float)
+        In a band down the page (a worn drum, 25-60 mm wide, anywhere across
+        it) the print keeps only this share of that again; (1, 1) for none.
+    hand_shadow : float
+        Share of photos with the shadow of a hand or of the phone itself over
+        part of the page, its edge soft over 4-12 mm (besides ``shadow``'s
+        broad one).
+    hand_shadow_depth : (float, float)
+        How much of the light that shadow takes away.
     """
 
     dpi: int = 200
@@ -130,6 +145,11 @@ class ScanProfile:
     bleed: tuple[float, float] = (0.0, 0.0)
     fold: float = 0.0
     fold_darkness: tuple[float, float] = (0.05, 0.2)
+    paper_colours: tuple[str, ...] = ()
+    toner: tuple[float, float] = (1.0, 1.0)
+    toner_band: tuple[float, float] = (1.0, 1.0)
+    hand_shadow: float = 0.0
+    hand_shadow_depth: tuple[float, float] = (0.25, 0.55)
 
     def __post_init__(self) -> None:
         if not 72 <= self.dpi <= 1200:
@@ -140,6 +160,9 @@ class ScanProfile:
             raise ValueError("quarter_turns must be a non-empty tuple of 0, 1, 2, 3")
         if not 1 <= self.jpeg_quality <= 100:
             raise ValueError(f"JPEG quality {self.jpeg_quality} is outside 1-100")
+        unknown = [c for c in self.paper_colours if c not in PAPER_COLOURS]
+        if unknown:
+            raise ValueError(f"unknown paper colour {unknown[0]!r}; use {', '.join(PAPER_COLOURS)}")
 
     @property
     def px_per_mm(self) -> float:
@@ -187,6 +210,21 @@ STREAKED_BITONAL = replace(BITONAL, streak=1.0, streak_span=(0.55, 0.95))
 HARSH_PHONE = replace(PHONE, megapixels=(8.0, 8.0), page_fill=(0.55, 0.7), perspective=0.12,
                       light=0.5, shadow=(0.3, 0.6), blur_mm=(0.08, 0.14), jpeg_quality=70,
                       skew_deg=15.0)
+
+
+def printed_sheet(img: np.ndarray, profile: ScanProfile, rng: np.random.Generator) -> None:
+    """The printed page ``img`` (RGB, before any mark) as this stack's printer and paper
+    make it, in place: toner faded (``toner``, ``toner_band``) and the sheet's colour
+    (``paper_colours``). Draws nothing from ``rng`` for white paper and full toner."""
+    lo, hi = profile.toner
+    blo, bhi = profile.toner_band
+    if (lo, hi, blo, bhi) != (1.0, 1.0, 1.0, 1.0):
+        w_mm = img.shape[1] / profile.px_per_mm
+        fade_toner(img, rng.uniform(lo, hi), rng.uniform(blo, bhi), rng.uniform(0.1, 0.9),
+                   rng.uniform(25.0, 60.0) / w_mm)
+    if profile.paper_colours:
+        name = profile.paper_colours[int(rng.integers(len(profile.paper_colours)))]
+        on_paper(img, PAPER_COLOURS[name])
 
 
 def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
@@ -334,6 +372,9 @@ def photograph(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
                     1.0, -1)
         shade = cv2.GaussianBlur(shade, (0, 0), side * rng.uniform(0.01, 0.04))
     light *= 1.0 - rng.uniform(*profile.shadow) * shade
+    if profile.hand_shadow > 0 and rng.random() < profile.hand_shadow:
+        light *= 1.0 - rng.uniform(*profile.hand_shadow_depth) * _hand_shadow(
+            light.shape, dst / 8, rng)
     light = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
     sigma = rng.uniform(*profile.blur_mm) * s * profile.px_per_mm
     noise_sd = rng.uniform(*profile.noise)
@@ -356,6 +397,43 @@ def photograph(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
         return out
     grey = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)
     return grey if profile.colour == "grey" else to_bitonal(grey, profile.threshold)
+
+
+def _hand_shadow(shape: tuple[int, int], page: np.ndarray, rng: np.random.Generator
+                 ) -> np.ndarray:
+    """A hand's or a phone's shadow (0..1) on a light map of ``shape``: a palm with four
+    fingers, or the phone's rounded oblong, reaching over the page (corners ``page``, in
+    the map's pixels) from one of its edges; its edge soft over 4-12 mm of the page."""
+    h, w = shape
+    out = np.zeros((h, w), np.float32)
+    i = int(rng.integers(4))
+    a, b = page[i], page[(i + 1) % 4]
+    side = float(np.linalg.norm(b - a))
+    inward = page.mean(axis=0) - (a + b) / 2
+    reach = float(np.linalg.norm(inward))
+    inward /= max(reach, 1e-6)
+    start = a + (b - a) * rng.uniform(0.15, 0.85) - inward * 0.1 * side
+    into = inward * reach * rng.uniform(0.5, 1.1)
+    angle = math.degrees(math.atan2(into[1], into[0])) + rng.normal(0, 15)
+    direction = np.array([math.cos(math.radians(angle)), math.sin(math.radians(angle))])
+    if rng.random() < 0.5:  # a hand: the palm, then four fingers spread ahead of it
+        palm = start + direction * 0.25 * side
+        cv2.ellipse(out, (int(palm[0]), int(palm[1])), (int(0.28 * side), int(0.2 * side)),
+                    angle, 0, 360, 1.0, -1)
+        across = np.array([-direction[1], direction[0]])
+        for f in range(4):
+            base = palm + direction * 0.2 * side + across * (f - 1.5) * 0.09 * side
+            tip = base + direction * rng.uniform(0.2, 0.32) * side
+            cv2.line(out, (int(base[0]), int(base[1])), (int(tip[0]), int(tip[1])), 1.0,
+                     max(1, int(0.08 * side)))
+    else:  # the phone held over the page: a rounded oblong
+        centre = start + direction * float(np.linalg.norm(into)) * 0.5
+        cv2.ellipse(out, (int(centre[0]), int(centre[1])),
+                    (int(float(np.linalg.norm(into)) * 0.6), int(0.17 * side)), angle, 0, 360,
+                    1.0, -1)
+    # a hand or phone 15-30 cm over the page under a room's lamps: the edge soft over 4-12 mm
+    edge = side / 210.0 * rng.uniform(4.0, 12.0)  # map pixels per mm of the page, times mm
+    return cv2.GaussianBlur(out, (0, 0), max(edge, 0.5))
 
 
 def draw_streak(img: np.ndarray, along_feed: bool, where: float, width_px: float,

@@ -6,8 +6,8 @@ Every page planned with its truth at once, its pixels made only when asked
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,9 +16,17 @@ if TYPE_CHECKING:
     from pipeline.domain.campaign import Campaign
     from pipeline.domain.layout import BallotLayout
 
+from simulator.handling import NOT_HANDLED, Handled, Handling, handle_page, plan_handling
 from simulator.kinds import Status
 from simulator.paper import px_per_mm, render_pages
-from simulator.scanner import OFFICE, ScanProfile, degrade, fold_crease, show_through
+from simulator.scanner import (
+    OFFICE,
+    ScanProfile,
+    degrade,
+    fold_crease,
+    printed_sheet,
+    show_through,
+)
 from simulator.sheets import blank_sheet, duplex_back, memo_page
 from simulator.truth import (
     NoteTruth,
@@ -42,6 +50,7 @@ class _PagePlan:
     rows: tuple[RowTruth, ...] = ()  # the marks to draw, for ballots
     ref: int | None = None  # the front of a back; the page a rescan repeats
     notes: tuple[NoteTruth, ...] = ()  # notes written outside the boxes, for ballots
+    handled: Handled = NOT_HANDLED  # the seal stamped, a corner folded, for ballots
 
 
 class PageImages(Sequence[np.ndarray]):
@@ -52,11 +61,13 @@ class PageImages(Sequence[np.ndarray]):
     """
 
     def __init__(self, plans: Sequence[_PagePlan], printed: Mapping[str, Sequence[np.ndarray]],
-                 layouts: Mapping[str, BallotLayout], profile: ScanProfile) -> None:
+                 layouts: Mapping[str, BallotLayout], profile: ScanProfile,
+                 handling: Handling | None = None) -> None:
         self._plans = tuple(plans)
         self._printed = printed
         self._layouts = layouts
         self._profile = profile
+        self._handling = handling or Handling()
 
     def __len__(self) -> int:
         return len(self._plans)
@@ -86,10 +97,15 @@ class PageImages(Sequence[np.ndarray]):
             key = "own" if plan.kind == "ballot" else "foreign"
             assert plan.ballot_page is not None
             img = self._printed[key][plan.ballot_page - 1].copy()
+            # the sheet's colour and the printer's toner: their own stream, as the wear's
+            printed_sheet(img, self._profile, np.random.default_rng([plan.seed, 7]))
             draw_page_marks(img, self._layouts[key], plan.ballot_page, plan.rows,
                             px_per_mm(dpi), rng)
             if plan.notes:  # their own stream: the marks and the wear stay as they were
                 draw_notes(img, plan.notes, px_per_mm(dpi), np.random.default_rng([plan.seed, 6]))
+            if plan.handled != NOT_HANDLED:  # the seal and a dog-ear: their own stream too
+                handle_page(img, plan.handled, seal_centre(self._layouts[key], plan.ballot_page),
+                            self._handling, px_per_mm(dpi), np.random.default_rng([plan.seed, 8]))
             wear = np.random.default_rng([plan.seed, 3])  # no draws from rng: same marks
             if self._profile.bleed[1] > 0:
                 pages = self._printed[key]
@@ -180,6 +196,7 @@ def simulate_stack(
     foreign_ballots: int = 0,
     rescans: int = 0,
     pdf_bytes: bytes | None = None,
+    handling: Handling | None = None,
 ) -> Stack:
     """Print, vote and scan ``n_ballots`` copies of a ballot, with other sheets mixed in.
 
@@ -207,6 +224,10 @@ def simulate_stack(
         stored image's hash).
     pdf_bytes : bytes, optional
         The printed ballot (one copy) if already made, e.g. by ``kiemphieu print``.
+    handling : Handling, optional
+        The seal stamped and corners folded over before the scan
+        (`simulator.handling`); drawn from each page's own seed, so the rest
+        of the stack is the same with or without it.
 
     Returns
     -------
@@ -231,53 +252,81 @@ def simulate_stack(
     if foreign is not None and foreign_ballots:
         printed["foreign"] = _print(foreign[0], foreign[1], profile.dpi, None)
         layouts["foreign"] = foreign[1]
-
-    def seed() -> int:
-        return int(rng.integers(0, 2**63 - 1))
-
-    Unit = list[tuple[_PagePlan, PageTruth]]
-
-    def ballot_unit(lay: BallotLayout, rows: Sequence[VotedRow], number: int | None,
-                    kind: str) -> Unit:
-        out: Unit = []
-        status: Status = "accepted" if kind == "ballot" else "rejected"
-        for page, page_rows in zip(lay.pages, plan_marks(lay, rows, model.marks, rng),
-                                   strict=True):
-            n = page.template.page
-            s = seed()
-            notes: tuple[NoteTruth, ...] = ()
-            if model.margin_notes > 0 or any(r.note for r in page_rows):
-                # from the page's own seed: no draws from rng, the rest of the stack as it was
-                key = "own" if kind == "ballot" else "foreign"
-                notes = plan_notes(lay, n, page_rows, model.margin_notes,
-                                   np.random.default_rng([s, 5]), printed[key][n - 1],
-                                   profile.px_per_mm)
-            out.append((_PagePlan(kind, s, ballot_page=n, rows=page_rows, notes=notes),
-                        PageTruth(status, kind, lay.campaign_id, n, page_rows, number,
-                                  notes=notes)))
-            if duplex:
-                out.append((_PagePlan("blank_back", seed(), ref=-1),  # ref: the page before
-                            PageTruth("blank_page", "blank_back", ballot=number)))
-        return out
-
+    units = _Units(rng, model, printed, profile, duplex, handling or Handling())
     stts = [c.stt for c in campaign.candidates]
-    units: list[Unit] = [ballot_unit(layout, rows, b, "ballot") for b, rows
-                         in enumerate(cast_votes(model, stts, n_ballots, rng, layout.levels))]
-    extras: list[Unit] = []
-    extras += [[(_PagePlan("blank_sheet", seed()), PageTruth("blank_page", "blank_sheet"))]
-               for _ in range(blank_sheets)]
-    extras += [[(_PagePlan("memo", seed()), PageTruth("rejected", "memo"))] for _ in range(memos)]
+    ballots: list[_Unit] = [units.ballot(layout, rows, b, "ballot")
+                            for b, rows
+                            in enumerate(cast_votes(model, stts, n_ballots, rng, layout.levels))]
+    extras: list[_Unit] = []
+    extras += [[(_PagePlan("blank_sheet", units.seed()),
+                 PageTruth("blank_page", "blank_sheet"))] for _ in range(blank_sheets)]
+    extras += [[(_PagePlan("memo", units.seed()), PageTruth("rejected", "memo"))]
+               for _ in range(memos)]
     if foreign is not None and foreign_ballots:
         fstts = [c.stt for c in foreign[0].candidates]
         fmodel = VoteModel(mix=model.mix, marks=model.marks)
-        extras += [ballot_unit(foreign[1], rows, None, "foreign_ballot")
-                   for rows in cast_votes(fmodel, fstts, foreign_ballots, rng, foreign[1].levels)]
+        extras += [units.ballot(foreign[1], rows, None, "foreign_ballot")
+                   for rows in cast_votes(fmodel, fstts, foreign_ballots, rng,
+                                               foreign[1].levels)]
     for unit in extras:
-        units.insert(int(rng.integers(0, len(units) + 1)), unit)
+        ballots.insert(int(rng.integers(0, len(ballots) + 1)), unit)
+    plans, truth, unit_ids = _in_feed_order(ballots, rescans, rng, units.seed)
+    return Stack(images=PageImages(plans, printed, layouts, profile, handling),
+                 truth=tuple(truth), units=tuple(unit_ids), campaign_id=layout.campaign_id,
+                 profile=profile, levels=layout.levels)
 
+
+_Unit = list[tuple[_PagePlan, PageTruth]]
+
+
+class _Units:
+    """Plans the pages of one ballot copy (a unit: its pages and their backs)."""
+
+    def __init__(self, rng: np.random.Generator, model: VoteModel,
+                 printed: Mapping[str, Sequence[np.ndarray]], profile: ScanProfile,
+                 duplex: bool, handling: Handling) -> None:
+        self.rng, self.model, self.printed, self.profile = rng, model, printed, profile
+        self.duplex, self.handling = duplex, handling
+
+    def seed(self) -> int:
+        return int(self.rng.integers(0, 2**63 - 1))
+
+    def ballot(self, lay: BallotLayout, rows: Sequence[VotedRow], number: int | None,
+               kind: str) -> _Unit:
+        out: _Unit = []
+        status: Status = "accepted" if kind == "ballot" else "rejected"
+        for page, page_rows in zip(lay.pages, plan_marks(lay, rows, self.model.marks, self.rng),
+                                   strict=True):
+            n = page.template.page
+            s = self.seed()
+            notes: tuple[NoteTruth, ...] = ()
+            if self.model.margin_notes > 0 or any(r.note for r in page_rows):
+                # from the page's own seed: no draws from rng, the rest of the stack as it was
+                key = "own" if kind == "ballot" else "foreign"
+                notes = plan_notes(lay, n, page_rows, self.model.margin_notes,
+                                   np.random.default_rng([s, 5]), self.printed[key][n - 1],
+                                   self.profile.px_per_mm)
+            handled = plan_handling(self.handling, seal_centre(lay, n) is not None,
+                                    np.random.default_rng([s, 7]))
+            out.append((_PagePlan(kind, s, ballot_page=n, rows=page_rows, notes=notes,
+                                  handled=handled),
+                        PageTruth(status, kind, lay.campaign_id, n, page_rows, number,
+                                  notes=notes, seal=handled.seal, dog_ear=handled.dog_ear)))
+            if self.duplex:
+                out.append((_PagePlan("blank_back", self.seed(), ref=-1),  # ref: the page before
+                            PageTruth("blank_page", "blank_back", ballot=number)))
+        return out
+
+
+def _in_feed_order(units: list[_Unit], rescans: int, rng: np.random.Generator,
+                   seed: Callable[[], int]
+                   ) -> tuple[list[_PagePlan], list[PageTruth], list[int]]:
+    """The units' pages in feed order, with ``rescans`` pages scanned again later (each a
+    group of its own): their plans, truth and unit (sheet group) numbers."""
     flat = [(plan, truth, u) for u, unit in enumerate(units) for plan, truth in unit]
     # pages scanned twice: (unit boundary to insert before, page repeated)
-    boundaries = [i for i in range(1, len(flat) + 1) if i == len(flat) or flat[i][2] != flat[i - 1][2]]
+    boundaries = [i for i in range(1, len(flat) + 1)
+                  if i == len(flat) or flat[i][2] != flat[i - 1][2]]
     ballot_pages = [i for i, (_, t, _) in enumerate(flat) if t.kind == "ballot"]
     repeats: dict[int, list[int]] = {}
     for _ in range(rescans):
@@ -294,8 +343,7 @@ def simulate_stack(
             s = new_index[src]
             t = truth[s]
             plans.append(_PagePlan("rescan", seed(), ref=s))
-            truth.append(PageTruth("duplicate", "rescan", t.campaign, t.ballot_page, t.rows,
-                                   t.ballot, duplicate_of=s, notes=t.notes))
+            truth.append(replace(t, status="duplicate", kind="rescan", duplicate_of=s))
             unit_ids.append(len(units) + len(plans))  # a group of its own
         if pos == len(flat):
             break
@@ -306,10 +354,17 @@ def simulate_stack(
         plans.append(plan)
         truth.append(t)
         unit_ids.append(u)
+    return plans, truth, unit_ids
 
-    return Stack(images=PageImages(plans, printed, layouts, profile), truth=tuple(truth),
-                 units=tuple(unit_ids), campaign_id=layout.campaign_id, profile=profile,
-                 levels=layout.levels)
+
+def seal_centre(layout: BallotLayout, page: int | None) -> tuple[float, float] | None:
+    """The centre (mm) of the place the ballot prints for the body's seal on ``page``, or None
+    if that page has none (only the header of each form's first page has it)."""
+    seal = layout.spec.get("seal")
+    if not seal or not any(f.first_page == page for f in layout.forms):
+        return None
+    half = float(seal["size"]) / 2
+    return float(seal["x"]) + half, float(seal["y"]) + half
 
 
 def _print(campaign: Campaign, layout: BallotLayout, dpi: int, pdf: bytes | None

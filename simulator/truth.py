@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pipeline.domain.layout import BallotLayout
 
 from simulator.kinds import SPILL, Outcome, Status
-from simulator.marks import PENS, Mark, curve, draw_mark, ink_strokes, mark_strokes_mm, smooth_noise
+from simulator.marks import STRESS_PENS, Mark, curve, draw_mark, ink_strokes, mark_strokes_mm, smooth_noise
 from simulator.notes import NOTE_KINDS, SMALL_NOTE_KINDS, draw_note
 from simulator.paper import px_per_mm
 from simulator.voters import MarkMix, VotedRow, Voter
@@ -91,6 +91,8 @@ class PageTruth:
     ballot: int | None = None
     duplicate_of: int | None = None
     notes: tuple[NoteTruth, ...] = ()
+    seal: str = ""  # the seal stamped on it: "red", "black" (a photocopy's) or "" (none)
+    dog_ear: str = ""  # the corner folded over before the scan, or ""
 
     @property
     def page_doubt(self) -> bool:
@@ -110,6 +112,10 @@ class PageTruth:
         if self.notes:  # only then: earlier truth files stay as they were
             out["notes"] = [n.to_json() for n in self.notes]
             out["page_doubt"] = self.page_doubt
+        if self.seal:
+            out["seal"] = self.seal
+        if self.dog_ear:
+            out["dog_ear"] = self.dog_ear
         return out
 
 
@@ -298,12 +304,12 @@ def plan_notes(layout: BallotLayout, page: int, rows: Sequence[RowTruth], margin
 
     A ring goes around the name; words, a scrawl or an arrow in the name's or the
     position's cell; a question mark or a number there or in the margin level with
-    the row. The pen is any of `PENS`, 0.3-0.8 mm.
+    the row. The pen is any of `STRESS_PENS`, 0.3-0.8 mm.
     """
     places = note_places(layout, page, printed, mm_to_px)
 
     def hand() -> tuple[str, float]:
-        return list(PENS)[int(rng.integers(len(PENS)))], round(float(rng.uniform(0.3, 0.8)), 3)
+        return STRESS_PENS[int(rng.integers(len(STRESS_PENS)))], round(float(rng.uniform(0.3, 0.8)), 3)
 
     out = []
     for row in rows:

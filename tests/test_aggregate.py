@@ -88,3 +88,37 @@ def test_the_same_package_twice_is_refused(packages, tmp_path: Path) -> None:
     council, _ = packages
     proc = run("aggregate", str(council), str(council), "--out", str(tmp_path / "o"), check=False)
     assert proc.returncode == 1 and "give each unit once" in proc.stderr
+
+
+def test_the_report_answers_who_crossed_and_sets_the_last_round_beside(packages,
+                                                                       tmp_path: Path) -> None:
+    """Units numbered once, the mixed rule sets named, the form's parts, and with
+    --previous each person's last result beside this one."""
+    council, party = packages
+    out = tmp_path / "tong-hop"
+    run("aggregate", str(council), str(party), "--out", str(out), "--body",
+        "Sở Nội vụ thành phố Cần Thơ", "--place", "Cần Thơ", "--parent",
+        "Ủy ban nhân dân thành phố Cần Thơ", "--to", "Ủy ban nhân dân thành phố",
+        "--signer", "KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC|Trần Văn Ký", "--trust-on-first-use",
+        "--previous", str(council))
+    summary = json.loads((out / "tong-hop.json").read_text("utf-8"))
+    council_doc = json.loads((council / "tally.json").read_text("utf-8"))
+    for person in summary["people"]:
+        for place in person["places"]:
+            if place["campaign"] == council_doc["campaign"]:
+                assert place["previous"]["counts"] == place["counts"]
+            else:
+                assert place["previous"] is None or place["previous"]["campaign"] == \
+                    council_doc["campaign"]
+    pdf = pdfium.PdfDocument(str(out / "tong-hop.pdf"))
+    pages = [" ".join(pdf[i].get_textpage().get_text_range().split()) for i in range(len(pdf))]
+    first, text = pages[0], " ".join(pages)
+    for phrase in ("ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ", "/BC-", "Kính gửi: Ủy ban nhân dân thành phố.",
+                   "I. NGƯỜI CÓ TRÊN 1/2 HOẶC TỪ 2/3 SỐ PHIẾU TÍN NHIỆM THẤP"):
+        assert phrase in first, phrase
+    for phrase in ("Lưu ý: các đơn vị lấy phiếu theo các quy định khác nhau",
+                   "II. CÁC ĐƠN VỊ", "Lần trước", "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Trần Văn Ký",
+                   "Nơi nhận:", "- Như trên;"):
+        assert phrase in text, phrase
+    # a unit is named once, in the units' table; the people's rows give its number
+    assert text.count("Đảng ủy Sở Nội vụ thành phố Cần Thơ") == 1

@@ -10,6 +10,8 @@ regenerate it after an intended change with ``KIEMPHIEU_UPDATE_GOLDEN=1``.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 import os
 import re
 import unicodedata
@@ -25,6 +27,8 @@ from PIL import Image
 
 from omr.geometry import Rect
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes, fit_text, render_ballots, split_body
+from pipeline.documents.ballot_text import cell_wrap
+from pipeline.documents.typography import REGULAR
 from pipeline.domain.campaign import Campaign, load_campaign, parse_campaign
 from pipeline.domain.errors import CampaignError
 from pipeline.domain.layout import BallotLayout, build_layout
@@ -213,9 +217,11 @@ def test_text_extracts_as_the_nfc_text_given(path: Path) -> None:
     for index, page in enumerate(p.layout.pages):
         text = page_text(p.pdf, index)
         assert unicodedata.is_normalized("NFC", text)
+        # the footer says in plain words that the code is the same on every ballot; no
+        # machine codes (campaign id, layout hash) for the voter to read
+        assert p.layout.fingerprint not in text and "Bố cục" not in text
         expected = [
-            f"Mã đợt: {p.campaign.id}",
-            f"Bố cục: {p.layout.fingerprint}",
+            "Mã QR giống nhau trên mọi phiếu của đợt lấy phiếu này",
             f"Trang {index + 1}/{p.layout.page_count}",
             "Họ và tên",
             "Chức vụ",
@@ -343,3 +349,55 @@ def test_golden_campaign_is_seed_002_with_quoted_positions() -> None:
     assert all(
         g.position.startswith(s.position) for g, s in zip(golden.candidates, sample.candidates, strict=True)
     )
+
+
+def test_positions_wrap_at_commas_and_dashes_never_inside_a_word() -> None:
+    """"Chỉ huy trưởng" and "Thương binh" are words: a line never ends inside one."""
+    for text, width in (("Ủy viên UBND huyện, Chỉ huy trưởng Ban Chỉ huy Quân sự huyện", 52.0),
+                        ("Trưởng phòng Lao động - Thương binh và Xã hội", 40.0),
+                        ("Ủy viên UBND huyện, Chánh Văn phòng HĐND và UBND huyện", 30.0)):
+        lines = cell_wrap(text, REGULAR, 10, width)
+        assert " ".join(lines) == text
+        for a, b in itertools.pairwise(lines):
+            pair = f"{a.split()[-1]} {b.split()[0]}".lower()
+            assert pair not in ("huy trưởng", "chỉ huy", "thương binh", "văn phòng", "xã hội"), lines
+    assert cell_wrap("Trưởng phòng Lao động - Thương binh và Xã hội", REGULAR, 10, 40) == [
+        "Trưởng phòng Lao động -", "Thương binh và Xã hội"]
+    assert cell_wrap("Ủy viên UBND huyện, Chỉ huy trưởng Ban Chỉ huy Quân sự huyện", REGULAR, 9,
+                     54)[0] == "Ủy viên UBND huyện,"
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=sample_id)
+def test_the_seal_place_is_clear_of_text(path: Path) -> None:
+    """No character but the "(Dấu)" label inside the seal's circle, on every sample."""
+    p = printed(path)
+    seal = p.layout.spec["seal"]
+    r = float(seal["size"]) / 2
+    cx, cy = float(seal["x"]) + r, float(seal["y"]) + r
+    page = pdfium.PdfDocument(p.pdf)[0]
+    textpage = page.get_textpage()
+    height_pt = page.get_height()
+    found = textpage.search("(Dấu)")
+    hit = found.get_next()
+    assert hit is not None
+    label = set(range(hit[0], hit[0] + hit[1]))
+    for i in range(textpage.count_chars()):
+        if i in label or not textpage.get_text_range(i, 1).strip():
+            continue
+        left, bottom, right, top = textpage.get_charbox(i)
+        corners = [(x * 25.4 / 72, (height_pt - y) * 25.4 / 72) for x in (left, right)
+                   for y in (bottom, top)]
+        char = textpage.get_text_range(i, 1)
+        assert all(math.hypot(x - cx, y - cy) > r for x, y in corners), (char, corners)
+
+
+def test_the_signature_line_is_solid_black() -> None:
+    """A Party ballot's signature line survives a photocopy: one dark run across its width."""
+    path = next(s for s in SAMPLES if "seed-000" in s.name)
+    p = printed(path)
+    area = p.layout.spec["signature"]
+    image = page_image(path, 0)
+    y = px(float(area["y"]) + float(area["h"]) - 3.0)
+    x0, x1 = px(float(area["x"]) + 11), px(float(area["x"]) + float(area["w"]) - 11)
+    band = image[round(y) - 3: round(y) + 4, round(x0): round(x1)]
+    assert band.min(axis=0).max() < 90  # dark across the whole line, not grey dots

@@ -17,7 +17,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import shutil
 import stat
 import zipfile
@@ -27,10 +26,14 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from certified_case import hanoi_case, run
+from document_cases import fixed
+from golden_files import golden_compare, render
 from PIL import Image
 
-from pipeline.documents.export import result_csv, result_xlsx
-from pipeline.documents.minutes import chart_png, minutes_pdf
+from pipeline.documents.chart import chart_png
+from pipeline.documents.minutes import minutes_pdf
+from pipeline.documents.spreadsheets import result_csv, result_xlsx
+from pipeline.documents.typography import date_words
 from pipeline.documents.verify import verify_package
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -52,7 +55,8 @@ def package_files(pkg: Path) -> list[str]:
 
 def test_package_holds_every_document_and_every_scan(hanoi, doc) -> None:
     files = package_files(hanoi.pkg)
-    for name in ("bien-ban-kiem-phieu.pdf", "bien-ban-kiem-phieu.docx", "ket-qua.csv",
+    for name in ("bien-ban-kiem-phieu.pdf", "bien-ban-kiem-phieu.docx", "du-thao-nghi-quyet.pdf",
+                 "du-thao-nghi-quyet.docx", "ket-qua.csv",
                  "ket-qua.xlsx", "tally.json", "campaign.yaml", "manifest.json", "manifest.sig",
                  "public-key.pem"):
         assert name in files
@@ -141,12 +145,31 @@ def test_minutes_say_what_a_committee_signs(hanoi) -> None:
     text = " ".join(pdf_text(hanoi.pkg / "bien-ban-kiem-phieu.pdf").split())
     for phrase in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                    "HỘI ĐỒNG NHÂN DÂN THÀNH PHỐ HÀ NỘI", "BAN KIỂM PHIẾU", "BIÊN BẢN KIỂM PHIẾU",
-                   "Hà Nội, ngày 07 tháng 12 năm 2023", "Căn cứ Nghị quyết số 96/2023/QH15",
+                   "/BB-BKP", "Căn cứ Nghị quyết số 96/2023/QH15", "(giờ Việt Nam), tại Hà Nội",
                    "Số phiếu phát ra: 90 phiếu", "Số phiếu thu về: 88 phiếu",
+                   "Số phiếu không hợp lệ (cả tờ phiếu): 0 phiếu",
+                   "theo khoản 3 Điều 19 Nghị quyết số 96/2023/QH15",
                    "85,23", "9,09", "4,55", "Trần Sỹ Thanh", "Điều 12 Nghị quyết số 96/2023/QH15",
-                   "Kết quả đối chiếu: khớp", "TRƯỞNG BAN KIỂM PHIẾU", "CÁC THÀNH VIÊN",
-                   "Nguyễn Thị Trưởng Ban", "Phạm Thị Thư Ký"):
+                   "Kết quả đối chiếu: khớp", "Biên bản lập xong lúc", "thành 03 bản",
+                   "chữ ký điện tử", "Nơi nhận:", "- Lưu: hồ sơ kỳ họp.", "TRƯỞNG BAN KIỂM PHIẾU",
+                   "THƯ KÝ", "THÀNH VIÊN", "Nguyễn Thị Trưởng Ban", "Phạm Thị Thư Ký",
+                   "Lê Văn Thành Viên"):
         assert phrase in text, phrase
+    assert "chữ ký số" not in text and "Điều 19 khoản 3" not in text
+
+
+def test_the_minutes_give_one_date_in_vietnam_time(hanoi, doc) -> None:
+    """The heading's date and the closing sentence's are the certification's, in Vietnam time."""
+    import datetime as dt
+    import re
+
+    text = " ".join(pdf_text(hanoi.pkg / "bien-ban-kiem-phieu.pdf").split())
+    at = dt.datetime.fromisoformat(doc["certification"]["at"]) + dt.timedelta(hours=7)
+    day = date_words(at.date())
+    assert f"Hà Nội, {day}" in text
+    assert f"Biên bản lập xong lúc {at:%H} giờ {at:%M} phút, {day} (giờ Việt Nam)" in text
+    dates = set(re.findall(r"ngày \d\d tháng \d\d? năm \d{4}", text))
+    assert dates <= {day, "ngày 23 tháng 6 năm 2023"}, dates  # and the resolution cited
 
 
 def test_minutes_docx_says_the_same_in_times_new_roman(hanoi) -> None:
@@ -162,30 +185,12 @@ def test_minutes_docx_says_the_same_in_times_new_roman(hanoi) -> None:
     assert unicodedata.is_normalized("NFC", text)
 
 
-def render(pdf_bytes: bytes, index: int, dpi: int = 60) -> np.ndarray:
-    page = pdfium.PdfDocument(pdf_bytes)[index]
-    return np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
-
-
-def golden_compare(image: np.ndarray, name: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("KIEMPHIEU_UPDATE_GOLDEN") == "1":
-        Image.fromarray(image).save(path, optimize=True)
-    assert path.exists(), f"no golden file; run with KIEMPHIEU_UPDATE_GOLDEN=1 to create {path}"
-    golden = np.asarray(Image.open(path).convert("L"))
-    assert golden.shape == image.shape
-    changed = float(np.mean(np.abs(golden.astype(np.int16) - image.astype(np.int16)) > 64))
-    assert changed < 0.002, (
-        f"{changed:.2%} of pixels differ from {name}; if the change is intended, look at the "
-        "new render and rerun with KIEMPHIEU_UPDATE_GOLDEN=1")
-
-
 def test_minutes_first_page_matches_the_golden_render(doc) -> None:
-    golden_compare(render(minutes_pdf(doc), 0), "minutes-hanoi-page1-60dpi.png")
+    golden_compare(render(minutes_pdf(fixed(doc)), 0), "minutes-hanoi-page1-60dpi.png")
 
 
 def test_chart_matches_the_golden_render(doc) -> None:
-    image = np.asarray(Image.open(io.BytesIO(chart_png(doc, dpi=60))).convert("L"))
+    image = np.asarray(Image.open(io.BytesIO(chart_png(fixed(doc), dpi=60))).convert("L"))
     golden_compare(image, "minutes-hanoi-chart-60dpi.png")
 
 
@@ -337,3 +342,53 @@ def test_retally_refuses_a_tampered_package(hanoi, tmp_path: Path) -> None:
 def test_export_refuses_an_uncertified_workspace_and_a_used_folder(hanoi, tmp_path: Path) -> None:
     proc = run("export", str(hanoi.ws), "--out", str(hanoi.pkg), check=False)
     assert proc.returncode == 1 and "not an empty folder" in proc.stderr
+
+
+def test_every_figure_in_every_document_is_the_tally_json(hanoi) -> None:
+    """The minutes, the draft resolution (PDF and DOCX), the CSV and the XLSX give each
+    person's counts and percentages exactly as ``kiemphieu tally --json`` does."""
+    import re
+
+    import docx
+    from openpyxl import load_workbook
+
+    tally = json.loads(hanoi.steps["tally_after"].stdout)
+    assert tally["certified"] is True
+    pkg = hanoi.pkg
+    minutes = " ".join(pdf_text(pkg / "bien-ban-kiem-phieu.pdf").split())
+    resolution = " ".join(pdf_text(pkg / "du-thao-nghi-quyet.pdf").split())
+    b = tally["ballots"]
+    for phrase in (f"Số phiếu phát ra: {b['issued']} phiếu", f"Số phiếu thu về: {b['collected']} phiếu",
+                   f"({tally['base']}) theo"):
+        assert phrase in minutes, phrase
+    assert f"số phiếu phát ra {b['issued']}, số phiếu thu về {b['collected']}" in resolution
+
+    def vn(x: float) -> str:
+        return f"{x:.2f}".replace(".", ",")
+
+    cells = [c.text for t in docx.Document(str(pkg / "bien-ban-kiem-phieu.docx")).tables
+             for row in t.rows for c in row.cells]
+    rdocx = "\n".join(p.text for p in docx.Document(str(pkg / "du-thao-nghi-quyet.docx")).paragraphs)
+    csv_rows = {int(r[0]): r for r in
+                list(csv.reader(io.StringIO((pkg / "ket-qua.csv").read_text("utf-8-sig"))))[1:]}
+    sheet = load_workbook(pkg / "ket-qua.xlsx")["Kết quả"]
+    xlsx_rows = {r[0]: r for r in sheet.iter_rows(values_only=True) if isinstance(r[0], int)}
+    for c in tally["candidates"]:
+        figures = [x for lv in ("high", "medium", "low")
+                   for x in (str(c["counts"][lv]), vn(c["percent"][lv]))]
+        row = rf"{c['candidate']} {re.escape(c['name'])} {re.escape(c['position'])} " + " ".join(figures)
+        assert re.search(row, minutes), row
+        i = cells.index(c["name"])
+        assert cells[i - 1: i + 8] == [str(c["candidate"]), c["name"], c["position"], *figures]
+        for lv, label in (("high", "tín nhiệm cao"), ("medium", "tín nhiệm"), ("low", "tín nhiệm thấp")):
+            words = (f"Số phiếu {label}: {c['counts'][lv]} phiếu (chiếm {vn(c['percent'][lv])} % "
+                     "tổng số phiếu thu về)")
+            assert words in resolution and words in rdocx, words
+        r = csv_rows[c["candidate"]]
+        assert [int(x) for x in r[3:6]] == [c["counts"][lv] for lv in ("high", "medium", "low")]
+        assert r[6:9] == [f"{c['percent'][lv]:.2f}" for lv in ("high", "medium", "low")]
+        assert int(r[9]) == c["counts"]["invalid"] and (r[11] or None) == c["consequence"]
+        x = xlsx_rows[c["candidate"]]
+        assert list(x[3:10]) == [c["counts"]["high"], c["counts"]["medium"], c["counts"]["low"],
+                                 c["percent"]["high"], c["percent"]["medium"], c["percent"]["low"],
+                                 c["counts"]["invalid"]]

@@ -62,6 +62,16 @@ def test_a_campaign_without_forms_is_one_form_whose_codes_are_as_before() -> Non
         assert layout.code_text(p) == encode_code(campaign.id, layout.fingerprint, p,
                                                   layout.page_count)
     assert layout.to_json()["levels"] == ["high", "medium", "low"]
+    # the fingerprint ballots printed before forms and kinds existed carry, made as it was made
+    import hashlib
+
+    from pipeline.domain.layout import load_template
+
+    material = {"campaign": campaign.id, "template": load_template(campaign.layout),
+                "pages": layout.page_count, "signature": campaign.rules.signature_allowed,
+                "candidates": [[c.stt, c.name, c.position] for c in campaign.candidates]}
+    blob = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    assert layout.fingerprint == hashlib.sha256(blob).hexdigest()[:12]
 
 
 def test_the_national_assembly_sample_groups_44_people_on_three_forms() -> None:
@@ -170,16 +180,20 @@ def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path
     heads = [text.index(g.name[:11]) for g in campaign.groups]  # a long name wraps
     assert heads == sorted(heads) and "mau-1 (Giấy màu hồng)" in text
 
-    run("declare", str(ws), "--issued", "6", "--collected", "6", *COMMITTEE)
+    run("declare", str(ws), *COMMITTEE)
     refused = run("certify", str(ws), check=False)
     assert refused.returncode == 1  # the committee has not given each form's figures
+    assert "mau-1, mau-2, mau-3" in refused.stderr
     for f, n in (("mau-1", 5), ("mau-2", 6), ("mau-3", 6)):
         run("declare", str(ws), "--form", f, "--issued", "6", "--collected", str(n))
     wrong = run("declare", str(ws), "--form", "mau-9", "--collected", "1", check=False)
     assert wrong.returncode == 1 and "mau-9" in wrong.stderr
     run("certify", str(ws))
-    declared = {f["id"]: f for f in tally(ws)["forms"]}
+    certified = tally(ws)
+    declared = {f["id"]: f for f in certified["forms"]}
     assert declared["mau-1"]["issued"] == 6 and declared["mau-1"]["collected"] == 5
+    # no campaign-wide figures declared: the forms' most
+    assert certified["ballots"]["issued"] == 6 and certified["ballots"]["collected"] == 6
     run("export", str(ws), "--out", str(tmp_path / "pkg"))
     doc = json.loads((tmp_path / "pkg" / "tally.json").read_text("utf-8"))
     assert doc["forms"] == tally(ws)["forms"] and doc["groups"] == result["groups"]
@@ -189,6 +203,7 @@ def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path
     minutes = docx.Document(str(tmp_path / "pkg" / "bien-ban-kiem-phieu.docx"))
     said = "\n".join(p.text for p in minutes.paragraphs)
     assert "Mẫu số 1 (giấy màu hồng): phát ra 6, thu về 5" in said
+    assert doc["reconciliation"]["collected"] == 6 and doc["reconciliation"]["matches"]
     cells = [row.cells[1].text for t in minutes.tables for row in t.rows]
     heads = [cells.index(f"{n} - {g.name.upper()}")
              for n, g in zip(("I", "II", "III", "IV"), campaign.groups, strict=True)]
@@ -247,6 +262,9 @@ def test_the_follow_up_vote_two_levels_read_counted_on_all_delegates(tmp_path: P
         else next(pkg.glob("*.csv")).read_text("utf-8-sig")
     assert "Không tín nhiệm" in csv and "Tín nhiệm cao" not in csv
     run("verify", str(pkg))
+    rolled = run("aggregate", str(pkg), "--out", str(tmp_path / "agg"), "--trust-on-first-use",
+                 check=False)  # a follow-up vote is not a poll's row in a roll-up
+    assert rolled.returncode == 1 and "follow-up confidence vote" in rolled.stderr
 
 
 # -- who must face the follow-up vote (check --results) ---------------------------------------
@@ -363,3 +381,55 @@ def test_the_poll_s_eligibility_rules_do_not_apply_to_the_follow_up_vote() -> No
                                + person, "c.yaml")
     assert len(eligibility_findings(poll)) == 1  # elected in the polling year: not polled
     assert eligibility_findings(follow_up) == []
+
+
+def test_print_one_form_alone_and_refuse_a_form_that_is_not_there(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    ws = tmp_path / "ws"
+    run("new", str(SAMPLES / "quoc-hoi-44.yaml"), "--dir", str(ws))
+    one = tmp_path / "mau-2.pdf"
+    said = run("print", str(ws), "--copies", "3", "--out", str(one), "--form", "mau-2").stdout
+    assert "Giấy màu xanh lá nhạt" in said and not (tmp_path / "mau-2-mau-2.pdf").exists()
+    assert len(pdfium.PdfDocument(str(one))) == 3 * 2  # form mau-2 has two pages
+    text = pdfium.PdfDocument(str(one))[0].get_textpage().get_text_range()
+    assert "MẪU SỐ 2" in text and "Trang 1/2" in text and "Lê Quang Trung" in text
+    assert "Vũ Thị Hạnh Dung" not in text  # on form mau-1
+    wrong = run("print", str(ws), "--copies", "1", "--out", str(tmp_path / "x.pdf"),
+                "--form", "mau-9", check=False)
+    assert wrong.returncode == 1 and "mau-1, mau-2, mau-3" in wrong.stderr
+
+
+def test_the_chair_declares_each_form_at_the_station(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from review_cases import add_accounts, login
+
+    from pipeline.store.workspace import open_workspace
+    from pipeline.web.app import create_app
+
+    ws_path = tmp_path / "ws"
+    run("new", str(SAMPLES / "quoc-hoi-44.yaml"), "--dir", str(ws_path))
+    ws = open_workspace(ws_path)
+    add_accounts(ws, {"chu": "chair"})
+    client = TestClient(create_app(ws_path, allowed_hosts=("testserver",)))
+    csrf = login(client, "chu")
+    console = client.get("/chair").text
+    assert 'name="collected_mau-3"' in console and "Giấy màu vàng nhạt" in console
+    declared = client.post("/chair/declare", follow_redirects=False, data={
+        "csrf": csrf, "issued": "", "collected": "", "head": "Nguyễn Thị Hoa",
+        "issued_mau-1": "480", "collected_mau-1": "479", "issued_mau-2": "480",
+        "collected_mau-2": "480", "issued_mau-3": "480", "collected_mau-3": "478"})
+    assert declared.status_code == 303, declared.text
+    assert ws.store.declared_forms()["mau-1"] == {"issued": 480, "collected": 479}
+    assert ws.declaration().head == "Nguyễn Thị Hoa"
+    page = client.get("/chair").text  # each page beside its own form's figure
+    assert '<tr data-page="1"><td>' in page
+    row4 = page[page.index('<tr data-page="4">'):page.index('<tr data-page="5">')]
+    assert ">478<" in row4 and "-478" in row4
+    bad = client.post("/chair/declare", data={"csrf": csrf, "head": "X", "collected_mau-1": "ba"})
+    assert bad.status_code == 400
+    import pypdfium2 as pdfium  # one form's ballots, for its paper
+
+    pdf = client.get("/chair/ballots.pdf", params={"copies": 2, "form": "mau-1"})
+    assert "mau-1" in pdf.headers["content-disposition"]
+    assert len(pdfium.PdfDocument(pdf.content)) == 2

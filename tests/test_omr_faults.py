@@ -3,8 +3,11 @@
 A printed ballot is voted, scanned at 200 dpi in grey, and a straight dark
 line is laid over the scan along the feed (through a column of boxes) or
 across it (through a row). Every box the line crosses would hold a long
-straight stroke; the reader finds the line, sends each crossed row to review
-with the reason, and flags the page. A clean scan has no streak.
+straight stroke; the reader finds the line, flags the page, and measures the
+boxes through it: a clear X and an empty box beside or under it are read as
+they are. Only a streak too dark to see through and wide enough to hide a
+mark sends the rows it crosses to review, with the reason. A clean scan has
+no streak.
 """
 
 from __future__ import annotations
@@ -77,12 +80,27 @@ def test_a_clean_scan_has_no_streak() -> None:
     assert all(r.outcome == "vote" for r in reading.rows[: len(VOTES)])
 
 
-@pytest.mark.parametrize("width_mm,darkness", [(0.3, 0.5), (0.8, 0.9)])
-def test_a_streak_down_a_column_of_boxes_sends_its_rows_to_review(width_mm: float,
-                                                                  darkness: float) -> None:
+@pytest.mark.parametrize("width_mm,darkness", [(0.3, 0.5), (0.8, 0.9), (1.2, 0.6)])
+def test_a_streak_down_a_column_of_boxes_is_read_through(width_mm: float,
+                                                         darkness: float) -> None:
     template = sample_layout().page(1).template
     box = template.rows[0].boxes[1]  # the middle level's column
     gray = _with_streak(ALONG_COLUMNS, (box.x + box.w * 0.6, box.y), width_mm, darkness)
+    reading = _read(gray)
+    assert reading.status == "accepted"
+    assert len(reading.doubts) == 1 and reading.doubts[0].code == "scanner_streak"
+    for n, row in enumerate(reading.rows, start=1):
+        if n in VOTES:
+            assert (row.outcome, row.level) == ("vote", LEVELS[VOTES[n]]), row
+        else:
+            assert row.outcome == "blank", row
+        assert "streak" not in row.measures  # decided from its boxes: decided again the same
+
+
+def test_a_streak_too_dark_and_wide_to_see_through_sends_its_rows_to_review() -> None:
+    template = sample_layout().page(1).template
+    box = template.rows[0].boxes[1]
+    gray = _with_streak(ALONG_COLUMNS, (box.x + box.w * 0.5, box.y), 2.4, 1.0)
     reading = _read(gray)
     assert reading.status == "accepted"
     assert len(reading.doubts) == 1 and reading.doubts[0].code == "scanner_streak"
@@ -92,13 +110,15 @@ def test_a_streak_down_a_column_of_boxes_sends_its_rows_to_review(width_mm: floa
         assert row.measures["streak"] == [0.0, 1.0, 0.0]
 
 
-def test_a_streak_across_a_row_sends_that_row_to_review() -> None:
+def test_a_streak_across_a_row_is_read_through_unless_it_hides_the_row() -> None:
     template = sample_layout().page(1).template
-    row = template.rows[5]
-    gray = _with_streak(ALONG_ROWS, (row.boxes[0].x, row.boxes[0].y + 3.0))
-    reading = _read(gray)
-    assert len(reading.doubts) == 1
-    by_row = dict(zip((r.row for r in template.rows), reading.rows, strict=True))
+    row = template.rows[4]  # voted in box 1
+    light = _read(_with_streak(ALONG_ROWS, (row.boxes[0].x, row.boxes[0].y + 3.0)))
+    assert len(light.doubts) == 1
+    assert [(r.outcome, r.level) for r in light.rows[: len(VOTES)]] == [
+        ("vote", LEVELS[b]) for b in VOTES.values()]
+    dark = _read(_with_streak(ALONG_ROWS, (row.boxes[0].x, row.boxes[0].y + 3.0), 2.4, 1.0))
+    by_row = dict(zip((r.row for r in template.rows), dark.rows, strict=True))
     assert by_row[row.row].outcome == "review"
     assert by_row[row.row].reason.startswith("scanner streak through boxes 1, 2 and 3")
     others = [r for n, r in by_row.items() if n != row.row]
@@ -114,18 +134,36 @@ def test_a_streak_between_the_boxes_only_flags_the_page() -> None:
     assert [r.outcome for r in reading.rows[: len(VOTES)]] == ["vote"] * len(VOTES)
 
 
-def test_a_streak_through_two_corner_marks_is_named_when_the_page_is_refused() -> None:
+def test_a_page_whose_streak_hides_two_corner_marks_is_placed_by_its_code_and_table() -> None:
     frame = sample_layout().frame
     left = [m for m in frame.markers if m.square.x < frame.page_size_mm[0] / 2]
     assert len(left) == 2
     square = left[0].square
-    # a 3 mm black streak down the middle of both left marks: neither reads, the page
-    # cannot be placed
+    # a 3 mm black streak down the middle of both left marks: neither reads; the two marks
+    # on the right and the QR code's corners place the page, the box outlines confirm it
     gray = _with_streak(ALONG_COLUMNS, (square.x + square.w / 2, square.y + square.h / 2),
                         width_mm=3.0, darkness=1.0)
     reading = _read(gray)
+    assert reading.status == "accepted", reading.reason
+    assert [r.outcome for r in reading.rows[: len(VOTES)]] == ["vote"] * len(VOTES)
+    assert any(d.code == "scanner_streak" for d in reading.doubts), reading.doubts
+
+
+def test_a_streak_through_two_corner_marks_is_named_when_the_page_is_refused() -> None:
+    frame = sample_layout().frame
+    left = [m for m in frame.markers if m.square.x < frame.page_size_mm[0] / 2]
+    square = left[0].square
+    # the same streak, and the code torn off: nothing left to place the page by
+    gray = _with_streak(ALONG_COLUMNS, (square.x + square.w / 2, square.y + square.h / 2),
+                        width_mm=3.0, darkness=1.0)
+    _, h = _scanned()
+    corners = cv2.perspectiveTransform(np.array([frame.qr.corners()], float), h)[0]
+    (x0, y0), (x1, y1) = corners.min(axis=0).astype(int), corners.max(axis=0).astype(int) + 1
+    gray[y0:y1, x0:x1] = 255
+    reading = _read(gray)
     assert reading.status == "rejected"
     assert "registration marks" in (reading.reason or "")
+    assert "QR code was not found" in (reading.reason or ""), reading.reason
     assert "scanner streak" in (reading.reason or ""), reading.reason
 
 

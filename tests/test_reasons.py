@@ -21,6 +21,7 @@ import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -204,14 +205,23 @@ def _refused_pages() -> Iterator[tuple[str, tuple[Reason, ...]]]:
     for n, (y, x) in enumerate(((40, 40), (40, 1654 - 40 - mark), (2339 - 40 - mark, 40))):
         foreign[y : y + mark, x : x + mark] = cv2.aruco.generateImageMarker(
             cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50), 30 + n, mark)
+    def codeless(image: np.ndarray) -> np.ndarray:
+        image = image.copy()
+        image[y0 : y0 + side, x0 : x0 + side] = 255
+        return image
+
+    tableless = _page(markers=(0, 2))  # two marks and the code, but no table to confirm them
+    rows = layout.page(1).template.rows
+    tableless[round((rows[0].band.y - 16) * PPM) : round((rows[-1].band.y + 13) * PPM)] = 255
     cases = {
         "random bytes": (np.random.default_rng(1).bytes(5000), "rejected"),
         "tiny": (np.full((100, 80), 255, np.uint8), "rejected"),
         "too many pixels": (bomb.getvalue(), "rejected"),
         "blank": (np.full((2339, 1654), 250, np.uint8), "blank_page"),
-        "no marks": (_page(markers=()), "rejected"),
-        "foreign mark": (foreign, "rejected"),
-        "two marks": (_page(markers=(0, 2)), "rejected"),
+        "no marks": (codeless(_page(markers=())), "rejected"),
+        "foreign mark": (codeless(foreign), "rejected"),
+        "two marks": (codeless(_page(markers=(0, 2))), "rejected"),
+        "two marks, no table": (tableless, "rejected"),
         "stretched": (cv2.resize(page, (round(page.shape[1] * 1.5), page.shape[0])), "rejected"),
         "two pages": (np.hstack([page, page]), "rejected"),
         "stained code": (stained, "rejected"),
@@ -355,6 +365,26 @@ def _accepted_pages() -> Iterator[tuple[str, tuple[Reason, ...]]]:
             "scanner_streak", "one_vote"} <= codes, codes
 
 
+def _seals() -> Iterator[tuple[str, tuple[Reason, ...]]]:
+    """A page doubted for its seal: none where the campaign requires one; black in colour."""
+    campaign, _, _ = _layouts()
+    required = read_layout(replace(campaign, seal="required"))
+    page = _page()
+    reading = read_scan(_png(page), required, campaign.thresholds)
+    said = tuple(d for d in reading.doubts if d.code.startswith("seal"))  # (this drawn page's
+    assert [d.code for d in said] == ["seal_missing"], reading.doubts  # text reads as notes)
+    yield "no seal", said
+    ppm = DPI / MM_PER_INCH
+    colour = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+    colour[:, :, 0] = np.clip(colour[:, :, 0].astype(int) - 6, 0, 255)  # paper a little warm
+    centre = (round(42 * ppm), round(26 * ppm))
+    cv2.circle(colour, centre, round(18.5 * ppm), (30, 30, 30), round(1.1 * ppm))  # a copy's
+    reading = read_scan(_png(colour), required, campaign.thresholds)
+    said = tuple(d for d in reading.doubts if d.code.startswith("seal"))
+    assert [d.code for d in said] == ["seal_not_red"], reading.doubts
+    yield "black seal", said
+
+
 def _image(fmt: str, size=(400, 566), **kwargs) -> bytes:
     buf = io.BytesIO()
     Image.new("L", size, 255).save(buf, format=fmt, **kwargs)
@@ -452,7 +482,7 @@ def made() -> tuple[tuple[str, tuple[Reason, ...]], ...]:
     out += [(f"fill {i}", d.reasons) for i, (o, d) in enumerate(ROWS_BY_FILL) if d.outcome == o]
     assert len(out) == len(ROWS_BY_INK) + len(ROWS_BY_FILL), "a row decided otherwise than meant"
     out += list(_faults()) + list(_refused_pages()) + list(_fits()) + list(_streaked_codes())
-    out += list(_accepted_pages())
+    out += list(_accepted_pages()) + list(_seals())
     with tempfile.TemporaryDirectory() as tmp:
         out += list(_files(Path(tmp)))
         out += list(_ingest_and_upload(Path(tmp)))

@@ -92,7 +92,7 @@ def test_marks_land_inside_the_intended_boxes():
     rng = np.random.default_rng(11)
     pages = printed(dpi)
     for shape in sim.CLEAR_SHAPES:
-        for pen in sim.PENS:
+        for pen in sim.STRESS_PENS:
             votes = [sim.VotedRow(c.stt, (LEVELS[c.stt % 3],)) for c in campaign.candidates]
             votes[0] = sim.VotedRow(1, ())  # one blank row
             votes[1] = sim.VotedRow(2, ("high", "low"))  # one overvote
@@ -270,6 +270,44 @@ def test_a_stack_is_reproducible_from_its_seed():
         assert np.array_equal(a.images[i], b.images[i])
         assert np.array_equal(a.images[i], a.images[i])  # made again, the same
     assert not np.array_equal(a.images[0], c.images[0])
+
+
+def test_handling_stamps_first_pages_and_folds_corners_without_changing_the_rest():
+    campaign, layout = sample()
+
+    def make(handling: sim.Handling | None) -> sim.Stack:
+        return sim.simulate_stack(campaign, layout, 3, np.random.default_rng(4), profile=FAST,
+                                  handling=handling)
+
+    plain, handled = make(None), make(sim.Handling(seal=1.0, seal_black=0.5, dog_ear=1.0))
+    assert [t.rows for t in plain.truth] == [t.rows for t in handled.truth]  # same votes
+    assert {t.seal for t in handled.truth if t.ballot_page == 1} <= {"red", "black"}
+    assert all(t.seal == "" for t in handled.truth if t.ballot_page != 1)  # no place for it
+    assert all(t.dog_ear for t in handled.truth) and not any(t.dog_ear for t in plain.truth)
+    for i, t in enumerate(handled.truth):
+        a, b = plain.images.upright(i), handled.images.upright(i)
+        changed = np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 30
+        ys, xs = np.nonzero(changed)
+        ppm = sim.px_per_mm(FAST.dpi)
+        # the seal about its place (top left); the fold within 2 x 28 mm of its corner
+        near = {"top_left": (xs + ys) / ppm, "top_right": (a.shape[1] - xs + ys) / ppm,
+                "bottom_right": (a.shape[1] - xs + a.shape[0] - ys) / ppm,
+                "bottom_left": (xs + a.shape[0] - ys) / ppm}[t.dog_ear]
+        seal = (np.hypot(xs / ppm - 42, ys / ppm - 26) < 26) if t.seal else False
+        assert np.all((near < 57) | seal)
+        assert changed.any()
+
+
+def test_a_stamped_seal_is_red_round_and_its_size() -> None:
+    page = np.full((600, 600, 3), 255, np.uint8)
+    ppm = 600 / 60
+    sim.stamp_seal(page, sim.SealStamp((30.0, 30.0), 38.0, 30.0, density=1.0, press=0.0,
+                                       patchy=0.0), ppm, np.random.default_rng(1))
+    inked = (255 - page.min(axis=2)) > 60
+    ys, xs = np.nonzero(inked)
+    assert abs((xs.max() - xs.min()) / ppm - 38) < 1.0 and abs((ys.max() - ys.min()) / ppm - 38) < 1.0
+    r, g, b = (page[inked][:, c].mean() for c in range(3))
+    assert r > g + 80 and r > b + 80  # red where inked
 
 
 # --- scanning -----------------------------------------------------------------------------

@@ -55,7 +55,8 @@ COMMANDS: dict[str, Command] = {
     "new": Command("pipeline.cli.campaign", "Create a campaign workspace from a campaign file."),
     "check": Command("pipeline.cli.campaign",
                      "Validate a campaign file (schema, eligibility, Unicode) without creating "
-                     "anything."),
+                     "anything; or, with --results, list who must face the follow-up confidence "
+                     "vote."),
     "print": Command("pipeline.cli.campaign",
                      "Write N collated copies of the ballot as a PDF, and WS/layout.json."),
     "scan": Command("pipeline.cli.scan", "Ingest scans. Re-running on the same inputs adds nothing twice."),

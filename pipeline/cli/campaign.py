@@ -62,7 +62,8 @@ def check(
              "running' where the rules say so.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="With --results: JSON.")] = False,
 ) -> None:
-    """Validate a campaign file (schema, eligibility, Unicode) without creating anything."""
+    """Validate a campaign file (schema, eligibility, Unicode) without creating anything;
+    or, with --results, list who must face the follow-up confidence vote."""
     if results is not None:
         _check_results(results, previous, as_json)
         return
@@ -71,6 +72,10 @@ def check(
     campaign = load_campaign(campaign_file)
     layout = build_layout(campaign)
     findings = eligibility_findings(campaign)
+    if campaign.seal == "required" and not layout.spec.get("seal"):
+        err.print(say("cli_check_no_seal_place", file=str(campaign_file), layout=campaign.layout),
+                  markup=False)
+        raise typer.Exit(1)
     where = (say("cli_forms", n=len(campaign.forms), pages=layout.page_count)
              if campaign.forms else say("cli_pages_per_ballot", pages=layout.page_count))
     out.print(say("cli_check", file=str(campaign_file), campaign=campaign.id,

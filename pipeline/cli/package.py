@@ -149,13 +149,30 @@ def aggregate(
         "--trust-on-first-use",
         help="Take the key a package carries for a unit whose key is not given (recorded in "
              "the summary).")] = False,
+    parent: Annotated[str | None, typer.Option(
+        "--parent", help="The body above the office (printed above it, top-left).")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Whom the report is addressed to (Kính gửi).")] = None,
+    signer: Annotated[str | None, typer.Option(
+        "--signer", metavar="TITLE|NAME",
+        help="Who signs the report: the title (e.g. 'KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC'), then "
+             "'|' and the name.")] = None,
+    previous: Annotated[list[Path] | None, typer.Option(
+        "--previous", metavar="PKG",
+        help="A package of the last round (repeat for each): each person's result there is "
+             "set beside this round's.")] = None,
 ) -> None:
     """Combine the certified packages of many units into one summary (PDF, XLSX, JSON)."""
+    signed_by = None
+    if signer:
+        title, _, name = signer.partition("|")
+        signed_by = (title.replace("\\n", "\n").strip().upper(), name.strip() or None)
     result = aggregate_packages(
         packages, out_dir, body=body, place=place,
         keys=read_unit_keys(keys) if keys is not None else None,
         package_keys=[UnitKey(k) for k in key] if key else None,
-        trust_on_first_use=trust_on_first_use)
+        trust_on_first_use=trust_on_first_use, parent=parent, to=to, signer=signed_by,
+        previous=previous)
     out.print(say("cli_aggregated", out=str(out_dir), units=result.units, people=result.people,
                   twice=result.polled_twice), markup=False)
     for u in result.trusted_on_first_use:

@@ -12,25 +12,27 @@ every result, one line per place: results under different bases and rules
 are never added together. A person found in more than two places is
 flagged (seed 001 allows at most two).
 
-Writes ``tong-hop.pdf`` (A4 landscape, Nghị định 30 heading),
-``tong-hop.xlsx`` and ``tong-hop.json`` into a new folder.
+Writes ``tong-hop.pdf`` (A4 landscape, Nghị định 30 heading; see
+`pipeline.documents.summary`), ``tong-hop.xlsx`` and ``tong-hop.json`` into a
+new folder. With the last round's packages (``--previous``), each person's
+result there is set beside this round's.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.documents.cells import xlsx_cell
+from pipeline.documents.export import RESULT_JSON
+from pipeline.documents.summary import summary_pdf, summary_xlsx
+from pipeline.documents.typography import vietnam_now
+from pipeline.documents.verify import verify_package
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.rules import LEVELS
-from pipeline.domain.wording import t
+from pipeline.domain.rules import KIND_FOLLOW_UP
 
 SUMMARY_PDF = "tong-hop.pdf"
 SUMMARY_XLSX = "tong-hop.xlsx"
@@ -136,9 +138,6 @@ def load_units(packages: list[Path], keys: dict[str, UnitKey] | None = None,
     with it, if one is. A unit with neither is refused, unless ``trust_on_first_use``:
     then the key it carries is taken, and the unit says so (``Unit.trust``).
     """
-    from pipeline.documents.export import RESULT_JSON
-    from pipeline.documents.verify import verify_package
-
     keys = keys or {}
     if package_keys and len(package_keys) != len(packages):
         raise AggregateError(f"{len(package_keys)} --key for {len(packages)} package(s): give "
@@ -156,6 +155,10 @@ def load_units(packages: list[Path], keys: dict[str, UnitKey] | None = None,
             continue
         doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
         cid = doc["campaign"]
+        if doc.get("kind") == KIND_FOLLOW_UP:  # two levels, on all delegates: not a poll's row
+            failures.append(f"{package}: '{cid}' is a follow-up confidence vote (bỏ phiếu tín "
+                            "nhiệm), not a poll: its result is not rolled up with polls")
+            continue
         if cid in seen:
             failures.append(f"{package}: campaign '{cid}' is also in {seen[cid]}; give each unit once")
             continue
@@ -233,15 +236,27 @@ def combine(units: list[Unit]) -> list[Person]:
 def aggregate_packages(packages: list[Path], out: Path, *, body: str = "Cơ quan tổng hợp",
                        place: str | None = None, keys: dict[str, UnitKey] | None = None,
                        package_keys: list[UnitKey] | None = None,
-                       trust_on_first_use: bool = False) -> AggregateResult:
-    """Roll ``packages`` up into ``out`` (a new or empty folder); the keys as `load_units`."""
+                       trust_on_first_use: bool = False, parent: str | None = None,
+                       to: str | None = None, signer: tuple[str, str | None] | None = None,
+                       previous: list[Path] | None = None) -> AggregateResult:
+    """Roll ``packages`` up into ``out`` (a new or empty folder); the keys as `load_units`.
+
+    ``previous``: the packages of the last round; each is verified (its key as given in
+    ``keys``, else the key it carries) and each person's result there is set beside this
+    round's (`previous_results`).
+    """
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise AggregateError(f"{out}: exists and is not an empty folder; give a new folder with --out")
     units = load_units(packages, keys, package_keys, trust_on_first_use=trust_on_first_use)
     people = combine(units)
-    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7)).date()
-    summary = summary_json(units, people, body)
-    pdf = summary_pdf(units, people, body=body, place=place, day=today)
+    before = None
+    if previous:
+        before = previous_results(units, people, load_units(previous, keys,
+                                                            trust_on_first_use=True))
+    today = vietnam_now().date()
+    summary = summary_json(units, people, body, before)
+    pdf = summary_pdf(units, people, body=body, place=place, day=today, parent=parent, to=to,
+                      signer=signer, previous=before)
     xlsx = summary_xlsx(units, people, body)
     out.mkdir(parents=True, exist_ok=True)
     (out / SUMMARY_JSON).write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
@@ -254,7 +269,30 @@ def aggregate_packages(packages: list[Path], out: Path, *, body: str = "Cơ quan
                            tuple(u for u in units if (u.certificate or {}).get("number", 1) > 1))
 
 
-def summary_json(units: list[Unit], people: list[Person], body: str) -> dict[str, Any]:
+def previous_results(units: list[Unit], people: list[Person], last: list[Unit]
+                     ) -> dict[tuple[int, int], dict[str, Any]]:
+    """{(person index, place index): the person's result in the last round} for each place
+    where the last round polled the same person (name, position, year of birth as `combine`)
+    in the same body; else, in any body of the last round."""
+    found: dict[tuple[int, int], dict[str, Any]] = {}
+    for i, person in enumerate(people):
+        key = (_norm(person.name), _norm(person.position))
+        for k, pl in enumerate(person.places):
+            body = _norm(units[pl.unit].info["body"])
+            matches = [(u, c) for u in last for c in u.doc["candidates"]
+                       if (_norm(c["name"]), _norm(c["position"])) == key
+                       and (person.born is None or c.get("born") in (None, person.born))]
+            matches.sort(key=lambda m: _norm(m[0].info["body"]) != body)
+            if matches:
+                u, c = matches[0]
+                found[(i, k)] = {"result": c, "campaign": u.doc["campaign"],
+                                 "year": u.info["session_date"][:4], "base": u.doc["base"]}
+    return found
+
+
+def summary_json(units: list[Unit], people: list[Person], body: str,
+                 previous: dict[tuple[int, int], dict[str, Any]] | None = None) -> dict[str, Any]:
+    previous = previous or {}
     return {
         "format": "kiemphieu-aggregate/1",
         "body": body,
@@ -279,230 +317,14 @@ def summary_json(units: list[Unit], people: list[Person], body: str) -> dict[str
                   "rules": units[pl.unit].info["rules"], "base": units[pl.unit].doc["base"],
                   "candidate": pl.result["candidate"], "counts": pl.result["counts"],
                   "percent": pl.result["percent"], "consequence": pl.result["consequence"],
-                  "consequence_text": pl.result.get("consequence_text")}
-                 for pl in p.places]}
-            for p in people
+                  "consequence_text": pl.result.get("consequence_text"),
+                  "previous": None if (i, k) not in previous else {
+                      "campaign": previous[(i, k)]["campaign"],
+                      "base": previous[(i, k)]["base"],
+                      "counts": previous[(i, k)]["result"]["counts"],
+                      "percent": previous[(i, k)]["result"]["percent"],
+                      "consequence": previous[(i, k)]["result"]["consequence"]}}
+                 for k, pl in enumerate(p.places)]}
+            for i, p in enumerate(people)
         ],
     }
-
-
-def _unit_label(unit: Unit) -> str:
-    return unit.info["body"]
-
-
-def summary_xlsx(units: list[Unit], people: list[Person], body: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    bold = Font(name="Times New Roman", bold=True, size=12)
-    normal = Font(name="Times New Roman", size=12)
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-
-    def table(ws: Any, top: int, header: list[str], rows: list[list[Any]], widths: list[int],
-              pct_cols: set[int]) -> None:
-        for j, h in enumerate(header, start=1):
-            cell = ws.cell(top, j, h)
-            cell.font, cell.border = bold, box
-            cell.fill = PatternFill("solid", fgColor="EEEEEE")
-            cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
-        for i, row in enumerate(rows, start=top + 1):
-            for j, v in enumerate(row, start=1):
-                cell = xlsx_cell(ws, i, j, v)
-                cell.font, cell.border = normal, box
-                cell.alignment = Alignment(wrap_text=True, vertical="center")
-                if j in pct_cols and v is not None:
-                    cell.number_format = "0.00"
-        for j, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = w
-        ws.row_dimensions[top].height = 45
-
-    ws = wb.active
-    ws.title = "Tổng hợp"
-    ws.cell(1, 1, "TỔNG HỢP KẾT QUẢ LẤY PHIẾU TÍN NHIỆM").font = bold
-    xlsx_cell(ws, 2, 1, body).font = normal
-    header = [t("stt"), t("name"), t("position"), "Năm sinh", "Số nơi lấy phiếu", "Nơi lấy phiếu",
-              "Mã đợt", "Quy định", t("base_total")]
-    for lv in LEVELS:
-        header += [t("level_count", level=t(lv)), t("level_percent", level=t(lv))]
-    header += [t("invalid"), t("consequence_code"), t("consequence")]
-    rows = []
-    for i, p in enumerate(people, start=1):
-        for pl in p.places:
-            u, r = units[pl.unit], pl.result
-            row = [i, p.name, p.position, p.born, len(p.places), _unit_label(u), u.doc["campaign"],
-                   u.info["rules"], u.doc["base"]]
-            for lv in LEVELS:
-                row += [r["counts"][lv], r["percent"][lv]]
-            row += [r["counts"]["invalid"], r["consequence"] or "", r.get("consequence_text") or ""]
-            rows.append(row)
-    table(ws, 4, header, rows, [6, 24, 32, 8, 8, 36, 22, 12, 10, 9, 9, 9, 9, 9, 9, 9, 16, 50],
-          {11, 13, 15})
-    ws.freeze_panes = ws.cell(5, 3)
-
-    us = wb.create_sheet("Đơn vị")
-    urows = [[i, u.info["body"], u.doc["campaign"], u.info["session_date"], u.info["rules"],
-              u.doc["ballots"]["issued"], u.doc["ballots"]["collected"], u.doc["base"],
-              u.doc["certification"]["at"], u.doc["certification"]["by"], u.key_sha256,
-              "đã đối chiếu" if u.trust == "pinned" else FIRST_USE_VI,
-              (u.certificate or {}).get("digest"), (u.certificate or {}).get("number")]
-             for i, u in enumerate(units, start=1)]
-    table(us, 1, ["STT", "Đơn vị", "Mã đợt", "Ngày", "Quy định", "Phiếu phát ra", "Phiếu thu về",
-                  "Tổng số để tính tỷ lệ", "Xác nhận lúc (UTC)", "Người xác nhận",
-                  "Mã khóa kiểm chứng (SHA-256)", "Khóa", "Mã xác nhận kết quả (SHA-256)",
-                  "Lần xác nhận"],
-          urows, [6, 40, 24, 12, 12, 10, 10, 10, 20, 24, 66, 30, 66, 10], set())
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def summary_pdf(units: list[Unit], people: list[Person], *, body: str, place: str | None,
-                day: dt.date) -> bytes:
-    """The summary report: A4 landscape, units first, then every person and place."""
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from pipeline.documents.ballot_pdf import (
-        BOLD,
-        ITALIC,
-        NATIONAL_MOTTO,
-        NATIONAL_NAME,
-        REGULAR,
-        date_words,
-        register_fonts,
-    )
-    from pipeline.documents.minutes import MM, _esc, _rule, _string_width, nfc, vn_number
-
-    register_fonts()
-    page_w, page_h = 297 * MM, 210 * MM
-    margins = (20 * MM, 15 * MM, 20 * MM, 25 * MM)  # top, right, bottom, left
-    text_w = page_w - margins[1] - margins[3]
-
-    def style(name: str, **kw: Any) -> ParagraphStyle:
-        base = {"fontName": REGULAR, "fontSize": 13, "leading": 16, "alignment": TA_JUSTIFY}
-        return ParagraphStyle(name, **{**base, **kw})
-
-    def p(text: str, st: ParagraphStyle) -> Paragraph:
-        return Paragraph(_esc(nfc(str(text))), st)
-
-    cell = style("cell", fontSize=9.5, leading=11.5, alignment=TA_LEFT)
-    cell_c = style("cellc", fontSize=9.5, leading=11.5, alignment=TA_CENTER)
-    cell_h = style("cellh", fontName=BOLD, fontSize=9, leading=11, alignment=TA_CENTER)
-    heading = style("h", fontName=BOLD, spaceBefore=8, spaceAfter=4, alignment=TA_LEFT)
-
-    when = date_words(day)
-    left = [p(body.upper(), style("b", fontName=BOLD, fontSize=12.5, leading=15,
-                                  alignment=TA_CENTER)), _rule(22 * MM)]
-    right = [p(NATIONAL_NAME, style("n0", fontName=BOLD, fontSize=12, alignment=TA_CENTER)),
-             p(NATIONAL_MOTTO, style("n1", fontName=BOLD, alignment=TA_CENTER)),
-             _rule(_string_width(NATIONAL_MOTTO, 13, BOLD), space=0), Spacer(1, 4),
-             p(f"{place}, {when}" if place else when.capitalize(),
-               style("n2", fontName=ITALIC, alignment=TA_CENTER))]
-    head = Table([[left, right]], colWidths=[95 * MM, text_w - 95 * MM])
-    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                              ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                              ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    story: list[Any] = [head, Spacer(1, 6 * MM),
-                        p("BÁO CÁO", style("t", fontName=BOLD, fontSize=14, leading=18,
-                                           alignment=TA_CENTER)),
-                        p("Tổng hợp kết quả lấy phiếu tín nhiệm của các đơn vị",
-                          style("st", fontName=BOLD, alignment=TA_CENTER)),
-                        _rule(40 * MM, space=4), Spacer(1, 4 * MM)]
-    twice = sum(1 for x in people if len(x.places) > 1)
-    story.append(p(
-        f"Tổng hợp từ {len(units)} gói kết quả đã được Ban kiểm phiếu các đơn vị xác nhận; mỗi "
-        f"gói đã được kiểm tra mã băm SHA-256 của từng tệp và chữ ký số trước khi tổng hợp. "
-        f"Có {len(people)} người được lấy phiếu, trong đó {twice} người được lấy phiếu ở hơn một "
-        "nơi: kết quả ở mỗi nơi được ghi riêng, không cộng gộp.", style("i", firstLineIndent=10 * MM)))
-    story.append(p("I. CÁC ĐƠN VỊ", heading))
-    udata: list[list[Any]] = [[p(h, cell_h) for h in (
-        "STT", "Đơn vị", "Ngày lấy phiếu", "Quy định", "Phiếu phát ra", "Phiếu thu về",
-        "Tổng số để tính tỷ lệ", "Mã khóa kiểm chứng")]]
-    for i, u in enumerate(units, start=1):
-        d = dt.date.fromisoformat(u.info["session_date"])
-        udata.append([p(str(i), cell_c), p(u.info["body"], cell), p(f"{d:%d/%m/%Y}", cell_c),
-                      p(u.info["rules_title"], cell), p(vn_number(u.doc["ballots"]["issued"]), cell_c),
-                      p(vn_number(u.doc["ballots"]["collected"]), cell_c),
-                      p(vn_number(u.doc["base"]), cell_c),
-                      p(grouped(u.key_sha256) + (f" ({FIRST_USE_VI})" if u.trust == "first_use"
-                                                 else ""), cell)])
-    ut = Table(udata, colWidths=[w * MM for w in (10, 70, 22, 45, 18, 18, 20, 54)], repeatRows=1)
-    ut.setStyle(_grid(colors))
-    story.append(ut)
-    story.append(p("II. KẾT QUẢ THEO TỪNG NGƯỜI", heading))
-    header1 = [p(h, cell_h) for h in (t("stt"), t("name"), t("position"), "Nơi lấy phiếu",
-                                      t("base_total"))]
-    for lv in LEVELS:
-        header1 += [p(t(lv), cell_h), ""]
-    header1.append(p(t("consequence"), cell_h))
-    header2 = ["", "", "", "", ""] + [p(t("ballots_count"), cell_h), p(t("percent"), cell_h)] * 3 + [""]
-    data: list[list[Any]] = [header1, header2]
-    spans = []
-    for i, person in enumerate(people, start=1):
-        first = len(data)
-        for k, pl in enumerate(person.places):
-            u, r = units[pl.unit], pl.result
-            name = person.name + (f" (sinh năm {person.born})" if person.born else "")
-            if len(person.places) > MAX_PLACES and k == 0:
-                name += f" — lấy phiếu ở {len(person.places)} nơi, quá {MAX_PLACES} nơi"
-            row = [p(str(i), cell_c) if k == 0 else "", p(name, cell) if k == 0 else "",
-                   p(person.position, cell) if k == 0 else "", p(u.info["body"], cell),
-                   p(vn_number(u.doc["base"]), cell_c)]
-            for lv in LEVELS:
-                row += [p(vn_number(r["counts"][lv]), cell_c), p(vn_number(r["percent"][lv]), cell_c)]
-            row.append(p(t(r["consequence"]) if r["consequence"] else "", cell_c))
-            data.append(row)
-        if len(person.places) > 1:
-            last = len(data) - 1
-            spans += [("SPAN", (c, first), (c, last)) for c in (0, 1, 2)]
-    widths = (10, 40, 50, 60, 17, 13, 14, 13, 14, 13, 14, 19)
-    table = Table(data, colWidths=[w * MM for w in widths], repeatRows=2)
-    table.setStyle(_grid(colors, [
-        ("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (1, 1)), ("SPAN", (2, 0), (2, 1)),
-        ("SPAN", (3, 0), (3, 1)), ("SPAN", (4, 0), (4, 1)),
-        ("SPAN", (5, 0), (6, 0)), ("SPAN", (7, 0), (8, 0)), ("SPAN", (9, 0), (10, 0)),
-        ("SPAN", (11, 0), (11, 1)), ("BACKGROUND", (0, 1), (-1, 1), colors.Color(0.93, 0.93, 0.93)),
-        *spans]))
-    story.append(table)
-    story.append(Spacer(1, 3 * MM))
-    story.append(p("Tỷ lệ phần trăm ở mỗi nơi tính trên tổng số theo quy định áp dụng tại nơi đó "
-                   "(tổng số phiếu thu về, hoặc tổng số đại biểu theo Nghị quyết 85/2014/QH13).",
-                   style("note", fontName=ITALIC, fontSize=11, leading=13.5)))
-    story.append(Spacer(1, 10 * MM))
-    sig = Table([["", [p("NGƯỜI LẬP BÁO CÁO", style("s", fontName=BOLD, alignment=TA_CENTER)),
-                       p("(Ký, ghi rõ họ tên)", style("sh", fontName=ITALIC, fontSize=12,
-                                                      alignment=TA_CENTER))]]],
-                colWidths=[text_w / 2, text_w / 2])
-    story.append(sig)
-
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=(page_w, page_h), invariant=1, topMargin=margins[0],
-                            rightMargin=margins[1], bottomMargin=margins[2], leftMargin=margins[3],
-                            title=nfc(f"Tổng hợp kết quả lấy phiếu tín nhiệm - {body}"),
-                            creator="kiemphieu", lang="vi", initialFontName=REGULAR)
-
-    def page_number(canvas: Any, document: Any) -> None:
-        if document.page > 1:
-            canvas.setFont(REGULAR, 13)
-            canvas.drawCentredString(page_w / 2, page_h - 12 * MM, str(document.page))
-
-    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
-    return buf.getvalue()
-
-
-def _grid(colors: Any, extra: list[Any] | None = None) -> Any:
-    from reportlab.platypus import TableStyle
-
-    return TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.93, 0.93)),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        *(extra or []),
-    ])

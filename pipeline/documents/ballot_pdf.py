@@ -8,7 +8,7 @@ instruction, names, footer) is typography placed in the free space the layout
 leaves, following the look of Nghị định 30/2020/NĐ-CP documents.
 
 Units: the layout is in millimetres from the page's top-left corner, y down;
-reportlab draws in points from the bottom-left, y up. `_Pen` is the one place
+reportlab draws in points from the bottom-left, y up. `Pen` is the one place
 that converts (1 mm = 72 / 25.4 pt).
 
 Text is drawn in Liberation Serif (bundled in ``pipeline/documents/fonts``, embedded as
@@ -26,47 +26,56 @@ can shorten it in the campaign file.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import io
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from omr.geometry import Rect
+from pipeline.documents.ballot_pen import Pen
+from pipeline.documents.ballot_text import (
+    LEADING,
+    NO_WRITING_NOTE,
+    SAME_CODE_NOTE,
+    TEST_FOOTER,
+    TEST_MARGIN,
+    FittedText,
+    Word,
+    balanced_wrap,
+    breaks_word,
+    capitalise,
+    fit_text,
+    instruction_runs,
+    pt_to_mm,
+    text_mm,
+    words_of,
+    wrap_words,
+)
+from pipeline.documents.typography import (
+    BOLD,
+    ITALIC,
+    NATIONAL_MOTTO,
+    NATIONAL_NAME,
+    PT_PER_MM,
+    REGULAR,
+    date_words,
+    nfc,
+    register_fonts,
+    split_body,
+)
 from pipeline.domain.campaign import Campaign, Candidate
 from pipeline.domain.errors import CampaignError
 from pipeline.domain.layout import (
     QR_QUIET_ZONE,
-    TEST_MARK,
     BallotLayout,
     Column,
     PageLayout,
     qr_matrix,
 )
 from pipeline.domain.wording import t
-
-PT_PER_MM = 72 / 25.4
-
-FONT_DIR = Path(__file__).parent / "fonts"
-REGULAR = "LiberationSerif"
-BOLD = "LiberationSerif-Bold"
-ITALIC = "LiberationSerif-Italic"
-BOLD_ITALIC = "LiberationSerif-BoldItalic"
-_FONT_FILES = {
-    REGULAR: "LiberationSerif-Regular.ttf",
-    BOLD: "LiberationSerif-Bold.ttf",
-    ITALIC: "LiberationSerif-Italic.ttf",
-    BOLD_ITALIC: "LiberationSerif-BoldItalic.ttf",
-}
 
 # Typographic constants of the page, in mm unless named _PT. Geometry the
 # reader relies on is not here: it is in ballot_layouts/*.yaml.
@@ -77,10 +86,8 @@ HEADING_FIRST_BASELINE = 13.5
 GRID_LINE_PT = 0.5
 CELL_PAD_X = 1.5
 CELL_PAD_Y = 0.8
-LEADING = 1.17  # line height as a multiple of the type size
 SEAL_GREY = 0.72
-TICK = "\u2713"  # drawn as a vector tick: Liberation Serif has no ✓ glyph
-DASHES = ("-", "\u2013", "\u2014")  # a spaced dash ends its line, never starts one
+SEAL_CLEARANCE = 2.0  # no text closer than this to the seal's circle
 
 
 def render_ballots(campaign: Campaign, layout: BallotLayout, copies: int, out: Path,
@@ -118,11 +125,11 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
         initialFontSize=11,
         lang="vi",
     )
-    canvas.setTitle(_nfc(f"{campaign.title} - {campaign.body}"))
+    canvas.setTitle(nfc(f"{campaign.title} - {campaign.body}"))
     canvas.setAuthor("kiemphieu")
-    canvas.setSubject(_nfc(f"Mã đợt: {campaign.id} · Bố cục: {layout.fingerprint}"))
+    canvas.setSubject(nfc(f"Mã đợt: {campaign.id} · Bố cục: {layout.fingerprint}"))
     canvas.setCreator("kiemphieu")
-    pen = _Pen(canvas, height)
+    pen = Pen(canvas, height)
     # Each page is drawn once as a form XObject; every copy places the form.
     forms: list[tuple[PageLayout, str]] = []
     views = {f.id: campaign.form_view(f) for f in campaign.forms}
@@ -144,7 +151,7 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
     return buf.getvalue()
 
 
-def _draw_marks(pen: _Pen, page: PageLayout, levels: Sequence[str],
+def _draw_marks(pen: Pen, page: PageLayout, levels: Sequence[str],
                 marks: Mapping[int, str]) -> None:
     """A cross, as a voter draws it, in the box of each candidate's level on ``page``."""
     for cand, row in zip(page.candidates, page.template.rows, strict=True):
@@ -158,282 +165,18 @@ def _draw_marks(pen: _Pen, page: PageLayout, levels: Sequence[str],
         pen.line(x0, y1, x1, y0, 2.2)
 
 
-@functools.cache
-def register_fonts() -> None:
-    """Register the bundled Liberation Serif faces with reportlab (once)."""
-    for name, filename in _FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def _width(text: str, font: str, size: float) -> float:
-    """Advance width of ``text`` in mm (the vector tick counts as an 'X')."""
-    text = text.replace(TICK, "X")
-    return pdfmetrics.stringWidth(text, font, size) / PT_PER_MM
-
-
-def _pt_to_mm(pt: float) -> float:
-    return pt / PT_PER_MM
-
-
-class _Pen:
-    """Draws on a reportlab canvas in layout millimetres (top-left origin, y down)."""
-
-    def __init__(self, canvas: Canvas, page_height_mm: float) -> None:
-        self.c = canvas
-        self.page_h = page_height_mm
-
-    def _x(self, x: float) -> float:
-        return x * PT_PER_MM
-
-    def _y(self, y: float) -> float:
-        return (self.page_h - y) * PT_PER_MM
-
-    def fill_rects(self, rects: Sequence[Rect], grey: float = 0.0) -> None:
-        """Fill ``rects`` as one path, so adjacent cells render without seams."""
-        if not rects:
-            return
-        self.c.setFillGray(grey)
-        path = self.c.beginPath()
-        for r in rects:
-            path.rect(self._x(r.x), self._y(r.y + r.h), r.w * PT_PER_MM, r.h * PT_PER_MM)
-        self.c.drawPath(path, stroke=0, fill=1)
-
-    def stroke_rect(self, r: Rect, line_mm: float, grey: float = 0.0) -> None:
-        """Outline ``r`` with a line of ``line_mm`` centred on its edges."""
-        self.c.setStrokeGray(grey)
-        self.c.setLineWidth(line_mm * PT_PER_MM)
-        self.c.setLineJoin(0)
-        self.c.setDash()
-        self.c.rect(self._x(r.x), self._y(r.y + r.h), r.w * PT_PER_MM, r.h * PT_PER_MM, stroke=1, fill=0)
-
-    def line(
-        self,
-        x0: float,
-        y0: float,
-        x1: float,
-        y1: float,
-        width_pt: float,
-        grey: float = 0.0,
-        dash: Sequence[float] | None = None,
-    ) -> None:
-        self.c.setStrokeGray(grey)
-        self.c.setLineWidth(width_pt)
-        self.c.setLineCap(0)
-        if dash:
-            self.c.setDash([d * PT_PER_MM for d in dash])
-        else:
-            self.c.setDash()
-        self.c.line(self._x(x0), self._y(y0), self._x(x1), self._y(y1))
-
-    def circle(
-        self, cx: float, cy: float, r: float, width_pt: float, grey: float, dash: Sequence[float]
-    ) -> None:
-        self.c.setStrokeGray(grey)
-        self.c.setLineWidth(width_pt)
-        self.c.setDash([d * PT_PER_MM for d in dash])
-        self.c.circle(self._x(cx), self._y(cy), r * PT_PER_MM, stroke=1, fill=0)
-        self.c.setDash()
-
-    def tick(self, x: float, baseline: float, size_pt: float) -> None:
-        """A hand-style check mark one 'X' wide, standing on ``baseline``."""
-        w = _width("X", REGULAR, size_pt)
-        h = _pt_to_mm(size_pt) * 0.66
-        self.c.setStrokeGray(0)
-        self.c.setLineWidth(size_pt * 0.09)
-        self.c.setLineCap(1)
-        self.c.setLineJoin(1)
-        self.c.setDash()
-        path = self.c.beginPath()
-        path.moveTo(self._x(x + 0.1 * w), self._y(baseline - 0.45 * h))
-        path.lineTo(self._x(x + 0.38 * w), self._y(baseline))
-        path.lineTo(self._x(x + 0.95 * w), self._y(baseline - h))
-        self.c.drawPath(path, stroke=1, fill=0)
-        self.c.setLineCap(0)
-        self.c.setLineJoin(0)
-
-    def text(
-        self,
-        x: float,
-        baseline: float,
-        text: str,
-        font: str,
-        size_pt: float,
-        align: str = "left",
-        grey: float = 0.0,
-    ) -> None:
-        """Draw one line of ``text``; ``align`` is left, centre or right of ``x``."""
-        text = _nfc(text)
-        w = _width(text, font, size_pt)
-        if align == "centre":
-            x -= w / 2
-        elif align == "right":
-            x -= w
-        self.c.setFillGray(grey)
-        if TICK not in text:
-            self.c.setFont(font, size_pt)
-            self.c.drawString(self._x(x), self._y(baseline), text)
-            return
-        for i, part in enumerate(text.split(TICK)):
-            if i:
-                self.tick(x, baseline, size_pt)
-                x += _width("X", font, size_pt)
-            if part:
-                self.c.setFont(font, size_pt)
-                self.c.drawString(self._x(x), self._y(baseline), part)
-                x += _width(part, font, size_pt)
-
 
 # ---------------------------------------------------------------------------
-# Text fitting
-
-
-def wrap_text(text: str, font: str, size_pt: float, width_mm: float) -> list[str]:
-    """Greedy word wrap of ``text`` into lines no wider than ``width_mm``.
-
-    A single word wider than the line is broken between characters.
-    """
-    tokens = _tokens(text)
-    if any(_width(t, font, size_pt) > width_mm for t in tokens):
-        tokens = text.split()  # a dash group wider than the line: break at any space
-    lines: list[str] = []
-    current = ""
-    for word in tokens:
-        candidate = f"{current} {word}" if current else word
-        if _width(candidate, font, size_pt) <= width_mm:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = ""
-        while _width(word, font, size_pt) > width_mm:
-            cut = max(1, _longest_prefix(word, font, size_pt, width_mm))
-            lines.append(word[:cut])
-            word = word[cut:]
-        current = word
-    if current:
-        lines.append(current)
-    return lines
-
-
-def _tokens(text: str) -> list[str]:
-    """Words to wrap; a spaced dash stays at the end of its line ("Kinh tế -")."""
-    tokens: list[str] = []
-    for word in text.split():
-        if word in DASHES and tokens:
-            tokens[-1] = f"{tokens[-1]} {word}"
-        else:
-            tokens.append(word)
-    return tokens
-
-
-def _longest_prefix(word: str, font: str, size_pt: float, width_mm: float) -> int:
-    n = 0
-    while n < len(word) and _width(word[: n + 1], font, size_pt) <= width_mm:
-        n += 1
-    return n
-
-
-def balanced_wrap(text: str, font: str, size_pt: float, width_mm: float) -> list[str]:
-    """Wrap into as few lines as the greedy wrap, with lines of even length.
-
-    Headings read better as "HỘI ĐỒNG NHÂN DÂN / HUYỆN NINH SƠN" than as a
-    full line and a short orphan.
-    """
-    lines = wrap_text(text, font, size_pt, width_mm)
-    if len(lines) < 2:
-        return lines
-    lo, hi = 0.0, width_mm
-    for _ in range(20):
-        mid = (lo + hi) / 2
-        if len(wrap_text(text, font, size_pt, mid)) <= len(lines) and not _breaks_word(
-            text, font, size_pt, mid
-        ):
-            hi = mid
-        else:
-            lo = mid
-    return wrap_text(text, font, size_pt, hi)
-
-
-def cell_wrap(text: str, font: str, size_pt: float, width_mm: float) -> list[str]:
-    """Wrap a name or position as a typesetter would, in as few lines as greedy.
-
-    Prefer breaking after a comma ("Chủ tịch UBND huyện, / Ủy viên ..."); else
-    fill lines, unless that leaves a last line under 40 % of the first, in
-    which case even the lines out.
-    """
-    greedy = wrap_text(text, font, size_pt, width_mm)
-    if len(greedy) < 2:
-        return greedy
-    clauses = [c.strip() for c in re.split(r"(?<=,)\s+", text) if c.strip()]
-    if len(clauses) > 1:
-        by_clause = [ln for c in clauses for ln in wrap_text(c, font, size_pt, width_mm)]
-        if len(by_clause) <= len(greedy):
-            return by_clause
-    if _width(greedy[-1], font, size_pt) < 0.4 * _width(greedy[0], font, size_pt):
-        return balanced_wrap(text, font, size_pt, width_mm)
-    return greedy
-
-
-def _breaks_word(text: str, font: str, size_pt: float, width_mm: float) -> bool:
-    return any(_width(w, font, size_pt) > width_mm for w in text.split())
-
-
-@dataclass(frozen=True)
-class FittedText:
-    """Lines of text and the type size at which they fit a box."""
-
-    lines: tuple[str, ...]
-    font: str
-    size_pt: float
-
-    @property
-    def leading_mm(self) -> float:
-        return _pt_to_mm(self.size_pt * LEADING)
-
-    @property
-    def height_mm(self) -> float:
-        return len(self.lines) * self.leading_mm
-
-
-def fit_text(
-    text: str,
-    font: str,
-    sizes_pt: Sequence[float],
-    width_mm: float,
-    height_mm: float,
-    balanced: bool = True,
-) -> FittedText | None:
-    """The largest of ``sizes_pt`` at which ``text`` wraps into the box, or None.
-
-    Words are never broken at a size where a whole word does not fit the
-    width; at the smallest size they are, as a last resort. ``balanced``
-    evens out line lengths (names, positions); otherwise lines are filled.
-    """
-    for i, size in enumerate(sizes_pt):
-        last = i == len(sizes_pt) - 1
-        if not last and _breaks_word(text, font, size, width_mm):
-            continue
-        wrap = cell_wrap if balanced and not last else wrap_text
-        lines = wrap(text, font, size, width_mm)
-        fitted = FittedText(tuple(lines), font, size)
-        if fitted.height_mm <= height_mm + 1e-9:
-            return fitted
-    return None
-
+# Drawing text
 
 def _draw_block(
-    pen: _Pen, fitted: FittedText, cell: Rect, align: str = "centre", pad_x: float = CELL_PAD_X
+    pen: Pen, fitted: FittedText, cell: Rect, align: str = "centre", pad_x: float = CELL_PAD_X
 ) -> None:
     """Draw ``fitted`` centred vertically in ``cell``; horizontal by ``align``."""
     lead = fitted.leading_mm
     top = cell.y + (cell.h - fitted.height_mm) / 2
     for i, line in enumerate(fitted.lines):
-        baseline = top + i * lead + lead / 2 + _pt_to_mm(fitted.size_pt) * 0.32
+        baseline = top + i * lead + lead / 2 + pt_to_mm(fitted.size_pt) * 0.32
         if align == "centre":
             pen.text(cell.x + cell.w / 2, baseline, line, fitted.font, fitted.size_pt, "centre")
         else:
@@ -444,45 +187,16 @@ def _draw_block(
 # A rich paragraph: runs of text in several faces, wrapped and justified.
 
 
-@dataclass(frozen=True)
-class _Word:
-    text: str
-    font: str
-
-
-def _words(runs: Sequence[tuple[str, str]]) -> list[_Word]:
-    return [_Word(w, font) for text, font in runs for w in _nfc(text).split()]
-
-
-def _wrap_words(words: list[_Word], size_pt: float, width_mm: float) -> list[list[_Word]]:
-    space = _width(" ", REGULAR, size_pt)
-    lines: list[list[_Word]] = []
-    current: list[_Word] = []
-    used = 0.0
-    for word in words:
-        w = _width(word.text, word.font, size_pt)
-        extra = w if not current else space + w
-        if current and used + extra > width_mm:
-            lines.append(current)
-            current, used = [word], w
-        else:
-            current.append(word)
-            used += extra
-    if current:
-        lines.append(current)
-    return lines
-
-
 def _draw_paragraph(
-    pen: _Pen, words: list[_Word], x: float, top: float, width: float, size_pt: float
+    pen: Pen, words: list[Word], x: float, top: float, width: float, size_pt: float
 ) -> float:
     """Draw a justified paragraph from ``top`` (mm); return the y below its last line."""
-    lead = _pt_to_mm(size_pt * LEADING)
-    lines = _wrap_words(words, size_pt, width)
-    space = _width(" ", REGULAR, size_pt)
+    lead = pt_to_mm(size_pt * LEADING)
+    lines = wrap_words(words, size_pt, width)
+    space = text_mm(" ", REGULAR, size_pt)
     for n, line in enumerate(lines):
-        baseline = top + n * lead + _pt_to_mm(size_pt) * 0.9
-        widths = [_width(w.text, w.font, size_pt) for w in line]
+        baseline = top + n * lead + pt_to_mm(size_pt) * 0.9
+        widths = [text_mm(w.text, w.font, size_pt) for w in line]
         gap = space
         if n < len(lines) - 1 and len(line) > 1:
             gap = (width - sum(widths)) / (len(line) - 1)
@@ -491,70 +205,6 @@ def _draw_paragraph(
             pen.text(cx, baseline, word.text, word.font, size_pt)
             cx += w + gap
     return top + len(lines) * lead
-
-
-# ---------------------------------------------------------------------------
-# Wording
-
-
-def split_body(body: str) -> tuple[str, str | None]:
-    """The issuing body's name and what qualifies it (term, tenure).
-
-    "Hội đồng nhân dân huyện Ninh Sơn khóa XII, nhiệm kỳ 2021-2026" gives
-    ("Hội đồng nhân dân huyện Ninh Sơn", "Khóa XII, nhiệm kỳ 2021-2026").
-    """
-    body = _nfc(body).strip()
-    m = re.search(r"\s(khóa|khoá)\s", body, flags=re.IGNORECASE)
-    cut = m.start() if m else body.find(",")
-    if cut <= 0:
-        return body, None
-    name, rest = body[:cut].strip(" ,"), body[cut:].strip(" ,")
-    return name, (_capitalise(rest) if rest else None)
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def date_words(day: dt.date) -> str:
-    """'ngày 08 tháng 12 năm 2023': Nghị định 30/2020 pads days below 10 and months below 3."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
-def instruction_runs(campaign: Campaign, page_count: int) -> list[tuple[str, str]]:
-    """The instruction to the voter, as (text, font) runs."""
-    levels = ", ".join(f"“{t(lv)}”" for lv in campaign.levels)
-    how_many = "hai" if len(campaign.levels) == 2 else "ba"
-    runs = [
-        ("Cách ghi phiếu:", BOLD_ITALIC),
-        (
-            f"đối với mỗi người có tên trong danh sách, đánh dấu X hoặc {TICK} vào một ô "
-            f"tương ứng với một trong {how_many} mức {levels}. Người nào không có ô nào được đánh "
-            "dấu hoặc có từ hai ô trở lên được đánh dấu thì phiếu không hợp lệ đối với "
-            "người đó.",
-            ITALIC,
-        ),
-    ]
-    if campaign.rules.signature_allowed:
-        runs.append(
-            (
-                "Phiếu gạch tên người có trong danh sách là phiếu không hợp lệ. Người ghi "
-                "phiếu có thể ký hoặc không ký vào chỗ dành cho chữ ký ở cuối phiếu; ngoài "
-                "chữ ký, không ghi thêm nội dung nào khác trên phiếu.",
-                ITALIC,
-            )
-        )
-    else:
-        runs.append(("Không ghi thêm nội dung nào khác trên phiếu.", ITALIC))
-    if page_count > 1:
-        runs.append((f"Phiếu gồm {page_count} trang; ghi phiếu ở tất cả các trang.", BOLD_ITALIC))
-    return runs
-
-
-NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
-NO_WRITING_NOTE = "Không viết, vẽ lên mã QR và bốn ô định vị ở bốn góc trang."
 
 
 # ---------------------------------------------------------------------------
@@ -603,7 +253,7 @@ class _PagePlan:
         col: Column,
         row_h: float,
     ) -> FittedText:
-        fitted = fit_text(_nfc(text), font, sizes, col.w - 2 * CELL_PAD_X, row_h - 2 * CELL_PAD_Y)
+        fitted = fit_text(nfc(text), font, sizes, col.w - 2 * CELL_PAD_X, row_h - 2 * CELL_PAD_Y)
         if fitted is None:
             line = f", line {cand.line}" if cand.line else ""
             raise CampaignError(
@@ -615,7 +265,7 @@ class _PagePlan:
 
     # -- drawing -------------------------------------------------------------
 
-    def draw(self, pen: _Pen) -> None:
+    def draw(self, pen: Pen) -> None:
         self._draw_markers(pen)
         self._draw_qr(pen)
         if self.number == 1:
@@ -630,21 +280,21 @@ class _PagePlan:
         if self.layout.test:
             self._draw_test_mark(pen)
 
-    def _draw_test_mark(self, pen: _Pen) -> None:
+    def _draw_test_mark(self, pen: Pen) -> None:
         """A test deck's page: MẪU THỬ down both side margins, between the table and the edge."""
         width, height = self.layout.frame.page_size_mm
         x_left = self.layout.columns[0].x / 2
-        text = _nfc(f"{TEST_MARK} · KHÔNG DÙNG ĐỂ BỎ PHIẾU · {TEST_MARK}")
+        text = TEST_MARGIN
         for x, angle in ((x_left, 90), (width - x_left, -90)):
             pen.c.saveState()
             pen.c.translate(pen._x(x), pen._y(height / 2))
             pen.c.rotate(angle)
             pen.c.setFillGray(0.35)
             pen.c.setFont(BOLD, 15)
-            pen.c.drawCentredString(0, -_pt_to_mm(15) / 3 * PT_PER_MM, text)
+            pen.c.drawCentredString(0, -15 / 3, text)
             pen.c.restoreState()
 
-    def _draw_markers(self, pen: _Pen) -> None:
+    def _draw_markers(self, pen: Pen) -> None:
         dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, self.layout.frame.aruco_dictionary))
         for marker in self.layout.frame.markers:
             cells = _marker_cells(dictionary, marker.marker_id)
@@ -658,7 +308,7 @@ class _PagePlan:
             ]
             pen.fill_rects(rects)
 
-    def _draw_qr(self, pen: _Pen) -> None:
+    def _draw_qr(self, pen: Pen) -> None:
         matrix = qr_matrix(self.layout.code_text(self.page.template.page))
         area = self.layout.code_symbol
         n = len(matrix)
@@ -678,7 +328,7 @@ class _PagePlan:
         return float(seal["x"]) + s / 2, float(seal["y"]) + s / 2, s / 2
 
     def _draw_body(
-        self, pen: _Pen, bold_pt: float, rest_pt: float, first_baseline: float, full: bool = True
+        self, pen: Pen, bold_pt: float, rest_pt: float, first_baseline: float, full: bool = True
     ) -> float:
         """The issuing body, centred in the left column; return the y of its rule.
 
@@ -691,7 +341,7 @@ class _PagePlan:
         y = first_baseline
         lines: list[tuple[str, str, float]] = []
         size = bold_pt
-        while size > 8 and _breaks_word(name.upper(), BOLD, size, width):
+        while size > 8 and breaks_word(name.upper(), BOLD, size, width):
             size -= 0.5
         lines += [(ln, BOLD, size) for ln in balanced_wrap(name.upper(), BOLD, size, width)]
         if rest:
@@ -699,57 +349,46 @@ class _PagePlan:
         widest = 0.0
         for i, (text, font, sz) in enumerate(lines):
             if i:
-                y += _pt_to_mm(sz * LEADING)
+                y += pt_to_mm(sz * LEADING)
             pen.text(cx, y, text, font, sz, "centre")
-            widest = max(widest, _width(text, font, sz))
+            widest = max(widest, text_mm(text, font, sz))
         rule_y = y + 2.2
         rule = min(widest, 30.0) * 0.5
         pen.line(cx - rule / 2 - 5, rule_y, cx + rule / 2 + 5, rule_y, 0.6)
         return rule_y
 
-    def _draw_first_header(self, pen: _Pen) -> None:
+    def _draw_first_header(self, pen: Pen) -> None:
+        """Heading, seal place, title block and instruction of page 1.
+
+        The seal place (a dashed circle from the layout's ``seal``) is kept clear of text:
+        the title block is wrapped to the width centred between the circle and its mirror
+        image, and the instruction starts below the circle.
+        """
         campaign = self.campaign
         seal = self._seal()
+        body_bottom = self._draw_body(pen, 12.5, 12, HEADING_FIRST_BASELINE)
+        self._draw_national_heading(pen)
+        heading_bottom = max(body_bottom, HEADING_FIRST_BASELINE + 5.3 + 1.6)
+        page_cx = self.layout.frame.page_size_mm[0] / 2
+        table = self._table_rect()
+        block_w, clear_below = table.w, 0.0
         if seal:
             cx, cy, r = seal
             pen.circle(cx, cy, r, 0.5, SEAL_GREY, (1.2, 1.2))
-            pen.text(cx, cy + r - 3.0, "(Dấu)", ITALIC, 7, "centre", grey=SEAL_GREY - 0.1)
-        body_bottom = self._draw_body(pen, 12.5, 12, HEADING_FIRST_BASELINE)
+            pen.text(cx, cy + 1.0, "(Dấu)", ITALIC, 7, "centre", grey=SEAL_GREY - 0.1)
+            block_w = min(table.w, 2 * (page_cx - (cx + r + SEAL_CLEARANCE)))
+            clear_below = cy + r + SEAL_CLEARANCE
 
-        x0, x1 = RIGHT_COLUMN
-        cx = (x0 + x1) / 2
-        size = 12.0
-        while _width(NATIONAL_NAME, BOLD, size) > x1 - x0:
-            size -= 0.25
-        pen.text(cx, HEADING_FIRST_BASELINE, NATIONAL_NAME, BOLD, size, "centre")
-        motto_y = HEADING_FIRST_BASELINE + 5.3
-        pen.text(cx, motto_y, NATIONAL_MOTTO, BOLD, 13, "centre")
-        half = _width(NATIONAL_MOTTO, BOLD, 13) / 2
-        pen.line(cx - half, motto_y + 1.6, cx + half, motto_y + 1.6, 0.6)
-
-        heading_bottom = max(body_bottom, motto_y + 1.6)
-        page_cx = self.layout.frame.page_size_mm[0] / 2
-        table = self._table_rect()
-
-        # The title block, as (text, font, size, distance from the previous baseline).
-        block: list[tuple[str, str, float, float]] = []
-        for i, ln in enumerate(balanced_wrap(_nfc(campaign.title).upper(), BOLD, 16, table.w)):
-            block.append((ln, BOLD, 16, _pt_to_mm(16) * (0.95 if i == 0 else LEADING)))
-        if campaign.subtitle:
-            for i, ln in enumerate(balanced_wrap(_capitalise(campaign.subtitle), BOLD, 13, table.w)):
-                block.append((ln, BOLD, 13, _pt_to_mm(13) * (1.3 if i == 0 else LEADING)))
-        when = date_words(campaign.session_date)
-        session = f"{campaign.place}, {when}" if campaign.place else _capitalise(when)
-        block.append((session, ITALIC, 13, _pt_to_mm(13) * 1.35))
+        block = self._title_block(block_w)
         block_h = sum(dy for *_, dy in block)
-
-        words = _words(instruction_runs(campaign, self.count))
-        min_gaps = (5.0, 3.0, 2.5)  # above the title, above the instruction, above the table
-        room = self.page.table_top - heading_bottom - sum(min_gaps) - block_h
+        words = words_of(instruction_runs(campaign, self.count))
+        gaps = (5.0, 3.0, 2.5)  # above the title, above the instruction, above the table
         for size in (11.5, 11, 10.5, 10, 9.5, 9, 8.5, 8):
-            lines = _wrap_words(words, size, table.w)
-            instr_h = len(lines) * _pt_to_mm(size * LEADING)
-            if instr_h <= room:
+            lines = wrap_words(words, size, table.w)
+            instr_h = len(lines) * pt_to_mm(size * LEADING)
+            # the instruction's first line starts below the title block and below the seal
+            start = max(heading_bottom + gaps[0] + block_h + gaps[1], clear_below)
+            if start + instr_h <= self.page.table_top - gaps[2]:
                 break
         else:
             raise CampaignError(
@@ -757,31 +396,58 @@ class _PagePlan:
                 "room that the voting instruction does not fit above the table on page 1; "
                 "shorten the title or subtitle"
             )
-        free = max(0.0, room - instr_h)
-        y = heading_bottom + min_gaps[0] + free * 0.45
+        free = self.page.table_top - gaps[2] - start - instr_h
+        y = heading_bottom + gaps[0] + free * 0.45 * (1 if start > clear_below else 0)
         for text, font, sz, dy in block:
             y += dy
             pen.text(page_cx, y, text, font, sz, "centre")
-        y += _pt_to_mm(13) * 0.3 + min_gaps[1] + free * 0.25
+        y = max(y + pt_to_mm(13) * 0.3 + gaps[1], clear_below) + free * 0.25
         _draw_paragraph(pen, words, table.x, y, table.w, size)
 
-    def _draw_next_header(self, pen: _Pen) -> None:
+    def _draw_national_heading(self, pen: Pen) -> None:
+        x0, x1 = RIGHT_COLUMN
+        cx = (x0 + x1) / 2
+        size = 12.0
+        while text_mm(NATIONAL_NAME, BOLD, size) > x1 - x0:
+            size -= 0.25
+        pen.text(cx, HEADING_FIRST_BASELINE, NATIONAL_NAME, BOLD, size, "centre")
+        motto_y = HEADING_FIRST_BASELINE + 5.3
+        pen.text(cx, motto_y, NATIONAL_MOTTO, BOLD, 13, "centre")
+        half = text_mm(NATIONAL_MOTTO, BOLD, 13) / 2
+        pen.line(cx - half, motto_y + 1.6, cx + half, motto_y + 1.6, 0.6)
+
+    def _title_block(self, width: float) -> list[tuple[str, str, float, float]]:
+        """The title, subtitle and date as (text, font, size, distance from the previous
+        baseline), wrapped to ``width`` mm."""
+        campaign = self.campaign
+        block: list[tuple[str, str, float, float]] = []
+        for i, ln in enumerate(balanced_wrap(nfc(campaign.title).upper(), BOLD, 16, width)):
+            block.append((ln, BOLD, 16, pt_to_mm(16) * (0.95 if i == 0 else LEADING)))
+        if campaign.subtitle:
+            for i, ln in enumerate(balanced_wrap(capitalise(campaign.subtitle), BOLD, 13, width)):
+                block.append((ln, BOLD, 13, pt_to_mm(13) * (1.3 if i == 0 else LEADING)))
+        when = date_words(campaign.session_date)
+        session = f"{campaign.place}, {when}" if campaign.place else capitalise(when)
+        block.append((session, ITALIC, 13, pt_to_mm(13) * 1.35))
+        return block
+
+    def _draw_next_header(self, pen: Pen) -> None:
         self._draw_body(pen, 11, 10, HEADING_FIRST_BASELINE, full=False)
         pen.text(
             RIGHT_COLUMN[1], HEADING_FIRST_BASELINE, f"Trang {self.number}/{self.count}", BOLD, 11, "right"
         )
         table = self._table_rect()
         page_cx = self.layout.frame.page_size_mm[0] / 2
-        title = f"{_nfc(self.campaign.title).upper()} (tiếp theo)"
+        title = f"{nfc(self.campaign.title).upper()} (tiếp theo)"
         size = 14.0
-        while _width(title, BOLD, size) > table.w and size > 9:
+        while text_mm(title, BOLD, size) > table.w and size > 9:
             size -= 0.5
         y = self.page.table_top - 10.5
         pen.text(page_cx, y, title, BOLD, size, "centre")
         if self.campaign.subtitle:
-            sub = _capitalise(self.campaign.subtitle)
+            sub = capitalise(self.campaign.subtitle)
             size = 11.0
-            while _width(sub, ITALIC, size) > table.w and size > 7:
+            while text_mm(sub, ITALIC, size) > table.w and size > 7:
                 size -= 0.5
             pen.text(page_cx, y + 5.2, sub, ITALIC, size, "centre")
 
@@ -790,7 +456,7 @@ class _PagePlan:
         x0 = cols[0].x
         return Rect(x0, self.page.table_top, cols[-1].x + cols[-1].w - x0, 0)
 
-    def _draw_table(self, pen: _Pen) -> float:
+    def _draw_table(self, pen: Pen) -> float:
         """Header, grid, text and boxes; return the y of the table's bottom edge."""
         tbl = self.layout.spec["table"]
         header_h = float(tbl["header_height"])
@@ -824,7 +490,7 @@ class _PagePlan:
             stt = by_name["stt"]
             pen.text(
                 stt.x + stt.w / 2,
-                band.y + band.h / 2 + _pt_to_mm(11) * 0.32,
+                band.y + band.h / 2 + pt_to_mm(11) * 0.32,
                 str(cand.stt),
                 REGULAR,
                 11,
@@ -844,7 +510,7 @@ class _PagePlan:
             pen.line(x, top, x, bottom, GRID_LINE_PT)
         return bottom
 
-    def _draw_table_end(self, pen: _Pen, bottom: float) -> None:
+    def _draw_table_end(self, pen: Pen, bottom: float) -> None:
         cols = self.layout.columns
         x_right = cols[-1].x + cols[-1].w
         if self.number == self.count:
@@ -854,60 +520,35 @@ class _PagePlan:
             text = f"Danh sách còn tiếp ở trang {self.number + 1}/{self.count}."
         pen.text(x_right, bottom + 4.5, text, ITALIC, 10, "right")
 
-    def _draw_signature(self, pen: _Pen, area: Rect) -> None:
+    def _draw_signature(self, pen: Pen, area: Rect) -> None:
         cx = area.x + area.w / 2
         pen.text(cx, area.y + 4.0, "Chữ ký người ghi phiếu", BOLD, 10, "centre")
         pen.text(cx, area.y + 8.0, "(không bắt buộc)", ITALIC, 9, "centre")
         y = area.y + area.h - 3.0
-        pen.line(area.x + 10, y, area.x + area.w - 10, y, 0.5, grey=0.55, dash=(0.4, 0.9))
+        # a solid black line: grey dots vanish on a photocopy
+        pen.line(area.x + 10, y, area.x + area.w - 10, y, 0.6)
 
-    def _draw_footer(self, pen: _Pen) -> None:
+    def _draw_footer(self, pen: Pen) -> None:
+        """The page number and, in plain words, what the code is: the same on every ballot
+        of the campaign, so it cannot tell who marked a ballot (no machine codes)."""
         qr = self.layout.frame.qr
         x = qr.x + qr.w + 2.0
         signature = self.page.template.writing_allowed
         br = next(m.square for m in self.layout.frame.markers if m.corner == "bottom_right")
         right = min([a.x - 3.0 for a in signature] + [br.x - MARKER_CLEARANCE])
         width = right - x
-        items = [
-            *([(f"{TEST_MARK}: không dùng để bỏ phiếu", BOLD)] if self.layout.test else []),
-            (f"Trang {self.number}/{self.count}", BOLD),
-            (f"Mã đợt: {self.campaign.id}", REGULAR),
-            (f"Bố cục: {self.layout.fingerprint}", REGULAR),
-            *([(_nfc(self.paper), BOLD)] if self.paper else []),
-        ]
-        size = 8.5
-        lines = _pack_items(items, size, width)
-        lead = _pt_to_mm(size * LEADING)
+        lead = pt_to_mm(8.5 * LEADING)
         y = qr.y + QR_QUIET_ZONE + 2.6
-        for line in lines:
-            cx = x
-            for i, (text, font) in enumerate(line):
-                if i:
-                    pen.text(cx, y, " · ", REGULAR, size)
-                    cx += _width(" · ", REGULAR, size)
-                pen.text(cx, y, text, font, size)
-                cx += _width(text, font, size)
+        if self.layout.test:
+            pen.text(x, y, TEST_FOOTER, BOLD, 8.5)
             y += lead
-        y += 0.6
-        for ln in balanced_wrap(NO_WRITING_NOTE, ITALIC, 8, width):
-            pen.text(x, y, ln, ITALIC, 8)
-            y += _pt_to_mm(8 * LEADING)
-
-
-def _pack_items(items: list[tuple[str, str]], size_pt: float, width_mm: float) -> list[list[tuple[str, str]]]:
-    """Pack footer items into lines joined by ' · ', starting a line where one is full."""
-    sep = _width(" · ", REGULAR, size_pt)
-    lines: list[list[tuple[str, str]]] = []
-    used = 0.0
-    for text, font in items:
-        w = _width(text, font, size_pt)
-        if lines and used + sep + w <= width_mm:
-            lines[-1].append((text, font))
-            used += sep + w
-        else:
-            lines.append([(text, font)])
-            used = w
-    return lines
+        paper = f" · {nfc(self.paper)}" if self.paper else ""  # the form's paper colour
+        pen.text(x, y, f"Trang {self.number}/{self.count}{paper}", BOLD, 8.5)
+        y += lead + 0.4
+        for note in (SAME_CODE_NOTE, NO_WRITING_NOTE):
+            for ln in balanced_wrap(note, ITALIC, 8, width):
+                pen.text(x, y, ln, ITALIC, 8)
+                y += pt_to_mm(8 * LEADING)
 
 
 def _runs(row: Sequence[bool]) -> list[tuple[int, int]]:

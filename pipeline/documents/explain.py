@@ -41,7 +41,8 @@ from omr.lighting import even_light
 from omr.registration import DEFAULT_PARAMS, estimate_px_per_mm, find_markers
 from omr.scoring import ink_black_level, score_boxes
 from omr.transform import Registration
-from pipeline.documents.ballot_pdf import FONT_DIR, printed_pages
+from pipeline.documents.ballot_pdf import printed_pages
+from pipeline.documents.typography import FONT_DIR
 from pipeline.domain.campaign import Thresholds
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.layout import BallotLayout

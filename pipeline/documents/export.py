@@ -5,6 +5,10 @@
     DIR/
       bien-ban-kiem-phieu.pdf    the minutes (pipeline.documents.minutes)
       bien-ban-kiem-phieu.docx   the same minutes for Word
+      du-thao-nghi-quyet.pdf     a council's campaign (nq96-2023, nq85-2014): the draft
+      du-thao-nghi-quyet.docx      resolution confirming the results (documents.resolution)
+      bao-cao-ket-qua.pdf        a Party campaign (qd96-2023), instead: the report of the
+      bao-cao-ket-qua.docx         results to the standing committee
       ket-qua.csv                one row per person, UTF-8 with BOM (opens in Excel)
       ket-qua.xlsx               the same, with the figures and the reconciliation
       tally.json                 CONTRACT's `tally --json`, certified, and more (below)
@@ -48,10 +52,7 @@ and refuses a key that is not the one that signed the certificate.
 from __future__ import annotations
 
 import base64
-import csv
-import datetime as dt
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -59,12 +60,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.documents.cells import csv_cell, xlsx_cell
+from pipeline.documents.minutes import minutes_docx, minutes_pdf
+from pipeline.documents.resolution import follow_up_documents
+from pipeline.documents.spreadsheets import result_csv, result_xlsx
 from pipeline.domain import certificate
 from pipeline.domain.campaign import Campaign
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.layout import BallotLayout
-from pipeline.domain.rules import LEVELS
 from pipeline.domain.wording import t
 from pipeline.store.certificates import SCANS_DIR, certified_body, history
 from pipeline.store.keys import load_key, public_pem
@@ -162,115 +164,14 @@ def result_document(body: dict[str, Any], digest: str, campaign: Campaign,
         "base_label": t("base_electorate") if campaign.follow_up else rules.base_label,
         "base_article": rules.follow_up_article if campaign.follow_up else rules.base_article})
     doc["certification"]["digest"] = digest
+    # the chair's reasons for the whole sheets declared invalid, in words (the log is in
+    # certificate.json)
+    reasons = {line["page_sha256"]: line.get("reason") for line in body["page_decisions"]}
+    doc["invalid_ballot_reasons"] = sorted({
+        reasons.get(p["sha256"]) or "" for p in doc["pages"] if p["decision"] == "invalid"} - {""})
     return doc
 
 
-# ---------------------------------------------------------------------------
-# CSV and XLSX
-
-def csv_header(levels: tuple[str, ...] = LEVELS) -> tuple[str, ...]:
-    """The columns of the results' CSV and XLSX, in Vietnamese."""
-    return (
-        t("stt"), t("name"), t("position"),
-        *(t("level_count", level=t(lv)) for lv in levels),
-        *(t("level_percent", level=t(lv)) for lv in levels),
-        t("invalid"), t("base_total"), t("consequence_code"), t("consequence"),
-    )
-
-
-def _person_row(doc: dict[str, Any], c: dict[str, Any]) -> list[Any]:
-    return [
-        c["candidate"], c["name"], c["position"],
-        *(c["counts"][lv] for lv in doc.get("levels", LEVELS)),
-        *(c["percent"][lv] for lv in doc.get("levels", LEVELS)),
-        c["counts"]["invalid"], c.get("base", doc["base"]), c["consequence"] or "",
-        c["consequence_text"] or "",
-    ]
-
-
-def result_csv(doc: dict[str, Any]) -> bytes:
-    """One row per person; UTF-8 with a BOM so that Excel reads the Vietnamese right.
-
-    Percentages are plain numbers with a decimal point (85.23).
-    """
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(csv_header(tuple(doc.get("levels", LEVELS))))
-    for c in doc["candidates"]:
-        writer.writerow([csv_cell(v) for v in _person_row(doc, c)])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def result_xlsx(doc: dict[str, Any]) -> bytes:
-    """The results sheet (with the figures above the table) and the reconciliation sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    info = doc["campaign_info"]
-    wb = Workbook()
-    at = dt.datetime.fromisoformat(doc["certification"]["at"])
-    wb.properties.creator = "kiemphieu"
-    wb.properties.title = f"Kết quả lấy phiếu tín nhiệm - {info['body']}"
-    wb.properties.created = wb.properties.modified = at
-    ws = wb.active
-    ws.title = "Kết quả"
-    bold = Font(name="Times New Roman", bold=True, size=12)
-    normal = Font(name="Times New Roman", size=12)
-    thin = Side(style="thin")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    lines = [
-        ("KẾT QUẢ LẤY PHIẾU TÍN NHIỆM", bold),
-        (info["body"], normal),
-        (f"Ngày {dt.date.fromisoformat(info['session_date']):%d/%m/%Y} · {info['rules_title']}", normal),
-        (f"Số phiếu phát ra: {doc['ballots']['issued']} · Số phiếu thu về: "
-         f"{doc['ballots']['collected']} · Số phiếu hợp lệ: {doc['ballots']['accepted']} · "
-         f"Tỷ lệ tính trên {info['base_label']}: {doc['base']}", normal),
-    ]
-    for i, (text, font) in enumerate(lines, start=1):
-        xlsx_cell(ws, i, 1, text).font = font
-    top = len(lines) + 2
-    for j, h in enumerate(csv_header(tuple(doc.get("levels", LEVELS))), start=1):
-        cell = ws.cell(top, j, h)
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        cell.fill = PatternFill("solid", fgColor="EEEEEE")
-        cell.border = box
-    for i, c in enumerate(doc["candidates"], start=top + 1):
-        for j, v in enumerate(_person_row(doc, c), start=1):
-            cell = xlsx_cell(ws, i, j, v)
-            cell.font = normal
-            cell.border = box
-            cell.alignment = Alignment(wrap_text=j in (2, 3, 13), vertical="center")
-            if 7 <= j <= 9 and v is not None:
-                cell.number_format = "0.00"
-    widths = [6, 24, 34, 10, 10, 10, 10, 10, 10, 10, 10, 16, 60]
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = w
-    ws.row_dimensions[top].height = 48
-    ws.freeze_panes = ws.cell(top + 1, 3)
-
-    rec = wb.create_sheet("Đối chiếu")
-    recon = doc["reconciliation"]
-    rows: list[tuple[str, Any]] = [
-        ("Số phiếu phát ra (Ban kiểm phiếu đếm)", recon["issued"]),
-        ("Số phiếu thu về (Ban kiểm phiếu đếm)", recon["collected"]),
-        *((f"Bản quét được chấp nhận, trang {p}", n) for p, n in recon["pages_accepted"].items()),
-        ("Khớp", "có" if recon["matches"] else "không"),
-        *((m["vi"], None) for m in recon["mismatches"]),
-        ("Giải trình", recon["note"]),
-        ("Xác nhận lúc (UTC)", doc["certification"]["at"]),
-        ("Người xác nhận", doc["certification"]["by"]),
-        ("Phần mềm", doc["certification"]["software"]),
-    ]
-    for i, (k, v) in enumerate(rows, start=1):
-        xlsx_cell(rec, i, 1, k).font = normal
-        xlsx_cell(rec, i, 2, v).font = normal
-    rec.column_dimensions["A"].width = 60
-    rec.column_dimensions["B"].width = 40
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------
@@ -323,8 +224,6 @@ def export_package(ws: Workspace, out: Path) -> ExportResult:
     no longer has the hash it was stored under; `WorkspaceKeyError` if the workspace key
     is missing or another (never a new key: the minutes already name the certified one).
     """
-    from pipeline.documents.minutes import minutes_docx, minutes_pdf
-
     if ws.store.certified_at() is None:
         raise ExportError(f"{ws.path}: the count is not certified; run kiemphieu certify {ws.path} "
                           "first (exported results must be final)")
@@ -356,6 +255,7 @@ def export_package(ws: Workspace, out: Path) -> ExportResult:
         files: dict[str, bytes | Path] = {
             MINUTES_PDF: minutes_pdf(doc),
             MINUTES_DOCX: minutes_docx(doc),
+            **follow_up_documents(doc),
             RESULT_CSV: result_csv(doc),
             RESULT_XLSX: result_xlsx(doc),
             RESULT_JSON: _json_bytes(doc),

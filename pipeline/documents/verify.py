@@ -18,7 +18,10 @@ first one):
    ``campaign.yaml`` (its SHA-256) and exactly the page images in ``scans/``;
    ``tally.json`` says what the body and the campaign file say
    (`pipeline.documents.export.package_records`); with ``digest`` given (the
-   digest printed in the signed minutes), the certificate is that one.
+   digest printed in the signed minutes), the certificate is that one;
+6. the package holds the minutes (PDF and DOCX) and the document that follows
+   the count under its rule set: the draft resolution of a council's campaign,
+   the report of a Party campaign (`pipeline.documents.resolution`).
 
 Any changed byte anywhere in the package fails one of 1-4. A package made
 again after the records were changed and the count certified again, or signed
@@ -37,10 +40,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
 from pipeline.documents.export import (
     CAMPAIGN_FILE,
     CERTIFICATE_FILE,
     MANIFEST,
+    MINUTES_DOCX,
+    MINUTES_PDF,
     PACKAGE_FORMAT,
     PUBLIC_KEY,
     RESULT_JSON,
@@ -48,13 +58,16 @@ from pipeline.documents.export import (
     package_records,
     sha256_file,
 )
+from pipeline.documents.resolution import follow_up_files
 from pipeline.domain import certificate
+from pipeline.domain.campaign import parse_campaign
 from pipeline.domain.certificate import grouped, parse_hex64
+from pipeline.domain.errors import CampaignError
+from pipeline.domain.layout import build_layout
 from pipeline.store.keys import key_fingerprint
 
 
 def _canonical_pem(public_key: Any) -> bytes:
-    from cryptography.hazmat.primitives import serialization
 
     return public_key.public_bytes(serialization.Encoding.PEM,
                                    serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -113,8 +126,6 @@ def verify_package(package: Path, trusted_key: str | None = None,
     manifest_bytes, sig_text, pem = read(MANIFEST), read(SIGNATURE), read(PUBLIC_KEY)
     key, fingerprint = _public_key(pem, problems)
     if key is not None and manifest_bytes is not None and sig_text is not None:
-        from cryptography.exceptions import InvalidSignature
-
         try:
             signature = base64.b64decode(sig_text.strip(), validate=True)
             if base64.b64encode(signature) + b"\n" != sig_text:
@@ -145,9 +156,6 @@ def verify_package(package: Path, trusted_key: str | None = None,
 def _public_key(pem: bytes | None, problems: list[Problem]) -> tuple[Any, str | None]:
     if pem is None:
         return None, None
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
     try:
         loaded = load_pem_public_key(pem)
     except (ValueError, TypeError) as exc:
@@ -263,6 +271,7 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
             bad("the certification history does not end with this certificate")
         _check_pinned_files(package, listed, body, bad)
         _check_tally(package, body, named, bad)
+        _check_documents(listed, body, bad)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         bad(f"cannot be read ({type(exc).__name__}: {exc})")
     problems += found
@@ -270,8 +279,6 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
 
 
 def _signed(key: Any, digest_hex: str, signature_b64: str) -> bool:
-    from cryptography.exceptions import InvalidSignature
-
     try:
         key.verify(base64.b64decode(signature_b64, validate=True),
                    certificate.signed_message(digest_hex))
@@ -301,10 +308,6 @@ def _check_pinned_files(package: Path, listed: dict[str, str], body: dict[str, A
 
 def _check_tally(package: Path, body: dict[str, Any], named: str, bad: Any) -> None:
     """``tally.json`` says what the certificate and the campaign file say."""
-    from pipeline.domain.campaign import parse_campaign
-    from pipeline.domain.errors import CampaignError
-    from pipeline.domain.layout import build_layout
-
     try:
         doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
         campaign = parse_campaign((package / CAMPAIGN_FILE).read_text("utf-8"), CAMPAIGN_FILE)
@@ -323,3 +326,12 @@ def _check_tally(package: Path, body: dict[str, Any], named: str, bad: Any) -> N
             bad(f"'{k}' is not what the certificate says", "disagrees", RESULT_JSON)
     if (doc.get("certification") or {}).get("digest") != named:
         bad("names another certificate digest", "disagrees", RESULT_JSON)
+
+
+def _check_documents(listed: dict[str, str], body: dict[str, Any], bad: Any) -> None:
+    """The package holds the minutes and the document that follows the count under its rules
+    (the draft resolution of a council, the report of a Party campaign)."""
+    rules = body["tally"]["rules"]
+    for name in (MINUTES_PDF, MINUTES_DOCX, *follow_up_files(rules)):
+        if name not in listed:
+            bad(f"the package of a {rules} count must hold {name}; it does not", "missing", name)

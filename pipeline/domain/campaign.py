@@ -115,6 +115,10 @@ class ReviewSettings:
     two_reviewers: bool = False
 
 
+#: The values of ``seal:`` in a campaign file.
+SEAL_SETTINGS = ("optional", "required")
+
+
 @dataclass(frozen=True)
 class Campaign:
     id: str
@@ -130,6 +134,7 @@ class Campaign:
     thresholds: Thresholds = field(default_factory=Thresholds)
     source_text: str = ""
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    seal: str = "optional"  # "required": a first page without the body's seal goes to review
     kind: str = KIND_POLL
     groups: tuple[Group, ...] = ()
     forms: tuple[Form, ...] = ()
@@ -221,6 +226,7 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
         thresholds=_read_thresholds(reader, top),
         source_text=text,
         review=_read_review(reader, top),
+        seal=_read_seal(reader, top),
         kind=kind,
         groups=groups,
         forms=forms,
@@ -340,6 +346,19 @@ def _read_review(reader: _Reader, top: dict[str, yaml.Node]) -> ReviewSettings:
         return ReviewSettings(
             two_reviewers=reader.boolean(rnode["two_reviewers"], "review.two_reviewers"))
     return ReviewSettings()
+
+
+def _read_seal(reader: _Reader, top: dict[str, yaml.Node]) -> str:
+    """``seal:``: ``required`` (a first page without the body's seal goes to review) or
+    ``optional`` (the default)."""
+    if "seal" not in top:
+        return "optional"
+    seal = reader.string(top["seal"], "seal")
+    if seal not in SEAL_SETTINGS:
+        raise reader.error(top["seal"], "seal", f"'{seal}' is not a seal setting; use "
+                           "'required' (a ballot without the body's seal goes to review) "
+                           "or 'optional'")
+    return seal
 
 
 # -- kinds, groups and forms ---------------------------------------------------------

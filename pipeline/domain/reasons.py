@@ -38,6 +38,8 @@ NOT_A_BALLOT_CODE = code("not_a_ballot_code", "text")
 OTHER_CAMPAIGN = code("other_campaign", "campaign", "workspace")
 OTHER_VERSION = code("other_version", "campaign", "fingerprint", "expected")
 NO_SUCH_PAGE = code("no_such_page", "page")
+SEAL_MISSING = code("seal_missing", "ring")
+SEAL_NOT_RED = code("seal_not_red", "red")
 TEST_BALLOT = code("test_ballot", "campaign")  # a test deck's sheet (MẪU THỬ) in the real count
 REAL_BALLOT_IN_TEST = code("real_ballot_in_test", "campaign")  # a real sheet in a test workspace
 

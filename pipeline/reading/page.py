@@ -13,18 +13,33 @@ campaign's ballot; only then are the boxes scored and the rows decided.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from omr.decide import MarkRule, RowDecision
 from omr.errors import BlankPage, CodeUnreadable, ReadError
+from omr.lighting import is_bitonal
 from omr.likeness import sheet_print
-from omr.page import Laps, decide_measures, place_page, placement, read_marks
+from omr.page import Laps, PlacedPage, decide_measures, place_page, placement, read_marks
+from omr.reasons import Reason
+from omr.seal import SealParams, measure_seal
+from omr.transform import Registration
 from pipeline.domain import reasons as why
-from pipeline.domain.campaign import Thresholds
+from pipeline.domain.campaign import Campaign, Thresholds
 from pipeline.domain.layout import BallotLayout, parse_code
 from pipeline.domain.records import Reading, StoredRow
-from pipeline.reading.printed import references
+from pipeline.reading.colour import decode_colour
+from pipeline.reading.printed import references, seal_place
 from pipeline.reading.sources import decode_gray, detail
+
+#: A seal in colour is a photocopy's when less than this share of its ring's ink is red
+#: (stamp-pad red measures 0.6-0.95, a black copy's 0-0.1).
+MIN_SEAL_RED = 0.3
+#: The seal's ring on a 1-bit scan: the threshold drops a light stamp's thinner parts.
+BITONAL_SEAL = SealParams(min_ring=0.45)
+
+Colour = Callable[[], "tuple[np.ndarray, float] | None"]
 
 
 def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
@@ -33,7 +48,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
 
     ``timings``, if given, gets each stage's seconds added under its name
     (``decode``, ``register``, ``code`` (with the ink's black level), ``light``,
-    ``boxes``, ``streaks``, ``writing``, ``notes``, ``decide``, ``print``): what
+    ``boxes``, ``streaks``, ``writing``, ``notes``, ``decide``, ``seal``, ``print``): what
     `benchmarks/speed.py` reports.
     """
     lap = Laps(timings)
@@ -41,7 +56,7 @@ def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
     lap("decode")
     if isinstance(gray, Reading):
         return gray
-    return read_pixels(gray, layout, thresholds, lap=lap)
+    return read_pixels(gray, layout, thresholds, lap=lap, colour=lambda: decode_colour(data))
 
 
 def decode_page(data: bytes) -> np.ndarray | Reading:
@@ -57,10 +72,13 @@ def decode_page(data: bytes) -> np.ndarray | Reading:
 
 
 def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, *,
-                lap: Laps | None = None) -> Reading:
+                lap: Laps | None = None, colour: Colour | None = None) -> Reading:
     """Read one page's decoded grey pixels (`decode_page`): `read_scan` after the decode.
 
-    ``lap(stage)`` is called as each stage ends (`read_scan`'s ``timings``).
+    ``lap(stage)`` is called as each stage ends (`read_scan`'s ``timings``). ``colour``
+    gives the page in colour (`pipeline.reading.colour.decode_colour`), asked only of a
+    page that prints the seal's place when the campaign requires the seal, to tell a red
+    seal from a photocopy's black one.
     """
     lap = lap or Laps(None)
     h, w = gray.shape
@@ -102,6 +120,8 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
                            lap=lap)
     except ReadError as exc:
         return Reading("rejected", exc.reasons, **where)
+    if marks.registration is not None:  # refitted on the table: where the boxes were read
+        where.update(placement(gray.shape, marks.registration))
     rows = tuple(
         StoredRow(
             candidate=candidate.stt,
@@ -113,12 +133,40 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
         )
         for candidate, row in zip(page.candidates, marks.rows, strict=True)
     )
+    registration = marks.registration or placed.registration
+    # the seal's place is printed on each form's first page
+    doubts = marks.doubts + seal_doubts(placed, registration, layout, code.page, colour)
+    lap("seal")
     # the print of the marks, from the arrays placed already: the same sheet seen again
-    handwriting = sheet_print(placed.gray, placed.registration, page.template, placed.black,
+    handwriting = sheet_print(placed.gray, registration, page.template, placed.black,
                               placed.halved).to_bytes()
     lap("print")
-    return Reading("accepted", (), ballot_page=number, rows=rows, doubts=marks.doubts,
+    return Reading("accepted", (), ballot_page=number, rows=rows, doubts=doubts,
                    sheet_print=handwriting, **where)  # rows carry the rest
+
+
+def seal_doubts(placed: PlacedPage, registration: Registration, layout: BallotLayout,
+                page: int, colour: Colour | None) -> tuple[Reason, ...]:
+    """The doubts about a page's seal (`omr.seal`) where the campaign requires it
+    (``seal: required``): no seal's ring at its place (``seal_missing``); in colour, a seal
+    whose ink is not red (``seal_not_red``: a photocopy). Only a form's first page, which
+    prints the seal's place, is looked at. Without the requirement nothing is: the seal
+    then costs a page nothing, not even the colour decode (on a 300-dpi colour JPEG, three
+    quarters of the grey one's time)."""
+    place = seal_place(layout)
+    campaign: Campaign | None = layout.campaign
+    if place is None or page != 1 or campaign is None or campaign.seal != "required":
+        return ()
+    in_colour = colour() if colour is not None else None
+    params = BITONAL_SEAL if is_bitonal(placed.gray) else SealParams()
+    seal = measure_seal(placed.gray, registration, place, placed.black,
+                        colour=in_colour[0] if in_colour else None,
+                        colour_factor=in_colour[1] if in_colour else 1.0, params=params)
+    if not seal.found:
+        return (why.SEAL_MISSING(ring=seal.ring),)
+    if seal.red is not None and seal.red < MIN_SEAL_RED:
+        return (why.SEAL_NOT_RED(red=seal.red),)
+    return ()
 
 
 def decide_measured(fills: tuple[float, ...], measures: dict | None,

@@ -38,8 +38,8 @@ from pipeline.files import atomic_write
 Render = Callable[[BallotLayout, float], tuple[np.ndarray, ...]]
 
 #: Around the place for the body's seal (mm): a real seal is stamped about there, in red
-#: or violet ink, and may lap over it.
-SEAL_SLACK_MM = 5.0
+#: or violet ink, and laps over it: 34-40 mm across on a 32 mm place, stamped up to 5 mm off.
+SEAL_SLACK_MM = 10.0
 _CACHE_SIZE = 8
 
 _cache: dict[tuple[str, str, float], tuple[NoteReference, ...]] = {}
@@ -66,14 +66,21 @@ def _key(layout: BallotLayout, params: NoteParams) -> tuple[str, str, float] | N
     return (layout.fingerprint + ("|test" if layout.test else ""), kept[1], params.px_per_mm)
 
 
-def seal_places(layout: BallotLayout) -> tuple[Rect, ...]:
-    """The place for the issuing body's seal (from the layout's template), grown by
-    `SEAL_SLACK_MM`: ink there is the seal, not a voter's note."""
+def seal_place(layout: BallotLayout) -> Rect | None:
+    """The place the ballot prints for the issuing body's seal (from the layout's template,
+    on its first page's header), or None if it prints none."""
     seal = layout.spec.get("seal")
     if not seal:
-        return ()
+        return None
     s = float(seal["size"])
-    return (Rect(float(seal["x"]), float(seal["y"]), s, s).inset(-SEAL_SLACK_MM),)
+    return Rect(float(seal["x"]), float(seal["y"]), s, s)
+
+
+def seal_places(layout: BallotLayout) -> tuple[Rect, ...]:
+    """The place for the issuing body's seal grown by `SEAL_SLACK_MM`: ink there is the
+    seal, not a voter's note."""
+    place = seal_place(layout)
+    return () if place is None else (place.inset(-SEAL_SLACK_MM),)
 
 
 def references(layout: BallotLayout, params: NoteParams = DEFAULT_NOTE_PARAMS, *,
@@ -155,8 +162,11 @@ def _made(layout: BallotLayout, pages: tuple[np.ndarray, ...], params: NoteParam
     if len(pages) != layout.page_count:
         raise ValueError(f"the printed ballot has {len(pages)} pages, the layout "
                          f"{layout.page_count}")
-    ignore = seal_places(layout)
-    refs = tuple(note_reference(img, p.template, ignore=ignore, params=params)
+    ignore = seal_places(layout)  # printed on the header of each form's first page only
+    firsts = {f.first_page for f in layout.forms}
+    refs = tuple(note_reference(img, p.template,
+                                ignore=ignore if p.template.page in firsts else (),
+                                params=params)
                  for img, p in zip(pages, layout.pages, strict=True))
     keep_references(layout, refs, params)
     return refs

@@ -133,6 +133,9 @@ def reconcile(ws: Workspace, tally: Tally | None = None) -> Reconciliation:
     decl = ws.declaration()
     issued = decl.issued if decl else None
     collected = decl.collected if decl else None
+    if ws.campaign.forms:  # without campaign-wide figures, the most any form's were
+        issued = issued if issued is not None else tally.issued
+        collected = collected if collected is not None else tally.collected
     pages = ws.layout.page_count
     status = ws.store.status_counts()
     accepted = {p: n for (s, p), n in status.items() if s == "accepted" and p is not None}
@@ -241,7 +244,8 @@ def blockers(ws: Workspace, by: str | None = None, tally: Tally | None = None) -
     found: list[Blocker] = []
     d = ws.declaration()
     tally = tally or ws.tally()
-    if d is None or d.issued is None or d.collected is None:
+    several = bool(ws.campaign.forms)  # each form declared on its own is enough
+    if d is None or (not several and (d.issued is None or d.collected is None)):
         found.append(Blocker(
             "not_declared",
             f"the committee has not declared its own count yet; run kiemphieu declare {ws.path} "
@@ -270,7 +274,7 @@ def blockers(ws: Workspace, by: str | None = None, tally: Tally | None = None) -
             "pending_rows", f"{tally.pending_review} row(s) pending a person's decision "
             f"(kiemphieu review {ws.path})",
             f"Còn {tally.pending_review} dòng chờ quyết định.", "/queue"))
-    if d is not None and d.collected is not None:
+    if d is not None and (d.collected is not None or several):
         of_form = {f.id: f.collected for f in tally.forms if f.id is not None}
         for c in tally.candidates:
             counted = sum(c.counts.values())

@@ -69,7 +69,16 @@ def _console(request: Request, session: Any, st: Station, error: str | None = No
         exported=bool(paths and paths[1].exists()), error=error,
         members=members + [None] * MEMBER_ROWS, roles=MEMBER_ROLES,
         step=next_step(st, session.role), hall_open=st.hall_open,
-        copies=decl.issued if decl and decl.issued else st.ws.campaign.electorate)
+        copies=decl.issued if decl and decl.issued else st.ws.campaign.electorate,
+        form_figures=st.ws.store.declared_forms(), page_expected=_expected(st, recon))
+
+
+def _expected(st: Station, recon: Any) -> dict[int, int | None]:
+    """Each ballot page's ballots collected as declared: its form's, with several forms."""
+    declared = st.ws.store.declared_forms()
+    return {p: ((declared.get(f.id) or {}).get("collected") if f.id is not None
+                else recon.collected)
+            for f in st.ws.layout.forms for p in f.pages()}
 
 
 def listed(found: list[Any], lang: str) -> list[tuple[str, str]]:
@@ -91,11 +100,16 @@ def listed(found: list[Any], lang: str) -> list[tuple[str, str]]:
 
 @router.post("/chair/declare")
 async def declare_form(request: Request, session: Chair, st: StationDep) -> Response:
-    form = await request.form(max_files=0, max_fields=12 + 2 * MAX_MEMBERS, max_part_size=4096)
+    forms = [f.id for f in st.ws.campaign.forms]
+    form = await request.form(max_files=0, max_fields=12 + 2 * MAX_MEMBERS + 2 * len(forms),
+                              max_part_size=4096)
     check_csrf(request, session, str(form.get("csrf", "")) or None)
-    try:
-        issued = _count(form.get("issued"), "issued")
-        collected = _count(form.get("collected"), "collected")
+    try:  # with several ballot forms, each form's figures, the campaign-wide ones optional
+        issued = _count(form.get("issued"), "issued", optional=bool(forms))
+        collected = _count(form.get("collected"), "collected", optional=bool(forms))
+        per_form = {f: (_count(form.get(f"issued_{f}"), "issued", optional=True),
+                        _count(form.get(f"collected_{f}"), "collected", optional=True))
+                    for f in forms}
     except ValueError as exc:
         lang = lang_of(request)
         return _console(request, session, st, code=400,
@@ -111,14 +125,21 @@ async def declare_form(request: Request, session: Chair, st: StationDep) -> Resp
         await run_in_threadpool(
             declare, st.ws, issued=issued, collected=collected,
             head=str(form.get("head", "")), members=members, note=str(form.get("note", "")))
+        for f, (f_issued, f_collected) in per_form.items():
+            if f_issued is not None or f_collected is not None:
+                await run_in_threadpool(declare, st.ws, issued=f_issued, collected=f_collected,
+                                        form=f)
     except KiemphieuError as exc:
         return _console(request, session, st, error=said_error(exc, lang_of(request)), code=409)
     return RedirectResponse("/chair#reconciliation", status_code=303)
 
 
-def _count(value: Any, what: str) -> int:
-    """A count of ballots from a form field: a whole number, 0 or more."""
+def _count(value: Any, what: str, optional: bool = False) -> int | None:
+    """A count of ballots from a form field: a whole number, 0 or more (None for an empty
+    field that may be left empty)."""
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    if optional and not text:
+        return None
     if not text.isdigit() or len(text) > 7:
         raise ValueError(what)
     return int(text)
@@ -172,11 +193,13 @@ def package_zip(session: Chair, st: StationDep) -> Response:
 
 
 @router.get("/chair/ballots.pdf")
-def ballots_pdf(session: Chair, st: StationDep, copies: int = 1) -> Response:
+def ballots_pdf(session: Chair, st: StationDep, copies: int = 1,
+                form: str | None = None) -> Response:
     copies = min(max(1, copies), MAX_COPIES)
-    data = ballot_pdf_bytes(st.ws.campaign, st.ws.layout, copies)
+    form = form if form in {f.id for f in st.ws.campaign.forms} else None  # one form's paper
+    data = ballot_pdf_bytes(st.ws.campaign, st.ws.layout, copies, form=form)
     st.ws.write_layout_json()
-    name = f"{st.ws.campaign.id}-phieu-{copies}.pdf"
+    name = f"{st.ws.campaign.id}{'-' + form if form else ''}-phieu-{copies}.pdf"
     return Response(data, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

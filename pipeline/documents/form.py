@@ -1,0 +1,101 @@
+"""The parts of an administrative document, as values both renderers read.
+
+A document (`Form`) is its heading (issuing body top-left, national or Party
+heading top-right, number, place and date), then blocks in order: paragraphs
+of a kind, tables (`Grid`), the results chart (`ChartBlock`), the integrity
+codes (`Codes`), and the closing (`Closing`: signers with their roles and
+the Nơi nhận list). `pipeline.documents.form_pdf` sets it in PDF and
+`pipeline.documents.form_docx` in Word, so the two copies say the same thing.
+
+Paragraph kinds: ``title`` (bold, centred, 14 pt), ``subtitle`` (bold,
+centred), ``rule`` (a short centred line under the title), ``ground`` (the
+italic "Căn cứ ..." lines), ``section`` (a bold heading, always on the page
+of what follows), ``article`` (bold run "Điều 1." then text), ``body``
+(justified, first line indented), ``item`` (a list line, indented),
+``note`` (italic, smaller), ``strong`` (bold body text), ``center``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Heading:
+    """Top of page 1 (Nghị định 30/2020 or Hướng dẫn 36-HD/VPTW)."""
+
+    parent: str | None  # the body above the issuer (regular), e.g. "HỘI ĐỒNG NHÂN DÂN ..."
+    issuer: str  # the issuing body (bold), upper case
+    number: str | None  # "Số:      /BB-BKP"
+    place_date: str  # "Hà Nội, ngày 07 tháng 12 năm 2023"
+    party: bool = False  # "ĐẢNG CỘNG SẢN VIỆT NAM" top-right instead of the national heading
+    draft: bool = False  # "DỰ THẢO" in a box above the national heading
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    kind: str = "body"
+    lead: str = ""  # bold words that open the paragraph ("Điều 1.")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table. ``header`` rows may span: ``spans`` are ((col0, row0), (col1, row1)) over
+    the header and body rows together (row 0 = the first header row). ``bands`` are body
+    row indices (0-based within ``rows``) that hold one label across the table (a group)."""
+
+    header: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths_mm: tuple[float, ...]
+    align: str  # one letter a column: L, C or R
+    spans: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
+    bands: frozenset[int] = frozenset()
+    size: float = 10.0
+    bold_cols: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class ChartBlock:
+    """The results chart of a tally document (`pipeline.documents.chart`)."""
+
+    doc: dict[str, Any]
+    caption: str
+
+
+@dataclass(frozen=True)
+class Codes:
+    """Hex codes an auditor types: (label, code in groups), set in a fixed-width face."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Signer:
+    authority: tuple[str, ...]  # "TM. HỘI ĐỒNG NHÂN DÂN", "CHỦ TỊCH" (bold)
+    name: str | None  # None: a line to write the name on
+    hint: str = "(Ký, ghi rõ họ tên)"
+
+
+@dataclass(frozen=True)
+class Closing:
+    """Signatures and Nơi nhận. One signer: Nơi nhận left, signer right (Nghị định 30).
+    Several (a committee): signers two by two, then Nơi nhận."""
+
+    signers: tuple[Signer, ...]
+    recipients: tuple[str, ...] = ()
+    keep_with: tuple[Any, ...] = ()  # blocks printed on the signatures' page
+
+
+@dataclass(frozen=True)
+class Form:
+    title: str  # the file's title property
+    heading: Heading
+    blocks: tuple[Any, ...]
+    closing: Closing
+    author: str
+    landscape: bool = False
+    created: Any = None  # datetime for the documents' properties
+    subject: str = ""
+    keywords: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,250 @@
+"""The document that follows the count: a council's draft resolution, or a report.
+
+For a council's campaign (``nq96-2023``, ``nq85-2014``) the package holds the
+draft resolution confirming the results (*dự thảo nghị quyết xác nhận kết quả
+lấy phiếu tín nhiệm*), which the council adopts at the same sitting right
+after the announcement. It follows the published examples (Thanh Hóa, 12/2023;
+Tuyên Quang NQ 35/NQ-HĐND):
+
+- Căn cứ the Law on the Organisation of Local Government, the rule set's
+  resolution and "Biên bản kiểm phiếu ngày …";
+- Điều 1: the poll was held properly for N people;
+- Điều 2: each person's result, grouped by khối, as "Số phiếu tín nhiệm cao:
+  78 phiếu (chiếm 97,50 % tổng số phiếu thu về)";
+- Điều 3: carrying it out; then Nơi nhận and the chairman's signature.
+
+For a Party campaign (``qd96-2023``) the package holds instead the report of
+the results to the standing committee of the Party committee (seed 000: the
+People's Committee reports to the Ban Thường vụ Huyện ủy). When the issuing
+body is itself a Party body the report carries "ĐẢNG CỘNG SẢN VIỆT NAM" and
+the layout of Hướng dẫn 36-HD/VPTW; otherwise the Nghị định 30 form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from pipeline.documents.form import Closing, Form, Heading, Signer, Text
+from pipeline.documents.form_docx import form_docx
+from pipeline.documents.form_pdf import form_pdf
+from pipeline.documents.grouping import grouped_people
+from pipeline.documents.minutes import (
+    ballot_figures,
+    convened_label,
+    count_time,
+    place_date,
+    results_grid,
+    what_is_counted,
+)
+from pipeline.documents.typography import (
+    NUMBER_BLANK,
+    UNIT_KINDS,
+    date_words,
+    is_party_body,
+    nfc,
+    split_body,
+    vn_number,
+)
+from pipeline.domain.tally import result_levels
+from pipeline.domain.wording import t
+
+RESOLUTION_DOCX = "du-thao-nghi-quyet.docx"
+RESOLUTION_PDF = "du-thao-nghi-quyet.pdf"
+REPORT_DOCX = "bao-cao-ket-qua.docx"
+REPORT_PDF = "bao-cao-ket-qua.pdf"
+COUNCIL_RULES = ("nq96-2023", "nq85-2014")
+PARTY_RULES = ("qd96-2023",)
+LOCAL_GOVERNMENT_LAW = (
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015; Luật sửa đổi, bổ sung "
+    "một số điều của Luật Tổ chức Chính phủ và Luật Tổ chức chính quyền địa phương ngày 22 tháng "
+    "11 năm 2019;")
+PARTY_COMMITTEE = {"tỉnh": "Tỉnh ủy", "thành phố": "Thành ủy", "huyện": "Huyện ủy",
+                   "quận": "Quận ủy", "thị xã": "Thị ủy", "xã": "Đảng ủy xã",
+                   "phường": "Đảng ủy phường", "thị trấn": "Đảng ủy thị trấn"}
+
+
+def follow_up_files(rules: str) -> tuple[str, str]:
+    """The (DOCX, PDF) names of the document that follows the count under ``rules``."""
+    return (REPORT_DOCX, REPORT_PDF) if rules in PARTY_RULES else (RESOLUTION_DOCX, RESOLUTION_PDF)
+
+
+def _unit(body_name: str) -> tuple[str, str, str]:
+    """'Hội đồng nhân dân huyện Ninh Sơn' -> ('Hội đồng nhân dân', 'huyện', 'Ninh Sơn')."""
+    low = body_name.lower()
+    for kind in UNIT_KINDS:
+        i = low.rfind(f" {kind} ")
+        if i >= 0:
+            return body_name[:i].strip(), kind, body_name[i + len(kind) + 2:].strip()
+    return body_name, "", ""
+
+
+def person_lines(doc: dict[str, Any], c: dict[str, Any]) -> list[Text]:
+    """One person's result as the published resolutions word it."""
+    base_label = doc["campaign_info"]["base_label"]
+    out = [Text(f"- Số phiếu {t(lv).lower()}: {vn_number(c['counts'][lv])} phiếu (chiếm "
+                f"{vn_number(c['percent'][lv])} % {base_label});", "item")
+           for lv in result_levels(doc)]
+    if c["counts"].get("invalid"):
+        out.append(Text(f"- Số phiếu không hợp lệ đối với người này: "
+                        f"{vn_number(c['counts']['invalid'])} phiếu;", "item"))
+    if c["consequence"]:
+        out.append(Text(f"- {c['consequence_text']}", "item"))
+    last = out[-1]
+    out[-1] = Text(last.text.rstrip(";") + ("" if last.text.endswith(".") else "."), "item")
+    return out
+
+
+def _results_by_group(doc: dict[str, Any]) -> list[Text]:
+    out: list[Text] = []
+    n = 0
+    for group in grouped_people(doc):
+        if group.label:
+            out.append(Text(group.label, "section"))
+        for c in group.people:
+            n += 1
+            out.append(Text(f"{n}. {c['name']}, {c['position']}:", "strong"))
+            out += person_lines(doc, c)
+    return out
+
+
+def resolution_form(doc: dict[str, Any]) -> Form:
+    """The draft resolution of a council confirming the results (``nq96-2023``, ``nq85-2014``)."""
+    info = doc["campaign_info"]
+    body_name, term = split_body(info["body"])
+    kind, unit_kind, unit_name = _unit(body_name)
+    at = count_time(doc)
+    scope = nfc(info.get("subtitle") or f"đối với người giữ chức vụ do {body_name} bầu")
+    unit = f"{unit_kind} {unit_name}".strip()
+    f = ballot_figures(doc)
+    n = len(doc["candidates"])
+    blocks: list[Any] = [
+        Text("NGHỊ QUYẾT", "title"),
+        Text(f"Xác nhận kết quả {what_is_counted(doc)} {scope}", "subtitle"),
+        Text("", "rule"),
+        Text(body_name.upper(), "subtitle"),
+        *([Text(term.upper(), "subtitle")] if term else []),
+        Text("", "rule"),
+        Text(LOCAL_GOVERNMENT_LAW, "ground"),
+        Text(f"Căn cứ {info['rules_document']};", "ground"),
+        Text(f"Căn cứ Biên bản kiểm phiếu {date_words(at.date())} của Ban kiểm phiếu;", "ground"),
+        Text(" ".join(f"Xét đề nghị của Thường trực {kind} {unit}".split()) + ".", "ground"),
+        Text("QUYẾT NGHỊ:", "title"),
+        Text(f"Xác nhận việc {what_is_counted(doc)} đối với {n} người giữ chức vụ do {body_name} "
+             f"bầu đã được tiến hành đúng trình tự, thủ tục theo {info['rules_title']}: số phiếu "
+             f"phát ra {vn_number(f['issued'])}, số phiếu thu về {vn_number(f['collected'])}, số "
+             f"phiếu hợp lệ {vn_number(f['valid'])}.", "article", lead="Điều 1."),
+        Text(f"Kết quả {what_is_counted(doc)} đối với từng người như sau:", "article",
+             lead="Điều 2."),
+        *_results_by_group(doc),
+        Text(f"Thường trực {kind}, Ủy ban nhân dân, các Ban của {kind}, các Tổ đại biểu và "
+             f"đại biểu {kind} {unit} theo chức năng, nhiệm vụ, quyền hạn tổ chức thực hiện và "
+             f"công bố công khai kết quả {what_is_counted(doc)} theo quy định. Nghị quyết này được "
+             f"{body_name}{(' ' + term[:1].lower() + term[1:]) if term else ''} thông qua tại kỳ họp "
+             f"{date_words(at.date())} và có hiệu lực từ ngày thông qua./.", "article",
+             lead="Điều 3."),
+    ]
+    recipients = ("- Thường trực Hội đồng nhân dân cấp trên (để báo cáo);",
+                  "- Ban Thường vụ cấp ủy cùng cấp;",
+                  f"- Thường trực {kind}, Ủy ban nhân dân {unit};",
+                  f"- Đại biểu {kind} {unit};", "- Người được lấy phiếu tín nhiệm;", "- Lưu: VT.")
+    return Form(
+        title=nfc(f"Dự thảo Nghị quyết xác nhận kết quả {what_is_counted(doc)} - {info['body']}"),
+        heading=Heading(parent=None, issuer=body_name.upper(), number=f"Số:{NUMBER_BLANK}/NQ-HĐND",
+                        place_date=place_date(doc, at.date()), draft=True),
+        blocks=tuple(blocks),
+        closing=Closing((Signer(("CHỦ TỊCH",), None, hint=""),), recipients),
+        author=body_name, created=at.astimezone(dt.UTC).replace(tzinfo=None),
+        subject="Dự thảo Nghị quyết xác nhận kết quả lấy phiếu tín nhiệm",
+        keywords=("nghị quyết", "lấy phiếu tín nhiệm"))
+
+
+def _standing_committee(body_name: str) -> str:
+    """Whom the report goes to: 'Ban Thường vụ Huyện ủy Ninh Sơn' for a body of huyện Ninh Sơn."""
+    _, unit_kind, unit_name = _unit(body_name)
+    committee = PARTY_COMMITTEE.get(unit_kind)
+    if not committee:
+        return "Ban Thường vụ cấp ủy"
+    return f"Ban Thường vụ {committee} {unit_name}".strip()
+
+
+def _report_heading(doc: dict[str, Any], body_name: str, party: bool, day: dt.date) -> Heading:
+    info = doc["campaign_info"]
+    parent = info.get("parent_body")
+    if party:
+        words = re.findall(r"\w+", body_name)
+        letters = "".join(w[0] for w in words[:2]).upper() if words else "ĐU"
+        return Heading(parent=parent.upper() if parent else None, issuer=body_name.upper(),
+                       number=f"Số{NUMBER_BLANK}-BC/{letters}", place_date=place_date(doc, day), party=True)
+    kind, _, _ = _unit(body_name)
+    letters = "".join(w[0] for w in kind.split()).upper()
+    return Heading(parent=parent.upper() if parent else None, issuer=body_name.upper(),
+                   number=f"Số:{NUMBER_BLANK}/BC-{letters}", place_date=place_date(doc, day))
+
+
+def report_form(doc: dict[str, Any]) -> Form:
+    """The report of the results to the standing committee (``qd96-2023``)."""
+    info = doc["campaign_info"]
+    body_name, _ = split_body(info["body"])
+    party = is_party_body(body_name)
+    at = count_time(doc)
+    kind, _, _ = _unit(body_name)
+    to = info.get("report_to") or _standing_committee(body_name)
+    f = ballot_figures(doc)
+    comrades = [c for c in doc["candidates"] if c["consequence"]]
+    proposals = [Text(f"Đồng chí {c['name']}, {c['position']}: {vn_number(c['counts']['low'])} "
+                      f"phiếu tín nhiệm thấp ({vn_number(c['percent']['low'])} % "
+                      f"{info['base_label']}). {c['consequence_text']} Đề nghị cấp có thẩm "
+                      "quyền xem xét theo quy định.") for c in comrades]
+    if not proposals:
+        proposals = [Text("Không có đồng chí nào có trên 50 % số phiếu tín nhiệm thấp.")]
+    blocks: list[Any] = [
+        Text("BÁO CÁO", "title"),
+        Text("Kết quả lấy phiếu tín nhiệm đối với chức vụ lãnh đạo, quản lý", "subtitle"),
+        Text("", "rule"),
+        Text(f"Kính gửi: {to}.", "center"),
+        Text(f"Thực hiện {info['rules_document']}, "
+             f"{date_words(dt.date.fromisoformat(info['session_date']))}, "
+             f"{body_name} đã tổ chức lấy phiếu tín nhiệm đối với {len(doc['candidates'])} đồng chí. "
+             f"Kết quả cụ thể như sau:"),
+        Text("I. TÌNH HÌNH TỔ CHỨC LẤY PHIẾU", "section"),
+        Text(f"- {convened_label(info['rules'])}: {vn_number(doc['electorate'])} người; số phiếu "
+             f"phát ra: {vn_number(f['issued'])}; số phiếu thu về: {vn_number(f['collected'])}; "
+             f"số phiếu hợp lệ: {vn_number(f['valid'])}; số phiếu không hợp lệ: "
+             f"{vn_number(f['invalid'])}.", "item"),
+        Text(f"- Tỷ lệ phần trăm tính trên {info['base_label']} theo {info['base_article']}.",
+             "item"),
+        Text("II. KẾT QUẢ LẤY PHIẾU TÍN NHIỆM", "section"),
+        results_grid(doc),
+        Text("III. ĐỀ XUẤT, KIẾN NGHỊ", "section"),
+        *proposals,
+        Text(f"Trên đây là báo cáo kết quả lấy phiếu tín nhiệm của {body_name}, kính báo cáo "
+             f"{to} xem xét./."),
+    ]
+    if party:
+        authority = (f"T/M {kind.upper()}", "BÍ THƯ")
+    else:
+        authority = (f"TM. {kind.upper()}", "CHỦ TỊCH")
+    return Form(
+        title=nfc(f"Báo cáo kết quả lấy phiếu tín nhiệm - {info['body']}"),
+        heading=_report_heading(doc, body_name, party, at.date()),
+        blocks=tuple(blocks),
+        closing=Closing((Signer(authority, None, hint=""),), ("- Như trên;", "- Lưu: VT.")),
+        author=body_name, created=at.astimezone(dt.UTC).replace(tzinfo=None),
+        subject="Báo cáo kết quả lấy phiếu tín nhiệm",
+        keywords=("báo cáo", "lấy phiếu tín nhiệm"))
+
+
+def follow_up_form(doc: dict[str, Any]) -> Form:
+    """The resolution for a council's campaign, the report for a Party campaign."""
+    if doc["campaign_info"]["rules"] in PARTY_RULES:
+        return report_form(doc)
+    return resolution_form(doc)
+
+
+def follow_up_documents(doc: dict[str, Any]) -> dict[str, bytes]:
+    """{file name: bytes} of the follow-up document in DOCX and PDF."""
+    form = follow_up_form(doc)
+    docx_name, pdf_name = follow_up_files(doc["campaign_info"]["rules"])
+    return {docx_name: form_docx(form), pdf_name: form_pdf(form)}

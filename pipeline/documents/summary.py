@@ -1,0 +1,266 @@
+"""The roll-up's report (``tong-hop.pdf``, A4 landscape) and workbook (``tong-hop.xlsx``).
+
+The report is a `Form` (`pipeline.documents.form_pdf`), in the order a
+Department of Home Affairs reads it:
+
+- the heading: the parent body and the office top-left, with "Số …/BC";
+  the national heading, place and date top-right; "Kính gửi" when given;
+- a warning when the units polled under different rule sets or in different
+  years (their percentages are not of the same base);
+- I. every person who crossed one half or two thirds of "tín nhiệm thấp",
+  with the unit (by its number) and the consequence in words: the first page
+  answers "who, where";
+- II. the units, numbered once, with their figures and key fingerprints;
+- III. every person and place, the unit referred to by its number, and with
+  ``--previous`` the result of the last round beside it;
+- the signer and Nơi nhận.
+
+Every table is inside the margins (257 mm of text on a landscape page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+
+from pipeline.documents.cells import xlsx_cell
+from pipeline.documents.form import Closing, Form, Grid, Heading, Signer, Text
+from pipeline.documents.form_pdf import form_pdf
+from pipeline.documents.spreadsheets import BOX, NORMAL, header_cells, print_setup
+from pipeline.documents.typography import (
+    NUMBER_BLANK,
+    date_words,
+    nfc,
+    short_date,
+    vietnam_time,
+    vn_number,
+)
+from pipeline.domain.certificate import grouped
+from pipeline.domain.rules import LEVELS, RULE_SETS
+from pipeline.domain.wording import t
+
+LANDSCAPE_TEXT_MM = 297 - 25 - 15
+
+
+def crossed(units: list[Any], people: list[Any]) -> list[tuple[Any, Any]]:
+    """(person, place) for every place where a person crossed one half or two thirds."""
+    return [(p, pl) for p in people for pl in p.places if pl.result["consequence"]]
+
+
+def mixed_rules_warning(units: list[Any]) -> str | None:
+    """Words when the units used different rule sets or polled in different years."""
+    rules: dict[str, list[int]] = {}
+    years: dict[int, list[int]] = {}
+    for i, u in enumerate(units, start=1):
+        rules.setdefault(u.info["rules"], []).append(i)
+        years.setdefault(int(u.info["session_date"][:4]), []).append(i)
+    parts = []
+    if len(rules) > 1:
+        parts.append("các đơn vị lấy phiếu theo các quy định khác nhau (" + "; ".join(
+            f"đơn vị {', '.join(map(str, ns))}: {RULE_SETS[r].title if r in RULE_SETS else r}"
+            for r, ns in rules.items()) + "), nên tỷ lệ phần trăm không tính trên cùng một loại "
+            "tổng số và hệ quả theo từng quy định")
+    if len(years) > 1:
+        parts.append("các đơn vị lấy phiếu trong các năm khác nhau (" + "; ".join(
+            f"năm {y}: đơn vị {', '.join(map(str, ns))}" for y, ns in sorted(years.items())) + ")")
+    if not parts:
+        return None
+    return "Lưu ý: " + "; ".join(parts) + ". Kết quả ở mỗi nơi được ghi riêng, không cộng gộp."
+
+
+def _crossed_grid(units: list[Any], people: list[Any]) -> Grid:
+    rows = []
+    for n, (p, pl) in enumerate(crossed(units, people), start=1):
+        u, r = units[pl.unit], pl.result
+        rows.append((str(n), p.name, p.position, str(pl.unit + 1),
+                     f"{vn_number(r['counts'].get('low'))} / "
+                     f"{vn_number(r.get('base', u.doc['base']))}",
+                     vn_number(r["percent"].get("low")), r.get("consequence_text") or t(r["consequence"])))
+    header = (("STT", t("name"), t("position"), "Đơn vị số", "Phiếu tín nhiệm thấp / tổng số",
+               "%", "Hệ quả"),)
+    return Grid(header=header, rows=tuple(rows), widths_mm=(9, 40, 50, 14, 24, 14, 106),
+                align="CLLCCCL", size=10)
+
+
+def _units_grid(units: list[Any]) -> Grid:
+    rows = []
+    for i, u in enumerate(units, start=1):
+        d = dt.date.fromisoformat(u.info["session_date"])
+        trust = " (khóa chưa được đối chiếu với biên bản)" if u.trust == "first_use" else ""
+        rows.append((str(i), u.info["body"], short_date(d), u.info["rules_title"],
+                     vn_number(u.doc["ballots"]["issued"]), vn_number(u.doc["ballots"]["collected"]),
+                     vn_number(u.doc["base"]), grouped(u.key_sha256) + trust))
+    header = (("Đơn vị số", "Đơn vị", "Ngày lấy phiếu", "Quy định áp dụng", "Phiếu phát ra",
+               "Phiếu thu về", "Tổng số để tính tỷ lệ", "Mã khóa kiểm chứng"),)
+    return Grid(header=header, rows=tuple(rows), widths_mm=(14, 62, 20, 44, 15, 15, 18, 69),
+                align="CLCLCCCL", size=9.5)
+
+
+def _previous_words(prev: dict[str, Any] | None) -> str:
+    if prev is None:
+        return "–"
+    r = prev["result"]
+    return (" / ".join(vn_number(r["percent"].get(lv)) for lv in LEVELS)
+            + f" ({prev['year']})" + (f"; {t(r['consequence'])}" if r["consequence"] else ""))
+
+
+def _people_grid(units: list[Any], people: list[Any],
+                 previous: dict[tuple[int, int], dict[str, Any]] | None) -> Grid:
+    with_prev = previous is not None
+    rows: list[tuple[str, ...]] = []
+    spans = []
+    for i, person in enumerate(people, start=1):
+        first = len(rows)
+        for k, pl in enumerate(person.places):
+            u, r = units[pl.unit], pl.result
+            name = person.name + (f" (sinh năm {person.born})" if person.born else "")
+            if len(person.places) > 2 and k == 0:
+                name += f" - lấy phiếu ở {len(person.places)} nơi, quá 2 nơi"
+            cells = [x for lv in LEVELS for x in (vn_number(r["counts"].get(lv)),
+                                                   vn_number(r["percent"].get(lv)))]
+            row = (str(i) if k == 0 else "", name if k == 0 else "",
+                   person.position if k == 0 else "", str(pl.unit + 1),
+                   vn_number(r.get("base", u.doc["base"])),
+                   *cells, t(r["consequence"]) if r["consequence"] else "–")
+            if with_prev:
+                row = (*row, _previous_words((previous or {}).get((i - 1, k))))
+            rows.append(row)
+        if len(person.places) > 1:
+            spans += [((c, 2 + first), (c, 2 + len(rows) - 1)) for c in (0, 1, 2)]
+    head1 = (t("stt"), t("name"), t("position"), "Đơn vị số", "Tổng số",
+             *(x for lv in LEVELS for x in (t(lv), "")), t("consequence"))
+    head2 = ("", "", "", "", "", *(t("ballots_count"), "%") * 3, "")
+    hspans = [((0, 0), (0, 1)), ((1, 0), (1, 1)), ((2, 0), (2, 1)), ((3, 0), (3, 1)),
+              ((4, 0), (4, 1)), ((5, 0), (6, 0)), ((7, 0), (8, 0)), ((9, 0), (10, 0)),
+              ((11, 0), (11, 1))]
+    widths: tuple[float, ...] = (9, 44, 0, 13, 14, *(12, 14) * 3, 26)
+    if with_prev:
+        head1 = (*head1, "Lần trước: cao / TN / thấp (%)")
+        head2 = (*head2, "")
+        hspans.append(((12, 0), (12, 1)))
+        widths = (*widths, 40)
+    widths = (widths[0], widths[1], LANDSCAPE_TEXT_MM - sum(widths), *widths[3:])
+    return Grid(header=(head1, head2), rows=tuple(rows), widths_mm=widths,
+                align="CLLCC" + "C" * 6 + "C" + ("L" if with_prev else ""),
+                spans=tuple(hspans) + tuple(spans), size=9.5)
+
+
+def summary_form(units: list[Any], people: list[Any], *, body: str, place: str | None,
+                 day: dt.date, parent: str | None = None, to: str | None = None,
+                 signer: tuple[str, str | None] | None = None,
+                 previous: dict[tuple[int, int], dict[str, Any]] | None = None) -> Form:
+    """The roll-up's report (see the module's docstring)."""
+    twice = sum(1 for x in people if len(x.places) > 1)
+    hits = crossed(units, people)
+    blocks: list[Any] = [Text("BÁO CÁO", "title"),
+                         Text("Tổng hợp kết quả lấy phiếu tín nhiệm của các đơn vị", "subtitle"),
+                         Text("", "rule")]
+    if to:
+        blocks.append(Text(f"Kính gửi: {to}.", "center"))
+    blocks.append(Text(
+        f"{body} tổng hợp kết quả của {len(units)} đơn vị (đánh số ở mục II) từ các gói kết quả "
+        "đã được Ban kiểm phiếu xác nhận, mỗi gói đã được kiểm tra mã SHA-256 của từng tệp và chữ "
+        f"ký điện tử. Có {len(people)} người được lấy phiếu, {twice} người ở hơn một nơi: kết "
+        "quả ở mỗi nơi được ghi riêng, không cộng gộp."))
+    blocks.append(Text("I. NGƯỜI CÓ TRÊN 1/2 HOẶC TỪ 2/3 SỐ PHIẾU TÍN NHIỆM THẤP", "section"))
+    if hits:
+        blocks.append(_crossed_grid(units, people))
+    else:
+        blocks.append(Text("Không có người nào có trên 1/2 số phiếu tín nhiệm thấp."))
+    warning = mixed_rules_warning(units)
+    if warning:
+        blocks.append(Text(warning, "strong"))
+    blocks += [Text("II. CÁC ĐƠN VỊ", "section"), _units_grid(units),
+               Text("III. KẾT QUẢ THEO TỪNG NGƯỜI", "section"),
+               _people_grid(units, people, previous),
+               Text("Tỷ lệ phần trăm ở mỗi nơi tính trên tổng số theo quy định áp dụng tại nơi đó "
+                    "(tổng số phiếu thu về, hoặc tổng số đại biểu theo Nghị quyết số 85/2014/QH13).",
+                    "note")]
+    if previous is not None:
+        blocks.append(Text("Cột \"Lần trước\": tỷ lệ tín nhiệm cao / tín nhiệm / tín nhiệm thấp "
+                           "của người đó tại cùng đơn vị ở lần lấy phiếu trước (năm trong ngoặc); "
+                           "\"–\" khi lần trước không lấy phiếu người đó.", "note"))
+    title, name = signer or ("THỦ TRƯỞNG CƠ QUAN", None)
+    letters = "".join(w[0] for w in body.split()[:3]).upper()
+    recipients = (*(("- Như trên;",) if to else ()), "- Các đơn vị có tên tại mục II;", "- Lưu: VT.")
+    return Form(
+        title=nfc(f"Tổng hợp kết quả lấy phiếu tín nhiệm - {body}"),
+        heading=Heading(parent=parent.upper() if parent else None, issuer=body.upper(),
+                        number=f"Số:{NUMBER_BLANK}/BC-{letters}",
+                        place_date=f"{place}, {date_words(day)}" if place else
+                        date_words(day).capitalize()),
+        blocks=tuple(blocks),
+        closing=Closing((Signer(tuple(title.split("\n")), name, hint=""),), recipients),
+        author=body, landscape=True, subject="Tổng hợp kết quả lấy phiếu tín nhiệm",
+        keywords=("tổng hợp", "lấy phiếu tín nhiệm"))
+
+
+def summary_pdf(units: list[Any], people: list[Any], **kw: Any) -> bytes:
+    return form_pdf(summary_form(units, people, **kw))
+
+
+def summary_xlsx(units: list[Any], people: list[Any], body: str) -> bytes:
+    """Every person and place (words, not codes), and the units; A4 landscape print set-up."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp"
+    xlsx_cell(ws, 1, 1, "TỔNG HỢP KẾT QUẢ LẤY PHIẾU TÍN NHIỆM").font = NORMAL
+    xlsx_cell(ws, 2, 1, body).font = NORMAL
+    header = [t("stt"), t("name"), t("position"), "Năm sinh", "Số nơi lấy phiếu", "Đơn vị số",
+              "Nơi lấy phiếu", "Quy định", t("base_total")]
+    for lv in LEVELS:
+        header += [t("level_count", level=t(lv)), t("level_percent", level=t(lv))]
+    header += [t("invalid"), t("consequence")]
+    header_cells(ws, 4, header)
+    row = 5
+    for i, p in enumerate(people, start=1):
+        for pl in p.places:
+            u, r = units[pl.unit], pl.result
+            values = [i, p.name, p.position, p.born, len(p.places), pl.unit + 1, u.info["body"],
+                      u.info["rules_title"], u.doc["base"]]
+            for lv in LEVELS:
+                values += [r["counts"].get(lv), r["percent"].get(lv)]
+            values += [r["counts"]["invalid"], r.get("consequence_text") or ""]
+            _row(ws, row, values, {11, 13, 15})
+            row += 1
+    _widths(ws, [6, 24, 32, 8, 8, 8, 36, 30, 10, 9, 9, 9, 9, 9, 9, 9, 60])
+    ws.freeze_panes = ws.cell(5, 3)
+    print_setup(ws, 4)
+    us = wb.create_sheet("Đơn vị")
+    header_cells(us, 1, ["Đơn vị số", "Đơn vị", "Ngày", "Quy định", "Phiếu phát ra",
+                         "Phiếu thu về", "Tổng số để tính tỷ lệ", "Xác nhận lúc (giờ Việt Nam)",
+                         "Người xác nhận", "Mã khóa kiểm chứng (SHA-256)", "Khóa",
+                         "Mã xác nhận kết quả (SHA-256)", "Lần xác nhận"])
+    for i, u in enumerate(units, start=1):
+        at = vietnam_time(dt.datetime.fromisoformat(u.doc["certification"]["at"]))
+        _row(us, i + 1, [i, u.info["body"], short_date(dt.date.fromisoformat(u.info["session_date"])),
+                         u.info["rules_title"], u.doc["ballots"]["issued"],
+                         u.doc["ballots"]["collected"], u.doc["base"], f"{at:%H:%M %d/%m/%Y}",
+                         u.doc["certification"]["by"], u.key_sha256,
+                         "đã đối chiếu" if u.trust == "pinned" else "chưa đối chiếu, tin lần đầu",
+                         (u.certificate or {}).get("digest"), (u.certificate or {}).get("number")],
+             set())
+    _widths(us, [8, 40, 12, 30, 10, 10, 10, 20, 24, 66, 24, 66, 10])
+    print_setup(us, 1)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _row(ws: Any, row: int, values: list[Any], pct_cols: set[int]) -> None:
+    for j, v in enumerate(values, start=1):
+        cell = xlsx_cell(ws, row, j, v)
+        cell.font, cell.border = NORMAL, BOX
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        if j in pct_cols and v is not None:
+            cell.number_format = "0.00"
+
+
+def _widths(ws: Any, widths: list[int]) -> None:
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
