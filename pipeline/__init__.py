@@ -23,20 +23,22 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   colour for the seal (`colour`), the reading threads and processes
   (`workers`). Image bytes in, readings out; no database.
 - `pipeline.store`: the tables (`schema`), the records in SQLite or PostgreSQL (`store`), the
-  workspace folder (`workspace`), the schema's migrations (`migrations`), the
+  stacks' records (`stacks`), the workspace folder (`workspace`), the schema's migrations (`migrations`), the
   prints of the pages' handwriting and the pages held as the same sheet (`prints`), the
   workspace's signing key (`keys`), the certified record and the certification
   history (`certificates`).
 - `pipeline.documents`: what every document shares (`typography`: fonts,
   margins, headings, Vietnamese numbers and dates, Vietnam time), the printed
-  ballot (`ballot_pdf`, its words `ballot_text`), a document's parts as
-  values set as PDF and Word (`form`, `form_pdf`, `form_docx`), the results
-  chart (`chart`), people by khối (`grouping`), the minutes (`minutes`), the
-  draft resolution or the report (`resolution`), the spreadsheets
-  (`spreadsheets`, their cells never formulas: `cells`), the certified
-  package (`export`, `verify`), the roll-up of many units (`aggregate`, its
-  report `summary`), pictures of stored pages (`images`, `explain`).
-- `pipeline.workflow`: scanning a stack in (`ingest`), the same sheet seen twice
+  ballot (`ballot_pdf`, its pen `ballot_pen`, its words and a test deck's
+  words `ballot_text`), a document's parts as values set as PDF and Word
+  (`form`, `form_pdf`, `form_docx`), the results chart (`chart`), people by khối (`grouping`), the
+  minutes (`minutes`), the draft resolution or the report (`resolution`), the
+  spreadsheets (`spreadsheets`, their cells never formulas: `cells`), the
+  certified package (`export`, `verify`), the roll-up of many units
+  (`aggregate`, its report `summary`), pictures of stored pages (`images`,
+  `explain`).
+- `pipeline.workflow`: scanning a stack in (`ingest`), stacks and withdrawing a
+  whole stack (`stacks`), the test deck (`testdeck`), the same sheet seen twice
   (`samesheet`), the review queue
   (`review`), the chair's decisions on whole pages (`pages`), accounts
   (`users`), the committee's count and the lock (`certify`), stored rows

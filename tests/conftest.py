@@ -1,5 +1,10 @@
 """Shared fixtures: a PostgreSQL server for the whole session (`tests/pg_server.py`).
 
+The command line speaks Vietnamese unless told otherwise; the tests that check its
+behaviour by its English messages run it in English (``KIEMPHIEU_LANG=en``, inherited by
+every ``kiemphieu`` they start). The tests of the Vietnamese it speaks
+(``tests/test_cli_words.py``) set the language themselves.
+
 ``pg_url`` gives each test its own empty database on that server. When the
 server programs are missing the test is skipped with the reason, except
 under ``CI=true``, where a missing server fails the run.
@@ -12,6 +17,8 @@ from collections.abc import Iterator
 
 import pg_server
 import pytest
+
+os.environ.setdefault("KIEMPHIEU_LANG", "en")
 
 
 @pytest.fixture(scope="session")

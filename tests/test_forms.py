@@ -304,7 +304,7 @@ def test_check_results_lists_over_half_low_under_nq96(tmp_path: Path) -> None:
     assert [f["candidate"] for f in listed["follow_up"]] == [2, 3]
     assert listed["follow_up"][0]["low"] == 16 and listed["follow_up"][0]["base"] == 30
     assert "khoản 2 Điều 12 Nghị quyết số 96/2023/QH15" in listed["follow_up"][0]["reasons"][0]
-    text = run("check", "--results", str(pkg / "tally.json")).stdout
+    text = run("--lang", "vi", "check", "--results", str(pkg / "tally.json")).stdout
     assert "2 người phải đưa ra bỏ phiếu tín nhiệm" in text and "Người Hai" in text
     assert "Người Bốn" not in text
 

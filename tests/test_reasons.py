@@ -13,6 +13,7 @@ by some path here.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import re
@@ -230,12 +231,18 @@ def _refused_pages() -> Iterator[tuple[str, tuple[Reason, ...]]]:
         "no such page": (_page(encode_code(layout.campaign_id, layout.fingerprint, 7,
                                            layout.page_count)), "rejected"),
         "foreign code": (_page("hello world"), "rejected"),
+        "test ballot": (_page(encode_code(layout.campaign_id, layout.fingerprint, 1,
+                                          layout.page_count, test=True)), "rejected"),
         "two codes": (_two_codes(page), "rejected"),
     }
     for name, (data, status) in cases.items():
         reading = _read(data)
         assert reading.status == status, (name, reading)
         yield name, reading.reasons
+    real = read_scan(_png(page), dataclasses.replace(layout, test=True),
+                     _layouts()[0].thresholds)  # a real sheet in a test deck's workspace
+    assert real.status == "rejected"
+    yield "real ballot in test", real.reasons
     hidden = page.copy()
     hidden[y0 : y0 + side, x0 : x0 + side] = 255
     moved = []

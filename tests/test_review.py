@@ -301,7 +301,7 @@ def test_terminal_show_hides_the_first_reviewers_vote_until_the_second_decides(
         tmp_path: Path) -> None:
     ws = synthetic_workspace(tmp_path, pages=1, review_rows=1, two_reviewers=True)
     add_accounts(ws, {"lan": "reviewer", "mai": "reviewer", "chu": "chair"})
-    env = {**os.environ, "KIEMPHIEU_PASSWORD": PASSWORD}
+    env = {**os.environ, "KIEMPHIEU_PASSWORD": PASSWORD, "KIEMPHIEU_LANG": "vi"}
 
     def review(*args: str) -> str:
         proc = subprocess.run([KIEMPHIEU, "review", str(ws.path), *args], capture_output=True,
@@ -312,17 +312,20 @@ def test_terminal_show_hides_the_first_reviewers_vote_until_the_second_decides(
     review("resolve", "1", "low", "--as", "lan")
     for shown in (review("show", "1"), review("show", "1", "--as", "mai")):
         assert "Đã có một người xem xét quyết định" in shown
-        assert "lan" not in shown and "(reviewer)" not in shown
-    assert "lan (reviewer): Tín nhiệm thấp" in review("show", "1", "--as", "chu")
+        assert "lan" not in shown and "(Người xem xét)" not in shown
+    assert "lan (Người xem xét): Tín nhiệm thấp" in review("show", "1", "--as", "chu")
     review("resolve", "1", "low", "--as", "mai")
     shown = review("show", "1")
-    assert "lan (reviewer): Tín nhiệm thấp" in shown and "mai (reviewer): Tín nhiệm thấp" in shown
+    assert "lan (Người xem xét): Tín nhiệm thấp" in shown
+    assert "mai (Người xem xét): Tín nhiệm thấp" in shown
 
 
 def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
+    """The terminal's review in Vietnamese, as a committee reads it: states, items, values and
+    the machine's reasons in words, decimal commas; the values typed stay the machine's."""
     ws = synthetic_workspace(tmp_path, pages=1, review_rows=2, rejected=1)
     add_accounts(ws, {"lan": "reviewer", "ope": "operator"})
-    env = {**os.environ, "KIEMPHIEU_PASSWORD": PASSWORD}
+    env = {**os.environ, "KIEMPHIEU_PASSWORD": PASSWORD, "KIEMPHIEU_LANG": "vi"}
 
     def run(*args: str, ok: bool = True, **kw) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run([KIEMPHIEU, "review", str(ws.path), *args], capture_output=True,
@@ -332,29 +335,40 @@ def test_terminal_lists_shows_resolves_and_undoes(tmp_path: Path) -> None:
         return proc
 
     listing = run().stdout
-    assert "3 open, 0 escalated" in listing
+    assert "3 mục chờ xem xét, 0 mục chuyển Trưởng ban, 0 mục đã quyết định." in listing
+    assert "trang 1, dòng STT 1" in listing and "toàn trang; máy: bị loại" in listing
     # the machine's reasons in Vietnamese in the list; as recorded and in Vietnamese in show
     assert "không tìm thấy dấu định vị" in listing and "no registration marks" not in listing
-    assert "mark in box 2" not in listing
+    assert not {"open", "page", "rows", "machine", "rejected"} & set(listing.lower().split())
     shown = run("show", "1").stdout
-    assert "fill 0.050" in shown and "decide: high, medium, low, invalid" in shown
-    assert "reason: faint mark in box 2 (0.050)" in shown
+    assert "độ phủ 0,050" in shown
+    assert "quyết định bằng: high (Tín nhiệm cao), medium (Tín nhiệm), low (Tín nhiệm thấp), " \
+           "invalid (Không hợp lệ)" in shown
     assert "lý do: dấu mờ ở ô 2 (độ phủ 0,050)" in shown
-    assert "resolved: Tín nhiệm" in run("resolve", "1", "medium", "--as", "lan").stdout
-    assert "say why" in run("resolve", "2", "invalid", "--as", "lan", ok=False).stderr
+    assert "Mục 1 đã quyết định: Tín nhiệm" in run("resolve", "1", "medium", "--as", "lan").stdout
+    assert "hãy nêu lý do" in run("resolve", "2", "invalid", "--as", "lan", ok=False).stderr
     run("resolve", "2", "invalid", "--as", "lan", "--reason", "không đánh dấu rõ")
-    assert "operator" in run("resolve", "3", "rejected", "--as", "ope", ok=False).stderr
-    assert "wrong account name or password" in run(
+    refused = run("resolve", "3", "rejected", "--as", "ope", ok=False).stderr
+    assert refused.startswith("lỗi: ope có vai trò Nhân viên quét")
+    assert "sai tên tài khoản hoặc mật khẩu" in run(
         "resolve", "3", "rejected", "--as", "lan", ok=False,
         env={**env, "KIEMPHIEU_PASSWORD": "sai-mat-khau"}).stderr
-    assert "open again" in run("undo", "--as", "lan").stdout
+    assert "mục trở lại: Chờ xem xét" in run("undo", "--as", "lan").stdout
     shown = run("show", "2").stdout
-    assert "lan (reviewer): Không hợp lệ" in shown and "Hoàn tác" in shown
-    assert run("resolve", "99", "high", "--as", "lan", ok=False).returncode == 1
+    assert "(giờ Việt Nam)  lan (Người xem xét): Không hợp lệ" in shown and "Hoàn tác" in shown
+    assert "UTC" not in shown
+    assert "không có mục xem xét số 99" in run("resolve", "99", "high", "--as", "lan",
+                                                ok=False).stderr
     for huge in ("0", str(10**30)):  # no item, however large: never an internal error
-        assert f"there is no review item {huge}" in run("show", huge, ok=False).stderr
-        assert f"there is no review item {huge}" in run("resolve", huge, "high", "--as", "lan",
+        assert f"không có mục xem xét số {huge}" in run("show", huge, ok=False).stderr
+        assert f"không có mục xem xét số {huge}" in run("resolve", huge, "high", "--as", "lan",
                                                         ok=False).stderr
+    english = subprocess.run([KIEMPHIEU, "--lang", "en", "review", str(ws.path)],
+                             capture_output=True, text=True, env=env, timeout=60).stdout
+    assert "2 open, 0 escalated to the chair, 1 resolved." in english
+    recorded = subprocess.run([KIEMPHIEU, "--lang", "en", "review", str(ws.path), "show", "1"],
+                              capture_output=True, text=True, env=env, timeout=60).stdout
+    assert "reason: faint mark in box 2 (0.050)" in recorded and "fill 0.050" in recorded
     proc = subprocess.run([KIEMPHIEU, "user", "add", "x y", "--role", "reviewer", "--ws", str(ws.path),
                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True, text=True)
     assert proc.returncode == 1 and "cannot be an account name" in proc.stderr

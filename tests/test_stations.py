@@ -99,8 +99,8 @@ def test_batches_racing_in_opposite_orders_on_postgresql_store_each_page_once(
     barrier = threading.Barrier(2, timeout=30)
     firsts: set[int] = set()
 
-    def insert_then_wait(self: Store, conn: object, page: NewPage) -> int:
-        page_id = original(self, conn, page)
+    def insert_then_wait(self: Store, conn: object, page: NewPage, *stack: object) -> int:
+        page_id = original(self, conn, page, *stack)
         if threading.get_ident() not in firsts:  # both hold one row before wanting the other's
             firsts.add(threading.get_ident())
             barrier.wait()

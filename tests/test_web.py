@@ -491,7 +491,7 @@ def test_the_chair_decides_a_whole_page_in_the_station(tmp_path: Path) -> None:
     shown = chair.get(f"/pages/{page}").text
     assert "decide-page" in shown and "Phiếu không hợp lệ" in shown
     refused = chair.post(f"/pages/{page}/decision", data={**form, "csrf": chair_csrf, "reason": " "})
-    assert refused.status_code == 200 and "say why" in refused.text
+    assert refused.status_code == 200 and "hãy nêu lý do" in refused.text  # from the catalog
     assert ws.store.page_decision(page) is None
     done = chair.post(f"/pages/{page}/decision", data={**form, "csrf": chair_csrf},
                       follow_redirects=False)

@@ -7,6 +7,8 @@
 | ``tally``, ``declare``, ``certify`` | `pipeline.cli.count` |
 | ``review`` (a group: list, show, resolve, undo) | `pipeline.cli.review` |
 | ``page`` (a group: invalid, withdraw, restore) | `pipeline.cli.pages` |
+| ``stack`` (a group: list, show, count, withdraw, restore) | `pipeline.cli.stacks` |
+| ``testdeck`` | `pipeline.cli.testdeck` |
 | ``export``, ``verify``, ``retally``, ``aggregate`` | `pipeline.cli.package` |
 | ``serve`` | `pipeline.cli.station` |
 | ``explain``, ``redecide`` | `pipeline.cli.audit` |
@@ -31,12 +33,12 @@ import os
 import sys
 import traceback
 import warnings
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from pipeline.cli.console import err
+from pipeline.cli.console import err, error_words, say, set_lang
 from pipeline.domain.errors import KiemphieuError
 
 
@@ -91,6 +93,12 @@ COMMANDS: dict[str, Command] = {
     "redecide": Command("pipeline.cli.audit",
                         "Decide the stored rows again under the thresholds now in WS/campaign.yaml, "
                         "without rescanning."),
+    "stack": Command("pipeline.cli.stacks",
+                     "The stacks scanned, their pages and hand counts; the chair withdraws or "
+                     "restores a whole stack (list by default).", group=True),
+    "testdeck": Command("pipeline.cli.testdeck",
+                        "Print the test deck (pre-marked ballots marked MẪU THỬ) with its expected "
+                        "tally, or check the count of the scanned deck against it."),
     "user": Command("pipeline.cli.users",
                     "Accounts of the web station: operators, reviewers, the chair.", group=True),
 }
@@ -145,11 +153,14 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="vi|en", envvar="KIEMPHIEU_LANG",
+        help="The language of messages and tables: vi (default) or en; without it, English "
+             "if LC_ALL, LC_MESSAGES or LANG names it.")] = None,
+) -> None:
     """Print, scan and count paper ballots for confidence votes (lấy phiếu tín nhiệm)."""
-
-
-INTERRUPTED = "Interrupted: pages stored so far are kept; run the same command again."
+    set_lang(lang)
 
 
 def main() -> None:
@@ -158,24 +169,23 @@ def main() -> None:
     try:
         app()  # usage errors exit 2 here, with click's message
     except KiemphieuError as exc:
-        err.print(f"error: {exc}")
+        err.print(say("cli_error", message=error_words(exc)), markup=False)
         sys.exit(1)
     except KeyboardInterrupt:
-        err.print(INTERRUPTED)
+        err.print(say("cli_interrupted"))
         sys.exit(130)
     except SystemExit as exc:
         if exc.code == 130:  # Typer turns Ctrl+C inside a command into this exit, silently
-            err.print(INTERRUPTED)
+            err.print(say("cli_interrupted"))
         raise
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        err.print(f"error: {where}{exc.strerror or exc}")
+        err.print(say("cli_error", message=f"{where}{exc.strerror or exc}"), markup=False)
         sys.exit(1)
     except Exception as exc:  # a bug: say so plainly, no traceback unless asked
         if os.environ.get("KIEMPHIEU_DEBUG"):
             traceback.print_exc()
-        err.print(f"internal error: {type(exc).__name__}: {exc}. This is a bug in kiemphieu; "
-                  f"run again with KIEMPHIEU_DEBUG=1 and report the output.")
+        err.print(say("cli_internal_error", error=f"{type(exc).__name__}: {exc}"), markup=False)
         sys.exit(1)
 
 

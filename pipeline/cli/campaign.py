@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.cli.console import WsArg, err, out
+from pipeline.cli.console import WsArg, err, out, say
+from pipeline.cli.ws import open_ws
 from pipeline.documents.ballot_pdf import printed_pages, render_ballots
 from pipeline.domain.campaign import load_campaign
 from pipeline.domain.eligibility import eligibility_findings, follow_up_findings
@@ -32,17 +33,19 @@ def new(
     """Create a campaign workspace from a campaign file."""
     campaign = load_campaign(campaign_file)
     for f in eligibility_findings(campaign):
-        err.print(f"warning: {campaign_file}, line {f.line}: STT {f.stt} {f.name}: {f.reason}")
+        err.print(say("cli_warning", message=say(
+            "cli_check_finding", file=str(campaign_file), line=f.line, stt=f.stt, name=f.name,
+            reason=f.reason)), markup=False)
     ws = create_workspace(campaign, dir, db, source=campaign_file)
     # the printed pages every scan compares with, rendered here once, not by the first scan
     references(ws.layout, render=printed_pages, kept_in=ws.printed_dir)
-    where = (f"{len(campaign.forms)} ballot forms ({ws.layout.page_count} pages)"
-             if campaign.forms else f"{ws.layout.page_count} page(s) per ballot")
-    out.print(
-        f"Created workspace {ws.path} for '{campaign.id}': {len(campaign.candidates)} people "
-        f"on {where}, rules {campaign.rules.name}."
-    )
-    out.print(f"Next: kiemphieu print {ws.path} --copies {campaign.electorate} --out ballots.pdf")
+    where = (say("cli_forms", n=len(campaign.forms), pages=ws.layout.page_count)
+             if campaign.forms else say("cli_pages_per_ballot", pages=ws.layout.page_count))
+    out.print(say("cli_new", path=str(ws.path), campaign=campaign.id,
+                  people=len(campaign.candidates), where=where,
+                  rules=campaign.rules.name), markup=False)
+    out.print(say("cli_next", command=f"kiemphieu print {ws.path} --copies {campaign.electorate} "
+                                      "--out phieu.pdf"), markup=False)
 
 
 @app.command()
@@ -65,29 +68,26 @@ def check(
         _check_results(results, previous, as_json)
         return
     if campaign_file is None or previous is not None:
-        raise typer.BadParameter("give CAMPAIGN.yaml, or --results PKG_OR_WS [--previous ...]")
+        raise typer.BadParameter(say("cli_check_usage"))
     campaign = load_campaign(campaign_file)
     layout = build_layout(campaign)
     findings = eligibility_findings(campaign)
     if campaign.seal == "required" and not layout.spec.get("seal"):
-        err.print(f"{campaign_file}: 'seal: required', but the layout '{campaign.layout}' prints "
-                  f"no place for the seal: use a layout with a 'seal:' place, or "
-                  f"'seal: optional'.")
+        err.print(say("cli_check_no_seal_place", file=str(campaign_file), layout=campaign.layout),
+                  markup=False)
         raise typer.Exit(1)
-    forms = f" on {len(campaign.forms)} ballot forms" if campaign.forms else " per ballot"
-    out.print(
-        f"{campaign_file}: campaign '{campaign.id}', rules {campaign.rules.name}, "
-        f"{len(campaign.candidates)} people, {layout.page_count} page(s){forms}."
-    )
+    where = (say("cli_forms", n=len(campaign.forms), pages=layout.page_count)
+             if campaign.forms else say("cli_pages_per_ballot", pages=layout.page_count))
+    out.print(say("cli_check", file=str(campaign_file), campaign=campaign.id,
+                  rules=campaign.rules.name, people=len(campaign.candidates), where=where),
+              markup=False)
     if findings:
         for f in findings:
-            err.print(
-                f"{campaign_file}, line {f.line}: STT {f.stt} {f.name} should not be polled: "
-                f"{f.reason}"
-            )
-        err.print(f"{len(findings)} problem(s): remove these people from 'candidates' and check again.")
+            err.print(say("cli_check_not_polled", file=str(campaign_file), line=f.line,
+                          stt=f.stt, name=f.name, reason=f.reason), markup=False)
+        err.print(say("cli_check_problems", n=len(findings)), markup=False)
         raise typer.Exit(1)
-    out.print("OK: nothing to correct.")
+    out.print(say("cli_check_ok"))
 
 
 def _check_results(path: Path, previous: Path | None, as_json: bool) -> None:
@@ -103,14 +103,14 @@ def _check_results(path: Path, previous: Path | None, as_json: bool) -> None:
         return
     rules = RULE_SETS[result["rules"]]
     if not rules.follow_up:
-        out.print(f"{result['campaign']} ({rules.name}): các quy định này không có bỏ phiếu tín "
-                  "nhiệm bắt buộc sau lấy phiếu.")
+        out.print(say("cli_follow_up_none_rules", campaign=result["campaign"], rules=rules.name),
+                  markup=False)
     elif not found:
-        out.print(f"{result['campaign']} ({rules.name}): không có người nào phải đưa ra bỏ phiếu "
-                  "tín nhiệm.")
+        out.print(say("cli_follow_up_nobody", campaign=result["campaign"], rules=rules.name),
+                  markup=False)
     else:
-        out.print(f"{result['campaign']} ({rules.name}): {len(found)} người phải đưa ra bỏ phiếu "
-                  "tín nhiệm:")
+        out.print(say("cli_follow_up_some", campaign=result["campaign"], rules=rules.name,
+                      n=len(found)), markup=False)
     for f in found:
         pct = f" ({vn_percent(f.percent)}%)" if f.percent is not None else ""
         out.print(f"  STT {f.stt} {f.name}, {f.position}: {f.low}/{f.base} phiếu tín nhiệm "
@@ -125,10 +125,9 @@ def _results(path: Path) -> dict[str, Any]:
     try:
         result = json.loads(file.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise WorkspaceError(f"{path}: not a workspace, a package or a tally.json that can be "
-                             f"read ({exc})") from None
+        raise WorkspaceError(key="cli_results_unread", path=str(path), detail=str(exc)) from None
     if not isinstance(result, dict) or "candidates" not in result or "rules" not in result:
-        raise WorkspaceError(f"{file}: not the results of a count (tally --json)")
+        raise WorkspaceError(key="cli_results_not", path=str(file))
     return result
 
 
@@ -149,23 +148,23 @@ def print_ballots(
     A campaign of several ballot forms gets one PDF a form, each for its own paper:
     FILE-ID.pdf beside FILE.pdf (or only FILE.pdf, of the form --form names).
     """
-    workspace = open_workspace(ws)
+    workspace = open_ws(ws)
     campaign, layout = workspace.campaign, workspace.layout
     forms = [f.id for f in campaign.forms]
     if form is not None and form not in forms:
-        known = f"use one of {', '.join(forms)}" if forms else "this campaign has one form"
-        raise CampaignError(f"{ws}: --form '{form}' is not a ballot form of "
-                            f"'{campaign.id}'; {known}")
+        raise CampaignError(key="cli_print_no_form", ws=str(ws), form=form,
+                            campaign=campaign.id, known=", ".join(forms) or "-")
     if not forms:
         pages = render_ballots(campaign, layout, copies, out_file)
-        out.print(f"Wrote {out_file}: {copies} ballot(s), {pages} page(s).")
+        out.print(say("cli_printed", file=str(out_file), copies=copies, pages=pages),
+                  markup=False)
     for f in campaign.forms:
         if form is not None and f.id != form:
             continue
         target = out_file if form is not None else \
             out_file.with_name(f"{out_file.stem}-{f.id}{out_file.suffix or '.pdf'}")
         pages = render_ballots(campaign, layout, copies, target, form=f.id)
-        paper = f" on {f.paper}" if f.paper else ""
-        out.print(f"Wrote {target}: form '{f.id}' ({f.title}){paper}, {copies} ballot(s), "
-                  f"{pages} page(s).")
-    out.print(f"Layout: {workspace.write_layout_json()}")
+        paper = say("cli_printed_paper", paper=f.paper) if f.paper else ""
+        out.print(say("cli_printed_form", file=str(target), form=f.id, title=f.title,
+                      paper=paper, copies=copies, pages=pages), markup=False)
+    out.print(say("cli_layout", path=str(workspace.write_layout_json())), markup=False)

@@ -8,13 +8,14 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import WsArg, err, out
+from pipeline.cli.console import WsArg, err, lang, out, say, when
 from pipeline.cli.report import print_tally
+from pipeline.cli.ws import open_ws
 from pipeline.domain.certificate import grouped
-from pipeline.store.workspace import open_workspace
 from pipeline.workflow.certify import CertifyRefused, reconcile
 from pipeline.workflow.certify import certify as do_certify
 from pipeline.workflow.certify import declare as do_declare
+from pipeline.workflow.stacks import tally_json
 
 app = typer.Typer()
 
@@ -25,11 +26,11 @@ def tally(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
 ) -> None:
     """The confidence breakdown so far."""
-    result = open_workspace(ws).tally()
+    workspace = open_ws(ws)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1) + "\n")
+        sys.stdout.write(json.dumps(tally_json(workspace), ensure_ascii=False, indent=1) + "\n")
     else:
-        print_tally(out, result)
+        print_tally(out, workspace.tally())
 
 
 @app.command()
@@ -52,30 +53,35 @@ def declare(
         help="--issued and --collected are this ballot form's (a campaign with 'forms:').")] = None,
 ) -> None:
     """Record the committee's hand count, members and head; show the reconciliation."""
-    workspace = open_workspace(ws)
+    workspace = open_ws(ws)
     d = do_declare(workspace, issued=issued, collected=collected, head=head, members=member,
                    note=note, form=form)
-    out.print(f"Declared: issued {d.issued}, collected {d.collected}; head {d.head or '-'}; "
-              f"{len(d.members)} member(s)." + (f" Note: {d.note}" if d.note else ""))
+    none = say("cli_not_declared")
+    out.print(say("cli_declared", issued=none if d.issued is None else d.issued,
+                  collected=none if d.collected is None else d.collected,
+                  head=d.head or "-", members=len(d.members)), markup=False)
+    if d.note:
+        out.print(say("cli_declared_note", note=d.note), markup=False)
     for fid, figures in sorted(workspace.store.declared_forms().items()):
-        out.print(f"  form {fid}: issued {figures.get('issued')}, "
-                  f"collected {figures.get('collected')}")
-    _print_reconciliation(reconcile(workspace))
+        out.print(say("cli_declared_form", form=fid,
+                      issued=none if figures.get("issued") is None else figures["issued"],
+                      collected=none if figures.get("collected") is None
+                      else figures["collected"]), markup=False)
+    _print_reconciliation(reconcile(workspace), str(ws))
 
 
-def _print_reconciliation(recon) -> None:
-    pages = ", ".join(f"page {p}: {recon.pages_accepted.get(p, 0)}"
+def _print_reconciliation(recon, ws: str) -> None:
+    pages = ", ".join(say("cli_recon_page", page=p, n=recon.pages_accepted.get(p, 0))
                       for p in range(1, recon.page_count + 1))
-    out.print(f"Scanned and accepted: {pages}.")
+    out.print(say("cli_recon_scanned", pages=pages))
     if recon.matches:
-        out.print("Reconciliation: the hand count matches the scans.")
+        out.print(say("cli_recon_matches"))
     for m in recon.mismatches:
-        err.print(f"mismatch: {m.en}")
+        err.print(say("cli_recon_mismatch", what=m.vi if lang() == "vi" else m.en), markup=False)
     if recon.blocks:
-        err.print("Certification is blocked until the mismatch is resolved or explained: "
-                  "kiemphieu declare WS --note TEXT")
+        err.print(say("cli_recon_blocks", ws=ws), markup=False)
     if recon.quorum_warning:
-        err.print(f"warning: {recon.quorum_warning}")
+        err.print(say("cli_warning", message=recon.quorum_warning), markup=False)
 
 
 @app.command()
@@ -85,24 +91,27 @@ def certify(
         "--by", metavar="NAME", help="Who certifies; default the declared head.")] = None,
 ) -> None:
     """Lock the count once nothing is pending and the hand count reconciles."""
-    workspace = open_workspace(ws)
+    workspace = open_ws(ws)
     try:
         record = do_certify(workspace, by)
     except CertifyRefused as refused:
         if not refused.blockers:
             raise
-        err.print(f"{ws}: the count cannot be certified yet ({len(refused.blockers)} thing(s) "
-                  "to do):", markup=False)
+        err.print(say("cli_certify_blocked", ws=str(ws), n=len(refused.blockers)), markup=False)
         for i, b in enumerate(refused.blockers, 1):
-            err.print(f"  {i}. {b.en}", markup=False)
+            if lang() == "vi":
+                err.print(f"  {i}. {b.vi}", markup=False)
+                err.print("     " + say(f"cli_certify_do_{b.kind}", ws=str(ws)), markup=False)
+            else:
+                err.print(f"  {i}. {b.en}", markup=False)
         raise typer.Exit(1) from None
-    out.print(f"Certified by {record['by']} at {record['at']:%d/%m/%Y %H:%M} UTC: the count of "
-              f"'{workspace.campaign.id}' is locked; scans and decisions are now refused.")
     cert = record["certificate"]
-    out.print(f"Certificate no. {cert['number']}: digest {grouped(cert['digest'])}; signed with "
-              f"key {grouped(cert['key_sha256'])} (both are printed in the minutes).")
+    out.print(say("cli_certified", by=record["by"], at=when(record["at"]),
+                  campaign=workspace.campaign.id), markup=False)
+    out.print(say("cli_certificate", number=cert["number"], digest=grouped(cert["digest"]),
+                  fingerprint=grouped(cert["key_sha256"])), markup=False)
     if cert["number"] > 1:
-        err.print(f"warning: RE-CERTIFIED: the count was certified before (certificate no. "
-                  f"{cert['number'] - 1}, digest {grouped(cert['previous'] or '')}); this "
-                  "certification is recorded as such and the minutes say so.", markup=False)
-    out.print(f"Next: kiemphieu export {ws} --out PACKAGE")
+        err.print(say("cli_recertified", previous=cert["number"] - 1,
+                      digest=grouped(cert["previous"] or "")), markup=False)
+    out.print(say("cli_next", command=f"kiemphieu export {ws} --out {say('cli_package_dir')}"),
+              markup=False)

@@ -21,6 +21,7 @@ import numpy as np
 import typer
 
 from pipeline.cli.console import out
+from pipeline.cli.console import say as words
 from pipeline.cli.report import print_tally
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 from pipeline.domain.campaign import load_campaign
@@ -28,6 +29,7 @@ from pipeline.domain.errors import KiemphieuError
 from pipeline.reading.sources import collect_inputs
 from pipeline.store.workspace import create_workspace, open_workspace
 from pipeline.workflow.ingest import PageReport, ingest
+from pipeline.workflow.stacks import tally_json as tally_json_of
 from simulator import OFFICE, VoteModel, read_truth, simulate_stack, write_case
 
 app = typer.Typer()
@@ -61,16 +63,17 @@ def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1,
 
     source = campaign_file or SAMPLES / DEMO_CAMPAIGN
     if not source.is_file():
-        raise KiemphieuError(f"the sample campaign {source} is missing; run from a clone of kiemphieu")
+        raise KiemphieuError(key="cli_demo_no_sample", path=str(source))
     _prepare(out)
     campaign = load_campaign(source)
-    say(f"1. Campaign {campaign.id}: {len(campaign.candidates)} people, rules {campaign.rules.name} "
-        f"({source.name})")
+    say(words("cli_demo_1", campaign=campaign.id, people=len(campaign.candidates),
+              rules=campaign.rules.name, file=source.name))
     ws = create_workspace(campaign, out / "workspace")
     pdf = ballot_pdf_bytes(campaign, ws.layout, copies=1)
     ballots_pdf = out / "ballots.pdf"
     ballots_pdf.write_bytes(ballot_pdf_bytes(campaign, ws.layout, copies=campaign.electorate))
-    say(f"2. Printed {campaign.electorate} ballots of {ws.layout.page_count} pages: {ballots_pdf}")
+    say(words("cli_demo_2", n=campaign.electorate, pages=ws.layout.page_count,
+              file=str(ballots_pdf)))
 
     # Two officials get a clear "tín nhiệm thấp" result so the consequences show.
     ballots = min(BALLOTS, campaign.electorate)
@@ -83,9 +86,7 @@ def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1,
                            rescans=1, pdf_bytes=pdf)
     scans = out / "scans"
     truth_path = write_case(scans, stack, ["pdf-jpeg", "tiff-g4", "jpeg"])
-    say(f"3. {ballots} voters marked their ballots; a scanner made {len(stack)} page images in "
-        f"{scans} (scanner PDF, 1-bit G4 TIFF, JPEG; one blank sheet, one meeting notice, "
-        f"one page fed twice)")
+    say(words("cli_demo_3", n=ballots, images=len(stack), folder=str(scans)))
 
     jsonl = out / "scan.jsonl"
     files, _ = collect_inputs([scans])
@@ -96,9 +97,8 @@ def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1,
             fh.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
 
         summary = ingest(ws, files, workers=workers, on_report=keep)
-    parts = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
-    say(f"4. Scanned {summary.pages} pages into the workspace: {parts}; "
-        f"{summary.rows_to_review} rows for a person to review")
+    parts = ", ".join(words(f"cli_scan_n_{s}", n=n) for s, n in sorted(summary.by_status.items()))
+    say(words("cli_demo_4", pages=summary.pages, parts=parts, rows=summary.rows_to_review))
 
     truth = read_truth(truth_path)
     pages_ok = rows_checked = rows_ok = 0
@@ -112,9 +112,8 @@ def run_demo(out: Path, say: Callable[[str], object] = print, workers: int = 1,
                 rows_ok += want[row["candidate"]] == (row["outcome"], row["level"])
 
 
-    tally = ws.tally()
     tally_json = out / "tally.json"
-    tally_json.write_text(json.dumps(tally.to_json(), ensure_ascii=False, indent=1) + "\n",
+    tally_json.write_text(json.dumps(tally_json_of(ws), ensure_ascii=False, indent=1) + "\n",
                           encoding="utf-8")
     return DemoResult(
         out=out, workspace=ws.path, ballots_pdf=ballots_pdf, scans=scans, jsonl=jsonl,
@@ -129,9 +128,7 @@ def _prepare(out: Path) -> None:
         if (out / DEMO_MARKER).exists():
             shutil.rmtree(out)
         elif not out.is_dir() or any(out.iterdir()):
-            raise KiemphieuError(
-                f"{out} exists and is not an earlier demo; give an empty or new folder with --out"
-            )
+            raise KiemphieuError(key="cli_demo_not_empty", path=str(out))
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).write_text("made by kiemphieu demo; safe to delete\n", encoding="utf-8")
 
@@ -151,20 +148,18 @@ def demo(
     out.print()
     print_tally(out, open_workspace(result.workspace).tally())
     out.print()
-    out.print(
-        f"Checked against the simulated truth: {result.pages_matching}/{result.pages_checked} pages "
-        f"with the right status; {result.rows_matching}/{result.rows_checked} rows read as marked "
-        f"({result.rows_to_review} sent to review)."
-    )
-    out.print("Where everything went:")
+    out.print(words("cli_demo_checked", pages_ok=result.pages_matching,
+                    pages=result.pages_checked, rows_ok=result.rows_matching,
+                    rows=result.rows_checked, review=result.rows_to_review))
+    out.print(words("cli_demo_where"))
     for label, path in (
-        ("printed ballots", result.ballots_pdf),
-        ("simulated scans and their truth", result.scans),
-        ("workspace (SQLite records, page images, layout.json)", result.workspace),
-        ("one JSON line per scanned page", result.jsonl),
-        ("the breakdown as JSON", result.tally_json),
+        ("cli_demo_ballots", result.ballots_pdf),
+        ("cli_demo_scans", result.scans),
+        ("cli_demo_workspace", result.workspace),
+        ("cli_demo_jsonl", result.jsonl),
+        ("cli_demo_json", result.tally_json),
     ):
-        out.print(f"  {label}: {path}")
-    out.print(f"Try: kiemphieu tally {result.workspace}")
+        out.print(f"  {words(label)}: {path}", markup=False)
+    out.print(words("cli_demo_try", ws=str(result.workspace)), markup=False)
 
 

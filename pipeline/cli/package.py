@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.cli.console import WsArg, err, out
+from pipeline.cli.console import WsArg, err, out, say
+from pipeline.cli.ws import open_ws
 from pipeline.documents.aggregate import UnitKey, aggregate_packages, read_unit_keys
 from pipeline.documents.export import CERTIFICATE_FILE, export_package
 from pipeline.documents.verify import verify_package
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
-from pipeline.store.workspace import WORKSPACE_FILE, open_workspace
+from pipeline.store.workspace import WORKSPACE_FILE
 from pipeline.workflow.retally import from_package, from_workspace
 from pipeline.workflow.retally import retally as do_retally
 
@@ -51,33 +52,26 @@ def export(
     out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="New folder for the package.")],
 ) -> None:
     """Write the certified package: minutes (PDF, DOCX), CSV, XLSX, JSON, scans, signed manifest."""
-    result = export_package(open_workspace(ws), out_dir)
-    out.print(f"Wrote {result.out}: {result.files} files ({result.scans} scans), signed with key "
-              f"{grouped(result.key_sha256)}.")
-    out.print(f"Certificate no. {result.number}, digest {grouped(result.digest)}.")
+    result = export_package(open_ws(ws), out_dir)
+    out.print(say("cli_exported", out=str(result.out), files=result.files, scans=result.scans,
+                  fingerprint=grouped(result.key_sha256)), markup=False)
+    out.print(say("cli_exported_cert", number=result.number, digest=grouped(result.digest)))
     if result.number > 1:
-        err.print(f"warning: the count was certified {result.number} times; see "
-                  f"{result.out / CERTIFICATE_FILE}: the minutes signed at the first certification "
-                  "carry another digest")
-    out.print(f"Check it with: kiemphieu verify {result.out} --key FINGERPRINT --digest DIGEST "
-              "(both as printed in the signed minutes)")
+        err.print(say("cli_exported_recertified", n=result.number,
+                      file=str(result.out / CERTIFICATE_FILE)), markup=False)
+    out.print(say("cli_exported_check", out=str(result.out)), markup=False)
 
 
 def _print_history(history: tuple[dict[str, Any], ...], pinned: bool) -> None:
     """Say a re-certification aloud, and what a check without the minutes' figures misses."""
     if len(history) > 1:
-        err.print(f"warning: RE-CERTIFIED: this is certification no. {history[-1]['number']}; "
-                  "the count was certified before:", markup=False)
+        err.print(say("cli_history_recertified", number=history[-1]["number"]), markup=False)
         for h in history[:-1]:
-            err.print(f"  no. {h['number']} at {h['at']} UTC by {h['by']}, digest "
-                      f"{grouped(h['digest'])}", markup=False)
-        err.print("  kiemphieu has no command that certifies a count twice: a certification "
-                  "record was removed. Only the digest on the minutes the committee signed "
-                  "tells which count is theirs.", markup=False)
+            err.print("  " + say("cli_history_entry", number=h["number"], at=h["at"], by=h["by"],
+                                 digest=grouped(h["digest"])), markup=False)
+        err.print("  " + say("cli_history_removed"), markup=False)
     if not pinned:
-        err.print("note: without --key and --digest from the signed minutes, this only shows "
-                  "that the package is as its signer made it, not that the signer is the "
-                  "committee nor that the count is the one they signed.", markup=False)
+        err.print(say("cli_history_unpinned"), markup=False)
 
 
 @app.command()
@@ -91,16 +85,16 @@ def verify(
     result = verify_package(package, trusted_key=key, digest=digest)
     if result.ok:
         cert = result.certificate or {}
-        out.print(f"{package}: OK: {result.files_checked} files match the signed manifest; key "
-                  f"{grouped(result.key_sha256 or '')}; certificate no. {cert.get('number')} of "
-                  f"{cert.get('at')} UTC, digest {grouped(cert.get('digest') or '')}"
-                  + ("; key and digest are those of the minutes." if key and digest else "."))
+        out.print(say("cli_verified", package=str(package), files=result.files_checked,
+                      fingerprint=grouped(result.key_sha256 or ""), number=cert.get("number"),
+                      at=cert.get("at"), digest=grouped(cert.get("digest") or ""))
+                  + (say("cli_verified_pinned") if key and digest else "."), markup=False)
         _print_history(result.history, bool(key and digest))
         return
     for problem in result.problems:
         err.print(f"{package}/{problem}", markup=False)
     _print_history(result.history, True)
-    err.print(f"{package}: NOT VALID: {len(result.problems)} problem(s); do not use this package.")
+    err.print(say("cli_not_valid", package=str(package), n=len(result.problems)), markup=False)
     raise typer.Exit(1)
 
 
@@ -114,23 +108,25 @@ def retally(
     """Check the certificate, re-read every stored image and compare the count with the
     certified one."""
     if (source / WORKSPACE_FILE).exists():
-        audit = from_workspace(open_workspace(source), key, digest)
+        audit = from_workspace(open_ws(source), key, digest)
     elif (source / "manifest.json").exists():
         audit = from_package(source, key, digest)
     else:
-        raise KiemphieuError(f"{source}: neither a workspace nor an exported package")
+        raise KiemphieuError(key="cli_retally_what", path=str(source))
     result = do_retally(audit)
     if result.matches:
-        out.print(f"Retally of {source}: {result.pages} page image(s) re-read in "
-                  f"{result.seconds:.1f} s; the count is identical to the certified one"
-                  + (f" (certificate no. {result.history[-1]['number']}, digest "
-                     f"{grouped(result.history[-1]['digest'])})." if result.history else "."))
+        out.print(say("cli_retally_same", source=str(source), pages=result.pages,
+                      seconds=result.seconds)
+                  + (say("cli_retally_cert", number=result.history[-1]["number"],
+                         digest=grouped(result.history[-1]["digest"]))
+                     if result.history else "."), markup=False)
         _print_history(result.history, bool(key and digest))
         return
     for line in result.differences:
-        err.print(f"difference: {line}", markup=False)
+        err.print(say("cli_retally_difference", line=line), markup=False)
     _print_history(result.history, True)
-    err.print(f"Retally of {source}: {len(result.differences)} difference(s) from the certified count.")
+    err.print(say("cli_retally_differs", source=str(source), n=len(result.differences)),
+              markup=False)
     raise typer.Exit(1)
 
 
@@ -177,12 +173,12 @@ def aggregate(
         package_keys=[UnitKey(k) for k in key] if key else None,
         trust_on_first_use=trust_on_first_use, parent=parent, to=to, signer=signed_by,
         previous=previous)
-    out.print(f"Wrote {out_dir}: {result.units} unit(s), {result.people} person(s), "
-              f"{result.polled_twice} polled in more than one place.")
+    out.print(say("cli_aggregated", out=str(out_dir), units=result.units, people=result.people,
+                  twice=result.polled_twice), markup=False)
     for u in result.trusted_on_first_use:
-        err.print(f"warning: unit '{u.doc['campaign']}' ({u.package}): key "
-                  f"{grouped(u.key_sha256)} taken on first use, not checked against its minutes; "
-                  f"recorded in {out_dir / 'tong-hop.json'}", markup=False)
+        err.print(say("cli_aggregate_tofu", unit=u.doc["campaign"], package=str(u.package),
+                      fingerprint=grouped(u.key_sha256), file=str(out_dir / "tong-hop.json")),
+                  markup=False)
     for u in result.recertified:
-        err.print(f"warning: unit '{u.doc['campaign']}' ({u.package}): the count was certified "
-                  f"{u.certificate['number']} times (kiemphieu verify {u.package})", markup=False)
+        err.print(say("cli_aggregate_recertified", unit=u.doc["campaign"],
+                      package=str(u.package), n=u.certificate["number"]), markup=False)

@@ -11,11 +11,14 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import WsArg, out
+from pipeline.cli.console import WsArg, lang, out, say, when
+from pipeline.cli.review import state_words, status_words, value_words
 from pipeline.cli.users import login
+from pipeline.cli.ws import open_ws
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.wording import t
-from pipeline.store.workspace import Workspace, open_workspace
+from pipeline.domain.reasons import from_json
+from pipeline.domain.wording import t, words
+from pipeline.store.workspace import Workspace
 from pipeline.workflow.pages import decide_page, page_log
 from pipeline.workflow.review import queue_for
 
@@ -39,7 +42,7 @@ def page(
     page_id: Annotated[int, typer.Argument(metavar="PAGE", help="The stored page's number.")],
 ) -> None:
     """One stored page: its status, what the machine read, every decision on it."""
-    workspace = open_workspace(ws)
+    workspace = open_ws(ws)
     ctx.obj = (workspace, page_id)
     if ctx.invoked_subcommand is None:
         _show(workspace, page_id)
@@ -49,10 +52,11 @@ def _decide(ctx: typer.Context, decision: str, reason: str, as_user: str) -> Non
     workspace, page_id = ctx.obj
     person = login(workspace, as_user)
     d = decide_page(workspace, page_id, decision, reason, person)
-    out.print(f"Page {page_id}: {decision} ({t(f'page_{decision}')}) by {d.by}: {d.reason}", markup=False)
+    out.print(say("cli_page_decided", page=page_id, decision=t(f"page_{decision}", lang()),
+                  who=d.by, reason=d.reason), markup=False)
     tally = workspace.tally()
-    out.print(f"Ballots collected {tally.collected}, invalid ballots {tally.invalid_ballots}, "
-              f"pages withdrawn {tally.withdrawn}.")
+    out.print(say("cli_page_tally", collected=tally.collected, invalid=tally.invalid_ballots,
+                  withdrawn=tally.withdrawn))
 
 
 @app.command()
@@ -76,24 +80,32 @@ def restore(ctx: typer.Context, reason: Reason, as_user: AsUser) -> None:
 def _show(ws: Workspace, page_id: int) -> None:
     page = ws.store.page(page_id)
     if page is None:
-        raise KiemphieuError(f"there is no page {page_id} in this workspace")
-    where = f"{page['source']} page {page['page_index'] + 1}"
-    out.print(f"Page {page_id}: {where}; machine: {page['status']}"
-              + (f" ({page['reason']})" if page["reason"] else "")
-              + (f"; ballot page {page['ballot_page']}" if page["ballot_page"] else ""), markup=False)
+        raise KiemphieuError(key="cli_page_none", page=page_id)
+    lg = lang()
+    reasons = words(from_json(page["reasons"]), lg)
+    out.print(say("cli_page_show", page=page_id, source=page["source"],
+                  index=page["page_index"] + 1, status=status_words(page["status"]))
+              + (f" ({reasons})" if reasons else "")
+              + (say("cli_page_ballot_page", n=page["ballot_page"]) if page["ballot_page"] else "")
+              + (say("cli_page_stack", stack=page["stack_id"]) if page.get("stack_id") else ""),
+              markup=False)
     in_force = ws.store.page_decision(page_id)
-    out.print(f"  in the count: {'yes' if ws.store.counted(page_id) and in_force != 'withdraw' else 'no'}"
-              + (f"; chair's decision in force: {in_force} ({t(f'page_{in_force}')})" if in_force else ""))
+    counted = ws.store.counted(page_id) and in_force != "withdraw"
+    out.print(say("cli_page_counted", yes=say("cli_yes") if counted else say("cli_no"))
+              + (say("cli_page_in_force", decision=t(f"page_{in_force}", lg)) if in_force else ""),
+              markup=False)
     names = {c.stt: c.name for c in ws.campaign.candidates}
     for row in ws.store.page_rows(page_id):
-        said = t(row.level) if row.level else row.outcome
+        said = t(row.level, lg) if row.level else status_words(row.outcome)
+        why = words(row.reasons, lg) if row.outcome != "vote" else ""
         out.print(f"  STT {row.candidate:>3} {names.get(row.candidate, '?')}: {said}"
-                  + (f" ({row.reason})" if row.reason and row.outcome != "vote" else ""), markup=False)
-    queue = queue_for(ws)
-    for item in queue.items(page_id=page_id):
-        label = f"row STT {item.candidate}" if item.kind == "row" else "whole page"
-        out.print(f"  review item {item.id} ({label}): {item.state}"
-                  + (f" -> {item.resolution}" if item.resolution else ""))
-    for d in page_log(ws, page_id):
-        out.print(f"  {d.at:%Y-%m-%d %H:%M:%S} UTC  {d.by} ({d.role}): {d.decision}: {d.reason}",
+                  + (f" ({why})" if why else ""), markup=False)
+    for item in queue_for(ws).items(page_id=page_id):
+        label = say("cli_page_item_row", stt=item.candidate) if item.kind == "row" \
+            else t("whole_page", lg)
+        out.print(say("cli_page_item", id=item.id, label=label, state=state_words(item.state))
+                  + (f" -> {value_words(item.resolution)}" if item.resolution else ""),
                   markup=False)
+    for d in page_log(ws, page_id):
+        out.print(f"  {when(d.at)}  {d.by} ({t(f'role_{d.role}', lg)}): "
+                  f"{t(f'page_{d.decision}', lg)}: {d.reason}", markup=False)

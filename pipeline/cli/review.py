@@ -1,7 +1,9 @@
 """``kiemphieu review WS [list|show|resolve|undo]``: the review queue from the terminal.
 
-The list gives the machine's reasons in Vietnamese; ``show`` gives each both
-as recorded (English, the audit record) and in Vietnamese.
+Everything is said in the run's language (`pipeline.cli.console`); the machine's reasons
+as recorded (English, the audit record) are in ``--lang en`` and the JSON. The values typed to
+``resolve`` stay the machine's (high, medium, low, invalid; accepted, rejected), each
+shown beside its words.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import WsArg, out
+from pipeline.cli.console import WsArg, lang, out, say, when
 from pipeline.cli.users import login
+from pipeline.cli.ws import open_ws
 from pipeline.documents.images import PageImages, review_picture
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.rules import levels_of_row
+from pipeline.domain.rules import FOLLOW_UP_LEVELS, LEVELS, levels_of_row
 from pipeline.domain.wording import t, words
-from pipeline.store.workspace import Workspace, open_workspace
+from pipeline.store.workspace import Workspace
 from pipeline.workflow.review import Item, ReviewQueue, queue_for
 
 app = typer.Typer(
@@ -37,7 +40,7 @@ AsUser = Annotated[str, typer.Option(
 def _known(item: int) -> int:
     """``item``, or `KiemphieuError` (no such item) for a number no record can have."""
     if not 0 < item < LARGEST_ID:
-        raise KiemphieuError(f"there is no review item {item}; list them with: kiemphieu review WS")
+        raise KiemphieuError(key="review_no_item", item=item)
     return item
 
 
@@ -45,16 +48,33 @@ class _Open:
     """The workspace and its queue, opened once for the command."""
 
     def __init__(self, ws: Path) -> None:
-        self.workspace: Workspace = open_workspace(ws)
+        self.workspace: Workspace = open_ws(ws)
         self.queue: ReviewQueue = queue_for(self.workspace)
         self.names = {c.stt: c.name for c in self.workspace.campaign.candidates}
 
     def what(self, it: Item) -> str:
         if it.kind == "row":
-            return f"page {it.page_id} row STT {it.candidate} ({self.names.get(it.candidate, '?')})"
+            return say("cli_review_row", page=it.page_id, stt=it.candidate,
+                       name=self.names.get(it.candidate, "?"))
         if it.same_as is not None:
-            return f"page {it.page_id} (probably the same sheet as page {it.same_as})"
-        return f"page {it.page_id} (whole page, machine: {it.page_status})"
+            return say("cli_review_same", page=it.page_id, same=it.same_as)
+        return say("cli_review_page", page=it.page_id, status=status_words(it.page_status))
+
+
+def status_words(status: str | None) -> str:
+    """A page's or a row's status as the machine gave it, in words."""
+    if status in LEVELS + FOLLOW_UP_LEVELS:
+        return t(status, lang())
+    return say(f"cli_status_{status}") if status else "-"
+
+
+def value_words(value: str) -> str:
+    """A decision's value in words: a level, invalid, accept or reject a page, undo."""
+    return t(value, lang())
+
+
+def state_words(state: str) -> str:
+    return t(f"state_{state}", lang())
 
 
 @app.callback(invoke_without_command=True)
@@ -80,14 +100,18 @@ def list_items(
 
 def _list(o: _Open, show_all: bool) -> None:
     for it in o.queue.items(None if show_all else ("open", "escalated")):
-        resolved = f" -> {it.resolution}" if it.resolution else ""
-        held = f" [with {it.claimed_by}]" if it.claimed_by and it.state != "resolved" else ""
-        out.print(f"{it.id:>5}  {it.state:<9}{resolved:<13} {o.what(it)}: "
-                  f"{words(it.reasons, 'vi')}{held}", markup=False)
+        state = state_words(it.state)
+        if it.resolution:
+            state += f" -> {value_words(it.resolution)}"
+        held = " " + say("cli_review_held", name=it.claimed_by) \
+            if it.claimed_by and it.state != "resolved" else ""
+        out.print(f"{it.id:>5}  {state}  {o.what(it)}: {words(it.reasons, lang())}{held}",
+                  markup=False)
     counts = o.queue.counts()
-    mode = " Two reviewers must agree." if o.queue.two_reviewers else ""
-    out.print(f"{counts['open']} open, {counts['escalated']} escalated to the chair, "
-              f"{counts['resolved']} resolved.{mode}")
+    out.print(say("cli_review_counts", open=counts["open"], escalated=counts["escalated"],
+                  resolved=counts["resolved"]))
+    if o.queue.two_reviewers:
+        out.print(say("cli_review_two"))
 
 
 @app.command()
@@ -109,30 +133,36 @@ def show(
     it = o.queue.get(_known(item))
     blind = o.queue.two_reviewers and it.state == "open" and (
         as_user is None or login(o.workspace, as_user).role != "chair")
-    out.print(f"Item {it.id}: {o.what(it)}", markup=False)
-    out.print(f"  reason: {it.reason}", markup=False)
-    out.print(f"  lý do: {words(it.reasons, 'vi')}", markup=False)
-    out.print(f"  state: {it.state}" + (f", resolution: {it.resolution}" if it.resolution else ""))
+    out.print(say("cli_review_item", id=it.id, what=o.what(it)), markup=False)
+    out.print(say("cli_review_reason", reason=words(it.reasons, lang())), markup=False)
+    out.print(say("cli_review_state", state=state_words(it.state))
+              + (say("cli_review_resolution", value=value_words(it.resolution))
+                 if it.resolution else ""), markup=False)
     if it.fills:
         m = it.measures or {}
         for i, level in enumerate(levels_of_row(len(it.fills))):
-            extra = ""
+            line = say("cli_review_box", box=i + 1, level=t(level, lang()), fill=it.fills[i])
             if m.get("ink_mm2"):
-                extra = f", ink {m['ink_mm2'][i]:.2f} mm², length {m['extent_mm'][i]:.1f} mm"
-            out.print(f"  box {i + 1} {t(level)}: fill {it.fills[i]:.3f}{extra}")
-    out.print(f"  decide: {', '.join(it.values())}")
+                line += say("cli_review_ink", ink=m["ink_mm2"][i], extent=m["extent_mm"][i])
+            out.print("  " + line, markup=False)
+    out.print(say("cli_review_decide", values=", ".join(
+        f"{v} ({value_words(v)})" for v in it.values())), markup=False)
     if blind:
         decided = [d for d in o.queue.history(it.id) if d.value != "undo"]
         if decided:
-            out.print(f"  {t('first_vote_recorded')} (two reviewers decide without seeing each "
-                      "other's choice; shown once both have decided)", markup=False)
+            out.print("  " + say("cli_review_blind", recorded=t("first_vote_recorded", lang())),
+                      markup=False)
         _write_crop(o, it, crop)
         return
     for d in o.queue.history(it.id):
-        why = f" ({d.reason})" if d.reason else ""
-        took = f" of decision {d.replaces}" if d.replaces else ""
-        out.print(f"  {d.at:%Y-%m-%d %H:%M:%S} UTC  {d.reviewer} ({d.role}): "
-                  f"{t(d.value)}{took}{why}; machine said {d.machine}", markup=False)
+        line = say("cli_review_decision", at=when(d.at), who=d.reviewer,
+                   role=t(f"role_{d.role}", lang()), value=value_words(d.value),
+                   machine=status_words(d.machine))
+        if d.replaces:
+            line += say("cli_review_replaces", decision=d.replaces)
+        if d.reason:
+            line += f" ({d.reason})"
+        out.print("  " + line, markup=False)
     _write_crop(o, it, crop)
 
 
@@ -140,11 +170,11 @@ def _write_crop(o: _Open, it: Item, crop: Path | None) -> None:
     if crop is not None:
         page = o.workspace.store.page(it.page_id)
         if page is None:
-            raise KiemphieuError(f"item {it.id}: its page {it.page_id} is not in the store")
+            raise KiemphieuError(key="cli_review_no_page", id=it.id, page=it.page_id)
         twin = o.workspace.store.page(it.same_as) if it.same_as is not None else None
         crop.write_bytes(review_picture(PageImages(o.workspace.path), o.workspace.layout, it, page,
                                         twin))
-        out.print(f"  picture: {crop}")
+        out.print(say("cli_review_picture", path=str(crop)), markup=False)
 
 
 @app.command()
@@ -163,12 +193,13 @@ def resolve(
     person = login(o.workspace, as_user)
     it = o.queue.decide(person, _known(item), value, reason)
     if it.state == "resolved":
-        out.print(f"Item {it.id} resolved: {t(it.resolution) if it.resolution else ''} "
-                  f"(by {person.name}).")
+        out.print(say("cli_review_resolved", id=it.id,
+                      value=value_words(it.resolution) if it.resolution else "",
+                      who=person.name), markup=False)
     elif it.state == "escalated":
-        out.print(f"Item {it.id}: the two reviewers disagree; it goes to the chair.")
+        out.print(say("cli_review_escalated", id=it.id))
     else:
-        out.print(f"Item {it.id}: your decision is recorded; a second reviewer must decide it too.")
+        out.print(say("cli_review_first", id=it.id))
 
 
 @app.command()
@@ -182,6 +213,9 @@ def undo(
     o: _Open = ctx.obj
     person = login(o.workspace, as_user)
     it = o.queue.undo(person, None if item is None else _known(item))
-    out.print(f"Undone: {person.name}'s latest decision on item {it.id}; it is {it.state} again"
-              if it.state != "resolved" else
-              f"Undone: {person.name}'s latest decision on item {it.id}; it stands at {it.resolution}")
+    if it.state != "resolved":
+        out.print(say("cli_review_undone", who=person.name, id=it.id,
+                      state=state_words(it.state)), markup=False)
+    else:
+        out.print(say("cli_review_undone_stands", who=person.name, id=it.id,
+                      value=value_words(it.resolution or "")), markup=False)

@@ -1,4 +1,10 @@
-"""``kiemphieu scan``: a stack of scans into the workspace."""
+"""``kiemphieu scan``: a stack of scans into the workspace.
+
+Progress counts pages (a PDF's pages, a TIFF's frames), not files. Pages refused by name
+(another campaign's ballots, a test deck's sheets in the real count: `pipeline.domain.
+reasons.REFUSED_BY_NAME`) are stored as rejected without a review item, and the command
+exits 1 saying so, after every other page is stored.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +16,26 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.cli.console import WsArg, err, out
+from pipeline.cli.console import WsArg, err, lang, out, say
+from pipeline.cli.ws import open_ws
 from pipeline.domain.errors import KiemphieuError
-from pipeline.reading.sources import collect_inputs
+from pipeline.domain.reasons import refused_by_name
+from pipeline.domain.wording import words
+from pipeline.reading.sources import collect_inputs, count_pages
 from pipeline.reading.workers import reader_context
-from pipeline.store.workspace import open_workspace
 from pipeline.workflow.ingest import PageReport, ingest
 
 app = typer.Typer()
+
+STATUSES = ("accepted", "duplicate", "blank_page", "rejected")
+# why `collect_inputs` skipped a file, as it says it: the catalog's entry for it
+SKIPPED = {
+    "not a scan file (PNG, JPEG, TIFF, PDF)": "cli_skip_not_scan",
+    "a hidden file": "cli_skip_hidden",
+    "a link to nothing (broken symbolic link)": "cli_skip_broken_link",
+    "not a regular file": "cli_skip_not_regular",
+    "a link to a folder read already": "cli_skip_folder_again",
+}
 
 
 @app.command()
@@ -29,58 +47,73 @@ def scan(
                                          help="Processes reading pages.")] = 1,
     jsonl: Annotated[Path | None, typer.Option(
         "--jsonl", metavar="FILE", help="Write one JSON line per input page.")] = None,
+    station: Annotated[str | None, typer.Option(
+        "--station", metavar="NAME",
+        help="The scanning station, recorded with the stack (default: this computer's name).")]
+    = None,
 ) -> None:
     """Ingest scans. Re-running on the same inputs adds nothing twice."""
     if workers > 1:  # the workers' fork server gets ready while this process opens the workspace
         reader_context()
-    workspace = open_workspace(ws)
+    workspace = open_ws(ws)
     try:
         files, skipped = collect_inputs(inputs)
     except FileNotFoundError as exc:
-        raise KiemphieuError(f"{exc}: no such file or folder") from None
+        raise KiemphieuError(key="cli_scan_no_input", path=str(exc)) from None
     for line in skipped:
-        err.print(line)
+        path, _, why = line.partition(": skipped, ")
+        key = SKIPPED.get(why)
+        err.print(say("cli_scan_skipped_why", path=path, why=say(key) if key else why),
+                  markup=False)
     if not files:
-        raise KiemphieuError("no scan files among the inputs (PNG, JPEG, TIFF, PDF)")
+        raise KiemphieuError(key="cli_scan_no_files")
     jsonl_fh = jsonl.open("w", encoding="utf-8") if jsonl else None
-    progress = _progress(len(files))
-    seen_sources: set[str] = set()
+    progress = _progress(files)
+    refused: list[PageReport] = []
 
     def on_report(report: PageReport) -> None:
         if jsonl_fh is not None:
             jsonl_fh.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
             jsonl_fh.flush()
-        if report.status not in ("accepted", "duplicate"):
-            err.print(f"{report.source} page {report.page_index + 1}: {report.status}: "
-                      f"{report.reason}")
+        if report.status == "rejected" and refused_by_name(report.reasons):
+            refused.append(report)  # said once, at the end
+        elif report.status not in ("accepted", "duplicate"):
+            err.print(say("cli_scan_page_problem", source=report.source, page=report.page_index + 1,
+                          status=say(f"cli_status_{report.status}"),
+                          reason=words(report.reasons, lang())), markup=False)
         if progress is not None:
-            if report.source not in seen_sources:
-                seen_sources.add(report.source)
-                progress[0].update(progress[1], completed=len(seen_sources) - 1)
-            progress[0].update(progress[1], description=f"{Path(report.source).name}")
+            progress[0].update(progress[1], advance=1, description=Path(report.source).name)
 
     try:
         if progress is not None:
             progress[0].start()
-        summary = ingest(workspace, files, workers=workers, on_report=on_report)
+        summary = ingest(workspace, files, workers=workers, on_report=on_report,
+                         station=station)
     finally:
         if progress is not None:
-            progress[0].update(progress[1], completed=len(files))
             progress[0].stop()
         if jsonl_fh is not None:
             jsonl_fh.close()
-    parts = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
-    passed = f" Files skipped: {len(skipped)} (each named above)." if skipped else ""
-    out.print(f"{summary.pages} page(s): {parts}. Rows for review: {summary.rows_to_review}."
-              f"{passed}")
+    parts = ", ".join(say(f"cli_scan_n_{s}", n=summary.by_status[s])
+                      for s in STATUSES if summary.by_status.get(s))
+    out.print(say("cli_scan_summary", pages=summary.pages, parts=parts or "-",
+                  rows=summary.rows_to_review, stack=summary.stack)
+              + (say("cli_scan_skipped_n", n=len(skipped)) if skipped else ""), markup=False)
+    if refused:
+        pages = "; ".join(say("cli_scan_where", source=r.source, page=r.page_index + 1)
+                          for r in refused[:8]) + ("; ..." if len(refused) > 8 else "")
+        err.print(say("cli_scan_refused", n=len(refused), pages=pages,
+                      reason=words(refused[0].reasons, lang()), ws=str(ws)), markup=False)
+        raise typer.Exit(1)
 
 
-def _progress(total: int):
+def _progress(files: list[Path]):
     if not sys.stderr.isatty():
         return None
-
+    total = sum(count_pages(f) for f in files)
     progress = Progress(
-        TextColumn("[bold]Đang quét[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=False,
+        TextColumn(say("cli_scan_progress") + " {task.description}"), BarColumn(),
+        MofNCompleteColumn(), TextColumn(say("cli_scan_pages_unit")), TimeElapsedColumn(),
+        console=err, transient=False,
     )
     return progress, progress.add_task("", total=total)

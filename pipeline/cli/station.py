@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from pipeline.cli.console import WsArg, err, out
+from pipeline.cli.console import WsArg, check_workspace_path, err, out, say
 from pipeline.web.app import create_app
 
 app = typer.Typer()
@@ -25,13 +25,13 @@ def serve(
     = False,
 ) -> None:
     """The web review station (queue, dashboard, ballot browser, upload)."""
+    check_workspace_path(ws)
     loopback = host in ("127.0.0.1", "localhost", "::1")
     hosts = ("127.0.0.1", "localhost", "[::1]") if loopback else ("*",)
     web = create_app(ws, allowed_hosts=hosts, secure_cookies=secure_cookies)
     if not loopback:
-        err.print(f"warning: listening on {host}: other computers on the network can reach the "
-                  "station; use it only on the committee's own network")
-    out.print(f"Trạm kiểm phiếu: http://{'127.0.0.1' if loopback else host}:{port}/ "
-              "(Ctrl+C to stop). Accounts: kiemphieu user add NAME --role reviewer --ws WS")
+        err.print(say("cli_serve_open", host=host), markup=False)
+    out.print(say("cli_serve", url=f"http://{'127.0.0.1' if loopback else host}:{port}/",
+                  ws=str(ws)), markup=False)
     uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False,
                 server_header=False)

@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import out
+from pipeline.cli.console import lang, out, say
+from pipeline.cli.ws import open_ws
 from pipeline.domain.committee import Person
 from pipeline.domain.errors import KiemphieuError
-from pipeline.store.workspace import open_workspace
+from pipeline.domain.wording import t
 from pipeline.workflow.users import add_user, authenticate, list_users, set_disabled
 
 app = typer.Typer(help="Accounts of the web station: operators, reviewers, the chair.",
@@ -30,13 +31,15 @@ def user_add(
         "--password-stdin", help="Read the password from the first line of standard input.")] = False,
 ) -> None:
     """Create an account (asks the password twice unless --password-stdin)."""
-    workspace = open_workspace(ws)
+    workspace = open_ws(ws)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True)
+        password = typer.prompt(say("cli_password_for", name=name), hide_input=True,
+                                confirmation_prompt=say("cli_password_again"), err=True)
     user = add_user(workspace.store, name, role, password)
-    out.print(f"Account '{user.name}' created with role {user.role}.")
+    out.print(say("cli_user_added", name=user.name, role=t(f"role_{user.role}", lang())),
+              markup=False)
 
 
 @app.command("list")
@@ -45,8 +48,10 @@ def user_list(
                                           help="The campaign workspace (default: here).")] = Path("."),
 ) -> None:
     """List the accounts and their roles."""
-    for user in list_users(open_workspace(ws).store):
-        out.print(f"{user.name:<24} {user.role}{'  (disabled)' if user.disabled else ''}", markup=False)
+    for user in list_users(open_ws(ws).store):
+        role = user.role if lang() == "en" else f"{user.role} ({t(f'role_{user.role}', lang())})"
+        out.print(f"{user.name:<24} {role}{say('cli_user_disabled') if user.disabled else ''}",
+                  markup=False)
 
 
 @app.command("disable")
@@ -56,8 +61,8 @@ def user_disable(
                                           help="The campaign workspace (default: here).")] = Path("."),
 ) -> None:
     """Stop an account from logging in (its decisions stay on the record)."""
-    set_disabled(open_workspace(ws).store, name, True)
-    out.print(f"Account '{name}' disabled.")
+    set_disabled(open_ws(ws).store, name, True)
+    out.print(say("cli_user_disabled_now", name=name), markup=False)
 
 
 def login(workspace, name: str):
@@ -71,9 +76,8 @@ def login(workspace, name: str):
     """
     password = os.environ.get("KIEMPHIEU_PASSWORD")
     if password is None:
-        password = typer.prompt(f"Password for {name}", hide_input=True, err=True)
+        password = typer.prompt(say("cli_password_for", name=name), hide_input=True, err=True)
     user = authenticate(workspace.store, name, password)
     if user is None:
-        raise KiemphieuError(f"wrong account name or password for '{name}' "
-                             "(see the accounts with: kiemphieu user list --ws WS)")
+        raise KiemphieuError(key="cli_login_failed", name=name)
     return Person(user.name, user.role)

@@ -8,7 +8,7 @@ instruction, names, footer) is typography placed in the free space the layout
 leaves, following the look of Nghị định 30/2020/NĐ-CP documents.
 
 Units: the layout is in millimetres from the page's top-left corner, y down;
-reportlab draws in points from the bottom-left, y up. `_Pen` is the one place
+reportlab draws in points from the bottom-left, y up. `Pen` is the one place
 that converts (1 mm = 72 / 25.4 pt).
 
 Text is drawn in Liberation Serif (bundled in ``pipeline/documents/fonts``, embedded as
@@ -27,7 +27,7 @@ can shorten it in the campaign file.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import cv2
@@ -35,11 +35,13 @@ import numpy as np
 from reportlab.pdfgen.canvas import Canvas
 
 from omr.geometry import Rect
+from pipeline.documents.ballot_pen import Pen
 from pipeline.documents.ballot_text import (
     LEADING,
     NO_WRITING_NOTE,
     SAME_CODE_NOTE,
-    TICK,
+    TEST_FOOTER,
+    TEST_MARGIN,
     FittedText,
     Word,
     balanced_wrap,
@@ -66,7 +68,13 @@ from pipeline.documents.typography import (
 )
 from pipeline.domain.campaign import Campaign, Candidate
 from pipeline.domain.errors import CampaignError
-from pipeline.domain.layout import QR_QUIET_ZONE, BallotLayout, Column, PageLayout, qr_matrix
+from pipeline.domain.layout import (
+    QR_QUIET_ZONE,
+    BallotLayout,
+    Column,
+    PageLayout,
+    qr_matrix,
+)
 from pipeline.domain.wording import t
 
 # Typographic constants of the page, in mm unless named _PT. Geometry the
@@ -99,8 +107,10 @@ def render_ballots(campaign: Campaign, layout: BallotLayout, copies: int, out: P
 
 
 def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
-                     form: str | None = None) -> bytes:
-    """The same PDF as `render_ballots`, returned as bytes."""
+                     form: str | None = None,
+                     marks: Sequence[Mapping[int, str]] | None = None) -> bytes:
+    """The same PDF as `render_ballots`, returned as bytes; ``marks`` (a test deck's, one
+    per copy: candidate -> level) draws a cross in each such box of that copy."""
     if copies < 1:
         raise ValueError(f"copies must be at least 1, not {copies}")
     register_fonts()
@@ -119,9 +129,9 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
     canvas.setAuthor("kiemphieu")
     canvas.setSubject(nfc(f"Mã đợt: {campaign.id} · Bố cục: {layout.fingerprint}"))
     canvas.setCreator("kiemphieu")
-    pen = _Pen(canvas, height)
+    pen = Pen(canvas, height)
     # Each page is drawn once as a form XObject; every copy places the form.
-    forms = []
+    forms: list[tuple[PageLayout, str]] = []
     views = {f.id: campaign.form_view(f) for f in campaign.forms}
     for page in layout.pages:
         if form is not None and page.form != form:
@@ -130,129 +140,37 @@ def ballot_pdf_bytes(campaign: Campaign, layout: BallotLayout, copies: int = 1,
         canvas.beginForm(name)
         _PagePlan(views.get(page.form, campaign), layout, page).draw(pen)
         canvas.endForm()
-        forms.append(name)
-    for _ in range(copies):
-        for name in forms:
+        forms.append((page, name))
+    for copy in range(copies):
+        for page, name in forms:
             canvas.doForm(name)
+            if marks is not None:
+                _draw_marks(pen, page, layout.levels, marks[copy])
             canvas.showPage()
     canvas.save()
     return buf.getvalue()
 
 
+def _draw_marks(pen: Pen, page: PageLayout, levels: Sequence[str],
+                marks: Mapping[int, str]) -> None:
+    """A cross, as a voter draws it, in the box of each candidate's level on ``page``."""
+    for cand, row in zip(page.candidates, page.template.rows, strict=True):
+        level = marks.get(cand.stt)
+        if level is None:
+            continue
+        box = row.boxes[levels.index(level)]
+        inset = box.w * 0.18
+        x0, y0, x1, y1 = box.x + inset, box.y + inset, box.x + box.w - inset, box.y + box.h - inset
+        pen.line(x0, y0, x1, y1, 2.2)
+        pen.line(x0, y1, x1, y0, 2.2)
 
-class _Pen:
-    """Draws on a reportlab canvas in layout millimetres (top-left origin, y down)."""
-
-    def __init__(self, canvas: Canvas, page_height_mm: float) -> None:
-        self.c = canvas
-        self.page_h = page_height_mm
-
-    def _x(self, x: float) -> float:
-        return x * PT_PER_MM
-
-    def _y(self, y: float) -> float:
-        return (self.page_h - y) * PT_PER_MM
-
-    def fill_rects(self, rects: Sequence[Rect], grey: float = 0.0) -> None:
-        """Fill ``rects`` as one path, so adjacent cells render without seams."""
-        if not rects:
-            return
-        self.c.setFillGray(grey)
-        path = self.c.beginPath()
-        for r in rects:
-            path.rect(self._x(r.x), self._y(r.y + r.h), r.w * PT_PER_MM, r.h * PT_PER_MM)
-        self.c.drawPath(path, stroke=0, fill=1)
-
-    def stroke_rect(self, r: Rect, line_mm: float, grey: float = 0.0) -> None:
-        """Outline ``r`` with a line of ``line_mm`` centred on its edges."""
-        self.c.setStrokeGray(grey)
-        self.c.setLineWidth(line_mm * PT_PER_MM)
-        self.c.setLineJoin(0)
-        self.c.setDash()
-        self.c.rect(self._x(r.x), self._y(r.y + r.h), r.w * PT_PER_MM, r.h * PT_PER_MM, stroke=1, fill=0)
-
-    def line(
-        self,
-        x0: float,
-        y0: float,
-        x1: float,
-        y1: float,
-        width_pt: float,
-        grey: float = 0.0,
-        dash: Sequence[float] | None = None,
-    ) -> None:
-        self.c.setStrokeGray(grey)
-        self.c.setLineWidth(width_pt)
-        self.c.setLineCap(0)
-        if dash:
-            self.c.setDash([d * PT_PER_MM for d in dash])
-        else:
-            self.c.setDash()
-        self.c.line(self._x(x0), self._y(y0), self._x(x1), self._y(y1))
-
-    def circle(
-        self, cx: float, cy: float, r: float, width_pt: float, grey: float, dash: Sequence[float]
-    ) -> None:
-        self.c.setStrokeGray(grey)
-        self.c.setLineWidth(width_pt)
-        self.c.setDash([d * PT_PER_MM for d in dash])
-        self.c.circle(self._x(cx), self._y(cy), r * PT_PER_MM, stroke=1, fill=0)
-        self.c.setDash()
-
-    def tick(self, x: float, baseline: float, size_pt: float) -> None:
-        """A hand-style check mark one 'X' wide, standing on ``baseline``."""
-        w = text_mm("X", REGULAR, size_pt)
-        h = pt_to_mm(size_pt) * 0.66
-        self.c.setStrokeGray(0)
-        self.c.setLineWidth(size_pt * 0.09)
-        self.c.setLineCap(1)
-        self.c.setLineJoin(1)
-        self.c.setDash()
-        path = self.c.beginPath()
-        path.moveTo(self._x(x + 0.1 * w), self._y(baseline - 0.45 * h))
-        path.lineTo(self._x(x + 0.38 * w), self._y(baseline))
-        path.lineTo(self._x(x + 0.95 * w), self._y(baseline - h))
-        self.c.drawPath(path, stroke=1, fill=0)
-        self.c.setLineCap(0)
-        self.c.setLineJoin(0)
-
-    def text(
-        self,
-        x: float,
-        baseline: float,
-        text: str,
-        font: str,
-        size_pt: float,
-        align: str = "left",
-        grey: float = 0.0,
-    ) -> None:
-        """Draw one line of ``text``; ``align`` is left, centre or right of ``x``."""
-        text = nfc(text)
-        w = text_mm(text, font, size_pt)
-        if align == "centre":
-            x -= w / 2
-        elif align == "right":
-            x -= w
-        self.c.setFillGray(grey)
-        if TICK not in text:
-            self.c.setFont(font, size_pt)
-            self.c.drawString(self._x(x), self._y(baseline), text)
-            return
-        for i, part in enumerate(text.split(TICK)):
-            if i:
-                self.tick(x, baseline, size_pt)
-                x += text_mm("X", font, size_pt)
-            if part:
-                self.c.setFont(font, size_pt)
-                self.c.drawString(self._x(x), self._y(baseline), part)
-                x += text_mm(part, font, size_pt)
 
 
 # ---------------------------------------------------------------------------
 # Drawing text
 
 def _draw_block(
-    pen: _Pen, fitted: FittedText, cell: Rect, align: str = "centre", pad_x: float = CELL_PAD_X
+    pen: Pen, fitted: FittedText, cell: Rect, align: str = "centre", pad_x: float = CELL_PAD_X
 ) -> None:
     """Draw ``fitted`` centred vertically in ``cell``; horizontal by ``align``."""
     lead = fitted.leading_mm
@@ -270,7 +188,7 @@ def _draw_block(
 
 
 def _draw_paragraph(
-    pen: _Pen, words: list[Word], x: float, top: float, width: float, size_pt: float
+    pen: Pen, words: list[Word], x: float, top: float, width: float, size_pt: float
 ) -> float:
     """Draw a justified paragraph from ``top`` (mm); return the y below its last line."""
     lead = pt_to_mm(size_pt * LEADING)
@@ -347,7 +265,7 @@ class _PagePlan:
 
     # -- drawing -------------------------------------------------------------
 
-    def draw(self, pen: _Pen) -> None:
+    def draw(self, pen: Pen) -> None:
         self._draw_markers(pen)
         self._draw_qr(pen)
         if self.number == 1:
@@ -359,8 +277,24 @@ class _PagePlan:
         for area in self.page.template.writing_allowed:
             self._draw_signature(pen, area)
         self._draw_footer(pen)
+        if self.layout.test:
+            self._draw_test_mark(pen)
 
-    def _draw_markers(self, pen: _Pen) -> None:
+    def _draw_test_mark(self, pen: Pen) -> None:
+        """A test deck's page: MẪU THỬ down both side margins, between the table and the edge."""
+        width, height = self.layout.frame.page_size_mm
+        x_left = self.layout.columns[0].x / 2
+        text = TEST_MARGIN
+        for x, angle in ((x_left, 90), (width - x_left, -90)):
+            pen.c.saveState()
+            pen.c.translate(pen._x(x), pen._y(height / 2))
+            pen.c.rotate(angle)
+            pen.c.setFillGray(0.35)
+            pen.c.setFont(BOLD, 15)
+            pen.c.drawCentredString(0, -15 / 3, text)
+            pen.c.restoreState()
+
+    def _draw_markers(self, pen: Pen) -> None:
         dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, self.layout.frame.aruco_dictionary))
         for marker in self.layout.frame.markers:
             cells = _marker_cells(dictionary, marker.marker_id)
@@ -374,7 +308,7 @@ class _PagePlan:
             ]
             pen.fill_rects(rects)
 
-    def _draw_qr(self, pen: _Pen) -> None:
+    def _draw_qr(self, pen: Pen) -> None:
         matrix = qr_matrix(self.layout.code_text(self.page.template.page))
         area = self.layout.code_symbol
         n = len(matrix)
@@ -394,7 +328,7 @@ class _PagePlan:
         return float(seal["x"]) + s / 2, float(seal["y"]) + s / 2, s / 2
 
     def _draw_body(
-        self, pen: _Pen, bold_pt: float, rest_pt: float, first_baseline: float, full: bool = True
+        self, pen: Pen, bold_pt: float, rest_pt: float, first_baseline: float, full: bool = True
     ) -> float:
         """The issuing body, centred in the left column; return the y of its rule.
 
@@ -423,7 +357,7 @@ class _PagePlan:
         pen.line(cx - rule / 2 - 5, rule_y, cx + rule / 2 + 5, rule_y, 0.6)
         return rule_y
 
-    def _draw_first_header(self, pen: _Pen) -> None:
+    def _draw_first_header(self, pen: Pen) -> None:
         """Heading, seal place, title block and instruction of page 1.
 
         The seal place (a dashed circle from the layout's ``seal``) is kept clear of text:
@@ -470,7 +404,7 @@ class _PagePlan:
         y = max(y + pt_to_mm(13) * 0.3 + gaps[1], clear_below) + free * 0.25
         _draw_paragraph(pen, words, table.x, y, table.w, size)
 
-    def _draw_national_heading(self, pen: _Pen) -> None:
+    def _draw_national_heading(self, pen: Pen) -> None:
         x0, x1 = RIGHT_COLUMN
         cx = (x0 + x1) / 2
         size = 12.0
@@ -497,7 +431,7 @@ class _PagePlan:
         block.append((session, ITALIC, 13, pt_to_mm(13) * 1.35))
         return block
 
-    def _draw_next_header(self, pen: _Pen) -> None:
+    def _draw_next_header(self, pen: Pen) -> None:
         self._draw_body(pen, 11, 10, HEADING_FIRST_BASELINE, full=False)
         pen.text(
             RIGHT_COLUMN[1], HEADING_FIRST_BASELINE, f"Trang {self.number}/{self.count}", BOLD, 11, "right"
@@ -522,7 +456,7 @@ class _PagePlan:
         x0 = cols[0].x
         return Rect(x0, self.page.table_top, cols[-1].x + cols[-1].w - x0, 0)
 
-    def _draw_table(self, pen: _Pen) -> float:
+    def _draw_table(self, pen: Pen) -> float:
         """Header, grid, text and boxes; return the y of the table's bottom edge."""
         tbl = self.layout.spec["table"]
         header_h = float(tbl["header_height"])
@@ -576,7 +510,7 @@ class _PagePlan:
             pen.line(x, top, x, bottom, GRID_LINE_PT)
         return bottom
 
-    def _draw_table_end(self, pen: _Pen, bottom: float) -> None:
+    def _draw_table_end(self, pen: Pen, bottom: float) -> None:
         cols = self.layout.columns
         x_right = cols[-1].x + cols[-1].w
         if self.number == self.count:
@@ -586,7 +520,7 @@ class _PagePlan:
             text = f"Danh sách còn tiếp ở trang {self.number + 1}/{self.count}."
         pen.text(x_right, bottom + 4.5, text, ITALIC, 10, "right")
 
-    def _draw_signature(self, pen: _Pen, area: Rect) -> None:
+    def _draw_signature(self, pen: Pen, area: Rect) -> None:
         cx = area.x + area.w / 2
         pen.text(cx, area.y + 4.0, "Chữ ký người ghi phiếu", BOLD, 10, "centre")
         pen.text(cx, area.y + 8.0, "(không bắt buộc)", ITALIC, 9, "centre")
@@ -594,7 +528,7 @@ class _PagePlan:
         # a solid black line: grey dots vanish on a photocopy
         pen.line(area.x + 10, y, area.x + area.w - 10, y, 0.6)
 
-    def _draw_footer(self, pen: _Pen) -> None:
+    def _draw_footer(self, pen: Pen) -> None:
         """The page number and, in plain words, what the code is: the same on every ballot
         of the campaign, so it cannot tell who marked a ballot (no machine codes)."""
         qr = self.layout.frame.qr
@@ -603,10 +537,14 @@ class _PagePlan:
         br = next(m.square for m in self.layout.frame.markers if m.corner == "bottom_right")
         right = min([a.x - 3.0 for a in signature] + [br.x - MARKER_CLEARANCE])
         width = right - x
+        lead = pt_to_mm(8.5 * LEADING)
         y = qr.y + QR_QUIET_ZONE + 2.6
+        if self.layout.test:
+            pen.text(x, y, TEST_FOOTER, BOLD, 8.5)
+            y += lead
         paper = f" · {nfc(self.paper)}" if self.paper else ""  # the form's paper colour
         pen.text(x, y, f"Trang {self.number}/{self.count}{paper}", BOLD, 8.5)
-        y += pt_to_mm(8.5 * LEADING) + 0.4
+        y += lead + 0.4
         for note in (SAME_CODE_NOTE, NO_WRITING_NOTE):
             for ln in balanced_wrap(note, ITALIC, 8, width):
                 pen.text(x, y, ln, ITALIC, 8)

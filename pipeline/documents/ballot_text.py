@@ -21,6 +21,7 @@ from pipeline.documents.typography import (
     string_width,
 )
 from pipeline.domain.campaign import Campaign
+from pipeline.domain.layout import TEST_MARK
 from pipeline.domain.wording import t
 
 LEADING = 1.17  # line height as a multiple of the type size
@@ -305,3 +306,7 @@ def instruction_runs(campaign: Campaign, page_count: int) -> list[tuple[str, str
 NO_WRITING_NOTE = "Không viết, vẽ lên mã QR và bốn ô định vị ở bốn góc trang."
 SAME_CODE_NOTE = ("Mã QR giống nhau trên mọi phiếu của đợt lấy phiếu này, chỉ để máy đọc số trang; "
                   "mã không cho biết ai ghi phiếu.")
+
+# a test deck's sheet (`pipeline.workflow.testdeck`): in the footer, and down both side margins
+TEST_FOOTER = nfc(f"{TEST_MARK}: không dùng để bỏ phiếu")
+TEST_MARGIN = nfc(f"{TEST_MARK} · KHÔNG DÙNG ĐỂ BỎ PHIẾU · {TEST_MARK}")

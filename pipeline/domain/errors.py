@@ -6,9 +6,24 @@ status 1; anything else is a bug.
 
 from __future__ import annotations
 
+from typing import Any
+
+from pipeline.domain.wording import t
+
 
 class KiemphieuError(Exception):
-    """Input or state refused; the message is for the person at the keyboard."""
+    """Input or state refused; the message is for the person at the keyboard.
+
+    Given a catalog ``key`` (and its parameters) instead of a message, the message is the
+    entry's English, and a front end words it in its reader's language from ``key`` and
+    ``params`` (`pipeline.domain.wording.t`).
+    """
+
+    def __init__(self, message: str | None = None, *, key: str | None = None,
+                 **params: Any) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(message if message is not None else t(key or "", "en", **params))
 
 
 class CampaignError(KiemphieuError):

@@ -37,6 +37,7 @@ from pipeline.domain.rules import KIND_POLL, LEVELS
 QR_QUIET_ZONE = 2.5
 
 CODE_PREFIX = "KP1"
+TEST_MARK = "MẪU THỬ"  # the last field of a test deck's code (`pipeline.workflow.testdeck`)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class BallotLayout:
     levels: tuple[str, ...] = LEVELS
     # the ballot forms, in page order; one form (id None) without ``forms:``
     forms: tuple[FormLayout, ...] = ()
+    # a test deck's layout: its pages say MẪU THỬ, printed and in the code
+    test: bool = False
 
     @property
     def page_count(self) -> int:
@@ -106,10 +109,11 @@ class BallotLayout:
         return next(f for f in self.forms if f.id == form_id)
 
     def code_text(self, page: int) -> str:
-        """What the QR code on ``page`` holds: its form's fingerprint and page in the form."""
+        """What the QR code on ``page`` holds: its form's fingerprint and page in the form
+        (and MẪU THỬ, a test deck's)."""
         form = self.form_of(page)
         return encode_code(self.campaign_id, form.fingerprint, page - form.first_page + 1,
-                           form.page_count)
+                           form.page_count, self.test)
 
     def locate(self, code: BallotCode) -> int | None:
         """The page (numbered through all forms) a read code names, or None when no form of
@@ -177,21 +181,25 @@ class BallotCode:
     fingerprint: str
     page: int
     pages: int
+    test: bool = False  # a test deck's sheet (`TEST_MARK`)
 
 
-def encode_code(campaign_id: str, fingerprint: str, page: int, pages: int) -> str:
-    return f"{CODE_PREFIX}|{campaign_id}|{fingerprint}|{page}/{pages}"
+def encode_code(campaign_id: str, fingerprint: str, page: int, pages: int,
+                test: bool = False) -> str:
+    return f"{CODE_PREFIX}|{campaign_id}|{fingerprint}|{page}/{pages}" + \
+        (f"|{TEST_MARK}" if test else "")
 
 
 def parse_code(text: str) -> BallotCode | None:
     """The QR payload read from a page, or None if it is not a kiemphieu code."""
     parts = text.strip().split("|")
-    if len(parts) != 4 or parts[0] != CODE_PREFIX:
+    test = len(parts) == 5 and parts[4] == TEST_MARK
+    if len(parts) != 4 + test or parts[0] != CODE_PREFIX:
         return None
     page, _, pages = parts[3].partition("/")
     if not (page.isdigit() and pages.isdigit()):
         return None
-    return BallotCode(parts[1], parts[2], int(page), int(pages))
+    return BallotCode(parts[1], parts[2], int(page), int(pages), test)
 
 
 def load_template(name: str) -> dict[str, Any]:

@@ -40,6 +40,23 @@ OTHER_VERSION = code("other_version", "campaign", "fingerprint", "expected")
 NO_SUCH_PAGE = code("no_such_page", "page")
 SEAL_MISSING = code("seal_missing", "ring")
 SEAL_NOT_RED = code("seal_not_red", "red")
+TEST_BALLOT = code("test_ballot", "campaign")  # a test deck's sheet (MẪU THỬ) in the real count
+REAL_BALLOT_IN_TEST = code("real_ballot_in_test", "campaign")  # a real sheet in a test workspace
+
+#: Pages refused by name: stored as ``rejected`` with this reason and no review item (there
+#: is nothing for a person to decide), and ``scan`` exits 1 saying so.
+REFUSED_BY_NAME = frozenset({"other_campaign", "test_ballot", "real_ballot_in_test"})
+
+
+def refused_by_name(reasons: Iterable[Reason]) -> bool:
+    """Whether a page with ``reasons`` is refused by name (`REFUSED_BY_NAME`), also when it is
+    such a page seen again (``seen_before_as``)."""
+    for r in reasons:
+        if r.code in REFUSED_BY_NAME:
+            return True
+        if r.code == "seen_before_as":
+            return refused_by_name(r.as_dict().get("reasons") or ())
+    return False
 
 # -- the file: pipeline.reading.sources ---------------------------------------------------------
 FILE_EMPTY = code("file_empty")

@@ -106,6 +106,9 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
         return Reading("rejected", (why.OTHER_VERSION(
             campaign=code.campaign_id, fingerprint=code.fingerprint,
             expected=layout.fingerprint),), **where)
+    if code.test != layout.test:
+        refused = why.TEST_BALLOT if code.test else why.REAL_BALLOT_IN_TEST
+        return Reading("rejected", (refused(campaign=code.campaign_id),), **where)
     number = layout.locate(code)  # the page through all the forms: the stored ballot_page
     if number is None:
         return Reading("rejected", (why.NO_SUCH_PAGE(page=code.page),), **where)

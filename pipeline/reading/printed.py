@@ -63,7 +63,7 @@ def _key(layout: BallotLayout, params: NoteParams) -> tuple[str, str, float] | N
             if len(_digests) >= _CACHE_SIZE:
                 _digests.pop(next(iter(_digests)))
             _digests[id(campaign)] = kept
-    return (layout.fingerprint, kept[1], params.px_per_mm)
+    return (layout.fingerprint + ("|test" if layout.test else ""), kept[1], params.px_per_mm)
 
 
 def seal_place(layout: BallotLayout) -> Rect | None:

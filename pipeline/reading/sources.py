@@ -463,3 +463,23 @@ def decode_gray(data: bytes) -> np.ndarray:
 
 def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def count_pages(path: Path) -> int:
+    """How many pages ``path`` holds, for a progress bar: a PDF's pages, a TIFF's frames, 1
+    for another image or a file that cannot be opened (reading it says why)."""
+    import pypdfium2 as pdfium
+
+    try:
+        if path.suffix.lower() == ".pdf":
+            pdf = pdfium.PdfDocument(path)
+            try:
+                return len(pdf)
+            finally:
+                pdf.close()
+        if path.suffix.lower() in (".tif", ".tiff"):
+            with Image.open(path) as img:
+                return max(1, getattr(img, "n_frames", 1))
+    except (pdfium.PdfiumError, *DAMAGED):
+        return 1
+    return 1

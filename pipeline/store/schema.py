@@ -79,6 +79,7 @@ page_table = Table(
     Column("marginal", Float),
     Column("thresholds", JSON),  # every threshold the reading used (campaign.Thresholds)
     Column("read_at", DateTime, nullable=False),
+    Column("stack_id", Integer),  # the stack that stored it (`stack.id`)
     UniqueConstraint("campaign_id", "image_sha256", name="uq_page_image"),
 )
 
@@ -234,6 +235,35 @@ event_table = Table(
     Column("page_id", Integer, ForeignKey("page.id")),
     Column("status", String(16), nullable=False),
     Column("reason", Text),
+    Column("at", DateTime, nullable=False),
+    Column("stack_id", Integer),  # the stack it was seen in (`stack.id`)
+)
+
+stack_table = Table(
+    "stack",  # one `scan` run or one web upload: the pages it stored, its files, its station
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # scan | upload
+    Column("station", Text, nullable=False),  # the computer (or the web station's client)
+    Column("by", String(64)),  # the account that uploaded it; None on the command line
+    Column("sources", JSON, nullable=False),  # the files given, as named
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),  # None while it is being scanned, or if it stopped
+)
+
+stack_log_table = Table(
+    "stack_log",  # the chair's records on stacks: append-only, never updated
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("stack_id", Integer, ForeignKey("stack.id"), nullable=False),
+    Column("action", String(16), nullable=False),  # count | withdraw | restore
+    Column("hand_count", Integer),  # count: the ballots counted by hand in the stack
+    Column("reason", Text),
+    Column("pages", JSON),  # withdraw | restore: the page decisions it appended, by page
+    Column("by", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
     Column("at", DateTime, nullable=False),
 )
 

@@ -176,6 +176,16 @@ def settled_by_the_chair(page_id: Any):
         ~exists().where(later.c.page_id == d.c.page_id, later.c.id > d.c.id))
 
 
+def status_now(item: Any):
+    """SQL: a page's status, people's decisions applied; ``item``: its page item (candidate 0)."""
+    return case(
+        (or_(page_decision_in_force("withdraw"), same_sheet(page_table.c.id)), literal("withdrawn")),
+        (held(page_table.c.id), literal("held")),
+        (and_(item.c.state == "resolved", item.c.resolution == "accepted"), literal("accepted")),
+        (and_(item.c.state == "resolved", item.c.resolution == "rejected"), literal("rejected")),
+        else_=page_table.c.status)
+
+
 class Store:
     """Records of one campaign workspace."""
 
@@ -222,7 +232,7 @@ class Store:
     def find_page(self, sha256: str) -> PageRecord | None:
         return self.find_pages([sha256]).get(sha256)
 
-    def add_page(self, page: NewPage) -> tuple[PageRecord, bool]:
+    def add_page(self, page: NewPage, stack: int | None = None) -> tuple[PageRecord, bool]:
         """Store a read page with its rows and a scan event, in one transaction.
 
         Returns the stored record and whether it is new. If the same image is
@@ -231,7 +241,7 @@ class Store:
         """
         try:
             with self.engine.begin() as conn:
-                page_id = self._insert_page(conn, page)
+                page_id = self._insert_page(conn, page, stack)
         except IntegrityError:
             existing = self.find_page(page.image_sha256)
             if existing is None:
@@ -239,10 +249,9 @@ class Store:
             return existing, False
         return self._record(page_id, page), True
 
-    def add_pages(self, pages: list[NewPage],
-                  events: list[ScanEvent]
-                  ) -> list[tuple[PageRecord, bool]] | None:
-        """Store several new pages and sightings in one transaction.
+    def add_pages(self, pages: list[NewPage], events: list[ScanEvent],
+                  stack: int | None = None) -> list[tuple[PageRecord, bool]] | None:
+        """Store several new pages and sightings (of ``stack``) in one transaction.
 
         Returns None, having stored nothing, if any page's image is already
         stored (a race with another station): store those one by one instead.
@@ -252,7 +261,7 @@ class Store:
         """
         try:
             with self.engine.begin() as conn:
-                ids = self._insert_pages(conn, pages, events)
+                ids = self._insert_pages(conn, pages, events, stack)
         except IntegrityError:
             return None
         except OperationalError as exc:
@@ -267,18 +276,17 @@ class Store:
         return PageRecord(page_id, page.image_sha256, page.image_path, page.status,
                           page.reasons, page.ballot_page)
 
-    def _insert_page(self, conn: Any, page: NewPage) -> int:
-        return self._insert_pages(conn, [page], [])[0]
+    def _insert_page(self, conn: Any, page: NewPage, stack: int | None = None) -> int:
+        return self._insert_pages(conn, [page], [], stack)[0]  # one page: `_insert_pages`
 
-    def _insert_pages(self, conn: Any, pages: list[NewPage],
-                      events: list[ScanEvent]
-                      ) -> list[int]:
-        """Insert pages with their rows, review items and scan events, then ``events``:
-        one statement per table for all of them (the ids come back in the pages' order)."""
+    def _insert_pages(self, conn: Any, pages: list[NewPage], events: list[ScanEvent],
+                      stack: int | None) -> list[int]:
+        """Insert pages with their rows, review items and scan events, then ``events``, all of
+        ``stack``: one statement per table (the ids come back in the pages' order)."""
         at = now()
         ids = list(conn.execute(
             insert(page_table).returning(page_table.c.id, sort_by_parameter_order=True),
-            [{"campaign_id": self.campaign_id, "read_at": at, "reason": page.reason,
+            [{"campaign_id": self.campaign_id, "read_at": at, "reason": page.reason, "stack_id": stack,
               "reasons": to_json(page.reasons), **{k: getattr(page, k) for k in _PAGE_FIELDS}}
              for page in pages],
         ).scalars()) if pages else []
@@ -298,7 +306,7 @@ class Store:
             items += [{"page_id": page_id, "candidate": r.candidate, "kind": "row",
                        **item_reasons(r.reasons or (why.TO_REVIEW(),))}
                       for r in page.rows if r.outcome == "review"]
-            if page.status == "rejected":
+            if page.status == "rejected" and not why.refused_by_name(page.reasons):
                 items.append({"page_id": page_id, "candidate": 0, "kind": "page",
                               **item_reasons(page.reasons or (why.REJECTED(),))})
             elif page.status == "accepted" and page.doubts:
@@ -312,23 +320,22 @@ class Store:
             ])
         seen = [(page.source, page.page_index, page.image_sha256, page_id, page.status,
                  page.reason) for page_id, page in zip(ids, pages, strict=True)]
-        self._events(conn, seen + list(events))
+        self._events(conn, seen + list(events), stack)
         return ids
 
     def add_event(self, source: str, page_index: int, sha256: str | None, page_id: int | None,
-                  status: str, reason: str | None) -> None:
+                  status: str, reason: str | None, stack: int | None = None) -> None:
         with self.engine.begin() as conn:
-            self._events(conn, [(source, page_index, sha256, page_id, status, reason)])
+            self._events(conn, [(source, page_index, sha256, page_id, status, reason)], stack)
 
-    def _events(self, conn: Any,
-                events: list[ScanEvent]) -> None:
+    def _events(self, conn: Any, events: list[ScanEvent], stack: int | None = None) -> None:
         if not events:
             return
         at = now()
         conn.execute(insert(event_table), [
             {"campaign_id": self.campaign_id, "source": source, "page_index": page_index,
              "image_sha256": sha256, "page_id": page_id, "status": status, "reason": reason,
-             "at": at}
+             "at": at, "stack_id": stack}
             for source, page_index, sha256, page_id, status, reason in events
         ])
 
@@ -352,14 +359,7 @@ class Store:
         chair withdrew is ``withdrawn``; one declared invalid stays ``accepted`` (a ballot
         collected: see `invalid_pages`)."""
         item = review_table.alias("page_item")
-        status = case(
-            (or_(page_decision_in_force("withdraw"), same_sheet(page_table.c.id)),
-             literal("withdrawn")),
-            (held(page_table.c.id), literal("held")),
-            (and_(item.c.state == "resolved", item.c.resolution == "accepted"), literal("accepted")),
-            (and_(item.c.state == "resolved", item.c.resolution == "rejected"), literal("rejected")),
-            else_=page_table.c.status,
-        )
+        status = status_now(item)
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(status, page_table.c.ballot_page, func.count())

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,12 @@ class Workspace:
     layout: BallotLayout
     store: Store
     db_url: str
+
+    @property
+    def test(self) -> bool:
+        """A test deck's workspace (`pipeline.workflow.testdeck`): it counts only MẪU THỬ
+        sheets and refuses real ones."""
+        return self.layout.test
 
     @property
     def images_dir(self) -> Path:
@@ -85,7 +92,7 @@ def sqlite_url(ws: Path) -> str:
 
 
 def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
-                     source: Path | None = None) -> Workspace:
+                     source: Path | None = None, test: bool = False) -> Workspace:
     """Make ``ws`` for ``campaign``; refuse if it already holds a workspace.
 
     ``ws`` may already hold other files (the campaign file itself, say), but
@@ -105,7 +112,7 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
         raise WorkspaceError(
             f"{ws}: already holds {', '.join(taken)}; give a new or empty folder with --dir"
         )
-    layout = build_layout(campaign)
+    layout = dataclasses.replace(build_layout(campaign), test=test)
     ws.mkdir(parents=True, exist_ok=True)
     (ws / "images").mkdir(exist_ok=True)
     url = db_url or sqlite_url(ws)
@@ -138,7 +145,8 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
     atomic_write(ws / "campaign.yaml", campaign.source_text)
     make_key(ws)  # the key that will sign the certificate: made now, never replaced
     atomic_write(ws / WORKSPACE_FILE, json.dumps(
-        {"campaign": campaign.id, "db": db_url, "format": 1}, indent=1))
+        {"campaign": campaign.id, "db": db_url, "format": 1, **({"test": True} if test else {})},
+        indent=1))
     workspace = Workspace(ws, campaign, layout, Store(engine, campaign.id), url)
     workspace.write_layout_json()
     return workspace
@@ -161,7 +169,7 @@ def open_workspace(ws: Path) -> Workspace:
         campaign = parse_campaign(text, str(ws / "campaign.yaml"))
     except CampaignError as exc:
         raise WorkspaceError(f"{exc} (the workspace's copy was changed by hand?)") from None
-    layout = build_layout(campaign)
+    layout = dataclasses.replace(build_layout(campaign), test=info.get("test") is True)
     url = info.get("db") or sqlite_url(ws)
     engine = _engine(url)
     try:

@@ -32,6 +32,7 @@ import dataclasses
 import itertools
 import os
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -61,6 +62,7 @@ from pipeline.reading.workers import (
 from pipeline.store.store import NewPage, PageRecord, ScanEvent, image_relpath
 from pipeline.store.workspace import Workspace, atomic_write
 from pipeline.workflow.samesheet import Match, SheetIndex, Ticket
+from pipeline.workflow.stacks import finish_stack, open_stack
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,17 @@ class IngestSummary:
     pages: int = 0
     by_status: collections.Counter[str] = field(default_factory=collections.Counter)
     rows_to_review: int = 0
+    stack: int | None = None  # the stack these pages came in (`pipeline.workflow.stacks`)
+    # pages refused by name, without a review item: ballots of another campaign, test
+    # ballots in the real count (`pipeline.domain.reasons.REFUSED_BY_NAME`), by reason code
+    refused: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def add(self, report: PageReport) -> None:
         self.pages += 1
         self.by_status[report.status] += 1
         self.rows_to_review += sum(1 for r in report.rows if r["outcome"] == "review")
+        if report.status == "rejected" and why.refused_by_name(report.reasons):
+            self.refused[report.reasons[0].code] += 1
 
 
 def ingest(
@@ -119,21 +127,29 @@ def ingest(
     *,
     workers: int = 1,
     on_report: Callable[[PageReport], None] = lambda r: None,
+    kind: str = "scan",
+    station: str | None = None,
+    by: str | None = None,
 ) -> IngestSummary:
-    """Scan ``files`` into ``ws``; call ``on_report`` for every page, in input order.
+    """Scan ``files`` into ``ws`` as a new stack; call ``on_report`` for every page, in input
+    order.
+
+    The stack (`pipeline.workflow.stacks`) is a ``scan`` run or an ``upload`` (``kind``),
+    made at ``station`` (default: this computer's name) by the account ``by`` (None on the
+    command line); its number is the summary's ``stack``.
 
     Raises `WorkspaceError` if the count is certified: nothing may be added.
     """
     certified = ws.store.certified_at()
     if certified is not None:
-        raise WorkspaceError(
-            f"{ws.path}: the count was certified on {certified:%d/%m/%Y %H:%M} UTC and is locked; "
-            "no more scans can be added"
-        )
+        raise WorkspaceError(key="ingest_locked", path=str(ws.path), at=certified)
     prepare_reading_process()
+    files = list(files)
     summary = IngestSummary()
+    summary.stack = open_stack(ws, kind, station or socket.gethostname() or "?", by,
+                               [str(f) for f in files])
     with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiemphieu-sync") as syncer:
-        batch = _Batch(ws, syncer)
+        batch = _Batch(ws, syncer, summary.stack)
         for item, reading in _read_all(_read_ahead(iter_pages(files)), ws, workers):
             batch.add(item, reading)
             if batch.full():
@@ -143,6 +159,7 @@ def ingest(
         for report in batch.finish():
             summary.add(report)
             on_report(report)
+    finish_stack(ws, summary.stack)
     return summary
 
 
@@ -228,9 +245,10 @@ class _Batch:
     store's cost per page small.
     """
 
-    def __init__(self, ws: Workspace, syncer: cf.Executor) -> None:
+    def __init__(self, ws: Workspace, syncer: cf.Executor, stack: int | None = None) -> None:
         self.ws = ws
         self.syncer = syncer
+        self.stack = stack
         # the thresholds every page is stored with (`NewPage`'s fields): made once, not a page
         t = ws.campaign.thresholds
         self.page_thresholds = {"definite": t.definite, "marginal": t.marginal,
@@ -312,16 +330,16 @@ class _Batch:
             sync.result()  # every image durable before the records that point at it
         store = self.ws.store
         new, tickets = self._held([slot for slot in slots if not isinstance(slot, PageReport)])
-        stored = store.add_pages(new, events)
+        stored = store.add_pages(new, events, self.stack)
         if stored is None:  # another station stored one of these images meanwhile
             for event in events:
-                store.add_event(*event)
+                store.add_event(*event, stack=self.stack)
             stored = []
             for page in new:
                 if page.same_at is not None:
                     page = dataclasses.replace(page, same_as=stored[page.same_at][0].id,
                                                same_at=None)
-                stored.append(store.add_page(page))
+                stored.append(store.add_page(page, self.stack))
         for ticket, (record, _) in zip(tickets, stored, strict=True):
             if ticket is not None:
                 self.index.stored(ticket, record.id)
@@ -337,7 +355,7 @@ class _Batch:
                 reports.append(_report(page, record, self.ws.campaign.levels, twin))
             else:
                 report, event = _seen_before(self.ws, page.source, page.page_index, record)
-                store.add_event(*event)
+                store.add_event(*event, stack=self.stack)
                 reports.append(report)
         return reports
 

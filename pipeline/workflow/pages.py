@@ -61,34 +61,27 @@ def decide_page(ws: Workspace, page_id: int, decision: str, reason: str,
         raise PageDecisionError(f"'{decision}' is not a page decision: use "
                                 f"{', '.join(PAGE_DECISIONS)}")
     if actor.role != "chair":
-        raise PageDecisionError(f"only the chair may declare a page {decision}; "
-                                f"{actor.name} is {actor.role}")
+        raise PageDecisionError(key="pages_not_chair", decision=decision, name=actor.name,
+                                role=actor.role)
     why = unicodedata.normalize("NFC", " ".join((reason or "").split()))
     if not why:
-        raise PageDecisionError("say why: --reason TEXT (it is kept in the decision log and "
-                                "printed in the minutes)")
+        raise PageDecisionError(key="pages_say_why")
     if len(why) > MAX_REASON:
         raise PageDecisionError(f"the reason is {len(why)} characters; at most {MAX_REASON}")
     page = ws.store.page(page_id)
     if page is None:
-        raise PageDecisionError(f"there is no page {page_id} in this workspace (the pages are "
-                                f"numbered as in scan --jsonl and the web station)")
+        raise PageDecisionError(key="cli_page_none", page=page_id)
     counted = ws.store.counted(page_id)
 
     def check(in_force: str | None) -> None:
         if decision == "restore":
             if in_force is None:
-                raise PageDecisionError(f"page {page_id} has no decision to take back")
+                raise PageDecisionError(key="pages_nothing_to_restore", page=page_id)
             return
         if in_force is not None:
-            raise PageDecisionError(
-                f"page {page_id} is already {'declared invalid' if in_force == 'invalid' else 'withdrawn'}"
-                f"; take that back first: kiemphieu page WS {page_id} restore --reason TEXT")
+            raise PageDecisionError(key=f"pages_already_{in_force}", page=page_id)
         if not counted:
-            raise PageDecisionError(
-                f"page {page_id} is not counted ({page['status']}"
-                f"{': ' + page['reason'] if page['reason'] else ''}); only a page in the count "
-                f"can be declared invalid or withdrawn")
+            raise PageDecisionError(key="pages_not_counted", page=page_id)
 
     try:
         row = ws.store.add_page_decision(page_id, decision, why, actor.name, actor.role, check)

@@ -261,7 +261,7 @@ class ReviewQueue:
         else:
             row = conn.execute(query).mappings().first()
         if row is None:
-            raise ItemNotFound(f"there is no review item {item_id}; list them with: kiemphieu review WS")
+            raise ItemNotFound(key="review_no_item", item=item_id)
         return self._item(row)
 
     def items(self, states: Sequence[str] | None = None, *, page_id: int | None = None,
@@ -388,10 +388,9 @@ class ReviewQueue:
             _refuse_if_certified(self.store, conn)
             item = self._lock(conn, item_id)
             if value not in item.values():
-                raise BadDecision(_bad_value(item, value))
+                raise _bad_value(item, value)
             if value == "invalid" and not reason:
-                raise BadDecision(f"item {item_id}: say why the row is invalid (--reason, e.g. "
-                                  "'no box marked clearly' or 'two boxes marked')")
+                raise BadDecision(key="review_say_why", item=item_id)
             log = self.history(item_id, conn)
             self._check_turn(actor, item, log, at)
             decision_id = conn.execute(insert(decision_table).values(
@@ -427,17 +426,18 @@ class ReviewQueue:
                 query = query.where(d.c.item_id == item_id)
             found = conn.execute(query).first()
             if found is None:
-                where = f" on item {item_id}" if item_id is not None else ""
-                raise NothingToUndo(f"{actor.name} has no decision in force{where} to undo")
+                if item_id is None:
+                    raise NothingToUndo(key="review_nothing_to_undo", name=actor.name)
+                raise NothingToUndo(key="review_nothing_to_undo_on", name=actor.name,
+                                    item=item_id)
             target, item_id = found
             item = self._lock(conn, item_id)
             log = self.history(item_id, conn)
             undone = {x.replaces for x in log if x.value == UNDO}
             later = [x for x in log if x.id > target and x.value != UNDO and x.id not in undone]
             if later:
-                raise NothingToUndo(
-                    f"item {item_id}: {later[-1].reviewer} decided after you; your decision can "
-                    "no longer be undone; the chair can decide the item again")
+                raise NothingToUndo(key="review_decided_after", item=item_id,
+                                    name=later[-1].reviewer)
             undo_id = conn.execute(insert(decision_table).values(
                 item_id=item_id, reviewer=actor.name, role=actor.role, at=at,
                 machine=item.machine, value=UNDO, reason=None, replaces=target,
@@ -458,29 +458,28 @@ class ReviewQueue:
             .with_for_update()
         ).scalar_one_or_none()
         if locked is None:
-            raise ItemNotFound(f"there is no review item {item_id}; list them with: kiemphieu review WS")
+            raise ItemNotFound(key="review_no_item", item=item_id)
         return self.get(item_id, conn)
 
     def _check_turn(self, actor: Person, item: Item, log: list[Decision], at: dt.datetime) -> None:
         if (item.claimed_by not in (None, actor.name) and item.claimed_until is not None
                 and item.claimed_until >= at):
-            raise ItemTaken(f"item {item.id} is being looked at by {item.claimed_by} until "
-                            f"{item.claimed_until:%H:%M:%S} UTC; take the next one")
+            raise ItemTaken(key="review_taken", item=item.id, name=item.claimed_by,
+                            until=f"{item.claimed_until:%H:%M:%S}")
         if actor.role == "chair":
             return
         if item.kind == SAME:
             raise NotAllowed(f"item {item.id}: only the chair decides whether page {item.page_id} "
                              "is the same sheet as another page")
         if item.state == "escalated":
-            raise NotAllowed(f"item {item.id}: the reviewers disagreed; only the chair decides it")
+            raise NotAllowed(key="review_escalated_chair", item=item.id)
         if item.state == "resolved":
-            raise NotAllowed(f"item {item.id} is already resolved ({item.resolution}); undo your own "
-                             "decision, or ask the chair to decide it again")
+            raise NotAllowed(key="review_resolved_already", item=item.id,
+                             resolution=item.resolution)
         if self.two_reviewers:
             undone = {x.replaces for x in log if x.value == UNDO}
             if any(x.reviewer == actor.name and x.value != UNDO and x.id not in undone for x in log):
-                raise NotAllowed(f"item {item.id}: you have already decided it; a second reviewer "
-                                 "must decide it too")
+                raise NotAllowed(key="review_decided_already", item=item.id)
 
     def _apply(self, conn: Any, item_id: int, log: list[Decision], claim: Any,
                single: bool = False) -> None:
@@ -502,8 +501,7 @@ def queue_for(ws: Any, **kwargs: Any) -> ReviewQueue:
 
 def _may_decide(actor: Person) -> None:
     if actor.role not in ("reviewer", "chair"):
-        raise NotAllowed(f"{actor.name} is an {actor.role}; only a reviewer or the chair decides "
-                         "review items")
+        raise NotAllowed(key="review_not_a_reviewer", name=actor.name, role=actor.role)
 
 
 def _refuse_if_certified(store: Store, conn: Any) -> None:
@@ -511,15 +509,12 @@ def _refuse_if_certified(store: Store, conn: Any) -> None:
     try:
         store.refuse_if_certified(conn, lock="share")
     except CertifiedError as exc:
-        raise CountLocked(f"the count was certified on {exc.at:%d/%m/%Y %H:%M} UTC and is locked; "
-                          "no decision can change it") from None
+        raise CountLocked(key="review_locked", at=exc.at) from None
 
 
-def _bad_value(item: Item, value: str) -> str:
+def _bad_value(item: Item, value: str) -> BadDecision:
     if item.kind == "page" and value == "accepted":
-        return (f"item {item.id}: page {item.page_id} has no machine reading "
-                f"({item.page_reason}); it can only be rejected")
-    allowed = ", ".join(item.values())
-    what = {"row": "row", SAME: "page that is probably the same sheet as another"}.get(
-        item.kind, "page")
-    return f"item {item.id} is a {what}: decide one of {allowed}, not '{value}'"
+        return BadDecision(key="review_page_unread", item=item.id, page=item.page_id)
+    kind = {"row": "row", SAME: "same"}.get(item.kind, "page")
+    return BadDecision(key=f"review_bad_value_{kind}", item=item.id,
+                       allowed=", ".join(item.values()), value=value)

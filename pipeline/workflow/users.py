@@ -47,20 +47,19 @@ def add_user(store: Store, name: str, role: str, password: str) -> User:
     """Create an account; `AccountError` if the name is taken or a value is unfit."""
     name = normalise_name(name)
     if not NAME.match(name):
-        raise AccountError(f"'{name}' cannot be an account name: use letters, digits, '.', '-' or '_' "
-                           "(at most 64), no spaces")
+        raise AccountError(key="users_bad_name", name=name)
     if role not in ROLES:
-        raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}")
+        raise AccountError(key="users_bad_role", role=role, roles=", ".join(ROLES))
     _check_password(password)
     if not store.add_account(name, role, _hasher.hash(password)):
-        raise AccountError(f"there is already an account '{name}'; choose another name")
+        raise AccountError(key="users_taken", name=name)
     return User(name, role)
 
 
 def set_disabled(store: Store, name: str, disabled: bool) -> None:
     """Stop an account from logging in, or let it again; `AccountError` if there is none."""
     if not store.update_account(normalise_name(name), disabled=int(disabled)):
-        raise AccountError(f"there is no account '{name}'")
+        raise AccountError(key="users_none", name=name)
 
 
 def get_user(store: Store, name: str) -> User | None:
@@ -93,4 +92,4 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise AccountError(key="users_short_password", n=MIN_PASSWORD)

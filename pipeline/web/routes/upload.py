@@ -69,7 +69,9 @@ async def upload(request: Request, session: Uploader, st: StationDep) -> Respons
     error = None
     if saved:
         try:
-            await run_in_threadpool(ingest, st.ws, saved, workers=1, on_report=reports.append)
+            station = f"web {request.client.host}" if request.client else "web"
+            await run_in_threadpool(ingest, st.ws, saved, workers=1, on_report=reports.append,
+                                    kind="upload", station=station, by=session.name)
         except KiemphieuError as exc:
             error = str(exc)
     st.upright_cache.clear()
