@@ -224,11 +224,17 @@ def test_a_whole_session_in_the_browser(tmp_path: Path, browser, shots: Path) ->
         ope = log_in(ope_ctx, base, "ope")
         ope.click("[data-testid=next-step] a")
         assert ope.url.endswith("/upload")
-        ope.set_input_files("#files", [str(f) for f in files])
+        first = [f for f in files if f != rescan]
+        ope.set_input_files("#files", [str(f) for f in first])
         ope.click("#upload-form button[type=submit]")
         ope.wait_for_function("(n) => document.querySelectorAll('#upload-results tr').length >= n",
-                              arg=len(files), timeout=120_000)
+                              arg=len(first), timeout=120_000)
         photograph(ope, shots, "upload-done")
+        # a sheet fed again, uploaded on its own: a stack of its own
+        ope.set_input_files("#files", [str(rescan)])
+        ope.click("#upload-form button[type=submit]")
+        ope.wait_for_function("() => document.getElementById('upload-status').textContent"
+                              ".includes(': 1')", timeout=60_000)
         ope.click("header nav a[href='/pages']")
         photograph(ope, shots, "pages")
         ope_ctx.close()

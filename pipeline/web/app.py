@@ -17,6 +17,8 @@ Routes, their module, and who may use them (``-`` = anyone, even not logged in):
     GET  /chair, /chair/package.zip, /chair/ballots.pdf           chair           routes.chair
     POST /chair/declare, /chair/certify, /chair/export, /chair/hall chair         routes.chair
     GET  /hall (once certified and switched on by the chair)      -               routes.hall
+    GET  /stacks, /stacks/{id}                                    any account     routes.stacks
+    POST /stacks/{id}/count|withdraw|restore                      chair           routes.stacks
 
 Safety: sessions in memory with idle and absolute expiry; a CSRF token on
 every POST (form field ``csrf`` or header ``X-CSRF-Token``); the role checked
@@ -46,7 +48,7 @@ from pipeline.domain.wording import t
 from pipeline.store.workspace import open_workspace
 from pipeline.web import auth
 from pipeline.web.auth import Forbidden, LoginRequired, session_of
-from pipeline.web.routes import browse, chair, hall, pictures, queue, upload
+from pipeline.web.routes import browse, chair, hall, pictures, queue, stacks, upload
 from pipeline.web.sessions import Sessions
 from pipeline.web.station import HERE, Limits, Station, lang_of
 from pipeline.workflow.review import (
@@ -87,7 +89,7 @@ def create_app(ws_path: Path, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.middleware("http")(_headers)
     for router in (auth.router, queue.router, pictures.router, browse.router, upload.router,
-                   chair.router, hall.router):
+                   chair.router, hall.router, stacks.router):
         app.include_router(router)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)

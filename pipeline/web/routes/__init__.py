@@ -1,7 +1,7 @@
 """The station's pages, one router a group: `queue` (deciding items), `pictures` (the
-images people decide on), `browse` (dashboard and stored pages), `upload`.
+images people decide on), `browse` (dashboard and stored pages), `upload`, `stacks`.
 
-Numbers in paths (`PageId`, `ItemId`) are checked before they reach the records:
+Numbers in paths (`PageId`, `ItemId`, `StackId`) are checked before they reach the records:
 one beyond any id the database can hold answers 404, like any id that is not there.
 
 No ``from __future__ import annotations`` here: FastAPI reads the annotations.
@@ -28,5 +28,12 @@ def _item_id(item_id: int) -> int:
     return item_id
 
 
+def _stack_id(stack_id: int) -> int:
+    if not 0 < stack_id < LARGEST_ID:
+        raise ItemNotFound(f"no stack {stack_id}")
+    return stack_id
+
+
 PageId = Annotated[int, Depends(_page_id)]
 ItemId = Annotated[int, Depends(_item_id)]
+StackId = Annotated[int, Depends(_stack_id)]

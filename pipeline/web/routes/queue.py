@@ -136,8 +136,9 @@ def item_json(st: Station, item: Item, lang: str, viewer: Any) -> dict[str, Any]
         "page_image": f"/pages/{item.page_id}/upright.jpg",
         "page_link": f"/pages/{item.page_id}",
         "page_placed": item.has_reading,
-        "scan": word("scan_where", lang, page=item.page_id, source=file_name(page["source"]),
-                     index=page["page_index"] + 1),
+        "scan": word("scan_where_stack" if page.get("stack_id") else "scan_where", lang,
+                     page=item.page_id, source=file_name(page["source"]),
+                     index=page["page_index"] + 1, stack=page.get("stack_id")),
         "marks": doubtful_areas(st, item) if page["homography"] else [],
         "same_as": item.same_as,
     }
