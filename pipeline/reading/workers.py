@@ -59,7 +59,7 @@ def read_in_turn(pages: Iterable[tuple[K, bytes | None, Thresholds]], layout: Ba
     A page's decode runs in C without the GIL (OpenCV for a JPEG, Pillow for a TIFF), and
     so do about half of its reading (OpenCV's warps, filters and histograms); the rest
     is Python, one thread at a time. Two threads each reading a page keep two CPUs
-    busier than one thread decoding ahead of one reading: BENCHMARKS.md, session 11.
+    busier than one thread decoding ahead of one reading: BENCHMARKS.md, "Speed and memory".
     At most ``queued`` pages wait to be read beyond those being read (a page waits as
     its encoded bytes; its pixels exist only while it is read). An error raised by
     ``pages`` comes after the readings of the pages before it, as in line (the scan
