@@ -112,7 +112,8 @@ def write_stack(images: Iterable[np.ndarray], fmt: str, path: Path | str, dpi: i
     for i, im in enumerate(pending):
         p = path if len(pending) == 1 else path.with_name(f"{path.stem}-{i + 1:03d}{path.suffix}")
         if fmt == "png":
-            _pil(im, "L").save(p, format="PNG", dpi=(dpi, dpi))
+            # zlib's fastest level, as scanner drivers write PNG: lossless all the same
+            _pil(im, "L").save(p, format="PNG", dpi=(dpi, dpi), compress_level=1)
         else:
             _pil(im, "colour").save(p, format="JPEG", quality=jpeg_quality, dpi=(dpi, dpi))
         out.append(PageFile(p, 0))
