@@ -687,7 +687,7 @@ def test_a_workspace_stored_before_codes_shows_its_reasons_after_the_migration(
         ws.store.add_page(NewPage(
             source="old.pdf", page_index=n, image_sha256=f"{n:064x}", image_path=f"images/{n}.png",
             status="rejected", reasons=reasons))
-    rows = [r for where, r in made() if where.startswith(("ink", "fill", "row "))]
+    rows = [r for where, r in made() if where.startswith(("ink", "stored by fill", "row "))]
     ws.store.add_page(NewPage(
         source="old.pdf", page_index=len(stored), image_sha256="f" * 64, image_path="images/f.png",
         status="accepted", ballot_page=1, doubts=stored[-1],

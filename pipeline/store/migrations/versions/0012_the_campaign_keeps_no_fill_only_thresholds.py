@@ -22,22 +22,20 @@ down_revision = '0010'
 branch_labels = None
 depends_on = None
 
-# What the campaign's columns held unless its file set other values.
-_DEFINITE, _MARGINAL = 0.09, 0.04
+# What the campaign's columns held unless its file set other values: given back on the way
+# down (as a default, so that SQLite adds the columns in place: the campaign table is
+# referenced by others, and copying it would break their foreign keys).
+_DEFINITE, _MARGINAL = "0.09", "0.04"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("campaign") as batch:
-        batch.drop_column("definite")
-        batch.drop_column("marginal")
+    # plain numbers, no constraint: SQLite drops them in place
+    op.drop_column("campaign", "definite")
+    op.drop_column("campaign", "marginal")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("campaign") as batch:
-        batch.add_column(sa.Column("definite", sa.Float(), nullable=True))
-        batch.add_column(sa.Column("marginal", sa.Float(), nullable=True))
-    op.get_bind().execute(sa.text("UPDATE campaign SET definite = :d, marginal = :m"),
-                          {"d": _DEFINITE, "m": _MARGINAL})
-    with op.batch_alter_table("campaign") as batch:
-        batch.alter_column("definite", existing_type=sa.Float(), nullable=False)
-        batch.alter_column("marginal", existing_type=sa.Float(), nullable=False)
+    op.add_column("campaign", sa.Column("definite", sa.Float(), nullable=False,
+                                        server_default=_DEFINITE))
+    op.add_column("campaign", sa.Column("marginal", sa.Float(), nullable=False,
+                                        server_default=_MARGINAL))
