@@ -4,8 +4,8 @@ Run: ``.venv/bin/python benchmarks/omr_scores.py``. Draws page 1 of the
 seed-002 campaign, marks every row's boxes with one kind of mark (pen 0.4-0.6
 mm, positions jittered by up to 0.5 mm) or leaves them empty, scans it under
 several conditions with random turns and skews, and prints, per condition and
-kind, the minimum / median / maximum fill. Use it to choose
-`pipeline.domain.campaign.Thresholds` (definite, marginal).
+kind, the minimum / median / maximum fill. Use it to choose the fill from which a
+box is inked over (``blackout_fill`` of `omr.decide.MarkRule`).
 """
 
 from __future__ import annotations

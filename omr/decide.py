@@ -98,17 +98,16 @@ a scanner streak runs along a box's edge (up to 1.3 mm²: such a row goes
 to review for the streak). Only a row otherwise blank: in a row with a
 mark, a stroke crossing the next box's line is the mark's own (a spill).
 
-**Rows stored before ink and extent were measured** have fills only; for
-them (``inks``/``extents`` not given) the earlier fill rule applies: a box
-is a mark at fill >= ``definite``, faint at ``marginal`` <= fill <
-``definite``.
+**Rows stored before ink and extent were measured** have fills only: no
+rule here decides them again; their stored decision stands
+(`omr.page.has_measures`).
 
 Reasons (`omr.reasons`) name boxes 1-based in level order with their
 numbers, e.g. ``SHORT_MARK(box=2, extent_mm=2.1, ink_mm2=1.3)`` ("short mark
 in box 2 (2.1 mm, 1.30 mm²)"), ``ONE_CLEAR_AND_DOUBTS`` ("one clear mark (box
 1, 7.2 mm) and a short mark in box 3 (1.4 mm, 0.95 mm²)"), ``BLACKED_OUT``
 ("box 2 blacked out (fill 0.91) beside a mark in box 1: a mark scribbled
-out?"). The campaign's thresholds live in `pipeline.domain.campaign.Thresholds`.
+out?"). A campaign's thresholds (``thresholds:`` in its file) are a `MarkRule`.
 """
 
 from __future__ import annotations
@@ -228,11 +227,9 @@ def classify_box(fill: float, ink_mm2: float, extent_mm: float,
 
 def decide_row(
     fills: tuple[float, ...],
-    definite: float,
-    marginal: float,
+    inks: tuple[float, ...],
+    extents: tuple[float, ...],
     *,
-    inks: tuple[float, ...] | None = None,
-    extents: tuple[float, ...] | None = None,
     rule: MarkRule = DEFAULT_RULE,
     throughs: tuple[float, ...] | None = None,
     enters: tuple[tuple[float, float], ...] | None = None,
@@ -244,13 +241,9 @@ def decide_row(
     ----------
     fills
         Fill scores (0..1), one per box in level order.
-    definite, marginal
-        The fill rule's thresholds, used only when ``inks`` and ``extents``
-        are not given (rows measured before they existed);
-        ``0 < marginal <= definite <= 1``.
     inks, extents
         Added ink (mm²) and its length (mm) per box, as `omr.scoring` measures
-        them; with them the box rule of `MarkRule` applies.
+        them: what the box rule of `MarkRule` classifies.
     rule
         Thresholds of the box rule.
     throughs
@@ -271,15 +264,8 @@ def decide_row(
     Raises
     ------
     ValueError
-        Thresholds out of order, or ``inks``/``extents`` not one per box.
+        ``inks``/``extents`` not one per box.
     """
-    if not (0 < marginal <= definite <= 1):
-        raise ValueError(
-            f"thresholds must satisfy 0 < marginal <= definite <= 1 "
-            f"(marginal {marginal}, definite {definite})"
-        )
-    if inks is None or extents is None:
-        return _decide_by_fill(fills, definite, marginal)
     if not len(inks) == len(extents) == len(fills):
         raise ValueError(
             f"one measurement per box needed: {len(fills)} fills, {len(inks)} inks, "
@@ -354,31 +340,3 @@ def _spilled_into(kinds: list[str], fills: tuple[float, ...],
                 out.append(b)
                 break
     return out
-
-
-def _decide_by_fill(fills: tuple[float, ...], definite: float, marginal: float) -> RowDecision:
-    """The fill rule, for rows stored with fills only."""
-    clear = [i for i, f in enumerate(fills) if f >= definite]
-    faint = [i for i, f in enumerate(fills) if marginal <= f < definite]
-    if faint:
-        faint_said = (why.FILL_FAINT_MARK(box=faint[0] + 1, fill=fills[faint[0]]) if len(faint) == 1
-                      else why.FILL_FAINT_MARKS(boxes=_numbered(faint),
-                                                fills=tuple(fills[b] for b in faint)))
-        if not clear:
-            return _review(faint_said)
-        if len(clear) == 1:
-            clear_said = why.FILL_ONE_CLEAR(box=clear[0] + 1, fill=fills[clear[0]])
-        else:
-            clear_said = _clear_marks(clear, fills)
-        both = why.FILL_CLEAR_AND_A_FAINT if len(faint) == 1 else why.FILL_CLEAR_AND_FAINT
-        return _review(both(clear=clear_said, faint=faint_said))
-    if not clear:
-        return RowDecision(BLANK)
-    if len(clear) == 1:
-        return RowDecision(VOTE, clear[0])
-    return RowDecision(OVERVOTE, None, (_clear_marks(clear, fills),))
-
-
-def _clear_marks(boxes: list[int], fills: tuple[float, ...]) -> Reason:
-    """Two or more clear marks in ``boxes`` (0-based) with their fills."""
-    return why.FILL_CLEAR_MARKS(boxes=_numbered(boxes), fills=tuple(fills[b] for b in boxes))

@@ -206,8 +206,8 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
     return PlacedPage(gray, registration, text, black, tuple(halved), doubts)
 
 
-def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
-               definite: float, marginal: float, *, printed: NoteReference | None = None,
+def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule, *,
+               printed: NoteReference | None = None,
                lap: Callable[[str], None] = lambda stage: None) -> PageMarks:
     """Measure and decide every row of a placed page.
 
@@ -217,8 +217,8 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
         The page, placed (`place_page`).
     template
         The printed page its code names: every row and box (mm).
-    rule, definite, marginal
-        The box rule and the fill rule's thresholds (`omr.decide.decide_row`).
+    rule
+        The box rule (`omr.decide.decide_row`).
     printed
         The page as printed, to find handwriting outside the boxes
         (`omr.notes`); None to skip that stage.
@@ -280,7 +280,7 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule,
         fills = tuple(round(float(f), 5) for f in row_scores.fills)
         measures = row_measures(row_scores)
         # decided on the rounded, stored values: a later re-decision from the store is the same
-        decision = decide_measures(fills, measures, rule, definite, marginal)
+        decision = decide_measures(fills, measures, rule)
         crossed = [b for b in range(len(fills)) if (row_scores.row, b) in streaked]
         if crossed:
             measures["streak"] = [float(b in crossed) for b in range(len(fills))]
@@ -329,21 +329,31 @@ def row_measures(row_scores: Any) -> dict[str, list[Any]]:
             "on_outline_mm2": [round(float(v), 3) for v in row_scores.on_outlines]}
 
 
+def has_measures(measures: Mapping[str, Any] | None) -> bool:
+    """Whether a row's stored measurements (`row_measures`) hold what `decide_measures`
+    decides from: rows stored with fills only (read before ink and extent were measured)
+    do not, and keep the decision they were stored with."""
+    return measures is not None and "ink_mm2" in measures and "extent_mm" in measures
+
+
 def decide_measures(fills: Sequence[float], measures: Mapping[str, Any] | None,
-                    rule: MarkRule, definite: float, marginal: float) -> RowDecision:
+                    rule: MarkRule) -> RowDecision:
     """A row's decision from its measurements as stored (`row_measures`).
 
-    Rows kept with fills only (measured before ink and extent were) are
-    decided by the fill rule with ``definite`` and ``marginal``.
+    Raises
+    ------
+    ValueError
+        ``measures`` lack ink and extent (`has_measures`): a row stored with fills only.
     """
     fills = tuple(fills)
-    if not measures or "ink_mm2" not in measures or "extent_mm" not in measures:
-        return decide_row(fills, definite, marginal)
+    if measures is None or not has_measures(measures):
+        raise ValueError("the row was stored with fills only (no ink_mm2 and extent_mm): "
+                         "its stored decision stands")
     enters = None
     if "enters_left_mm" in measures and "enters_right_mm" in measures:
         enters = tuple(zip(measures["enters_left_mm"], measures["enters_right_mm"], strict=True))
     return decide_row(
-        fills, definite, marginal, inks=tuple(measures["ink_mm2"]),
+        fills, inks=tuple(measures["ink_mm2"]),
         extents=tuple(measures["extent_mm"]), rule=rule,
         throughs=tuple(measures["through_mm"]) if "through_mm" in measures else None,
         enters=enters,

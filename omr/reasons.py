@@ -140,7 +140,7 @@ DOT_ON_OUTLINE = code("dot_on_outline", "boxes", "ink_mm2")
 BLACKED_OUT = code("blacked_out", "box", "fill", "boxes")
 CLEAR_MARKS = code("clear_marks", "boxes", "extent_mm")
 MARKS_IN_DOUBT = code("marks_in_doubt", "doubts")
-# rows measured with fills only (the fill rule)
+# the fill-only rule of early versions: no longer made, read back from the rows it decided
 FILL_FAINT_MARK = code("fill_faint_mark", "box", "fill")
 FILL_FAINT_MARKS = code("fill_faint_marks", "boxes", "fills")
 FILL_CLEAR_MARKS = code("fill_clear_marks", "boxes", "fills")

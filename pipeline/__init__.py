@@ -15,10 +15,10 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   makes (`records`), the machine's reasons (`reasons`) and the words people
   read (`wording`, from the message catalogs in ``pipeline/locale``: English
   for the audit record, Vietnamese for people), the errors a user can meet
-  (`errors`), the certificate's digest and how it is printed and read back
-  (`certificate`).
+  (`errors`), the certificate's digest, its signature's check and how it is
+  printed and read back (`certificate`).
 - `pipeline.reading`: scan files into pages (`sources`), the ballot as printed
-  for finding handwriting (`printed`), one page read against the campaign's
+  for finding handwriting and matching a damaged code (`printed`), one page read against the campaign's
   layout (`page`, which runs `omr.page`, and the seal's policy), a page's
   colour for the seal (`colour`), the reading threads and processes
   (`workers`). Image bytes in, readings out; no database.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -32,12 +33,24 @@ KIEMPHIEU = str(Path(sys.executable).with_name("kiemphieu"))
 FAST = ScanProfile(dpi=150)
 
 
-def kiemphieu(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([KIEMPHIEU, *args], capture_output=True, text=True, timeout=timeout)
+#: The chair's password in the tests that certify (``KIEMPHIEU_PASSWORD``, ``--password-stdin``).
+CHAIR_PASSWORD = "mat-khau-chu-tich"
+
+
+def kiemphieu(*args: str, check: bool = True, timeout: float = 300,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([KIEMPHIEU, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
     assert "Traceback" not in proc.stderr, proc.stderr
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
+
+
+def as_chair(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``kiemphieu *args`` with the chair's password given (`CHAIR_PASSWORD`)."""
+    return kiemphieu(*args, check=check, timeout=600,
+                     env={**os.environ, "KIEMPHIEU_PASSWORD": CHAIR_PASSWORD})
 
 
 def new_workspace(ws: Path, db: str | None = None, campaign: Path = SAMPLE) -> Path:

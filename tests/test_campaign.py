@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.domain.campaign import load_campaign, parse_campaign
+from omr.decide import MarkRule
+from pipeline.domain.campaign import load_campaign, parse_campaign, recorded_thresholds
 from pipeline.domain.eligibility import eligibility_findings
 from pipeline.domain.errors import CampaignError
 
@@ -120,6 +122,33 @@ def test_eligibility_nq85_nine_months_exact_edge(since: str, ineligible: bool) -
             .replace("2021-06-25", since))
     findings = eligibility_findings(parse_campaign(text))
     assert bool(findings) is ineligible
+
+
+def test_thresholds_set_the_box_rule_and_the_retired_fill_keys_still_read() -> None:
+    """``thresholds:`` sets numbers of `omr.decide.MarkRule`, the rest keep their defaults;
+    ``definite`` and ``marginal`` (the fill-only rule of early versions) are read, checked
+    as a fraction each, and used for nothing."""
+    assert parse_campaign(GOOD).thresholds == MarkRule()
+    text = GOOD + "thresholds: {mark_extent_mm: 3.5, faint_ink_mm2: 0.1, definite: 0.09, " \
+                  "marginal: 0.04}\n"
+    rule = parse_campaign(text).thresholds
+    assert rule == dataclasses.replace(MarkRule(), mark_extent_mm=3.5, faint_ink_mm2=0.1)
+    with pytest.raises(CampaignError, match=r"'thresholds\.max_line_mm' is not a threshold; use "
+                                            r"blackout_fill, definite, faint_ink_mm2"):
+        parse_campaign(GOOD + "thresholds: {max_line_mm: 1.0}\n", "c.yaml")
+    with pytest.raises(CampaignError, match="need faint_ink_mm2 < mark_ink_mm2"):
+        parse_campaign(GOOD + "thresholds: {faint_ink_mm2: 0.3}\n", "c.yaml")
+
+
+def test_thresholds_recorded_by_any_version_read_back() -> None:
+    """A certification records ``dataclasses.asdict`` of the rule: an early version's record
+    also holds the fill-only thresholds, which are left out."""
+    now = dataclasses.asdict(dataclasses.replace(MarkRule(), blackout_fill=0.6))
+    assert recorded_thresholds(now) == dataclasses.replace(MarkRule(), blackout_fill=0.6)
+    early = {"definite": 0.09, "marginal": 0.04, "mark_extent_mm": 3.7, "mark_ink_mm2": 0.3,
+             "faint_ink_mm2": 0.12, "faint_long_ink_mm2": 0.05, "blackout_fill": 0.5,
+             "outline_ink_mm2": 0.3}
+    assert recorded_thresholds(early) == MarkRule()
 
 
 def test_unquoted_comma_in_a_flow_mapping_is_caught() -> None:

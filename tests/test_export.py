@@ -83,7 +83,7 @@ def test_tally_json_is_the_contract_tally_and_more(doc) -> None:
     assert doc["candidates"][4]["consequence_text"].endswith("(khoản 3 Điều 12 Nghị quyết số 96/2023/QH15).")
     assert doc["declared"]["head"] == "Nguyễn Thị Trưởng Ban"
     assert doc["reconciliation"]["matches"] is True
-    assert doc["certification"]["thresholds"]["definite"] == 0.09
+    assert doc["certification"]["thresholds"]["mark_extent_mm"] == 3.7  # omr.decide.MarkRule
     assert any(d["state"] == "resolved" for d in doc["decisions"]) or not doc["decisions"]
 
 

@@ -29,6 +29,7 @@ from pipeline.domain.campaign import load_campaign
 from pipeline.domain.layout import qr_matrix
 from pipeline.domain.rules import LEVELS
 from pipeline.reading.page import Reading, read_scan
+from pipeline.reading.printed import code_matrices
 
 DPI = 200
 #: row -> box marked (0-based), on page 1
@@ -211,7 +212,7 @@ def test_a_code_is_named_only_if_it_is_one_of_the_printed_codes() -> None:
     reg = register_page(gray, layout.frame)
     streaks = find_streaks(gray, reg, layout.page(1).template, ink_black_level(gray, reg,
                                                                               layout.frame))
-    printed = layout.code_matrices()
+    printed = code_matrices(layout)
     match = match_page_code(gray, reg, layout.code_symbol, printed, streaks)
     assert match is not None and match.text == layout.code_text(1)
     assert match.alike >= 0.98 * match.visible

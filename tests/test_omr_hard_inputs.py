@@ -162,13 +162,13 @@ def test_a_dot_resting_on_a_box_outline_goes_to_review(dpi: int, bitonal: bool, 
 def test_the_spill_rule_at_its_edges() -> None:
     fills, inks, extents = (0.2, 0.03, 0.0), (6.0, 1.2, 0.0), (8.0, 3.9, 0.0)
     spill = ((0.0, 4.0), (1.5, 0.0), (0.0, 0.0))  # box 1's ink leaves right, box 2's enters left
-    d = decide_row(fills, 0.09, 0.04, inks=inks, extents=extents, enters=spill)
+    d = decide_row(fills, inks=inks, extents=extents, enters=spill)
     assert (d.outcome, d.choice) == ("vote", 0)
     deep = ((0.0, 4.0), (DEFAULT_RULE.spill_reach_mm + 0.5, 0.0), (0.0, 0.0))
-    assert decide_row(fills, 0.09, 0.04, inks=inks, extents=extents,
+    assert decide_row(fills, inks=inks, extents=extents,
                       enters=deep).outcome == "overvote"
     stays = ((0.0, 0.0), (1.5, 0.0), (0.0, 0.0))  # box 1's ink does not run out towards box 2
-    assert decide_row(fills, 0.09, 0.04, inks=inks, extents=extents,
+    assert decide_row(fills, inks=inks, extents=extents,
                       enters=stays).outcome == "overvote"
 
 

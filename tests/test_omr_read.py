@@ -29,8 +29,6 @@ from omr.scoring import score_boxes
 from omr.transform import Registration
 from pipeline.domain.wording import words
 
-DEFINITE, MARGINAL = 0.09, 0.04  # pipeline.domain.campaign.Thresholds
-
 # row -> marks as (box index, kind, pencil?), and what the row must read as
 MARKED: dict[int, tuple[tuple[tuple[int, str, bool], ...], tuple[str, int | None]]] = {
     1: (((0, "x", False),), ("vote", 0)),
@@ -106,7 +104,7 @@ def test_marked_page_reads_the_same_however_it_is_scanned(case: str) -> None:
     scores = score_boxes(image, reg, template)
     assert [s.row for s in scores] == [r.row for r in template.rows]
     for s in scores:
-        decision = decide_row(s.fills, DEFINITE, MARGINAL, inks=s.inks, extents=s.extents)
+        decision = decide_row(s.fills, inks=s.inks, extents=s.extents)
         outcome, choice = MARKED[s.row][1]
         assert (decision.outcome, decision.choice) == (outcome, choice), (s.row, s)
         marked = {box for box, _, _ in MARKED[s.row][0]}
@@ -124,7 +122,7 @@ def test_review_reasons_name_the_boxes() -> None:
 
     def reason(row: int) -> str:
         s = rows[row]
-        return words(decide_row(s.fills, DEFINITE, MARGINAL, inks=s.inks, extents=s.extents).reasons, "en")
+        return words(decide_row(s.fills, inks=s.inks, extents=s.extents).reasons, "en")
 
     assert reason(7).startswith("short mark in box 2 (")
     assert reason(8).startswith("one clear mark (box 2, ") and "a short mark in box 3" in reason(8)
@@ -172,7 +170,7 @@ def test_second_page_reads_its_own_code_and_rows() -> None:
     assert decode_page_code(image, reg, template.frame) == layout.code_text(2)
     scores = score_boxes(image, reg, template)
     assert len(scores) == 6
-    decisions = [decide_row(s.fills, DEFINITE, MARGINAL, inks=s.inks, extents=s.extents)
+    decisions = [decide_row(s.fills, inks=s.inks, extents=s.extents)
                  for s in scores]
     assert [d.outcome for d in decisions] == ["blank"] * 5 + ["vote"]
     assert decisions[-1].choice == 2

@@ -91,7 +91,7 @@ def test_rows_decide_as_a_committee_would() -> None:
     outcomes = {}
     for row in MARKS:
         s = rows[row]
-        d = decide_row(s.fills, 0.09, 0.04, inks=s.inks, extents=s.extents)
+        d = decide_row(s.fills, inks=s.inks, extents=s.extents)
         outcomes[row] = (d.outcome, d.choice)
     assert outcomes == {
         1: ("vote", 1), 2: ("vote", 1), 3: ("vote", 1), 4: ("vote", 1),

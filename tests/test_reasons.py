@@ -37,6 +37,7 @@ from review_cases import synthetic_workspace
 from sqlalchemy import inspect
 
 import simulator as sim
+from omr import reasons as omr_reasons
 from omr.code import decode_page_code
 from omr.decide import decide_row
 from omr.errors import ReadError
@@ -85,7 +86,7 @@ NEVER_STORED = {"not_a_scan_file", "over_upload_limit", "unsafe_file_name", "upl
 # -- where each reason is made ---------------------------------------------------------------
 
 def _ink(fills, inks, extents, **kw):
-    return decide_row(fills, 0.3, 0.1, inks=inks, extents=extents, **kw)
+    return decide_row(fills, inks=inks, extents=extents, **kw)
 
 
 ROWS_BY_INK = [
@@ -106,14 +107,21 @@ ROWS_BY_INK = [
     ("review", _ink((0, 0, 0), (0, 0, 0), (0, 0, 0), on_outlines=(0.4, 0, 0.35))),
 ]
 
-ROWS_BY_FILL = [
-    ("review", decide_row((0, 0.052, 0), 0.3, 0.05)),  # faint mark
-    ("review", decide_row((0.06, 0, 0.12), 0.3, 0.05)),  # faint marks
-    ("review", decide_row((0.31, 0.06, 0), 0.3, 0.05)),  # one clear and a faint
-    ("review", decide_row((0.31, 0.06, 0.07), 0.3, 0.05)),  # one clear and faint marks
-    ("review", decide_row((0.31, 0.28, 0.07), 0.25, 0.05)),  # clear marks and a faint
-    ("review", decide_row((0.31, 0.06, 0.08, 0.29), 0.25, 0.05)),  # clear and faint marks
-    ("overvote", decide_row((0.31, 0.28, 0.0), 0.25, 0.05)),
+# the reasons of rows read by an early version, with fills only (its fill rule is gone): they
+# are no longer made, but stored ones are read back and worded
+STORED_BY_FILL = [
+    (omr_reasons.FILL_FAINT_MARK(box=2, fill=0.052),),
+    (omr_reasons.FILL_FAINT_MARKS(boxes=(1, 3), fills=(0.06, 0.12)),),
+    (omr_reasons.FILL_CLEAR_AND_A_FAINT(  # one clear and a faint
+        clear=omr_reasons.FILL_ONE_CLEAR(box=1, fill=0.31),
+        faint=omr_reasons.FILL_FAINT_MARK(box=2, fill=0.06)),),
+    (omr_reasons.FILL_CLEAR_AND_FAINT(  # one clear and faint ones
+        clear=omr_reasons.FILL_ONE_CLEAR(box=1, fill=0.31),
+        faint=omr_reasons.FILL_FAINT_MARKS(boxes=(2, 3), fills=(0.06, 0.07))),),
+    (omr_reasons.FILL_CLEAR_AND_A_FAINT(  # clear ones and a faint
+        clear=omr_reasons.FILL_CLEAR_MARKS(boxes=(1, 2), fills=(0.31, 0.28)),
+        faint=omr_reasons.FILL_FAINT_MARK(box=3, fill=0.07)),),
+    (omr_reasons.FILL_CLEAR_MARKS(boxes=(1, 3), fills=(0.31, 0.28)),),  # an overvote
 ]
 
 
@@ -482,8 +490,8 @@ def made() -> tuple[tuple[str, tuple[Reason, ...]], ...]:
 
     out: list[tuple[str, tuple[Reason, ...]]] = []
     out += [(f"ink {i}", d.reasons) for i, (o, d) in enumerate(ROWS_BY_INK) if d.outcome == o]
-    out += [(f"fill {i}", d.reasons) for i, (o, d) in enumerate(ROWS_BY_FILL) if d.outcome == o]
-    assert len(out) == len(ROWS_BY_INK) + len(ROWS_BY_FILL), "a row decided otherwise than meant"
+    assert len(out) == len(ROWS_BY_INK), "a row decided otherwise than meant"
+    out += [(f"stored by fill {i}", reasons) for i, reasons in enumerate(STORED_BY_FILL)]
     out += list(_faults()) + list(_refused_pages()) + list(_fits()) + list(_streaked_codes())
     out += list(_accepted_pages()) + list(_seals())
     with tempfile.TemporaryDirectory() as tmp:
@@ -564,8 +572,8 @@ def test_reasons_read_as_they_did() -> None:
     assert words(ROWS_BY_INK[11][1].reasons, "en") == (
         "a straight line runs right through boxes 1 and 3 from side to side (0.5 mm, 1.2 mm thick): "
         "a fold, a scanner streak or a ruler line, not a mark?")
-    assert words(ROWS_BY_FILL[1][1].reasons, "vi") == "dấu mờ ở các ô 1 và 3 (độ phủ 0,060; 0,120)"
-    assert words(ROWS_BY_FILL[3][1].reasons, "en") == (
+    assert words(STORED_BY_FILL[1], "vi") == "dấu mờ ở các ô 1 và 3 (độ phủ 0,060; 0,120)"
+    assert words(STORED_BY_FILL[3], "en") == (
         "one clear mark (box 1, 0.310) and faint marks in boxes 2 and 3 (0.060, 0.070)")
     streak = Streak(ALONG_ROWS, 1403.6, 1.25, 0.97, ((4, 0), (5, 1))).reason()
     assert words(streak, "en") == (
@@ -679,7 +687,7 @@ def test_a_workspace_stored_before_codes_shows_its_reasons_after_the_migration(
         ws.store.add_page(NewPage(
             source="old.pdf", page_index=n, image_sha256=f"{n:064x}", image_path=f"images/{n}.png",
             status="rejected", reasons=reasons))
-    rows = [r for where, r in made() if where.startswith(("ink", "fill", "row "))]
+    rows = [r for where, r in made() if where.startswith(("ink", "stored by fill", "row "))]
     ws.store.add_page(NewPage(
         source="old.pdf", page_index=len(stored), image_sha256="f" * 64, image_path="images/f.png",
         status="accepted", ballot_page=1, doubts=stored[-1],

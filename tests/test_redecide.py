@@ -97,3 +97,61 @@ def test_refused_once_the_count_is_certified(tmp_path: Path) -> None:
     refused = run("redecide", str(ws.path), "--apply", check=False)
     assert refused.returncode == 1
     assert "certified" in refused.stderr and "locked" in refused.stderr
+
+
+def _as_an_early_version_stored_it(ws: Path) -> tuple[int, list[tuple]]:
+    """The records as an early version kept them: the first accepted page read with fills
+    only (no ink, no extent: its rows decided by the fill-only rule, whose thresholds the
+    page and the campaign recorded), the records at revision 0010. Returns that page's id
+    and its rows (candidate, outcome, level, reasons)."""
+    from alembic import command
+    from sqlalchemy import select, text, update
+
+    from pipeline.store import migrations
+    from pipeline.store.schema import page_table, row_table
+    from pipeline.store.store import connect
+
+    engine = connect(f"sqlite:///{ws / 'kiemphieu.db'}")
+    with engine.begin() as conn:
+        page = conn.execute(select(page_table.c.id).where(page_table.c.status == "accepted")
+                            .order_by(page_table.c.id)).scalars().first()
+        conn.execute(update(row_table).where(row_table.c.page_id == page).values(measures=None))
+        conn.execute(update(page_table).where(page_table.c.id == page)
+                     .values(definite=0.09, marginal=0.04, thresholds=None))
+        rows = conn.execute(select(row_table.c.candidate, row_table.c.outcome, row_table.c.level,
+                                   row_table.c.reasons).where(row_table.c.page_id == page)
+                            .order_by(row_table.c.candidate)).all()
+    with engine.begin() as conn:
+        command.downgrade(migrations.config(conn), "0010")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT definite, marginal FROM campaign")).one() == (0.09, 0.04)
+    engine.dispose()
+    return page, [tuple(r) for r in rows]
+
+
+def test_rows_stored_with_fills_only_keep_their_decision_and_it_is_said(tmp_path: Path) -> None:
+    ws = scanned_workspace(tmp_path, ballots=4, review=0.3, seed=15)
+    before = _tally(ws.path)
+    page, rows = _as_an_early_version_stored_it(ws.path)
+    # the records open (brought up to date) and count as stored
+    assert _tally(ws.path) == before
+    _with_thresholds(ws.path, "thresholds: {faint_ink_mm2: 2.9, mark_ink_mm2: 3.0}")
+    planned = plan(open_workspace(ws.path))
+    assert (planned.unmeasured, planned.unmeasured_pages) == (len(rows), (page,))
+    assert planned.changes and all(c.page_id != page for c in planned.changes)
+    said = {"en": "Rows stored by an early version of kiemphieu, which kept only how much of "
+                  f"each box was inked: {len(rows)} (pages: 1). No threshold applies to them",
+            "vi": "Dòng được lưu bởi một phiên bản cũ của kiemphieu, chỉ ghi độ phủ mực của từng "
+                  f"ô: {len(rows)} (số trang: 1). Không ngưỡng nào áp dụng"}
+    for lang, words in said.items():
+        dry = run("--lang", lang, "redecide", str(ws.path))
+        assert words in " ".join(dry.stdout.split()), dry.stdout
+    run("redecide", str(ws.path), "--apply")
+    after = open_workspace(ws.path)
+    kept = [(r.candidate, r.outcome, r.level) for r in after.store.page_rows(page)]
+    assert kept == [r[:3] for r in rows]
+    stored = after.store.page(page)
+    assert (stored["definite"], stored["marginal"], stored["thresholds"]) == (0.09, 0.04, None)
+    others = [after.store.page(p["id"]) for p in after.store.all_pages()
+              if p["status"] == "accepted" and p["id"] != page]
+    assert others and all(p["thresholds"]["faint_ink_mm2"] == 2.9 for p in others)

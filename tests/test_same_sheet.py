@@ -12,7 +12,6 @@ original, and not counted until the chair decides.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from review_cases import add_accounts, login
-from station_cases import KIEMPHIEU, SAMPLE, kiemphieu, new_workspace
+from station_cases import CHAIR_PASSWORD, KIEMPHIEU, SAMPLE, as_chair, kiemphieu, new_workspace
 
 from omr.likeness import SAME_SHEET, SheetPrint, likeness
 from pipeline.domain.campaign import load_campaign
@@ -35,16 +34,8 @@ from simulator.copier import photocopy, rescan
 
 ALL_HIGH = 8
 PATTERN = 4
-PASSWORD = "mat-khau-chu-tich"
-
-
-def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([KIEMPHIEU, *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "KIEMPHIEU_PASSWORD": PASSWORD})
-    assert "Traceback" not in proc.stderr, proc.stderr
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+PASSWORD = CHAIR_PASSWORD
+run = as_chair
 
 
 def tally(ws: Path) -> dict:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -31,7 +30,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import create_engine, text
-from station_cases import FAST, KIEMPHIEU, SAMPLE, new_workspace
+from station_cases import CHAIR_PASSWORD, FAST, KIEMPHIEU, SAMPLE, as_chair, new_workspace
 
 from pipeline.domain import certificate
 from pipeline.domain.campaign import load_campaign
@@ -43,17 +42,9 @@ from pipeline.workflow.review import queue_for
 from simulator import VoteMix, VoteModel, simulate_stack, write_case
 
 BALLOTS = 8
-PASSWORD = "mat-khau-chu-tich"
+PASSWORD = CHAIR_PASSWORD
 CAMPAIGN = "ubnd-ninhson-2023"
-
-
-def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([KIEMPHIEU, *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "KIEMPHIEU_PASSWORD": PASSWORD})
-    assert "Traceback" not in proc.stderr, proc.stderr
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+run = as_chair
 
 
 class Unit:

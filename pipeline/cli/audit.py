@@ -40,6 +40,9 @@ def redecide(
                   faint=t.faint_ink_mm2, blackout=t.blackout_fill, outline=t.outline_ink_mm2))
     out.print(say("cli_redecide_rows", rows=planned.rows, kept=planned.kept,
                   changes=len(planned.changes)))
+    if planned.unmeasured:
+        out.print(say("cli_redecide_unmeasured", n=planned.unmeasured,
+                      pages=len(planned.unmeasured_pages)))
     for (before, after), n in sorted(planned.summary().items()):
         out.print(f"  {before} -> {after}: {n}")
     for change in planned.changes[:50]:

@@ -43,11 +43,10 @@ from omr.scoring import ink_black_level, score_boxes
 from omr.transform import Registration
 from pipeline.documents.ballot_pdf import printed_pages
 from pipeline.documents.typography import FONT_DIR
-from pipeline.domain.campaign import Thresholds
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.layout import BallotLayout
 from pipeline.domain.wording import t, words
-from pipeline.reading.page import Reading, decode_page, mark_rule, read_pixels
+from pipeline.reading.page import Reading, decode_page, read_pixels
 from pipeline.reading.printed import references
 from pipeline.store.workspace import Workspace
 
@@ -62,7 +61,7 @@ _OUTCOME = {"vote": _GREEN, "blank": _GREY, "overvote": _BLUE, "review": _ORANGE
 _SURROUND_MM = 1.9
 
 
-def explain_page(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> np.ndarray:
+def explain_page(data: bytes, layout: BallotLayout, thresholds: MarkRule) -> np.ndarray:
     """The page ``data`` (encoded image bytes) annotated: uint8 BGR (H, W, 3).
 
     Drawn at the image's own resolution, reduced to at most 12 px/mm.
@@ -116,7 +115,7 @@ def explain_page(data: bytes, layout: BallotLayout, thresholds: Thresholds) -> n
     return _draw_labels(canvas, labels)
 
 
-def write_explained_page(data: bytes, layout: BallotLayout, thresholds: Thresholds,
+def write_explained_page(data: bytes, layout: BallotLayout, thresholds: MarkRule,
                          out: Path | str) -> Path:
     """`explain_page` written to ``out`` as PNG; returns the path."""
     ok, buf = cv2.imencode(".png", explain_page(data, layout, thresholds))
@@ -128,7 +127,7 @@ def write_explained_page(data: bytes, layout: BallotLayout, thresholds: Threshol
 
 
 def _draw_placed(canvas: np.ndarray, labels: list[_Label], gray: np.ndarray, reg: Registration,
-                 layout: BallotLayout, thresholds: Thresholds, reading: Reading, f: float,
+                 layout: BallotLayout, thresholds: MarkRule, reading: Reading, f: float,
                  lw: int) -> None:
     """Frame, QR square, boxes with their numbers, row decisions and streaks."""
     frame = layout.frame
@@ -146,13 +145,12 @@ def _draw_placed(canvas: np.ndarray, labels: list[_Label], gray: np.ndarray, reg
         return
     page = layout.page(reading.ballot_page)
     template = page.template
-    rule: MarkRule = mark_rule(thresholds)
     scores = score_boxes(even_light(gray, reg, frame), reg, template)
     by_candidate = {r.candidate: r for r in reading.rows}
     for cand, rs in zip(page.candidates, scores, strict=True):
         spec = next(s for s in template.rows if s.row == rs.row)
         for b, box in enumerate(spec.boxes):
-            kind = classify_box(rs.fills[b], rs.inks[b], rs.extents[b], rule)
+            kind = classify_box(rs.fills[b], rs.inks[b], rs.extents[b], thresholds)
             colour = _GREEN if kind == MARK else _ORANGE if kind == FAINT else _GREY
             _poly(canvas, poly(corners(box)), colour, lw if kind != "empty" else max(1, lw // 2))
             _poly(canvas, poly(corners(box.inset(-_SURROUND_MM))), colour, 1)

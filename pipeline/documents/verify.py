@@ -258,7 +258,7 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
                 f"print {grouped(printed, 8)}: this is not the count the committee signed (the "
                 "records were changed and the count certified again, or the package is another "
                 "count's)", "not_the_printed_digest")
-        if key is not None and not _signed(key, named, str(doc["signature"])):
+        if key is not None and not certificate.signature_holds(key, named, str(doc["signature"])):
             bad("its signature is not the package key's signature of its digest")
         if fingerprint and body["key_sha256"] != fingerprint:
             bad(f"it was signed with key {body['key_sha256'][:16]}…, the package carries key "
@@ -276,15 +276,6 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
         bad(f"cannot be read ({type(exc).__name__}: {exc})")
     problems += found
     return cert, tuple(chain)
-
-
-def _signed(key: Any, digest_hex: str, signature_b64: str) -> bool:
-    try:
-        key.verify(base64.b64decode(signature_b64, validate=True),
-                   certificate.signed_message(digest_hex))
-    except (binascii.Error, ValueError, InvalidSignature):
-        return False
-    return True
 
 
 def _check_pinned_files(package: Path, listed: dict[str, str], body: dict[str, Any],

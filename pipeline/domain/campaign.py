@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from omr.decide import MarkRule
 from pipeline.domain.errors import CampaignError
 from pipeline.domain.rules import KIND_FOLLOW_UP, KIND_POLL, KINDS, RULE_SETS, RuleSet, levels_of
 
@@ -33,6 +34,12 @@ MAX_DEPTH = 20
 MAX_ELECTORATE = 1_000_000
 MAX_BORN = 2100
 MAX_WHOLE = 2**31 - 1
+#: The box rule's numbers (`omr.decide.MarkRule`) a campaign file's ``thresholds:`` may set.
+THRESHOLDS = ("mark_extent_mm", "mark_ink_mm2", "faint_ink_mm2", "faint_long_ink_mm2",
+              "blackout_fill", "outline_ink_mm2")
+#: ``thresholds:`` keys of the fill-only rule of early versions: still read (a fraction of
+#: the box each) so that older campaign files open, and used for nothing.
+RETIRED_THRESHOLDS = ("definite", "marginal")
 # A threshold's largest value, by its unit: a fill is a fraction of the box, an ink's
 # length (mm) and area (mm²) stay within a box a few millimetres wide.
 _THRESHOLD_MAX = {"definite": 1.0, "marginal": 1.0, "blackout_fill": 1.0, "mark_extent_mm": 50.0}
@@ -80,31 +87,6 @@ class Form:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """How box measurements become marks; see omr/README.md and `omr.decide`.
-
-    A box is a mark when its ink is at least ``mark_extent_mm`` long and
-    holds ``mark_ink_mm2``; other ink of at least ``faint_ink_mm2`` is a
-    doubt a person must look at, and so is ink of ``faint_long_ink_mm2`` or
-    more that is a mark's length. Two marks of which one has fill
-    ``blackout_fill`` or more (inked over) go to review, and so does a row
-    with nothing in its boxes but ``outline_ink_mm2`` on a box's printed
-    outline (a dot resting on the line). ``definite`` and
-    ``marginal`` are the earlier fill-only rule, used to decide again rows
-    stored without ink and extent.
-    """
-
-    definite: float = 0.09
-    marginal: float = 0.04
-    mark_extent_mm: float = 3.7
-    mark_ink_mm2: float = 0.3
-    faint_ink_mm2: float = 0.12
-    faint_long_ink_mm2: float = 0.05
-    blackout_fill: float = 0.5
-    outline_ink_mm2: float = 0.3
-
-
-@dataclass(frozen=True)
 class ReviewSettings:
     """How people resolve the doubts (``review:`` in the campaign file).
 
@@ -131,7 +113,7 @@ class Campaign:
     layout: str = "a4-portrait"
     subtitle: str | None = None
     place: str | None = None
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    thresholds: MarkRule = field(default_factory=MarkRule)  # the box rule, as ``thresholds:`` sets it
     source_text: str = ""
     review: ReviewSettings = field(default_factory=ReviewSettings)
     seal: str = "optional"  # "required": a first page without the body's seal goes to review
@@ -309,28 +291,35 @@ def _check_twice_listed(candidates: list[Candidate], where: str) -> None:
         seen[who] = c
 
 
-def _read_thresholds(reader: _Reader, top: dict[str, yaml.Node]) -> Thresholds:
-    """``thresholds:``: the box rule's numbers, each more than 0 and in their order."""
+def _read_thresholds(reader: _Reader, top: dict[str, yaml.Node]) -> MarkRule:
+    """``thresholds:``: the box rule's numbers (`THRESHOLDS`), each more than 0 and in their
+    order; the rest of `omr.decide.MarkRule` keeps its defaults."""
     if "thresholds" not in top:
-        return Thresholds()
+        return MarkRule()
     tnode = reader.mapping(top["thresholds"], "thresholds")
-    known = {f.name for f in dataclasses.fields(Thresholds)}
     values = {}
     for key, vnode in tnode.items():
-        if key not in known:
-            raise reader.error(vnode, f"thresholds.{key}",
-                               f"is not a threshold; use {', '.join(sorted(known))}")
-        values[key] = _threshold(reader, vnode, key)
-    thresholds = Thresholds(**values)
-    if not 0 < thresholds.marginal < thresholds.definite < 1:
-        raise reader.error(top["thresholds"], "thresholds", "need 0 < marginal < definite < 1")
-    if not thresholds.faint_ink_mm2 < thresholds.mark_ink_mm2:
-        raise reader.error(top["thresholds"], "thresholds",
-                           "need faint_ink_mm2 < mark_ink_mm2")
-    if not thresholds.faint_long_ink_mm2 <= thresholds.faint_ink_mm2:
+        if key not in THRESHOLDS and key not in RETIRED_THRESHOLDS:
+            raise reader.error(vnode, f"thresholds.{key}", "is not a threshold; use "
+                               f"{', '.join(sorted(THRESHOLDS + RETIRED_THRESHOLDS))}")
+        value = _threshold(reader, vnode, key)
+        if key in THRESHOLDS:
+            values[key] = value
+    default = MarkRule()
+    faint, mark = (values.get(k, getattr(default, k)) for k in ("faint_ink_mm2", "mark_ink_mm2"))
+    if not faint < mark:
+        raise reader.error(top["thresholds"], "thresholds", "need faint_ink_mm2 < mark_ink_mm2")
+    if not values.get("faint_long_ink_mm2", default.faint_long_ink_mm2) <= faint:
         raise reader.error(top["thresholds"], "thresholds",
                            "need faint_long_ink_mm2 <= faint_ink_mm2")
-    return thresholds
+    return dataclasses.replace(default, **values)
+
+
+def recorded_thresholds(values: dict[str, float]) -> MarkRule:
+    """The box rule as a certification recorded it (``dataclasses.asdict`` of a
+    `omr.decide.MarkRule`), by this version or an earlier one: the retired fill-only
+    thresholds (`RETIRED_THRESHOLDS`) are left out."""
+    return MarkRule(**{k: v for k, v in values.items() if k not in RETIRED_THRESHOLDS})
 
 
 def _read_review(reader: _Reader, top: dict[str, yaml.Node]) -> ReviewSettings:
@@ -391,13 +380,7 @@ def _read_groups(reader: _Reader, top: dict[str, yaml.Node]) -> tuple[Group, ...
     groups: list[Group] = []
     for i, item in enumerate(node.value, start=1):
         key = f"groups[{i}]"
-        fields = reader.mapping(item, key)
-        for needed in ("id", "name"):
-            if needed not in fields:
-                raise reader.error(item, key, f"missing '{needed}'")
-        gid = _read_id(reader, fields["id"], f"{key}.id")
-        if any(g.id == gid for g in groups):
-            raise reader.error(fields["id"], f"{key}.id", f"'{gid}' is given to two groups")
+        gid, fields = _identified(reader, item, key, "name", [g.id for g in groups], "groups")
         order = (reader.integer(fields["order"], f"{key}.order", minimum=0)
                  if "order" in fields else i)
         groups.append(Group(gid, _collapse(reader.string(fields["name"], f"{key}.name")), order,
@@ -417,6 +400,20 @@ def _candidate_group(reader: _Reader, item: yaml.Node, fields: dict[str, yaml.No
         known = f"one of {', '.join(group_ids)}" if group_ids else "a list 'groups:' first"
         raise reader.error(fields["group"], f"{key}.group", f"'{gid}' is not a group; give {known}")
     return gid
+
+
+def _identified(reader: _Reader, item: yaml.Node, key: str, named: str, taken: list[str],
+                what: str) -> tuple[str, dict[str, yaml.Node]]:
+    """A group's or a form's entry: its ``id`` (not one of ``taken``) and its fields, which
+    hold ``id`` and ``named`` (its name or title). ``what``: "groups" or "forms"."""
+    fields = reader.mapping(item, key)
+    for needed in ("id", named):
+        if needed not in fields:
+            raise reader.error(item, key, f"missing '{needed}'")
+    eid = _read_id(reader, fields["id"], f"{key}.id")
+    if eid in taken:
+        raise reader.error(fields["id"], f"{key}.id", f"'{eid}' is given to two {what}")
+    return eid, fields
 
 
 def _read_id(reader: _Reader, node: yaml.Node, key: str) -> str:
@@ -443,13 +440,7 @@ def _read_forms(reader: _Reader, top: dict[str, yaml.Node], candidates: list[Can
     raw: list[tuple[str, dict[str, yaml.Node], yaml.Node]] = []
     for i, item in enumerate(node.value, start=1):
         key = f"forms[{i}]"
-        fields = reader.mapping(item, key)
-        for needed in ("id", "title"):
-            if needed not in fields:
-                raise reader.error(item, key, f"missing '{needed}'")
-        fid = _read_id(reader, fields["id"], f"{key}.id")
-        if any(r[0] == fid for r in raw):
-            raise reader.error(fields["id"], f"{key}.id", f"'{fid}' is given to two forms")
+        fid, fields = _identified(reader, item, key, "title", [r[0] for r in raw], "forms")
         raw.append((fid, fields, item))
     people: dict[str, list[int]] = {fid: [] for fid, _, _ in raw}
     by_group = _form_groups(reader, raw, groups)

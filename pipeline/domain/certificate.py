@@ -9,7 +9,7 @@ declaration in force, the campaign file's SHA-256, the workspace key's
 fingerprint, and the certificate's own number, time, signer and the digest of
 the certification before it (``previous``; None for the first). Its digest is
 the SHA-256 of its canonical bytes (`canonical`); the workspace key signs
-`signed_message` of it. The minutes print the digest and the key's
+`signed_message` of it (`signature_holds` checks it). The minutes print the digest and the key's
 fingerprint in full, grouped by four hex digits (`grouped`), so that the paper
 the committee signs pins both; `parse_hex64` reads them back exactly as
 printed.
@@ -23,6 +23,8 @@ integers as integers, every mapping key a string, times as ISO 8601 text
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from typing import Any
@@ -56,6 +58,20 @@ def digest(body: dict[str, Any]) -> str:
 def signed_message(digest_hex: str) -> bytes:
     """The bytes the workspace key signs for a certificate of digest ``digest_hex``."""
     return SIGNED_PREFIX + digest_hex.encode("ascii")
+
+
+def signature_holds(public_key: Any, digest_hex: str, signature_b64: str) -> bool:
+    """Whether ``signature_b64`` (base64) is ``public_key``'s (Ed25519) signature of
+    `signed_message` of ``digest_hex``: False for any signature that is not, or is not
+    base64."""
+    from cryptography.exceptions import InvalidSignature  # only a check of a signature needs it
+
+    try:
+        public_key.verify(base64.b64decode(signature_b64, validate=True),
+                          signed_message(digest_hex))
+    except (binascii.Error, ValueError, InvalidSignature):
+        return False
+    return True
 
 
 def grouped(hex_digits: str, per_line: int = 16) -> str:

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import numpy as np
 import yaml
 
 from omr.geometry import CORNERS, Marker, PageFrame, PageTemplate, Rect, RowSpec
@@ -127,11 +126,6 @@ class BallotLayout:
     def code_symbol(self) -> Rect:
         """Where the QR symbol itself is printed (mm): ``frame.qr`` less its quiet zone."""
         return self.frame.qr.inset(QR_QUIET_ZONE)
-
-    def code_matrices(self) -> dict[str, np.ndarray]:
-        """Every page's code text and its symbol's dark modules (bool, (n, n)), as printed."""
-        return {text: np.array(qr_matrix(text), dtype=bool)
-                for text in (self.code_text(p) for p in range(1, self.page_count + 1))}
 
     def to_json(self) -> dict[str, Any]:
         """The CONTRACT's ``layout.json``, with the marks and codes added."""

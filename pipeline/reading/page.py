@@ -17,20 +17,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from omr.decide import MarkRule, RowDecision
+from omr.decide import MarkRule
 from omr.errors import BlankPage, CodeUnreadable, ReadError
 from omr.lighting import is_bitonal
 from omr.likeness import sheet_print
-from omr.page import Laps, PlacedPage, decide_measures, place_page, placement, read_marks
+from omr.page import Laps, PlacedPage, place_page, placement, read_marks
 from omr.reasons import Reason
 from omr.seal import SealParams, measure_seal
 from omr.transform import Registration
 from pipeline.domain import reasons as why
-from pipeline.domain.campaign import Campaign, Thresholds
+from pipeline.domain.campaign import Campaign
 from pipeline.domain.layout import BallotLayout, parse_code
 from pipeline.domain.records import Reading, StoredRow
 from pipeline.reading.colour import decode_colour
-from pipeline.reading.printed import references, seal_place
+from pipeline.reading.printed import code_matrices, references, seal_place
 from pipeline.reading.sources import decode_gray, detail
 
 #: A seal in colour is a photocopy's when less than this share of its ring's ink is red
@@ -42,7 +42,7 @@ BITONAL_SEAL = SealParams(min_ring=0.45)
 Colour = Callable[[], "tuple[np.ndarray, float] | None"]
 
 
-def read_scan(data: bytes, layout: BallotLayout, thresholds: Thresholds, *,
+def read_scan(data: bytes, layout: BallotLayout, thresholds: MarkRule, *,
               timings: dict[str, float] | None = None) -> Reading:
     """Read one page's encoded image bytes. Never raises for bad pixels.
 
@@ -71,7 +71,7 @@ def decode_page(data: bytes) -> np.ndarray | Reading:
     return gray
 
 
-def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, *,
+def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: MarkRule, *,
                 lap: Laps | None = None, colour: Colour | None = None) -> Reading:
     """Read one page's decoded grey pixels (`decode_page`): `read_scan` after the decode.
 
@@ -84,7 +84,7 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
     h, w = gray.shape
     try:
         placed = place_page(gray, layout.frame, code_symbol=layout.code_symbol,
-                            printed_codes=layout.code_matrices, lap=lap)
+                            printed_codes=lambda: code_matrices(layout), lap=lap)
     except BlankPage as exc:
         return Reading("blank_page", exc.reasons, width_px=w, height_px=h)
     except CodeUnreadable as exc:  # placed: say where
@@ -115,9 +115,8 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: Thresholds, 
     page = layout.page(number)
     refs = references(layout)
     try:
-        marks = read_marks(placed, page.template, mark_rule(thresholds), thresholds.definite,
-                           thresholds.marginal, printed=refs[number - 1] if refs else None,
-                           lap=lap)
+        marks = read_marks(placed, page.template, thresholds,
+                           printed=refs[number - 1] if refs else None, lap=lap)
     except ReadError as exc:
         return Reading("rejected", exc.reasons, **where)
     if marks.registration is not None:  # refitted on the table: where the boxes were read
@@ -168,20 +167,3 @@ def seal_doubts(placed: PlacedPage, registration: Registration, layout: BallotLa
         return (why.SEAL_NOT_RED(red=seal.red),)
     return ()
 
-
-def decide_measured(fills: tuple[float, ...], measures: dict | None,
-                    thresholds: Thresholds, rule: MarkRule) -> RowDecision:
-    """A row's decision from its box measurements as stored (``row_reading.measures``)."""
-    return decide_measures(fills, measures, rule, thresholds.definite, thresholds.marginal)
-
-
-def mark_rule(thresholds: Thresholds) -> MarkRule:
-    """The box rule of `omr.decide` with the campaign's thresholds."""
-    return MarkRule(
-        mark_extent_mm=thresholds.mark_extent_mm,
-        mark_ink_mm2=thresholds.mark_ink_mm2,
-        faint_ink_mm2=thresholds.faint_ink_mm2,
-        faint_long_ink_mm2=thresholds.faint_long_ink_mm2,
-        blackout_fill=thresholds.blackout_fill,
-        outline_ink_mm2=thresholds.outline_ink_mm2,
-    )

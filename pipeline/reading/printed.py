@@ -1,4 +1,5 @@
-"""The unmarked ballot page as printed, for finding handwriting outside the boxes.
+"""The ballot as printed, as the reader compares a scan with it: the unmarked page, for
+finding handwriting outside the boxes, and the printed codes (`code_matrices`).
 
 `omr.notes.find_notes` compares a scan with an image of what was printed on
 the page. That image is the ballot's own PDF (`pipeline.documents.ballot_pdf`, the
@@ -31,7 +32,7 @@ from omr.notes import (
     NoteReference,
     note_reference,
 )
-from pipeline.domain.layout import BallotLayout
+from pipeline.domain.layout import BallotLayout, qr_matrix
 from pipeline.files import atomic_write
 
 #: Draws every page of one copy of a layout's ballot as printed, grey at a px/mm.
@@ -64,6 +65,14 @@ def _key(layout: BallotLayout, params: NoteParams) -> tuple[str, str, float] | N
                 _digests.pop(next(iter(_digests)))
             _digests[id(campaign)] = kept
     return (layout.fingerprint + ("|test" if layout.test else ""), kept[1], params.px_per_mm)
+
+
+def code_matrices(layout: BallotLayout) -> dict[str, np.ndarray]:
+    """Every page's code text and its symbol's dark modules (bool, (n, n)), as printed
+    (`pipeline.domain.layout.qr_matrix`): what a code a streak broke is matched against
+    (`omr.page.place_page`'s ``printed_codes``)."""
+    return {text: np.array(qr_matrix(text), dtype=bool)
+            for text in (layout.code_text(p) for p in range(1, layout.page_count + 1))}
 
 
 def seal_place(layout: BallotLayout) -> Rect | None:

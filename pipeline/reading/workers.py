@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from pipeline.domain.errors import KiemphieuError
 
 if TYPE_CHECKING:
+    from omr.decide import MarkRule
     from omr.notes import NoteReference
-    from pipeline.domain.campaign import Thresholds
     from pipeline.domain.layout import BallotLayout
     from pipeline.domain.records import Reading
 
@@ -49,7 +49,7 @@ QUEUED_PAGES = 2
 K = TypeVar("K")
 
 
-def read_in_turn(pages: Iterable[tuple[K, bytes | None, Thresholds]], layout: BallotLayout,
+def read_in_turn(pages: Iterable[tuple[K, bytes | None, MarkRule]], layout: BallotLayout,
                  queued: int = QUEUED_PAGES, threads: int = READING_THREADS
                  ) -> Iterator[tuple[K, Reading | None]]:
     """Each page's reading (`pipeline.reading.page.read_scan`), in input order, read in this
@@ -68,7 +68,7 @@ def read_in_turn(pages: Iterable[tuple[K, bytes | None, Thresholds]], layout: Ba
     """
     from pipeline.reading.page import read_scan
 
-    def read(data: bytes, thresholds: Thresholds) -> Reading:
+    def read(data: bytes, thresholds: MarkRule) -> Reading:
         return read_scan(data, layout, thresholds)
 
     def finish(key: K, reading: Future[Reading] | None) -> tuple[K, Reading | None]:
@@ -161,7 +161,7 @@ class ReadingPool:
     the workers ignore it and are stopped when the pool is closed.
     """
 
-    def __init__(self, workers: int, layout: BallotLayout, thresholds: Thresholds,
+    def __init__(self, workers: int, layout: BallotLayout, thresholds: MarkRule,
                  printed: tuple[NoteReference, ...] | None) -> None:
         context = reader_context()
         self._pages: multiprocessing.queues.Queue[tuple[int, bytes] | None] = context.Queue()
@@ -252,7 +252,7 @@ class _Failed:
 
 
 def serve(pages: multiprocessing.queues.Queue[tuple[int, bytes] | None], readings: Connection,
-          layout: BallotLayout, thresholds: Thresholds,
+          layout: BallotLayout, thresholds: MarkRule,
           printed: tuple[NoteReference, ...] | None) -> None:
     """A worker's life: set up, then read the next page from the queue, until told to end.
 

@@ -37,8 +37,6 @@ campaign_table = Table(
     Column("layout", String(64), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("page_count", Integer, nullable=False),
-    Column("definite", Float, nullable=False),
-    Column("marginal", Float, nullable=False),
     Column("source_yaml", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("certified_at", DateTime),  # set once by `certify`; then nothing may change
@@ -75,9 +73,11 @@ page_table = Table(
     Column("px_per_mm", Float),
     Column("residual_mm", Float),
     Column("homography", JSON),
+    # the fill-only rule's thresholds a page read by an early version was decided with
+    # (certified as they are); None for every page read since
     Column("definite", Float),
     Column("marginal", Float),
-    Column("thresholds", JSON),  # every threshold the reading used (campaign.Thresholds)
+    Column("thresholds", JSON),  # every threshold the reading used (omr.decide.MarkRule)
     Column("read_at", DateTime, nullable=False),
     Column("stack_id", Integer),  # the stack that stored it (`stack.id`)
     UniqueConstraint("campaign_id", "image_sha256", name="uq_page_image"),

@@ -131,7 +131,6 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
                 rules=campaign.rules.name, electorate=campaign.electorate,
                 session_date=campaign.session_date, layout=campaign.layout,
                 fingerprint=layout.fingerprint, page_count=layout.page_count,
-                definite=campaign.thresholds.definite, marginal=campaign.thresholds.marginal,
                 source_yaml=campaign.source_text, created_at=now(),
             ))
             conn.execute(insert(candidate_table), [

@@ -251,8 +251,7 @@ class _Batch:
         self.stack = stack
         # the thresholds every page is stored with (`NewPage`'s fields): made once, not a page
         t = ws.campaign.thresholds
-        self.page_thresholds = {"definite": t.definite, "marginal": t.marginal,
-                                "thresholds": dataclasses.asdict(t)}
+        self.page_thresholds = {"thresholds": dataclasses.asdict(t)}
         self.slots: list[Slot] = []
         self.events: list[ScanEvent] = []
         self.started = 0.0

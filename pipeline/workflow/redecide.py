@@ -5,19 +5,23 @@ fill, lines through the box, ink coming in from a neighbour) and the
 thresholds it was read with. When the committee changes the campaign's
 ``thresholds:`` (in ``WS/campaign.yaml``: the layout's fingerprint does not
 depend on them, so the printed ballots stay valid), this decides every
-stored row again from those measurements with `omr.decide.decide_row`,
+stored row again from those measurements with `omr.page.decide_measures`,
 exactly as the reader decided it (`pipeline.reading.page.read_scan` decides on
 the same rounded values it stores).
 
 Rows the reader sent to review for something on the page rather than in
 their boxes (a scanner streak through them, a struck-out name, a note
 beside them: ``measures`` holds ``streak``, ``struck_mm`` or ``note_mm``)
-stay in review: no threshold explains those away.
+stay in review: no threshold explains those away. Rows read by an early
+version, stored with their boxes' fills only (no ink, no extent:
+`omr.page.has_measures`), cannot be decided by today's rule: they keep the
+decision they were stored with, and their pages the thresholds recorded with
+them; `Plan.unmeasured` counts them, and ``kiemphieu redecide`` says so.
 
 `plan` says what would change; `apply` stores it, in one transaction:
 the rows' outcomes, their review items (a row newly in doubt gets one; a
 row no longer in doubt loses its undecided item), the thresholds recorded
-on every accepted page, and one scan event per changed page (status
+on every accepted page whose rows were decided again, and one scan event per changed page (status
 ``redecided``) on the record. It is refused once the count is certified,
 and once any review decision is on record: people decided against the
 machine's earlier reading, so thresholds are settled before review starts.
@@ -32,13 +36,12 @@ from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
 
-from omr.decide import RowDecision
+from omr.decide import MarkRule, RowDecision
+from omr.page import decide_measures, has_measures
 from pipeline.domain import reasons as why
-from pipeline.domain.campaign import Thresholds
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.reasons import Reason, from_json, to_json
 from pipeline.domain.records import english
-from pipeline.reading.page import decide_measured, mark_rule
 from pipeline.store.schema import (
     decision_table,
     event_table,
@@ -78,10 +81,13 @@ class Change:
 class Plan:
     """What deciding the stored rows again would change."""
 
-    thresholds: Thresholds
+    thresholds: MarkRule
     rows: int  # rows decided again
-    kept: int  # rows left in review for a page finding, or stored without measures
+    kept: int  # rows left in review for a page finding
     changes: tuple[Change, ...]
+    # rows stored with fills only, which keep their stored decision, and their pages
+    unmeasured: int = 0
+    unmeasured_pages: tuple[int, ...] = ()
 
     def summary(self) -> Counter[tuple[str, str]]:
         return Counter((c.before[0], c.after[0]) for c in self.changes)
@@ -90,9 +96,9 @@ class Plan:
 def plan(ws: Workspace) -> Plan:
     """Decide every stored row of every accepted page again with the workspace's thresholds."""
     t = ws.campaign.thresholds
-    rule = mark_rule(t)
     p, r = page_table, row_table
     changes, rows, kept = [], 0, 0
+    unmeasured: dict[int, int] = {}  # page id -> its rows stored with fills only
     with ws.store.engine.connect() as conn:
         stored = conn.execute(
             select(p.c.id, p.c.source, p.c.page_index, r.c.candidate, r.c.outcome, r.c.level,
@@ -102,7 +108,10 @@ def plan(ws: Workspace) -> Plan:
             .order_by(p.c.id, r.c.candidate)
         ).all()
     for (page_id, source, index, candidate, outcome, level, reasons, *fills, measures) in stored:
-        decision = decide_again(stored_fills(*fills), measures, t, rule)
+        if not has_measures(measures):
+            unmeasured[page_id] = unmeasured.get(page_id, 0) + 1
+            continue
+        decision = decide_again(stored_fills(*fills), measures, t)
         if decision is None:
             kept += 1
             continue
@@ -112,15 +121,16 @@ def plan(ws: Workspace) -> Plan:
         if after != (outcome, level) or decision.reasons != from_json(reasons):
             changes.append(Change(page_id, source, index, candidate, (outcome, level), after,
                                   decision.reasons))
-    return Plan(t, rows, kept, tuple(changes))
+    return Plan(t, rows, kept, tuple(changes), sum(unmeasured.values()), tuple(unmeasured))
 
 
-def decide_again(fills: tuple[float, ...], measures: dict[str, Any] | None, t: Thresholds,
-                 rule: Any) -> RowDecision | None:
-    """The row's decision from its stored measurements; None if a page finding holds it."""
-    if measures and any(key in measures for key in PAGE_FINDINGS):
+def decide_again(fills: tuple[float, ...], measures: dict[str, Any], rule: MarkRule
+                 ) -> RowDecision | None:
+    """The row's decision from its stored measurements (`omr.page.has_measures`); None if a
+    page finding holds it."""
+    if any(key in measures for key in PAGE_FINDINGS):
         return None
-    return decide_measured(fills, measures, t, rule)
+    return decide_measures(fills, measures, rule)
 
 
 def apply(ws: Workspace, planned: Plan) -> int:
@@ -148,9 +158,9 @@ def apply(ws: Workspace, planned: Plan) -> int:
             _apply_row(conn, campaign, c, at)
         conn.execute(
             update(page_table)
-            .where(page_table.c.campaign_id == campaign, page_table.c.status == "accepted")
-            .values(thresholds=dataclasses.asdict(planned.thresholds),
-                    definite=planned.thresholds.definite, marginal=planned.thresholds.marginal)
+            .where(page_table.c.campaign_id == campaign, page_table.c.status == "accepted",
+                   page_table.c.id.not_in(planned.unmeasured_pages))
+            .values(thresholds=dataclasses.asdict(planned.thresholds))
         )
         by_page: dict[int, list[Change]] = {}
         for c in planned.changes:

@@ -24,10 +24,7 @@ back with the result, so that a re-certification is reported as such.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import collections
-import dataclasses
 import hashlib
 import json
 import time
@@ -36,9 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from omr.decide import MarkRule
 from pipeline.documents.ballot_pdf import printed_pages
 from pipeline.domain import certificate
-from pipeline.domain.campaign import Campaign, Thresholds, parse_campaign
+from pipeline.domain.campaign import Campaign, parse_campaign, recorded_thresholds
 from pipeline.domain.certificate import grouped, parse_hex64
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.layout import BallotLayout, build_layout
@@ -62,15 +60,13 @@ class AuditPage:
     load: Callable[[], bytes]
     status: str
     ballot_page: int | None
-    definite: float | None
-    marginal: float | None
 
 
 @dataclass(frozen=True)
 class AuditInput:
     campaign: Campaign
     layout: BallotLayout
-    thresholds: Thresholds
+    thresholds: MarkRule
     pages: tuple[AuditPage, ...]
     decisions: dict[tuple[str, int], tuple[str, str | None]]  # (sha, candidate) -> (state, value)
     page_decisions: dict[str, str]  # sha -> the chair's decision in force: invalid | withdraw
@@ -116,11 +112,10 @@ def from_workspace(ws: Any, trusted_key: str | None = None,
     chain = history(ws.store)
     return AuditInput(
         campaign=ws.campaign, layout=ws.layout,
-        thresholds=Thresholds(**cert["thresholds"]),
+        thresholds=recorded_thresholds(cert["thresholds"]),
         pages=tuple(
             AuditPage(p["image_sha256"], str(ws.path / p["image_path"]),
-                      _reader(ws.path / p["image_path"]), p["status"], p["ballot_page"],
-                      p["definite"], p["marginal"])
+                      _reader(ws.path / p["image_path"]), p["status"], p["ballot_page"])
             for p in pages),
         decisions={(sha_of[pid], cand): v for (pid, cand), v in ws.store.review_resolutions().items()},
         page_decisions={p["image_sha256"]: d for p in pages
@@ -153,7 +148,7 @@ def _workspace_findings(ws: Any, cert: dict[str, Any], chain: list[dict[str, Any
     except WorkspaceError as exc:
         found.append(f"the certificate's signature cannot be checked: {exc}")
     else:
-        if not _signed(key.public_key(), entry["digest"], entry["signature"]):
+        if not certificate.signature_holds(key.public_key(), entry["digest"], entry["signature"]):
             found.append(f"certificate no. {entry['number']}: its signature is not the workspace "
                          "key's signature of its digest")
     if trusted is not None and entry["key_sha256"] != trusted:
@@ -191,17 +186,6 @@ def log_findings(body: dict[str, Any], two_reviewers: bool) -> list[str]:
     return found
 
 
-def _signed(public_key: Any, digest_hex: str, signature_b64: str) -> bool:
-    from cryptography.exceptions import InvalidSignature
-
-    try:
-        public_key.verify(base64.b64decode(signature_b64, validate=True),
-                          certificate.signed_message(digest_hex))
-    except (binascii.Error, ValueError, InvalidSignature):
-        return False
-    return True
-
-
 def from_package(package: Path, trusted_key: str | None = None,
                  digest: str | None = None) -> AuditInput:
     """What a package's certificate says (`pipeline.documents.verify` first: a package that
@@ -222,10 +206,10 @@ def from_package(package: Path, trusted_key: str | None = None,
     declared = body["declaration"] or {}
     return AuditInput(
         campaign=campaign, layout=build_layout(campaign),
-        thresholds=Thresholds(**body["thresholds"]),
+        thresholds=recorded_thresholds(body["thresholds"]),
         pages=tuple(
             AuditPage(p["sha256"], str(package / p["file"]), _reader(package / p["file"]),
-                      p["status"], p["ballot_page"], p["definite"], p["marginal"])
+                      p["status"], p["ballot_page"])
             for p in body["pages"]),
         decisions={(i["page_sha256"], i["candidate"]): (i["state"], i["resolution"])
                    for i in body["review_items"]},
@@ -298,7 +282,7 @@ def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[Audit
     """Each stored page with its reading again (`pipeline.reading.workers.read_in_turn`: two pages
     read at once, on two threads), or None if its image cannot be read or is not the
     one stored (said in ``differences``, in page order)."""
-    def loaded() -> Iterator[tuple[tuple[AuditPage, str | None], bytes | None, Thresholds]]:
+    def loaded() -> Iterator[tuple[tuple[AuditPage, str | None], bytes | None, MarkRule]]:
         for page in audit.pages:
             try:
                 data = page.load()
@@ -310,11 +294,7 @@ def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[Audit
                 yield (page, f"{page.label}: the image's SHA-256 is not the one stored"), \
                     None, audit.thresholds
                 continue
-            yield (page, None), data, dataclasses.replace(
-                audit.thresholds,
-                definite=page.definite if page.definite is not None else audit.thresholds.definite,
-                marginal=page.marginal if page.marginal is not None else audit.thresholds.marginal,
-            )
+            yield (page, None), data, audit.thresholds
 
     references(audit.layout, render=printed_pages)  # notes are looked for as at the scan
     for (page, problem), reading in read_in_turn(loaded(), audit.layout):
