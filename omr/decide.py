@@ -174,7 +174,7 @@ class MarkRule:
     blackout_fill: float = 0.5
     max_line_mm: float = 1.6
     spill_reach_mm: float = 2.5
-    outline_ink_mm2: float = 0.3
+    outline_ink_mm2: float = 0.15
     streak_hides_mm: float = 1.8
 
     def __post_init__(self) -> None:
@@ -312,11 +312,12 @@ def decide_row(
             marks=tuple(why.MARK_LENGTH(box=b + 1, extent_mm=extents[b]) for b in marks),
             doubts=doubts))
     if not marks:
-        dotted = [b for b, v in enumerate(on_outlines or ()) if v >= rule.outline_ink_mm2]
+        # a dot on the line, with what of it reaches past the band into the box's zone
+        seen = [v + inks[b] for b, v in enumerate(on_outlines or ())]
+        dotted = [b for b, v in enumerate(seen) if v >= rule.outline_ink_mm2]
         if dotted:
             return _review(why.DOT_ON_OUTLINE(
-                boxes=_numbered(dotted),
-                ink_mm2=tuple((on_outlines or ())[b] for b in dotted)))
+                boxes=_numbered(dotted), ink_mm2=tuple(round(seen[b], 3) for b in dotted)))
         return RowDecision(BLANK)
     if len(marks) == 1:
         return RowDecision(VOTE, marks[0])
