@@ -20,12 +20,15 @@ pixel onto the printed outline found within ``locate_mm``. Then, per box:
    - ``fill``: mean ramp over the interior, the box shrunk by ``inset_mm``:
      the share of the box interior covered by added ink (0 untouched, about
      0.25 for a pen X, 1 filled);
-   - ``ink_mm2``: the ramp summed over box and surround, in mm²;
+   - ``ink_mm2``: the ramp summed over box and surround, in mm²; for ink that
+     rings the box (a ring drawn around it, much of it along the outline),
+     with the ring's ink on the outline's band;
    - ``extent_mm``: how long that ink is, the largest over 0°, 45°, 90° and
      135° of the span holding all but ``extent_trim`` of its mass at each
      end;
    - ``on_outline_mm2``, apart: ink on the outline's band itself beyond what
-     the printed line holds there (a dot resting on the line).
+     the printed line holds there and what the page's boxes usually hold so
+     (a dot resting on the line; `omr.outline_ink`).
 
 Length tells a thin slash from a hesitation dot where area cannot (ranges in
 omr/README.md); `omr.decide` turns the measures into a verdict.
@@ -114,6 +117,23 @@ class ScoringParams:
     edge_mm, edge_ink_mm2
         Ink of at least ``edge_ink_mm2`` (mm²) within ``edge_mm`` of a side
         of the patch reaches that side (for ``BoxMeasure.through_mm``).
+    band_stretch_mm2
+        A stretch of the outline's band (`omr.outline_ink.OUTLINE_BIN_MM`
+        long) holding at least this much ink (mm²) beyond the line counts
+        in a ring's ink on the band; thinner ink there is left as the band's
+        grain.
+    ring_min_mm2, ring_share, ring_sectors, ring_core_mm, ring_core_share
+        Ink rings its box when the zone holds ``ring_min_mm2`` (mm²) of it
+        or more (above the 0.04 of 1-bit speckle), ``ring_share`` of it or
+        more lies in each of ``ring_sectors`` of the eight sectors around the
+        box's centre, and at most ``ring_core_share`` of it within
+        ``ring_core_mm`` of the centre. An X, a tick, a slash or a filling
+        crosses that core (a simulated tick's long arm passes 0.7-1.2 mm
+        from the centre), a dot or a tiny tick lies in one or two sectors; a ring
+        around the box, whose stroke runs along the printed line where the
+        zone leaves it out, keeps 0.15-0.3 mm² in the zone in four to eight
+        sectors. Such a box's ``ink_mm2`` takes in its ink on the outline's
+        band as well.
     """
 
     surround_mm: float = 1.9
@@ -156,7 +176,8 @@ class BoxMeasure:
         Share (0..1) of the box interior covered by added ink.
     ink_mm2
         Added ink (mm², ramp-weighted) in the box and its surround, the
-        outline band left out.
+        outline band left out, but for ink that rings the box: then with its
+        ink on the band (``ring_*`` of `ScoringParams`).
     extent_mm
         Length (mm) of that ink: the largest, over four directions (0°, 45°,
         90°, 135°), of the span holding all but ``extent_trim`` of its mass
@@ -184,10 +205,11 @@ class BoxMeasure:
         out: the most added ink (mm²) in any 1 mm of the outline's band
         (``outline_clear_mm`` plus ``outline_grow_mm`` either side of the
         line), beyond what the same stretch of the page's other boxes of
-        this size holds and beyond this box's own usual line. Dots resting
-        on the line measured 0.3-1.14 mm² on the accuracy corpus; untouched
-        boxes at most 0.25 (1-bit speckle at 150 dpi; 0.15 on grey scans and
-        photos) (`_outline_ink`).
+        this size holds and beyond this box's own usual line, less what the
+        page's boxes hold so at their median (`omr.outline_ink.outline_ink`).
+        Light pencil dots and tiny ticks resting on the line measure
+        0.15-0.3 mm², pen dots up to 1.1; the boxes of blank rows at most
+        0.03 (seed 19, pencil, 1-bit at 150 dpi and grey presets).
     """
 
     fill: float
