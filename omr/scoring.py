@@ -124,14 +124,15 @@ class ScoringParams:
         grain.
     ring_min_mm2, ring_share, ring_sectors, ring_core_mm, ring_core_share
         Ink rings its box when the zone holds ``ring_min_mm2`` (mm²) of it
-        or more (above the 0.04 of 1-bit speckle), ``ring_share`` of it or
+        or more (``bitonal_ring_min_mm2`` on a 1-bit scan, above the 0.04 of
+        its speckle; grey scans and photos leave 0.00), ``ring_share`` of it or
         more lies in each of ``ring_sectors`` of the eight sectors around the
         box's centre, and at most ``ring_core_share`` of it within
         ``ring_core_mm`` of the centre. An X, a tick, a slash or a filling
         crosses that core (a simulated tick's long arm passes 0.7-1.2 mm
         from the centre), a dot or a tiny tick lies in one or two sectors; a ring
         around the box, whose stroke runs along the printed line where the
-        zone leaves it out, keeps 0.15-0.3 mm² in the zone in four to eight
+        zone leaves it out, keeps 0.05-0.3 mm² in the zone in four to eight
         sectors. Such a box's ``ink_mm2`` takes in its ink on the outline's
         band as well.
     """
@@ -156,7 +157,8 @@ class ScoringParams:
     edge_mm: float = 0.3
     edge_ink_mm2: float = 0.005
     band_stretch_mm2: float = 0.01
-    ring_min_mm2: float = 0.1
+    ring_min_mm2: float = 0.03
+    bitonal_ring_min_mm2: float = 0.1
     ring_share: float = 0.04
     ring_sectors: int = 4
     ring_core_mm: float = 2.0
@@ -287,7 +289,8 @@ def score_boxes(
     """
     k = patch_scale(registration.px_per_mm, params)
     if is_bitonal(gray):
-        params = replace(params, ink_low=max(params.ink_low, params.bitonal_ink_low))
+        params = replace(params, ink_low=max(params.ink_low, params.bitonal_ink_low),
+                         ring_min_mm2=max(params.ring_min_mm2, params.bitonal_ring_min_mm2))
     if black is None:
         black = ink_black_level(gray, registration, template.frame)
     # boxes of one size give patches of one shape: each such group is measured as one array
