@@ -91,11 +91,11 @@ boxes, but a box whose ink on its outline beyond what the line itself and
 the page's boxes usually hold there (`omr.scoring.BoxMeasure.on_outline_mm2`),
 with the box's ink up to as much again (what of a dot on the line reaches
 past the band into the box), comes to ``outline_ink_mm2``
-(0.15 mm²) or more, goes to review ("ink on the printed outline of box 2
+(0.1 mm²) or more, goes to review ("ink on the printed outline of box 2
 (0.62 mm²), nothing in the boxes: a dot resting on the line?"). A light
-pencil dot or tiny tick on the line measures 0.16-0.34 mm² so (seed 19,
-the pencil presets), a pen dot up to 1.1; the boxes of clear blank rows at
-most 0.03 (grey, colour, phone photos, 1-bit at 150 dpi), but where a
+pencil dot or tiny tick on the line measures 0.11-0.34 mm² so (seeds 19,
+777 and 4242, the pencil presets), a pen dot up to 1.1; the boxes of clear
+blank rows at most 0.075 (1-bit at 200 dpi; 0.04 on grey scans and photos), but where a
 scanner streak runs along a box's edge (such a row goes to review for the
 streak). Only a row otherwise blank: in a row with a mark, a stroke
 crossing the next box's line is the mark's own (a spill).
@@ -176,7 +176,7 @@ class MarkRule:
     blackout_fill: float = 0.5
     max_line_mm: float = 1.6
     spill_reach_mm: float = 2.5
-    outline_ink_mm2: float = 0.15
+    outline_ink_mm2: float = 0.1
     streak_hides_mm: float = 1.8
 
     def __post_init__(self) -> None:

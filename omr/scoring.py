@@ -210,8 +210,8 @@ class BoxMeasure:
         this size holds and beyond this box's own usual line, less what the
         page's boxes hold so at their median (`omr.outline_ink.outline_ink`).
         Light pencil dots and tiny ticks resting on the line measure
-        0.15-0.3 mm², pen dots up to 1.1; the boxes of blank rows at most
-        0.03 (seed 19, pencil, 1-bit at 150 dpi and grey presets).
+        0.08-0.3 mm², pen dots up to 1.1; the boxes of clear blank rows at
+        most 0.075 (1-bit at 200 dpi; 0.04 on grey scans and photos).
     """
 
     fill: float

@@ -101,7 +101,7 @@ class Thresholds:
     faint_ink_mm2: float = 0.12
     faint_long_ink_mm2: float = 0.05
     blackout_fill: float = 0.5
-    outline_ink_mm2: float = 0.15
+    outline_ink_mm2: float = 0.1
 
 
 @dataclass(frozen=True)
