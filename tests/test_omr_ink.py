@@ -190,8 +190,8 @@ def _on_the_line(img: np.ndarray, rows, rng: np.random.Generator, dpi: int) -> N
                          ids=["grey-200", "phone-colour"])
 def test_a_light_pencil_dot_or_tiny_tick_on_the_printed_line_goes_to_review(
         profile: sim.ScanProfile) -> None:
-    """A person sees a light pencil dot or a tiny tick resting on a box's line; the rows were
-    read blank when the ink on the line measured under 0.3 mm² (0.16-0.26 for these)."""
+    """A person sees a light pencil dot or a tiny tick resting on a box's line: most of it on
+    the line's band, which the box's ink leaves out, 0.1-0.3 mm² of ink beyond the line."""
     img = _marked_page(profile, 6, lambda im, rows, rng: _on_the_line(im, rows, rng, profile.dpi))
     reading = _read(img)
     assert reading.status == "accepted", reading.reason
@@ -221,9 +221,9 @@ def _rings(img: np.ndarray, rows, rng: np.random.Generator, dpi: int) -> None:
                                      replace(sim.CLEAN, quarter_turns=(0,), colour="grey")],
                          ids=["grey-200", "phone-colour", "grey-300"])
 def test_a_light_pencil_ring_around_the_box_is_a_vote(profile: sim.ScanProfile) -> None:
-    """A ring drawn lightly around a box, which a person reads at a glance, counts: before,
-    with the ring's ink on the outline's band left out, such rings measured 0.16-0.3 mm²
-    and went to review."""
+    """A ring drawn lightly around a box, which a person reads at a glance, counts, though
+    most of its stroke runs along the outline's band and only 0.05-0.3 mm² of it lies in
+    the box's zone."""
     img = _marked_page(profile, 12, lambda im, rows, rng: _rings(im, rows, rng, profile.dpi))
     _assert_votes(_read(img), RINGS)
 
