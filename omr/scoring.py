@@ -20,12 +20,15 @@ pixel onto the printed outline found within ``locate_mm``. Then, per box:
    - ``fill``: mean ramp over the interior, the box shrunk by ``inset_mm``:
      the share of the box interior covered by added ink (0 untouched, about
      0.25 for a pen X, 1 filled);
-   - ``ink_mm2``: the ramp summed over box and surround, in mm²;
+   - ``ink_mm2``: the ramp summed over box and surround, in mm²; for ink that
+     rings the box (a ring drawn around it, much of it along the outline),
+     with the ring's ink on the outline's band;
    - ``extent_mm``: how long that ink is, the largest over 0°, 45°, 90° and
      135° of the span holding all but ``extent_trim`` of its mass at each
      end;
    - ``on_outline_mm2``, apart: ink on the outline's band itself beyond what
-     the printed line holds there (a dot resting on the line).
+     the printed line holds there and what the page's boxes usually hold so
+     (a dot resting on the line; `omr.outline_ink`).
 
 Length tells a thin slash from a hesitation dot where area cannot (ranges in
 omr/README.md); `omr.decide` turns the measures into a verdict.
@@ -42,6 +45,13 @@ import numpy as np
 from omr.errors import PageNotPlaced
 from omr.geometry import PageFrame, PageTemplate, Rect
 from omr.lighting import is_bitonal
+from omr.outline_ink import (
+    OutlineBand,
+    across_outline,
+    along_outline,
+    clear_printed_line,
+    outline_ink,
+)
 from omr.pixels import flat_nonzero
 from omr.reasons import OUTLINES_MISPLACED
 from omr.transform import Registration, rectify
@@ -107,6 +117,24 @@ class ScoringParams:
     edge_mm, edge_ink_mm2
         Ink of at least ``edge_ink_mm2`` (mm²) within ``edge_mm`` of a side
         of the patch reaches that side (for ``BoxMeasure.through_mm``).
+    band_stretch_mm2
+        A stretch of the outline's band (`omr.outline_ink.OUTLINE_BIN_MM`
+        long) holding at least this much ink (mm²) beyond the line counts
+        in a ring's ink on the band; thinner ink there is left as the band's
+        grain.
+    ring_min_mm2, ring_share, ring_sectors, ring_core_mm, ring_core_share
+        Ink rings its box when the zone holds ``ring_min_mm2`` (mm²) of it
+        or more (``bitonal_ring_min_mm2`` on a 1-bit scan, above the 0.04 of
+        its speckle; grey scans and photos leave 0.00), ``ring_share`` of it or
+        more lies in each of ``ring_sectors`` of the eight sectors around the
+        box's centre, and at most ``ring_core_share`` of it within
+        ``ring_core_mm`` of the centre. An X, a tick, a slash or a filling
+        crosses that core (a simulated tick's long arm passes 0.7-1.2 mm
+        from the centre), a dot or a tiny tick lies in one or two sectors; a ring
+        around the box, whose stroke runs along the printed line where the
+        zone leaves it out, keeps 0.05-0.3 mm² in the zone in four to eight
+        sectors. Such a box's ``ink_mm2`` takes in its ink on the outline's
+        band as well.
     """
 
     surround_mm: float = 1.9
@@ -128,6 +156,13 @@ class ScoringParams:
     outline_grow_mm: float = 0.35
     edge_mm: float = 0.3
     edge_ink_mm2: float = 0.005
+    band_stretch_mm2: float = 0.01
+    ring_min_mm2: float = 0.03
+    bitonal_ring_min_mm2: float = 0.1
+    ring_share: float = 0.04
+    ring_sectors: int = 4
+    ring_core_mm: float = 2.0
+    ring_core_share: float = 0.1
 
 
 DEFAULT_PARAMS = ScoringParams()
@@ -143,7 +178,8 @@ class BoxMeasure:
         Share (0..1) of the box interior covered by added ink.
     ink_mm2
         Added ink (mm², ramp-weighted) in the box and its surround, the
-        outline band left out.
+        outline band left out, but for ink that rings the box: then with its
+        ink on the band (``ring_*`` of `ScoringParams`).
     extent_mm
         Length (mm) of that ink: the largest, over four directions (0°, 45°,
         90°, 135°), of the span holding all but ``extent_trim`` of its mass
@@ -171,10 +207,11 @@ class BoxMeasure:
         out: the most added ink (mm²) in any 1 mm of the outline's band
         (``outline_clear_mm`` plus ``outline_grow_mm`` either side of the
         line), beyond what the same stretch of the page's other boxes of
-        this size holds and beyond this box's own usual line. Dots resting
-        on the line measured 0.3-1.14 mm² on the accuracy corpus; untouched
-        boxes at most 0.25 (1-bit speckle at 150 dpi; 0.15 on grey scans and
-        photos) (`_outline_ink`).
+        this size holds and beyond this box's own usual line, less what the
+        page's boxes hold so at their median (`omr.outline_ink.outline_ink`).
+        Light pencil dots and tiny ticks resting on the line measure
+        0.08-0.3 mm², pen dots up to 1.1; the boxes of clear blank rows at
+        most 0.075 (1-bit at 200 dpi; 0.04 on grey scans and photos).
     """
 
     fill: float
@@ -252,7 +289,8 @@ def score_boxes(
     """
     k = patch_scale(registration.px_per_mm, params)
     if is_bitonal(gray):
-        params = replace(params, ink_low=max(params.ink_low, params.bitonal_ink_low))
+        params = replace(params, ink_low=max(params.ink_low, params.bitonal_ink_low),
+                         ring_min_mm2=max(params.ring_min_mm2, params.bitonal_ring_min_mm2))
     if black is None:
         black = ink_black_level(gray, registration, template.frame)
     # boxes of one size give patches of one shape: each such group is measured as one array
@@ -386,14 +424,11 @@ class _Zones:
     line: np.ndarray  # flat indices of the pixels on the outline's centre line
     surround: float  # mm of paper around the box in the patch
     box_w: float  # mm
-    # the outline's band with what the scanner may add to the line (`_outline_ink`): flat
-    # indices of its pixels in order of their stretch of the outline (bins of OUTLINE_BIN_MM
-    # along the perimeter, clockwise from the top-left corner), where each stretch holding
-    # pixels starts in them, which stretches those are, and how many stretches there are
-    band: np.ndarray
-    band_starts: np.ndarray
-    band_stretches: np.ndarray
-    band_count: int
+    band: OutlineBand  # the outline's band by stretch (`omr.outline_ink.outline_ink`)
+    # each pixel's eighth of the turn around the box's centre (int), and whether it lies
+    # within ``ring_core_mm`` of the centre (float32 0 or 1)
+    sector: np.ndarray
+    core: np.ndarray
 
 
 @functools.lru_cache(maxsize=32)
@@ -434,68 +469,24 @@ def _zones(shape: tuple[int, int], box_w: float, box_h: float, k: float,
     line = np.flatnonzero(to_line < max(0.15, 0.5 / k))
     box = Rect(0.0, 0.0, box_w, box_h)
     band = np.flatnonzero(to_line < c + params.outline_grow_mm)
-    stretch, stretches = _along_outline(yy, xx, box_w, box_h)
+    stretch, stretches = along_outline(yy, xx, box_w, box_h)
     band = band[np.argsort(stretch.ravel()[band], kind="stable")]  # stretch by stretch
     band_stretch = stretch.ravel()[band]
     starts = np.flatnonzero(np.r_[True, band_stretch[1:] != band_stretch[:-1]])
+    cy, cx = yy - box_h / 2, xx - box_w / 2
+    turn = (np.arctan2(cy, cx) + np.pi) / (2 * np.pi)
+    sector = np.minimum((turn * RING_SECTORS).astype(np.intp), RING_SECTORS - 1).ravel()
+    core = (np.hypot(cy, cx) < params.ring_core_mm).astype(np.float32).ravel()
     return _Zones(paper.astype(np.uint8), int(paper.sum()), interior, zone.astype(np.float32).ravel(),
                   zone.ravel(), bins,
                   tuple(int(b.max()) + 1 for b in bins), per_mm,
-                  _across_outline(ys, xs, box, c, max(1, round(params.outline_grow_mm * k))),
-                  line, s, box_w, band, starts, band_stretch[starts], stretches)
+                  across_outline(ys, xs, box, c, max(1, round(params.outline_grow_mm * k))),
+                  line, s, box_w, OutlineBand(band, starts, band_stretch[starts], stretches),
+                  sector, core)
 
 
-OUTLINE_BIN_MM = 0.25  # the outline is measured in stretches this long
-OUTLINE_WINDOW = 4  # stretches summed: 1 mm of the outline, about a pen dot's width
-
-
-def _along_outline(yy: np.ndarray, xx: np.ndarray, box_w: float, box_h: float
-                   ) -> tuple[np.ndarray, int]:
-    """Each pixel's stretch of the box's outline: where along the perimeter (clockwise
-    from the top-left corner, in bins of ``OUTLINE_BIN_MM``) its nearest point on the
-    outline lies. ``yy``, ``xx``: pixel centres (mm from the box's top-left corner).
-    Returns the stretches (int array like ``yy``) and how many there are."""
-    # the nearest point on the rectangle: outside it, the point clamped onto it; inside,
-    # the point moved to the nearest side
-    px, py = np.clip(xx, 0.0, box_w), np.clip(yy, 0.0, box_h)
-    inside = (xx > 0) & (xx < box_w) & (yy > 0) & (yy < box_h)
-    side = np.argmin(np.stack([yy, box_w - xx, box_h - yy, xx]), axis=0)  # top, right, ...
-    px = np.where(inside & (side == 1), box_w, np.where(inside & (side == 3), 0.0, px))
-    py = np.where(inside & (side == 0), 0.0, np.where(inside & (side == 2), box_h, py))
-    eps = 1e-6
-    arc = np.where(py <= eps, px,  # top, left to right
-          np.where(px >= box_w - eps, box_w + py,  # right, top to bottom
-          np.where(py >= box_h - eps, box_w + box_h + (box_w - px),  # bottom, right to left
-                   2 * box_w + box_h + (box_h - py))))  # left, bottom to top
-    count = int(np.ceil(2 * (box_w + box_h) / OUTLINE_BIN_MM))
-    return np.minimum((arc / OUTLINE_BIN_MM).astype(np.intp), count - 1), count
-
-
-def _across_outline(ys: np.ndarray, xs: np.ndarray, box: Rect, clear: float, grow: int
-                    ) -> np.ndarray:
-    """Flat pixel indices stepping out of the outline band across each edge.
-
-    ``ys``, ``xs``: pixel centres (mm from the box's top-left corner) of the
-    patch's rows and columns. For each of the four edges and each side of it
-    (into the box, away from it), at every pixel along the edge: the band's
-    last pixel, then ``grow`` pixels beyond the band, then one more. Returns
-    int array (grow + 2, n).
-    """
-    w = xs.size
-    cols = np.arange(int(np.searchsorted(xs, 0.0)), int(np.searchsorted(xs, box.w)))
-    rows = np.arange(int(np.searchsorted(ys, 0.0)), int(np.searchsorted(ys, box.h)))
-    steps = np.arange(grow + 2)
-    runs = []
-    for pts, line, along, flat in ((ys, 0.0, cols, False), (ys, box.h, cols, False),
-                                    (xs, 0.0, rows, True), (xs, box.w, rows, True)):
-        last_in = int(np.searchsorted(pts, line + clear)) - 1  # band's last pixel, inward side
-        last_out = int(np.searchsorted(pts, line - clear, side="right"))  # outward side
-        for start, sign in ((last_in, 1), (last_out, -1)):
-            across = np.clip(start + sign * steps, 0, pts.size - 1)[:, None]
-            a = np.broadcast_to(across, (steps.size, along.size))
-            b = np.broadcast_to(along[None, :], (steps.size, along.size))
-            runs.append(b * w + a if flat else a * w + b)
-    return np.concatenate(runs, axis=1).astype(np.intp)
+#: A box's surround cut into this many sectors around its centre (`ScoringParams.ring_sectors`)
+RING_SECTORS = 8
 
 
 def measure_boxes(
@@ -529,7 +520,8 @@ def measure_boxes(
     np.clip(ramp, 0.0, 1.0, out=ramp)
     ramp = ramp.reshape(n, h * w)
     inked_mask = ramp > 0
-    on_outline = _outline_ink(ramp, zones, k).tolist()
+    on_outline_a, along_a = outline_ink(ramp, zones.band, k, params.band_stretch_mm2)
+    on_outline, along = on_outline_a.tolist(), along_a.tolist()
     out = [BoxMeasure(0.0, 0.0, 0.0, float(outline[i]), on_outline_mm2=on_outline[i])
            for i in range(n)]
     # most boxes hold no ink outside the outline band (about two in three): nothing to
@@ -538,7 +530,7 @@ def measure_boxes(
     if some.size == 0:
         return out
     ramp, inked_mask, outline, n = ramp[some], inked_mask[some], outline[some], some.size
-    _clear_printed_line(ramp, inked_mask, zones.across)
+    clear_printed_line(ramp, inked_mask, zones.across)
     interior = ramp.reshape(n, h, w)[(slice(None), *zones.interior)]
     fill = np.zeros(n)
     if interior.size:  # the share covered, at the box's own ink's strength (pencil: lighter)
@@ -556,6 +548,7 @@ def measure_boxes(
     inked = flat_nonzero(inked_mask)
     which, where = np.divmod(inked, h * w)
     weights = ramp.ravel()[inked]
+    ring = _rings(which, where, weights, total, zones, n, k, params)
     cums = []
     for bins, nb in zip(zones.bins_flat, zones.bins_count, strict=True):
         counts = np.bincount(which * nb + bins[where], weights, minlength=n * nb)
@@ -602,35 +595,27 @@ def measure_boxes(
         enters = (max(float(x_hi[i]), 0.01) if from_left[i] else 0.0,
                   max(float(zones.box_w - x_lo[i]), 0.01) if from_right[i] else 0.0)
         through_mm = float(through[i]) / zones.bins_per_mm if np.isfinite(through[i]) else 0.0
-        out[at] = BoxMeasure(float(fill[i]), float(total[i]) / (k * k), float(extent[i]),
+        ink = float(total[i]) / (k * k) + (along[at] if ring[i] else 0.0)
+        out[at] = BoxMeasure(float(fill[i]), ink, float(extent[i]),
                              float(outline[i]), through_mm, enters, on_outline[at])
     return out
 
 
-def _outline_ink(ramp: np.ndarray, zones: _Zones, k: float) -> np.ndarray:
-    """Per box, the ink on its printed outline beyond the line itself, mm²
-    (`BoxMeasure.on_outline_mm2`).
+def _rings(which: np.ndarray, where: np.ndarray, weights: np.ndarray, total: np.ndarray,
+           zones: _Zones, n: int, k: float, params: ScoringParams) -> np.ndarray:
+    """Per box, whether its ink rings it: at least ``ring_min_mm2`` of it, ``ring_share``
+    of it or more in ``ring_sectors`` of the `RING_SECTORS` sectors around the box's
+    centre, and at most ``ring_core_share`` within ``ring_core_mm`` of the centre.
 
-    ``ramp`` is (N, h * w): the flattened patches of boxes of one size on one
-    page, as ink (0..1). The band's ink is summed by stretch of the outline;
-    from each stretch, what the page's other boxes hold there (their median:
-    the printed line, its corners, the scanner's rendering of it) is taken
-    off when there are three boxes or more, then this box's own usual
-    stretch (its median: a line printed or scanned thicker all round); the
-    most in any ``OUTLINE_WINDOW`` stretches running is the result.
+    ``which``, ``where``, ``weights``: each inked pixel's box, place (flat) and ink;
+    ``total``: each box's ink (px²). Bool array (n,).
     """
-    n = ramp.shape[0]
-    profile = np.zeros((n, zones.band_count))
-    profile[:, zones.band_stretches] = np.add.reduceat(ramp[:, zones.band], zones.band_starts,
-                                                       axis=1)
-    if n >= 3:
-        profile -= np.median(profile, axis=0)
-    profile -= np.median(profile, axis=1, keepdims=True)
-    w = OUTLINE_WINDOW
-    running = np.cumsum(np.concatenate([np.zeros((n, 1)), profile, profile[:, : w - 1]], axis=1),
-                        axis=1)
-    most = (running[:, w:] - running[:, :-w]).max(axis=1)
-    return np.maximum(most, 0.0) / (k * k)
+    sectors = np.bincount(which * RING_SECTORS + zones.sector[where], weights,
+                          minlength=n * RING_SECTORS).reshape(n, RING_SECTORS)
+    core = np.bincount(which, weights * zones.core[where], minlength=n)
+    around = (sectors >= params.ring_share * total[:, None]).sum(axis=1)
+    return ((total >= params.ring_min_mm2 * k * k) & (around >= params.ring_sectors)
+            & (core <= params.ring_core_share * total))
 
 
 def _blurred(patches: np.ndarray, size: int) -> np.ndarray:
@@ -678,23 +663,3 @@ def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
     if len(missing) >= 2 and len(missing) > max_missing * total:
         raise PageNotPlaced(OUTLINES_MISPLACED(missing=len(missing), total=total,
                                                rows=tuple(sorted(set(missing)))))
-
-
-def _clear_printed_line(ramp: np.ndarray, inked: np.ndarray, across: np.ndarray) -> None:
-    """Zero, in place, ink that continues the printed outline just past its band.
-
-    ``ramp`` is (N, h * w), one flattened patch a row, and ``inked`` its
-    ``ramp > 0`` (kept in step); ``across`` is `_across_outline`'s
-    (grow + 2, n) index array. Along each step out of the band, ink without
-    a break from the band's last pixel is the line as the scanner thickened
-    it, unless it still runs at the last step (then it is a stroke crossing
-    the outline, and kept whole).
-    """
-    run = inked[:, across]  # (N, grow + 2, n): a copy
-    for step in range(1, run.shape[1]):
-        run[:, step] &= run[:, step - 1]
-    line = run[:, 1:-1] & ~run[:, -1:]
-    which, step, along = np.nonzero(line)
-    flat = across[1:-1][step, along]
-    ramp[which, flat] = 0.0
-    inked[which, flat] = False

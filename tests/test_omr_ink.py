@@ -12,6 +12,7 @@ back of the sheet showing through) stays blank.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 
@@ -24,6 +25,7 @@ from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 from pipeline.domain.campaign import load_campaign
 from pipeline.domain.rules import LEVELS
 from pipeline.reading.page import Reading, read_scan
+from simulator.marks import ring_points
 
 #: (row, box) on page 1 -> the shape drawn there, for the pencil pages
 PENCIL_VOTES = {0: (0, "x"), 1: (1, "tick"), 2: (2, "circle"), 3: (1, "x"), 4: (0, "tick")}
@@ -139,3 +141,138 @@ def test_a_light_fold_and_the_back_showing_through_are_plainly_nothing() -> None
     reviewed = [row for row in reading.rows if row.outcome == "review"]
     # a crease straight through a box may still be named; a shadow of the back never is
     assert all(row.reasons[0].code == "line_through_boxes" for row in reviewed), reviewed
+
+
+def _ink_at(img: np.ndarray, shape: str, centre: tuple[float, float], dpi: int,
+            rng: np.random.Generator) -> None:
+    """A light pencil ``dot`` (a 1 mm spiral) or ``tiny_tick`` (1.6 mm) centred at
+    ``centre`` (page mm), where the hand put it."""
+    if shape == "dot":
+        t = np.linspace(0.0, 1.0, 40)[:, None]
+        turn = rng.uniform(0, 2 * np.pi) + 6 * np.pi * t
+        stroke = 0.5 * (1 - t) * np.hstack([np.cos(turn), np.sin(turn)])
+    else:
+        stroke = np.array([(-0.5, -0.02), (-0.12, 0.5), (0.5, -0.5)]) * 1.6
+    sim.ink_strokes(img, [stroke + np.asarray(centre)], sim.px_per_mm(dpi), "pencil_light",
+                    0.45, rng)
+
+
+def _marked_page(profile: sim.ScanProfile, seed: int, draw: Callable[..., None],
+                 light: tuple[float, float, float] | None = None) -> np.ndarray:
+    """Page 1 printed on ``profile``'s paper, ``draw(img, rows, rng)`` inking it, lit by
+    ``light`` (an RGB cast on the sheet, if any) and scanned or photographed."""
+    img = _printed(profile.dpi).copy()
+    rng = np.random.default_rng(seed)
+    sim.printed_sheet(img, profile, rng)
+    draw(img, sample_layout().page(1).template.rows, rng)
+    if light is not None:
+        img[:] = np.clip(img.astype(np.float32) * np.asarray(light, np.float32), 0, 255)
+    return sim.degrade(img, profile, rng)
+
+
+#: where on its box a light pencil dot or tiny tick rests on the printed line: (row, box,
+#: shape, its centre as a share of the box's width and height, 0 and 1 the line, and mm
+#: beyond it, outwards from the box)
+ON_THE_LINE = ((0, 1, "tiny_tick", (0.35, 1.0), 0.0), (1, 0, "dot", (0.5, 0.0), 0.35),
+               (2, 2, "tiny_tick", (0.0, 0.6), 0.2), (3, 1, "dot", (1.0, 0.3), 0.35))
+
+
+def _on_the_line(img: np.ndarray, rows, rng: np.random.Generator, dpi: int) -> None:
+    for r, b, shape, (fx, fy), out in ON_THE_LINE:
+        box = rows[r].boxes[b]
+        x = box.x + fx * box.w + out * (1 if fx == 1 else -1 if fx == 0 else 0)
+        y = box.y + fy * box.h + out * (1 if fy == 1 else -1 if fy == 0 else 0)
+        _ink_at(img, shape, (x, y), dpi, rng)
+
+
+@pytest.mark.parametrize("profile", [replace(sim.OFFICE, quarter_turns=(0,)),
+                                     replace(sim.PHONE, quarter_turns=(0,))],
+                         ids=["grey-200", "phone-colour"])
+def test_a_light_pencil_dot_or_tiny_tick_on_the_printed_line_goes_to_review(
+        profile: sim.ScanProfile) -> None:
+    """A person sees a light pencil dot or a tiny tick resting on a box's line: most of it on
+    the line's band, which the box's ink leaves out, 0.1-0.3 mm² of ink beyond the line."""
+    img = _marked_page(profile, 6, lambda im, rows, rng: _on_the_line(im, rows, rng, profile.dpi))
+    reading = _read(img)
+    assert reading.status == "accepted", reading.reason
+    for n, row in enumerate(reading.rows):
+        expected = "review" if n < len(ON_THE_LINE) else "blank"
+        assert row.outcome == expected, (n, row)
+    assert {row.reasons[0].code for row in reading.rows[: len(ON_THE_LINE)]} <= {
+        "dot_on_outline", "faint_mark", "short_mark"}
+
+
+#: rows holding a light pencil ring around a box (row -> box), drawn 105-125 % of the box:
+#: most of the ring lies on the printed line's band, which the box's ink leaves out
+RINGS = {0: 2, 1: 0, 2: 1, 3: 2, 4: 0, 5: 1}
+
+
+def _rings(img: np.ndarray, rows, rng: np.random.Generator, dpi: int) -> None:
+    for r, b in RINGS.items():
+        box = rows[r].boxes[b]
+        size = box.w * rng.uniform(1.05, 1.25)
+        ring = ring_points(rng, 0.5) * size + np.array(box.centre)
+        sim.ink_strokes(img, [ring], sim.px_per_mm(dpi), "pencil_light",
+                        float(rng.uniform(0.3, 0.45)), rng)
+
+
+@pytest.mark.parametrize("profile", [replace(sim.OFFICE, quarter_turns=(0,)),
+                                     replace(sim.PHONE, quarter_turns=(0,)),
+                                     replace(sim.CLEAN, quarter_turns=(0,), colour="grey")],
+                         ids=["grey-200", "phone-colour", "grey-300"])
+def test_a_light_pencil_ring_around_the_box_is_a_vote(profile: sim.ScanProfile) -> None:
+    """A ring drawn lightly around a box, which a person reads at a glance, counts, though
+    most of its stroke runs along the outline's band and only 0.05-0.3 mm² of it lies in
+    the box's zone."""
+    img = _marked_page(profile, 12, lambda im, rows, rng: _rings(im, rows, rng, profile.dpi))
+    _assert_votes(_read(img), RINGS)
+
+
+def test_pencil_on_yellow_paper_photographed_under_warm_light() -> None:
+    """Yellow paper under a warm lamp: the paper's white is yellow-orange and the pencil's
+    grey is tinted with it. Light rings and ticks read as votes, dots on the line go to
+    review, the untouched rows stay blank."""
+    profile = replace(sim.PHONE, quarter_turns=(0,), paper_colours=("yellow",),
+                      hand_shadow=1.0)
+    votes = {4: 1, 5: 0, 6: 2, 7: 1}
+
+    def draw(img: np.ndarray, rows, rng: np.random.Generator) -> None:
+        _on_the_line(img, rows, rng, profile.dpi)
+        for r, b in votes.items():
+            shape = "circle" if r % 2 else "tick"
+            sim.draw_mark(img, rows[r].boxes[b], sim.px_per_mm(profile.dpi),
+                          sim.Mark(shape, "pencil_light", 0.4), rng)
+
+    reading = _read(_marked_page(profile, 21, draw, light=(1.0, 0.9, 0.72)))
+    assert reading.status == "accepted", reading.reason
+    for n, row in enumerate(reading.rows):
+        if n < len(ON_THE_LINE):
+            assert row.outcome == "review", (n, row)
+        elif n in votes:
+            assert (row.outcome, row.level) == ("vote", LEVELS[votes[n]]), (n, row)
+        else:
+            assert row.outcome == "blank", (n, row)
+
+
+def test_a_pencil_tick_rubbed_out_and_made_again_in_another_box_is_never_two_votes() -> None:
+    """A tick in pencil rubbed out (a fifth of its graphite left) and the voter's tick made
+    again in the next box: read as the new box's vote or sent to a person, never as two
+    votes or the rubbed-out box's."""
+    profile = replace(sim.OFFICE, quarter_turns=(0,))
+    rows_done = {0: (0, 1), 1: (2, 1), 2: (1, 0), 3: (1, 2)}
+
+    def draw(img: np.ndarray, rows, rng: np.random.Generator) -> None:
+        for r, (old, new) in rows_done.items():
+            before = img.copy()
+            sim.draw_mark(img, rows[r].boxes[old], sim.px_per_mm(profile.dpi),
+                          sim.Mark("tick", "pencil", 0.5), rng)
+            rubbed = before.astype(np.float32) + 0.2 * (img.astype(np.float32) - before)
+            img[:] = np.clip(rubbed + 0.5, 0, 255).astype(np.uint8)
+            sim.draw_mark(img, rows[r].boxes[new], sim.px_per_mm(profile.dpi),
+                          sim.Mark("tick", "pencil", 0.5), rng)
+
+    reading = _read(_marked_page(profile, 31, draw))
+    assert reading.status == "accepted", reading.reason
+    for r, (_, new) in rows_done.items():
+        row = reading.rows[r]
+        assert row.outcome == "review" or (row.outcome, row.level) == ("vote", LEVELS[new]), row
