@@ -36,9 +36,9 @@ hand on first pages (a photocopy's black one on some), fold corners over (dog-ea
 28 mm), feed pages sideways or skewed past the scan area (corners cut off), alone and
 together. ``status`` counts pages whose status is not the truth's (a ballot refused);
 ``seals`` the seals stamped, ``s.doubt`` the first pages that should be doubted for their
-seal (where `SEAL_REQUIRED` campaigns require it: none stamped, or black in a colour scan),
-``found`` those doubted, ``false`` pages doubted for a seal they have.
-Without ``seal: required`` the seal is not looked at.
+seal (none stamped where `SEAL_REQUIRED` campaigns require it; black in a colour scan,
+whatever the campaign says: ``SEALED_COLOUR_OPTIONAL`` is ``SEALED_COLOUR`` with the seal
+optional), ``found`` those doubted, ``false`` pages doubted for a seal they have.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     # -- handled sheets: seals, dog-ears, pages fed sideways or skewed past the scan area --
     "SEALED": (sim.OFFICE, ("png", "pdf-jpeg")),
     "SEALED_COLOUR": (replace(sim.COLOUR_150, dpi=200), ("jpeg", "pdf-jpeg")),
+    "SEALED_COLOUR_OPTIONAL": (replace(sim.COLOUR_150, dpi=200), ("jpeg", "pdf-jpeg")),
     "DOG_EARED": (sim.OFFICE, ("png", "tiff-grey")),
     "SIDEWAYS": (replace(sim.OFFICE, quarter_turns=(1, 3)), ("png", "pdf-jpeg")),
     "CUT_CORNERS": (replace(sim.OFFICE, skew_deg=5.0, shift_mm=4.0), ("png", "pdf-jpeg")),
@@ -122,6 +123,7 @@ MARGIN_NOTES = 0.25
 HANDLING = {
     "SEALED": sim.Handling(seal=0.85),
     "SEALED_COLOUR": sim.Handling(seal=0.85, seal_black=0.25),
+    "SEALED_COLOUR_OPTIONAL": sim.Handling(seal=0.85, seal_black=0.25),
     "DOG_EARED": sim.Handling(dog_ear=1.0),
     "HANDLED_SIDEWAYS": sim.Handling(seal=0.9, dog_ear=0.6),
     "HANDLED_CUT_BITONAL": sim.Handling(seal=0.9, dog_ear=0.5),
@@ -146,6 +148,7 @@ INK_PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "PAPER_BITONAL": (replace(sim.BITONAL, paper_colours=TINTED), ("tiff-g4",)),
     "FADED": (replace(sim.OFFICE, **_FADED), ("png", "pdf-jpeg")),
     "FADED_BITONAL": (replace(sim.BITONAL, **_FADED), ("tiff-g4",)),
+    "FADED_GLOBAL_BITONAL": (replace(sim.GLOBAL_BITONAL, **_FADED), ("tiff-g4",)),
     "PENCIL": (sim.OFFICE, ("png", "jpeg")),
     "PENCIL_300": (sim.CLEAN, ("png", "tiff-grey")),
     "PENCIL_COLOUR": (_COLOUR_200, ("jpeg",)),
@@ -319,12 +322,12 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
 def _seal(name: str, page: dict, t: dict, stats: Counter[str], missed: list[str],
           wrong: list[str], where: str) -> None:
     """The seal's doubt on an accepted page against its truth: expected where the campaign
-    requires the seal and none was stamped, or a black one is scanned in colour."""
+    requires the seal and none was stamped, and wherever a black one is scanned in colour."""
     said = [d for d in page.get("doubts", []) if d.startswith(("no seal", "the seal is not"))]
     seal = t.get("seal", "")
     colour = PRESETS[name][0].colour == "rgb"
-    expected = t.get("ballot_page") == 1 and name in SEAL_REQUIRED and (
-        not seal or (colour and seal == "black"))
+    expected = t.get("ballot_page") == 1 and (
+        (name in SEAL_REQUIRED and not seal) or (colour and seal == "black"))
     stats["seals"] += seal != ""
     if expected:
         stats["seal_doubts"] += 1

@@ -5,8 +5,9 @@ simulator, encoded as a scanner writes it and read by `pipeline.reading.page.rea
 
 A page is placed from whatever is left of it (three marks; fewer, with the QR code's
 corners, refitted on the box outlines) and refused only when that cannot be confirmed;
-the seal never costs a page, and a campaign may require it (`seal: required`): a first
-page without it, or in colour a black one (a photocopy), goes to review.
+the seal never costs a page. In colour a black seal (a photocopy) sends the page to review
+whatever the campaign says; a campaign may also require the seal (`seal: required`): a
+first page without it then goes to review.
 """
 
 from __future__ import annotations
@@ -111,14 +112,21 @@ def test_a_required_seal_missing_sends_the_page_to_review(profile: sim.ScanProfi
     assert _read(_scan(_marked(), profile)).doubts == ()  # not required: no doubt
 
 
-def test_a_black_seal_in_colour_is_a_photocopy_to_review() -> None:
+@pytest.mark.parametrize("seal", ["required", "optional"])
+def test_a_black_seal_in_colour_is_a_photocopy_to_review(seal: str) -> None:
     black = _stamped(colour=sim.seal.COPY_BLACK)
-    reading = _read(_scan(black, COLOUR, fmt=".jpg"), seal="required")
+    reading = _read(_scan(black, COLOUR, fmt=".jpg"), seal=seal)
     _votes_right(reading)
     assert [d.code for d in reading.doubts] == ["seal_not_red"]
-    assert _read(_scan(black, COLOUR, fmt=".jpg")).doubts == ()  # not required: not looked at
     # in grey a red seal and a black one look alike: a seal is there, which is all it can say
-    assert _read(_scan(black, GREY), seal="required").doubts == ()
+    assert _read(_scan(black, GREY), seal=seal).doubts == ()
+
+
+def test_with_the_seal_optional_a_colour_page_with_a_red_seal_or_none_is_fine() -> None:
+    for page in (_stamped(), _marked()):
+        reading = _read(_scan(page, COLOUR, fmt=".jpg"))
+        _votes_right(reading)
+        assert reading.doubts == ()
 
 
 @pytest.mark.parametrize("corner", ["top_left", "top_right", "bottom_right"])
