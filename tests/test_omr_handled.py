@@ -39,11 +39,16 @@ def _layout(seal: str = "optional") -> BallotLayout:
 
 
 @cache
-def _marked() -> np.ndarray:
-    """Page 1 as printed, with one blue X in each row (`VOTES`): RGB at 200 dpi."""
+def _marked(fade: tuple[float, float, float] | None = None) -> np.ndarray:
+    """Page 1 as printed, with one blue X in each row (`VOTES`): RGB at 200 dpi. ``fade``:
+    printed short of toner first (``keep``, ``band_keep`` in a 30 mm band down the page,
+    its centre mm from the left edge: `simulator.fade_toner`)."""
     layout = _layout()
     page = next(sim.render_pages(ballot_pdf_bytes(layout.campaign, layout, copies=1), DPI))
     page = page.copy()
+    if fade is not None:
+        width_mm = page.shape[1] / PPM
+        sim.fade_toner(page, fade[0], fade[1], fade[2] / width_mm, 30.0 / width_mm)
     rng = np.random.default_rng(3)
     rows = {r.row: r for r in layout.page(1).template.rows}
     for row, box in VOTES.items():
@@ -192,6 +197,24 @@ def test_a_photo_with_a_corner_folded_over_is_placed_by_three_marks_and_the_code
         reading = _read(_scan(page, profile, seed=seed, fmt=".jpg"))
         _votes_right(reading)
         assert not reading.doubts, reading.doubts
+
+
+def test_a_faded_page_scanned_1_bit_by_a_document_scanner_keeps_its_pale_print() -> None:
+    # toner at 40 %, 16 % in a band down the middle column: the scanner's dynamic threshold
+    # keeps it (a global cut below its grey drops that column's outlines and the page)
+    column = _layout().page(1).template.rows[0].boxes[1]
+    page = _marked((0.4, 0.4, column.x + column.w / 2))
+    _votes_right(_read(_scan(page, replace(GREY, colour="bitonal"))))
+
+
+def test_a_1_bit_code_the_threshold_broke_into_dots_is_read() -> None:
+    # toner at 45 %, 32 % across the code's left half: one cut for the page leaves its
+    # modules there as scattered dots; averaged over a third of a module they are dark
+    qr = _layout().frame.qr
+    page = _marked((0.45, 0.7, qr.x + 0.3 * qr.w))
+    reading = _read(_scan(page, replace(GREY, colour="bitonal", bitonal="global")))
+    _votes_right(reading)
+    assert reading.doubts == ()
 
 
 def test_a_page_whose_mark_and_code_are_both_gone_is_refused_and_says_why() -> None:
