@@ -94,7 +94,6 @@ PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     # -- handled sheets: seals, dog-ears, pages fed sideways or skewed past the scan area --
     "SEALED": (sim.OFFICE, ("png", "pdf-jpeg")),
     "SEALED_COLOUR": (replace(sim.COLOUR_150, dpi=200), ("jpeg", "pdf-jpeg")),
-    "SEALED_COLOUR_OPTIONAL": (replace(sim.COLOUR_150, dpi=200), ("jpeg", "pdf-jpeg")),
     "DOG_EARED": (sim.OFFICE, ("png", "tiff-grey")),
     "SIDEWAYS": (replace(sim.OFFICE, quarter_turns=(1, 3)), ("png", "pdf-jpeg")),
     "CUT_CORNERS": (replace(sim.OFFICE, skew_deg=5.0, shift_mm=4.0), ("png", "pdf-jpeg")),
@@ -148,7 +147,6 @@ INK_PRESETS: dict[str, tuple[sim.ScanProfile, tuple[str, ...]]] = {
     "PAPER_BITONAL": (replace(sim.BITONAL, paper_colours=TINTED), ("tiff-g4",)),
     "FADED": (replace(sim.OFFICE, **_FADED), ("png", "pdf-jpeg")),
     "FADED_BITONAL": (replace(sim.BITONAL, **_FADED), ("tiff-g4",)),
-    "FADED_GLOBAL_BITONAL": (replace(sim.GLOBAL_BITONAL, **_FADED), ("tiff-g4",)),
     "PENCIL": (sim.OFFICE, ("png", "jpeg")),
     "PENCIL_300": (sim.CLEAN, ("png", "tiff-grey")),
     "PENCIL_COLOUR": (_COLOUR_200, ("jpeg",)),
@@ -175,6 +173,13 @@ DOUBT_VOTES = sim.VoteMix(high=0.3, medium=0.1, low=0.1, blank=0.05, overvote=0.
 INK_VOTES = {"DOUBT_GREY": DOUBT_VOTES, "DOUBT_COLOUR": DOUBT_VOTES,
              "DOUBT_BITONAL": DOUBT_VOTES}
 PRESETS.update(INK_PRESETS)
+#: Added last, so that every other preset keeps its cases for a seed: ``SEALED_COLOUR`` with
+#: the seal optional (a black one is doubted all the same), and faded toner scanned 1-bit
+#: with one threshold for the page (`sim.GLOBAL_BITONAL`: pale print drops out).
+PRESETS.update({
+    "SEALED_COLOUR_OPTIONAL": (replace(sim.COLOUR_150, dpi=200), ("jpeg", "pdf-jpeg")),
+    "FADED_GLOBAL_BITONAL": (replace(sim.GLOBAL_BITONAL, **_FADED), ("tiff-g4",)),
+})
 # --- end of the ink presets ------------------------------------------------------------
 
 
