@@ -151,8 +151,8 @@ def seal_doubts(placed: PlacedPage, registration: Registration, layout: BallotLa
     the seal's place, is looked at. Where the campaign requires the seal (``seal:
     required``): no seal's ring at its place (``seal_missing``). Whatever the setting, a
     seal found in a colour scan whose ink is not red (``seal_not_red``: a photocopy); with
-    ``seal: optional`` a page without a seal is fine, and a grey or 1-bit file costs
-    nothing (it says it has no colour before any decode)."""
+    ``seal: optional`` a page without a seal is fine, and costs only the ring's search
+    (a 1-bit page not even that)."""
     place = seal_place(layout)
     campaign: Campaign | None = layout.campaign
     if place is None or page != 1 or campaign is None:
@@ -161,14 +161,18 @@ def seal_doubts(placed: PlacedPage, registration: Registration, layout: BallotLa
     bitonal = is_bitonal(placed.gray)
     if not required and bitonal:  # no colour to judge a seal by
         return ()
-    # a grey file says so before any decode; a colour one is decoded reduced (`colour`)
+    params = BITONAL_SEAL if bitonal else SealParams()
+    # without the requirement, the ring is looked for on grey first (a millisecond or two):
+    # the colour (decoded again: a 200-dpi JPEG's decode) only for a page that has a seal
+    if not required and not measure_seal(placed.gray, registration, place, placed.black,
+                                         params=params).found:
+        return ()
     in_colour = colour() if colour is not None else None
     if not required and in_colour is None:
         return ()
     seal = measure_seal(placed.gray, registration, place, placed.black,
                         colour=in_colour[0] if in_colour else None,
-                        colour_factor=in_colour[1] if in_colour else 1.0,
-                        params=BITONAL_SEAL if bitonal else SealParams())
+                        colour_factor=in_colour[1] if in_colour else 1.0, params=params)
     if not seal.found:
         return (why.SEAL_MISSING(ring=seal.ring),) if required else ()
     if seal.red is not None and seal.red < MIN_SEAL_RED:
