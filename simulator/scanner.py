@@ -485,9 +485,13 @@ def draw_streak(img: np.ndarray, along_feed: bool, where: float, width_px: float
 AUTO_THRESHOLD = (96, 176)
 #: The dynamic threshold: a pixel is black when darker than halfway from the paper round
 #: it (the lightest within ``DYNAMIC_PAPER_MM``, smoothed) to the ink near it (the darkest
-#: within ``DYNAMIC_INK_MM``), and at least ``DYNAMIC_CONTRAST`` of the paper darker than
-#: it; or darker than ``AUTO_THRESHOLD[0]`` whatever is round it (a dark scan background).
+#: within ``DYNAMIC_INK_MM``), that cut kept between ``DYNAMIC_CONTRAST`` (the least
+#: darkness it takes, a share of the paper's grey) and ``DYNAMIC_MAX_CONTRAST`` (what
+#: any grey that dark is, however black the print beside it: a light scanner streak
+#: stays one line across the print); or darker than ``AUTO_THRESHOLD[0]`` whatever is
+#: round it (a dark scan background).
 DYNAMIC_CONTRAST = 0.1
+DYNAMIC_MAX_CONTRAST = 0.3
 DYNAMIC_PAPER_MM = 8.0
 DYNAMIC_INK_MM = 1.5
 
@@ -546,7 +550,8 @@ def _dynamic_black(grey: np.ndarray, px_per_mm: float) -> np.ndarray:
     near = max(3, 2 * round(DYNAMIC_INK_MM * px_per_mm / 2) + 1)
     ink = cv2.blur(cv2.erode(grey, np.ones((near, near), np.uint8)).astype(np.float32),
                    (near, near))
-    cut = np.minimum((paper + ink) / 2, paper * (1.0 - DYNAMIC_CONTRAST))
+    cut = np.clip((paper + ink) / 2, paper * (1.0 - DYNAMIC_MAX_CONTRAST),
+                  paper * (1.0 - DYNAMIC_CONTRAST))
     return (grey < cut) | (grey < AUTO_THRESHOLD[0])
 
 
