@@ -36,9 +36,9 @@ hand on first pages (a photocopy's black one on some), fold corners over (dog-ea
 28 mm), feed pages sideways or skewed past the scan area (corners cut off), alone and
 together. ``status`` counts pages whose status is not the truth's (a ballot refused);
 ``seals`` the seals stamped, ``s.doubt`` the first pages that should be doubted for their
-seal (where `SEAL_REQUIRED` campaigns require it: none stamped, or black in a colour scan),
-``found`` those doubted, ``false`` pages doubted for a seal they have.
-Without ``seal: required`` the seal is not looked at.
+seal (none stamped where `SEAL_REQUIRED` campaigns require it; black in a colour scan,
+whatever the campaign says: ``SEALED_COLOUR_OPTIONAL`` is ``SEALED_COLOUR`` with the seal
+optional), ``found`` those doubted, ``false`` pages doubted for a seal they have.
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ MARGIN_NOTES = 0.25
 HANDLING = {
     "SEALED": sim.Handling(seal=0.85),
     "SEALED_COLOUR": sim.Handling(seal=0.85, seal_black=0.25),
+    "SEALED_COLOUR_OPTIONAL": sim.Handling(seal=0.85, seal_black=0.25),
     "DOG_EARED": sim.Handling(dog_ear=1.0),
     "HANDLED_SIDEWAYS": sim.Handling(seal=0.9, dog_ear=0.6),
     "HANDLED_CUT_BITONAL": sim.Handling(seal=0.9, dog_ear=0.5),
@@ -172,6 +173,13 @@ DOUBT_VOTES = sim.VoteMix(high=0.3, medium=0.1, low=0.1, blank=0.05, overvote=0.
 INK_VOTES = {"DOUBT_GREY": DOUBT_VOTES, "DOUBT_COLOUR": DOUBT_VOTES,
              "DOUBT_BITONAL": DOUBT_VOTES}
 PRESETS.update(INK_PRESETS)
+#: Added last, so that every other preset keeps its cases for a seed: ``SEALED_COLOUR`` with
+#: the seal optional (a black one is doubted all the same), and faded toner scanned 1-bit
+#: with one threshold for the page (`sim.GLOBAL_BITONAL`: pale print drops out).
+PRESETS.update({
+    "SEALED_COLOUR_OPTIONAL": (replace(sim.COLOUR_150, dpi=200), ("jpeg", "pdf-jpeg")),
+    "FADED_GLOBAL_BITONAL": (replace(sim.GLOBAL_BITONAL, **_FADED), ("tiff-g4",)),
+})
 # --- end of the ink presets ------------------------------------------------------------
 
 
@@ -319,12 +327,12 @@ def compare(name: str, work: Path, got: list[dict]) -> dict:
 def _seal(name: str, page: dict, t: dict, stats: Counter[str], missed: list[str],
           wrong: list[str], where: str) -> None:
     """The seal's doubt on an accepted page against its truth: expected where the campaign
-    requires the seal and none was stamped, or a black one is scanned in colour."""
+    requires the seal and none was stamped, and wherever a black one is scanned in colour."""
     said = [d for d in page.get("doubts", []) if d.startswith(("no seal", "the seal is not"))]
     seal = t.get("seal", "")
     colour = PRESETS[name][0].colour == "rgb"
-    expected = t.get("ballot_page") == 1 and name in SEAL_REQUIRED and (
-        not seal or (colour and seal == "black"))
+    expected = t.get("ballot_page") == 1 and (
+        (name in SEAL_REQUIRED and not seal) or (colour and seal == "black"))
     stats["seals"] += seal != ""
     if expected:
         stats["seal_doubts"] += 1

@@ -6,7 +6,8 @@ patch (``decode_px_per_mm``, 8 px/mm puts about 4-5 px in each module) and
 given to zxing-cpp, which reads it in under a millisecond. If that fails
 (blur, a 1-bit scan's ragged edges, a stain), the reader tries the same square
 at the image's own resolution, then the whole image, and accepts a code found
-there only if it lies where the frame prints it. What the text means is the
+there only if it lies where the frame prints it; last, the square with modules
+a 1-bit threshold broke into dots made whole again (faded toner). What the text means is the
 caller's business (`pipeline.domain.layout.parse_code`); this stage returns it as
 read.
 
@@ -55,6 +56,11 @@ class CodeParams:
     match_min_visible
         `match_page_code`: the share of the modules that must lie clear of
         the streaks (a 1.4 mm streak across a 17 mm symbol hides about 0.15).
+    rejoin_mm, rejoin_window_mm, rejoin_offset
+        The last attempt (`_rejoined`): modules a 1-bit scan broke into dots
+        blurred over ``rejoin_mm`` (about a third of a 0.65 mm module) and cut
+        against the mean of ``rejoin_window_mm`` round them, less
+        ``rejoin_offset`` grey levels.
     """
 
     decode_px_per_mm: float = 8.0
@@ -63,6 +69,9 @@ class CodeParams:
     match_min_alike: float = 0.98
     match_max_other: float = 0.9
     match_min_visible: float = 0.6
+    rejoin_mm: float = 0.2
+    rejoin_window_mm: float = 2.0
+    rejoin_offset: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,7 @@ def decode_page_code(
         lambda: _read(rectify(gray, registration, region, registration.px_per_mm)),
         lambda: _read_in_place(gray, registration, frame.qr, params, region),
         lambda: _read_in_place(gray, registration, frame.qr, params, None),
+        lambda: _read(_rejoined(rectify(gray, registration, region, k), k, params)),
     )
     seen: set[str] = set()
     for attempt in attempts:
@@ -212,6 +222,20 @@ def _sample_modules(gray: np.ndarray, registration: Registration, symbol: Rect, 
     seen = np.clip(level[visible] + 0.5, 0, 255).astype(np.uint8).reshape(1, -1)
     threshold, _ = cv2.threshold(seen, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return level <= threshold, visible
+
+
+def _rejoined(patch: np.ndarray, px_per_mm: float, params: CodeParams) -> np.ndarray:
+    """The code's patch with modules a 1-bit scan broke into dots made whole again: pale
+    print near the scanner's threshold comes out as scattered dots, which zxing reads as
+    light. Averaged over ``rejoin_mm`` (a third of a module) the dots are a grey darker
+    than the paper round them, and each pixel is cut against the mean of its
+    ``rejoin_window_mm`` (three modules): a module of dots is dark, one of paper light."""
+    if patch.size == 0:
+        return patch
+    soft = cv2.GaussianBlur(patch, (0, 0), params.rejoin_mm * px_per_mm)
+    side = max(3, 2 * round(params.rejoin_window_mm * px_per_mm / 2) + 1)
+    return cv2.adaptiveThreshold(soft, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY,
+                                 side, params.rejoin_offset)
 
 
 def _read(img: np.ndarray) -> list[str]:

@@ -32,7 +32,8 @@ from the rows makes the page doubtful (`VoteModel.margin_notes`,
 
 Scanner presets: `CLEAN` (300 dpi grey), `OFFICE` (200 dpi grey, pages
 either way up), `COLOUR_150` (150 dpi colour, JPEG 60), `BITONAL` (200 dpi
-1-bit) and `ROUGH` (150 dpi, 5 degrees of skew, any orientation, shrunk,
+1-bit, the scanner's dynamic threshold), `GLOBAL_BITONAL` (the same with one cut
+for the page) and `ROUGH` (150 dpi, 5 degrees of skew, any orientation, shrunk,
 noisy).
 
 Stacks are lazy: `simulate_stack` plans every page (and its truth) at once
@@ -87,6 +88,7 @@ from simulator.scanner import (
     BITONAL,
     CLEAN,
     COLOUR_150,
+    GLOBAL_BITONAL,
     HARSH_PHONE,
     OFFICE,
     PHONE,
@@ -131,6 +133,7 @@ __all__ = [
     "COLOUR_150",
     "DOUBTFUL_SHAPES",
     "FORMATS",
+    "GLOBAL_BITONAL",
     "HARSH_PHONE",
     "MM_PER_INCH",
     "NOTE_KINDS",

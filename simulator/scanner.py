@@ -21,6 +21,9 @@ from simulator.kinds import ColourMode
 from simulator.marks import Mark, draw_mark
 from simulator.paper import PAPER_COLOURS, fade_toner, on_paper, px_per_mm
 
+#: How `to_bitonal` may threshold: against the paper round each pixel, or once for the page.
+BITONAL_MODES = ("dynamic", "global")
+
 
 @dataclass(frozen=True)
 class ScanProfile:
@@ -54,7 +57,13 @@ class ScanProfile:
     jpeg_quality : int
         Quality used when this scan is written as JPEG (file or PDF page).
     threshold : int or None
-        Bitonal threshold on 0-255 grey; None uses Otsu's.
+        A fixed bitonal threshold on 0-255 grey (a cheap scanner's one cut);
+        None uses ``bitonal``'s.
+    bitonal : {"dynamic", "global"}
+        How a 1-bit scan is thresholded (`to_bitonal`): ``dynamic``, each pixel
+        against the paper round it, as a document scanner's default 1-bit mode
+        does; ``global``, one cut for the whole page picked from its histogram
+        (Otsu's), as a cheap scanner's "auto" does: pale print drops out.
     speckle : float
         Share of pixels flipped after thresholding (dust, fibres).
     border_mm : float
@@ -130,6 +139,7 @@ class ScanProfile:
     tint: float = 0.008
     jpeg_quality: int = 85
     threshold: int | None = None
+    bitonal: str = "dynamic"
     speckle: float = 0.0
     border_mm: float = 0.0
     streak: float = 0.0
@@ -156,6 +166,8 @@ class ScanProfile:
             raise ValueError(f"scan resolution {self.dpi} dpi is outside 72-1200")
         if self.colour not in ("rgb", "grey", "bitonal"):
             raise ValueError(f"colour '{self.colour}' is not rgb, grey or bitonal")
+        if self.bitonal not in BITONAL_MODES:
+            raise ValueError(f"bitonal '{self.bitonal}' is not {' or '.join(BITONAL_MODES)}")
         if not self.quarter_turns or any(k not in (0, 1, 2, 3) for k in self.quarter_turns):
             raise ValueError("quarter_turns must be a non-empty tuple of 0, 1, 2, 3")
         if not 1 <= self.jpeg_quality <= 100:
@@ -177,8 +189,11 @@ OFFICE = ScanProfile(dpi=200, quarter_turns=(0, 2), skew_deg=1.5, shift_mm=2.0,
 #: A copier's "scan to PDF" in colour at 150 dpi, JPEG quality 60.
 COLOUR_150 = ScanProfile(dpi=150, colour="rgb", skew_deg=1.0, jpeg_quality=60,
                          blur_mm=(0.04, 0.08))
-#: 1-bit 200 dpi fax-style scan with Otsu's threshold and dust.
+#: 1-bit 200 dpi document scan with the scanner's dynamic threshold, and dust.
 BITONAL = ScanProfile(dpi=200, colour="bitonal", skew_deg=1.0, speckle=0.0005)
+#: The same with one threshold for the whole page (Otsu's), as a cheap scanner or a
+#: fax sets it: print paler than the cut drops out.
+GLOBAL_BITONAL = replace(BITONAL, bitonal="global")
 #: Everything at its worst: 5 degrees, fit-to-page shrink, any orientation, heavy noise,
 #: on a scan area 12 mm larger than the sheet all round so no corner is lost.
 ROUGH = ScanProfile(dpi=150, quarter_turns=(0, 1, 2, 3), skew_deg=5.0, shift_mm=4.0,
@@ -307,7 +322,8 @@ def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
         draw_streak(out, *streak, black=black)
     if profile.colour != "bitonal":
         return out
-    return to_bitonal(out, profile.threshold, profile.speckle, rng)
+    return to_bitonal(out, profile.threshold, profile.speckle, rng, mode=profile.bitonal,
+                      px_per_mm=ppm)
 
 
 def photograph(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
@@ -396,7 +412,9 @@ def photograph(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
     if profile.colour == "rgb":
         return out
     grey = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)
-    return grey if profile.colour == "grey" else to_bitonal(grey, profile.threshold)
+    return grey if profile.colour == "grey" else to_bitonal(
+        grey, profile.threshold, mode=profile.bitonal,
+        px_per_mm=profile.px_per_mm * s)  # the page's scale in the photo
 
 
 def _hand_shadow(shape: tuple[int, int], page: np.ndarray, rng: np.random.Generator
@@ -465,25 +483,48 @@ def draw_streak(img: np.ndarray, along_feed: bool, where: float, width_px: float
 
 #: Range an automatic (Otsu) bitonal threshold is kept in, 0-255 grey.
 AUTO_THRESHOLD = (96, 176)
+#: The dynamic threshold: a pixel is black when darker than halfway from the paper round
+#: it (the lightest within ``DYNAMIC_PAPER_MM``, smoothed) to the ink near it (the darkest
+#: within ``DYNAMIC_INK_MM``), that cut kept between ``DYNAMIC_CONTRAST`` (the least
+#: darkness it takes, a share of the paper's grey) and ``DYNAMIC_MAX_CONTRAST`` (what
+#: any grey that dark is, however black the print beside it: a light scanner streak
+#: stays one line across the print); or darker than ``AUTO_THRESHOLD[0]`` whatever is
+#: round it (a dark scan background).
+DYNAMIC_CONTRAST = 0.1
+DYNAMIC_MAX_CONTRAST = 0.3
+DYNAMIC_PAPER_MM = 8.0
+DYNAMIC_INK_MM = 1.5
 
 
 def to_bitonal(grey: np.ndarray, threshold: int | None = None, speckle: float = 0.0,
-               rng: np.random.Generator | None = None) -> np.ndarray:
+               rng: np.random.Generator | None = None, *, mode: str = "global",
+               px_per_mm: float = 8.0) -> np.ndarray:
     """Threshold a uint8 grey page to 1 bit: bool (H, W), True = white.
 
-    ``threshold`` None uses Otsu's, kept within `AUTO_THRESHOLD` as a
-    scanner's automatic threshold is: a page without ink has no two classes
-    to split, and unclamped Otsu would cut its paper noise in half.
+    ``threshold`` an int cuts every pixel there. Otherwise ``mode``:
+
+    - ``dynamic``: each pixel against the paper round it, as document scanners'
+      1-bit modes do (dynamic threshold, "iThresholding", text enhancement):
+      black where `DYNAMIC_CONTRAST` darker than the lightest paper within
+      `DYNAMIC_PAPER_MM` (at ``px_per_mm``), so that pale print on any paper
+      stays, and below `AUTO_THRESHOLD`'s low end anywhere;
+    - ``global``: Otsu's threshold for the page, kept within `AUTO_THRESHOLD`
+      as a scanner's automatic threshold is: a page without ink has no two
+      classes to split, and unclamped Otsu would cut its paper noise in half.
+
     ``speckle`` flips that share of pixels (needs ``rng``).
     """
     if grey.ndim == 3:
         grey = cv2.cvtColor(grey, cv2.COLOR_RGB2GRAY)
-    if threshold is None:
+    if threshold is not None:
+        white = grey > threshold
+    elif mode == "dynamic":
+        white = ~_dynamic_black(grey, px_per_mm)
+    elif mode == "global":
         t, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        t = min(max(t, AUTO_THRESHOLD[0]), AUTO_THRESHOLD[1])
+        white = grey > min(max(t, AUTO_THRESHOLD[0]), AUTO_THRESHOLD[1])
     else:
-        t = threshold
-    white = grey > t
+        raise ValueError(f"bitonal mode '{mode}' is not {' or '.join(BITONAL_MODES)}")
     if speckle > 0:
         if rng is None:
             raise ValueError("speckle needs an rng")
@@ -492,6 +533,26 @@ def to_bitonal(grey: np.ndarray, threshold: int | None = None, speckle: float = 
         flat = white.reshape(-1)
         flat[idx] = ~flat[idx]
     return white
+
+
+def _dynamic_black(grey: np.ndarray, px_per_mm: float) -> np.ndarray:
+    """Where a dynamic threshold (`to_bitonal`) makes ``grey`` black: each pixel against the
+    paper round it (estimated at about 1 px/mm, brought back to full size) and the ink near
+    it: print of any darkness is cut halfway, as a global threshold cuts full-toner print,
+    and print paler than a global cut still shows."""
+    h, w = grey.shape
+    f = max(1, int(px_per_mm))
+    small = cv2.resize(grey, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    side = max(3, 2 * round(DYNAMIC_PAPER_MM * px_per_mm / f / 2) + 1)
+    paper = cv2.dilate(small, np.ones((side, side), np.uint8))
+    paper = cv2.blur(paper.astype(np.float32), (side, side))
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    near = max(3, 2 * round(DYNAMIC_INK_MM * px_per_mm / 2) + 1)
+    ink = cv2.blur(cv2.erode(grey, np.ones((near, near), np.uint8)).astype(np.float32),
+                   (near, near))
+    cut = np.clip((paper + ink) / 2, paper * (1.0 - DYNAMIC_MAX_CONTRAST),
+                  paper * (1.0 - DYNAMIC_CONTRAST))
+    return (grey < cut) | (grey < AUTO_THRESHOLD[0])
 
 
 def show_through(img: np.ndarray, back: np.ndarray, layout: BallotLayout, back_page: int,

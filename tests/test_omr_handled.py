@@ -5,8 +5,9 @@ simulator, encoded as a scanner writes it and read by `pipeline.reading.page.rea
 
 A page is placed from whatever is left of it (three marks; fewer, with the QR code's
 corners, refitted on the box outlines) and refused only when that cannot be confirmed;
-the seal never costs a page, and a campaign may require it (`seal: required`): a first
-page without it, or in colour a black one (a photocopy), goes to review.
+the seal never costs a page. In colour a black seal (a photocopy) sends the page to review
+whatever the campaign says; a campaign may also require the seal (`seal: required`): a
+first page without it then goes to review.
 """
 
 from __future__ import annotations
@@ -38,11 +39,16 @@ def _layout(seal: str = "optional") -> BallotLayout:
 
 
 @cache
-def _marked() -> np.ndarray:
-    """Page 1 as printed, with one blue X in each row (`VOTES`): RGB at 200 dpi."""
+def _marked(fade: tuple[float, float, float] | None = None) -> np.ndarray:
+    """Page 1 as printed, with one blue X in each row (`VOTES`): RGB at 200 dpi. ``fade``:
+    printed short of toner first (``keep``, ``band_keep`` in a 30 mm band down the page,
+    its centre mm from the left edge: `simulator.fade_toner`)."""
     layout = _layout()
     page = next(sim.render_pages(ballot_pdf_bytes(layout.campaign, layout, copies=1), DPI))
     page = page.copy()
+    if fade is not None:
+        width_mm = page.shape[1] / PPM
+        sim.fade_toner(page, fade[0], fade[1], fade[2] / width_mm, 30.0 / width_mm)
     rng = np.random.default_rng(3)
     rows = {r.row: r for r in layout.page(1).template.rows}
     for row, box in VOTES.items():
@@ -111,14 +117,21 @@ def test_a_required_seal_missing_sends_the_page_to_review(profile: sim.ScanProfi
     assert _read(_scan(_marked(), profile)).doubts == ()  # not required: no doubt
 
 
-def test_a_black_seal_in_colour_is_a_photocopy_to_review() -> None:
+@pytest.mark.parametrize("seal", ["required", "optional"])
+def test_a_black_seal_in_colour_is_a_photocopy_to_review(seal: str) -> None:
     black = _stamped(colour=sim.seal.COPY_BLACK)
-    reading = _read(_scan(black, COLOUR, fmt=".jpg"), seal="required")
+    reading = _read(_scan(black, COLOUR, fmt=".jpg"), seal=seal)
     _votes_right(reading)
     assert [d.code for d in reading.doubts] == ["seal_not_red"]
-    assert _read(_scan(black, COLOUR, fmt=".jpg")).doubts == ()  # not required: not looked at
     # in grey a red seal and a black one look alike: a seal is there, which is all it can say
-    assert _read(_scan(black, GREY), seal="required").doubts == ()
+    assert _read(_scan(black, GREY), seal=seal).doubts == ()
+
+
+def test_with_the_seal_optional_a_colour_page_with_a_red_seal_or_none_is_fine() -> None:
+    for page in (_stamped(), _marked()):
+        reading = _read(_scan(page, COLOUR, fmt=".jpg"))
+        _votes_right(reading)
+        assert reading.doubts == ()
 
 
 @pytest.mark.parametrize("corner", ["top_left", "top_right", "bottom_right"])
@@ -184,6 +197,24 @@ def test_a_photo_with_a_corner_folded_over_is_placed_by_three_marks_and_the_code
         reading = _read(_scan(page, profile, seed=seed, fmt=".jpg"))
         _votes_right(reading)
         assert not reading.doubts, reading.doubts
+
+
+def test_a_faded_page_scanned_1_bit_by_a_document_scanner_keeps_its_pale_print() -> None:
+    # toner at 40 %, 16 % in a band down the middle column: the scanner's dynamic threshold
+    # keeps it (a global cut below its grey drops that column's outlines and the page)
+    column = _layout().page(1).template.rows[0].boxes[1]
+    page = _marked((0.4, 0.4, column.x + column.w / 2))
+    _votes_right(_read(_scan(page, replace(GREY, colour="bitonal"))))
+
+
+def test_a_1_bit_code_the_threshold_broke_into_dots_is_read() -> None:
+    # toner at 45 %, 32 % across the code's left half: one cut for the page leaves its
+    # modules there as scattered dots; averaged over a third of a module they are dark
+    qr = _layout().frame.qr
+    page = _marked((0.45, 0.7, qr.x + 0.3 * qr.w))
+    reading = _read(_scan(page, replace(GREY, colour="bitonal", bitonal="global")))
+    _votes_right(reading)
+    assert reading.doubts == ()
 
 
 def test_a_page_whose_mark_and_code_are_both_gone_is_refused_and_says_why() -> None:

@@ -77,8 +77,8 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: MarkRule, *,
 
     ``lap(stage)`` is called as each stage ends (`read_scan`'s ``timings``). ``colour``
     gives the page in colour (`pipeline.reading.colour.decode_colour`), asked only of a
-    page that prints the seal's place when the campaign requires the seal, to tell a red
-    seal from a photocopy's black one.
+    page that prints the seal's place and carries a seal there (or must: ``seal:
+    required``), to tell a red seal from a photocopy's black one.
     """
     lap = lap or Laps(None)
     h, w = gray.shape
@@ -146,23 +146,34 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: MarkRule, *,
 
 def seal_doubts(placed: PlacedPage, registration: Registration, layout: BallotLayout,
                 page: int, colour: Colour | None) -> tuple[Reason, ...]:
-    """The doubts about a page's seal (`omr.seal`) where the campaign requires it
-    (``seal: required``): no seal's ring at its place (``seal_missing``); in colour, a seal
-    whose ink is not red (``seal_not_red``: a photocopy). Only a form's first page, which
-    prints the seal's place, is looked at. Without the requirement nothing is: the seal
-    then costs a page nothing, not even the colour decode (on a 300-dpi colour JPEG, three
-    quarters of the grey one's time)."""
+    """The doubts about a page's seal (`omr.seal`). Only a form's first page, which prints
+    the seal's place, is looked at. Where the campaign requires the seal (``seal:
+    required``): no seal's ring at its place (``seal_missing``). Whatever the setting, a
+    seal found in a colour scan whose ink is not red (``seal_not_red``: a photocopy); with
+    ``seal: optional`` a page without a seal is fine, and costs only the ring's search
+    (a 1-bit page not even that)."""
     place = seal_place(layout)
     campaign: Campaign | None = layout.campaign
-    if place is None or page != 1 or campaign is None or campaign.seal != "required":
+    if place is None or page != 1 or campaign is None:
+        return ()
+    required = campaign.seal == "required"
+    bitonal = is_bitonal(placed.gray)
+    if not required and bitonal:  # no colour to judge a seal by
+        return ()
+    params = BITONAL_SEAL if bitonal else SealParams()
+    # without the requirement, the ring is looked for on grey first (a millisecond or two):
+    # the colour (decoded again: a 200-dpi JPEG's decode) only for a page that has a seal
+    if not required and not measure_seal(placed.gray, registration, place, placed.black,
+                                         params=params).found:
         return ()
     in_colour = colour() if colour is not None else None
-    params = BITONAL_SEAL if is_bitonal(placed.gray) else SealParams()
+    if not required and in_colour is None:
+        return ()
     seal = measure_seal(placed.gray, registration, place, placed.black,
                         colour=in_colour[0] if in_colour else None,
                         colour_factor=in_colour[1] if in_colour else 1.0, params=params)
     if not seal.found:
-        return (why.SEAL_MISSING(ring=seal.ring),)
+        return (why.SEAL_MISSING(ring=seal.ring),) if required else ()
     if seal.red is not None and seal.red < MIN_SEAL_RED:
         return (why.SEAL_NOT_RED(red=seal.red),)
     return ()
