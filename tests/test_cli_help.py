@@ -1,0 +1,111 @@
+"""``--help`` speaks the run's language: Vietnamese by default, English with ``--lang en``,
+``KIEMPHIEU_LANG=en`` or an English locale; every help string is a catalog entry.
+
+Every command's help (the root's, each command's, each subcommand's) is rendered in a
+fresh process whose language is Vietnamese, and checked word by word for English
+(`test_cli_words.english_words`) and for catalog keys left unworded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from station_cases import KIEMPHIEU
+from test_cli_words import english_words
+
+from pipeline.domain.wording import LANGS, has_entry, t
+
+# every help, rendered as the command line renders it, in the language given
+RENDER = """
+import contextlib, io, json, sys
+from pipeline.cli.console import decide_lang
+decide_lang(["--lang", sys.argv[1]])
+import typer
+from pipeline.cli import COMMANDS, build_app, load_command
+root = typer.main.get_command(build_app())
+texts = {}
+
+def render(command, ctx):
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        command.format_help(ctx, ctx.make_formatter())
+    return buffer.getvalue()
+
+with typer.Context(root, info_name="kiemphieu") as ctx:
+    texts["kiemphieu"] = render(root, ctx)
+    for name in COMMANDS:
+        command = load_command(name)
+        with typer.Context(command, info_name=name, parent=ctx) as sub:
+            texts[name] = render(command, sub)
+            for inner, each in getattr(command, "commands", {}).items():
+                with typer.Context(each, info_name=inner, parent=sub) as last:
+                    texts[f"{name} {inner}"] = render(each, last)
+print(json.dumps(texts))
+"""
+PLAIN_ENV = {k: v for k, v in os.environ.items()
+             if k not in ("KIEMPHIEU_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
+# the first column of the commands' panel: names typed as they are ("scan", "review")
+COMMAND_COLUMN = re.compile(r"^│ [a-z]+ {2,}", re.M)
+USAGE = re.compile(r"Cách dùng: kiemphieu [^\n]*")  # the command typed, its placeholders
+OPTION = re.compile(r"--[a-z][a-z-]*")  # an option's name, typed as it is
+# a command whose help strings its own module gives in English still
+ENGLISH_STILL = {"aggregate"}
+
+
+def helps(lang: str) -> dict[str, str]:
+    run = subprocess.run([sys.executable, "-c", RENDER, lang], capture_output=True, text=True,
+                         check=True, env={**PLAIN_ENV, "COLUMNS": "240"})
+    return json.loads(run.stdout)
+
+
+def test_every_help_is_in_vietnamese() -> None:
+    texts = helps("vi")
+    assert len(texts) > 30 and {"kiemphieu", "scan", "review resolve", "stack withdraw"} <= set(texts)
+    for command, text in texts.items():
+        assert "Cách dùng: kiemphieu" in text, (command, text)
+        assert not re.search(r"\b(help|cli)_[a-z_]+\b", text), (command, text)  # a key unworded
+        if command.split()[0] in ENGLISH_STILL:
+            continue
+        read = USAGE.sub(" ", OPTION.sub(" ", COMMAND_COLUMN.sub("│ ", text)))
+        words = english_words(read)
+        assert not words, (command, words, text)
+        for english in ("Usage", "Options", "Arguments", "Commands", "Show this message",
+                        "[default", "[required", "<path>", "<int", "<bool>"):
+            assert english not in text, (command, english, text)
+
+
+def test_help_is_english_on_request() -> None:
+    texts = helps("en")
+    assert texts["scan"].count("Usage: kiemphieu scan [OPTIONS]") == 1
+    assert "Show this message and exit." in texts["scan"] and "Options" in texts["scan"]
+    vi_root = subprocess.run([KIEMPHIEU, "--help"], capture_output=True, text=True,
+                             env=PLAIN_ENV).stdout
+    assert "In, quét và kiểm phiếu" in vi_root and "Lệnh" in vi_root
+    for how in (["--lang", "en"], ):
+        english = subprocess.run([KIEMPHIEU, *how, "scan", "--help"], capture_output=True,
+                                 text=True, env=PLAIN_ENV).stdout
+        assert "Ingest scans." in english and "Cách dùng" not in english
+    for env in ({"KIEMPHIEU_LANG": "en"}, {"LANG": "en_US.UTF-8"}):
+        english = subprocess.run([KIEMPHIEU, "tally", "--help"], capture_output=True, text=True,
+                                 env={**PLAIN_ENV, **env}).stdout
+        assert "The confidence breakdown so far." in english, env
+    vietnamese = subprocess.run([KIEMPHIEU, "tally", "--help"], capture_output=True, text=True,
+                                env={**PLAIN_ENV, "LANG": "vi_VN.UTF-8"}).stdout
+    assert "Kết quả tín nhiệm đến lúc này." in vietnamese
+
+
+def test_every_help_entry_is_worded_in_both_catalogs() -> None:
+    """Each ``help_*`` and ``cli_help_*``/``cli_metavar_*`` entry exists in both languages, and
+    its Vietnamese is not its English (only placeholders and codes may read the same)."""
+    from pipeline.domain.wording import catalog
+
+    keys = {k for k in catalog("en")._catalog  # type: ignore[attr-defined]
+            if isinstance(k, str) and re.match(r"(help_|cli_help_|cli_metavar_)", k)}
+    assert len(keys) > 120
+    assert not [(k, lang) for k in keys for lang in LANGS if not has_entry(k, lang)]
+    same = {k for k in keys if t(k, "vi") == t(k, "en")}
+    assert not same, same
