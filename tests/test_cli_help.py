@@ -109,3 +109,31 @@ def test_every_help_entry_is_worded_in_both_catalogs() -> None:
     assert not [(k, lang) for k in keys for lang in LANGS if not has_entry(k, lang)]
     same = {k for k in keys if t(k, "vi") == t(k, "en")}
     assert not same, same
+
+
+def test_usage_errors_are_in_vietnamese() -> None:
+    """The usage errors a person meets (exit status 2), Vietnamese by default; Typer's English
+    with ``--lang en``."""
+    cases = {
+        ("scan", "--workers", "100", "ws", "scans"): "--workers: tối đa là 64",
+        ("scan", "--workers", "abc", "ws", "scans"): "cần một số nguyên",
+        ("print", "ws", "--copies"): "tùy chọn --copies cần một giá trị",
+        ("tally", "ws", "thua"): "thừa giá trị: thua",
+        ("tally", "ws", "--json=1"): "tùy chọn --json không nhận giá trị",
+        ("tally",): "thiếu WS",
+        ("tally", "ws", "--jsn"): "không có tùy chọn --jsn. Có phải ý bạn là --json?",
+        ("talyy", "ws"): "không có lệnh talyy",
+        ("review", "--all"): "thiếu WS",
+        ("user", "add"): "thiếu TÊN",
+    }
+    for args, expected in cases.items():
+        run = subprocess.run([KIEMPHIEU, *args], capture_output=True, text=True, env=PLAIN_ENV)
+        assert run.returncode == 2, (args, run.stderr)
+        said = " ".join(run.stderr.replace("│", " ").split())
+        assert expected in said, (args, said)
+        assert "Lỗi" in said and "Error" not in said and "Try " not in said, said
+        assert not english_words(USAGE.sub(" ", OPTION.sub(" ", said))), (args, said)
+    english = subprocess.run([KIEMPHIEU, "--lang", "en", "tally"], capture_output=True,
+                             text=True, env=PLAIN_ENV)
+    assert english.returncode == 2 and "Missing argument 'WS'." in english.stderr
+    assert "Usage: kiemphieu tally [OPTIONS] {WS}" in english.stderr

@@ -1,4 +1,4 @@
-"""The help the command line prints (``--help``), in this run's language.
+"""The help the command line prints (``--help``) and its usage errors, in this run's language.
 
 Typer builds a command's help from strings given when its module is imported, and its
 own fixed words ("Usage:", "Options", "[default: 1]", "Show this message and exit.")
@@ -10,7 +10,10 @@ are English. So:
 - every command is a `WordedCommand` and every group a `WordedGroup` (`App` makes them
   so): they word the usage line, the help option, the types of values, and Typer's fixed
   words (`word_typer`) when help is shown, and only then, so a command that runs imports
-  nothing more for it.
+  nothing more for it;
+- a usage error (a missing argument, an unknown option or command, a value that does not
+  fit) is worded from the catalog (`worded_usage_error`, keys ``cli_usage_*``) as it is
+  raised, in Vietnamese; in English it stays as Typer words it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,14 @@ import re
 from typing import Any
 
 import typer
+from typer._click.exceptions import (
+    BadOptionUsage,
+    BadParameter,
+    MissingParameter,
+    NoArgsIsHelpError,
+    NoSuchOption,
+    UsageError,
+)
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from pipeline.cli.console import lang, say
@@ -88,6 +99,60 @@ def _word_types(params: list[Any], ctx: typer.Context) -> None:
                 param.metavar = _type_word(param.display_type(ctx))
 
 
+# Typer's own reasons a value does not fit (pydantic's words), and their catalog entries
+VALUE_PROBLEMS = (
+    (re.compile(r"less than or equal to (\S+?)\.?$"), "cli_usage_at_most"),
+    (re.compile(r"greater than or equal to (\S+?)\.?$"), "cli_usage_at_least"),
+    (re.compile(r"valid integer"), "cli_usage_whole_number"),
+    (re.compile(r"valid number"), "cli_usage_number"),
+    (re.compile(r"does not exist"), "cli_usage_no_path"),
+)
+
+
+def _named(param: Any) -> str:
+    """How a parameter is named in an error: an option by its name, an argument by its
+    placeholder in words."""
+    if param is None:
+        return "?"
+    if isinstance(param, TyperArgument):
+        return _metavar_words(param.metavar or (param.name or "").upper())
+    return " / ".join(param.opts)
+
+
+def worded_usage_error(exc: UsageError) -> UsageError:
+    """``exc`` with its message in this run's language (Vietnamese: from the catalog; English:
+    as Typer words it), Typer's fixed words set for the error's panel."""
+    word_typer()
+    if lang() == "en" or isinstance(exc, NoArgsIsHelpError):
+        return exc
+    if isinstance(exc, MissingParameter):
+        message = say("cli_usage_missing", what=_named(exc.param))
+    elif isinstance(exc, NoSuchOption):
+        message = say("cli_usage_no_option", option=exc.option_name)
+        if exc.possibilities:
+            message += " " + say("cli_usage_did_you_mean", options=", ".join(exc.possibilities))
+    elif isinstance(exc, BadOptionUsage):
+        key = "cli_usage_no_value" if "does not take" in exc.message else "cli_usage_needs_value"
+        message = say(key, option=exc.option_name)
+    elif isinstance(exc, BadParameter):
+        if not exc.message.isascii():  # the command's own words, from the catalog
+            return exc
+        why = next((say(key, n=m.group(1) if m.groups() else "") for rx, key in VALUE_PROBLEMS
+                    if (m := rx.search(exc.message))), say("cli_usage_bad_value_why"))
+        message = say("cli_usage_bad_value", what=_named(exc.param), why=why)
+    elif (extra := re.match(r"Got unexpected extra arguments? ?\(s\)? \((.*)\)", exc.message)):
+        message = say("cli_usage_extra", args=extra.group(1))
+    elif (command := re.match(r"No such command '(.*?)'", exc.message)):
+        message = say("cli_usage_no_command", name=command.group(1))
+        if (near := re.search(r"Did you mean (.*)\?", exc.message)):
+            message += " " + say("cli_usage_did_you_mean", options=near.group(1))
+    else:
+        return exc
+    worded = UsageError(message, exc.ctx)
+    worded.exit_code = exc.exit_code
+    return worded
+
+
 class _Worded:
     """What `WordedCommand` and `WordedGroup` share (a mixin before Typer's class)."""
 
@@ -96,6 +161,12 @@ class _Worded:
         if option is not None:
             option.help = say("cli_help_option")
         return option
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
+        except UsageError as exc:
+            raise worded_usage_error(exc) from None
 
     def format_usage(self, ctx: typer.Context, formatter: Any) -> None:
         pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
@@ -119,6 +190,12 @@ class WordedGroup(_Worded, TyperGroup):
         super().__init__(*args, **kwargs)
         self.options_metavar = say("cli_help_options_metavar")
         self.subcommand_metavar = say("cli_help_command_metavar")
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as exc:
+            raise worded_usage_error(exc) from None
 
 
 class App(typer.Typer):
