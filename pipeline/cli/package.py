@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.cli.console import err, out, say
+from pipeline.cli.console import err, lang, out, say
 from pipeline.cli.help import App
 from pipeline.cli.ws import WsArg, open_ws
 from pipeline.documents.aggregate import UnitKey, aggregate_packages, read_unit_keys
@@ -91,7 +91,7 @@ def verify(
         _print_history(result.history, bool(key and digest))
         return
     for problem in result.problems:
-        err.print(f"{package}/{problem}", markup=False)
+        err.print(f"{package}/{problem.words(lang())}", markup=False)
     _print_history(result.history, True)
     err.print(say("cli_not_valid", package=str(package), n=len(result.problems)), markup=False)
     raise typer.Exit(1)
