@@ -125,6 +125,8 @@ def test_usage_errors_are_in_vietnamese() -> None:
         ("talyy", "ws"): "không có lệnh talyy",
         ("review", "--all"): "thiếu WS",
         ("user", "add"): "thiếu TÊN",
+        ("--lang", "fr", "tally", "ws"): "--lang: fr: chỉ dùng vi (tiếng Việt) hoặc en",
+        ("verify", "pkg", "--key", "ab"): "--key: --key: có 2 chữ số hệ 16, mã SHA-256 có 64",
     }
     for args, expected in cases.items():
         run = subprocess.run([KIEMPHIEU, *args], capture_output=True, text=True, env=PLAIN_ENV)

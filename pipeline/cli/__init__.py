@@ -38,7 +38,7 @@ from typing import Annotated, Any, NamedTuple
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from pipeline.cli.console import decide_lang, err, error_words, say, set_lang
+from pipeline.cli.console import checked_lang, decide_lang, err, error_words, say, set_lang
 from pipeline.cli.help import WordedGroup
 from pipeline.domain.errors import KiemphieuError
 
@@ -133,7 +133,8 @@ def build_app() -> typer.Typer:
     @app.callback()
     def _root(
         lang: Annotated[str | None, typer.Option(
-            "--lang", metavar="vi|en", envvar="KIEMPHIEU_LANG", help=say("help_root_lang"))]
+            "--lang", metavar="vi|en", envvar="KIEMPHIEU_LANG", callback=checked_lang,
+            help=say("help_root_lang"))]
         = None,
     ) -> None:
         set_lang(lang)

@@ -72,14 +72,23 @@ def decide_lang(argv: Sequence[str], environ: Mapping[str, str] = os.environ) ->
     return _Lang.value
 
 
+class WordedBadParameter(typer.BadParameter):
+    """A value refused by a command's own check, its message already in the run's language."""
+
+
+def checked_lang(value: str | None) -> str | None:
+    """The root option ``--lang`` (or ``KIEMPHIEU_LANG``) as given: ``vi``, ``en`` or None; a
+    usage error for another value."""
+    if value is not None and value not in LANGS:
+        raise WordedBadParameter(say("cli_lang_bad", value=value))
+    return value
+
+
 def set_lang(value: str | None) -> None:
-    """The root command's ``--lang`` (or ``KIEMPHIEU_LANG``); None leaves the language as
+    """The root command's ``--lang`` (checked by `checked_lang`); None leaves the language as
     decided."""
-    if value is None:
-        return
-    if value not in LANGS:
-        raise typer.BadParameter(say("cli_lang_bad", value=value))
-    _Lang.value = value
+    if value is not None:
+        _Lang.value = value
 
 
 def lang() -> str:

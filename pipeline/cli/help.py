@@ -32,7 +32,7 @@ from typer._click.exceptions import (
 )
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from pipeline.cli.console import lang, say
+from pipeline.cli.console import WordedBadParameter, lang, say
 from pipeline.domain.wording import has_entry
 
 #: Typer's fixed words (module constants of `typer.rich_utils`) and their catalog entries
@@ -135,10 +135,11 @@ def worded_usage_error(exc: UsageError) -> UsageError:
         key = "cli_usage_no_value" if "does not take" in exc.message else "cli_usage_needs_value"
         message = say(key, option=exc.option_name)
     elif isinstance(exc, BadParameter):
-        if not exc.message.isascii():  # the command's own words, from the catalog
-            return exc
-        why = next((say(key, n=m.group(1) if m.groups() else "") for rx, key in VALUE_PROBLEMS
-                    if (m := rx.search(exc.message))), say("cli_usage_bad_value_why"))
+        if isinstance(exc, WordedBadParameter):  # the command's own words, from the catalog
+            why = exc.message.rstrip(".")
+        else:
+            why = next((say(key, n=m.group(1) if m.groups() else "") for rx, key in VALUE_PROBLEMS
+                        if (m := rx.search(exc.message))), say("cli_usage_bad_value_why"))
         message = say("cli_usage_bad_value", what=_named(exc.param), why=why)
     elif (extra := re.match(r"Got unexpected extra arguments? ?\(s\)? \((.*)\)", exc.message)):
         message = say("cli_usage_extra", args=extra.group(1))
@@ -169,6 +170,7 @@ class _Worded:
             raise worded_usage_error(exc) from None
 
     def format_usage(self, ctx: typer.Context, formatter: Any) -> None:
+        _word_types(self.get_params(ctx), ctx)  # the placeholders in words
         pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
         formatter.write_usage(ctx.command_path, " ".join(pieces),
                               prefix=say("cli_help_usage") + " ")

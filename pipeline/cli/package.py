@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.cli.console import err, lang, out, say
+from pipeline.cli.console import WordedBadParameter, err, lang, out, say
 from pipeline.cli.help import App
 from pipeline.cli.ws import WsArg, open_ws
 from pipeline.documents.aggregate import UnitKey, aggregate_packages, read_unit_keys
@@ -15,6 +15,7 @@ from pipeline.documents.export import CERTIFICATE_FILE, export_package
 from pipeline.documents.verify import verify_package
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.wording import t
 from pipeline.store.workspace import WORKSPACE_FILE
 from pipeline.workflow.retally import from_package, from_workspace
 from pipeline.workflow.retally import retally as do_retally
@@ -33,7 +34,7 @@ def _hex64(what: str):
                 return [parse_hex64(v, what) for v in value]
             return parse_hex64(value, what)
         except CertificateError as exc:
-            raise typer.BadParameter(str(exc)) from None
+            raise WordedBadParameter(t(exc.key, lang(), **exc.params)) from None
     return parse
 
 
