@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 
-from station_cases import KIEMPHIEU
+from station_cases import KIEMPHIEU, ROOT
 from test_cli_words import english_words
 
 from pipeline.domain.wording import LANGS, has_entry, t
@@ -50,6 +50,7 @@ PLAIN_ENV = {k: v for k, v in os.environ.items()
              if k not in ("KIEMPHIEU_LANG", "LC_ALL", "LC_MESSAGES", "LANG")}
 # the first column of the commands' panel: names typed as they are ("scan", "review")
 COMMAND_COLUMN = re.compile(r"^│ [a-z]+ {2,}", re.M)
+QUOTED = re.compile(r"'[^']*'")  # a key or value quoted as the campaign file writes it
 USAGE = re.compile(r"Cách dùng: kiemphieu [^\n]*")  # the command typed, its placeholders
 OPTION = re.compile(r"--[a-z][a-z-]*")  # an option's name, typed as it is
 # a command whose help strings its own module gives in English still
@@ -99,13 +100,16 @@ def test_help_is_english_on_request() -> None:
 
 
 def test_every_help_entry_is_worded_in_both_catalogs() -> None:
-    """Each ``help_*`` and ``cli_help_*``/``cli_metavar_*`` entry exists in both languages, and
-    its Vietnamese is not its English (only placeholders and codes may read the same)."""
+    """Each entry of the help, the usage errors, the campaign file's refusals and verify's
+    problems exists in both languages, and its Vietnamese is not its English."""
     from pipeline.domain.wording import catalog
 
     keys = {k for k in catalog("en")._catalog  # type: ignore[attr-defined]
-            if isinstance(k, str) and re.match(r"(help_|cli_help_|cli_metavar_)", k)}
-    assert len(keys) > 120
+            if isinstance(k, str) and re.match(
+                r"(help_|cli_help_|cli_metavar_|cli_usage_|campaign_|verify_|certificate_hex_)",
+                k)}
+    keys.discard("verify_problem")  # "{path}: {kind}: {detail}", the same in both
+    assert len(keys) > 200
     assert not [(k, lang) for k in keys for lang in LANGS if not has_entry(k, lang)]
     same = {k for k in keys if t(k, "vi") == t(k, "en")}
     assert not same, same
@@ -139,3 +143,31 @@ def test_usage_errors_are_in_vietnamese() -> None:
                              text=True, env=PLAIN_ENV)
     assert english.returncode == 2 and "Missing argument 'WS'." in english.stderr
     assert "Usage: kiemphieu tally [OPTIONS] {WS}" in english.stderr
+
+
+def test_campaign_file_refusals_and_verify_problems_are_in_vietnamese(tmp_path) -> None:
+    """A campaign file refused, and a package that does not verify: Vietnamese by default,
+    each naming the file (and line) in words; English on request."""
+    cases = {
+        "thieu.yaml": ("id: x\n", "thiếu khóa bắt buộc"),
+        "hong.yaml": ("id: [\n", "dòng 2: không phải YAML hợp lệ"),
+        "so.yaml": ((ROOT / "samples" / "seed-002-hdnd-ninhson.yaml").read_text("utf-8")
+                    .replace("rules: nq96-2023", "rules: khong-co"), "không phải bộ quy định"),
+    }
+    for name, (text, expected) in cases.items():
+        (tmp_path / name).write_text(text, "utf-8")
+        run = subprocess.run([KIEMPHIEU, "check", str(tmp_path / name)], capture_output=True,
+                             text=True, env=PLAIN_ENV)
+        assert run.returncode == 1 and expected in run.stderr, (name, run.stderr)
+        said = QUOTED.sub(" ", run.stderr.replace(str(tmp_path), ""))  # keys as in the file
+        assert not english_words(said), (name, run.stderr)
+    english = subprocess.run([KIEMPHIEU, "--lang", "en", "check", str(tmp_path / "thieu.yaml")],
+                             capture_output=True, text=True, env=PLAIN_ENV)
+    assert "missing required key" in english.stderr
+    (tmp_path / "goi").mkdir()
+    (tmp_path / "goi" / "manifest.json").write_text("{}", "utf-8")
+    run = subprocess.run([KIEMPHIEU, "verify", str(tmp_path / "goi")], capture_output=True,
+                         text=True, env=PLAIN_ENV)
+    assert run.returncode == 1 and "manifest.sig: thiếu: bộ hồ sơ không có tệp này" in run.stderr
+    assert "KHÔNG HỢP LỆ" in run.stderr
+    assert not english_words(run.stderr.replace(str(tmp_path), "")), run.stderr

@@ -191,12 +191,15 @@ def _manifest(manifest_bytes: bytes | None, problems: list[Problem]) -> dict[str
         return None
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
-        if not isinstance(manifest, dict) or manifest.get("format") != PACKAGE_FORMAT:
-            raise ValueError(f"not a {PACKAGE_FORMAT} manifest")
-        if not isinstance(manifest["files"], list):
-            raise ValueError("'files' is not a list")
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         problems.append(_problem("bad_manifest", MANIFEST, "verify_unreadable", error=str(exc)))
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != PACKAGE_FORMAT:
+        problems.append(_problem("bad_manifest", MANIFEST, "verify_manifest_format",
+                                 format=PACKAGE_FORMAT))
+        return None
+    if not isinstance(manifest.get("files"), list):
+        problems.append(_problem("bad_manifest", MANIFEST, "verify_manifest_files"))
         return None
     return manifest
 

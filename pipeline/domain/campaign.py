@@ -233,6 +233,18 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
     )
 
 
+#: the YAML reader's usual problems (its own English), each with the catalog entry that says
+#: it in words a person can act on; any other is quoted as the reader gives it
+YAML_PROBLEMS = (
+    ("mapping values are not allowed", "campaign_yaml_colon"),
+    ("could not find expected ':'", "campaign_yaml_no_colon"),
+    ("expected the node content", "campaign_yaml_no_value"),
+    ("found character '\\t'", "campaign_yaml_tab"),
+    ("did not find expected key", "campaign_yaml_indent"),
+    ("expected <block end>", "campaign_yaml_indent"),
+    ("found unexpected end of stream", "campaign_yaml_unclosed"),
+)
+
 def _top_mapping(text: str, where: str) -> tuple[dict[str, yaml.Node], _Reader]:
     """The campaign file's top-level keys, and the reader that names ``where`` in errors."""
     try:
@@ -243,8 +255,9 @@ def _top_mapping(text: str, where: str) -> tuple[dict[str, yaml.Node], _Reader]:
         problem = getattr(exc, "problem", None) or str(exc)
         if mark is None:
             raise CampaignError(key="campaign_not_yaml", where=where, problem=problem) from None
-        raise CampaignError(key="campaign_not_yaml_at", where=where, line=mark.line + 1,
-                            problem=problem) from None
+        entry = next((k for start, k in YAML_PROBLEMS if problem.startswith(start)),
+                     "campaign_not_yaml_at")
+        raise CampaignError(key=entry, where=where, line=mark.line + 1, problem=problem) from None
     if not isinstance(node, yaml.MappingNode):
         raise CampaignError(key="campaign_campaign_file_must_be", where=where)
     reader = _Reader(where)
