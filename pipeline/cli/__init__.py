@@ -20,6 +20,11 @@ SQLAlchemy, reportlab, FastAPI...), is imported only when that command runs
 (`LazyGroup`: the one place where imports are deferred); ``kiemphieu --help``
 imports none of them.
 
+Language: decided once, before the root command is built or any command's module is
+imported (`pipeline.cli.console.decide_lang`, called first by `main`): every help string
+is a catalog entry read at import (`pipeline.cli.help`), so ``--help`` and the usage errors
+speak the run's language like every other message.
+
 Exit status: 0 done; 1 the input or state was refused, with a message on
 stderr that says what, where and how to fix it; 2 usage error. No command
 prints a Python traceback for bad input; set ``KIEMPHIEU_DEBUG=1`` to see
