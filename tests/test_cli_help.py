@@ -145,8 +145,8 @@ def test_usage_errors_are_in_vietnamese() -> None:
     assert "Usage: kiemphieu tally [OPTIONS] {WS}" in english.stderr
 
 
-def test_campaign_file_refusals_and_verify_problems_are_in_vietnamese(tmp_path) -> None:
-    """A campaign file refused, and a package that does not verify: Vietnamese by default,
+def test_campaign_file_refusals_and_package_problems_are_in_vietnamese(tmp_path) -> None:
+    """A campaign file refused, a package that does not verify (verify, retally): Vietnamese by default,
     each naming the file (and line) in words; English on request."""
     cases = {
         "thieu.yaml": ("id: x\n", "thiếu khóa bắt buộc"),
@@ -171,3 +171,8 @@ def test_campaign_file_refusals_and_verify_problems_are_in_vietnamese(tmp_path) 
     assert run.returncode == 1 and "manifest.sig: thiếu: bộ hồ sơ không có tệp này" in run.stderr
     assert "KHÔNG HỢP LỆ" in run.stderr
     assert not english_words(run.stderr.replace(str(tmp_path), "")), run.stderr
+    audit = subprocess.run([KIEMPHIEU, "retally", str(tmp_path / "goi")], capture_output=True,
+                           text=True, env=PLAIN_ENV)
+    assert audit.returncode == 1 and "bộ hồ sơ không qua được kiểm tra (manifest.sig: thiếu" \
+        in audit.stderr, audit.stderr
+    assert not english_words(audit.stderr.replace(str(tmp_path), "")), audit.stderr

@@ -102,6 +102,20 @@ class Problem:
         return self.words("en")
 
 
+
+class ProblemsInWords:
+    """Some of a package's problems inside a catalog sentence: the entry's format spec names
+    the language (``{problems:vi}``), its words are the problems', joined by "; "."""
+
+    def __init__(self, problems: tuple[Problem, ...], most: int = 5) -> None:
+        self.problems = problems[:most]
+
+    def __format__(self, spec: str) -> str:
+        return "; ".join(p.words(spec or "en") for p in self.problems)
+
+    def __str__(self) -> str:
+        return format(self, "en")
+
 def _problem(kind: str, path: str, entry: str, **params: Any) -> Problem:
     return Problem(kind, path, entry, tuple(params.items()))
 
