@@ -104,17 +104,17 @@ class Problem:
 
 
 class ProblemsInWords:
-    """Some of a package's problems inside a catalog sentence: the entry's format spec names
-    the language (``{problems:vi}``), its words are the problems', joined by "; "."""
+    """Some of a package's problems inside a catalog sentence, worded in the sentence's
+    language (`pipeline.domain.wording` asks `in_words`), joined by "; "."""
 
     def __init__(self, problems: tuple[Problem, ...], most: int = 5) -> None:
         self.problems = problems[:most]
 
-    def __format__(self, spec: str) -> str:
-        return "; ".join(p.words(spec or "en") for p in self.problems)
+    def in_words(self, lang: str) -> str:
+        return "; ".join(p.words(lang) for p in self.problems)
 
     def __str__(self) -> str:
-        return format(self, "en")
+        return self.in_words("en")
 
 def _problem(kind: str, path: str, entry: str, **params: Any) -> Problem:
     return Problem(kind, path, entry, tuple(params.items()))
