@@ -24,7 +24,8 @@ by import-linter in the test command, contracts in ``pyproject.toml``)::
   (`workers`). Image bytes in, readings out; no database.
 - `pipeline.store`: the tables (`schema`), the records in SQLite or PostgreSQL (`store`), the
   stacks' records (`stacks`), the workspace folder (`workspace`), the schema's migrations (`migrations`), the
-  prints of the pages' handwriting and the pages held as the same sheet (`prints`), the
+  prints of the pages' handwriting and the pages held as the same sheet (`prints`), the hall
+  switch (`hall`), the
   workspace's signing key (`keys`), the certified record and the certification
   history (`certificates`).
 - `pipeline.documents`: what every document shares (`typography`: fonts,

@@ -18,7 +18,7 @@ def test_each_command_is_listed_with_its_own_help(name: str) -> None:
     there must be the first paragraph of the command's own help."""
     command = load_command(name)
     own = (command.help or "").split("\n\n")[0].replace("\n", " ").strip()
-    assert own == COMMANDS[name].help
+    assert own == COMMANDS[name].help_of(name)
     assert isinstance(command, TyperGroup) == COMMANDS[name].group
 
 

@@ -109,8 +109,22 @@ def test_the_hall_shows_the_result_only_when_the_chair_switches_it_on(counted: W
     assert "100,00%" in text and not re.search(r"\d\.\d\d%", text)
     assert len(re.findall(r"<tr data-candidate=", hall.text)) == 18  # everyone, cut by the script
     assert "Bước tiếp theo" in client.get("/dashboard").text
+    # kept with the records: a restarted station, and a second station process, show it too
+    restarted = TestClient(create_app(counted.path, allowed_hosts=HOST))
+    assert restarted.get("/hall").status_code == 200
     client.post("/chair/hall", data={"csrf": csrf, "open": "0"})
     assert TestClient(client.app).get("/hall").status_code == 404
+    assert restarted.get("/hall").status_code == 404
+    assert [(r["open"], r["by"]) for r in _hall_log(counted)] == [(True, "chu"), (False, "chu")]
+
+
+def _hall_log(ws: Workspace) -> list[dict]:
+    from sqlalchemy import select
+
+    from pipeline.store.schema import hall_log_table
+    with ws.store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(hall_log_table).order_by(
+            hall_log_table.c.id)).mappings()]
 
 
 def test_ballots_to_print_and_the_console_is_the_chairs(counted: Workspace) -> None:

@@ -13,25 +13,18 @@ installs it); Playwright never downloads a browser here.
 from __future__ import annotations
 
 import base64
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from review_cases import PASSWORD, ServerThread, add_accounts, scanned_workspace
+from web_browser import needs_chromium
 
 from pipeline.web.app import create_app
 from simulator import read_truth
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed (bash dev.sh test installs it)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -48,19 +41,8 @@ def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         yield server.url, upload
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("KIEMPHIEU_SCREENSHOTS") or tmp_path / "screens")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def log_in(page, base: str, name: str) -> None:

@@ -6,7 +6,9 @@ rescan); two reviewers resolve every item with the keyboard (one at 1366x768, on
 1366x650, the laptop's screen with the browser's bars and the taskbar taken off); the
 chair declares the hand count (miscounted) and the committee, sees every blocker at once,
 follows the first to the rescan held as probably the same sheet and says so (the rescan
-leaves the count), corrects the hand count, certifies, exports and downloads the package;
+leaves the count), withdraws a whole stack to rescan it and restores it, declares one page
+invalid and withdraws one from the page's view (each taken back), corrects the hand count,
+certifies, exports and downloads the package;
 the hall's page shows the
 result to anyone on the network at 1280x720. Every screen is photographed at 1366x768 and
 1366x650, and on every review screen the decision buttons must be inside the window.
@@ -20,16 +22,12 @@ Screenshots go to ``KIEMPHIEU_SCREENSHOTS`` when set, else to the test's tempora
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 from review_cases import (
     CLEAR,
@@ -41,6 +39,7 @@ from review_cases import (
     synthetic_workspace,
 )
 from sqlalchemy import select
+from web_browser import LAPTOP, PROJECTOR, SHORT, needs_chromium
 
 from omr.reasons import FILL_FAINT_MARK
 from pipeline.documents.verify import verify_package
@@ -53,32 +52,13 @@ from pipeline.web.app import create_app
 from pipeline.workflow.review import queue_for
 from simulator import ScanProfile, VoteMix, VoteModel, read_truth, simulate_stack, write_case
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-LAPTOP = {"width": 1366, "height": 768}
-SHORT = {"width": 1366, "height": 650}
-PROJECTOR = {"width": 1280, "height": 720}
 BALLOTS = 3
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed (bash dev.sh test installs it)")
+pytestmark = needs_chromium
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("KIEMPHIEU_SCREENSHOTS") or tmp_path / "screens")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def scans_with_a_rescan(where: Path) -> tuple[list[Path], Path]:
@@ -260,6 +240,47 @@ def test_a_whole_session_in_the_browser(tmp_path: Path, browser, shots: Path) ->
         assert mine == decided
         lan_ctx.close()
         mai_ctx.close()
+
+        # the chair withdraws the whole first stack to rescan it: its pages leave the count;
+        # then, the scans found sound, restores it and they count again
+        counted = ws.tally().accepted
+        assert counted > 0
+        chair.click("header nav a[href='/stacks']")
+        first_stack = chair.locator("tr[data-stack='1']")
+        first_stack.locator("input[name=reason]").fill("quét lệch, quét lại")
+        first_stack.locator("button[type=submit]").last.click()
+        first_stack = chair.locator("tr[data-stack='1']")
+        assert "withdrawn" in (first_stack.get_attribute("class") or "")
+        assert "Đã rút" in first_stack.text_content()
+        assert ws.tally().accepted == 0 and ws.tally().withdrawn > 0
+        photograph(chair, shots, "stacks-withdrawn")
+        first_stack.locator("input[name=reason]").fill("ảnh quét rõ, không cần quét lại")
+        first_stack.locator("button[type=submit]").last.click()
+        first_stack = chair.locator("tr[data-stack='1']")
+        assert "withdrawn" not in (first_stack.get_attribute("class") or "")
+        assert ws.tally().accepted == counted and ws.tally().withdrawn == 0
+        photograph(chair, shots, "stacks-restored")
+
+        # one ballot page, from the pages' list: declared invalid, restored; withdrawn, restored
+        chair.click("header nav a[href='/pages']")
+        chair.click("a[href='/pages?status=accepted']")
+        chair.locator("table a[href^='/pages/']").first.click()
+        invalid_before = ws.tally().invalid_ballots
+        chair.locator("#chair").scroll_into_view_if_needed()
+        photograph(chair, shots, "page-chair-decision")
+        for decision, effect in (("invalid", "invalid_ballots"), ("withdraw", "withdrawn")):
+            before = getattr(ws.tally(), effect)
+            chair.check(f"#chair input[name=decision][value={decision}]")
+            chair.fill("#chair input[name=reason]", "tờ phiếu không có dấu")
+            chair.click("#chair button[type=submit]")
+            assert "decided-" + decision in chair.inner_html("#chair")
+            assert getattr(ws.tally(), effect) == before + 1, decision
+            photograph(chair, shots, f"page-{decision}")
+            chair.fill("#chair input[name=reason]", "nhầm trang")
+            chair.click("#chair button[type=submit]")
+            assert chair.locator("#chair input[name=decision][value=invalid]").count() == 1
+            assert getattr(ws.tally(), effect) == before
+        assert ws.tally().invalid_ballots == invalid_before and ws.tally().accepted == counted
 
         # the chair declares, miscounting the ballots collected; what stands in the way is
         # listed all at once, each with where to resolve it: the rescan, held for the chair

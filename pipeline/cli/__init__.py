@@ -20,6 +20,11 @@ SQLAlchemy, reportlab, FastAPI...), is imported only when that command runs
 (`LazyGroup`: the one place where imports are deferred); ``kiemphieu --help``
 imports none of them.
 
+Language: decided once, before the root command is built or any command's module is
+imported (`pipeline.cli.console.decide_lang`, called first by `main`): every help string
+is a catalog entry read at import (`pipeline.cli.help`), so ``--help`` and the usage errors
+speak the run's language like every other message.
+
 Exit status: 0 done; 1 the input or state was refused, with a message on
 stderr that says what, where and how to fix it; 2 usage error. No command
 prints a Python traceback for bad input; set ``KIEMPHIEU_DEBUG=1`` to see
@@ -38,7 +43,8 @@ from typing import Annotated, Any, NamedTuple
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from pipeline.cli.console import err, error_words, say, set_lang
+from pipeline.cli.console import checked_lang, decide_lang, err, error_words, say, set_lang
+from pipeline.cli.help import WordedGroup
 from pipeline.domain.errors import KiemphieuError
 
 
@@ -46,65 +52,40 @@ class Command(NamedTuple):
     """Where a command lives, and its one-line help for ``kiemphieu --help``."""
 
     module: str
-    help: str
     group: bool = False  # the module's whole Typer app is the command (a group of commands)
+
+    def help_of(self, name: str) -> str:
+        """The command's one-line help, in this run's language (catalog key
+        ``help_line_<name>``): the first paragraph of the command's own help."""
+        return say(f"help_line_{name}")
 
 
 #: Every command, in the order ``kiemphieu --help`` lists them.
 COMMANDS: dict[str, Command] = {
-    "new": Command("pipeline.cli.campaign", "Create a campaign workspace from a campaign file."),
-    "check": Command("pipeline.cli.campaign",
-                     "Validate a campaign file (schema, eligibility, Unicode) without creating "
-                     "anything; or, with --results, list who must face the follow-up confidence "
-                     "vote."),
-    "print": Command("pipeline.cli.campaign",
-                     "Write N collated copies of the ballot as a PDF, and WS/layout.json."),
-    "scan": Command("pipeline.cli.scan", "Ingest scans. Re-running on the same inputs adds nothing twice."),
-    "tally": Command("pipeline.cli.count", "The confidence breakdown so far."),
-    "demo": Command("pipeline.cli.demo",
-                    "The whole flow on the bundled sample campaign, with simulated marked scans."),
-    "declare": Command("pipeline.cli.count",
-                       "Record the committee's hand count, members and head; show the reconciliation."),
-    "certify": Command("pipeline.cli.count",
-                       "Lock the count once nothing is pending and the hand count reconciles."),
-    "export": Command("pipeline.cli.package",
-                      "Write the certified package: minutes (PDF, DOCX), CSV, XLSX, JSON, scans, "
-                      "signed manifest."),
-    "verify": Command("pipeline.cli.package",
-                      "Check a certified package: every file's SHA-256, nothing missing or added, "
-                      "the signature, the certificate (digest of the records and the decision "
-                      "log) and its history."),
-    "retally": Command("pipeline.cli.package",
-                       "Check the certificate, re-read every stored image and compare the count "
-                       "with the certified one."),
-    "aggregate": Command("pipeline.cli.package",
-                         "Combine the certified packages of many units into one summary (PDF, XLSX, "
-                         "JSON)."),
-    "page": Command("pipeline.cli.pages",
-                    "One stored page: its status, what the machine read, every decision on it; "
-                    "the chair declares it invalid, withdraws it, or restores it.", group=True),
-    "review": Command("pipeline.cli.review",
-                      "List, show and resolve the items the machine was not sure about.", group=True),
-    "serve": Command("pipeline.cli.station", "The web review station (queue, dashboard, ballot browser, "
-                     "upload)."),
-    "explain": Command("pipeline.cli.audit",
-                       "Draw what the reader saw on one stored page: marks, grid, each box's numbers, "
-                       "each row's decision."),
-    "redecide": Command("pipeline.cli.audit",
-                        "Decide the stored rows again under the thresholds now in WS/campaign.yaml, "
-                        "without rescanning."),
-    "stack": Command("pipeline.cli.stacks",
-                     "The stacks scanned, their pages and hand counts; the chair withdraws or "
-                     "restores a whole stack (list by default).", group=True),
-    "testdeck": Command("pipeline.cli.testdeck",
-                        "Print the test deck (pre-marked ballots marked MẪU THỬ) with its expected "
-                        "tally, or check the count of the scanned deck against it."),
-    "user": Command("pipeline.cli.users",
-                    "Accounts of the web station: operators, reviewers, the chair.", group=True),
+    "new": Command("pipeline.cli.campaign"),
+    "check": Command("pipeline.cli.campaign"),
+    "print": Command("pipeline.cli.campaign"),
+    "scan": Command("pipeline.cli.scan"),
+    "tally": Command("pipeline.cli.count"),
+    "demo": Command("pipeline.cli.demo"),
+    "declare": Command("pipeline.cli.count"),
+    "certify": Command("pipeline.cli.count"),
+    "export": Command("pipeline.cli.package"),
+    "verify": Command("pipeline.cli.package"),
+    "retally": Command("pipeline.cli.package"),
+    "aggregate": Command("pipeline.cli.package"),
+    "page": Command("pipeline.cli.pages", group=True),
+    "review": Command("pipeline.cli.review", group=True),
+    "serve": Command("pipeline.cli.station"),
+    "explain": Command("pipeline.cli.audit"),
+    "redecide": Command("pipeline.cli.audit"),
+    "stack": Command("pipeline.cli.stacks", group=True),
+    "testdeck": Command("pipeline.cli.testdeck"),
+    "user": Command("pipeline.cli.users", group=True),
 }
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(WordedGroup):
     """The top-level group: each command's module is imported when the command runs.
 
     Listing the commands (``--help``) uses `COMMANDS` alone and imports nothing.
@@ -120,7 +101,8 @@ class LazyGroup(TyperGroup):
         if entry is None:
             return None
         if self.listing:
-            return TyperCommand(cmd_name, help=entry.help, short_help=entry.help)
+            line = entry.help_of(cmd_name)
+            return TyperCommand(cmd_name, help=line, short_help=line)
         return load_command(cmd_name)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
@@ -142,32 +124,35 @@ def load_command(name: str) -> TyperCommand | TyperGroup:
     return group.commands[name]
 
 
-app = typer.Typer(
-    name="kiemphieu",
-    cls=LazyGroup,
-    help="Print, scan and count paper ballots for confidence votes (lấy phiếu tín nhiệm).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+def build_app() -> typer.Typer:
+    """The root command, its help in this run's language (decided before: `decide_lang`)."""
+    app = typer.Typer(
+        name="kiemphieu",
+        cls=LazyGroup,
+        help=say("help_root"),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
 
+    @app.callback()
+    def _root(
+        lang: Annotated[str | None, typer.Option(
+            "--lang", metavar="vi|en", envvar="KIEMPHIEU_LANG", callback=checked_lang,
+            help=say("help_root_lang"))]
+        = None,
+    ) -> None:
+        set_lang(lang)
 
-@app.callback()
-def _root(
-    lang: Annotated[str | None, typer.Option(
-        "--lang", metavar="vi|en", envvar="KIEMPHIEU_LANG",
-        help="The language of messages and tables: vi (default) or en; without it, English "
-             "if LC_ALL, LC_MESSAGES or LANG names it.")] = None,
-) -> None:
-    """Print, scan and count paper ballots for confidence votes (lấy phiếu tín nhiệm)."""
-    set_lang(lang)
+    return app
 
 
 def main() -> None:
     """Entry point: run the app; turn refusals into messages and exit status 1."""
     warnings.filterwarnings("ignore", module=r"PIL\..*")  # damaged files get our own message
+    decide_lang(sys.argv[1:])  # before any help string is read
     try:
-        app()  # usage errors exit 2 here, with click's message
+        build_app()()  # usage errors exit 2 here, with click's message
     except KiemphieuError as exc:
         err.print(say("cli_error", message=error_words(exc)), markup=False)
         sys.exit(1)

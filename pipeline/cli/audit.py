@@ -7,30 +7,31 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import WsArg, out, say
-from pipeline.cli.ws import open_ws
+from pipeline.cli.console import out, say
+from pipeline.cli.help import App
+from pipeline.cli.ws import WsArg, open_ws
 from pipeline.documents.explain import explain_stored_page
 from pipeline.workflow.redecide import apply, plan
 
-app = typer.Typer()
+app = App()
 
 
-@app.command()
+@app.command(help=say("help_cmd_audit_explain"))
 def explain(
     ws: WsArg,
-    page: Annotated[int, typer.Argument(help="The page's id in the store (web station, review list).")],
-    out_file: Annotated[Path, typer.Option("--out", metavar="FILE.png", help="The annotated page.")],
+    page: Annotated[int, typer.Argument(metavar="PAGE", help=say("help_audit_page"))],
+    out_file: Annotated[Path, typer.Option("--out", metavar="FILE.png", help=say("help_audit_out"))],
 ) -> None:
     """Draw what the reader saw on one stored page: marks, grid, each box's numbers, each row's decision."""
     out.print(say("cli_wrote", path=str(explain_stored_page(open_ws(ws), page, out_file))),
               markup=False)
 
 
-@app.command()
+@app.command(help=say("help_cmd_audit_redecide"))
 def redecide(
     ws: WsArg,
     apply_changes: Annotated[bool, typer.Option(
-        "--apply", help="Store the new decisions (default: only say what would change).")] = False,
+        "--apply", help=say("help_audit_apply"))] = False,
 ) -> None:
     """Decide the stored rows again under the thresholds now in WS/campaign.yaml, without rescanning."""
     workspace = open_ws(ws)

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.cli.console import WsArg, err, out, say
-from pipeline.cli.ws import open_ws
+from pipeline.cli.console import err, out, say
+from pipeline.cli.help import App
+from pipeline.cli.ws import WsArg, open_ws
 from pipeline.documents.ballot_pdf import printed_pages, render_ballots
 from pipeline.domain.campaign import load_campaign
 from pipeline.domain.eligibility import eligibility_findings, follow_up_findings
@@ -20,15 +21,16 @@ from pipeline.domain.rules import RULE_SETS
 from pipeline.reading.printed import references
 from pipeline.store.workspace import WORKSPACE_FILE, create_workspace, open_workspace
 
-app = typer.Typer()
+app = App()
 
 
-@app.command()
+@app.command(help=say("help_cmd_campaign_new"))
 def new(
-    campaign_file: Annotated[Path, typer.Argument(metavar="CAMPAIGN.yaml", help="Campaign file.")],
-    dir: Annotated[Path, typer.Option("--dir", help="Workspace folder to create.")],
+    campaign_file: Annotated[Path, typer.Argument(metavar="CAMPAIGN.yaml",
+                                                  help=say("help_campaign_file"))],
+    dir: Annotated[Path, typer.Option("--dir", help=say("help_campaign_dir"))],
     db: Annotated[str | None, typer.Option(
-        "--db", help="Database URL; default SQLite inside the workspace.")] = None,
+        "--db", help=say("help_campaign_db"))] = None,
 ) -> None:
     """Create a campaign workspace from a campaign file."""
     campaign = load_campaign(campaign_file)
@@ -48,19 +50,17 @@ def new(
                                       "--out phieu.pdf"), markup=False)
 
 
-@app.command()
+@app.command(help=say("help_cmd_campaign_check"))
 def check(
     campaign_file: Annotated[Path | None, typer.Argument(
-        metavar="[CAMPAIGN.yaml]", help="Campaign file.")] = None,
+        metavar="[CAMPAIGN.yaml]", help=say("help_campaign_file"))] = None,
     results: Annotated[Path | None, typer.Option(
         "--results", metavar="PKG_OR_WS",
-        help="A poll's results (a workspace, a package or its tally.json): list who must face "
-             "the follow-up confidence vote (bỏ phiếu tín nhiệm) under its rules.")] = None,
+        help=say("help_campaign_results"))] = None,
     previous: Annotated[Path | None, typer.Option(
         "--previous", metavar="PKG_OR_WS",
-        help="With --results: the poll of the year before, for 'over half low two years "
-             "running' where the rules say so.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="With --results: JSON.")] = False,
+        help=say("help_campaign_previous"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=say("help_campaign_json"))] = False,
 ) -> None:
     """Validate a campaign file (schema, eligibility, Unicode) without creating anything;
     or, with --results, list who must face the follow-up confidence vote."""
@@ -135,13 +135,13 @@ def vn_percent(value: float) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-@app.command("print")
+@app.command("print", help=say("help_cmd_campaign_print"))
 def print_ballots(
     ws: WsArg,
-    copies: Annotated[int, typer.Option("--copies", min=1, max=100_000, help="Ballots to print.")],
-    out_file: Annotated[Path, typer.Option("--out", metavar="FILE.pdf", help="PDF to write.")],
+    copies: Annotated[int, typer.Option("--copies", min=1, max=100_000, help=say("help_campaign_copies"))],
+    out_file: Annotated[Path, typer.Option("--out", metavar="FILE.pdf", help=say("help_campaign_out"))],
     form: Annotated[str | None, typer.Option(
-        "--form", metavar="ID", help="Only this ballot form (a campaign with 'forms:').")] = None,
+        "--form", metavar="ID", help=say("help_campaign_form"))] = None,
 ) -> None:
     """Write N collated copies of the ballot as a PDF, and WS/layout.json.
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -29,24 +29,24 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True,
               width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 
-WsArg = Annotated[
-    Path, typer.Argument(metavar="WS", help="The campaign workspace folder.", show_default=False)
-]
-
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # Asia/Ho_Chi_Minh: no daylight saving
 LANGS = ("vi", "en")
 ROLES = ("operator", "reviewer", "chair")
 
 
 class _Lang:
-    """The language of this run: set once by the root command's ``--lang``."""
+    """The language of this run: set once, before any command's module is imported
+    (`decide_lang`), and again by the root command's ``--lang``."""
 
     value: str | None = None
 
 
 def lang_from_env(environ: Mapping[str, str] = os.environ) -> str:
-    """``en`` if the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set names English;
-    else ``vi``."""
+    """The language the environment asks for: ``KIEMPHIEU_LANG`` if it is ``vi`` or ``en``;
+    else ``en`` if the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set names
+    English; else ``vi``."""
+    if environ.get("KIEMPHIEU_LANG") in LANGS:
+        return environ["KIEMPHIEU_LANG"]
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(name)
         if value:
@@ -54,10 +54,41 @@ def lang_from_env(environ: Mapping[str, str] = os.environ) -> str:
     return "vi"
 
 
-def set_lang(value: str | None) -> None:
+def decide_lang(argv: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:
+    """The language of a run of ``kiemphieu argv``, decided before anything is built: the root
+    option ``--lang vi|en`` (given before the command), else the environment
+    (`lang_from_env`). Every help string is read in it when its command's module is imported.
+    A ``--lang`` of another value is left for the root command to refuse."""
+    chosen = None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--lang":
+            chosen = next(args, None)
+        elif arg.startswith("--lang="):
+            chosen = arg.partition("=")[2]
+        elif not arg.startswith("-"):
+            break  # the command's name: what follows is the command's own
+    _Lang.value = chosen if chosen in LANGS else lang_from_env(environ)
+    return _Lang.value
+
+
+class WordedBadParameter(typer.BadParameter):
+    """A value refused by a command's own check, its message already in the run's language."""
+
+
+def checked_lang(value: str | None) -> str | None:
+    """The root option ``--lang`` (or ``KIEMPHIEU_LANG``) as given: ``vi``, ``en`` or None; a
+    usage error for another value."""
     if value is not None and value not in LANGS:
-        raise typer.BadParameter(f"--lang {value}: vi | en")
-    _Lang.value = value
+        raise WordedBadParameter(say("cli_lang_bad", value=value))
+    return value
+
+
+def set_lang(value: str | None) -> None:
+    """The root command's ``--lang`` (checked by `checked_lang`); None leaves the language as
+    decided."""
+    if value is not None:
+        _Lang.value = value
 
 
 def lang() -> str:

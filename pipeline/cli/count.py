@@ -8,22 +8,23 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import WsArg, err, lang, out, say, when
+from pipeline.cli.console import err, lang, out, say, when
+from pipeline.cli.help import App
 from pipeline.cli.report import print_tally
-from pipeline.cli.ws import open_ws
+from pipeline.cli.ws import WsArg, open_ws
 from pipeline.domain.certificate import grouped
 from pipeline.workflow.certify import CertifyRefused, reconcile
 from pipeline.workflow.certify import certify as do_certify
 from pipeline.workflow.certify import declare as do_declare
 from pipeline.workflow.stacks import tally_json
 
-app = typer.Typer()
+app = App()
 
 
-@app.command()
+@app.command(help=say("help_cmd_count_tally"))
 def tally(
     ws: WsArg,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=say("help_count_json"))] = False,
 ) -> None:
     """The confidence breakdown so far."""
     workspace = open_ws(ws)
@@ -33,24 +34,23 @@ def tally(
         print_tally(out, workspace.tally())
 
 
-@app.command()
+@app.command(help=say("help_cmd_count_declare"))
 def declare(
     ws: WsArg,
     issued: Annotated[int | None, typer.Option(
-        "--issued", min=0, help="Ballots the committee handed out (số phiếu phát ra).")] = None,
+        "--issued", min=0, help=say("help_count_issued"))] = None,
     collected: Annotated[int | None, typer.Option(
-        "--collected", min=0, help="Ballots collected, the committee's own count (số phiếu thu về).")] = None,
+        "--collected", min=0, help=say("help_count_collected"))] = None,
     head: Annotated[str | None, typer.Option(
-        "--head", metavar="NAME", help="The committee's head (Trưởng ban kiểm phiếu).")] = None,
+        "--head", metavar="NAME", help=say("help_count_head"))] = None,
     member: Annotated[list[str] | None, typer.Option(
         "--member", metavar="NAME|ROLE",
-        help="A committee member, e.g. \"Lê Văn C|Thành viên\"; repeat for each. "
-             "Given once, replaces the whole list.")] = None,
+        help=say("help_count_member"))] = None,
     note: Annotated[str | None, typer.Option(
-        "--note", metavar="TEXT", help="The committee's explanation of a mismatch.")] = None,
+        "--note", metavar="TEXT", help=say("help_count_note"))] = None,
     form: Annotated[str | None, typer.Option(
         "--form", metavar="ID",
-        help="--issued and --collected are this ballot form's (a campaign with 'forms:').")] = None,
+        help=say("help_count_form"))] = None,
 ) -> None:
     """Record the committee's hand count, members and head; show the reconciliation."""
     workspace = open_ws(ws)
@@ -84,11 +84,11 @@ def _print_reconciliation(recon, ws: str) -> None:
         err.print(say("cli_warning", message=recon.quorum_warning), markup=False)
 
 
-@app.command()
+@app.command(help=say("help_cmd_count_certify"))
 def certify(
     ws: WsArg,
     by: Annotated[str | None, typer.Option(
-        "--by", metavar="NAME", help="Who certifies; default the declared head.")] = None,
+        "--by", metavar="NAME", help=say("help_count_by"))] = None,
 ) -> None:
     """Lock the count once nothing is pending and the hand count reconciles."""
     workspace = open_ws(ws)

@@ -22,6 +22,7 @@ import typer
 
 from pipeline.cli.console import out
 from pipeline.cli.console import say as words
+from pipeline.cli.help import App
 from pipeline.cli.report import print_tally
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 from pipeline.domain.campaign import load_campaign
@@ -32,7 +33,7 @@ from pipeline.workflow.ingest import PageReport, ingest
 from pipeline.workflow.stacks import tally_json as tally_json_of
 from simulator import OFFICE, VoteModel, read_truth, simulate_stack, write_case
 
-app = typer.Typer()
+app = App()
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DEMO_CAMPAIGN = "seed-002-hdnd-ninhson.yaml"
@@ -133,14 +134,14 @@ def _prepare(out: Path) -> None:
     (out / DEMO_MARKER).write_text("made by kiemphieu demo; safe to delete\n", encoding="utf-8")
 
 
-@app.command()
+@app.command(help=words("help_cmd_demo_demo"))
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", metavar="DIR",
-                                          help="Folder for the demo's files.")] = Path("kiemphieu-demo"),
+                                          help=words("help_demo_out"))] = Path("kiemphieu-demo"),
     workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 1,
     campaign_file: Annotated[Path | None, typer.Option(
         "--campaign", metavar="CAMPAIGN.yaml",
-        help="Another campaign file, e.g. samples/quoc-hoi-44.yaml.")] = None,
+        help=words("help_demo_campaign"))] = None,
 ) -> None:
     """The whole flow on the bundled sample campaign, with simulated marked scans."""
 

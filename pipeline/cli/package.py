@@ -7,18 +7,20 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.cli.console import WsArg, err, out, say
-from pipeline.cli.ws import open_ws
+from pipeline.cli.console import WordedBadParameter, err, lang, out, say
+from pipeline.cli.help import App
+from pipeline.cli.ws import WsArg, open_ws
 from pipeline.documents.aggregate import UnitKey, aggregate_packages, read_unit_keys
 from pipeline.documents.export import CERTIFICATE_FILE, export_package
 from pipeline.documents.verify import verify_package
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.wording import t
 from pipeline.store.workspace import WORKSPACE_FILE
 from pipeline.workflow.retally import from_package, from_workspace
 from pipeline.workflow.retally import retally as do_retally
 
-app = typer.Typer()
+app = App()
 
 
 def _hex64(what: str):
@@ -32,24 +34,22 @@ def _hex64(what: str):
                 return [parse_hex64(v, what) for v in value]
             return parse_hex64(value, what)
         except CertificateError as exc:
-            raise typer.BadParameter(str(exc)) from None
+            raise WordedBadParameter(t(exc.key, lang(), **exc.params)) from None
     return parse
 
 
 KeyOpt = Annotated[str | None, typer.Option(
     "--key", metavar="FINGERPRINT", callback=_hex64("--key"),
-    help="The key's fingerprint as printed in the signed minutes (64 hex digits; spaces, line "
-         "breaks and case do not matter).")]
+    help=say("help_package_key"))]
 DigestOpt = Annotated[str | None, typer.Option(
     "--digest", metavar="DIGEST", callback=_hex64("--digest"),
-    help="The certificate's digest as printed in the signed minutes (64 hex digits; spaces, "
-         "line breaks and case do not matter).")]
+    help=say("help_package_digest"))]
 
 
-@app.command()
+@app.command(help=say("help_cmd_package_export"))
 def export(
     ws: WsArg,
-    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="New folder for the package.")],
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help=say("help_package_out"))],
 ) -> None:
     """Write the certified package: minutes (PDF, DOCX), CSV, XLSX, JSON, scans, signed manifest."""
     result = export_package(open_ws(ws), out_dir)
@@ -74,9 +74,9 @@ def _print_history(history: tuple[dict[str, Any], ...], pinned: bool) -> None:
         err.print(say("cli_history_unpinned"), markup=False)
 
 
-@app.command()
+@app.command(help=say("help_cmd_package_verify"))
 def verify(
-    package: Annotated[Path, typer.Argument(metavar="DIR", help="A package made by export.")],
+    package: Annotated[Path, typer.Argument(metavar="DIR", help=say("help_package_dir"))],
     key: KeyOpt = None,
     digest: DigestOpt = None,
 ) -> None:
@@ -92,16 +92,16 @@ def verify(
         _print_history(result.history, bool(key and digest))
         return
     for problem in result.problems:
-        err.print(f"{package}/{problem}", markup=False)
+        err.print(f"{package}/{problem.words(lang())}", markup=False)
     _print_history(result.history, True)
     err.print(say("cli_not_valid", package=str(package), n=len(result.problems)), markup=False)
     raise typer.Exit(1)
 
 
-@app.command()
+@app.command(help=say("help_cmd_package_retally"))
 def retally(
     source: Annotated[Path, typer.Argument(metavar="WS|DIR",
-                                           help="A certified workspace, or a package made by export.")],
+                                           help=say("help_package_ws_dir"))],
     key: KeyOpt = None,
     digest: DigestOpt = None,
 ) -> None:

@@ -11,10 +11,11 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import WsArg, lang, out, say, when
+from pipeline.cli.console import lang, out, say, when
+from pipeline.cli.help import App
 from pipeline.cli.review import state_words, status_words, value_words
 from pipeline.cli.users import login
-from pipeline.cli.ws import open_ws
+from pipeline.cli.ws import WsArg, open_ws
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.reasons import from_json
 from pipeline.domain.wording import t, words
@@ -22,24 +23,23 @@ from pipeline.store.workspace import Workspace
 from pipeline.workflow.pages import decide_page, page_log
 from pipeline.workflow.review import queue_for
 
-app = typer.Typer(
-    help="One stored page: its status, what the machine read, every decision on it; the "
-         "chair declares it invalid, withdraws it, or restores it.",
-    epilog="kiemphieu page WS 12 | page WS 12 invalid --reason \"không có dấu\" --as chu_tich | "
-           "page WS 13 withdraw --reason \"quét hai lần\" --as chu_tich | "
-           "page WS 13 restore --reason \"nhầm trang\" --as chu_tich",
+app = App(
+    help=say("help_cmd_pages_group"),
+    epilog="kiemphieu page WS 12 | kiemphieu page WS 12 invalid --reason \"không có dấu\" --as chu_tich | "
+           "kiemphieu page WS 13 withdraw --reason \"quét hai lần\" --as chu_tich | "
+           "kiemphieu page WS 13 restore --reason \"nhầm trang\" --as chu_tich",
 )
 
-Reason = Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (kept in the log).")]
+Reason = Annotated[str, typer.Option("--reason", metavar="TEXT", help=say("help_pages_reason"))]
 AsUser = Annotated[str, typer.Option(
-    "--as", metavar="NAME", help="The chair's account; asks its password (or KIEMPHIEU_PASSWORD).")]
+    "--as", metavar="NAME", help=say("help_pages_as"))]
 
 
 @app.callback(invoke_without_command=True)
 def page(
     ctx: typer.Context,
     ws: WsArg,
-    page_id: Annotated[int, typer.Argument(metavar="PAGE", help="The stored page's number.")],
+    page_id: Annotated[int, typer.Argument(metavar="PAGE", help=say("help_pages_page"))],
 ) -> None:
     """One stored page: its status, what the machine read, every decision on it."""
     workspace = open_ws(ws)
@@ -59,19 +59,19 @@ def _decide(ctx: typer.Context, decision: str, reason: str, as_user: str) -> Non
                   withdrawn=tally.withdrawn))
 
 
-@app.command()
+@app.command(help=say("help_cmd_pages_invalid"))
 def invalid(ctx: typer.Context, reason: Reason, as_user: AsUser) -> None:
     """Declare the whole ballot sheet invalid: it stays a ballot collected, every row invalid."""
     _decide(ctx, "invalid", reason, as_user)
 
 
-@app.command()
+@app.command(help=say("help_cmd_pages_withdraw"))
 def withdraw(ctx: typer.Context, reason: Reason, as_user: AsUser) -> None:
     """Take the page out of the count altogether (a sheet scanned twice, a photocopy)."""
     _decide(ctx, "withdraw", reason, as_user)
 
 
-@app.command()
+@app.command(help=say("help_cmd_pages_restore"))
 def restore(ctx: typer.Context, reason: Reason, as_user: AsUser) -> None:
     """Take the decision in force on the page back."""
     _decide(ctx, "restore", reason, as_user)

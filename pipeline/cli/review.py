@@ -13,9 +13,10 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import WsArg, lang, out, say, when
+from pipeline.cli.console import lang, out, say, when
+from pipeline.cli.help import App
 from pipeline.cli.users import login
-from pipeline.cli.ws import open_ws
+from pipeline.cli.ws import WsArg, open_ws
 from pipeline.documents.images import PageImages, review_picture
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.rules import FOLLOW_UP_LEVELS, LEVELS, levels_of_row
@@ -23,18 +24,18 @@ from pipeline.domain.wording import t, words
 from pipeline.store.workspace import Workspace
 from pipeline.workflow.review import Item, ReviewQueue, queue_for
 
-app = typer.Typer(
-    help="List, show and resolve the items the machine was not sure about.",
-    epilog="kiemphieu review WS | review WS show 12 --crop 12.jpg | "
-           "review WS resolve 12 medium --as lan | "
-           "review WS resolve 13 invalid --as lan --reason \"two boxes marked\" | "
-           "review WS undo --as lan",
+app = App(
+    help=say("help_cmd_review_group"),
+    epilog="kiemphieu review WS | kiemphieu review WS show 12 --crop 12.jpg | "
+           "kiemphieu review WS resolve 12 medium --as lan | "
+           "kiemphieu review WS resolve 13 invalid --as lan --reason \"đánh hai ô\" | "
+           "kiemphieu review WS undo --as lan",
 )
 
 LARGEST_ID = 2**62  # below the databases' largest integer: a larger number is no item
-ItemArg = Annotated[int, typer.Argument(metavar="ITEM", help="Review item number.")]
+ItemArg = Annotated[int, typer.Argument(metavar="ITEM", help=say("help_review_item"))]
 AsUser = Annotated[str, typer.Option(
-    "--as", metavar="NAME", help="Your account; asks its password (or reads KIEMPHIEU_PASSWORD).")]
+    "--as", metavar="NAME", help=say("help_review_as"))]
 
 
 def _known(item: int) -> int:
@@ -81,7 +82,7 @@ def state_words(state: str) -> str:
 def review(
     ctx: typer.Context,
     ws: WsArg,
-    show_all: Annotated[bool, typer.Option("--all", help="list: resolved items too.")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help=say("help_review_all"))] = False,
 ) -> None:
     """List, show and resolve the items the machine was not sure about (list by default)."""
     ctx.obj = _Open(ws)
@@ -89,10 +90,10 @@ def review(
         _list(ctx.obj, show_all)
 
 
-@app.command("list")
+@app.command("list", help=say("help_cmd_review_list"))
 def list_items(
     ctx: typer.Context,
-    show_all: Annotated[bool, typer.Option("--all", help="Resolved items too.")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help=say("help_review_all_2"))] = False,
 ) -> None:
     """Open and escalated items (all with --all), with the machine's reasons."""
     _list(ctx.obj, show_all)
@@ -114,15 +115,14 @@ def _list(o: _Open, show_all: bool) -> None:
         out.print(say("cli_review_two"))
 
 
-@app.command()
+@app.command(help=say("help_cmd_review_show"))
 def show(
     ctx: typer.Context,
     item: ItemArg,
     crop: Annotated[Path | None, typer.Option(
-        "--crop", metavar="FILE.jpg", help="Write the item's picture to this file.")] = None,
+        "--crop", metavar="FILE.jpg", help=say("help_review_crop"))] = None,
     as_user: Annotated[str | None, typer.Option(
-        "--as", metavar="NAME", help="The chair, to see the decisions on an item two reviewers "
-        "have not both decided (asks the password).")] = None,
+        "--as", metavar="NAME", help=say("help_review_as_2"))] = None,
 ) -> None:
     """One item: the machine's reason and measurements, every decision on it.
 
@@ -177,16 +177,15 @@ def _write_crop(o: _Open, it: Item, crop: Path | None) -> None:
         out.print(say("cli_review_picture", path=str(crop)), markup=False)
 
 
-@app.command()
+@app.command(help=say("help_cmd_review_resolve"))
 def resolve(
     ctx: typer.Context,
     item: ItemArg,
     value: Annotated[str, typer.Argument(
         metavar="VALUE",
-        help="high, medium, low or invalid for a row; accepted or rejected for a page; same "
-             "or different (the chair) for a page probably the same sheet as another.")],
+        help=say("help_review_value"))],
     as_user: AsUser,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (needed for invalid).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help=say("help_review_reason"))] = None,
 ) -> None:
     """Record your decision on an item."""
     o: _Open = ctx.obj
@@ -202,12 +201,12 @@ def resolve(
         out.print(say("cli_review_first", id=it.id))
 
 
-@app.command()
+@app.command(help=say("help_cmd_review_undo"))
 def undo(
     ctx: typer.Context,
     as_user: AsUser,
     item: Annotated[int | None, typer.Argument(
-        metavar="[ITEM]", help="The item; default your latest decision.")] = None,
+        metavar="[ITEM]", help=say("help_review_item_2"))] = None,
 ) -> None:
     """Take back your latest decision (on ITEM, if given)."""
     o: _Open = ctx.obj

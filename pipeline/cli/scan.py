@@ -16,8 +16,9 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.cli.console import WsArg, err, lang, out, say
-from pipeline.cli.ws import open_ws
+from pipeline.cli.console import err, lang, out, say
+from pipeline.cli.help import App
+from pipeline.cli.ws import WsArg, open_ws
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.reasons import refused_by_name
 from pipeline.domain.wording import words
@@ -25,7 +26,7 @@ from pipeline.reading.sources import collect_inputs, count_pages
 from pipeline.reading.workers import reader_context
 from pipeline.workflow.ingest import PageReport, ingest
 
-app = typer.Typer()
+app = App()
 
 STATUSES = ("accepted", "duplicate", "blank_page", "rejected")
 # why `collect_inputs` skipped a file, as it says it: the catalog's entry for it
@@ -38,18 +39,18 @@ SKIPPED = {
 }
 
 
-@app.command()
+@app.command(help=say("help_cmd_scan_scan"))
 def scan(
     ws: WsArg,
     inputs: Annotated[list[Path], typer.Argument(
-        metavar="INPUT...", help="Scan files (PNG, JPEG, TIFF, PDF) or folders of them.")],
+        metavar="INPUT...", help=say("help_scan_input"))],
     workers: Annotated[int, typer.Option("--workers", min=1, max=64,
-                                         help="Processes reading pages.")] = 1,
+                                         help=say("help_scan_workers"))] = 1,
     jsonl: Annotated[Path | None, typer.Option(
-        "--jsonl", metavar="FILE", help="Write one JSON line per input page.")] = None,
+        "--jsonl", metavar="FILE", help=say("help_scan_jsonl"))] = None,
     station: Annotated[str | None, typer.Option(
         "--station", metavar="NAME",
-        help="The scanning station, recorded with the stack (default: this computer's name).")]
+        help=say("help_scan_station"))]
     = None,
 ) -> None:
     """Ingest scans. Re-running on the same inputs adds nothing twice."""

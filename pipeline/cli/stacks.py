@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.console import WsArg, lang, out, say, when
+from pipeline.cli.console import lang, out, say, when
+from pipeline.cli.help import App
 from pipeline.cli.review import status_words
 from pipeline.cli.users import login
-from pipeline.cli.ws import open_ws
+from pipeline.cli.ws import WsArg, open_ws
 from pipeline.domain.wording import t
 from pipeline.store.workspace import Workspace
 from pipeline.workflow.stacks import (
@@ -23,18 +24,17 @@ from pipeline.workflow.stacks import (
     withdraw_stack,
 )
 
-app = typer.Typer(
-    help="The stacks scanned, their pages and hand counts; the chair withdraws or restores a "
-         "whole stack (list by default).",
-    epilog="kiemphieu stack WS | stack WS show 3 | stack WS count 3 12 --as chu_tich | "
-           "stack WS withdraw 3 --reason \"quét lệch, quét lại\" --as chu_tich | "
-           "stack WS restore 3 --reason \"nhầm lô\" --as chu_tich",
+app = App(
+    help=say("help_cmd_stacks_group"),
+    epilog="kiemphieu stack WS | kiemphieu stack WS show 3 | kiemphieu stack WS count 3 12 --as chu_tich | "
+           "kiemphieu stack WS withdraw 3 --reason \"quét lệch, quét lại\" --as chu_tich | "
+           "kiemphieu stack WS restore 3 --reason \"nhầm lô\" --as chu_tich",
 )
 
-StackArg = Annotated[int, typer.Argument(metavar="STACK", help="The stack's number.")]
-Reason = Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (kept in the log).")]
+StackArg = Annotated[int, typer.Argument(metavar="STACK", help=say("help_stacks_stack"))]
+Reason = Annotated[str, typer.Option("--reason", metavar="TEXT", help=say("help_stacks_reason"))]
 AsUser = Annotated[str, typer.Option(
-    "--as", metavar="NAME", help="The chair's account; asks its password (or KIEMPHIEU_PASSWORD).")]
+    "--as", metavar="NAME", help=say("help_stacks_as"))]
 
 
 @app.callback(invoke_without_command=True)
@@ -46,7 +46,7 @@ def stack_group(ctx: typer.Context, ws: WsArg) -> None:
         _list(ctx.obj)
 
 
-@app.command("list")
+@app.command("list", help=say("help_cmd_stacks_list"))
 def list_stacks(ctx: typer.Context) -> None:
     """Every stack: when, where, its files, its pages, its hand count."""
     _list(ctx.obj)
@@ -83,7 +83,7 @@ def _list(ws: Workspace) -> None:
         out.print("      " + _summary(s, ws.layout.page_count), markup=False)
 
 
-@app.command()
+@app.command(help=say("help_cmd_stacks_show"))
 def show(ctx: typer.Context, stack_id: StackArg) -> None:
     """One stack: its files, every page it stored, and the chair's records on it."""
     ws: Workspace = ctx.obj
@@ -107,10 +107,10 @@ def show(ctx: typer.Context, stack_id: StackArg) -> None:
         out.print(f"  {when(e['at'])}  {e['by']}: {what}", markup=False)
 
 
-@app.command()
+@app.command(help=say("help_cmd_stacks_count"))
 def count(ctx: typer.Context, stack_id: StackArg,
           ballots: Annotated[int, typer.Argument(metavar="BALLOTS", min=0,
-                                                 help="Ballots in the stack, counted by hand.")],
+                                                 help=say("help_stacks_ballots"))],
           as_user: AsUser) -> None:
     """Record the ballots counted by hand in the stack (one envelope, say) and compare them
     with its accepted pages."""
@@ -122,7 +122,7 @@ def count(ctx: typer.Context, stack_id: StackArg,
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(help=say("help_cmd_stacks_withdraw"))
 def withdraw(ctx: typer.Context, stack_id: StackArg, reason: Reason, as_user: AsUser) -> None:
     """Take every page of the stack out of the count, to scan the stack again."""
     ws: Workspace = ctx.obj
@@ -133,7 +133,7 @@ def withdraw(ctx: typer.Context, stack_id: StackArg, reason: Reason, as_user: As
               markup=False)
 
 
-@app.command()
+@app.command(help=say("help_cmd_stacks_restore"))
 def restore(ctx: typer.Context, stack_id: StackArg, reason: Reason, as_user: AsUser) -> None:
     """Take the stack's withdrawal back: its pages count again."""
     ws: Workspace = ctx.obj

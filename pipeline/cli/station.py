@@ -7,21 +7,22 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from pipeline.cli.console import WsArg, check_workspace_path, err, out, say
+from pipeline.cli.console import check_workspace_path, err, out, say
+from pipeline.cli.help import App
+from pipeline.cli.ws import WsArg
 from pipeline.web.app import create_app
 
-app = typer.Typer()
+app = App()
 
 
-@app.command()
+@app.command(help=say("help_cmd_station_serve"))
 def serve(
     ws: WsArg,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on; 127.0.0.1 = this computer only.")]
+    host: Annotated[str, typer.Option("--host", help=say("help_station_host"))]
     = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     secure_cookies: Annotated[bool, typer.Option(
-        "--secure-cookies", help="Mark the session cookies Secure: only for a station reached "
-        "through HTTPS (a reverse proxy in front of it); over plain HTTP nobody can log in.")]
+        "--secure-cookies", help=say("help_station_secure_cookies"))]
     = False,
 ) -> None:
     """The web review station (queue, dashboard, ballot browser, upload)."""

@@ -12,8 +12,9 @@ import typer
 from rich import box
 from rich.table import Table
 
-from pipeline.cli.console import WsArg, err, lang, out, say
-from pipeline.cli.ws import open_ws
+from pipeline.cli.console import err, lang, out, say
+from pipeline.cli.help import App
+from pipeline.cli.ws import WsArg, open_ws
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.wording import t
 from pipeline.reading.sources import collect_inputs
@@ -26,23 +27,22 @@ from pipeline.workflow.testdeck import (
     open_test_workspace,
 )
 
-app = typer.Typer()
+app = App()
 
 
-@app.command()
+@app.command(help=say("help_cmd_testdeck_testdeck"))
 def testdeck(
     ws: WsArg,
     out_file: Annotated[Path | None, typer.Option(
         "--out", metavar="FILE.pdf",
-        help="Write the deck here, and its expected tally beside it (FILE.json).")] = None,
+        help=say("help_testdeck_out"))] = None,
     copies: Annotated[int, typer.Option("--copies", min=1, max=200,
-                                        help="Pre-marked ballots in the deck.")] = 6,
+                                        help=say("help_testdeck_copies"))] = 6,
     check: Annotated[bool, typer.Option(
-        "--check", help="Compare the count of the test workspace (WS/mau-thu) with the "
-                        "expected tally; SCANS given are scanned into it first.")] = False,
+        "--check", help=say("help_testdeck_check"))] = False,
     scans: Annotated[list[Path] | None, typer.Argument(
-        metavar="[SCANS...]", help="With --check: scans of the printed deck.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="With --check: the result as JSON.")]
+        metavar="[SCANS...]", help=say("help_testdeck_scans"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=say("help_testdeck_json"))]
     = False,
 ) -> None:
     """Print the test deck (pre-marked ballots marked MẪU THỬ) with its expected tally, or

@@ -10,25 +10,26 @@ from typing import Annotated
 import typer
 
 from pipeline.cli.console import lang, out, say
+from pipeline.cli.help import App
 from pipeline.cli.ws import open_ws
 from pipeline.domain.committee import Person
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.wording import t
 from pipeline.workflow.users import add_user, authenticate, list_users, set_disabled
 
-app = typer.Typer(help="Accounts of the web station: operators, reviewers, the chair.",
+app = App(help=say("help_cmd_users_group"),
                  no_args_is_help=True)
 
 
-@app.command("add")
+@app.command("add", help=say("help_cmd_users_add"))
 def user_add(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Account name (letters, digits, . - _).")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help=say("help_users_name"))],
     role: Annotated[str, typer.Option("--role", metavar="operator|reviewer|chair",
-                                      help="operator scans; reviewer decides; chair decides all.")],
+                                      help=say("help_users_role"))],
     ws: Annotated[Path, typer.Option("--ws", metavar="WS", envvar="KIEMPHIEU_WS",
-                                          help="The campaign workspace (default: here).")] = Path("."),
+                                          help=say("help_users_ws"))] = Path("."),
     password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from the first line of standard input.")] = False,
+        "--password-stdin", help=say("help_users_password_stdin"))] = False,
 ) -> None:
     """Create an account (asks the password twice unless --password-stdin)."""
     workspace = open_ws(ws)
@@ -42,10 +43,10 @@ def user_add(
               markup=False)
 
 
-@app.command("list")
+@app.command("list", help=say("help_cmd_users_list"))
 def user_list(
     ws: Annotated[Path, typer.Option("--ws", metavar="WS", envvar="KIEMPHIEU_WS",
-                                          help="The campaign workspace (default: here).")] = Path("."),
+                                          help=say("help_users_ws"))] = Path("."),
 ) -> None:
     """List the accounts and their roles."""
     for user in list_users(open_ws(ws).store):
@@ -54,11 +55,11 @@ def user_list(
                   markup=False)
 
 
-@app.command("disable")
+@app.command("disable", help=say("help_cmd_users_disable"))
 def user_disable(
     name: Annotated[str, typer.Argument(metavar="NAME")],
     ws: Annotated[Path, typer.Option("--ws", metavar="WS", envvar="KIEMPHIEU_WS",
-                                          help="The campaign workspace (default: here).")] = Path("."),
+                                          help=say("help_users_ws"))] = Path("."),
 ) -> None:
     """Stop an account from logging in (its decisions stay on the record)."""
     set_disabled(open_ws(ws).store, name, True)

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pipeline.cli.console import check_workspace_path
+import typer
+
+from pipeline.cli.console import check_workspace_path, say
 from pipeline.store.workspace import Workspace, open_workspace
+
+#: the workspace argument of most commands (its help read once the language is known)
+WsArg = Annotated[
+    Path, typer.Argument(metavar="WS", help=say("help_ws"), show_default=False)
+]
 
 
 def open_ws(path: Path) -> Workspace:

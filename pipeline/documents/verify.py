@@ -64,6 +64,7 @@ from pipeline.domain.campaign import parse_campaign
 from pipeline.domain.certificate import grouped, parse_hex64
 from pipeline.domain.errors import CampaignError
 from pipeline.domain.layout import build_layout
+from pipeline.domain.wording import t
 from pipeline.store.keys import key_fingerprint
 
 
@@ -75,14 +76,48 @@ def _canonical_pem(public_key: Any) -> bytes:
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong with a package: its kind, the file, and what is wrong as a catalog
+    entry (``verify_*``) with its parameters, worded in either language."""
+
     # missing | changed | added | bad_signature | bad_key | bad_manifest | untrusted_key |
     # bad_certificate | disagrees | not_the_printed_digest
     kind: str
     path: str
-    detail: str
+    key: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def words(self, lang: str = "en") -> str:
+        """The file, the kind of problem and what is wrong, in ``lang``."""
+        return t("verify_problem", lang, path=self.path, kind=t(f"verify_kind_{self.kind}", lang),
+                 detail=self.detail_in(lang))
+
+    def detail_in(self, lang: str = "en") -> str:
+        return t(self.key, lang, **dict(self.params))
+
+    @property
+    def detail(self) -> str:
+        return self.detail_in("en")
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.kind.replace('_', ' ')}: {self.detail}"
+        return self.words("en")
+
+
+
+class ProblemsInWords:
+    """Some of a package's problems inside a catalog sentence, worded in the sentence's
+    language (`pipeline.domain.wording` asks `in_words`), joined by "; "."""
+
+    def __init__(self, problems: tuple[Problem, ...], most: int = 5) -> None:
+        self.problems = problems[:most]
+
+    def in_words(self, lang: str) -> str:
+        return "; ".join(p.words(lang) for p in self.problems)
+
+    def __str__(self) -> str:
+        return self.in_words("en")
+
+def _problem(kind: str, path: str, entry: str, **params: Any) -> Problem:
+    return Problem(kind, path, entry, tuple(params.items()))
 
 
 @dataclass(frozen=True)
@@ -113,13 +148,13 @@ def verify_package(package: Path, trusted_key: str | None = None,
     printed = parse_hex64(digest, "--digest") if digest is not None else None
     problems: list[Problem] = []
     if not package.is_dir():
-        problems.append(Problem("missing", str(package), "no such folder"))
+        problems.append(_problem("missing", str(package), "verify_no_folder"))
         return Verification(package, tuple(problems), None, None, 0)
 
     def read(name: str) -> bytes | None:
         path = package / name
         if not path.is_file():
-            problems.append(Problem("missing", name, "the package has no such file"))
+            problems.append(_problem("missing", name, "verify_no_file"))
             return None
         return path.read_bytes()
 
@@ -132,20 +167,14 @@ def verify_package(package: Path, trusted_key: str | None = None,
                 raise ValueError("not the canonical base64 the signature was written as")
             key.verify(signature, manifest_bytes)
         except (binascii.Error, ValueError, InvalidSignature):
-            problems.append(Problem(
-                "bad_signature", SIGNATURE,
-                "the signature does not match manifest.json and public-key.pem: one of the "
-                "three was changed"))
+            problems.append(_problem("bad_signature", SIGNATURE, "verify_bad_signature"))
     if trusted and fingerprint and fingerprint != trusted:
-        problems.append(Problem(
-            "untrusted_key", PUBLIC_KEY,
-            f"signed with key {grouped(fingerprint, 8)}, not the key printed in the minutes "
-            f"({grouped(trusted, 8)}): this package was signed by someone else"))
+        problems.append(_problem("untrusted_key", PUBLIC_KEY, "verify_untrusted_key",
+                                 fingerprint=grouped(fingerprint, 8), printed=grouped(trusted, 8)))
 
     manifest = _manifest(manifest_bytes, problems)
     if manifest is not None and fingerprint and manifest.get("key", {}).get("sha256") != fingerprint:
-        problems.append(Problem("bad_key", PUBLIC_KEY,
-                                "is not the key the manifest names"))
+        problems.append(_problem("bad_key", PUBLIC_KEY, "verify_key_not_named"))
     listed, checked = _check_files(package, manifest, problems)
     cert, chain = None, ()
     if manifest is not None:
@@ -159,15 +188,14 @@ def _public_key(pem: bytes | None, problems: list[Problem]) -> tuple[Any, str | 
     try:
         loaded = load_pem_public_key(pem)
     except (ValueError, TypeError) as exc:
-        problems.append(Problem("bad_key", PUBLIC_KEY, f"not a readable public key ({exc})"))
+        problems.append(_problem("bad_key", PUBLIC_KEY, "verify_key_unreadable", error=str(exc)))
         return None, None
     if not isinstance(loaded, Ed25519PublicKey):
-        problems.append(Problem("bad_key", PUBLIC_KEY, "not an Ed25519 key"))
+        problems.append(_problem("bad_key", PUBLIC_KEY, "verify_key_not_ed25519"))
         return None, None
     if _canonical_pem(loaded) != pem:
         # PEM readers forgive stray bytes (line ends, trailing text): we do not
-        problems.append(Problem("bad_key", PUBLIC_KEY,
-                                "changed: not the exact bytes the key was written as"))
+        problems.append(_problem("bad_key", PUBLIC_KEY, "verify_key_changed"))
         return None, None
     return loaded, key_fingerprint(loaded)
 
@@ -177,12 +205,15 @@ def _manifest(manifest_bytes: bytes | None, problems: list[Problem]) -> dict[str
         return None
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
-        if not isinstance(manifest, dict) or manifest.get("format") != PACKAGE_FORMAT:
-            raise ValueError(f"not a {PACKAGE_FORMAT} manifest")
-        if not isinstance(manifest["files"], list):
-            raise ValueError("'files' is not a list")
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
-        problems.append(Problem("bad_manifest", MANIFEST, f"cannot be read ({exc})"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        problems.append(_problem("bad_manifest", MANIFEST, "verify_unreadable", error=str(exc)))
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != PACKAGE_FORMAT:
+        problems.append(_problem("bad_manifest", MANIFEST, "verify_manifest_format",
+                                 format=PACKAGE_FORMAT))
+        return None
+    if not isinstance(manifest.get("files"), list):
+        problems.append(_problem("bad_manifest", MANIFEST, "verify_manifest_files"))
         return None
     return manifest
 
@@ -198,30 +229,31 @@ def _check_files(package: Path, manifest: dict[str, Any] | None, problems: list[
             try:
                 name, sha, size = str(entry["path"]), str(entry["sha256"]), int(entry["bytes"])
             except (KeyError, TypeError, ValueError):
-                problems.append(Problem("bad_manifest", MANIFEST, f"bad entry {entry!r}"))
+                problems.append(_problem("bad_manifest", MANIFEST, "verify_bad_entry",
+                                         entry=repr(entry)))
                 continue
             listed[name] = sha
             path = package / name
             if ".." in Path(name).parts or Path(name).is_absolute():
-                problems.append(Problem("bad_manifest", MANIFEST, f"unsafe path {name!r}"))
+                problems.append(_problem("bad_manifest", MANIFEST, "verify_unsafe_path",
+                                         name=repr(name)))
                 continue
             if not path.is_file():
-                problems.append(Problem("missing", name, "listed in the manifest, not in the package"))
+                problems.append(_problem("missing", name, "verify_listed_not_held"))
                 continue
             checked += 1
             actual = sha256_file(path)
             if actual != sha or path.stat().st_size != size:
-                problems.append(Problem(
-                    "changed", name,
-                    f"SHA-256 {actual[:16]}… ({path.stat().st_size} bytes), the manifest says "
-                    f"{sha[:16]}… ({size} bytes)"))
+                problems.append(_problem("changed", name, "verify_changed", sha=actual[:16],
+                                         bytes=path.stat().st_size, listed_sha=sha[:16],
+                                         listed_bytes=size))
     own = {MANIFEST, SIGNATURE, PUBLIC_KEY}
     for path in sorted(package.rglob("*")):
         rel = path.relative_to(package).as_posix()
         if path.is_dir() or rel in own or rel in listed:
             continue
         if manifest is not None:
-            problems.append(Problem("added", rel, "not listed in the manifest"))
+            problems.append(_problem("added", rel, "verify_not_listed"))
     return listed, checked
 
 
@@ -231,10 +263,7 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
     """Step 5 of the module's docstring: the certificate in force and the history, as read
     (None and () if there is no readable certificate)."""
     if CERTIFICATE_FILE not in listed:
-        problems.append(Problem(
-            "bad_certificate", CERTIFICATE_FILE,
-            "the package carries no certificate (the digest of the certified records and the "
-            "decision log): it cannot be checked against the minutes"))
+        problems.append(_problem("bad_certificate", CERTIFICATE_FILE, "verify_no_certificate"))
         return None, ()
     try:
         doc = json.loads((package / CERTIFICATE_FILE).read_text("utf-8"))
@@ -242,38 +271,37 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
         cert = {"number": body["number"], "at": body["at"], "by": body["by"], "digest": named,
                 "previous": body["previous"], "key_sha256": body["key_sha256"]}
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
-        problems.append(Problem("bad_certificate", CERTIFICATE_FILE, f"cannot be read ({exc})"))
+        problems.append(_problem("bad_certificate", CERTIFICATE_FILE, "verify_unreadable",
+                                 error=str(exc)))
         return None, ()
     found: list[Problem] = []
 
-    def bad(detail: str, kind: str = "bad_certificate", path: str = CERTIFICATE_FILE) -> None:
-        found.append(Problem(kind, path, detail))
+    def bad(entry: str, kind: str = "bad_certificate", path: str = CERTIFICATE_FILE,
+            **params: Any) -> None:
+        found.append(_problem(kind, path, entry, **params))
 
     try:
         if certificate.digest(body) != named:
-            bad(f"the certified records it holds give digest {certificate.digest(body)[:16]}…, "
-                f"not the digest it names ({named[:16]}…): they were changed")
+            bad("verify_records_changed", given=certificate.digest(body)[:16], named=named[:16])
         if printed is not None and named != printed:
-            bad(f"certificate no. {body['number']} has digest {grouped(named, 8)}; the minutes "
-                f"print {grouped(printed, 8)}: this is not the count the committee signed (the "
-                "records were changed and the count certified again, or the package is another "
-                "count's)", "not_the_printed_digest")
+            bad("verify_not_the_printed_digest", "not_the_printed_digest",
+                number=body["number"], digest=grouped(named, 8), printed=grouped(printed, 8))
         if key is not None and not certificate.signature_holds(key, named, str(doc["signature"])):
-            bad("its signature is not the package key's signature of its digest")
+            bad("verify_certificate_not_signed")
         if fingerprint and body["key_sha256"] != fingerprint:
-            bad(f"it was signed with key {body['key_sha256'][:16]}…, the package carries key "
-                f"{fingerprint[:16]}…")
+            bad("verify_certificate_other_key", fingerprint=body["key_sha256"][:16],
+                carried=fingerprint[:16])
         for line in certificate.chain_problems(chain):
-            bad(f"certification history: {line}")
+            bad("verify_history", detail=line)
         last = chain[-1] if chain else {}
         if (last.get("digest"), last.get("number"), last.get("signature")) != \
                 (named, body["number"], doc["signature"]):
-            bad("the certification history does not end with this certificate")
+            bad("verify_history_end")
         _check_pinned_files(package, listed, body, bad)
         _check_tally(package, body, named, bad)
         _check_documents(listed, body, bad)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        bad(f"cannot be read ({type(exc).__name__}: {exc})")
+        bad("verify_unreadable", error=f"{type(exc).__name__}: {exc}")
     problems += found
     return cert, tuple(chain)
 
@@ -284,17 +312,16 @@ def _check_pinned_files(package: Path, listed: dict[str, str], body: dict[str, A
     campaign_sha = hashlib.sha256((package / CAMPAIGN_FILE).read_bytes()).hexdigest() \
         if (package / CAMPAIGN_FILE).is_file() else None
     if campaign_sha != body["campaign"]["sha256"]:
-        bad("is not the campaign file the certificate names", "disagrees", CAMPAIGN_FILE)
+        bad("verify_campaign_not_named", "disagrees", CAMPAIGN_FILE)
     pages = {p["file"]: p["sha256"] for p in body["pages"]}
     for name, sha in sorted(pages.items()):
         if not name.startswith(f"scans/{sha}"):
-            bad(f"page image {name} is not named by its SHA-256 {sha[:16]}…")
+            bad("verify_image_misnamed", name=name, sha=sha[:16])
         elif listed.get(name) != sha:
-            bad(f"the certificate names this image ({sha[:16]}…); the package does not hold it",
-                "disagrees", name)
+            bad("verify_image_not_held", "disagrees", name, sha=sha[:16])
     for name in sorted(set(listed) - set(pages)):
         if name.startswith("scans/"):
-            bad("an image the certificate does not name", "disagrees", name)
+            bad("verify_image_not_named", "disagrees", name)
 
 
 def _check_tally(package: Path, body: dict[str, Any], named: str, bad: Any) -> None:
@@ -303,7 +330,7 @@ def _check_tally(package: Path, body: dict[str, Any], named: str, bad: Any) -> N
         doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
         campaign = parse_campaign((package / CAMPAIGN_FILE).read_text("utf-8"), CAMPAIGN_FILE)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError, CampaignError) as exc:
-        bad(f"cannot be read ({exc})", "disagrees", RESULT_JSON)
+        bad("verify_unreadable", "disagrees", RESULT_JSON, error=str(exc))
         return
     expected = package_records(body, campaign, build_layout(campaign))
     for k, value in expected.items():
@@ -314,9 +341,9 @@ def _check_tally(package: Path, body: dict[str, Any], named: str, bad: Any) -> N
         elif k in ("campaign_info", "certification") and isinstance(given, dict):
             given = {f: given.get(f) for f in value}
         if given != value:
-            bad(f"'{k}' is not what the certificate says", "disagrees", RESULT_JSON)
+            bad("verify_tally_field", "disagrees", RESULT_JSON, field=k)
     if (doc.get("certification") or {}).get("digest") != named:
-        bad("names another certificate digest", "disagrees", RESULT_JSON)
+        bad("verify_tally_other_digest", "disagrees", RESULT_JSON)
 
 
 def _check_documents(listed: dict[str, str], body: dict[str, Any], bad: Any) -> None:
@@ -325,4 +352,4 @@ def _check_documents(listed: dict[str, str], body: dict[str, Any], bad: Any) -> 
     rules = body["tally"]["rules"]
     for name in (MINUTES_PDF, MINUTES_DOCX, *follow_up_files(rules)):
         if name not in listed:
-            bad(f"the package of a {rules} count must hold {name}; it does not", "missing", name)
+            bad("verify_document_missing", "missing", name, rules=rules, name=name)

@@ -151,12 +151,13 @@ def load_campaign(path: Path) -> Campaign:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CampaignError(f"{path}: cannot read the campaign file: {exc.strerror}") from None
+        raise CampaignError(key="campaign_cannot_read_campaign_file", path=path,
+                            strerror=exc.strerror) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CampaignError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+            key="campaign_not_utf_text_byte", path=path, start=exc.start
         ) from None
     return parse_campaign(text, str(path))
 
@@ -168,20 +169,19 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
 
     def req(key: str) -> yaml.Node:
         if key not in top:
-            raise CampaignError(f"{where}: missing required key '{key}'")
+            raise CampaignError(key="campaign_missing_required_key", where=where, name=key)
         return top[key]
 
     cid = reader.string(req("id"), "id")
     if not CAMPAIGN_ID.match(cid) or len(cid) > CAMPAIGN_ID_MAX:
         raise reader.error(
             top["id"], "id",
-            f"'{cid}' must be lower-case letters, digits and single hyphens "
-            f"(e.g. hdnd-ninhson-2023), at most {CAMPAIGN_ID_MAX} characters",
+            "campaign_bad_id", cid=cid, most=CAMPAIGN_ID_MAX,
         )
     rules_name = reader.string(req("rules"), "rules")
     if rules_name not in RULE_SETS:
         raise reader.error(
-            top["rules"], "rules", f"'{rules_name}' is not a rule set; use one of {', '.join(RULE_SETS)}"
+            top["rules"], "rules", "campaign_not_rule_set_use", rules_name=rules_name, p1=', '.join(RULE_SETS)
         )
     kind = _read_kind(reader, top, rules_name)
     electorate = reader.integer(req("electorate"), "electorate", minimum=1,
@@ -215,6 +215,18 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
     )
 
 
+#: the YAML reader's usual problems (its own English), each with the catalog entry that says
+#: it in words a person can act on; any other is quoted as the reader gives it
+YAML_PROBLEMS = (
+    ("mapping values are not allowed", "campaign_yaml_colon"),
+    ("could not find expected ':'", "campaign_yaml_no_colon"),
+    ("expected the node content", "campaign_yaml_no_value"),
+    ("found character '\\t'", "campaign_yaml_tab"),
+    ("did not find expected key", "campaign_yaml_indent"),
+    ("expected <block end>", "campaign_yaml_indent"),
+    ("found unexpected end of stream", "campaign_yaml_unclosed"),
+)
+
 def _top_mapping(text: str, where: str) -> tuple[dict[str, yaml.Node], _Reader]:
     """The campaign file's top-level keys, and the reader that names ``where`` in errors."""
     try:
@@ -222,11 +234,14 @@ def _top_mapping(text: str, where: str) -> tuple[dict[str, yaml.Node], _Reader]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise CampaignError(f"{where}{line}: not valid YAML: {problem}") from None
+        if mark is None:
+            raise CampaignError(key="campaign_not_yaml", where=where, problem=problem) from None
+        entry = next((k for start, k in YAML_PROBLEMS if problem.startswith(start)),
+                     "campaign_not_yaml_at")
+        raise CampaignError(key=entry, where=where, line=mark.line + 1, problem=problem) from None
     if not isinstance(node, yaml.MappingNode):
-        raise CampaignError(f"{where}: the campaign file must be a mapping of keys (id:, title:, ...)")
+        raise CampaignError(key="campaign_campaign_file_must_be", where=where)
     reader = _Reader(where)
     return reader.mapping(node, ""), reader
 
@@ -235,7 +250,7 @@ def _read_candidates(reader: _Reader, cands_node: yaml.Node,
                      groups: tuple[Group, ...]) -> list[Candidate]:
     """``candidates:``, in ballot order; STT is the position in the list, from 1."""
     if not isinstance(cands_node, yaml.SequenceNode) or not cands_node.value:
-        raise reader.error(cands_node, "candidates", "must be a non-empty list of people")
+        raise reader.error(cands_node, "candidates", "campaign_must_be_people")
     group_ids = [g.id for g in groups]
     candidates = []
     for i, item in enumerate(cands_node.value, start=1):
@@ -245,11 +260,11 @@ def _read_candidates(reader: _Reader, cands_node: yaml.Node,
             if isinstance(vnode, yaml.ScalarNode) and vnode.tag.endswith(":null") and not vnode.value:
                 raise reader.error(
                     vnode, f"{key}.{extra}",
-                    "has no value: if it is part of a text with a comma, put the text in quotes",
+                    "campaign_has_no_value_if",
                 )
         for needed in ("name", "position"):
             if needed not in fields:
-                raise reader.error(item, key, f"missing '{needed}'")
+                raise reader.error(item, key, "campaign_missing", needed=needed)
         candidates.append(
             Candidate(
                 stt=i,
@@ -284,9 +299,8 @@ def _check_twice_listed(candidates: list[Candidate], where: str) -> None:
         if who in seen:
             first = seen[who]
             raise CampaignError(
-                f"{where}, line {c.line}: '{c.name}' is listed twice (also STT {first.stt}, line "
-                f"{first.line}); a person holding several posts is polled once: list the posts "
-                f"in one 'position', or give 'born:' to tell two namesakes apart"
+                key="campaign_line_listed_twice_also", where=where, line=c.line, name=c.name,
+                stt=first.stt, first_line=first.line
             )
         seen[who] = c
 
@@ -300,18 +314,17 @@ def _read_thresholds(reader: _Reader, top: dict[str, yaml.Node]) -> MarkRule:
     values = {}
     for key, vnode in tnode.items():
         if key not in THRESHOLDS and key not in RETIRED_THRESHOLDS:
-            raise reader.error(vnode, f"thresholds.{key}", "is not a threshold; use "
-                               f"{', '.join(sorted(THRESHOLDS + RETIRED_THRESHOLDS))}")
+            raise reader.error(vnode, f"thresholds.{key}", "campaign_not_threshold_use",
+                               p1=', '.join(sorted(THRESHOLDS + RETIRED_THRESHOLDS)))
         value = _threshold(reader, vnode, key)
         if key in THRESHOLDS:
             values[key] = value
     default = MarkRule()
     faint, mark = (values.get(k, getattr(default, k)) for k in ("faint_ink_mm2", "mark_ink_mm2"))
     if not faint < mark:
-        raise reader.error(top["thresholds"], "thresholds", "need faint_ink_mm2 < mark_ink_mm2")
+        raise reader.error(top["thresholds"], "thresholds", "campaign_need_faint_ink_mm")
     if not values.get("faint_long_ink_mm2", default.faint_long_ink_mm2) <= faint:
-        raise reader.error(top["thresholds"], "thresholds",
-                           "need faint_long_ink_mm2 <= faint_ink_mm2")
+        raise reader.error(top["thresholds"], "thresholds", "campaign_need_faint_long_ink")
     return dataclasses.replace(default, **values)
 
 
@@ -329,8 +342,7 @@ def _read_review(reader: _Reader, top: dict[str, yaml.Node]) -> ReviewSettings:
     rnode = reader.mapping(top["review"], "review")
     for extra in rnode:
         if extra != "two_reviewers":
-            raise reader.error(rnode[extra], f"review.{extra}", "is not a review setting; "
-                               "the one setting is 'two_reviewers: true' or 'false'")
+            raise reader.error(rnode[extra], f"review.{extra}", "campaign_not_review_setting_one")
     if "two_reviewers" in rnode:
         return ReviewSettings(
             two_reviewers=reader.boolean(rnode["two_reviewers"], "review.two_reviewers"))
@@ -344,9 +356,7 @@ def _read_seal(reader: _Reader, top: dict[str, yaml.Node]) -> str:
         return "optional"
     seal = reader.string(top["seal"], "seal")
     if seal not in SEAL_SETTINGS:
-        raise reader.error(top["seal"], "seal", f"'{seal}' is not a seal setting; use "
-                           "'required' (a ballot without the body's seal goes to review) "
-                           "or 'optional'")
+        raise reader.error(top["seal"], "seal", "campaign_not_seal_setting_use", seal=seal)
     return seal
 
 
@@ -361,12 +371,10 @@ def _read_kind(reader: _Reader, top: dict[str, yaml.Node], rules_name: str) -> s
     kind = reader.string(top["kind"], "kind")
     if kind not in KINDS:
         raise reader.error(top["kind"], "kind",
-                           f"'{kind}' is not a kind of vote; use one of {', '.join(KINDS)}")
+                           "campaign_not_kind_vote_use", kind=kind, p1=', '.join(KINDS))
     if kind == KIND_FOLLOW_UP and not RULE_SETS[rules_name].follow_up:
         raise reader.error(top["kind"], "kind",
-                           f"'{kind}' (bỏ phiếu tín nhiệm) is held under the rules of the "
-                           f"National Assembly and the People's Councils, not '{rules_name}'; "
-                           f"use rules: nq96-2023 or nq85-2014")
+                           "campaign_follow_up_rules", kind=kind, rules_name=rules_name)
     return kind
 
 
@@ -376,7 +384,7 @@ def _read_groups(reader: _Reader, top: dict[str, yaml.Node]) -> tuple[Group, ...
         return ()
     node = top["groups"]
     if not isinstance(node, yaml.SequenceNode) or not node.value:
-        raise reader.error(node, "groups", "must be a non-empty list of groups (id, name, order)")
+        raise reader.error(node, "groups", "campaign_must_be_groups")
     groups: list[Group] = []
     for i, item in enumerate(node.value, start=1):
         key = f"groups[{i}]"
@@ -392,13 +400,12 @@ def _candidate_group(reader: _Reader, item: yaml.Node, fields: dict[str, yaml.No
                      group_ids: list[str]) -> str | None:
     if "group" not in fields:
         if group_ids:
-            raise reader.error(item, key, f"has no 'group': with 'groups:' every person names "
-                                          f"one ({', '.join(group_ids)})")
+            raise reader.error(item, key, "campaign_has_no_group_with", p1=', '.join(group_ids))
         return None
     gid = reader.string(fields["group"], f"{key}.group")
     if gid not in group_ids:
         known = f"one of {', '.join(group_ids)}" if group_ids else "a list 'groups:' first"
-        raise reader.error(fields["group"], f"{key}.group", f"'{gid}' is not a group; give {known}")
+        raise reader.error(fields["group"], f"{key}.group", "campaign_not_group_give", gid=gid, known=known)
     return gid
 
 
@@ -409,18 +416,18 @@ def _identified(reader: _Reader, item: yaml.Node, key: str, named: str, taken: l
     fields = reader.mapping(item, key)
     for needed in ("id", named):
         if needed not in fields:
-            raise reader.error(item, key, f"missing '{needed}'")
+            raise reader.error(item, key, "campaign_missing", needed=needed)
     eid = _read_id(reader, fields["id"], f"{key}.id")
-    if eid in taken:
-        raise reader.error(fields["id"], f"{key}.id", f"'{eid}' is given to two {what}")
+    if eid in taken:  # campaign_given_two_groups / campaign_given_two_forms
+        raise reader.error(fields["id"], f"{key}.id", f"campaign_given_two_{what}",
+                           gid=eid, fid=eid)
     return eid, fields
 
 
 def _read_id(reader: _Reader, node: yaml.Node, key: str) -> str:
     value = reader.string(node, key)
     if not CAMPAIGN_ID.match(value) or len(value) > 24:
-        raise reader.error(node, key, f"'{value}' must be lower-case letters, digits and single "
-                                      "hyphens, at most 24 characters")
+        raise reader.error(node, key, "campaign_bad_short_id", value=value)
     return value
 
 
@@ -430,13 +437,13 @@ def _read_forms(reader: _Reader, top: dict[str, yaml.Node], candidates: list[Can
     form's ``groups:``), a title and a paper colour note. Every person is on one form."""
     for c in candidates:
         if c.form is not None and "forms" not in top:
-            raise CampaignError(f"{reader.where}, line {c.line}: 'candidates[{c.stt}].form' names "
-                                f"'{c.form}', but the file lists no 'forms:'")
+            raise CampaignError(key="campaign_line_candidates_form_names", where=reader.where,
+                                line=c.line, stt=c.stt, form=c.form)
     if "forms" not in top:
         return ()
     node = top["forms"]
     if not isinstance(node, yaml.SequenceNode) or not node.value:
-        raise reader.error(node, "forms", "must be a non-empty list of ballot forms")
+        raise reader.error(node, "forms", "campaign_must_be_forms")
     raw: list[tuple[str, dict[str, yaml.Node], yaml.Node]] = []
     for i, item in enumerate(node.value, start=1):
         key = f"forms[{i}]"
@@ -447,17 +454,16 @@ def _read_forms(reader: _Reader, top: dict[str, yaml.Node], candidates: list[Can
     for c in candidates:
         fid = c.form or by_group.get(c.group or "")
         if fid is None:
-            raise CampaignError(f"{reader.where}, line {c.line}: 'candidates[{c.stt}]' is on no "
-                                f"form: give 'form:' ({', '.join(people)}) or list its group "
-                                f"in a form's 'groups:'")
+            raise CampaignError(key="campaign_line_candidates_on_no", where=reader.where,
+                                line=c.line, stt=c.stt, p1=', '.join(people))
         if fid not in people:
-            raise CampaignError(f"{reader.where}, line {c.line}: 'candidates[{c.stt}].form' "
-                                f"'{fid}' is not a form; use one of {', '.join(people)}")
+            raise CampaignError(key="campaign_line_candidates_form_not", where=reader.where,
+                                line=c.line, stt=c.stt, fid=fid, p1=', '.join(people))
         people[fid].append(c.stt)
     forms = []
     for i, (fid, fields, item) in enumerate(raw, start=1):
         if not people[fid]:
-            raise reader.error(item, f"forms[{i}]", f"'{fid}' has nobody on it")
+            raise reader.error(item, f"forms[{i}]", "campaign_has_nobody_on_it", fid=fid)
         forms.append(Form(
             id=fid,
             title=_collapse(reader.string(fields["title"], f"forms[{i}].title")),
@@ -479,14 +485,14 @@ def _form_groups(reader: _Reader, raw: list[tuple[str, dict[str, yaml.Node], yam
             continue
         gnode = fields["groups"]
         if not isinstance(gnode, yaml.SequenceNode) or not gnode.value:
-            raise reader.error(gnode, f"forms[{i}].groups", "must be a non-empty list of group ids")
+            raise reader.error(gnode, f"forms[{i}].groups", "campaign_must_be_group_ids")
         for vnode in gnode.value:
             gid = reader.string(vnode, f"forms[{i}].groups")
             if gid not in known:
-                raise reader.error(vnode, f"forms[{i}].groups", f"'{gid}' is not a group")
+                raise reader.error(vnode, f"forms[{i}].groups", "campaign_not_group", gid=gid)
             if gid in out:
                 raise reader.error(vnode, f"forms[{i}].groups",
-                                   f"'{gid}' is already on form '{out[gid]}'")
+                                   "campaign_already_on_form", gid=gid, p1=out[gid])
             out[gid] = fid
     return out
 
@@ -503,8 +509,8 @@ def _check_depth(text: str, where: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 raise CampaignError(
-                    f"{where}, line {token.start_mark.line + 1}: lists and mappings are nested "
-                    f"more than {MAX_DEPTH} deep; a campaign file needs three levels at most")
+                    key="campaign_line_lists_mappings_are", where=where,
+                    line=token.start_mark.line + 1, depth=MAX_DEPTH)
         elif isinstance(token, closing):
             depth -= 1
 
@@ -517,8 +523,7 @@ def _threshold(reader: _Reader, node: yaml.Node, key: str) -> float:
         unit = "a fraction of the box" if largest == 1.0 else \
             "mm" if key.endswith("_mm") else "mm²"
         raise reader.error(node, f"thresholds.{key}",
-                           f"must be a number more than 0 and at most {largest:g} ({unit}), "
-                           f"not '{node.value}'")
+                           "campaign_must_be_number_more", largest=largest, unit=unit, value=node.value)
     return value
 
 
@@ -533,8 +538,8 @@ def _layout_name(reader: _Reader, node: yaml.Node) -> str:
     name = reader.string(node, "layout")
     templates = _layout_templates()
     if name not in templates:
-        raise reader.error(node, "layout", f"'{name}' is not a ballot template; use one of "
-                           f"{', '.join(templates)} (the templates in ballot_layouts/)")
+        raise reader.error(node, "layout", "campaign_not_ballot_template_use", name=name,
+                           p1=", ".join(templates))
     return name
 
 
@@ -548,57 +553,59 @@ class _Reader:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def error(self, node: yaml.Node, key: str, message: str) -> CampaignError:
-        return CampaignError(f"{self.where}, line {node.start_mark.line + 1}: '{key}' {message}")
+    def error(self, node: yaml.Node, key: str, entry: str, **params: Any) -> CampaignError:
+        """The refusal of ``key`` at ``node``: the catalog's ``entry``, naming file and line."""
+        return CampaignError(key=entry, where=self.where, line=node.start_mark.line + 1,
+                             field=key, **params)
 
     def mapping(self, node: yaml.Node, key: str) -> dict[str, yaml.Node]:
         if not isinstance(node, yaml.MappingNode):
-            raise self.error(node, key or "campaign", "must be a mapping of keys")
+            raise self.error(node, key or "campaign", "campaign_must_be_mapping_keys")
         out: dict[str, yaml.Node] = {}
         for knode, vnode in node.value:
             name = str(knode.value)
             if name in out:
-                raise self.error(knode, f"{key}.{name}".lstrip("."), "is given twice")
+                raise self.error(knode, f"{key}.{name}".lstrip("."), "campaign_given_twice")
             out[name] = vnode
         return out
 
     def _scalar(self, node: yaml.Node, key: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
-            raise self.error(node, key, "must be a single value")
+            raise self.error(node, key, "campaign_must_be_single_value")
         try:
             return yaml.SafeLoader(" ").construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError):
-            raise self.error(node, key, f"has a value that cannot be read: '{node.value}'") from None
+            raise self.error(node, key, "campaign_has_value_that_cannot", value=node.value) from None
 
     def string(self, node: yaml.Node, key: str) -> str:
         value = self._scalar(node, key)
         if value is None or isinstance(value, bool) or not str(value).strip():
-            raise self.error(node, key, "must be non-empty text")
+            raise self.error(node, key, "campaign_must_be_text")
         text = nfc(str(value))
         for ch in text:
             if ch not in "\t\n" and unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
                 raise self.error(
                     node, key,
-                    f"contains the invisible or control character U+{ord(ch):04X}; remove it",
+                    "campaign_contains_invisible_control_character", code=ord(ch),
                 )
         return text
 
     def integer(self, node: yaml.Node, key: str, minimum: int, maximum: int = MAX_WHOLE) -> int:
         value = self._scalar(node, key)
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            raise self.error(node, key, f"must be a whole number from {minimum} to {maximum}")
+            raise self.error(node, key, "campaign_must_be_whole_number", minimum=minimum, maximum=maximum)
         return value
 
     def number(self, node: yaml.Node, key: str) -> float:
         value = self._scalar(node, key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(node, key, "must be a number")
+            raise self.error(node, key, "campaign_must_be_number")
         return float(value)
 
     def boolean(self, node: yaml.Node, key: str) -> bool:
         value = self._scalar(node, key)
         if not isinstance(value, bool):
-            raise self.error(node, key, "must be true or false")
+            raise self.error(node, key, "campaign_must_be_true_false")
         return value
 
     def date(self, node: yaml.Node, key: str) -> dt.date:
@@ -607,4 +614,4 @@ class _Reader:
             return value.date()
         if isinstance(value, dt.date):
             return value
-        raise self.error(node, key, f"must be a date written YYYY-MM-DD, not '{node.value}'")
+        raise self.error(node, key, "campaign_must_be_date_written", value=node.value)

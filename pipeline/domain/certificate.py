@@ -29,6 +29,8 @@ import hashlib
 import json
 from typing import Any
 
+from pipeline.domain.wording import t
+
 FORMAT = "kiemphieu-certificate/1"
 #: What the workspace key signs: this prefix, then the digest's 64 hex digits (ASCII). The
 #: prefix keeps a certificate's signature from ever passing as a manifest's, and back.
@@ -36,7 +38,12 @@ SIGNED_PREFIX = b"kiemphieu-certificate/1 digest "
 
 
 class CertificateError(ValueError):
-    """A digest or fingerprint as typed is not 64 hex digits; the message says what was given."""
+    """A digest or fingerprint as typed is not 64 hex digits; the message says what was given
+    (the catalog's entry ``key`` in English; a front end words it from ``key`` and ``params``)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key, self.params = key, params
+        super().__init__(t(key, "en", **params))
 
 
 def canonical(value: Any) -> bytes:
@@ -92,15 +99,12 @@ def parse_hex64(text: str, what: str) -> str:
     """
     digits = "".join(text.split()).lower()
     if not digits:
-        raise CertificateError(f"{what}: empty; give the 64 hex digits printed in the minutes "
-                               "(spaces and line breaks between groups are allowed)")
+        raise CertificateError("certificate_hex_empty", what=what)
     bad = sorted({ch for ch in digits if ch not in "0123456789abcdef"})
     if bad:
-        raise CertificateError(f"{what}: {''.join(bad)!r} is not a hex digit; give the 64 digits "
-                               "printed in the minutes (0-9, a-f)")
+        raise CertificateError("certificate_hex_bad", what=what, bad=repr("".join(bad)))
     if len(digits) != 64:
-        raise CertificateError(f"{what}: {len(digits)} hex digits, a SHA-256 has 64; copy every "
-                               "group printed in the minutes")
+        raise CertificateError("certificate_hex_count", what=what, n=len(digits))
     return digits
 
 

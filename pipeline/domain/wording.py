@@ -34,6 +34,7 @@ An entry is a Python format string over its parameters (flagged
 - ``boxes``: "box 2", "boxes 1, 2 and 3" (``boxes_one``, ``boxes_many``);
   a name ending in ``corners``: each corner's words, joined by ", ";
   ``along``: the streak's way;
+- a value with an ``in_words(lang)`` method: what it answers;
 - any other text: as it is (a campaign's id, a decoder's own message).
 
 Nothing here raises for a reason it cannot word (a code this version does
@@ -168,6 +169,8 @@ def _field(value: Any, spec: str, lang: str) -> str:
         return _reason(value, lang)
     if isinstance(value, _Named):
         return _named_field(value, lang)
+    if hasattr(value, "in_words"):  # a value that words itself (verify's problems)
+        return str(value.in_words(lang))
     if isinstance(value, tuple):
         if all(isinstance(v, Reason) for v in value):
             joiner = _part("join_and", lang) if spec == "and" else "; "

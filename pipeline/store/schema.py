@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -264,6 +265,17 @@ stack_log_table = Table(
     Column("pages", JSON),  # withdraw | restore: the page decisions it appended, by page
     Column("by", String(64), nullable=False),
     Column("role", String(16), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+
+
+hall_log_table = Table(
+    "hall_log",  # the chair switching the result's page in the hall on or off: append-only
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("open", Boolean, nullable=False),  # the latest row says whether /hall shows
+    Column("by", String(64), nullable=False),
     Column("at", DateTime, nullable=False),
 )
 

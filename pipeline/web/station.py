@@ -21,6 +21,7 @@ from pipeline.documents.images import PageImages
 from pipeline.domain.campaign import Candidate
 from pipeline.domain.reasons import Reason, from_json
 from pipeline.domain.wording import LANGS, t, words
+from pipeline.store.hall import HallStore
 from pipeline.store.workspace import Workspace
 from pipeline.workflow.review import ItemNotFound, ReviewQueue
 
@@ -54,8 +55,16 @@ class Station:
     templates: Jinja2Templates
     limits: Limits
     secure_cookies: bool = False
-    hall_open: bool = False  # the certified result shown at /hall, switched on by the chair
     upright_cache: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
+
+    @property
+    def hall_open(self) -> bool:
+        """Whether the chair switched the certified result's page (``/hall``) on: read from
+        the records each time, as every station process on them sees it."""
+        return HallStore(self.ws.store).is_open()
+
+    def switch_hall(self, open_: bool, by: str) -> None:
+        HallStore(self.ws.store).switch(open_, by)
 
     @property
     def candidates(self) -> dict[int, Candidate]:

@@ -106,7 +106,7 @@ def from_workspace(ws: Any, trusted_key: str | None = None,
     """
     cert = ws.store.certification()
     if cert is None:
-        raise RetallyError(f"{ws.path}: not certified; there is no certified count to compare with")
+        raise RetallyError(key="retally_not_certified", path=str(ws.path))
     pages = ws.store.all_pages()
     sha_of = {p["id"]: p["image_sha256"] for p in pages}
     chain = history(ws.store)
@@ -192,13 +192,12 @@ def from_package(package: Path, trusted_key: str | None = None,
     does not verify, against ``trusted_key`` and ``digest`` when given, is refused with
     `RetallyError`)."""
     from pipeline.documents.export import CAMPAIGN_FILE, CERTIFICATE_FILE
-    from pipeline.documents.verify import verify_package
+    from pipeline.documents.verify import ProblemsInWords, verify_package
 
     check = verify_package(package, trusted_key, digest)
     if not check.ok:
-        listed = "; ".join(str(p) for p in check.problems[:5])
-        raise RetallyError(f"{package}: the package does not verify ({listed}); "
-                           "a tampered package cannot be audited")
+        raise RetallyError(key="retally_not_verified", package=str(package),
+                           problems=ProblemsInWords(check.problems))
     body = json.loads((package / CERTIFICATE_FILE).read_text("utf-8"))["body"]
     campaign = parse_campaign((package / CAMPAIGN_FILE).read_text("utf-8"),
                               str(package / CAMPAIGN_FILE))

@@ -227,7 +227,7 @@ async def hall_switch(request: Request, session: Chair, st: StationDep) -> Respo
     if st.ws.store.certified_at() is None:
         return _console(request, session, st, error=_words(st, request, "hall_not_certified"),
                         code=409)
-    st.hall_open = form.get("open") == "1"
+    st.switch_hall(form.get("open") == "1", session.name)
     return RedirectResponse("/chair#hall", status_code=303)
 
 

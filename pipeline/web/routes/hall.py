@@ -5,8 +5,9 @@ It shows something only once the count is certified and the chair has
 switched it on (`pipeline.web.routes.chair`, ``POST /chair/hall``); else it
 answers 404, so nothing leaks before the committee announces. A list longer
 than the screen is cut by ``static/hall.js`` into screens that fit the
-window, turned every `SECONDS_A_SCREEN` seconds on their own. The switch lives in
-the station's memory (`Station.hall_open`): restarting the station turns it off.
+window, turned every `SECONDS_A_SCREEN` seconds on their own. The switch is kept
+with the records (`pipeline.store.hall`, `Station.hall_open`): it stays as the chair
+left it when the station restarts, and every station process on the records agrees.
 
 No ``from __future__ import annotations`` here: FastAPI reads the route
 signatures' annotations.
