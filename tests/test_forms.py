@@ -262,9 +262,10 @@ def test_the_follow_up_vote_two_levels_read_counted_on_all_delegates(tmp_path: P
         else next(pkg.glob("*.csv")).read_text("utf-8-sig")
     assert "Không tín nhiệm" in csv and "Tín nhiệm cao" not in csv
     run("verify", str(pkg))
-    rolled = run("aggregate", str(pkg), "--out", str(tmp_path / "agg"), "--trust-on-first-use",
-                 check=False)  # a follow-up vote is not a poll's row in a roll-up
-    assert rolled.returncode == 1 and "follow-up confidence vote" in rolled.stderr
+    run("aggregate", str(pkg), "--out", str(tmp_path / "agg"), "--trust-on-first-use")
+    rolled = json.loads((tmp_path / "agg" / "tong-hop.json").read_text("utf-8"))
+    assert rolled["people"] == [] and len(rolled["follow_up"]) == 2  # never a poll's row
+    assert rolled["follow_up"][0]["places"][0]["counts"] == first["counts"]
 
 
 # -- who must face the follow-up vote (check --results) ---------------------------------------
