@@ -39,6 +39,7 @@ from pipeline.documents.chart import (
     chart_drawings,
     parts,
 )
+from pipeline.documents.form_docx import form_docx
 from pipeline.documents.form_pdf import form_pdf
 from pipeline.documents.minutes import minutes_docx, minutes_pdf
 from pipeline.documents.resolution import follow_up_documents, report_form, resolution_form
@@ -192,6 +193,37 @@ def test_the_resolution_words_each_result_as_published(base_doc) -> None:
                    "người", "Điều 2.", "Điều 3.", "Nơi nhận:", "CHỦ TỊCH",
                    "Số phiếu tín nhiệm cao: 75 phiếu (chiếm 85,23 % tổng số phiếu thu về)"):
         assert phrase in text, phrase
+
+
+def test_the_national_assembly_s_resolution_is_worded_as_its_own(base_doc) -> None:
+    """The Quốc hội sample's body: the Constitution and the Law on the Organisation of the
+    National Assembly, "Quốc hội ban hành Nghị quyết ...", no council's words; a council's
+    resolution keeps its own (the test above)."""
+    doc = sized_doc(base_doc, 44, groups=True)
+    doc["campaign_info"].update(body="Quốc hội khóa XV, Kỳ họp thứ sáu", place="Hà Nội",
+                                subtitle="đối với người giữ chức vụ do Quốc hội bầu hoặc "
+                                         "phê chuẩn")
+    pdf = form_pdf(resolution_form(doc))
+    text = " ".join(pages_text(pdf))
+    for phrase in ("QUỐC HỘI", "Nghị quyết số: /2023/QH15",
+                   "Căn cứ Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam;",
+                   "Căn cứ Luật Tổ chức Quốc hội số 57/2014/QH13",
+                   "Căn cứ Nghị quyết số 96/2023/QH15 ngày 23 tháng 6 năm 2023",
+                   "Quốc hội ban hành Nghị quyết xác nhận kết quả lấy phiếu tín nhiệm đối với "
+                   "người giữ chức vụ do Quốc hội bầu hoặc phê chuẩn.",
+                   "Điều 1. Xác nhận việc lấy phiếu tín nhiệm đối với 44 người giữ chức vụ do "
+                   "Quốc hội bầu hoặc phê chuẩn", "I - KHỐI HỘI ĐỒNG NHÂN DÂN",
+                   "Nghị quyết này được Quốc hội nước Cộng hòa xã hội chủ nghĩa Việt Nam khóa "
+                   "XV, kỳ họp thứ sáu thông qua ngày 07 tháng 12 năm 2023./.",
+                   "CHỦ TỊCH QUỐC HỘI"):
+        assert phrase in text, phrase
+    for council in ("chính quyền địa phương", "QUYẾT NGHỊ", "Thường trực", "NQ-HĐND",
+                    "Tổ đại biểu", "Xét đề nghị"):
+        assert council not in text, council
+    assert_inside_margins(pdf, "the National Assembly's resolution", 30, 210 - 15)
+    words = docx.Document(io.BytesIO(form_docx(resolution_form(doc))))
+    paragraphs = " ".join(par.text for par in words.paragraphs)
+    assert "Quốc hội ban hành Nghị quyết xác nhận kết quả" in paragraphs
 
 
 def _units(base_doc: dict, n: int) -> tuple[list[Unit], list[Person]]:
