@@ -220,5 +220,5 @@ def quorum_warning(collected: int, electorate: int) -> str | None:
     return (
         f"Số phiếu thu về ({collected}) dưới 2/3 số người được triệu tập ({electorate}): "
         "hội nghị chỉ được tiến hành khi có ít nhất 2/3 số người được triệu tập tham dự "
-        "(Quy định 96-QĐ/TW)."
+        "(Quy định số 96-QĐ/TW)."
     )
