@@ -373,3 +373,18 @@ def test_whole_ballots_declared_invalid_are_shown_as_such(base_doc) -> None:
     assert ("Số phiếu không hợp lệ (cả tờ phiếu): 2 phiếu, do Trưởng ban kết luận cả tờ phiếu "
             "không hợp lệ (không có dấu của Hội đồng; không phải phiếu do Ban kiểm phiếu phát ra)"
             ) in text
+
+
+def test_a_group_s_band_never_ends_a_page(base_doc) -> None:
+    """Lists of every length up to 40: wherever the minutes' table breaks, a group's band
+    ("I - KHỐI ...") is on the page of its first person, in the PDF."""
+    for n in range(2, 41):
+        doc = sized_doc(base_doc, n, groups=True)
+        labels = {"I - KHỐI HỘI ĐỒNG NHÂN DÂN": "hdnd", "II - KHỐI ỦY BAN NHÂN DÂN": "ubnd"}
+        for i, page in enumerate(pages_text(minutes_pdf(doc))):
+            for label, gid in labels.items():
+                if label in page:
+                    after = page[page.index(label) + len(label):]
+                    first = next(c["name"] for c in doc["candidates"] if c["group"] == gid)
+                    assert re.search(rf"\b{re.escape(first)}\b", after), \
+                        f"{n} people, page {i + 1}: {label} without its first person"

@@ -197,6 +197,10 @@ class _Writer:
         for i, row in enumerate(t.rows):
             trpr = row._tr.get_or_add_trPr()
             trpr.append(trpr.makeelement(qn("w:cantSplit"), {qn("w:val"): "true"}))
+            if i < top or i - top in g.bands:  # the header and a group's band keep with the next row
+                for cell in row.cells:
+                    for par in cell.paragraphs:
+                        par.paragraph_format.keep_with_next = True
             if i < top:  # the header repeats on every page
                 trpr.append(trpr.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
 

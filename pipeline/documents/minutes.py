@@ -48,7 +48,7 @@ from pipeline.documents.typography import (
     vn_number,
 )
 from pipeline.domain.certificate import grouped
-from pipeline.domain.rules import KIND_FOLLOW_UP
+from pipeline.domain.rules import KIND_FOLLOW_UP, quorum_warning
 from pipeline.domain.tally import result_levels
 from pipeline.domain.wording import t
 
@@ -182,8 +182,10 @@ def _figures(doc: dict[str, Any]) -> list[Any]:
                 + (f" ({f['paper'].lower()})" if f.get("paper") else "")
                 + f": phát ra {vn_number(f.get('issued'))}, thu về {vn_number(f.get('collected'))}"
                 for f in forms) + "."))
-    if (doc.get("reconciliation") or {}).get("quorum_warning"):
-        out.append(Text(f"Lưu ý: {doc['reconciliation']['quorum_warning']}", "strong"))
+    stored = (doc.get("reconciliation") or {}).get("quorum_warning")
+    if stored:  # worded again for the rule set: QĐ 96's quorum is not a council's
+        words = quorum_warning(doc["ballots"]["collected"], doc["electorate"], info["rules"])
+        out.append(Text(f"Lưu ý: {words or stored}", "strong"))
     out.append(Text(f"Kết quả {what_is_counted(doc)} đối với từng người (số phiếu và tỷ lệ % "
                     f"trên {info['base_label']}):", "body"))
     out.append(results_grid(doc))
