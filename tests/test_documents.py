@@ -222,6 +222,9 @@ def test_the_national_assembly_s_resolution_is_worded_as_its_own(base_doc) -> No
                     "Tổ đại biểu", "Xét đề nghị"):
         assert council not in text, council
     assert_inside_margins(pdf, "the National Assembly's resolution", 30, 210 - 15)
+    minutes = " ".join(pages_text(minutes_pdf(doc)))
+    assert "- Ủy ban Thường vụ Quốc hội (để báo cáo);" in minutes
+    assert "Thường trực Quốc hội" not in minutes
     words = docx.Document(io.BytesIO(form_docx(resolution_form(doc))))
     paragraphs = " ".join(par.text for par in words.paragraphs)
     assert "Quốc hội ban hành Nghị quyết xác nhận kết quả" in paragraphs

@@ -37,6 +37,7 @@ from pipeline.documents.typography import (
     TEXT_WIDTH_MM,
     TIME_NOTE,
     date_words,
+    is_national_assembly,
     nfc,
     place_from_body,
     short_date,
@@ -279,6 +280,9 @@ def _closing(doc: dict[str, Any], at: dt.datetime) -> tuple[list[Any], Closing]:
     first = members.pop(0) if members else Signer(("THƯ KÝ",), None)
     signers = [first, Signer(("TRƯỞNG BAN KIỂM PHIẾU",), decl.get("head")), *members]
     recipients = tuple(x.format(body=body_name) for x in MINUTES_RECIPIENTS)
+    if is_national_assembly(body_name):  # the Assembly's standing body is its Standing Committee
+        recipients = tuple(x.replace(f"Thường trực {body_name}", "Ủy ban Thường vụ Quốc hội")
+                           for x in recipients)
     return texts, Closing(tuple(signers), recipients, keep_with=(Codes(tuple(codes)), last))
 
 

@@ -51,6 +51,7 @@ from pipeline.documents.typography import (
     NUMBER_BLANK,
     UNIT_KINDS,
     date_words,
+    is_national_assembly,
     is_party_body,
     nfc,
     split_body,
@@ -119,11 +120,6 @@ def _results_by_group(doc: dict[str, Any]) -> list[Text]:
             out.append(Text(f"{n}. {c['name']}, {c['position']}:", "strong"))
             out += person_lines(doc, c)
     return out
-
-
-def is_national_assembly(body_name: str) -> bool:
-    """Whether the issuing body is the National Assembly (Quốc hội), not a council."""
-    return nfc(body_name).casefold().startswith("quốc hội")
 
 
 def _term_number(term: str | None) -> int | None:
