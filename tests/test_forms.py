@@ -208,6 +208,7 @@ def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path
             "giữ chức vụ do Quốc hội bầu hoặc phê chuẩn.") in words
     assert re.search(r"Nghị quyết số: /20\d\d/QH15", words) and "Căn cứ Luật Tổ chức Quốc hội" in words
     assert "Xét đề nghị" not in words and "chính quyền địa phương" not in words
+    assert "Phiếu lấy phiếu tín nhiệm - Mẫu số 1: phát ra 6, thu về 5" in words
     import docx  # the minutes say each form's figures, and list the people by group in order
 
     minutes = docx.Document(str(tmp_path / "pkg" / "bien-ban-kiem-phieu.docx"))

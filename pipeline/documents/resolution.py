@@ -133,6 +133,17 @@ def _term_number(term: str | None) -> int | None:
                for i, d in enumerate(digits))
 
 
+def _per_form(doc: dict[str, Any]) -> str:
+    """Each ballot form's figures when there are several (each form is a ballot of its own,
+    with its own ballots collected), as the minutes give them; "" for one form."""
+    forms = doc.get("forms") or []
+    if len(forms) < 2:
+        return ""
+    return " (" + "; ".join(
+        f"{f.get('title') or f.get('id')}: phát ra {vn_number(f.get('issued'))}, thu về "
+        f"{vn_number(f.get('collected'))}" for f in forms) + ")"
+
+
 def _assembly_parts(doc: dict[str, Any], term: str | None, scope: str, at: dt.datetime
                     ) -> dict[str, Any]:
     """What differs in a National Assembly resolution: its grounds (the Constitution, the
@@ -226,7 +237,7 @@ def resolution_form(doc: dict[str, Any]) -> Form:
         Text(f"Xác nhận việc {what_is_counted(doc)} đối với {n} người giữ chức vụ {elected} đã "
              f"được tiến hành đúng trình tự, thủ tục theo {info['rules_title']}: số phiếu "
              f"phát ra {vn_number(f['issued'])}, số phiếu thu về {vn_number(f['collected'])}, số "
-             f"phiếu hợp lệ {vn_number(f['valid'])}.", "article", lead="Điều 1."),
+             f"phiếu hợp lệ {vn_number(f['valid'])}{_per_form(doc)}.", "article", lead="Điều 1."),
         Text(f"Kết quả {what_is_counted(doc)} đối với từng người như sau:", "article",
              lead="Điều 2."),
         *_results_by_group(doc),
