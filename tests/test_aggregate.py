@@ -195,3 +195,14 @@ def test_the_roll_up_shows_each_unit_by_group_and_the_follow_up_vote_apart(tmp_p
                                             ("Nguyễn Văn An", "Khối Hội đồng nhân dân")]
     votes = [r for r in book["Bỏ phiếu tín nhiệm"].iter_rows(min_row=5, values_only=True) if r[1]]
     assert votes[0][1] == "Bùi Đức Thắng" and votes[0][12] == 18 and votes[0][13] == 51.43
+    # every figure of the roll-up is the unit's tally.json, in the JSON, the sheet and the PDF
+    mine = {c["name"]: c for c in json.loads((poll / "tally.json").read_text("utf-8"))["candidates"]}
+    sheet_rows = {r[1]: r for r in rows}
+    for person in summary["people"]:
+        c, place = mine[person["name"]], person["places"][0]
+        assert place["counts"] == c["counts"] and place["percent"] == c["percent"]
+        levels = [x for lv in ("high", "medium", "low") for x in (c["counts"][lv], c["percent"][lv])]
+        assert list(sheet_rows[person["name"]][10:16]) == levels
+        figures = " ".join(f"{x:.2f}".replace(".", ",") if isinstance(x, float) else str(x)
+                           for x in levels)
+        assert f"{person['name']} {c['position']} {c['base']} {figures}" in poll_part
