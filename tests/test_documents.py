@@ -391,3 +391,10 @@ def test_a_group_s_band_never_ends_a_page(base_doc) -> None:
                     first = next(c["name"] for c in doc["candidates"] if c["group"] == gid)
                     assert re.search(rf"\b{re.escape(first)}\b", after), \
                         f"{n} people, page {i + 1}: {label} without its first person"
+    # in Word, the band's row and the header's rows keep with the row after them
+    words = docx.Document(io.BytesIO(minutes_docx(sized_doc(base_doc, 18, groups=True))))
+    table = next(t for t in words.tables if t.rows[0].cells[0].text == "STT")
+    kept = [bool(r.cells[0].paragraphs[0].paragraph_format.keep_with_next) for r in table.rows]
+    texts = [r.cells[0].text for r in table.rows]
+    assert kept[:2] == [True, True]
+    assert all(k == ("KHỐI" in x) for k, x in zip(kept[2:], texts[2:], strict=True))
