@@ -5,7 +5,8 @@ the header from page 2. Every run, the styles' defaults and the document's
 properties are marked Vietnamese (``vi-VN``) so Word checks the text as
 Vietnamese. The heading's lines are broken where the PDF breaks them (never
 "HUYỆN / NINH SƠN"). Tables repeat their header rows, rows do not split
-across pages, and a section heading keeps with what follows.
+across pages, the header and a group's band keep with the row after them,
+and a section heading keeps with what follows.
 """
 
 from __future__ import annotations

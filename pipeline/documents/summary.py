@@ -59,10 +59,13 @@ def crossed(units: list[Any], people: list[Any]) -> list[tuple[Any, Any]]:
 
 
 def mixed_rules_warning(units: list[Any]) -> str | None:
-    """Words when the units used different rule sets or polled in different years."""
+    """Words when the units used different rule sets or polled in different years (the
+    polls only: a follow-up vote has its own table, on all delegates, and follows its poll)."""
     rules: dict[str, list[int]] = {}
     years: dict[int, list[int]] = {}
     for i, u in enumerate(units, start=1):
+        if u.kind == KIND_FOLLOW_UP:
+            continue
         rules.setdefault(u.info["rules"], []).append(i)
         years.setdefault(int(u.info["session_date"][:4]), []).append(i)
     parts = []
