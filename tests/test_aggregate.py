@@ -122,3 +122,87 @@ def test_the_report_answers_who_crossed_and_sets_the_last_round_beside(packages,
         assert phrase in text, phrase
     # a unit is named once, in the units' table; the people's rows give its number
     assert text.count("Đảng ủy Sở Nội vụ thành phố Cần Thơ") == 1
+
+
+GROUPED = """\
+id: hdnd-ninhson-khoi-2023
+title: Phiếu lấy phiếu tín nhiệm
+subtitle: đối với người giữ chức vụ do Hội đồng nhân dân huyện bầu
+body: Hội đồng nhân dân huyện Ninh Sơn khóa XII, nhiệm kỳ 2021-2026
+place: Ninh Sơn
+session_date: 2023-12-08
+rules: nq96-2023
+electorate: 35
+groups:
+  - {id: hdnd, name: Khối Hội đồng nhân dân, order: 2}
+  - {id: ubnd, name: Khối Ủy ban nhân dân, order: 1}
+candidates:
+  - {name: Nguyễn Văn An, position: Chủ tịch HĐND huyện, group: hdnd}
+  - {name: Võ Minh Trí, position: Chủ tịch UBND huyện, group: ubnd}
+  - {name: Bùi Đức Thắng, position: Phó Chủ tịch UBND huyện, group: ubnd}
+"""
+
+
+def test_the_roll_up_shows_each_unit_by_group_and_the_follow_up_vote_apart(tmp_path: Path) -> None:
+    """A grouped poll (its groups' order is not the ballot's) and a follow-up vote in which
+    18 of 35 delegates vote "không tín nhiệm": the poll's people unit by unit in the groups'
+    order, the vote in its own table with two levels, and its crosser on the first page."""
+    poll_file = tmp_path / "poll.yaml"
+    poll_file.write_text(GROUPED, encoding="utf-8")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, poll = certified_package(tmp_path / "a", poll_file, 3, seed=21)
+    _, vote = certified_package(tmp_path / "b", SAMPLES / "bo-phieu-ninhson-2024.yaml", 18,
+                                seed=22, exact={1: {"no_confidence": 18}})
+    out = tmp_path / "tong-hop"
+    proc = run("aggregate", str(poll), str(vote), "--out", str(out), "--body",
+               "Sở Nội vụ tỉnh Ninh Thuận", "--trust-on-first-use")
+    assert "2 unit(s), 4 person(s)" in proc.stdout  # Bùi Đức Thắng in both: one person
+    summary = json.loads((out / "tong-hop.json").read_text("utf-8"))
+    assert [u["kind"] for u in summary["units"]] == ["lay-phieu-tin-nhiem", "bo-phieu-tin-nhiem"]
+    assert [p["name"] for p in summary["people"]] == ["Nguyễn Văn An", "Võ Minh Trí",
+                                                      "Bùi Đức Thắng"]
+    assert summary["people"][0]["places"][0]["group"]["name"] == "Khối Hội đồng nhân dân"
+    voted = {p["name"]: p["places"][0] for p in summary["follow_up"]}
+    assert set(voted) == {"Bùi Đức Thắng", "Trương Công Danh"}
+    thang = voted["Bùi Đức Thắng"]
+    assert thang["counts"]["no_confidence"] == 18 and thang["base"] == 35
+    assert thang["consequence"] == "over_half_no_confidence" and thang["unit_number"] == 2
+    assert "low" not in thang["counts"]
+
+    pdf = pdfium.PdfDocument(str(out / "tong-hop.pdf"))
+    pages = [" ".join(pdf[i].get_textpage().get_text_range().split()) for i in range(len(pdf))]
+    first, text = pages[0], " ".join(pages)
+    assert ("I. NGƯỜI CÓ TRÊN 1/2 HOẶC TỪ 2/3 SỐ PHIẾU TÍN NHIỆM THẤP HOẶC CÓ QUÁ NỬA TỔNG SỐ "
+            "ĐẠI BIỂU BỎ PHIẾU KHÔNG TÍN NHIỆM") in first
+    assert "2. Bỏ phiếu tín nhiệm" in first and "Bùi Đức Thắng" in first
+    assert "khoản 4 Điều 12 Nghị quyết số 96/2023/QH15" in first
+    poll_part = text[text.index("III. KẾT QUẢ LẤY PHIẾU"):text.index("IV. KẾT QUẢ BỎ PHIẾU")]
+    assert poll_part.index("I - KHỐI ỦY BAN NHÂN DÂN") < poll_part.index("Võ Minh Trí") \
+        < poll_part.index("II - KHỐI HỘI ĐỒNG NHÂN DÂN") < poll_part.index("Nguyễn Văn An")
+    assert "cũng tại đơn vị số 2" not in poll_part  # a vote is not a second poll
+    vote_part = text[text.index("IV. KẾT QUẢ BỎ PHIẾU"):]
+    assert "Không tín nhiệm" in vote_part and "Tín nhiệm thấp" not in vote_part
+    assert "bỏ phiếu tín nhiệm" in text[text.index("II. CÁC ĐƠN VỊ"):]
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "tong-hop.xlsx")
+    assert book.sheetnames == ["Tổng hợp", "Bỏ phiếu tín nhiệm", "Đơn vị"]
+    rows = [r for r in book["Tổng hợp"].iter_rows(min_row=5, values_only=True) if r[1]]
+    assert [(r[1], r[7]) for r in rows] == [("Võ Minh Trí", "Khối Ủy ban nhân dân"),
+                                            ("Bùi Đức Thắng", "Khối Ủy ban nhân dân"),
+                                            ("Nguyễn Văn An", "Khối Hội đồng nhân dân")]
+    votes = [r for r in book["Bỏ phiếu tín nhiệm"].iter_rows(min_row=5, values_only=True) if r[1]]
+    assert votes[0][1] == "Bùi Đức Thắng" and votes[0][12] == 18 and votes[0][13] == 51.43
+    # every figure of the roll-up is the unit's tally.json, in the JSON, the sheet and the PDF
+    mine = {c["name"]: c for c in json.loads((poll / "tally.json").read_text("utf-8"))["candidates"]}
+    sheet_rows = {r[1]: r for r in rows}
+    for person in summary["people"]:
+        c, place = mine[person["name"]], person["places"][0]
+        assert place["counts"] == c["counts"] and place["percent"] == c["percent"]
+        levels = [x for lv in ("high", "medium", "low") for x in (c["counts"][lv], c["percent"][lv])]
+        assert list(sheet_rows[person["name"]][10:16]) == levels
+        figures = " ".join(f"{x:.2f}".replace(".", ",") if isinstance(x, float) else str(x)
+                           for x in levels)
+        assert f"{person['name']} {c['position']} {c['base']} {figures}" in poll_part

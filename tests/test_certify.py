@@ -181,3 +181,7 @@ def test_quorum_warning_at_two_thirds() -> None:
     assert quorum_warning(60, 90) is None
     assert "2/3" in (quorum_warning(59, 90) or "")
     assert quorum_warning(24, 35) is None and quorum_warning(23, 35) is not None
+    # QĐ 96's quorum is cited under the Party's rules only, never in a council's minutes
+    assert "96-QĐ/TW" in (quorum_warning(23, 35, "qd96-2023") or "")
+    council = quorum_warning(23, 35, "nq96-2023") or ""
+    assert "tổng số đại biểu (35)" in council and "96-QĐ/TW" not in council

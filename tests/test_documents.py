@@ -31,7 +31,7 @@ from golden_files import golden_compare, render
 from openpyxl import load_workbook
 from reportlab.graphics.shapes import Line, Rect, String
 
-from pipeline.documents.aggregate import Person, Place, Unit
+from pipeline.documents.aggregate import Person, Place, Unit, combine
 from pipeline.documents.chart import (
     INVALID_LABEL,
     ROWS_PER_DRAWING,
@@ -39,12 +39,14 @@ from pipeline.documents.chart import (
     chart_drawings,
     parts,
 )
+from pipeline.documents.form_docx import form_docx
 from pipeline.documents.form_pdf import form_pdf
 from pipeline.documents.minutes import minutes_docx, minutes_pdf
 from pipeline.documents.resolution import follow_up_documents, report_form, resolution_form
 from pipeline.documents.spreadsheets import result_csv, result_xlsx
 from pipeline.documents.summary import summary_pdf
 from pipeline.documents.typography import BOLD, MM, string_width
+from pipeline.domain.rules import RULE_SETS
 
 SIZES = (1, 18, 44, 60, 120)
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -194,6 +196,40 @@ def test_the_resolution_words_each_result_as_published(base_doc) -> None:
         assert phrase in text, phrase
 
 
+def test_the_national_assembly_s_resolution_is_worded_as_its_own(base_doc) -> None:
+    """The Quốc hội sample's body: the Constitution and the Law on the Organisation of the
+    National Assembly, "Quốc hội ban hành Nghị quyết ...", no council's words; a council's
+    resolution keeps its own (the test above)."""
+    doc = sized_doc(base_doc, 44, groups=True)
+    doc["campaign_info"].update(body="Quốc hội khóa XV, Kỳ họp thứ sáu", place="Hà Nội",
+                                subtitle="đối với người giữ chức vụ do Quốc hội bầu hoặc "
+                                         "phê chuẩn")
+    pdf = form_pdf(resolution_form(doc))
+    text = " ".join(pages_text(pdf))
+    for phrase in ("QUỐC HỘI", "Nghị quyết số: /2023/QH15",
+                   "Căn cứ Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam;",
+                   "Căn cứ Luật Tổ chức Quốc hội số 57/2014/QH13",
+                   "Căn cứ Nghị quyết số 96/2023/QH15 ngày 23 tháng 6 năm 2023",
+                   "Quốc hội ban hành Nghị quyết xác nhận kết quả lấy phiếu tín nhiệm đối với "
+                   "người giữ chức vụ do Quốc hội bầu hoặc phê chuẩn.",
+                   "Điều 1. Xác nhận việc lấy phiếu tín nhiệm đối với 44 người giữ chức vụ do "
+                   "Quốc hội bầu hoặc phê chuẩn", "I - KHỐI HỘI ĐỒNG NHÂN DÂN",
+                   "Nghị quyết này được Quốc hội nước Cộng hòa xã hội chủ nghĩa Việt Nam khóa "
+                   "XV, kỳ họp thứ sáu thông qua ngày 07 tháng 12 năm 2023./.",
+                   "CHỦ TỊCH QUỐC HỘI"):
+        assert phrase in text, phrase
+    for council in ("chính quyền địa phương", "QUYẾT NGHỊ", "Thường trực", "NQ-HĐND",
+                    "Tổ đại biểu", "Xét đề nghị"):
+        assert council not in text, council
+    assert_inside_margins(pdf, "the National Assembly's resolution", 30, 210 - 15)
+    minutes = " ".join(pages_text(minutes_pdf(doc)))
+    assert "- Ủy ban Thường vụ Quốc hội (để báo cáo);" in minutes
+    assert "Thường trực Quốc hội" not in minutes
+    words = docx.Document(io.BytesIO(form_docx(resolution_form(doc))))
+    paragraphs = " ".join(par.text for par in words.paragraphs)
+    assert "Quốc hội ban hành Nghị quyết xác nhận kết quả" in paragraphs
+
+
 def _units(base_doc: dict, n: int) -> tuple[list[Unit], list[Person]]:
     a, b = sized_doc(base_doc, n, seed=3), sized_doc(base_doc, max(n // 2, 1), seed=4,
                                                        rules="nq85-2014")
@@ -203,6 +239,51 @@ def _units(base_doc: dict, n: int) -> tuple[list[Unit], list[Person]]:
     people = [Person(c["name"], c["position"], None, (Place(u, c),))
               for u, unit in enumerate(units) for c in unit.doc["candidates"]]
     return units, people
+
+
+def _assembly_doc(base_doc: dict) -> dict:
+    doc = sized_doc(base_doc, 44, groups=True)
+    doc["campaign_info"].update(body="Quốc hội khóa XV, Kỳ họp thứ sáu", place="Hà Nội",
+                                subtitle="đối với người giữ chức vụ do Quốc hội bầu hoặc "
+                                         "phê chuẩn")
+    return doc
+
+
+def _grouped_units_and_a_vote(base_doc: dict) -> tuple[list[Unit], list[Person], list[Person]]:
+    """A grouped poll (groups' order: UBND before HĐND) and a follow-up vote on its third
+    person, 18 of 35 delegates voting "không tín nhiệm"."""
+    poll = sized_doc(base_doc, 9, groups=True)
+    poll["groups"] = [{**g, "order": 3 - g["order"]} for g in poll["groups"]]
+    vote = fixed(base_doc)
+    vote.update(kind="bo-phieu-tin-nhiem", levels=["confidence", "no_confidence"], base=35)
+    third = poll["candidates"][2]
+    vote["candidates"] = [{
+        "candidate": 1, "name": third["name"], "position": third["position"], "born": None,
+        "counts": {"confidence": 12, "no_confidence": 18, "invalid": 0},
+        "percent": {"confidence": 34.29, "no_confidence": 51.43},
+        "consequence": "over_half_no_confidence",
+        "consequence_text": RULE_SETS["nq96-2023"].follow_up["over_half_no_confidence"]}]
+    vote["campaign"] = "bo-phieu"
+    vote["campaign_info"] = {**vote["campaign_info"], "session_date": "2024-07-10"}
+    units = [Unit(Path("a"), poll, "ab" * 32), Unit(Path("b"), vote, "cd" * 32)]
+    return units, combine(units), combine(units, "bo-phieu-tin-nhiem")
+
+
+def test_the_roll_up_lists_each_unit_by_group_and_the_follow_up_vote_apart(base_doc) -> None:
+    units, people, votes = _grouped_units_and_a_vote(base_doc)
+    pdf = summary_pdf(units, people, body="Sở Nội vụ tỉnh Ninh Thuận", place="Ninh Thuận",
+                      day=dt.date(2024, 7, 20), votes=votes)
+    assert_inside_margins(pdf, "the roll-up with a follow-up vote", 25, 297 - 15)
+    texts = pages_text(pdf)
+    first, text = texts[0], " ".join(texts)
+    assert "QUÁ NỬA TỔNG SỐ ĐẠI BIỂU BỎ PHIẾU KHÔNG TÍN NHIỆM" in first
+    assert votes[0].name in first and "18 / 35" in first
+    polls = text[text.index("III. KẾT QUẢ LẤY PHIẾU"):text.index("IV. KẾT QUẢ BỎ PHIẾU")]
+    assert polls.index("I - KHỐI ỦY BAN NHÂN DÂN") < polls.index("II - KHỐI HỘI ĐỒNG NHÂN DÂN")
+    ubnd = [c["name"] for c in units[0].doc["candidates"] if c["group"] == "ubnd"]
+    hdnd = [c["name"] for c in units[0].doc["candidates"] if c["group"] == "hdnd"]
+    assert max(polls.index(n) for n in ubnd) < polls.index("II - KHỐI HỘI ĐỒNG NHÂN DÂN") \
+        < min(polls.index(n) for n in hdnd)
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -235,6 +316,13 @@ def test_golden_renders_of_each_first_page(base_doc) -> None:
     roll = summary_pdf(units, people, body="Sở Nội vụ thành phố Hà Nội", place="Hà Nội",
                        day=dt.date(2023, 12, 20), parent="Ủy ban nhân dân thành phố Hà Nội")
     golden_compare(render(roll, 0), "roll-up-18-page1-60dpi.png")
+    units, people, votes = _grouped_units_and_a_vote(base_doc)
+    roll = summary_pdf(units, people, body="Sở Nội vụ tỉnh Ninh Thuận", place="Ninh Thuận",
+                       day=dt.date(2024, 7, 20), votes=votes)
+    golden_compare(render(roll, 0), "roll-up-follow-up-page1-60dpi.png")
+    golden_compare(render(roll, 1), "roll-up-follow-up-page2-60dpi.png")
+    qh = _assembly_doc(base_doc)
+    golden_compare(render(form_pdf(resolution_form(qh)), 0), "resolution-quoc-hoi-page1-60dpi.png")
     last = len(pdfium.PdfDocument(minutes_pdf(doc))) - 1
     golden_compare(render(minutes_pdf(doc), last), "minutes-18-last-page-60dpi.png")
 
@@ -288,3 +376,25 @@ def test_whole_ballots_declared_invalid_are_shown_as_such(base_doc) -> None:
     assert ("Số phiếu không hợp lệ (cả tờ phiếu): 2 phiếu, do Trưởng ban kết luận cả tờ phiếu "
             "không hợp lệ (không có dấu của Hội đồng; không phải phiếu do Ban kiểm phiếu phát ra)"
             ) in text
+
+
+def test_a_group_s_band_never_ends_a_page(base_doc) -> None:
+    """Lists of every length up to 40: wherever the minutes' table breaks, a group's band
+    ("I - KHỐI ...") is on the page of its first person, in the PDF."""
+    for n in range(2, 41):
+        doc = sized_doc(base_doc, n, groups=True)
+        labels = {"I - KHỐI HỘI ĐỒNG NHÂN DÂN": "hdnd", "II - KHỐI ỦY BAN NHÂN DÂN": "ubnd"}
+        for i, page in enumerate(pages_text(minutes_pdf(doc))):
+            for label, gid in labels.items():
+                if label in page:
+                    after = page[page.index(label) + len(label):]
+                    first = next(c["name"] for c in doc["candidates"] if c["group"] == gid)
+                    assert re.search(rf"\b{re.escape(first)}\b", after), \
+                        f"{n} people, page {i + 1}: {label} without its first person"
+    # in Word, the band's row and the header's rows keep with the row after them
+    words = docx.Document(io.BytesIO(minutes_docx(sized_doc(base_doc, 18, groups=True))))
+    table = next(t for t in words.tables if t.rows[0].cells[0].text == "STT")
+    kept = [bool(r.cells[0].paragraphs[0].paragraph_format.keep_with_next) for r in table.rows]
+    texts = [r.cells[0].text for r in table.rows]
+    assert kept[:2] == [True, True]
+    assert all(k == ("KHỐI" in x) for k, x in zip(kept[2:], texts[2:], strict=True))

@@ -8,6 +8,7 @@ certified and exported with the real command line.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -198,6 +199,16 @@ def test_three_forms_each_read_and_counted_with_its_own_collected(tmp_path: Path
     doc = json.loads((tmp_path / "pkg" / "tally.json").read_text("utf-8"))
     assert doc["forms"] == tally(ws)["forms"] and doc["groups"] == result["groups"]
     run("verify", str(tmp_path / "pkg"))
+    import pypdfium2 as pdfium  # the Assembly's draft resolution in the Assembly's words
+
+    draft = pdfium.PdfDocument(str(tmp_path / "pkg" / "du-thao-nghi-quyet.pdf"))
+    words = " ".join(" ".join(draft[i].get_textpage().get_text_range().split())
+                     for i in range(len(draft)))
+    assert ("Quốc hội ban hành Nghị quyết xác nhận kết quả lấy phiếu tín nhiệm đối với người "
+            "giữ chức vụ do Quốc hội bầu hoặc phê chuẩn.") in words
+    assert re.search(r"Nghị quyết số: /20\d\d/QH15", words) and "Căn cứ Luật Tổ chức Quốc hội" in words
+    assert "Xét đề nghị" not in words and "chính quyền địa phương" not in words
+    assert "Phiếu lấy phiếu tín nhiệm - Mẫu số 1: phát ra 6, thu về 5" in words
     import docx  # the minutes say each form's figures, and list the people by group in order
 
     minutes = docx.Document(str(tmp_path / "pkg" / "bien-ban-kiem-phieu.docx"))
@@ -262,9 +273,10 @@ def test_the_follow_up_vote_two_levels_read_counted_on_all_delegates(tmp_path: P
         else next(pkg.glob("*.csv")).read_text("utf-8-sig")
     assert "Không tín nhiệm" in csv and "Tín nhiệm cao" not in csv
     run("verify", str(pkg))
-    rolled = run("aggregate", str(pkg), "--out", str(tmp_path / "agg"), "--trust-on-first-use",
-                 check=False)  # a follow-up vote is not a poll's row in a roll-up
-    assert rolled.returncode == 1 and "follow-up confidence vote" in rolled.stderr
+    run("aggregate", str(pkg), "--out", str(tmp_path / "agg"), "--trust-on-first-use")
+    rolled = json.loads((tmp_path / "agg" / "tong-hop.json").read_text("utf-8"))
+    assert rolled["people"] == [] and len(rolled["follow_up"]) == 2  # never a poll's row
+    assert rolled["follow_up"][0]["places"][0]["counts"] == first["counts"]
 
 
 # -- who must face the follow-up vote (check --results) ---------------------------------------

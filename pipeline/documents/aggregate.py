@@ -12,6 +12,12 @@ every result, one line per place: results under different bases and rules
 are never added together. A person found in more than two places is
 flagged (seed 001 allows at most two).
 
+A follow-up confidence vote's package (*bỏ phiếu tín nhiệm*, ``kind:
+bo-phieu-tin-nhiem``: two levels, on all delegates) is numbered among the
+units like any other, but its people are matched and reported apart from the
+polls' (``follow_up`` in the JSON, their own table in the report): a vote's
+"không tín nhiệm" is never set in a poll's "tín nhiệm thấp" column.
+
 Writes ``tong-hop.pdf`` (A4 landscape, Nghị định 30 heading; see
 `pipeline.documents.summary`), ``tong-hop.xlsx`` and ``tong-hop.json`` into a
 new folder. With the last round's packages (``--previous``), each person's
@@ -27,12 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.documents.export import RESULT_JSON
+from pipeline.documents.grouping import groups_of
 from pipeline.documents.summary import summary_pdf, summary_xlsx
 from pipeline.documents.typography import vietnam_now
 from pipeline.documents.verify import verify_package
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
-from pipeline.domain.rules import KIND_FOLLOW_UP
+from pipeline.domain.rules import KIND_FOLLOW_UP, KIND_POLL
+from pipeline.domain.tally import result_levels
 
 SUMMARY_PDF = "tong-hop.pdf"
 SUMMARY_XLSX = "tong-hop.xlsx"
@@ -56,6 +64,11 @@ class Unit:
     @property
     def info(self) -> dict[str, Any]:
         return self.doc["campaign_info"]
+
+    @property
+    def kind(self) -> str:
+        """The poll (``lay-phieu-tin-nhiem``) or the follow-up vote (``bo-phieu-tin-nhiem``)."""
+        return self.doc.get("kind") or KIND_POLL
 
 
 @dataclass(frozen=True)
@@ -85,7 +98,7 @@ class Person:
 class AggregateResult:
     out: Path
     units: int
-    people: int
+    people: int  # different people, polls and follow-up votes together
     polled_twice: int
     trusted_on_first_use: tuple[Unit, ...] = ()  # units whose key nobody gave: taken as found
     recertified: tuple[Unit, ...] = ()  # units whose count was certified more than once
@@ -155,10 +168,6 @@ def load_units(packages: list[Path], keys: dict[str, UnitKey] | None = None,
             continue
         doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
         cid = doc["campaign"]
-        if doc.get("kind") == KIND_FOLLOW_UP:  # two levels, on all delegates: not a poll's row
-            failures.append(f"{package}: '{cid}' is a follow-up confidence vote (bỏ phiếu tín "
-                            "nhiệm), not a poll: its result is not rolled up with polls")
-            continue
         if cid in seen:
             failures.append(f"{package}: campaign '{cid}' is also in {seen[cid]}; give each unit once")
             continue
@@ -212,10 +221,13 @@ def _pinning_problem(key_sha256: str, digest: str, pinned: UnitKey | None) -> st
     return None
 
 
-def combine(units: list[Unit]) -> list[Person]:
-    """People across units, in order of first appearance, each with every place polled."""
+def combine(units: list[Unit], kind: str = KIND_POLL) -> list[Person]:
+    """People across the units of ``kind``, in order of first appearance, each with every
+    place polled (a place's ``unit`` indexes all ``units``)."""
     people: list[dict[str, Any]] = []
     for u, unit in enumerate(units):
+        if unit.kind != kind:
+            continue
         for c in unit.doc["candidates"]:
             born = c.get("born")
             match = None
@@ -249,21 +261,24 @@ def aggregate_packages(packages: list[Path], out: Path, *, body: str = "Cơ quan
         raise AggregateError(f"{out}: exists and is not an empty folder; give a new folder with --out")
     units = load_units(packages, keys, package_keys, trust_on_first_use=trust_on_first_use)
     people = combine(units)
+    votes = combine(units, KIND_FOLLOW_UP)
     before = None
     if previous:
-        before = previous_results(units, people, load_units(previous, keys,
-                                                            trust_on_first_use=True))
+        last = [u for u in load_units(previous, keys, trust_on_first_use=True)
+                if u.kind == KIND_POLL]
+        before = previous_results(units, people, last)
     today = vietnam_now().date()
-    summary = summary_json(units, people, body, before)
+    summary = summary_json(units, people, body, before, votes)
     pdf = summary_pdf(units, people, body=body, place=place, day=today, parent=parent, to=to,
-                      signer=signer, previous=before)
-    xlsx = summary_xlsx(units, people, body)
+                      signer=signer, previous=before, votes=votes)
+    xlsx = summary_xlsx(units, people, body, votes)
     out.mkdir(parents=True, exist_ok=True)
     (out / SUMMARY_JSON).write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
                                     encoding="utf-8")
     (out / SUMMARY_PDF).write_bytes(pdf)
     (out / SUMMARY_XLSX).write_bytes(xlsx)
-    return AggregateResult(out, len(units), len(people),
+    different = {(_norm(p.name), _norm(p.position), p.born) for p in (*people, *votes)}
+    return AggregateResult(out, len(units), len(different),
                            sum(1 for p in people if len(p.places) > 1),
                            tuple(u for u in units if u.trust == "first_use"),
                            tuple(u for u in units if (u.certificate or {}).get("number", 1) > 1))
@@ -290,21 +305,44 @@ def previous_results(units: list[Unit], people: list[Person], last: list[Unit]
     return found
 
 
+def _group_of(unit: Unit, result: dict[str, Any]) -> dict[str, Any] | None:
+    """The person's group (khối) in that unit: id, name and order; None when ungrouped."""
+    gid = result.get("group")
+    for g in groups_of(unit.doc):
+        if g["id"] == gid:
+            return {"id": g["id"], "name": g.get("name") or g["id"], "order": g.get("order")}
+    return None
+
+
+def _places_json(units: list[Unit], p: Person) -> list[dict[str, Any]]:
+    return [{"campaign": units[pl.unit].doc["campaign"], "unit": units[pl.unit].info["body"],
+             "unit_number": pl.unit + 1, "group": _group_of(units[pl.unit], pl.result),
+             "rules": units[pl.unit].info["rules"], "base": units[pl.unit].doc["base"],
+             "candidate": pl.result["candidate"], "counts": pl.result["counts"],
+             "percent": pl.result["percent"], "consequence": pl.result["consequence"],
+             "consequence_text": pl.result.get("consequence_text")} for pl in p.places]
+
+
 def summary_json(units: list[Unit], people: list[Person], body: str,
-                 previous: dict[tuple[int, int], dict[str, Any]] | None = None) -> dict[str, Any]:
+                 previous: dict[tuple[int, int], dict[str, Any]] | None = None,
+                 votes: list[Person] | None = None) -> dict[str, Any]:
+    """The roll-up in JSON: ``people`` of the polls (three levels), ``follow_up`` of the
+    follow-up votes (two levels), each place with its unit's number and group."""
     previous = previous or {}
     return {
         "format": "kiemphieu-aggregate/1",
         "body": body,
         "units": [
-            {"campaign": u.doc["campaign"], "body": u.info["body"], "title": u.info["title"],
+            {"number": n, "campaign": u.doc["campaign"], "kind": u.kind,
+             "levels": list(result_levels(u.doc)), "body": u.info["body"],
+             "title": u.info["title"],
              "session_date": u.info["session_date"], "rules": u.info["rules"],
              "base": u.doc["base"], "collected": u.doc["ballots"]["collected"],
              "certified_at": u.doc["certification"]["at"], "key_sha256": u.key_sha256,
              "key_trust": u.trust, "certificate_digest": (u.certificate or {}).get("digest"),
              "certification_number": (u.certificate or {}).get("number"),
              "package": str(u.package)}
-            for u in units
+            for n, u in enumerate(units, start=1)
         ],
         # keys nobody gave the office above: taken from the packages as found
         "trusted_on_first_use": [{"campaign": u.doc["campaign"], "key_sha256": u.key_sha256}
@@ -313,18 +351,21 @@ def summary_json(units: list[Unit], people: list[Person], body: str,
             {"name": p.name, "position": p.position, "born": p.born,
              "places_count": len(p.places), "over_limit": len(p.places) > MAX_PLACES,
              "places": [
-                 {"campaign": units[pl.unit].doc["campaign"], "unit": units[pl.unit].info["body"],
-                  "rules": units[pl.unit].info["rules"], "base": units[pl.unit].doc["base"],
-                  "candidate": pl.result["candidate"], "counts": pl.result["counts"],
-                  "percent": pl.result["percent"], "consequence": pl.result["consequence"],
-                  "consequence_text": pl.result.get("consequence_text"),
+                 {**place,
                   "previous": None if (i, k) not in previous else {
                       "campaign": previous[(i, k)]["campaign"],
                       "base": previous[(i, k)]["base"],
                       "counts": previous[(i, k)]["result"]["counts"],
                       "percent": previous[(i, k)]["result"]["percent"],
                       "consequence": previous[(i, k)]["result"]["consequence"]}}
-                 for k, pl in enumerate(p.places)]}
+                 for k, place in enumerate(_places_json(units, p))]}
             for i, p in enumerate(people)
+        ],
+        # the follow-up confidence votes' people: levels "confidence" and "no_confidence",
+        # percentages of all delegates
+        "follow_up": [
+            {"name": p.name, "position": p.position, "born": p.born,
+             "places_count": len(p.places), "places": _places_json(units, p)}
+            for p in votes or []
         ],
     }

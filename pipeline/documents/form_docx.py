@@ -5,7 +5,8 @@ the header from page 2. Every run, the styles' defaults and the document's
 properties are marked Vietnamese (``vi-VN``) so Word checks the text as
 Vietnamese. The heading's lines are broken where the PDF breaks them (never
 "HUYỆN / NINH SƠN"). Tables repeat their header rows, rows do not split
-across pages, and a section heading keeps with what follows.
+across pages, the header and a group's band keep with the row after them,
+and a section heading keeps with what follows.
 """
 
 from __future__ import annotations
@@ -197,6 +198,10 @@ class _Writer:
         for i, row in enumerate(t.rows):
             trpr = row._tr.get_or_add_trPr()
             trpr.append(trpr.makeelement(qn("w:cantSplit"), {qn("w:val"): "true"}))
+            if i < top or i - top in g.bands:  # the header and a group's band keep with the next row
+                for cell in row.cells:
+                    for par in cell.paragraphs:
+                        par.paragraph_format.keep_with_next = True
             if i < top:  # the header repeats on every page
                 trpr.append(trpr.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
 

@@ -158,6 +158,11 @@ def grid_flowable(g: Grid, text_w: float) -> Table:
             continue
         data.append([p(keep_compounds(x), (bold_cells if j in g.bold_cols else cells)[g.align[j]])
                      if x else "" for j, x in enumerate(row)])
+    # a group's band never ends a page, nor the header: each stays with the row after it
+    extra += [("NOSPLIT", (0, top + i), (-1, top + i + 1)) for i in g.bands
+              if i + 1 < len(g.rows)]
+    if g.rows:
+        extra.append(("NOSPLIT", (0, 0), (-1, top)))
     table = Table(data, colWidths=widths, repeatRows=top, splitByRow=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),

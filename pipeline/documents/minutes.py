@@ -37,6 +37,7 @@ from pipeline.documents.typography import (
     TEXT_WIDTH_MM,
     TIME_NOTE,
     date_words,
+    is_national_assembly,
     nfc,
     place_from_body,
     short_date,
@@ -48,7 +49,7 @@ from pipeline.documents.typography import (
     vn_number,
 )
 from pipeline.domain.certificate import grouped
-from pipeline.domain.rules import KIND_FOLLOW_UP
+from pipeline.domain.rules import KIND_FOLLOW_UP, quorum_warning
 from pipeline.domain.tally import result_levels
 from pipeline.domain.wording import t
 
@@ -182,8 +183,10 @@ def _figures(doc: dict[str, Any]) -> list[Any]:
                 + (f" ({f['paper'].lower()})" if f.get("paper") else "")
                 + f": phát ra {vn_number(f.get('issued'))}, thu về {vn_number(f.get('collected'))}"
                 for f in forms) + "."))
-    if (doc.get("reconciliation") or {}).get("quorum_warning"):
-        out.append(Text(f"Lưu ý: {doc['reconciliation']['quorum_warning']}", "strong"))
+    stored = (doc.get("reconciliation") or {}).get("quorum_warning")
+    if stored:  # worded again for the rule set: QĐ 96's quorum is not a council's
+        words = quorum_warning(doc["ballots"]["collected"], doc["electorate"], info["rules"])
+        out.append(Text(f"Lưu ý: {words or stored}", "strong"))
     out.append(Text(f"Kết quả {what_is_counted(doc)} đối với từng người (số phiếu và tỷ lệ % "
                     f"trên {info['base_label']}):", "body"))
     out.append(results_grid(doc))
@@ -277,6 +280,9 @@ def _closing(doc: dict[str, Any], at: dt.datetime) -> tuple[list[Any], Closing]:
     first = members.pop(0) if members else Signer(("THƯ KÝ",), None)
     signers = [first, Signer(("TRƯỞNG BAN KIỂM PHIẾU",), decl.get("head")), *members]
     recipients = tuple(x.format(body=body_name) for x in MINUTES_RECIPIENTS)
+    if is_national_assembly(body_name):  # the Assembly's standing body is its Standing Committee
+        recipients = tuple(x.replace(f"Thường trực {body_name}", "Ủy ban Thường vụ Quốc hội")
+                           for x in recipients)
     return texts, Closing(tuple(signers), recipients, keep_with=(Codes(tuple(codes)), last))
 
 

@@ -13,6 +13,15 @@ Tuyên Quang NQ 35/NQ-HĐND):
   78 phiếu (chiếm 97,50 % tổng số phiếu thu về)";
 - Điều 3: carrying it out; then Nơi nhận and the chairman's signature.
 
+When the issuing body is the National Assembly (the ``body`` starts with
+"Quốc hội") the resolution is worded as the Assembly's own: "Nghị quyết số:
+…/YYYY/QHnn", Căn cứ the Constitution, the Law on the Organisation of the
+National Assembly, the rule set's resolution and the minutes, then "Quốc hội
+ban hành Nghị quyết xác nhận kết quả lấy phiếu tín nhiệm đối với người giữ
+chức vụ do Quốc hội bầu hoặc phê chuẩn." in place of the council's proposal
+and "QUYẾT NGHỊ:"; the closing sentence "Nghị quyết này được Quốc hội … thông
+qua ngày …" and the signature "CHỦ TỊCH QUỐC HỘI".
+
 For a Party campaign (``qd96-2023``) the package holds instead the report of
 the results to the standing committee of the Party committee (seed 000: the
 People's Committee reports to the Ban Thường vụ Huyện ủy). When the issuing
@@ -42,6 +51,7 @@ from pipeline.documents.typography import (
     NUMBER_BLANK,
     UNIT_KINDS,
     date_words,
+    is_national_assembly,
     is_party_body,
     nfc,
     split_body,
@@ -60,6 +70,9 @@ LOCAL_GOVERNMENT_LAW = (
     "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015; Luật sửa đổi, bổ sung "
     "một số điều của Luật Tổ chức Chính phủ và Luật Tổ chức chính quyền địa phương ngày 22 tháng "
     "11 năm 2019;")
+ASSEMBLY_LAW = (
+    "Căn cứ Luật Tổ chức Quốc hội số 57/2014/QH13 đã được sửa đổi, bổ sung một số điều theo "
+    "Luật số 65/2020/QH14;")
 PARTY_COMMITTEE = {"tỉnh": "Tỉnh ủy", "thành phố": "Thành ủy", "huyện": "Huyện ủy",
                    "quận": "Quận ủy", "thị xã": "Thị ủy", "xã": "Đảng ủy xã",
                    "phường": "Đảng ủy phường", "thị trấn": "Đảng ủy thị trấn"}
@@ -109,55 +122,137 @@ def _results_by_group(doc: dict[str, Any]) -> list[Text]:
     return out
 
 
+def _term_number(term: str | None) -> int | None:
+    """'Khóa XV, Kỳ họp thứ sáu' -> 15 (the term, for a National Assembly number "/QH15")."""
+    m = re.search(r"khóa\s+([IVXLC]+)\b", nfc(term or ""), flags=re.IGNORECASE)
+    if not m:
+        return None
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+    digits = [values[ch] for ch in m.group(1).upper()]
+    return sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d
+               for i, d in enumerate(digits))
+
+
+def _per_form(doc: dict[str, Any]) -> str:
+    """Each ballot form's figures when there are several (each form is a ballot of its own,
+    with its own ballots collected), as the minutes give them; "" for one form."""
+    forms = doc.get("forms") or []
+    if len(forms) < 2:
+        return ""
+    return " (" + "; ".join(
+        f"{f.get('title') or f.get('id')}: phát ra {vn_number(f.get('issued'))}, thu về "
+        f"{vn_number(f.get('collected'))}" for f in forms) + ")"
+
+
+def _assembly_parts(doc: dict[str, Any], term: str | None, scope: str, at: dt.datetime
+                    ) -> dict[str, Any]:
+    """What differs in a National Assembly resolution: its grounds (the Constitution, the
+    Law on the Organisation of the National Assembly, the rule set's resolution, the
+    minutes), "Quốc hội ban hành Nghị quyết ..." instead of "QUYẾT NGHỊ:", its number
+    "Nghị quyết số: …/YYYY/QHnn", the closing sentence and the Chairman's signature."""
+    info = doc["campaign_info"]
+    what = what_is_counted(doc)
+    n = _term_number(term)
+    session = (" " + re.sub(r"(^|, )(Khóa|Kỳ họp)", lambda m: m.group(1) + m.group(2).lower(),
+                            nfc(term))) if term else ""
+    return {
+        "number": f"Nghị quyết số:{NUMBER_BLANK}/{at.year}/QH{n}" if n else
+        f"Nghị quyết số:{NUMBER_BLANK}/{at.year}/QH",
+        "body_lines": [],
+        "grounds": [
+            Text("Căn cứ Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam;", "ground"),
+            Text(ASSEMBLY_LAW, "ground"),
+            Text(f"Căn cứ {info['rules_document']};", "ground"),
+            Text(f"Căn cứ Biên bản kiểm phiếu {what} {date_words(at.date())} của Ban kiểm phiếu;",
+                 "ground"),
+            Text(f"Quốc hội ban hành Nghị quyết xác nhận kết quả {what} {scope}.", "ground"),
+        ],
+        "article3": (f"Nghị quyết này có hiệu lực thi hành kể từ ngày thông qua. Kết quả {what} "
+                     "được công bố công khai theo quy định."),
+        "passed": Text(f"Nghị quyết này được Quốc hội nước Cộng hòa xã hội chủ nghĩa Việt Nam"
+                       f"{session} thông qua {date_words(at.date())}./.", "ground"),
+        "recipients": ("- Ủy ban Thường vụ Quốc hội;", "- Các vị đại biểu Quốc hội;",
+                       f"- Người được {what};", "- Văn phòng Quốc hội;", "- Lưu: VT."),
+        "signer": Signer(("CHỦ TỊCH QUỐC HỘI",), None, hint=""),
+    }
+
+
+def _council_parts(doc: dict[str, Any], body_name: str, term: str | None, at: dt.datetime
+                   ) -> dict[str, Any]:
+    """What a council's resolution says that the National Assembly's does not (see
+    `_assembly_parts`): the Law on the Organisation of Local Government, the standing
+    committee's proposal, "QUYẾT NGHỊ:", "Số: …/NQ-HĐND" and the council's bodies."""
+    info = doc["campaign_info"]
+    kind, unit_kind, unit_name = _unit(body_name)
+    unit = f"{unit_kind} {unit_name}".strip()
+    what = what_is_counted(doc)
+    return {
+        "number": f"Số:{NUMBER_BLANK}/NQ-HĐND",
+        "body_lines": [Text(body_name.upper(), "subtitle"),
+                       *([Text(term.upper(), "subtitle")] if term else []), Text("", "rule")],
+        "grounds": [
+            Text(LOCAL_GOVERNMENT_LAW, "ground"),
+            Text(f"Căn cứ {info['rules_document']};", "ground"),
+            Text(f"Căn cứ Biên bản kiểm phiếu {date_words(at.date())} của Ban kiểm phiếu;",
+                 "ground"),
+            Text(" ".join(f"Xét đề nghị của Thường trực {kind} {unit}".split()) + ".", "ground"),
+            Text("QUYẾT NGHỊ:", "title"),
+        ],
+        "article3": (
+            f"Thường trực {kind}, Ủy ban nhân dân, các Ban của {kind}, các Tổ đại biểu và "
+            f"đại biểu {kind} {unit} theo chức năng, nhiệm vụ, quyền hạn tổ chức thực hiện và "
+            f"công bố công khai kết quả {what} theo quy định. Nghị quyết này được "
+            f"{body_name}{(' ' + term[:1].lower() + term[1:]) if term else ''} thông qua tại kỳ "
+            f"họp {date_words(at.date())} và có hiệu lực từ ngày thông qua./."),
+        "passed": None,
+        "recipients": ("- Thường trực Hội đồng nhân dân cấp trên (để báo cáo);",
+                       "- Ban Thường vụ cấp ủy cùng cấp;",
+                       f"- Thường trực {kind}, Ủy ban nhân dân {unit};",
+                       f"- Đại biểu {kind} {unit};", f"- Người được {what};", "- Lưu: VT."),
+        "signer": Signer(("CHỦ TỊCH",), None, hint=""),
+    }
+
+
 def resolution_form(doc: dict[str, Any]) -> Form:
-    """The draft resolution of a council confirming the results (``nq96-2023``, ``nq85-2014``)."""
+    """The draft resolution confirming the results (``nq96-2023``, ``nq85-2014``), worded
+    for its issuing body: the National Assembly's (`_assembly_parts`) or a council's."""
     info = doc["campaign_info"]
     body_name, term = split_body(info["body"])
-    kind, unit_kind, unit_name = _unit(body_name)
     at = count_time(doc)
-    scope = nfc(info.get("subtitle") or f"đối với người giữ chức vụ do {body_name} bầu")
-    unit = f"{unit_kind} {unit_name}".strip()
+    assembly = is_national_assembly(body_name)
+    scope = nfc(info.get("subtitle") or (
+        "đối với người giữ chức vụ do Quốc hội bầu hoặc phê chuẩn" if assembly
+        else f"đối với người giữ chức vụ do {body_name} bầu"))
+    parts = (_assembly_parts(doc, term, scope, at) if assembly
+             else _council_parts(doc, body_name, term, at))
     f = ballot_figures(doc)
     n = len(doc["candidates"])
+    elected = "do Quốc hội bầu hoặc phê chuẩn" if assembly else f"do {body_name} bầu"
     blocks: list[Any] = [
         Text("NGHỊ QUYẾT", "title"),
         Text(f"Xác nhận kết quả {what_is_counted(doc)} {scope}", "subtitle"),
         Text("", "rule"),
-        Text(body_name.upper(), "subtitle"),
-        *([Text(term.upper(), "subtitle")] if term else []),
-        Text("", "rule"),
-        Text(LOCAL_GOVERNMENT_LAW, "ground"),
-        Text(f"Căn cứ {info['rules_document']};", "ground"),
-        Text(f"Căn cứ Biên bản kiểm phiếu {date_words(at.date())} của Ban kiểm phiếu;", "ground"),
-        Text(" ".join(f"Xét đề nghị của Thường trực {kind} {unit}".split()) + ".", "ground"),
-        Text("QUYẾT NGHỊ:", "title"),
-        Text(f"Xác nhận việc {what_is_counted(doc)} đối với {n} người giữ chức vụ do {body_name} "
-             f"bầu đã được tiến hành đúng trình tự, thủ tục theo {info['rules_title']}: số phiếu "
+        *parts["body_lines"],
+        *parts["grounds"],
+        Text(f"Xác nhận việc {what_is_counted(doc)} đối với {n} người giữ chức vụ {elected} đã "
+             f"được tiến hành đúng trình tự, thủ tục theo {info['rules_title']}: số phiếu "
              f"phát ra {vn_number(f['issued'])}, số phiếu thu về {vn_number(f['collected'])}, số "
-             f"phiếu hợp lệ {vn_number(f['valid'])}.", "article", lead="Điều 1."),
+             f"phiếu hợp lệ {vn_number(f['valid'])}{_per_form(doc)}.", "article", lead="Điều 1."),
         Text(f"Kết quả {what_is_counted(doc)} đối với từng người như sau:", "article",
              lead="Điều 2."),
         *_results_by_group(doc),
-        Text(f"Thường trực {kind}, Ủy ban nhân dân, các Ban của {kind}, các Tổ đại biểu và "
-             f"đại biểu {kind} {unit} theo chức năng, nhiệm vụ, quyền hạn tổ chức thực hiện và "
-             f"công bố công khai kết quả {what_is_counted(doc)} theo quy định. Nghị quyết này được "
-             f"{body_name}{(' ' + term[:1].lower() + term[1:]) if term else ''} thông qua tại kỳ họp "
-             f"{date_words(at.date())} và có hiệu lực từ ngày thông qua./.", "article",
-             lead="Điều 3."),
+        Text(parts["article3"], "article", lead="Điều 3."),
+        *([parts["passed"]] if parts["passed"] else []),
     ]
-    recipients = ("- Thường trực Hội đồng nhân dân cấp trên (để báo cáo);",
-                  "- Ban Thường vụ cấp ủy cùng cấp;",
-                  f"- Thường trực {kind}, Ủy ban nhân dân {unit};",
-                  f"- Đại biểu {kind} {unit};", "- Người được lấy phiếu tín nhiệm;", "- Lưu: VT.")
     return Form(
         title=nfc(f"Dự thảo Nghị quyết xác nhận kết quả {what_is_counted(doc)} - {info['body']}"),
-        heading=Heading(parent=None, issuer=body_name.upper(), number=f"Số:{NUMBER_BLANK}/NQ-HĐND",
+        heading=Heading(parent=None, issuer=body_name.upper(), number=parts["number"],
                         place_date=place_date(doc, at.date()), draft=True),
         blocks=tuple(blocks),
-        closing=Closing((Signer(("CHỦ TỊCH",), None, hint=""),), recipients),
+        closing=Closing((parts["signer"],), parts["recipients"]),
         author=body_name, created=at.astimezone(dt.UTC).replace(tzinfo=None),
-        subject="Dự thảo Nghị quyết xác nhận kết quả lấy phiếu tín nhiệm",
-        keywords=("nghị quyết", "lấy phiếu tín nhiệm"))
+        subject=f"Dự thảo Nghị quyết xác nhận kết quả {what_is_counted(doc)}",
+        keywords=("nghị quyết", what_is_counted(doc)))
 
 
 def _standing_committee(body_name: str) -> str:

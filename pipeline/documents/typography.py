@@ -158,6 +158,11 @@ PARTY_WORDS = ("đảng ủy", "đảng uỷ", "huyện ủy", "huyện uỷ", "
                "ban thường vụ", "ban chấp hành", "ban tổ chức", "cấp ủy", "cấp uỷ")
 
 
+def is_national_assembly(body_name: str) -> bool:
+    """Whether the issuing body is the National Assembly (Quốc hội), not a council."""
+    return nfc(body_name).casefold().startswith("quốc hội")
+
+
 def is_party_body(name: str) -> bool:
     """Whether the issuing body is a Party body (its documents follow Hướng dẫn 36-HD/VPTW)."""
     low = nfc(name).lower()

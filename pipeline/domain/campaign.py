@@ -292,7 +292,7 @@ def _read_candidates(reader: _Reader, cands_node: yaml.Node,
 
 
 def _check_twice_listed(candidates: list[Candidate], where: str) -> None:
-    """A person holding several posts is polled once (NQ 96/2023/QH15 Điều 2 k.4)."""
+    """A person holding several posts is polled once (khoản 4 Điều 2 NQ 96/2023/QH15)."""
     seen: dict[tuple[str, int | None], Candidate] = {}
     for c in candidates:
         who = (c.name.casefold(), c.born)

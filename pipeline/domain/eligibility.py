@@ -1,7 +1,7 @@
 """Who should not be polled under a campaign's rules (docs/domain.md, "Who is not polled").
 
 - ``nq96-2023`` and ``qd96-2023``: people who have announced retirement, or were
-  elected or appointed in the polling year (NQ 96/2023/QH15 Điều 2 k.5).
+  elected or appointed in the polling year (khoản 5 Điều 2 NQ 96/2023/QH15).
 - ``nq85-2014`` (seed 001, Hướng dẫn 321): under 9 months of continuous tenure on
   the day of the poll.
 
@@ -72,12 +72,13 @@ def eligibility_findings(campaign: Campaign) -> list[Finding]:
 
 
 _RETIRING = {
-    "nq96-2023": "đã có thông báo nghỉ hưu (has announced retirement; NQ 96/2023/QH15 Điều 2 k.5)",
-    "qd96-2023": "đã có thông báo nghỉ hưu (has announced retirement; QĐ 96-QĐ/TW)",
+    "nq96-2023": "đã có thông báo nghỉ hưu (has announced retirement; khoản 5 Điều 2 Nghị quyết số "
+                  "96/2023/QH15)",
+    "qd96-2023": "đã có thông báo nghỉ hưu (has announced retirement; Quy định số 96-QĐ/TW)",
 }
 _IN_YEAR = {
-    "nq96-2023": "không lấy phiếu (NQ 96/2023/QH15 Điều 2 k.5)",
-    "qd96-2023": "không lấy phiếu (QĐ 96-QĐ/TW)",
+    "nq96-2023": "không lấy phiếu (khoản 5 Điều 2 Nghị quyết số 96/2023/QH15)",
+    "qd96-2023": "không lấy phiếu (Quy định số 96-QĐ/TW)",
 }
 
 

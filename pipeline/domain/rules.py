@@ -209,16 +209,21 @@ def quorum_met(collected: int, electorate: int) -> bool:
     return 3 * collected >= 2 * electorate
 
 
-def quorum_warning(collected: int, electorate: int) -> str | None:
+def quorum_warning(collected: int, electorate: int, rules: str = "qd96-2023") -> str | None:
     """The warning to print when fewer than 2/3 of those convened returned a ballot, else None.
 
     QĐ 96-QĐ/TW: the conference proceeds only with at least two thirds of
-    the people convened present (article number not verified, DOMAIN.md).
+    the people convened present (article number not verified, DOMAIN.md);
+    the warning cites it under ``qd96-2023`` only. Under a council's rules
+    it states the figures and cites nothing (the council's quorum is not in
+    the project's sources).
     """
     if quorum_met(collected, electorate):
         return None
+    if rules != "qd96-2023":
+        return f"Số phiếu thu về ({collected}) dưới 2/3 tổng số đại biểu ({electorate})."
     return (
         f"Số phiếu thu về ({collected}) dưới 2/3 số người được triệu tập ({electorate}): "
         "hội nghị chỉ được tiến hành khi có ít nhất 2/3 số người được triệu tập tham dự "
-        "(Quy định 96-QĐ/TW)."
+        "(Quy định số 96-QĐ/TW)."
     )

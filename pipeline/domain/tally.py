@@ -2,8 +2,8 @@
 
 Counts come from the stored rows of accepted pages. A row in ``review`` is
 pending: shown, never counted, until a person decides it. A row that is
-``blank`` or ``overvote`` is invalid for that person only (QĐ 96-QĐ/TW
-Điều 6 k.3), and the ballot still counts in the base.
+``blank`` or ``overvote`` is invalid for that person only (khoản 3
+Điều 6 QĐ 96-QĐ/TW), and the ballot still counts in the base.
 
 The base is what the rule set names (DOMAIN.md): ballots collected for
 ``nq96-2023`` and ``qd96-2023``, the electorate for ``nq85-2014``. Until the

@@ -178,7 +178,8 @@ def reconcile(ws: Workspace, tally: Tally | None = None) -> Reconciliation:
     return Reconciliation(
         issued=issued, collected=collected, pages_accepted=accepted, page_count=pages,
         mismatches=tuple(found), note=decl.note if decl else None,
-        quorum_warning=quorum_warning(tally.collected, ws.campaign.electorate),
+        quorum_warning=quorum_warning(tally.collected, ws.campaign.electorate,
+                                      ws.campaign.rules.name),
     )
 
 
