@@ -54,7 +54,7 @@ QUOTED = re.compile(r"'[^']*'")  # a key or value quoted as the campaign file wr
 USAGE = re.compile(r"Cách dùng: kiemphieu [^\n]*")  # the command typed, its placeholders
 OPTION = re.compile(r"--[a-z][a-z-]*")  # an option's name, typed as it is
 # a command whose help strings its own module gives in English still
-ENGLISH_STILL = {"aggregate"}
+ENGLISH_STILL: set[str] = set()
 
 
 def helps(lang: str) -> dict[str, str]:

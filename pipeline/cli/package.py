@@ -130,37 +130,32 @@ def retally(
     raise typer.Exit(1)
 
 
-@app.command()
+@app.command(help=say("help_cmd_package_aggregate"))
 def aggregate(
-    packages: Annotated[list[Path], typer.Argument(metavar="PKG...", help="Certified packages.")],
-    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="New folder for the summary.")],
+    packages: Annotated[list[Path], typer.Argument(metavar="PKG...", help=say("help_aggregate_packages"))],
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help=say("help_aggregate_out"))],
     body: Annotated[str, typer.Option(
-        "--body", help="The office that rolls up (printed top-left).")] = "Cơ quan tổng hợp",
-    place: Annotated[str | None, typer.Option("--place", help="Place printed with the date.")] = None,
+        "--body", help=say("help_aggregate_body"))] = "Cơ quan tổng hợp",
+    place: Annotated[str | None, typer.Option("--place", help=say("help_aggregate_place"))] = None,
     keys: Annotated[Path | None, typer.Option(
         "--keys", metavar="FILE",
-        help="The units' keys, one line each: CAMPAIGN-ID FINGERPRINT [DIGEST], copied from "
-             "each unit's signed minutes.")] = None,
+        help=say("help_aggregate_keys"))] = None,
     key: Annotated[list[str] | None, typer.Option(
         "--key", metavar="FINGERPRINT", callback=_hex64("--key"),
-        help="A unit's key fingerprint from its signed minutes: once per package, in the "
-             "order of the packages.")] = None,
+        help=say("help_aggregate_key"))] = None,
     trust_on_first_use: Annotated[bool, typer.Option(
         "--trust-on-first-use",
-        help="Take the key a package carries for a unit whose key is not given (recorded in "
-             "the summary).")] = False,
+        help=say("help_aggregate_tofu"))] = False,
     parent: Annotated[str | None, typer.Option(
-        "--parent", help="The body above the office (printed above it, top-left).")] = None,
+        "--parent", help=say("help_aggregate_parent"))] = None,
     to: Annotated[str | None, typer.Option(
-        "--to", help="Whom the report is addressed to (Kính gửi).")] = None,
+        "--to", help=say("help_aggregate_to"))] = None,
     signer: Annotated[str | None, typer.Option(
         "--signer", metavar="TITLE|NAME",
-        help="Who signs the report: the title (e.g. 'KT. GIÁM ĐỐC\\nPHÓ GIÁM ĐỐC'), then "
-             "'|' and the name.")] = None,
+        help=say("help_aggregate_signer"))] = None,
     previous: Annotated[list[Path] | None, typer.Option(
         "--previous", metavar="PKG",
-        help="A package of the last round (repeat for each): each person's result there is "
-             "set beside this round's.")] = None,
+        help=say("help_aggregate_previous"))] = None,
 ) -> None:
     """Combine the certified packages of many units into one summary (PDF, XLSX, JSON)."""
     signed_by = None

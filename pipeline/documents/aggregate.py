@@ -36,11 +36,12 @@ from pipeline.documents.export import RESULT_JSON
 from pipeline.documents.grouping import groups_of
 from pipeline.documents.summary import summary_pdf, summary_xlsx
 from pipeline.documents.typography import vietnam_now
-from pipeline.documents.verify import verify_package
+from pipeline.documents.verify import ProblemsInWords, verify_package
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.rules import KIND_FOLLOW_UP, KIND_POLL
 from pipeline.domain.tally import result_levels
+from pipeline.domain.wording import t
 
 SUMMARY_PDF = "tong-hop.pdf"
 SUMMARY_XLSX = "tong-hop.xlsx"
@@ -51,6 +52,35 @@ FIRST_USE_VI = "khóa chưa được đối chiếu với biên bản của đơ
 
 class AggregateError(KiemphieuError):
     """A package is tampered with, unreadable or given twice."""
+
+
+class Said:
+    """A sentence of the catalog with its values, worded in the language of the sentence it
+    stands in (`pipeline.domain.wording` asks `in_words`)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key, self.params = key, params
+
+    def in_words(self, lang: str) -> str:
+        return t(self.key, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.in_words("en")
+
+    @staticmethod
+    def joined(said: list[Said]) -> _Joined:
+        return _Joined(tuple(said))
+
+
+@dataclass(frozen=True)
+class _Joined:
+    said: tuple[Said, ...]
+
+    def in_words(self, lang: str) -> str:
+        return " | ".join(s.in_words(lang) for s in self.said)
+
+    def __str__(self) -> str:
+        return self.in_words("en")
 
 
 @dataclass(frozen=True)
@@ -119,13 +149,14 @@ def read_unit_keys(path: Path) -> dict[str, UnitKey]:
     try:
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise AggregateError(f"{path}: cannot read the keys file ({exc})") from None
+        raise AggregateError(key="aggregate_keys_unreadable", path=str(path),
+                             error=str(exc)) from None
     keys: dict[str, UnitKey] = {}
     for n, line in enumerate(text.splitlines(), start=1):
         words = line.split()
         if not words or words[0].startswith("#"):
             continue
-        where = f"{path}, line {n}"
+        where = f"{path}:{n}"  # file:line, in either language
         digits = "".join(words[1:])
         try:
             if len(digits) == 128:
@@ -134,9 +165,11 @@ def read_unit_keys(path: Path) -> dict[str, UnitKey]:
             else:
                 key = UnitKey(parse_hex64(digits, where), None, where)
         except CertificateError as exc:
-            raise AggregateError(f"{exc} (a line is: CAMPAIGN-ID FINGERPRINT [DIGEST])") from None
+            raise AggregateError(key="aggregate_keys_line_bad",
+                                 error=Said(exc.key, **exc.params)) from None
         if words[0] in keys:
-            raise AggregateError(f"{where}: unit '{words[0]}' is given twice")
+            raise AggregateError(key="aggregate_keys_unit_twice", path=str(path), line=n,
+                                 unit=words[0])
         keys[words[0]] = key
     return keys
 
@@ -153,71 +186,66 @@ def load_units(packages: list[Path], keys: dict[str, UnitKey] | None = None,
     """
     keys = keys or {}
     if package_keys and len(package_keys) != len(packages):
-        raise AggregateError(f"{len(package_keys)} --key for {len(packages)} package(s): give "
-                             "one --key per package, in the order of the packages, or a --keys "
-                             "file")
-    failures = []
+        raise AggregateError(key="aggregate_key_count", keys=len(package_keys),
+                             packages=len(packages))
+    failures: list[Said] = []
     units = []
     seen: dict[str, Path] = {}
     for i, package in enumerate(packages):
         check = verify_package(package)
         if not check.ok:
-            first = "; ".join(str(p) for p in check.problems[:3])
-            more = f" (and {len(check.problems) - 3} more)" if len(check.problems) > 3 else ""
-            failures.append(f"{package}: does not verify: {first}{more}")
+            more = len(check.problems) - 3
+            failures.append(Said("aggregate_failure_not_verified_more" if more > 0
+                                 else "aggregate_failure_not_verified", package=str(package),
+                                 problems=ProblemsInWords(check.problems, 3), more=more))
             continue
         doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
         cid = doc["campaign"]
         if cid in seen:
-            failures.append(f"{package}: campaign '{cid}' is also in {seen[cid]}; give each unit once")
+            failures.append(Said("aggregate_failure_twice", package=str(package), unit=cid,
+                                 other=str(seen[cid])))
             continue
         seen[cid] = package
         assert check.key_sha256 is not None and check.certificate is not None
         pinned = _unit_key(cid, package_keys[i] if package_keys else None, keys.get(cid))
-        if isinstance(pinned, str):
-            failures.append(f"{package}: {pinned}")
+        if isinstance(pinned, Said):
+            failures.append(Said("aggregate_failure_key", package=str(package), problem=pinned))
             continue
         if pinned is None and not trust_on_first_use:
-            failures.append(
-                f"{package}: no key given for unit '{cid}': give the fingerprint printed in its "
-                f"signed minutes (--key, or a line '{cid} FINGERPRINT' in a --keys file), or take "
-                "the key the package carries with --trust-on-first-use (the summary records it)")
+            failures.append(Said("aggregate_failure_no_key", package=str(package), unit=cid))
             continue
         problem = _pinning_problem(check.key_sha256, check.certificate["digest"], pinned)
         if problem:
-            failures.append(f"{package}: unit '{cid}': {problem}")
+            failures.append(Said("aggregate_failure_pinning", package=str(package), unit=cid,
+                                 problem=problem))
             continue
         units.append(Unit(package, doc, check.key_sha256,
                           "pinned" if pinned else "first_use", check.certificate))
     if failures:
-        raise AggregateError(
-            "refused, nothing written: " + " | ".join(failures)
-            + ". Ask the unit for its original package and check it with kiemphieu verify.")
+        raise AggregateError(key="aggregate_refused", failures=Said.joined(failures))
     return units
 
 
-def _unit_key(cid: str, given: UnitKey | None, listed: UnitKey | None) -> UnitKey | str | None:
+def _unit_key(cid: str, given: UnitKey | None, listed: UnitKey | None) -> UnitKey | Said | None:
     """The key a unit must have: given for its package, or listed for its campaign (a text
     saying what is wrong if both are given and differ)."""
     if given and listed and (given.fingerprint != listed.fingerprint
                              or (given.digest and listed.digest and given.digest != listed.digest)):
-        return (f"--key for unit '{cid}' is not the key {listed.where} gives it; "
-                "check both against the unit's signed minutes")
+        return Said("aggregate_key_differs", unit=cid, where=listed.where)
     if given and listed:
         return UnitKey(given.fingerprint, given.digest or listed.digest, given.where)
     return given or listed
 
 
-def _pinning_problem(key_sha256: str, digest: str, pinned: UnitKey | None) -> str | None:
+def _pinning_problem(key_sha256: str, digest: str, pinned: UnitKey | None) -> Said | None:
     if pinned is None:
         return None
     if key_sha256 != pinned.fingerprint:
-        return (f"signed with key {grouped(key_sha256, 8)}, not the unit's key "
-                f"{grouped(pinned.fingerprint, 8)} ({pinned.where}): signed by someone else")
+        return Said("aggregate_other_signer", key=grouped(key_sha256, 8),
+                    pinned=grouped(pinned.fingerprint, 8), where=pinned.where)
     if pinned.digest and digest != pinned.digest:
-        return (f"its certificate's digest {grouped(digest, 8)} is not the one in the unit's "
-                f"minutes {grouped(pinned.digest, 8)} ({pinned.where}): the count was changed "
-                "and certified again")
+        return Said("aggregate_other_digest", digest=grouped(digest, 8),
+                    pinned=grouped(pinned.digest, 8), where=pinned.where)
     return None
 
 
@@ -258,7 +286,7 @@ def aggregate_packages(packages: list[Path], out: Path, *, body: str = "Cơ quan
     round's (`previous_results`).
     """
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise AggregateError(f"{out}: exists and is not an empty folder; give a new folder with --out")
+        raise AggregateError(key="aggregate_out_not_empty", out=str(out))
     units = load_units(packages, keys, package_keys, trust_on_first_use=trust_on_first_use)
     people = combine(units)
     votes = combine(units, KIND_FOLLOW_UP)
