@@ -605,7 +605,7 @@ def _rings(which: np.ndarray, where: np.ndarray, weights: np.ndarray, total: np.
            zones: _Zones, n: int, k: float, params: ScoringParams) -> np.ndarray:
     """Per box, whether its ink rings it: at least ``ring_min_mm2`` of it, ``ring_share``
     of it or more in ``ring_sectors`` of the `RING_SECTORS` sectors around the box's
-    centre, and at most ``ring_core_share`` within ``ring_core_mm`` of the centre.
+    centre, two of them opposite, and at most ``ring_core_share`` within ``ring_core_mm`` of the centre.
 
     ``which``, ``where``, ``weights``: each inked pixel's box, place (flat) and ink;
     ``total``: each box's ink (px²). Bool array (n,).
@@ -613,9 +613,12 @@ def _rings(which: np.ndarray, where: np.ndarray, weights: np.ndarray, total: np.
     sectors = np.bincount(which * RING_SECTORS + zones.sector[where], weights,
                           minlength=n * RING_SECTORS).reshape(n, RING_SECTORS)
     core = np.bincount(which, weights * zones.core[where], minlength=n)
-    around = (sectors >= params.ring_share * total[:, None]).sum(axis=1)
-    return ((total >= params.ring_min_mm2 * k * k) & (around >= params.ring_sectors)
-            & (core <= params.ring_core_share * total))
+    inked = sectors >= params.ring_share * total[:, None]
+    # a ring shows on both sides of the box; ink along one side only (a neighbour's
+    # stroke blurred over the edge, with some grain) does not ring it
+    both_sides = (inked & np.roll(inked, RING_SECTORS // 2, axis=1)).any(axis=1)
+    return ((total >= params.ring_min_mm2 * k * k) & (inked.sum(axis=1) >= params.ring_sectors)
+            & both_sides & (core <= params.ring_core_share * total))
 
 
 def _blurred(patches: np.ndarray, size: int) -> np.ndarray:

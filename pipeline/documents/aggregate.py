@@ -58,11 +58,11 @@ class Said:
     """A sentence of the catalog with its values, worded in the language of the sentence it
     stands in (`pipeline.domain.wording` asks `in_words`)."""
 
-    def __init__(self, key: str, **params: Any) -> None:
-        self.key, self.params = key, params
+    def __init__(self, entry: str, /, **params: Any) -> None:
+        self.entry, self.params = entry, params
 
     def in_words(self, lang: str) -> str:
-        return t(self.key, lang, **self.params)
+        return t(self.entry, lang, **self.params)
 
     def __str__(self) -> str:
         return self.in_words("en")
