@@ -241,7 +241,7 @@ def _pinning_problem(key_sha256: str, digest: str, pinned: UnitKey | None) -> Sa
     if pinned is None:
         return None
     if key_sha256 != pinned.fingerprint:
-        return Said("aggregate_other_signer", key=grouped(key_sha256, 8),
+        return Said("aggregate_other_signer", signed=grouped(key_sha256, 8),
                     pinned=grouped(pinned.fingerprint, 8), where=pinned.where)
     if pinned.digest and digest != pinned.digest:
         return Said("aggregate_other_digest", digest=grouped(digest, 8),
