@@ -16,6 +16,7 @@ Fails with `CodeUnreadable` when no attempt yields exactly one code.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -121,12 +122,13 @@ def decode_page_code(
     """
     region = frame.qr.inset(-params.margin_mm)
     k = max(params.decode_px_per_mm, registration.px_per_mm / 2)
+    patch = functools.cache(lambda: rectify(gray, registration, region, k))  # tried twice
     attempts = (
-        lambda: _read(rectify(gray, registration, region, k)),
+        lambda: _read(patch()),
         lambda: _read(rectify(gray, registration, region, registration.px_per_mm)),
         lambda: _read_in_place(gray, registration, frame.qr, params, region),
         lambda: _read_in_place(gray, registration, frame.qr, params, None),
-        lambda: _read(_rejoined(rectify(gray, registration, region, k), k, params)),
+        lambda: _read(_rejoined(patch(), k, params)),
     )
     seen: set[str] = set()
     for attempt in attempts:
