@@ -174,11 +174,14 @@ INK_VOTES = {"DOUBT_GREY": DOUBT_VOTES, "DOUBT_COLOUR": DOUBT_VOTES,
              "DOUBT_BITONAL": DOUBT_VOTES}
 PRESETS.update(INK_PRESETS)
 #: Added last, so that every other preset keeps its cases for a seed: ``SEALED_COLOUR`` with
-#: the seal optional (a black one is doubted all the same), and faded toner scanned 1-bit
-#: with one threshold for the page (`sim.GLOBAL_BITONAL`: pale print drops out).
+#: the seal optional (a black one is doubted all the same), and faded toner or streaks
+#: scanned 1-bit with one threshold for the page (`sim.GLOBAL_BITONAL`: pale print drops
+#: out, a grey streak breaks into dashes).
 PRESETS.update({
     "SEALED_COLOUR_OPTIONAL": (replace(sim.COLOUR_150, dpi=200), ("jpeg", "pdf-jpeg")),
     "FADED_GLOBAL_BITONAL": (replace(sim.GLOBAL_BITONAL, **_FADED), ("tiff-g4",)),
+    "STREAKED_GLOBAL_BITONAL": (replace(sim.STREAKED_BITONAL, bitonal="global"),
+                                ("tiff-g4", "pdf-g4")),
 })
 # --- end of the ink presets ------------------------------------------------------------
 

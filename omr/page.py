@@ -251,7 +251,7 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule, *,
     lap("streaks")
     # the boxes' black is measured on the image they are measured in (a photo's, evened)
     scores = score_boxes(measured, registration, template,
-                         black=black if levelled is gray else None)
+                         black=black if levelled is gray else None, shaded=levelled is not gray)
     check_outlines(scores)  # the fit, checked again over the whole table
     lap("boxes")
     streaked = {key: s for s in streaks for key in s.boxes if s.blind_mm >= rule.streak_hides_mm}

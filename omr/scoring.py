@@ -7,9 +7,12 @@ pixel onto the printed outline found within ``locate_mm``. Then, per box:
 
 1. **Levels.** Paper white is a high percentile (``paper_percentile``) of the
    patch outside the box and its outline band, so tinted paper, a grey JPEG
-   or uneven light is judged against its own white next to the box. Ink
-   black is the darkest median of the printed markers' black borders (one
-   value per page).
+   or uneven light is judged against its own white next to the box. On a
+   photo whose light was evened out (`omr.lighting.even_light`), a shadow's
+   edge the light map could not follow may still slope across a patch: there
+   each pixel is judged against the paper round the box nearest it, strokes
+   taken out, where that differs by more than ``slope_min``. Ink black is the
+   darkest median of the printed markers' black borders (one value per page).
 2. **Darkness.** Each pixel becomes ``d = (paper - grey) / (paper - black)``,
    smoothed with a ``smooth_mm`` box filter (1-bit dithering and specks
    average out), then mapped through a ramp: below ``ink_low`` it is paper,
@@ -122,6 +125,13 @@ class ScoringParams:
         long) holding at least this much ink (mm²) beyond the line counts
         in a ring's ink on the band; thinner ink there is left as the band's
         grain.
+    slope_min, slope_stroke_mm, slope_reach_mm
+        On an evened photo (``shaded``), the paper round a box, strokes up to
+        ``slope_stroke_mm`` wide taken out, is spread over the patch within about
+        ``slope_reach_mm``; where it differs by more than ``slope_min`` of the paper
+        level (a shadow's edge the light map could not follow), each pixel is judged
+        against the paper near it (`_paper_slope`). A scanner's even light or a
+        photo's noise stays well within it.
     ring_min_mm2, ring_share, ring_sectors, ring_core_mm, ring_core_share
         Ink rings its box when the zone holds ``ring_min_mm2`` (mm²) of it
         or more (``bitonal_ring_min_mm2`` on a 1-bit scan, above the 0.04 of
@@ -157,6 +167,9 @@ class ScoringParams:
     edge_mm: float = 0.3
     edge_ink_mm2: float = 0.005
     band_stretch_mm2: float = 0.01
+    slope_min: float = 0.05
+    slope_stroke_mm: float = 1.2
+    slope_reach_mm: float = 2.0
     ring_min_mm2: float = 0.03
     bitonal_ring_min_mm2: float = 0.1
     ring_share: float = 0.04
@@ -268,6 +281,7 @@ def score_boxes(
     params: ScoringParams = DEFAULT_PARAMS,
     *,
     black: float | None = None,
+    shaded: bool = False,
 ) -> tuple[RowScores, ...]:
     """Measurements of every box on the page, row by row.
 
@@ -281,6 +295,9 @@ def score_boxes(
         The boxes printed on this page (mm).
     black
         The printer's black (`ink_black_level`), if the caller has it already.
+    shaded
+        ``gray`` is a photo whose light was evened out (`omr.lighting.even_light`):
+        a patch's paper may still slope across it (``slope_min``).
 
     Returns
     -------
@@ -302,8 +319,8 @@ def score_boxes(
     for (bw, bh), members in groups.items():
         stack = _located_patches(gray, registration, [box for _, _, box in members], k, params)
         zones = _zones(stack.shape[1:], bw, bh, k, params)
-        for (r, b, _), m in zip(members, measure_boxes(stack, zones, k, black, params),
-                                strict=True):
+        for (r, b, _), m in zip(members, measure_boxes(stack, zones, k, black, params,
+                                                       shaded=shaded), strict=True):
             measured[r, b] = m
     out = []
     for r, row in enumerate(template.rows):
@@ -485,17 +502,51 @@ def _zones(shape: tuple[int, int], box_w: float, box_h: float, k: float,
                   sector, core)
 
 
+def _paper_slope(patches: np.ndarray, zones: _Zones, paper: np.ndarray, k: float,
+                 params: ScoringParams) -> np.ndarray | None:
+    """Paper that slopes across a patch (a shadow's edge on an evened photo).
+
+    The paper round the box (the patch beyond the outline's band) with its strokes taken
+    out (a grey dilation ``slope_stroke_mm`` wide: a ring or a stroke's end no wider is
+    paper again) is spread over the patch, each pixel taking the paper near it (a
+    Gaussian of ``slope_reach_mm``, weighted by where paper was seen). A patch whose
+    paper so spread differs by more than ``slope_min`` of its level (2nd to 98th
+    percentile) slopes. Returns each patch's slope (float32 (n, h, w): each pixel's
+    paper less the level ``paper`` gives, taken where that paper is brightest, 0 on a
+    level patch), or None if no patch slopes.
+    """
+    n, h, w = patches.shape
+    size = max(3, round(params.slope_stroke_mm * k) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    sigma = params.slope_reach_mm * k
+    mask = zones.paper_mask.astype(np.float32)
+    weight = cv2.GaussianBlur(mask, (0, 0), sigma)
+    seen = zones.paper_mask.astype(bool)
+    slope = np.zeros((n, h, w), np.float32)
+    any_slope = False
+    for i in range(n):
+        top = cv2.dilate(patches[i], kernel).astype(np.float32)
+        local = cv2.GaussianBlur(top * mask, (0, 0), sigma) / np.maximum(weight, 1e-6)
+        lo, high, hi = np.percentile(local[seen], (2.0, 90.0, 98.0))
+        if hi - lo > params.slope_min * max(float(paper[i]), 1.0):
+            slope[i] = local - high
+            any_slope = True
+    return slope if any_slope else None
+
+
 #: A box's surround cut into this many sectors around its centre (`ScoringParams.ring_sectors`)
 RING_SECTORS = 8
 
 
 def measure_boxes(
-    patches: np.ndarray, zones: _Zones, k: float, black: float, params: ScoringParams
+    patches: np.ndarray, zones: _Zones, k: float, black: float, params: ScoringParams,
+    *, shaded: bool = False,
 ) -> list[BoxMeasure]:
     """Measure box patches of one shape (uint8, (N, h, w), upright, at ``k`` px/mm) at once.
 
-    Each patch is measured on its own (its own paper level); the arrays of a
-    page's boxes are only stacked so that each step is one array operation.
+    Each patch is measured on its own (its own paper level; on a ``shaded`` photo, its
+    own sloping paper: `_paper_slope`); the arrays of a page's boxes are only stacked so
+    that each step is one array operation.
     """
     n, h, w = patches.shape
     flat = patches.reshape(n, h * w)
@@ -505,9 +556,14 @@ def measure_boxes(
     hist = np.stack([cv2.calcHist([p], [0], zones.paper_mask, [256], [0, 256]).ravel()
                      for p in patches])
     paper = (np.cumsum(hist, axis=1) <= nth).sum(axis=1).astype(np.float32)
+    slope = None
+    if shaded:
+        slope = _paper_slope(patches, zones, paper, k, params)
     span_dark = np.maximum(paper - np.float32(black), np.float32(params.min_contrast))
     outline = (paper - flat[:, zones.line].mean(axis=1, dtype=np.float32)) / span_dark
     grey = _blurred(patches, max(1, round(params.smooth_mm * k)))
+    if slope is not None:  # each pixel against its own paper: as if the paper were level
+        grey -= slope
     # ramp = clip((darkness - low) / (ink_high - low), 0, 1), darkness = (paper - grey) / span;
     # low is ink_low in a box holding ink at least ink_seen dark somewhere, else ink_seen:
     # light ink alone (the back of the sheet showing through, a fold) is not measured
@@ -581,8 +637,8 @@ def measure_boxes(
         # light ink straight through the zone is a fold's crease (or a light streak), plainly
         # nothing a voter drew: such a box is measured again at the darker level
         again = some[np.isfinite(through)]
-        for at, m in zip(again.tolist(), measure_boxes(patches[again], zones, k, black, dark),
-                         strict=True):
+        for at, m in zip(again.tolist(), measure_boxes(patches[again], zones, k, black, dark,
+                                                       shaded=shaded), strict=True):
             out[at] = m
         through[np.isfinite(through)] = np.nan  # done: left as measured again
     for i, at in enumerate(some.tolist()):

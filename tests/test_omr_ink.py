@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 
+import cv2
 import numpy as np
 import pytest
 from omr_pages import SAMPLE, encode_page, sample_layout
@@ -92,6 +93,38 @@ def test_light_pencil_in_a_phone_photo_under_a_hand_shadow_is_read_as_voted() ->
                       megapixels=(8.0, 8.0))
     reading = _read(_page(profile, _pencil(0.45), seed=11))
     _assert_votes(reading, {r: b for r, (b, _) in PENCIL_VOTES.items()})
+
+
+#: row -> the blank box a shadow's edge crosses, on a page whose rows 0, 3 and 6 hold a tick
+SHADOW_EDGES = {1: 0, 2: 2, 4: 1, 5: 0, 7: 2, 8: 1}
+SHADOW_TICKS = {0: 1, 3: 2, 6: 0}
+
+
+@pytest.mark.parametrize(("soft_mm", "radius_mm", "seed"), [(2.0, 20.0, 1), (3.0, 15.0, 1)])
+def test_the_edge_of_a_fingers_shadow_across_a_box_is_not_a_mark(
+        soft_mm: float, radius_mm: float, seed: int) -> None:
+    """A finger's shadow (a disc 30-40 mm across, half the light, its edge soft over
+    4-6 mm) ending across an empty box: the light map cannot follow so small a shadow, and
+    the shaded part of the box, measured against the lit paper beside it, read as a mark
+    (an empty box a vote, a ticked row an overvote). Each pixel is now judged against the
+    paper nearest it."""
+    profile = replace(sim.PHONE, quarter_turns=(0,), megapixels=(8.0, 8.0))
+    k = sim.px_per_mm(profile.dpi)
+
+    def draw(img: np.ndarray, rows, rng: np.random.Generator) -> None:
+        for r, b in SHADOW_TICKS.items():
+            sim.draw_mark(img, rows[r].boxes[b], k, sim.Mark("tick", "black", 0.5), rng)
+        shade = np.zeros(img.shape[:2], np.float32)
+        for r, b in SHADOW_EDGES.items():
+            x, y = rows[r].boxes[b].centre
+            turn = rng.uniform(0, 2 * np.pi)
+            centre = (x + np.cos(turn) * radius_mm, y + np.sin(turn) * radius_mm)
+            cv2.circle(shade, (int(centre[0] * k), int(centre[1] * k)), int(radius_mm * k),
+                       1.0, -1)
+        light = 1.0 - 0.55 * np.minimum(cv2.GaussianBlur(shade, (0, 0), soft_mm * k), 1.0)
+        img[:] = np.clip(img * (light[..., None] if img.ndim == 3 else light), 0, 255)
+
+    _assert_votes(_read(_marked_page(profile, seed, draw)), SHADOW_TICKS)
 
 
 def test_a_one_bit_scan_of_tinted_paper_reads_its_marks() -> None:

@@ -145,7 +145,8 @@ def _draw_placed(canvas: np.ndarray, labels: list[_Label], gray: np.ndarray, reg
         return
     page = layout.page(reading.ballot_page)
     template = page.template
-    scores = score_boxes(even_light(gray, reg, frame), reg, template)
+    levelled = even_light(gray, reg, frame)
+    scores = score_boxes(levelled, reg, template, shaded=levelled is not gray)
     by_candidate = {r.candidate: r for r in reading.rows}
     for cand, rs in zip(page.candidates, scores, strict=True):
         spec = next(s for s in template.rows if s.row == rs.row)
