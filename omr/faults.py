@@ -78,6 +78,11 @@ class StreakParams:
         perspective, can run along an image axis over the page's whole inner
         width (on 200 and 380 phone photos, 9 and 8 pages had rows flagged
         so, all false); no streak is looked for.
+    blind_darkness, bitonal_blind_share
+        A streak's column is blind (`see_through_streaks`) where it takes this share of
+        the light or more; on a 1-bit scan, where it is dark on ``bitonal_blind_share``
+        of the rows whose paper beside it is clear (a grey streak cut by one threshold
+        for the page leaves a trail of dots, each column dark on 10-60 % of rows).
     """
 
     strip_mm: float = 2.0
@@ -89,6 +94,7 @@ class StreakParams:
     surround_mm: float = 1.9
     max_perspective_mm: float = 1.0
     blind_darkness: float = 0.7
+    bitonal_blind_share: float = 0.1
 
 
 DEFAULT_STREAK_PARAMS = StreakParams()
@@ -181,6 +187,12 @@ def find_streaks(
     # along the line only every ``skip``-th pixel row (column) is read: a line along
     # it is the same in all of them, and the strip still averages several
     skip = max(1, round(params.sample_mm * k))
+    if is_bitonal(sample):
+        # a grey streak cut by one threshold for the page is a trail of dots, wandering a
+        # pixel either way: each pixel takes the darkest of its neighbours, and every
+        # pixel along the line is read, so that the strips average the dots
+        inner = cv2.erode(inner, np.ones((3, 3), np.uint8))
+        skip = 1
     per = max(1, step // skip)
     for along in (ALONG_COLUMNS, ALONG_ROWS):
         # image columns (rows) are read across the line's direction as rows of ``lines``
@@ -338,6 +350,9 @@ def see_through_streaks(gray: np.ndarray, streaks: tuple[Streak, ...], black: fl
         keep = np.clip(np.median(band[rows] / np.maximum(ref[rows, None], 1.0), axis=0),
                        0.0, 1.0)
         blind = keep <= 1.0 - params.blind_darkness
+        if bitonal:  # a 1-bit column dark in more than a few of those rows is the
+            # streak's trail of dots, not what lies under it
+            blind |= (band[rows] < 128).mean(axis=0) >= params.bitonal_blind_share
         taken = band / np.maximum(keep, 1e-3)
         if blind.any():  # the lighter of the two sides: a stroke crossing goes on, print
             # along one side (a box's outline) does not spread into the band

@@ -13,6 +13,7 @@ no streak.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -237,3 +238,24 @@ def test_a_photograph_has_no_scanner_streak() -> None:
     assert find_streaks(gray, reg, template, black)  # a scan: found
     photo = replace(reg, perspective_mm=5.0)
     assert find_streaks(gray, photo, template, black) == ()
+
+
+#: The page as the simulator voted it (ballot 24 of STREAKED_GLOBAL_BITONAL, seed 2033):
+#: candidate -> (outcome, level) a person reads, rows 1, 5 and 6 a pencil dot or tiny tick.
+DOTTED_TRUTH = {1: ("review", None), 2: ("vote", "high"), 3: ("vote", "high"),
+                4: ("vote", "high"), 5: ("review", None), 6: ("review", None),
+                7: ("vote", "high"), 8: ("vote", "high"), 9: ("vote", "high"),
+                10: ("vote", "medium"), 11: ("vote", "medium"), 12: ("vote", "high")}
+
+
+def test_a_grey_streak_cut_into_dots_by_a_one_bit_scan_is_found_and_read_through() -> None:
+    """A grey streak down the third column of boxes, scanned 1-bit with one threshold for
+    the page, is a trail of dots wandering a pixel either way (tests/scans/
+    streak-dots-one-cut.tif, 200 dpi G4). Averaged along the page it is found as any
+    streak; its dotted columns are blind and the boxes are read through it. Before, it
+    read as a 10 mm mark in two boxes: rows 7 and 8 an overvote."""
+    data = (Path(__file__).parent / "scans" / "streak-dots-one-cut.tif").read_bytes()
+    reading = read_scan(data, sample_layout(), load_campaign(SAMPLE).thresholds)
+    assert reading.status == "accepted", reading.reasons
+    assert [d.code for d in reading.doubts] == ["scanner_streak"]
+    assert {r.candidate: (r.outcome, r.level) for r in reading.rows} == DOTTED_TRUTH
