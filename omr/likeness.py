@@ -10,8 +10,9 @@ which boxes are marked.
 
 `sheet_print` takes, for every printed box, the square around it (the box and
 ``MARGIN_MM`` on every side) rectified from the placed page at ``STEP_MM``:
-how much ink covers each cell (0..1 of the way from paper to the printer's
-black, so a grey, a colour and a 1-bit scan of the same sheet agree), with the
+how much ink covers each cell (0..1 of the way from the square's own paper to
+the printer's black, so a grey, a colour and a 1-bit scan of the same sheet
+agree, and a photo's light falling off across the page is no ink), with the
 printed outline blanked (every ballot has it) and faint grey below
 ``INK_FLOOR`` dropped (paper grain, a photocopy's toner haze). It is blurred a
 little, so that a stroke drawn 1 px wide at 150 dpi and 4 px at 300 dpi look
@@ -30,8 +31,8 @@ for a first, cheap pass over many stored prints (`nearest`): only the few
 nearest are compared in full.
 
 Figures (the simulator's ballots, `benchmarks/likeness.py`, BENCHMARKS.md): rescans
-and photocopies of one sheet score 0.98 and more; ballots marked alike by different
-hands mostly under 0.6, at most 0.82 (two hands that fill every box in); `SAME_SHEET`
+and photocopies of one sheet score 0.989 and more; ballots marked alike by different
+hands mostly under 0.6, at most 0.79 (two hands that fill every box in); `SAME_SHEET`
 lies between.
 """
 
@@ -52,6 +53,7 @@ STEP_MM = 0.25  # one cell of a print's square
 MARGIN_MM = 1.5  # around each box: strokes that run out of it, stray marks beside it
 OUTLINE_BAND_MM = 0.45  # either side of the printed outline's centre line, blanked
 INK_FLOOR = 0.15  # less ink than this (of the way to black) is paper
+PAPER_PERCENTILE = 75.0  # of a box's square: its paper (a box filled in covers half of it)
 BLUR_MM = 0.25  # sigma of the blur every print gets
 SHIFT_MM = 0.5  # how far two prints' boxes are slid against each other when compared
 BAND_MM = 1.0  # sigma of the blur subtracted before correlating (the band-pass)
@@ -159,8 +161,12 @@ def sheet_print(gray: np.ndarray, registration: Registration, template: PageTemp
         square = Rect(cx - side_mm / 2, cy - side_mm / 2, side_mm, side_mm)
         patch = rectify(image, placed, square, fine)
         grey[i] = cv2.resize(patch, (side, side), interpolation=cv2.INTER_AREA)
-    paper = float(np.median(grey))
-    depth = max(paper - float(black), 24.0)  # a washed-out page: not divided by nothing
+    # each square against its own paper: a photo's light falls off across the page, and
+    # measured against one level for the page, a darker square's paper is all ink, the
+    # same haze round the same printed outline on every ballot photographed alike
+    paper = np.percentile(grey.reshape(len(boxes), -1), PAPER_PERCENTILE, axis=1).astype(
+        np.float32)[:, None, None]
+    depth = np.maximum(paper - np.float32(black), 24.0)  # a washed-out page: not divided by nothing
     ink = np.clip((paper - grey) / depth, 0.0, 1.0)
     ink[ink < INK_FLOOR] = 0.0
     ink *= _outline_mask(boxes[0], side)

@@ -22,6 +22,7 @@ import pytest
 from omr_pages import SAMPLE, encode_page, sample_layout
 
 import simulator as sim
+from omr.likeness import SAME_SHEET, SheetPrint, likeness
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 from pipeline.domain.campaign import load_campaign
 from pipeline.domain.rules import LEVELS
@@ -309,3 +310,31 @@ def test_a_pencil_tick_rubbed_out_and_made_again_in_another_box_is_never_two_vot
     for r, (_, new) in rows_done.items():
         row = reading.rows[r]
         assert row.outcome == "review" or (row.outcome, row.level) == ("vote", LEVELS[new]), row
+
+
+def test_ballots_marked_alike_in_light_pencil_and_photographed_in_falling_light_are_not_one_sheet(
+        ) -> None:
+    """Three ballots ticked in the same boxes with a pencil held lightly, each by its own
+    hand, photographed with the light falling to a third down the page (a lamp to one
+    side of a dim room). Measured against one paper level for the page, every box of the
+    darker rows was haze round the same printed outline, and the prints of different
+    sheets came out 0.97 alike: held as one sheet seen twice. Against each box's own
+    paper, only the strokes count."""
+    profile = replace(sim.PHONE, quarter_turns=(0,), megapixels=(8.0, 8.0))
+    ticks = {0: 1, 1: 0, 2: 0, 4: 2, 6: 0, 9: 1}
+
+    def draw(img: np.ndarray, rows, rng: np.random.Generator) -> None:
+        for r, b in ticks.items():
+            sim.draw_mark(img, rows[r].boxes[b], sim.px_per_mm(profile.dpi),
+                          sim.Mark("tick", "pencil_light", 0.4), rng)
+        fall = np.linspace(1.0, 0.3, img.shape[0], dtype=np.float32)[:, None]
+        img[:] = np.clip(img * (fall[..., None] if img.ndim == 3 else fall), 0, 255)
+
+    prints = []
+    for seed in range(3):
+        reading = _read(_marked_page(profile, seed, draw))
+        _assert_votes(reading, ticks)
+        prints.append(SheetPrint.from_bytes(reading.sheet_print))
+    assert all(p.masses.max() > 0 for p in prints)  # the light strokes are in the prints
+    alike = [likeness(prints[i], prints[j]) for i in range(3) for j in range(i + 1, 3)]
+    assert max(alike) < SAME_SHEET, alike
