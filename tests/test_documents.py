@@ -26,12 +26,12 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from certified_case import hanoi_case
-from document_cases import fixed, sized_doc
+from document_cases import assembly_doc, fixed, grouped_units_and_a_vote, sized_doc
 from golden_files import golden_compare, render
 from openpyxl import load_workbook
 from reportlab.graphics.shapes import Line, Rect, String
 
-from pipeline.documents.aggregate import Person, Place, Unit, combine
+from pipeline.documents.aggregate import Person, Place, Unit
 from pipeline.documents.chart import (
     INVALID_LABEL,
     ROWS_PER_DRAWING,
@@ -46,7 +46,6 @@ from pipeline.documents.resolution import follow_up_documents, report_form, reso
 from pipeline.documents.spreadsheets import result_csv, result_xlsx
 from pipeline.documents.summary import summary_pdf
 from pipeline.documents.typography import BOLD, MM, string_width
-from pipeline.domain.rules import RULE_SETS
 
 SIZES = (1, 18, 44, 60, 120)
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -241,36 +240,8 @@ def _units(base_doc: dict, n: int) -> tuple[list[Unit], list[Person]]:
     return units, people
 
 
-def _assembly_doc(base_doc: dict) -> dict:
-    doc = sized_doc(base_doc, 44, groups=True)
-    doc["campaign_info"].update(body="Quốc hội khóa XV, Kỳ họp thứ sáu", place="Hà Nội",
-                                subtitle="đối với người giữ chức vụ do Quốc hội bầu hoặc "
-                                         "phê chuẩn")
-    return doc
-
-
-def _grouped_units_and_a_vote(base_doc: dict) -> tuple[list[Unit], list[Person], list[Person]]:
-    """A grouped poll (groups' order: UBND before HĐND) and a follow-up vote on its third
-    person, 18 of 35 delegates voting "không tín nhiệm"."""
-    poll = sized_doc(base_doc, 9, groups=True)
-    poll["groups"] = [{**g, "order": 3 - g["order"]} for g in poll["groups"]]
-    vote = fixed(base_doc)
-    vote.update(kind="bo-phieu-tin-nhiem", levels=["confidence", "no_confidence"], base=35)
-    third = poll["candidates"][2]
-    vote["candidates"] = [{
-        "candidate": 1, "name": third["name"], "position": third["position"], "born": None,
-        "counts": {"confidence": 12, "no_confidence": 18, "invalid": 0},
-        "percent": {"confidence": 34.29, "no_confidence": 51.43},
-        "consequence": "over_half_no_confidence",
-        "consequence_text": RULE_SETS["nq96-2023"].follow_up["over_half_no_confidence"]}]
-    vote["campaign"] = "bo-phieu"
-    vote["campaign_info"] = {**vote["campaign_info"], "session_date": "2024-07-10"}
-    units = [Unit(Path("a"), poll, "ab" * 32), Unit(Path("b"), vote, "cd" * 32)]
-    return units, combine(units), combine(units, "bo-phieu-tin-nhiem")
-
-
 def test_the_roll_up_lists_each_unit_by_group_and_the_follow_up_vote_apart(base_doc) -> None:
-    units, people, votes = _grouped_units_and_a_vote(base_doc)
+    units, people, votes = grouped_units_and_a_vote(base_doc)
     pdf = summary_pdf(units, people, body="Sở Nội vụ tỉnh Ninh Thuận", place="Ninh Thuận",
                       day=dt.date(2024, 7, 20), votes=votes)
     assert_inside_margins(pdf, "the roll-up with a follow-up vote", 25, 297 - 15)
@@ -316,12 +287,12 @@ def test_golden_renders_of_each_first_page(base_doc) -> None:
     roll = summary_pdf(units, people, body="Sở Nội vụ thành phố Hà Nội", place="Hà Nội",
                        day=dt.date(2023, 12, 20), parent="Ủy ban nhân dân thành phố Hà Nội")
     golden_compare(render(roll, 0), "roll-up-18-page1-60dpi.png")
-    units, people, votes = _grouped_units_and_a_vote(base_doc)
+    units, people, votes = grouped_units_and_a_vote(base_doc)
     roll = summary_pdf(units, people, body="Sở Nội vụ tỉnh Ninh Thuận", place="Ninh Thuận",
                        day=dt.date(2024, 7, 20), votes=votes)
     golden_compare(render(roll, 0), "roll-up-follow-up-page1-60dpi.png")
     golden_compare(render(roll, 1), "roll-up-follow-up-page2-60dpi.png")
-    qh = _assembly_doc(base_doc)
+    qh = assembly_doc(base_doc)
     golden_compare(render(form_pdf(resolution_form(qh)), 0), "resolution-quoc-hoi-page1-60dpi.png")
     last = len(pdfium.PdfDocument(minutes_pdf(doc))) - 1
     golden_compare(render(minutes_pdf(doc), last), "minutes-18-last-page-60dpi.png")

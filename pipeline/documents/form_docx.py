@@ -234,8 +234,12 @@ class _Writer:
                   after=8)
 
     def closing(self, c: Closing) -> None:
+        body = self.d.element.body
+        before = len(body.findall(qn("w:p")))
         for b in c.keep_with:
             self.block(b)
+        for p in body.findall(qn("w:p"))[before:]:  # on the signatures' page, as in the PDF
+            p.get_or_add_pPr().keepNext_val = True
         half = self.text_w / 2
         if len(c.signers) == 1:
             t = self.d.add_table(rows=1, cols=2)
@@ -295,6 +299,10 @@ class _Writer:
             core.created = core.modified = form.created
         core.last_modified_by = nfc(form.author)
         core.revision = 1
+        theme = self.d.settings.element.find(qn("w:themeFontLang"))
+        if theme is not None:  # the template's en-US / ja-JP: the theme's fonts set Vietnamese
+            theme.attrib.clear()
+            theme.set(qn("w:val"), LANGUAGE)
         for part in _all_runs(self.d):
             _lang(part.get_or_add_rPr())
         _page_numbers(self.d)
@@ -330,16 +338,18 @@ def _lang(rpr: Any) -> None:
 
 
 def _widths(table: Any, widths_mm: Any) -> None:
-    """Fixed column widths that Word and LibreOffice both honour (grid and every cell)."""
-    table.autofit = False
-    for col, w in zip(table.columns, widths_mm, strict=True):
+    """Fixed column widths that Word and LibreOffice both honour: the grid, and every cell
+    as wide as the columns it spans (Word lays a fixed table out by its cells' widths, so a
+    merged cell must carry the sum, and a cell merged into the one above its own column's)."""
+    table.autofit = False  # <w:tblLayout w:type="fixed"/>, in its place among the properties
+    widths = list(widths_mm)
+    for col, w in zip(table.columns, widths, strict=True):
         col.width = Mm(w)
-    for row in table.rows:
-        for c, w in zip(row.cells, widths_mm, strict=True):
-            c.width = Mm(w)
-    tblpr = table._tbl.tblPr
-    layout = tblpr.makeelement(qn("w:tblLayout"), {qn("w:type"): "fixed"})
-    tblpr.append(layout)
+    for tr in table._tbl.tr_lst:
+        first = 0
+        for tc in tr.tc_lst:
+            tc.width = Mm(sum(widths[first:first + tc.grid_span]))
+            first += tc.grid_span
 
 
 def _cell_margins(table: Any, mm: float) -> None:
@@ -348,7 +358,9 @@ def _cell_margins(table: Any, mm: float) -> None:
     for side in ("left", "right"):
         mar.append(mar.makeelement(qn(f"w:{side}"), {qn("w:w"): str(round(mm * 56.7)),
                                                       qn("w:type"): "dxa"}))
-    tblpr.append(mar)
+    # the schema's order: the cell margins come before tblLook, tblCaption, tblDescription
+    tblpr.insert_element_before(mar, "w:tblLook", "w:tblCaption", "w:tblDescription",
+                                "w:tblPrChange")
 
 
 def _page_numbers(d: Any) -> None:
