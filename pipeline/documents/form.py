@@ -17,6 +17,7 @@ of what follows), ``article`` (bold run "Điều 1." then text), ``body``
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,3 +100,27 @@ class Form:
     created: Any = None  # datetime for the documents' properties
     subject: str = ""
     keywords: tuple[str, ...] = field(default_factory=tuple)
+
+
+#: Words naming the level of a body's place: its letters stop before them
+#: ("Sở Nội vụ tỉnh Ninh Thuận" -> "SNV").
+PLACE_LEVELS = ("tỉnh", "thành", "huyện", "quận", "thị", "xã", "phường", "thủ")
+
+
+def initials(words: list[str]) -> str:
+    """The letters of a document's number: 'Ủy ban nhân dân' -> 'UBND', 'Đảng ủy' -> 'ĐU'
+    (capitals without their tone or vowel marks; Đ is a letter of its own)."""
+    letters = unicodedata.normalize("NFD", "".join(w[0] for w in words).upper())
+    return "".join(ch for ch in letters if not unicodedata.combining(ch))
+
+
+def body_initials(body: str) -> str:
+    """The letters of a body's documents' numbers: its name's initials up to its place
+    ('Ủy ban nhân dân tỉnh Ninh Thuận' -> 'UBND', 'Sở Nội vụ' -> 'SNV')."""
+    words = unicodedata.normalize("NFC", body).split()
+    kept = []
+    for w in words:
+        if kept and w.lower() in PLACE_LEVELS:
+            break
+        kept.append(w)
+    return initials(kept)

@@ -33,10 +33,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from typing import Any
 
-from pipeline.documents.form import Closing, Form, Heading, Signer, Text
+from pipeline.documents.form import Closing, Form, Heading, Signer, Text, initials
 from pipeline.documents.form_docx import form_docx
 from pipeline.documents.form_pdf import form_pdf
 from pipeline.documents.grouping import grouped_people
@@ -265,23 +264,16 @@ def _standing_committee(body_name: str) -> str:
     return f"Ban Thường vụ {committee} {unit_name}".strip()
 
 
-def _initials(words: list[str]) -> str:
-    """The letters of a document's number: 'Ủy ban nhân dân' -> 'UBND', 'Đảng ủy' -> 'ĐU'
-    (capitals without their tone or vowel marks; Đ is a letter of its own)."""
-    letters = unicodedata.normalize("NFD", "".join(w[0] for w in words).upper())
-    return "".join(ch for ch in letters if not unicodedata.combining(ch))
-
-
 def _report_heading(doc: dict[str, Any], body_name: str, party: bool, day: dt.date) -> Heading:
     info = doc["campaign_info"]
     parent = info.get("parent_body")
     if party:
         words = re.findall(r"\w+", body_name)
-        letters = _initials(words[:2]) if words else "ĐU"
+        letters = initials(words[:2]) if words else "ĐU"
         return Heading(parent=parent.upper() if parent else None, issuer=body_name.upper(),
                        number=f"Số{NUMBER_BLANK}-BC/{letters}", place_date=place_date(doc, day), party=True)
     kind, _, _ = _unit(body_name)
-    letters = _initials(kind.split())
+    letters = initials(kind.split())
     return Heading(parent=parent.upper() if parent else None, issuer=body_name.upper(),
                    number=f"Số:{NUMBER_BLANK}/BC-{letters}", place_date=place_date(doc, day))
 

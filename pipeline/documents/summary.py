@@ -32,7 +32,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from pipeline.documents.cells import xlsx_cell
-from pipeline.documents.form import Closing, Form, Grid, Heading, Signer, Text
+from pipeline.documents.form import Closing, Form, Grid, Heading, Signer, Text, body_initials
 from pipeline.documents.form_pdf import form_pdf
 from pipeline.documents.grouping import grouped_people, roman
 from pipeline.documents.spreadsheets import BOX, NORMAL, header_cells, print_setup
@@ -270,7 +270,7 @@ def summary_form(units: list[Any], people: list[Any], *, body: str, place: str |
                         "người có thẩm quyền đã giới thiệu trình miễn nhiệm theo quy định áp "
                         "dụng tại đơn vị.", "note")]
     title, name = signer or ("THỦ TRƯỞNG CƠ QUAN", None)
-    letters = "".join(w[0] for w in body.split()[:3]).upper()
+    letters = body_initials(body)
     recipients = (*(("- Như trên;",) if to else ()), "- Các đơn vị có tên tại mục II;", "- Lưu: VT.")
     return Form(
         title=nfc(f"Tổng hợp kết quả lấy phiếu tín nhiệm - {body}"),
