@@ -43,9 +43,19 @@ from typing import Annotated, Any, NamedTuple
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from pipeline.cli.console import checked_lang, decide_lang, err, error_words, say, set_lang
+from pipeline.cli.console import (
+    checked_lang,
+    decide_lang,
+    err,
+    error_words,
+    lang,
+    say,
+    set_lang,
+)
 from pipeline.cli.help import WordedGroup
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.reasons import failure
+from pipeline.domain.wording import words
 
 
 class Command(NamedTuple):
@@ -163,14 +173,16 @@ def main() -> None:
         if exc.code == 130:  # Typer turns Ctrl+C inside a command into this exit, silently
             err.print(say("cli_interrupted"))
         raise
-    except OSError as exc:
+    except OSError as exc:  # a file or folder the command met: the cause in our words
         where = f"{exc.filename}: " if exc.filename else ""
-        err.print(say("cli_error", message=f"{where}{exc.strerror or exc}"), markup=False)
+        err.print(say("cli_error", message=where + words(failure(exc), lang())), markup=False)
         sys.exit(1)
     except Exception as exc:  # a bug: say so plainly, no traceback unless asked
         if os.environ.get("KIEMPHIEU_DEBUG"):
             traceback.print_exc()
-        err.print(say("cli_internal_error", error=f"{type(exc).__name__}: {exc}"), markup=False)
+        # the exception's own text is English: only its class in another language
+        error = f"{type(exc).__name__}: {exc}" if lang() == "en" else type(exc).__name__
+        err.print(say("cli_internal_error", error=error), markup=False)
         sys.exit(1)
 
 

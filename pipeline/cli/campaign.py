@@ -17,6 +17,7 @@ from pipeline.domain.campaign import load_campaign
 from pipeline.domain.eligibility import eligibility_findings, follow_up_findings
 from pipeline.domain.errors import CampaignError, WorkspaceError
 from pipeline.domain.layout import build_layout
+from pipeline.domain.reasons import failure
 from pipeline.domain.rules import RULE_SETS
 from pipeline.reading.printed import references
 from pipeline.store.workspace import WORKSPACE_FILE, create_workspace, open_workspace
@@ -125,7 +126,8 @@ def _results(path: Path) -> dict[str, Any]:
     try:
         result = json.loads(file.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise WorkspaceError(key="cli_results_unread", path=str(path), detail=str(exc)) from None
+        raise WorkspaceError(key="cli_results_unread", path=str(path),
+                             detail=failure(exc)) from None
     if not isinstance(result, dict) or "candidates" not in result or "rules" not in result:
         raise WorkspaceError(key="cli_results_not", path=str(file))
     return result

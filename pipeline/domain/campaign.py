@@ -20,6 +20,7 @@ import yaml
 
 from omr.decide import MarkRule
 from pipeline.domain.errors import CampaignError
+from pipeline.domain.reasons import failure
 from pipeline.domain.rules import KIND_FOLLOW_UP, KIND_POLL, KINDS, RULE_SETS, RuleSet, levels_of
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -152,7 +153,7 @@ def load_campaign(path: Path) -> Campaign:
         raw = path.read_bytes()
     except OSError as exc:
         raise CampaignError(key="campaign_cannot_read_campaign_file", path=path,
-                            strerror=exc.strerror) from None
+                            cause=failure(exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -215,8 +216,8 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
     )
 
 
-#: the YAML reader's usual problems (its own English), each with the catalog entry that says
-#: it in words a person can act on; any other is quoted as the reader gives it
+#: the YAML reader's problems (its own English), each with the catalog entry that says it in
+#: words a person can act on; any other is said to be out of place at its line and column
 YAML_PROBLEMS = (
     ("mapping values are not allowed", "campaign_yaml_colon"),
     ("could not find expected ':'", "campaign_yaml_no_colon"),
@@ -225,7 +226,16 @@ YAML_PROBLEMS = (
     ("did not find expected key", "campaign_yaml_indent"),
     ("expected <block end>", "campaign_yaml_indent"),
     ("found unexpected end of stream", "campaign_yaml_unclosed"),
+    ("expected ',' or ']'", "campaign_yaml_flow"),
+    ("expected ',' or '}'", "campaign_yaml_flow"),
+    ("block sequence entries are not allowed", "campaign_yaml_dash"),
+    ("found unknown escape character", "campaign_yaml_escape"),
+    ("expected a comment or a line break", "campaign_yaml_after_value"),
+    ("found character", "campaign_yaml_character"),
+    ("found undefined alias", "campaign_yaml_character"),
+    ("expected alphabetic or numeric character", "campaign_yaml_character"),
 )
+
 
 def _top_mapping(text: str, where: str) -> tuple[dict[str, yaml.Node], _Reader]:
     """The campaign file's top-level keys, and the reader that names ``where`` in errors."""
@@ -233,17 +243,27 @@ def _top_mapping(text: str, where: str) -> tuple[dict[str, yaml.Node], _Reader]:
         _check_depth(text, where)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        if mark is None:
-            raise CampaignError(key="campaign_not_yaml", where=where, problem=problem) from None
-        entry = next((k for start, k in YAML_PROBLEMS if problem.startswith(start)),
-                     "campaign_not_yaml_at")
-        raise CampaignError(key=entry, where=where, line=mark.line + 1, problem=problem) from None
+        raise _yaml_refused(exc, text, where) from None
     if not isinstance(node, yaml.MappingNode):
         raise CampaignError(key="campaign_campaign_file_must_be", where=where)
     reader = _Reader(where)
     return reader.mapping(node, ""), reader
+
+
+def _yaml_refused(exc: yaml.YAMLError, text: str, where: str) -> CampaignError:
+    """The YAML reader's refusal in our words: what is wrong, at which line (and column)."""
+    if isinstance(exc, yaml.reader.ReaderError):  # a character a YAML text cannot hold
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        char = exc.character
+        code = f"U+{ord(char) if isinstance(char, str) else char:04X}"
+        return CampaignError(key="campaign_yaml_control", where=where, line=line, code=code)
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or ""
+    if mark is None:
+        return CampaignError(key="campaign_not_yaml", where=where, problem=failure(exc))
+    entry = next((k for start, k in YAML_PROBLEMS if problem.startswith(start)),
+                 "campaign_yaml_other")
+    return CampaignError(key=entry, where=where, line=mark.line + 1, column=mark.column + 1)
 
 
 def _read_candidates(reader: _Reader, cands_node: yaml.Node,

@@ -29,7 +29,7 @@ import hashlib
 import json
 from typing import Any
 
-from pipeline.domain.wording import t
+from pipeline.domain.wording import Said, t
 
 FORMAT = "kiemphieu-certificate/1"
 #: What the workspace key signs: this prefix, then the digest's 64 hex digits (ASCII). The
@@ -108,8 +108,9 @@ def parse_hex64(text: str, what: str) -> str:
     return digits
 
 
-def chain_problems(history: list[dict[str, Any]]) -> list[str]:
-    """What is wrong with a certification history (oldest first), in words; empty if nothing.
+def chain_problems(history: list[dict[str, Any]]) -> list[Said]:
+    """What is wrong with a certification history (oldest first), each a catalog sentence
+    (``certificate_chain_*``) worded where it is shown; empty if nothing.
 
     Each entry must be numbered one more than the one before, from 1, and name the digest
     of the one before as its ``previous`` (None for the first).
@@ -118,13 +119,26 @@ def chain_problems(history: list[dict[str, Any]]) -> list[str]:
     before: dict[str, Any] | None = None
     for i, entry in enumerate(history, start=1):
         if entry.get("number") != i:
-            problems.append(f"certification {i} of the history is numbered {entry.get('number')}")
-        expected = before["digest"] if before else None
+            problems.append(Said("certificate_chain_number", i=i, number=_shown(entry.get("number"))))
+        expected = before.get("digest") if before else None
         if entry.get("previous") != expected:
-            problems.append(f"certification {entry.get('number')} names {entry.get('previous')} "
-                            f"as the one before, not {expected}")
+            named = entry.get("previous")
+            problems.append(Said(
+                "certificate_chain_first_previous" if expected is None else
+                "certificate_chain_no_previous" if named is None else
+                "certificate_chain_previous",
+                number=_shown(entry.get("number")), named=_shown(named),
+                expected=_shown(expected)))
         before = entry
     return problems
+
+
+def _shown(value: Any) -> str:
+    """A value of a certificate's history as a problem names it: a digest's first 16 hex
+    digits, a number as it is, anything else as JSON (none: ``null``)."""
+    if isinstance(value, str) and len(value) == 64:
+        return value[:16] + "…"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def page_decision_in_force(log: list[dict[str, Any]], page_sha256: str) -> str | None:

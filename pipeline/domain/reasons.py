@@ -23,13 +23,15 @@ compile them); the code path that makes it in ``tests/test_reasons.py``
 
 from __future__ import annotations
 
+import errno
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from omr import reasons as omr_reasons
 from omr.reasons import Code, Reason, code
 
-__all__ = ["CODES", "Reason", "from_json", "to_json"]
+__all__ = ["CODES", "Reason", "failure", "from_json", "to_json"]
 
 # -- the image: pipeline.reading.page ---------------------------------------------------------
 IMAGE_DAMAGED = code("image_damaged", "detail")
@@ -97,6 +99,69 @@ OVER_UPLOAD_LIMIT = code("over_upload_limit", "mib")
 UNSAFE_FILE_NAME = code("unsafe_file_name")
 UPLOAD_PAGE_TOO_BIG = code("upload_page_too_big", "page", "width", "height", "limit_mp")
 UPLOAD_UNREADABLE = code("upload_unreadable", "detail")
+
+# -- what a failed read or write says: `failure` (a detail of the reasons above, a refusal's
+# cause), instead of the system's or a library's English
+FAILURE_NOT_FOUND = code("failure_not_found")
+FAILURE_DENIED = code("failure_denied")
+FAILURE_IS_FOLDER = code("failure_is_folder")
+FAILURE_NOT_FOLDER = code("failure_not_folder")
+FAILURE_DISK_FULL = code("failure_disk_full")
+FAILURE_READ_ONLY = code("failure_read_only")
+FAILURE_SYSTEM = code("failure_system", "errno")  # errno's name: EIO, ELOOP...
+FAILURE_NOT_UTF8 = code("failure_not_utf8", "byte")
+FAILURE_JSON = code("failure_json", "line", "column")
+FAILURE_YAML = code("failure_yaml", "line", "column")
+FAILURE_BAD_ZIP = code("failure_bad_zip")
+FAILURE_NOT_IMAGE = code("failure_not_image")
+FAILURE_TRUNCATED = code("failure_truncated")
+FAILURE_PDF = code("failure_pdf")
+FAILURE_PDF_PASSWORD = code("failure_pdf_password")
+FAILURE_TOO_DEEP = code("failure_too_deep")
+FAILURE_OTHER = code("failure_other", "kind")  # the exception's class: ValueError, SyntaxError...
+
+_ERRNO = {
+    errno.ENOENT: FAILURE_NOT_FOUND, errno.EACCES: FAILURE_DENIED, errno.EPERM: FAILURE_DENIED,
+    errno.EISDIR: FAILURE_IS_FOLDER, errno.ENOTDIR: FAILURE_NOT_FOLDER,
+    errno.ENOSPC: FAILURE_DISK_FULL, errno.EDQUOT: FAILURE_DISK_FULL,
+    errno.EROFS: FAILURE_READ_ONLY,
+}
+
+
+def failure(exc: BaseException) -> Reason:
+    """What ``exc`` says went wrong, as a reason worded in every language: the usual causes
+    each in their own words (a file missing, not allowed, a folder; not UTF-8, not JSON or
+    not YAML at line L; a damaged zip, PDF or image), keeping where (a line, a column, a
+    byte, errno's name) but not the library's English; any other by its class's name.
+    A reason an error carries (`pipeline.reading.sources.ImageRefused`) is that reason."""
+    carried = getattr(exc, "reason", None)
+    if isinstance(carried, Reason):
+        return carried
+    kind = type(exc).__name__
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.errno is not None:
+        made = _ERRNO.get(exc.errno)
+        return made() if made else FAILURE_SYSTEM(errno=errno.errorcode.get(exc.errno,
+                                                                            str(exc.errno)))
+    if isinstance(exc, UnicodeDecodeError):
+        return FAILURE_NOT_UTF8(byte=exc.start)
+    if isinstance(exc, json.JSONDecodeError):
+        return FAILURE_JSON(line=exc.lineno, column=exc.colno)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None and hasattr(mark, "line"):  # a YAML error, where it was found
+        return FAILURE_YAML(line=mark.line + 1, column=mark.column + 1)
+    if kind in ("BadZipFile", "BadZipfile", "LargeZipFile"):
+        return FAILURE_BAD_ZIP()
+    if kind == "UnidentifiedImageError" or text.startswith("cannot identify image file"):
+        return FAILURE_NOT_IMAGE()
+    if isinstance(exc, EOFError) or "truncated" in text.lower():
+        return FAILURE_TRUNCATED()
+    if kind == "PdfiumError":
+        return FAILURE_PDF_PASSWORD() if "password" in text.lower() else FAILURE_PDF()
+    if isinstance(exc, RecursionError):
+        return FAILURE_TOO_DEEP()
+    return FAILURE_OTHER(kind=kind)
+
 
 # -- a reason kept only as the words it was recorded in (a record older than codes) ------------
 RECORDED = code("recorded", "text")

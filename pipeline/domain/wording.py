@@ -59,7 +59,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 REASON = "reason"  # the context of a reason's entry
 PART = "part"  # the context of the parts reasons are made of
 
-__all__ = ["LANGS", "LOCALE_DIR", "t", "words"]
+__all__ = ["LANGS", "LOCALE_DIR", "Said", "t", "words"]
 
 
 @lru_cache(maxsize=len(LANGS))
@@ -82,6 +82,28 @@ def t(key: str, lang: str = "vi", **params: Any) -> str:
         return ""
     text = catalog(lang).gettext(key)
     return _fill(text, params, lang) if params else text
+
+
+class Said:
+    """A catalog sentence and its values, not yet worded: worded in the language of the
+    sentence it stands in (`t` asks `in_words`), English as text (the audit record)."""
+
+    def __init__(self, entry: str, /, **params: Any) -> None:
+        self.entry, self.params = entry, params
+
+    def in_words(self, lang: str) -> str:
+        return t(self.entry, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.in_words("en")
+
+    def __repr__(self) -> str:
+        return f"Said({self.entry!r}, {self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Said) and (self.entry, self.params) == (other.entry, other.params)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def words(reasons: Reason | Iterable[Reason] | None, lang: str = "vi") -> str:

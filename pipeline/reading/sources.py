@@ -93,10 +93,10 @@ class ImageRefused(ValueError):
         return words(self.reason, "en")
 
 
-def detail(exc: BaseException) -> Reason | str:
-    """What an error says, for a reason's ``detail``: ours as a reason (worded in every
-    language), a decoder's or the system's own message as it is."""
-    return exc.reason if isinstance(exc, ImageRefused) else str(exc)
+def detail(exc: BaseException) -> Reason:
+    """What an error says, for a reason's ``detail``, as a reason worded in every language:
+    ours as it is, a decoder's or the system's in our words (`pipeline.domain.reasons.failure`)."""
+    return exc.reason if isinstance(exc, ImageRefused) else why.failure(exc)
 
 
 def collect_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[str]]:
@@ -179,7 +179,7 @@ def _file_pages(path: Path) -> Iterator[ScanPage | SourceProblem]:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        yield SourceProblem(source, 0, why.FILE_UNREADABLE(detail=exc.strerror))
+        yield SourceProblem(source, 0, why.FILE_UNREADABLE(detail=why.failure(exc)))
         return
     if head.startswith(b"%PDF"):
         yield from _pdf_pages(path)

@@ -40,7 +40,9 @@ from pipeline.domain.campaign import Campaign, parse_campaign, recorded_threshol
 from pipeline.domain.certificate import grouped, parse_hex64
 from pipeline.domain.errors import WorkspaceError
 from pipeline.domain.layout import BallotLayout, build_layout
+from pipeline.domain.reasons import failure
 from pipeline.domain.tally import tally_from_counts
+from pipeline.domain.wording import Said, has_entry, t
 from pipeline.reading.printed import references
 from pipeline.reading.workers import read_in_turn
 from pipeline.store.certificates import certified_body, history
@@ -75,7 +77,7 @@ class AuditInput:
     # the certification history, oldest first (number, at, by, digest, previous, key_sha256)
     history: tuple[dict[str, Any], ...] = ()
     # what is wrong with the certificate itself, found before any page is read again
-    findings: tuple[str, ...] = ()
+    findings: tuple[Said, ...] = ()
     # the committee's figures per ballot form (a campaign of several forms)
     declared_forms: dict[str, Any] = field(default_factory=dict)
 
@@ -84,7 +86,8 @@ class AuditInput:
 class RetallyResult:
     pages: int
     seconds: float
-    differences: tuple[str, ...]
+    # each a catalog sentence (``retally_*``), worded where it is shown; English as text
+    differences: tuple[Said, ...]
     tally: dict[str, Any]
     history: tuple[dict[str, Any], ...] = ()
 
@@ -129,40 +132,37 @@ def from_workspace(ws: Any, trusted_key: str | None = None,
 
 
 def _workspace_findings(ws: Any, cert: dict[str, Any], chain: list[dict[str, Any]],
-                        trusted_key: str | None, printed: str | None) -> list[str]:
+                        trusted_key: str | None, printed: str | None) -> list[Said]:
     trusted = parse_hex64(trusted_key, "--key") if trusted_key is not None else None
     printed = parse_hex64(printed, "--digest") if printed is not None else None
     if not chain:
-        return ["the count was certified without a certificate (by a kiemphieu before "
-                "certificates): nothing pins the records to the minutes"]
+        return [Said("retally_no_certificate")]
     entry = chain[-1]
-    found = [f"certification history: {line}" for line in certificate.chain_problems(chain)]
+    found = [Said("retally_history", detail=line) for line in certificate.chain_problems(chain)]
     body = certified_body(ws, cert, entry)
     found += log_findings(body, ws.campaign.review.two_reviewers)
     now = certificate.digest(body)
     if now != entry["digest"] or cert["at"].isoformat() != entry["at"]:
-        found.append(f"the records are not those certified: certificate no. {entry['number']} has "
-                     f"digest {entry['digest'][:16]}…, the records now give {now[:16]}…")
+        found.append(Said("retally_records_changed", number=entry["number"],
+                          digest=entry["digest"][:16], now=now[:16]))
     try:
         key = load_key(ws.path)
     except WorkspaceError as exc:
-        found.append(f"the certificate's signature cannot be checked: {exc}")
+        found.append(Said("retally_signature_unchecked",
+                          problem=Said(exc.key, **exc.params) if exc.key else str(exc)))
     else:
         if not certificate.signature_holds(key.public_key(), entry["digest"], entry["signature"]):
-            found.append(f"certificate no. {entry['number']}: its signature is not the workspace "
-                         "key's signature of its digest")
+            found.append(Said("retally_not_signed", number=entry["number"]))
     if trusted is not None and entry["key_sha256"] != trusted:
-        found.append(f"certificate no. {entry['number']} was signed with key "
-                     f"{grouped(entry['key_sha256'], 8)}, not the key printed in the minutes "
-                     f"({grouped(trusted, 8)})")
+        found.append(Said("retally_other_key", number=entry["number"],
+                          key=grouped(entry["key_sha256"], 8), printed=grouped(trusted, 8)))
     if printed is not None and entry["digest"] != printed:
-        found.append(f"certificate no. {entry['number']} has digest {grouped(entry['digest'], 8)}; "
-                     f"the minutes print {grouped(printed, 8)}: this is not the count the "
-                     "committee signed")
+        found.append(Said("retally_other_digest", number=entry["number"],
+                          digest=grouped(entry["digest"], 8), printed=grouped(printed, 8)))
     return found
 
 
-def log_findings(body: dict[str, Any], two_reviewers: bool) -> list[str]:
+def log_findings(body: dict[str, Any], two_reviewers: bool) -> list[Said]:
     """Where the decisions in force are not what their logs say: a review item whose state
     or resolution is not what its decision log gives (`pipeline.workflow.review.derive`),
     a declaration in force that is not the last one declared. Such a record was written
@@ -175,14 +175,14 @@ def log_findings(body: dict[str, Any], two_reviewers: bool) -> list[str]:
     for item in body["review_items"]:
         state, resolution = derive(logs[item["item"]], two_reviewers)
         if (state, resolution) != (item["state"], item["resolution"]):
-            found.append(
-                f"review item {item['item']} (page {item['page']}, STT {item['candidate']}): "
-                f"{item['state']} {item['resolution']} on record, but its decision log gives "
-                f"{state} {resolution}: it was changed without a decision")
+            found.append(Said(
+                "retally_item_not_logged", item=item["item"], page=item["page"],
+                candidate=item["candidate"], state=_Code("state_", item["state"]),
+                resolution=_Code("", item["resolution"]), logged_state=_Code("state_", state),
+                logged_resolution=_Code("", resolution)))
     declarations = body["declarations"]
     if declarations and body["declaration"] != declarations[-1]:
-        found.append("the committee's declaration in force is not the last one on its log: it "
-                     "was changed without a declaration")
+        found.append(Said("retally_declaration_not_logged"))
     return found
 
 
@@ -230,7 +230,7 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
             ) -> RetallyResult:
     """Re-read every page of ``audit`` and compare the count with the certified one."""
     start = time.monotonic()
-    differences: list[str] = []
+    differences: list[Said] = []
     status: collections.Counter[tuple[str, int | None]] = collections.Counter()
     outcomes: collections.Counter[tuple[int, str, str | None]] = collections.Counter()
     invalid: collections.Counter[int] = collections.Counter()
@@ -240,9 +240,11 @@ def retally(audit: AuditInput, on_page: Callable[[int, int], None] = lambda i, n
         if reading is None:
             continue
         if (reading.status, reading.ballot_page) != (page.status, page.ballot_page):
-            differences.append(
-                f"{page.label}: read now as {reading.status} (ballot page {reading.ballot_page}), "
-                f"stored as {page.status} (ballot page {page.ballot_page})")
+            differences.append(Said(
+                "retally_page_read_otherwise", page=page.label,
+                status=_Code("status_", reading.status),
+                ballot_page=_plain(reading.ballot_page), stored=_Code("status_", page.status),
+                stored_page=_plain(page.ballot_page)))
         state = reading.status
         page_item = audit.decisions.get((page.sha256, 0))
         if page_item and page_item[0] == "resolved" and page_item[1] in ("accepted", "rejected"):
@@ -281,16 +283,17 @@ def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[Audit
     """Each stored page with its reading again (`pipeline.reading.workers.read_in_turn`: two pages
     read at once, on two threads), or None if its image cannot be read or is not the
     one stored (said in ``differences``, in page order)."""
-    def loaded() -> Iterator[tuple[tuple[AuditPage, str | None], bytes | None, MarkRule]]:
+    def loaded() -> Iterator[tuple[tuple[AuditPage, Said | None], bytes | None, MarkRule]]:
         for page in audit.pages:
             try:
                 data = page.load()
             except OSError as exc:
-                yield (page, f"{page.label}: stored image cannot be read ({exc.strerror})"), \
+                yield (page, Said("retally_image_unreadable", page=page.label,
+                                  cause=failure(exc))), \
                     None, audit.thresholds
                 continue
             if hashlib.sha256(data).hexdigest() != page.sha256:
-                yield (page, f"{page.label}: the image's SHA-256 is not the one stored"), \
+                yield (page, Said("retally_image_changed", page=page.label)), \
                     None, audit.thresholds
                 continue
             yield (page, None), data, audit.thresholds
@@ -302,27 +305,91 @@ def _readings(audit: AuditInput, differences: list[str]) -> Iterator[tuple[Audit
         yield page, reading
 
 
-def compare(certified: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
-    """Every difference between two tallies (CONTRACT form), in words."""
+def compare(certified: dict[str, Any], fresh: dict[str, Any]) -> list[Said]:
+    """Every difference between two tallies (CONTRACT form), each a catalog sentence."""
     out = []
     for key in ("accepted", "collected", "invalid_ballots", "withdrawn"):
         if key in certified["ballots"] and certified["ballots"][key] != fresh["ballots"][key]:
-            out.append(f"ballots {key}: certified {certified['ballots'][key]}, "
-                       f"re-counted {fresh['ballots'][key]}")
+            out.append(Said("retally_ballots_differ", field=Said(f"retally_field_{key}"),
+                            certified=_plain(certified["ballots"][key]),
+                            recounted=_plain(fresh["ballots"][key])))
     c_pages = certified["ballots"].get("pages_accepted")
     if c_pages is not None and c_pages != fresh["ballots"]["pages_accepted"]:
-        out.append(f"accepted copies per ballot page: certified {c_pages}, "
-                   f"re-counted {fresh['ballots']['pages_accepted']}")
+        out.append(Said("retally_copies_differ", certified=_plain(c_pages),
+                        recounted=_plain(fresh["ballots"]["pages_accepted"])))
     if certified["base"] != fresh["base"]:
-        out.append(f"base: certified {certified['base']}, re-counted {fresh['base']}")
+        out.append(Said("retally_base_differs", certified=_plain(certified["base"]),
+                        recounted=_plain(fresh["base"])))
     fresh_by = {c["candidate"]: c for c in fresh["candidates"]}
     for c in certified["candidates"]:
         f = fresh_by.get(c["candidate"])
         if f is None:
-            out.append(f"STT {c['candidate']} {c['name']}: missing from the re-count")
+            out.append(Said("retally_person_missing", stt=c["candidate"], name=c["name"]))
             continue
         for key in ("counts", "pending", "percent", "consequence"):
             if c.get(key) != f.get(key):
-                out.append(f"STT {c['candidate']} {c['name']}: {key} certified {c.get(key)}, "
-                           f"re-counted {f.get(key)}")
+                out.append(Said("retally_person_differs", stt=c["candidate"], name=c["name"],
+                                field=Said(f"retally_field_{key}"), certified=_plain(c.get(key)),
+                                recounted=_plain(f.get(key))))
     return out
+
+
+def _plain(value: Any) -> _Values:
+    """A recorded value as a difference shows it (`_Values`)."""
+    return _Values(value)
+
+
+class _Values:
+    """A recorded value in a difference: text as it is; a number with the language's decimal
+    mark; figures by key (votes by level, copies by ballot page) as "key: figure", each key in
+    the words of its catalog entry when it has one (``high`` is "Tín nhiệm cao")."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def in_words(self, lang: str) -> str:
+        return self._one(self.value, lang)
+
+    def _one(self, value: Any, lang: str) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, dict):
+            return "(" + ", ".join(f"{self._key(k, lang)}: {self._one(v, lang)}"
+                                   for k, v in sorted(value.items())) + ")"
+        if isinstance(value, (list, tuple)):
+            return ", ".join(self._one(v, lang) for v in value)
+        if isinstance(value, float):
+            text = f"{value:g}"
+            return text.replace(".", ",") if lang == "vi" else text
+        if isinstance(value, str) and lang != "en" and has_entry(value, lang):
+            return t(value, lang)
+        return str(value)
+
+    @staticmethod
+    def _key(key: Any, lang: str) -> str:
+        key = str(key)
+        if key.isdigit():  # a ballot page
+            return t("retally_ballot_page", lang, page=key)
+        return t(key, lang) if lang != "en" and has_entry(key, lang) else key
+
+    def __str__(self) -> str:
+        return self.in_words(lang="en")
+
+
+class _Code:
+    """A recorded code (a page's status, a review item's state or value) in a difference: the
+    code itself in English, as the audit record writes it; in another language the words of
+    its catalog entry ``<prefix><code>`` (the code itself if there is none)."""
+
+    def __init__(self, prefix: str, code: str | None) -> None:
+        self.prefix, self.code = prefix, code
+
+    def in_words(self, lang: str) -> str:
+        if self.code is None:
+            return "-"
+        if lang == "en" or not has_entry(self.prefix + self.code, lang):
+            return self.code
+        return t(self.prefix + self.code, lang).lower()
+
+    def __str__(self) -> str:
+        return self.in_words(lang="en")

@@ -30,6 +30,7 @@ from typing import Any
 
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.reasons import failure
 from pipeline.domain.rules import LEVELS
 from pipeline.files import atomic_write
 from pipeline.store.workspace import Workspace, create_workspace, open_workspace
@@ -163,7 +164,7 @@ def check_deck(test_ws: Workspace) -> DeckCheck:
         expected = json.loads((test_ws.path / EXPECTED_FILE).read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise TestDeckError(key="testdeck_expected_unreadable",
-                            path=str(test_ws.path / EXPECTED_FILE), detail=str(exc)) from None
+                            path=str(test_ws.path / EXPECTED_FILE), detail=failure(exc)) from None
     tally = test_ws.tally()
     counted = {c.candidate: c for c in tally.candidates}
     lines = [DeckLine(None, "", "ballots", expected["ballots"], tally.collected)]

@@ -155,5 +155,5 @@ def _pixel_problem(path: Path, max_pixels: int) -> Reason | None:
                     return why.UPLOAD_PAGE_TOO_BIG(page=index + 1, width=w, height=h,
                                                    limit_mp=max_pixels // 1_000_000)
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        return why.UPLOAD_UNREADABLE(detail=str(exc))
+        return why.UPLOAD_UNREADABLE(detail=why.failure(exc))
     return None
