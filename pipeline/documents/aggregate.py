@@ -39,6 +39,7 @@ from pipeline.documents.typography import vietnam_now
 from pipeline.documents.verify import ProblemsInWords, verify_package
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.reasons import failure
 from pipeline.domain.rules import KIND_FOLLOW_UP, KIND_POLL
 from pipeline.domain.tally import result_levels
 from pipeline.domain.wording import t
@@ -150,7 +151,7 @@ def read_unit_keys(path: Path) -> dict[str, UnitKey]:
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise AggregateError(key="aggregate_keys_unreadable", path=str(path),
-                             error=str(exc)) from None
+                             error=failure(exc)) from None
     keys: dict[str, UnitKey] = {}
     for n, line in enumerate(text.splitlines(), start=1):
         words = line.split()

@@ -64,6 +64,7 @@ from pipeline.domain.campaign import parse_campaign
 from pipeline.domain.certificate import grouped, parse_hex64
 from pipeline.domain.errors import CampaignError
 from pipeline.domain.layout import build_layout
+from pipeline.domain.reasons import failure
 from pipeline.domain.wording import t
 from pipeline.store.keys import key_fingerprint
 
@@ -188,7 +189,7 @@ def _public_key(pem: bytes | None, problems: list[Problem]) -> tuple[Any, str | 
     try:
         loaded = load_pem_public_key(pem)
     except (ValueError, TypeError) as exc:
-        problems.append(_problem("bad_key", PUBLIC_KEY, "verify_key_unreadable", error=str(exc)))
+        problems.append(_problem("bad_key", PUBLIC_KEY, "verify_key_unreadable", error=failure(exc)))
         return None, None
     if not isinstance(loaded, Ed25519PublicKey):
         problems.append(_problem("bad_key", PUBLIC_KEY, "verify_key_not_ed25519"))
@@ -206,7 +207,7 @@ def _manifest(manifest_bytes: bytes | None, problems: list[Problem]) -> dict[str
     try:
         manifest = json.loads(manifest_bytes.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        problems.append(_problem("bad_manifest", MANIFEST, "verify_unreadable", error=str(exc)))
+        problems.append(_problem("bad_manifest", MANIFEST, "verify_unreadable", error=failure(exc)))
         return None
     if not isinstance(manifest, dict) or manifest.get("format") != PACKAGE_FORMAT:
         problems.append(_problem("bad_manifest", MANIFEST, "verify_manifest_format",
@@ -272,7 +273,7 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
                 "previous": body["previous"], "key_sha256": body["key_sha256"]}
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
         problems.append(_problem("bad_certificate", CERTIFICATE_FILE, "verify_unreadable",
-                                 error=str(exc)))
+                                 error=failure(exc)))
         return None, ()
     found: list[Problem] = []
 
@@ -301,7 +302,7 @@ def _check_certificate(package: Path, listed: dict[str, str], key: Any, fingerpr
         _check_tally(package, body, named, bad)
         _check_documents(listed, body, bad)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        bad("verify_unreadable", error=f"{type(exc).__name__}: {exc}")
+        bad("verify_unreadable", error=failure(exc))
     problems += found
     return cert, tuple(chain)
 
@@ -330,7 +331,7 @@ def _check_tally(package: Path, body: dict[str, Any], named: str, bad: Any) -> N
         doc = json.loads((package / RESULT_JSON).read_text("utf-8"))
         campaign = parse_campaign((package / CAMPAIGN_FILE).read_text("utf-8"), CAMPAIGN_FILE)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError, CampaignError) as exc:
-        bad("verify_unreadable", "disagrees", RESULT_JSON, error=str(exc))
+        bad("verify_unreadable", "disagrees", RESULT_JSON, error=failure(exc))
         return
     expected = package_records(body, campaign, build_layout(campaign))
     for k, value in expected.items():
