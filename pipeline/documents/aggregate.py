@@ -37,12 +37,12 @@ from pipeline.documents.grouping import groups_of
 from pipeline.documents.summary import summary_pdf, summary_xlsx
 from pipeline.documents.typography import vietnam_now
 from pipeline.documents.verify import ProblemsInWords, verify_package
+from pipeline.domain import wording
 from pipeline.domain.certificate import CertificateError, grouped, parse_hex64
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.reasons import failure
 from pipeline.domain.rules import KIND_FOLLOW_UP, KIND_POLL
 from pipeline.domain.tally import result_levels
-from pipeline.domain.wording import t
 
 SUMMARY_PDF = "tong-hop.pdf"
 SUMMARY_XLSX = "tong-hop.xlsx"
@@ -55,18 +55,9 @@ class AggregateError(KiemphieuError):
     """A package is tampered with, unreadable or given twice."""
 
 
-class Said:
-    """A sentence of the catalog with its values, worded in the language of the sentence it
-    stands in (`pipeline.domain.wording` asks `in_words`)."""
-
-    def __init__(self, entry: str, /, **params: Any) -> None:
-        self.entry, self.params = entry, params
-
-    def in_words(self, lang: str) -> str:
-        return t(self.entry, lang, **self.params)
-
-    def __str__(self) -> str:
-        return self.in_words("en")
+class Said(wording.Said):
+    """A sentence of the catalog with its values (`pipeline.domain.wording.Said`), and
+    several of them joined."""
 
     @staticmethod
     def joined(said: list[Said]) -> _Joined:
