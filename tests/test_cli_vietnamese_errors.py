@@ -187,3 +187,133 @@ def test_a_workspace_whose_history_was_edited_is_refused_in_vietnamese(certified
     said = kiemphieu("retally", str(edited))
     assert "không đọc được ảnh đã lưu (đây là một thư mục, không phải một tệp)" in said, said
     vietnamese(said, edited)
+
+
+# -- a workspace that is there already, damaged, or whose database cannot be used ---------------
+
+VIETNAMESE = re.compile("[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]")
+
+
+def english_run(*args: str) -> str:
+    """``kiemphieu --lang en *args``: what it printed (it fails, without a traceback)."""
+    proc = subprocess.run([KIEMPHIEU, "--lang", "en", *args], capture_output=True, text=True,
+                          timeout=600, env=PLAIN_ENV)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ws = tmp_path_factory.mktemp("made") / "ws"
+    kiemphieu("new", str(SAMPLE), "--dir", str(ws), code=0)
+    return ws
+
+
+def test_a_folder_that_is_a_workspace_already_is_refused_in_vietnamese(made: Path) -> None:
+    said = kiemphieu("new", str(SAMPLE), "--dir", str(made))
+    assert said.startswith("lỗi: ") and f"{made}: đã là thư mục làm việc" in said, said
+    vietnamese(said, made)
+    assert "already a workspace" in english_run("new", str(SAMPLE), "--dir", str(made))
+
+
+def damaged_copy(made: Path, tmp: Path, name: str, data: bytes) -> Path:
+    ws = tmp / name.replace("/", "-")
+    shutil.copytree(made, ws)
+    (ws / name).write_bytes(data)
+    return ws
+
+
+@pytest.mark.parametrize("name, data, says", [
+    ("workspace.json", b"{\n", "không phải JSON hợp lệ tại dòng 2, cột 1"),
+    ("workspace.json", b"[1]", "workspace.json"),
+    ("campaign.yaml", b"\xff\xfe", "không phải văn bản mã UTF-8 (byte 0)"),
+    ("campaign.yaml", b"- a\n", "bị sửa tay"),
+    ("campaign.yaml", SAMPLE_TEXT.replace("title:", "title: khác\nx:").encode(), "bị sửa tay"),
+    ("kiemphieu.db", b"x" * 4096, "không phải cơ sở dữ liệu"),
+])
+def test_a_damaged_workspace_is_said_in_vietnamese(made: Path, tmp_path: Path, name: str,
+                                                   data: bytes, says: str) -> None:
+    ws = damaged_copy(made, tmp_path, name, data)
+    said = kiemphieu("tally", str(ws))
+    assert said.startswith("lỗi: ") and str(ws) in said and says in said, said
+    vietnamese(said, ws)
+    in_english = english_run("tally", str(ws))  # in English when asked, and only in English
+    assert in_english.startswith("error: ") and not VIETNAMESE.search(in_english), in_english
+
+
+def test_records_of_a_newer_kiemphieu_are_said_in_vietnamese(made: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    shutil.copytree(made, ws)
+    engine = create_engine(f"sqlite:///{ws / 'kiemphieu.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
+    engine.dispose()
+    said = kiemphieu("tally", str(ws))
+    assert "ffffffffffff" in said and "phiên bản kiemphieu mới hơn" in said, said
+    vietnamese(said, ws)
+
+
+def test_a_database_that_cannot_be_reached_is_said_without_its_password(tmp_path: Path) -> None:
+    url = "postgresql://u:secret@127.0.0.1:1/x"
+    for command in (("new", str(SAMPLE), "--dir", str(tmp_path / "ws"), "--db", url),):
+        said = kiemphieu(*command)
+        assert "secret" not in said and "postgresql://***@127.0.0.1:1/x" in said, said
+        assert "không kết nối được" in said, said
+        vietnamese(said, tmp_path)
+        assert "secret" not in english_run(*command)
+    said = kiemphieu("new", str(SAMPLE), "--dir", str(tmp_path / "ws2"), "--db", "nosuch://a:b@c/d")
+    assert "nosuch://***@c/d" in said and ":b@" not in said, said
+    vietnamese(said, tmp_path)
+
+
+def test_a_damaged_or_missing_workspace_key_is_said_in_vietnamese(certified,
+                                                                 tmp_path: Path) -> None:
+    ws, _ = certified
+    copy = tmp_path / "ws"
+    shutil.copytree(ws, copy)
+    key = next((copy / "keys").iterdir())
+    key.write_bytes(b"-----BEGIN PRIVATE KEY-----\nhong\n-----END PRIVATE KEY-----\n")
+    said = kiemphieu("export", str(copy), "--out", str(tmp_path / "goi"))
+    assert f"{key}: khóa của thư mục làm việc bị hỏng" in said, said
+    vietnamese(said, copy, tmp_path)
+    assert "the workspace key is damaged" in english_run("export", str(copy), "--out",
+                                                         str(tmp_path / "goi"))
+    key.unlink()
+    said = kiemphieu("export", str(copy), "--out", str(tmp_path / "goi"))
+    assert f"{key}: không có khóa của thư mục làm việc" in said, said
+    vietnamese(said, copy, tmp_path)
+
+
+def test_a_certified_workspace_refuses_changes_in_vietnamese(certified, tmp_path: Path) -> None:
+    ws, _ = certified
+    copy = tmp_path / "ws"
+    shutil.copytree(ws, copy)
+    said = kiemphieu("declare", str(copy), "--issued", "3")
+    assert "đã khóa" in said and str(copy) in said, said
+    vietnamese(said, copy)
+    said = kiemphieu("declare", str(copy), "--member", "|Thư ký")
+    assert "--member '|Thư ký': hãy cho họ tên" in said, said
+    vietnamese(said, copy)
+
+
+# -- a campaign file with a key kiemphieu does not know: a warning, naming the line --------------
+
+def test_an_unknown_campaign_key_is_warned_of_in_vietnamese(tmp_path: Path) -> None:
+    path = tmp_path / "dot.yaml"
+    text_ = SAMPLE_TEXT.replace("place:", "colour: red\nsubtitel: Phiên họp thứ 2\nplace:", 1)
+    text_ = text_.replace("position:", "positon: x, position:", 1)
+    path.write_text(text_, "utf-8")
+    lines = text_.splitlines()
+    colour = next(i for i, s in enumerate(lines, 1) if s.startswith("colour:"))
+    person = next(i for i, s in enumerate(lines, 1) if "positon:" in s)
+    for command in (("check", str(path)), ("new", str(path), "--dir", str(tmp_path / "ws"))):
+        said = kiemphieu(*command, code=0)
+        assert f"cảnh báo: {path}, dòng {colour}: khóa 'colour' không phải khóa của tệp cấu " \
+               "hình đợt nên bị bỏ qua" in said, said
+        assert f"dòng {colour + 1}: khóa 'subtitel'" in said and "'subtitle'" in said, said
+        assert f"dòng {person}: khóa 'candidates[1].positon'" in said and "'position'" in said, said
+        warned = "\n".join(line for line in said.splitlines() if line.startswith("cảnh báo"))
+        vietnamese(warned.replace("'colour'", "").replace("positon", ""), path)
+    proc = subprocess.run([KIEMPHIEU, "--lang", "en", "check", str(path)], capture_output=True,
+                          text=True, env=PLAIN_ENV)
+    assert "unknown key 'subtitel'" in proc.stderr and "'subtitle'" in proc.stderr, proc.stderr

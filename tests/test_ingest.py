@@ -167,12 +167,12 @@ def test_reading_pool_hands_back_each_page_s_reading_in_the_order_sent(pngs: lis
 def test_reading_pool_raises_a_reader_error_in_the_command(pngs: list[Path]) -> None:
     """An exception in the reader (a bug: it does not raise for bad pixels) comes back as an
     error in the command, not a worker's traceback or a hang."""
-    from pipeline.reading.workers import ReadingPool
+    from pipeline.reading.workers import ReaderFailed, ReadingPool
 
     ws = open_workspace(new_workspace(Path(pngs[0]).parent.parent / "pool-bug-ws"))
     with ReadingPool(1, ws.layout, None, None) as pool:  # type: ignore[arg-type]
         number = pool.send(pngs[0].read_bytes())
-        with pytest.raises(RuntimeError, match="the reader failed on a page"):
+        with pytest.raises(ReaderFailed, match="the reader failed on a page"):
             pool.receive(number)
 
 

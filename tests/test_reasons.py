@@ -508,6 +508,25 @@ def _ingest_and_upload(tmp_path: Path) -> Iterator[tuple[str, tuple[Reason, ...]
                 ValueError("something else")):
         yield "failure", (why.FILE_UNREADABLE(detail=why.failure(exc)),)
     yield "failure", (why.PDF_UNOPENED(detail=why.FAILURE_PDF_PASSWORD()),)
+    # a database that cannot be used, as SQLAlchemy and the drivers say it
+    import sqlite3
+
+    from sqlalchemy import create_engine
+    from sqlalchemy import exc as db
+
+    def sql(error: BaseException) -> BaseException:
+        return db.OperationalError("SELECT 1", {}, error)
+
+    for exc in (sql(sqlite3.DatabaseError("file is not a database")),
+                sql(sqlite3.OperationalError('connection failed: connection to server at '
+                                             '"127.0.0.1", port 1 failed: Connection refused')),
+                sql(sqlite3.OperationalError('connection failed: FATAL:  password '
+                                             'authentication failed for user "u"')),
+                sql(sqlite3.OperationalError('database "x" does not exist')),
+                raised(lambda: create_engine("nosuch://a:b@c/d")),
+                raised(lambda: create_engine("postgresql+nosuchdriver://u@h/x")),
+                ModuleNotFoundError("No module named 'psycopg2'", name="psycopg2")):
+        yield "failure", (why.FILE_UNREADABLE(detail=why.failure(exc)),)
 
 
 @cache

@@ -122,7 +122,8 @@ def test_folders_expand_in_name_order_and_skip_other_files(tmp_path: Path) -> No
     (tmp_path / "truth.json").write_text("{}")
     files, skipped = collect_inputs([tmp_path])
     assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.png", "b.png", "sub/c.jpg"]
-    assert len(skipped) == 1 and "truth.json" in skipped[0]
+    assert len(skipped) == 1 and skipped[0].path.name == "truth.json"
+    assert skipped[0].why == "not_scan" and "truth.json" in str(skipped[0])
 
 
 def test_every_file_skipped_in_a_folder_is_named_with_why(tmp_path: Path) -> None:
@@ -135,7 +136,7 @@ def test_every_file_skipped_in_a_folder_is_named_with_why(tmp_path: Path) -> Non
     (tmp_path / "linked").symlink_to(tmp_path / "sub")
     files, skipped = collect_inputs([tmp_path])
     assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.png"]
-    assert skipped == [
+    assert [str(s) for s in skipped] == [
         f"{tmp_path}/.hidden.png: skipped, a hidden file",
         f"{tmp_path}/gone.png: skipped, a link to nothing (broken symbolic link)",
         f"{tmp_path}/linked: skipped, a link to a folder read already",
@@ -144,6 +145,25 @@ def test_every_file_skipped_in_a_folder_is_named_with_why(tmp_path: Path) -> Non
     ]
     with pytest.raises(FileNotFoundError):
         collect_inputs([tmp_path / "missing"])
+
+
+def test_a_folder_that_cannot_be_read_is_skipped_saying_why_in_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the system said (permission denied) is carried as a reason, worded in the
+    reader's language, not the system's English (root reads every folder: the walk is told)."""
+    from pipeline.reading import sources
+
+    def walk(top, onerror, followlinks):
+        onerror(PermissionError(13, "Permission denied", str(top / "khoa")))
+        return iter(())
+
+    monkeypatch.setattr(sources.os, "walk", walk)
+    _, skipped = collect_inputs([tmp_path])
+    assert [(s.path, s.why) for s in skipped] == [(tmp_path / "khoa", "folder_unreadable")]
+    assert skipped[0].in_words("vi") == ("không đọc được thư mục (không có quyền truy cập "
+                                         "(người dùng này không được đọc hoặc ghi))")
+    assert str(skipped[0]) == (f"{tmp_path}/khoa: skipped, the folder cannot be read "
+                               "(permission denied (this user may not read or write it))")
 
 
 def test_huge_image_inside_a_pdf_is_refused_before_it_is_decoded(tmp_path: Path) -> None:

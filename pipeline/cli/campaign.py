@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-from pipeline.cli.console import err, out, say
+from pipeline.cli.console import err, lang, out, say
 from pipeline.cli.help import App
 from pipeline.cli.ws import WsArg, open_ws
 from pipeline.documents.ballot_pdf import printed_pages, render_ballots
-from pipeline.domain.campaign import load_campaign
+from pipeline.domain.campaign import Campaign, load_campaign
 from pipeline.domain.eligibility import eligibility_findings, follow_up_findings
 from pipeline.domain.errors import CampaignError, WorkspaceError
 from pipeline.domain.layout import build_layout
@@ -35,6 +35,7 @@ def new(
 ) -> None:
     """Create a campaign workspace from a campaign file."""
     campaign = load_campaign(campaign_file)
+    _warn_unknown_keys(campaign)
     for f in eligibility_findings(campaign):
         err.print(say("cli_warning", message=say(
             "cli_check_finding", file=str(campaign_file), line=f.line, stt=f.stt, name=f.name,
@@ -71,6 +72,7 @@ def check(
     if campaign_file is None or previous is not None:
         raise typer.BadParameter(say("cli_check_usage"))
     campaign = load_campaign(campaign_file)
+    _warn_unknown_keys(campaign)
     layout = build_layout(campaign)
     findings = eligibility_findings(campaign)
     if campaign.seal == "required" and not layout.spec.get("seal"):
@@ -89,6 +91,12 @@ def check(
         err.print(say("cli_check_problems", n=len(findings)), markup=False)
         raise typer.Exit(1)
     out.print(say("cli_check_ok"))
+
+
+def _warn_unknown_keys(campaign: Campaign) -> None:
+    """A warning for every key of the campaign file that is not used (a misspelt one)."""
+    for note in campaign.notes:
+        err.print(say("cli_warning", message=note.in_words(lang())), markup=False)
 
 
 def _check_results(path: Path, previous: Path | None, as_json: bool) -> None:

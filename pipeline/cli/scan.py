@@ -29,14 +29,6 @@ from pipeline.workflow.ingest import PageReport, ingest
 app = App()
 
 STATUSES = ("accepted", "duplicate", "blank_page", "rejected")
-# why `collect_inputs` skipped a file, as it says it: the catalog's entry for it
-SKIPPED = {
-    "not a scan file (PNG, JPEG, TIFF, PDF)": "cli_skip_not_scan",
-    "a hidden file": "cli_skip_hidden",
-    "a link to nothing (broken symbolic link)": "cli_skip_broken_link",
-    "not a regular file": "cli_skip_not_regular",
-    "a link to a folder read already": "cli_skip_folder_again",
-}
 
 
 @app.command(help=say("help_cmd_scan_scan"))
@@ -61,10 +53,8 @@ def scan(
         files, skipped = collect_inputs(inputs)
     except FileNotFoundError as exc:
         raise KiemphieuError(key="cli_scan_no_input", path=str(exc)) from None
-    for line in skipped:
-        path, _, why = line.partition(": skipped, ")
-        key = SKIPPED.get(why)
-        err.print(say("cli_scan_skipped_why", path=path, why=say(key) if key else why),
+    for skip in skipped:
+        err.print(say("cli_scan_skipped_why", path=str(skip.path), why=skip.in_words(lang())),
                   markup=False)
     if not files:
         raise KiemphieuError(key="cli_scan_no_files")

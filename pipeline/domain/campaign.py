@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from omr.decide import MarkRule
 from pipeline.domain.errors import CampaignError
 from pipeline.domain.reasons import failure
 from pipeline.domain.rules import KIND_FOLLOW_UP, KIND_POLL, KINDS, RULE_SETS, RuleSet, levels_of
+from pipeline.domain.wording import Said
 
 CAMPAIGN_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CAMPAIGN_ID_MAX = 48
@@ -121,6 +123,8 @@ class Campaign:
     kind: str = KIND_POLL
     groups: tuple[Group, ...] = ()
     forms: tuple[Form, ...] = ()
+    #: what the file holds that is not used, to warn of (`unknown_keys`): catalog sentences
+    notes: tuple[Said, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -195,6 +199,9 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
         candidates = [dataclasses.replace(c, form=next(f.id for f in forms if c.stt in f.people))
                       for c in candidates]
     layout = _layout_name(reader, top["layout"]) if "layout" in top else "a4-portrait"
+    notes = unknown_keys(reader, reader.root, TOP_KEYS, "")
+    for i, item in enumerate(top["candidates"].value, start=1):
+        notes += unknown_keys(reader, item, PERSON_KEYS, f"candidates[{i}].")
     return Campaign(
         id=cid,
         title=_collapse(reader.string(req("title"), "title")),
@@ -213,7 +220,33 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
         kind=kind,
         groups=groups,
         forms=forms,
+        notes=notes,
     )
+
+
+#: the keys a campaign file's top level may hold, and a person's (``candidates:``)
+TOP_KEYS = ("id", "title", "subtitle", "body", "place", "session_date", "rules", "kind",
+            "electorate", "layout", "seal", "thresholds", "review", "groups", "forms",
+            "candidates")
+PERSON_KEYS = ("name", "position", "in_post_since", "retiring", "born", "group", "form")
+
+
+def unknown_keys(reader: _Reader, node: yaml.MappingNode, known: tuple[str, ...],
+                 prefix: str) -> tuple[Said, ...]:
+    """A warning for every key of ``node`` that is not one of ``known`` (a misspelt
+    ``subtitel:`` would otherwise be dropped unseen): its file, line and name, and the known
+    key nearest to it, if one is near (`difflib`)."""
+    out = []
+    for knode, _ in node.value:
+        name = str(knode.value)
+        if name in known:
+            continue
+        near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        params = {"where": reader.where, "line": knode.start_mark.line + 1,
+                  "field": prefix + name}
+        out.append(Said("campaign_unknown_key_near", near=near[0], **params) if near
+                   else Said("campaign_unknown_key", **params))
+    return tuple(out)
 
 
 #: the YAML reader's problems (its own English), each with the catalog entry that says it in
@@ -247,7 +280,9 @@ def _top_mapping(text: str, where: str) -> tuple[dict[str, yaml.Node], _Reader]:
     if not isinstance(node, yaml.MappingNode):
         raise CampaignError(key="campaign_campaign_file_must_be", where=where)
     reader = _Reader(where)
-    return reader.mapping(node, ""), reader
+    top = reader.mapping(node, "")
+    reader.root = node
+    return top, reader
 
 
 def _yaml_refused(exc: yaml.YAMLError, text: str, where: str) -> CampaignError:
@@ -572,6 +607,7 @@ class _Reader:
 
     def __init__(self, where: str) -> None:
         self.where = where
+        self.root: yaml.MappingNode | None = None  # the file's top mapping, once read
 
     def error(self, node: yaml.Node, key: str, entry: str, **params: Any) -> CampaignError:
         """The refusal of ``key`` at ``node``: the catalog's ``entry``, naming file and line."""

@@ -117,16 +117,15 @@ def follow_up_findings(result: dict[str, Any], previous: dict[str, Any] | None =
     """
     rules = RULE_SETS.get(result.get("rules", ""))
     if rules is None:
-        raise KiemphieuError(f"the results name no known rule set ('{result.get('rules')}')")
+        raise KiemphieuError(key="eligibility_no_rules", rules=str(result.get("rules")))
     if result.get("kind") == KIND_FOLLOW_UP:
-        raise KiemphieuError("these are the results of a follow-up vote (bỏ phiếu tín nhiệm), "
-                             "not of a poll: give the poll's results")
+        raise KiemphieuError(key="eligibility_follow_up")
     over_half = {"over_half_low", "two_thirds_low"}
     before: set[str] = set()
     if previous is not None:
         if previous.get("rules") != result.get("rules"):
-            raise KiemphieuError(f"the previous results are under '{previous.get('rules')}', these "
-                                 f"under '{result.get('rules')}': compare polls of the same rules")
+            raise KiemphieuError(key="eligibility_other_rules", previous=str(previous.get("rules")),
+                                 rules=str(result.get("rules")))
         before = {c["name"].casefold() for c in previous["candidates"]
                   if c.get("consequence") in over_half}
     out = []

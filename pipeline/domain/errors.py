@@ -25,6 +25,11 @@ class KiemphieuError(Exception):
         self.params = params
         super().__init__(message if message is not None else t(key or "", "en", **params))
 
+    def in_words(self, lang: str) -> str:
+        """The refusal in ``lang``: its entry, or its message if it has none (so that an error
+        can be a parameter of another's sentence, worded in the sentence's language)."""
+        return t(self.key, lang, **self.params) if self.key else str(self)
+
 
 class CampaignError(KiemphieuError):
     """The campaign file is not valid."""

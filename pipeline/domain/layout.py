@@ -201,7 +201,7 @@ def load_template(name: str) -> dict[str, Any]:
     try:
         text = resources.files("ballot_layouts").joinpath(f"{name}.yaml").read_text("utf-8")
     except FileNotFoundError:
-        raise CampaignError(f"layout '{name}' does not exist in ballot_layouts/") from None
+        raise CampaignError(key="layout_unknown", name=name) from None
     return yaml.safe_load(text)
 
 

@@ -118,6 +118,13 @@ FAILURE_TRUNCATED = code("failure_truncated")
 FAILURE_PDF = code("failure_pdf")
 FAILURE_PDF_PASSWORD = code("failure_pdf_password")
 FAILURE_TOO_DEEP = code("failure_too_deep")
+# a database that cannot be used (`pipeline.store.workspace`): what its driver says, in words
+FAILURE_NOT_DATABASE = code("failure_not_database")
+FAILURE_DB_UNREACHABLE = code("failure_db_unreachable")
+FAILURE_DB_LOGIN = code("failure_db_login")
+FAILURE_DB_MISSING = code("failure_db_missing")
+FAILURE_DB_URL = code("failure_db_url")
+FAILURE_DB_DRIVER = code("failure_db_driver", "module")
 FAILURE_OTHER = code("failure_other", "kind")  # the exception's class: ValueError, SyntaxError...
 
 _ERRNO = {
@@ -137,8 +144,14 @@ def failure(exc: BaseException) -> Reason:
     carried = getattr(exc, "reason", None)
     if isinstance(carried, Reason):
         return carried
+    orig = getattr(exc, "orig", None)  # a database error wraps its driver's
+    if isinstance(orig, BaseException):
+        exc = orig
     kind = type(exc).__name__
     text = str(exc)
+    found = _database(exc, kind, text)
+    if found is not None:
+        return found
     if isinstance(exc, OSError) and exc.errno is not None:
         made = _ERRNO.get(exc.errno)
         return made() if made else FAILURE_SYSTEM(errno=errno.errorcode.get(exc.errno,
@@ -161,6 +174,38 @@ def failure(exc: BaseException) -> Reason:
     if isinstance(exc, RecursionError):
         return FAILURE_TOO_DEEP()
     return FAILURE_OTHER(kind=kind)
+
+
+#: what the database drivers and SQLAlchemy say (lower case): words their message holds, the
+#: first that matches naming the reason (a refused login is said after "connection failed")
+_DATABASE = (
+    (("file is not a database",), FAILURE_NOT_DATABASE),
+    (("password authentication failed",), FAILURE_DB_LOGIN),
+    (("no password supplied",), FAILURE_DB_LOGIN),
+    (("role ", "does not exist"), FAILURE_DB_LOGIN),
+    (("database ", "does not exist"), FAILURE_DB_MISSING),
+    (("connection failed",), FAILURE_DB_UNREACHABLE),
+    (("connection refused",), FAILURE_DB_UNREACHABLE),
+    (("could not connect",), FAILURE_DB_UNREACHABLE),
+    (("could not translate host name",), FAILURE_DB_UNREACHABLE),
+    (("timeout expired",), FAILURE_DB_UNREACHABLE),
+    (("could not parse sqlalchemy url",), FAILURE_DB_URL),
+    (("can't load plugin",), FAILURE_DB_URL),
+)
+
+
+def _database(exc: BaseException, kind: str, text: str) -> Reason | None:
+    """A database's refusal (the driver's or SQLAlchemy's own error), or None."""
+    if isinstance(exc, ImportError) and exc.name:
+        return FAILURE_DB_DRIVER(module=exc.name)
+    if kind not in ("DatabaseError", "OperationalError", "ArgumentError", "NoSuchModuleError",
+                    "InterfaceError"):
+        return None
+    said = text.lower()
+    for holding, made in _DATABASE:
+        if all(words in said for words in holding):
+            return made()
+    return None
 
 
 # -- a reason kept only as the words it was recorded in (a record older than codes) ------------

@@ -41,7 +41,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from omr.reasons import Reason
 from pipeline.domain import reasons as why
-from pipeline.domain.wording import words
+from pipeline.domain.wording import t, words
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 SCAN_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
@@ -82,6 +82,25 @@ class SourceProblem:
     reason: Reason
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of a folder that is not read as a scan, and why: ``why`` names the catalog's
+    entry ``cli_skip_<why>`` (``not_scan``, ``hidden``, ``broken_link``, ``not_regular``,
+    ``folder_again``, ``folder_unreadable``, ``unreadable``); ``cause``, for a folder or a
+    file that cannot be read, what the system said (`pipeline.domain.reasons.failure`)."""
+
+    path: Path
+    why: str
+    cause: Reason | None = None
+
+    def in_words(self, lang: str) -> str:
+        """Why it is skipped, in ``lang``."""
+        return t(f"cli_skip_{self.why}", lang, cause=self.cause)
+
+    def __str__(self) -> str:
+        return f"{self.path}: skipped, {self.in_words('en')}"
+
+
 class ImageRefused(ValueError):
     """An image refused or found damaged by this module, with why (``reason``)."""
 
@@ -99,15 +118,15 @@ def detail(exc: BaseException) -> Reason:
     return exc.reason if isinstance(exc, ImageRefused) else why.failure(exc)
 
 
-def collect_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[str]]:
+def collect_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
     """Expand folders (recursively, in name order) into scan files.
 
-    Returns the files and a line for every file in a folder that is skipped, saying why: not a
-    scan (a note, a ``truth.json``), hidden, a link to nothing, not a regular file; and for
+    Returns the files and every file in a folder that is skipped, saying why (`Skipped`): not
+    a scan (a note, a ``truth.json``), hidden, a link to nothing, not a regular file; and
     every folder that cannot be read. A missing input raises `FileNotFoundError`.
     """
     files: list[Path] = []
-    skipped: list[str] = []
+    skipped: list[Skipped] = []
     for item in inputs:
         if item.is_dir():
             found, passed = _folder_files(item)
@@ -120,12 +139,13 @@ def collect_inputs(inputs: Iterable[Path]) -> tuple[list[Path], list[str]]:
     return files, skipped
 
 
-def _folder_files(folder: Path) -> tuple[list[Path], list[str]]:
+def _folder_files(folder: Path) -> tuple[list[Path], list[Skipped]]:
     """The scan files under ``folder`` in name order, and why each other entry is skipped."""
-    files: list[tuple[Path, str | None]] = []
+    files: list[tuple[Path, Skipped | None]] = []
 
     def unreadable(exc: OSError) -> None:
-        files.append((Path(exc.filename or folder), f"the folder cannot be read ({exc.strerror})"))
+        path = Path(exc.filename or folder)
+        files.append((path, Skipped(path, "folder_unreadable", why.failure(exc))))
 
     seen = {os.path.realpath(folder)}
     for top, folders, names in os.walk(folder, onerror=unreadable, followlinks=True):
@@ -134,29 +154,29 @@ def _folder_files(folder: Path) -> tuple[list[Path], list[str]]:
             real = os.path.realpath(Path(top) / name)
             if real in seen:
                 folders.remove(name)
-                files.append((Path(top) / name, "a link to a folder read already"))
+                files.append((Path(top) / name, Skipped(Path(top) / name, "folder_again")))
             seen.add(real)
         for name in names:
             path = Path(top) / name
             files.append((path, _why_skipped(path)))
     ordered = sorted(files, key=lambda pair: pair[0])
     return ([path for path, why in ordered if why is None],
-            [f"{path}: skipped, {why}" for path, why in ordered if why is not None])
+            [skip for _, skip in ordered if skip is not None])
 
 
-def _why_skipped(path: Path) -> str | None:
+def _why_skipped(path: Path) -> Skipped | None:
     """Why a file found in a folder is not read as a scan, or None to read it."""
     if path.name.startswith("."):
-        return "a hidden file"
+        return Skipped(path, "hidden")
     try:
         if not path.exists():
-            return "a link to nothing (broken symbolic link)"
+            return Skipped(path, "broken_link")
         if not path.is_file():
-            return "not a regular file"
+            return Skipped(path, "not_regular")
     except OSError as exc:
-        return f"it cannot be read ({exc.strerror})"
+        return Skipped(path, "unreadable", why.failure(exc))
     if path.suffix.lower() not in SCAN_SUFFIXES:
-        return "not a scan file (PNG, JPEG, TIFF, PDF)"
+        return Skipped(path, "not_scan")
     return None
 
 

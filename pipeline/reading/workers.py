@@ -26,7 +26,9 @@ import multiprocessing.context
 import multiprocessing.forkserver as forkserver
 import multiprocessing.process
 import multiprocessing.queues
+import os
 import signal
+import traceback
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -200,17 +202,20 @@ class ReadingPool:
                 self._done[got] = result
         result = self._done.pop(number)
         if isinstance(result, _Failed):
-            raise RuntimeError(result.error)
+            raise ReaderFailed(key="reader_failed", cause=result.error)
         return cast("Reading", result)
 
     def _stopped(self, conn: Connection) -> ReaderStopped:
         process = self._readings[conn]
         process.join(timeout=1.0)
         code = process.exitcode
-        how = ("was killed (out of memory?)" if code == -9 else
-               f"was stopped by signal {-code}" if code is not None and code < 0 else
-               f"ended with status {code}" if code is not None else "stopped answering")
-        return ReaderStopped(f"a reading process {how} before handing back a page")
+        if code == -9:
+            return ReaderStopped(key="reader_killed")
+        if code is not None and code < 0:
+            return ReaderStopped(key="reader_signal", signal=-code)
+        if code is not None:
+            return ReaderStopped(key="reader_status", status=code)
+        return ReaderStopped(key="reader_silent")
 
     def close(self, *, stop: bool = False) -> None:
         """End the workers: each after the pages queued (``stop``: at once), then wait."""
@@ -243,12 +248,16 @@ class ReaderStopped(KiemphieuError):
     """A reading process ended before handing back a page's reading."""
 
 
+class ReaderFailed(KiemphieuError):
+    """The reader raised on a page (a bug: `read_scan` does not raise for bad pixels)."""
+
+
 @dataclass(frozen=True)
 class _Failed:
-    """What a worker hands back for a page its reader raised on (a bug: `read_scan` does
-    not raise for bad pixels), raised in the command as RuntimeError."""
+    """What a worker hands back for a page its reader raised on, raised in the command as
+    `ReaderFailed`: what went wrong (`pipeline.domain.reasons.failure`), as a reason."""
 
-    error: str
+    error: Any
 
 
 def serve(pages: multiprocessing.queues.Queue[tuple[int, bytes] | None], readings: Connection,
@@ -271,7 +280,11 @@ def serve(pages: multiprocessing.queues.Queue[tuple[int, bytes] | None], reading
         try:
             result: Any = read_scan(data, layout, thresholds)
         except Exception as exc:  # a bug in the reader: told by the command, not here
-            result = _Failed(f"the reader failed on a page: {type(exc).__name__}: {exc}")
+            from pipeline.domain.reasons import failure
+
+            if os.environ.get("KIEMPHIEU_DEBUG"):
+                traceback.print_exc()
+            result = _Failed(failure(exc))
         try:
             readings.send((number, result))
         except OSError:  # the command is gone

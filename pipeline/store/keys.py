@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.domain.errors import WorkspaceError
+from pipeline.domain.reasons import failure
 
 KEY_FILE = Path("keys") / "workspace-ed25519.pem"
 
@@ -46,7 +47,7 @@ def make_key(ws_path: Path) -> Any:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise WorkspaceKeyError(f"{path}: a workspace key is there already; it is never replaced") from None
+        raise WorkspaceKeyError(key="key_there", path=str(path)) from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
         fh.flush()
@@ -68,23 +69,19 @@ def load_key(ws_path: Path, *, signed: str | None = None) -> Any:
 
     path = key_path(ws_path)
     if not path.is_file():
-        which = (f"the count was certified and signed with key {grouped(signed, 8)}; "
-                 if signed else "")
-        raise WorkspaceKeyError(
-            f"{path}: the workspace key is missing; {which}restore the file from a backup of "
-            f"the workspace. No new key is made: it would not match the fingerprint printed in "
-            f"the minutes")
+        if signed:
+            raise WorkspaceKeyError(key="key_missing_signed", path=str(path),
+                                    signed=grouped(signed, 8))
+        raise WorkspaceKeyError(key="key_missing", path=str(path))
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as exc:
-        raise WorkspaceKeyError(f"{path}: the workspace key is damaged ({exc}); restore it from a backup: "
-                        "a new key would not match the minutes already signed") from None
+        raise WorkspaceKeyError(key="key_damaged", path=str(path), cause=failure(exc)) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise WorkspaceKeyError(f"{path}: not an Ed25519 key; restore the workspace key from a backup")
+        raise WorkspaceKeyError(key="key_not_ed25519", path=str(path))
     if signed is not None and key_fingerprint(key.public_key()) != signed:
-        raise WorkspaceKeyError(
-            f"{path}: this is key {key_fingerprint(key.public_key())[:16]}…, not the key that "
-            f"signed the certification ({signed[:16]}…); restore the workspace key from a backup")
+        raise WorkspaceKeyError(key="key_other", path=str(path),
+                                have=key_fingerprint(key.public_key())[:16], signed=signed[:16])
     return key
 
 

@@ -103,7 +103,7 @@ class CertifiedError(WorkspaceError):
     """The campaign is certified: its records can no longer change."""
 
     def __init__(self, at: dt.datetime) -> None:
-        super().__init__(f"the count was certified on {at:%d/%m/%Y %H:%M} UTC and is locked")
+        super().__init__(key="store_certified", at=at)
         self.at = at
 
 

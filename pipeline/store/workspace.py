@@ -28,6 +28,7 @@ from pipeline.domain.campaign import Campaign, parse_campaign
 from pipeline.domain.committee import Declaration, Person
 from pipeline.domain.errors import CampaignError, WorkspaceError
 from pipeline.domain.layout import BallotLayout, build_layout
+from pipeline.domain.reasons import failure
 from pipeline.domain.tally import Tally, tally_from_counts
 from pipeline.files import atomic_write
 from pipeline.store.keys import make_key
@@ -100,18 +101,16 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
     file the workspace is made from, may be ``ws/campaign.yaml``.
     """
     if (ws / WORKSPACE_FILE).exists():
-        raise WorkspaceError(f"{ws}: already a workspace; choose another --dir or remove it")
+        raise WorkspaceError(key="ws_already", path=str(ws))
     if ws.exists() and not ws.is_dir():
-        raise WorkspaceError(f"{ws}: exists and is not a folder")
+        raise WorkspaceError(key="ws_not_folder", path=str(ws))
     taken = [name for name in ("kiemphieu.db", "images", "layout.json", "campaign.yaml", "keys")
              if (ws / name).exists()]
     if "campaign.yaml" in taken and source is not None and source.exists() \
             and (ws / "campaign.yaml").samefile(source):
         taken.remove("campaign.yaml")
     if taken:
-        raise WorkspaceError(
-            f"{ws}: already holds {', '.join(taken)}; give a new or empty folder with --dir"
-        )
+        raise WorkspaceError(key="ws_holds", path=str(ws), names=", ".join(taken))
     layout = dataclasses.replace(build_layout(campaign), test=test)
     ws.mkdir(parents=True, exist_ok=True)
     (ws / "images").mkdir(exist_ok=True)
@@ -119,9 +118,7 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
     engine = _engine(url)
     try:
         if inspect(engine).has_table("campaign"):
-            raise WorkspaceError(
-                f"the database {_redact(url)} already holds kiemphieu records; give an empty one"
-            )
+            raise WorkspaceError(key="ws_db_not_empty", db=_redact(url))
         create_versioned_schema(engine)  # tables of store.py, stamped with the newest revision
         page_of = {c.stt: (p.template.page, i + 1)
                    for p in layout.pages for i, c in enumerate(p.candidates)}
@@ -140,7 +137,7 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
                 for c in campaign.candidates
             ])
     except SQLAlchemyError as exc:
-        raise WorkspaceError(f"cannot create records in {_redact(url)}: {exc.orig or exc}") from None
+        raise WorkspaceError(key="ws_db_create", db=_redact(url), cause=failure(exc)) from None
     atomic_write(ws / "campaign.yaml", campaign.source_text)
     make_key(ws)  # the key that will sign the certificate: made now, never replaced
     atomic_write(ws / WORKSPACE_FILE, json.dumps(
@@ -155,19 +152,21 @@ def open_workspace(ws: Path) -> Workspace:
     """Open an existing workspace, checking that its campaign file is unchanged."""
     marker = ws / WORKSPACE_FILE
     if not marker.is_file():
-        raise WorkspaceError(
-            f"{ws}: not a kiemphieu workspace (no {WORKSPACE_FILE}); "
-            f"create one with: kiemphieu new CAMPAIGN.yaml --dir {ws}"
-        )
+        raise WorkspaceError(key="cli_ws_not", path=str(ws))
+    file = marker
     try:
         info = json.loads(marker.read_text("utf-8"))
-        text = (ws / "campaign.yaml").read_text("utf-8")
+        if not isinstance(info, dict):
+            raise WorkspaceError(key="ws_marker_not", path=str(ws), file=str(marker))
+        file = ws / "campaign.yaml"
+        text = file.read_text("utf-8")
     except (OSError, ValueError) as exc:
-        raise WorkspaceError(f"{ws}: workspace files are damaged: {exc}") from None
+        raise WorkspaceError(key="ws_damaged", path=str(ws), file=str(file),
+                             cause=failure(exc)) from None
     try:
         campaign = parse_campaign(text, str(ws / "campaign.yaml"))
     except CampaignError as exc:
-        raise WorkspaceError(f"{exc} (the workspace's copy was changed by hand?)") from None
+        raise WorkspaceError(key="ws_copy_changed", error=exc) from None
     layout = dataclasses.replace(build_layout(campaign), test=info.get("test") is True)
     url = info.get("db") or sqlite_url(ws)
     engine = _engine(url)
@@ -178,14 +177,13 @@ def open_workspace(ws: Path) -> Workspace:
                 campaign_table.select().where(campaign_table.c.id == campaign.id)
             ).mappings().first()
     except SQLAlchemyError as exc:
-        raise WorkspaceError(f"cannot read the records in {_redact(url)}: {exc.orig or exc}") from None
+        raise WorkspaceError(key="ws_db_read", path=str(ws), db=_redact(url),
+                             cause=failure(exc)) from None
     if stored is None:
-        raise WorkspaceError(f"{_redact(url)} holds no campaign '{campaign.id}'")
+        raise WorkspaceError(key="ws_db_no_campaign", db=_redact(url), campaign=campaign.id)
     if stored["fingerprint"] != layout.fingerprint:
-        raise WorkspaceError(
-            f"{ws / 'campaign.yaml'} no longer matches the campaign this workspace was made for "
-            f"(layout {layout.fingerprint}, records {stored['fingerprint']}); restore the file"
-        )
+        raise WorkspaceError(key="ws_campaign_differs", file=str(ws / "campaign.yaml"),
+                             layout=layout.fingerprint, records=stored["fingerprint"])
     return Workspace(ws, campaign, layout, Store(engine, campaign.id), url)
 
 
@@ -193,7 +191,7 @@ def _engine(url: str):
     try:
         return connect(url)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise WorkspaceError(f"cannot use the database {_redact(url)}: {exc}") from None
+        raise WorkspaceError(key="ws_db_unusable", db=_redact(url), cause=failure(exc)) from None
 
 
 def _redact(url: str) -> str:

@@ -61,7 +61,7 @@ def _clean(text: str | None, what: str) -> str | None:
         return None
     text = " ".join(unicodedata.normalize("NFC", text).split())
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cn", "Cs") for ch in text):
-        raise DeclarationError(f"{what}: contains control or invisible characters; type it again")
+        raise DeclarationError(key="declare_invisible", what=what)
     return text or None
 
 
@@ -70,7 +70,7 @@ def parse_member(text: str) -> Person:
     name, _, role = text.partition("|")
     clean_name = _clean(name, f"--member {text!r}")
     if not clean_name:
-        raise DeclarationError(f"--member {text!r}: give a name, as \"NAME|ROLE\"")
+        raise DeclarationError(key="declare_member_no_name", member=text)
     return Person(clean_name, _clean(role, f"--member {text!r}") or "Thành viên")
 
 
@@ -94,15 +94,14 @@ def declare(
     """
     for label, value in (("--issued", issued), ("--collected", collected)):
         if value is not None and value < 0:
-            raise DeclarationError(f"{label} {value}: a number of ballots cannot be negative")
+            raise DeclarationError(key="declare_negative", option=label, value=value)
     before = ws.declaration()
     forms = ws.store.declared_forms()
     if form is not None:
         known = [f.id for f in ws.campaign.forms]
         if form not in known:
-            raise DeclarationError(
-                f"--form '{form}' is not a ballot form of '{ws.campaign.id}'"
-                + (f"; use one of {', '.join(known)}" if known else "; it has one form"))
+            raise DeclarationError(key="declare_form_unknown" if known else "declare_form_one",
+                                   form=form, campaign=ws.campaign.id, known=", ".join(known))
         was = forms.get(form, {})
         forms[form] = {"issued": issued if issued is not None else was.get("issued"),
                        "collected": collected if collected is not None else was.get("collected")}
@@ -206,9 +205,7 @@ def _declared_by_page(ws: Workspace, collected: int | None
 
 
 def _locked(ws: Workspace, exc: CertifiedError) -> WorkspaceError:
-    return WorkspaceError(
-        f"{ws.path}: {exc}; nothing can change now. The certified package: "
-        f"kiemphieu export {ws.path} --out DIR")
+    return WorkspaceError(key="ws_locked_export", path=str(ws.path), at=exc.at)
 
 
 def software_version() -> str:

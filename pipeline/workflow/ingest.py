@@ -53,6 +53,7 @@ from pipeline.reading.printed import references
 from pipeline.reading.sources import ScanPage, SourceProblem, iter_pages
 from pipeline.reading.workers import (
     QUEUED_PAGES,
+    ReaderFailed,
     ReaderStopped,
     ReadingPool,
     libc,
@@ -442,9 +443,11 @@ def _received(pair: tuple[ScanPage | SourceProblem, PageRecord | int | None], po
     try:
         return item, pool.receive(stored)
     except ReaderStopped as exc:
-        raise ReaderStopped(f"{exc}, while reading {item.source} page {item.page_index + 1} or "
-                            "the pages after it. Pages stored before them are kept; run the "
-                            "same command again") from None
+        raise ReaderStopped(key="reader_stopped_at", stopped=exc, source=item.source,
+                            page=item.page_index + 1) from None
+    except ReaderFailed as exc:
+        raise ReaderFailed(key="reader_failed_at", failed=exc, source=item.source,
+                           page=item.page_index + 1) from None
 
 
 LOOKUP_PAGES = 8

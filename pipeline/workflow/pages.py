@@ -58,8 +58,8 @@ def decide_page(ws: Workspace, page_id: int, decision: str, reason: str,
         The count is certified.
     """
     if decision not in PAGE_DECISIONS:
-        raise PageDecisionError(f"'{decision}' is not a page decision: use "
-                                f"{', '.join(PAGE_DECISIONS)}")
+        raise PageDecisionError(key="pages_not_decision", decision=decision,
+                                decisions=", ".join(PAGE_DECISIONS))
     if actor.role != "chair":
         raise PageDecisionError(key="pages_not_chair", decision=decision, name=actor.name,
                                 role=actor.role)
@@ -67,7 +67,7 @@ def decide_page(ws: Workspace, page_id: int, decision: str, reason: str,
     if not why:
         raise PageDecisionError(key="pages_say_why")
     if len(why) > MAX_REASON:
-        raise PageDecisionError(f"the reason is {len(why)} characters; at most {MAX_REASON}")
+        raise PageDecisionError(key="stack_long_reason", n=len(why), most=MAX_REASON)
     page = ws.store.page(page_id)
     if page is None:
         raise PageDecisionError(key="cli_page_none", page=page_id)
@@ -86,7 +86,7 @@ def decide_page(ws: Workspace, page_id: int, decision: str, reason: str,
     try:
         row = ws.store.add_page_decision(page_id, decision, why, actor.name, actor.role, check)
     except CertifiedError as exc:
-        raise WorkspaceError(f"{ws.path}: {exc}; nothing can change now") from None
+        raise WorkspaceError(key="ws_locked", path=str(ws.path), at=exc.at) from None
     return PageDecision(row["id"], page_id, decision, why, actor.name, actor.role, row["at"])
 
 

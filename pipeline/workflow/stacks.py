@@ -165,7 +165,7 @@ def _reason(reason: str | None) -> str:
 
 
 def _certified(ws: Workspace, exc: CertifiedError) -> WorkspaceError:
-    return WorkspaceError(f"{ws.path}: {exc}; nothing can change now")
+    return WorkspaceError(key="ws_locked", path=str(ws.path), at=exc.at)
 
 
 def record_count(ws: Workspace, stack_id: int, hand_count: int, actor: Person) -> Stack:

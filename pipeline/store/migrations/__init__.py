@@ -129,15 +129,9 @@ def ensure_current(engine: Engine, where: str) -> None:
                 conn.commit()
                 return
             if inspect(conn).has_table("campaign"):
-                raise WorkspaceError(
-                    f"{where}: the records have no schema revision (made by a development "
-                    f"version before versioned migrations); create a new workspace and scan again"
-                )
-            raise WorkspaceError(f"{where}: the database holds no kiemphieu records")
+                raise WorkspaceError(key="migrations_no_revision", where=where)
+            raise WorkspaceError(key="migrations_no_records", where=where)
     known = {s.revision for s in ScriptDirectory.from_config(config()).walk_revisions()}
     if rev not in known:
-        raise WorkspaceError(
-            f"{where}: the records are at schema revision {rev}, made by a newer kiemphieu "
-            f"(this one knows up to {newest}); upgrade kiemphieu on this station"
-        )
+        raise WorkspaceError(key="migrations_newer", where=where, rev=rev, newest=newest)
     upgrade(engine)
