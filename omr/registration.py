@@ -201,7 +201,9 @@ def register_page(
         again, foreign2, duplicates = find_markers(gray, frame, est, params, tuple(passes))
         foreign |= foreign2
         if len(again) >= len(found) or duplicates:
-            found = again
+            # a mark both searches found keeps the corners of the first, made at the marks'
+            # own windows (the whole page's coarse pass may place a corner a pixel or more off)
+            found = {**again, **{i: c for i, c in found.items() if i in again}}
     if duplicates:
         raise _seen_twice(frame, duplicates)
     if len(found) < 4 and code_symbol is not None:
