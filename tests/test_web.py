@@ -303,6 +303,10 @@ def test_resolve_undo_and_the_tally_through_the_api(tmp_path: Path) -> None:
     done = client.post(f"/api/items/{item['id']}/decision", headers=h, json={"value": "low"}).json()
     assert done["decided"]["resolution"] == "low" and done["item"]["id"] != item["id"]
     assert done["counts"]["mine"] == 1
+    # a refusal is said in the reviewer's language, from the catalogs
+    why = client.post(f"/api/items/{done['item']['id']}/decision", headers=h,
+                      json={"value": "invalid"})
+    assert why.status_code == 400 and "hãy nêu lý do" in why.json()["error"], why.text
     assert client.get("/api/summary").json()["tally"]["candidates"][0]["counts"]["low"] == 1
     back = client.post("/api/undo", headers=h).json()
     assert back["item"]["id"] == item["id"] and back["counts"]["mine"] == 0

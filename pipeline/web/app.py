@@ -50,7 +50,7 @@ from pipeline.web import auth
 from pipeline.web.auth import Forbidden, LoginRequired, session_of
 from pipeline.web.routes import browse, chair, hall, pictures, queue, stacks, upload
 from pipeline.web.sessions import Sessions
-from pipeline.web.station import HERE, Limits, Station, lang_of
+from pipeline.web.station import HERE, Limits, Station, lang_of, said_error
 from pipeline.workflow.review import (
     LEASE,
     BadDecision,
@@ -148,7 +148,9 @@ async def _review_error(request: Request, exc: Exception) -> Response:
         else 409 if isinstance(exc, ItemTaken | CountLocked | NothingToUndo) \
         else 400 if isinstance(exc, BadDecision) else 409
     if request.url.path.startswith("/api/") or request.url.path.endswith(".jpg"):
-        return JSONResponse({"error": str(exc), "kind": type(exc).__name__}, status_code=status)
+        return JSONResponse({"error": said_error(exc, lang_of(request)),
+                             "kind": type(exc).__name__}, status_code=status)
     st: Station = request.app.state.station
     return st.render(request, "message.html", session_of(request), code=status,
-                     message=t("not_found", lang_of(request)) if status == 404 else str(exc))
+                     message=t("not_found", lang_of(request)) if status == 404
+                     else said_error(exc, lang_of(request)))
