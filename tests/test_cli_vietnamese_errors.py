@@ -260,7 +260,9 @@ def test_a_database_that_cannot_be_reached_is_said_without_its_password(tmp_path
         assert "secret" not in said and "postgresql://***@127.0.0.1:1/x" in said, said
         assert "không kết nối được" in said, said
         vietnamese(said, tmp_path)
-        assert "secret" not in english_run(*command)
+        assert not (tmp_path / "ws").exists()  # nothing left behind: the same command again
+        again = english_run(*command)
+        assert "secret" not in again and "cannot connect" in again, again
     said = kiemphieu("new", str(SAMPLE), "--dir", str(tmp_path / "ws2"), "--db", "nosuch://a:b@c/d")
     assert "nosuch://***@c/d" in said and ":b@" not in said, said
     vietnamese(said, tmp_path)

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.domain.campaign import Campaign, parse_campaign
@@ -112,10 +112,35 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
     if taken:
         raise WorkspaceError(key="ws_holds", path=str(ws), names=", ".join(taken))
     layout = dataclasses.replace(build_layout(campaign), test=test)
+    made = [d for d in (ws, ws / "images") if not d.exists()]
     ws.mkdir(parents=True, exist_ok=True)
     (ws / "images").mkdir(exist_ok=True)
     url = db_url or sqlite_url(ws)
     engine = _engine(url)
+    try:
+        _create_records(engine, url, campaign, layout)
+    except WorkspaceError:
+        # nothing was made: what this call made goes, so that the same command can be run
+        # again once the database is reachable
+        engine.dispose()
+        if db_url is None:
+            (ws / "kiemphieu.db").unlink(missing_ok=True)
+        for d in reversed(made):
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+        raise
+    atomic_write(ws / "campaign.yaml", campaign.source_text)
+    make_key(ws)  # the key that will sign the certificate: made now, never replaced
+    atomic_write(ws / WORKSPACE_FILE, json.dumps(
+        {"campaign": campaign.id, "db": db_url, "format": 1, **({"test": True} if test else {})},
+        indent=1))
+    workspace = Workspace(ws, campaign, layout, Store(engine, campaign.id), url)
+    workspace.write_layout_json()
+    return workspace
+
+
+def _create_records(engine: Engine, url: str, campaign: Campaign, layout: BallotLayout) -> None:
+    """The campaign's tables and first rows in a database that holds none yet."""
     try:
         if inspect(engine).has_table("campaign"):
             raise WorkspaceError(key="ws_db_not_empty", db=_redact(url))
@@ -138,14 +163,6 @@ def create_workspace(campaign: Campaign, ws: Path, db_url: str | None = None,
             ])
     except SQLAlchemyError as exc:
         raise WorkspaceError(key="ws_db_create", db=_redact(url), cause=failure(exc)) from None
-    atomic_write(ws / "campaign.yaml", campaign.source_text)
-    make_key(ws)  # the key that will sign the certificate: made now, never replaced
-    atomic_write(ws / WORKSPACE_FILE, json.dumps(
-        {"campaign": campaign.id, "db": db_url, "format": 1, **({"test": True} if test else {})},
-        indent=1))
-    workspace = Workspace(ws, campaign, layout, Store(engine, campaign.id), url)
-    workspace.write_layout_json()
-    return workspace
 
 
 def open_workspace(ws: Path) -> Workspace:
