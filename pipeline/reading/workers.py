@@ -36,7 +36,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from omr.reasons import Reason
 from pipeline.domain.errors import KiemphieuError
+from pipeline.domain.reasons import failure
 
 if TYPE_CHECKING:
     from omr.decide import MarkRule
@@ -257,7 +259,7 @@ class _Failed:
     """What a worker hands back for a page its reader raised on, raised in the command as
     `ReaderFailed`: what went wrong (`pipeline.domain.reasons.failure`), as a reason."""
 
-    error: Any
+    error: Reason
 
 
 def serve(pages: multiprocessing.queues.Queue[tuple[int, bytes] | None], readings: Connection,
@@ -280,8 +282,6 @@ def serve(pages: multiprocessing.queues.Queue[tuple[int, bytes] | None], reading
         try:
             result: Any = read_scan(data, layout, thresholds)
         except Exception as exc:  # a bug in the reader: told by the command, not here
-            from pipeline.domain.reasons import failure
-
             if os.environ.get("KIEMPHIEU_DEBUG"):
                 traceback.print_exc()
             result = _Failed(failure(exc))

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from pipeline.documents.images import PageImages
 from pipeline.domain.campaign import Candidate
+from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.reasons import Reason, from_json
 from pipeline.domain.wording import LANGS, t, words
 from pipeline.store.hall import HallStore
@@ -135,10 +136,7 @@ def local(target: str) -> str:
 def said_error(exc: Exception, lang: str) -> str:
     """A refusal as the person reads it: worded from the catalogs when the error carries a
     catalog key (`pipeline.domain.errors.KiemphieuError`), else its message."""
-    key = getattr(exc, "key", None)
-    if key:
-        return t(key, lang, **getattr(exc, "params", {}))
-    return str(exc)
+    return exc.in_words(lang) if isinstance(exc, KiemphieuError) else str(exc)
 
 
 def number(value: float | int | None, lang: str, digits: int = 2) -> str:

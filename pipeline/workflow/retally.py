@@ -148,8 +148,7 @@ def _workspace_findings(ws: Any, cert: dict[str, Any], chain: list[dict[str, Any
     try:
         key = load_key(ws.path)
     except WorkspaceError as exc:
-        found.append(Said("retally_signature_unchecked",
-                          problem=Said(exc.key, **exc.params) if exc.key else str(exc)))
+        found.append(Said("retally_signature_unchecked", problem=exc))  # worded as it is shown
     else:
         if not certificate.signature_holds(key.public_key(), entry["digest"], entry["signature"]):
             found.append(Said("retally_not_signed", number=entry["number"]))
