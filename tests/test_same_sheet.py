@@ -143,6 +143,13 @@ def test_prints_of_different_hands_are_far_apart(seen_twice: dict) -> None:
     scores = [likeness(a, b) for n, a in enumerate(prints) for b in prints[n + 1:]]
     assert max(scores) < SAME_SHEET
     assert likeness(prints[0], prints[0]) == pytest.approx(1.0)
+    # stopped once they cannot reach the threshold (as a scan compares): the same answer,
+    # and the bound it stopped at is never under the full likeness
+    for n, a in enumerate(prints):
+        for b in prints[n + 1:]:
+            full, quick = likeness(a, b), likeness(a, b, floor=SAME_SHEET)
+            assert quick < SAME_SHEET and quick >= full - 1e-9
+        assert likeness(a, a, floor=SAME_SHEET) == pytest.approx(1.0)
     assert SheetPrint.from_bytes(prints[0].to_bytes()).ink.tobytes() == prints[0].ink.tobytes()
     with pytest.raises(ValueError):
         SheetPrint.from_bytes(prints[0].to_bytes()[:-7])

@@ -108,7 +108,9 @@ class SheetIndex:
         for i, cos in nearest(found.summary(), group.stacked(), SHORTLIST):
             if cos < COARSE_FLOOR:
                 break
-            score = likeness(found, group.prints[i])
+            # only a print more alike than the best so far matters: the rest stop early
+            score = likeness(found, group.prints[i],
+                             floor=SAME_SHEET if best is None else max(SAME_SHEET, best[1]))
             if score >= SAME_SHEET and (best is None or score > best[1]):
                 key = group.keys[i]
                 best = (key.page_id if isinstance(key, Ticket) and key.page_id is not None
