@@ -27,7 +27,13 @@ import zxingcpp
 from omr.errors import CodeUnreadable
 from omr.faults import ALONG_COLUMNS, Streak
 from omr.geometry import PageFrame, Rect
-from omr.reasons import CODE_NAMED_PAST_STREAK, CODE_UNREADABLE, CODES_DIFFER, Reason
+from omr.reasons import (
+    CODE_NAMED_FADED,
+    CODE_NAMED_PAST_STREAK,
+    CODE_UNREADABLE,
+    CODES_DIFFER,
+    Reason,
+)
 from omr.transform import Registration, rectify
 
 
@@ -62,6 +68,13 @@ class CodeParams:
         blurred over ``rejoin_mm`` (about a third of a 0.65 mm module) and cut
         against the mean of ``rejoin_window_mm`` round them, less
         ``rejoin_offset`` grey levels.
+    faded_dark, faded_light, faded_light_beside, faded_min_seen
+        `match_faded_code`: a module is seen dark at ``faded_dark`` of the way
+        from the paper to black or more; seen light below ``faded_light`` when
+        a module beside it is ``faded_light_beside`` dark (the print is there);
+        at least ``faded_min_seen`` of the modules must be seen. Its printed
+        symbol agrees on 0.993-1 of them on faded 1-bit pages showing
+        0.17-1 of their modules, the campaign's other page on at most 0.79.
     """
 
     decode_px_per_mm: float = 8.0
@@ -73,6 +86,10 @@ class CodeParams:
     rejoin_mm: float = 0.2
     rejoin_window_mm: float = 2.0
     rejoin_offset: float = 2.0
+    faded_dark: float = 0.25
+    faded_light: float = 0.125
+    faded_light_beside: float = 0.75
+    faded_min_seen: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -84,8 +101,12 @@ class CodeMatch:
     alike: int
     visible: int
 
+    faded: bool = False
+
     def reason(self) -> Reason:
         """The page's doubt: how its code was named."""
+        if self.faded:
+            return CODE_NAMED_FADED(alike=self.alike, visible=self.visible)
         return CODE_NAMED_PAST_STREAK(alike=self.alike, visible=self.visible)
 
 
@@ -200,16 +221,92 @@ def match_page_code(
     return CodeMatch(text, alike, count)
 
 
+def match_faded_code(
+    gray: np.ndarray,
+    registration: Registration,
+    symbol: Rect,
+    printed: Mapping[str, np.ndarray],
+    black: float,
+    params: CodeParams = DEFAULT_PARAMS,
+) -> CodeMatch | None:
+    """Which of the ``printed`` symbols is the one in ``symbol``, judged on the modules
+    whose print can be seen.
+
+    Faded toner cut by a 1-bit scanner's one threshold erases part of a symbol, or
+    leaves it in dots, so that zxing finds no code; where the print survives, its
+    modules are plain. Each module's middle is averaged (as `match_page_code` does) and
+    taken as darkness from the paper (the 90th percentile of the modules) to ``black``:
+    a module at ``faded_dark`` or more is seen dark (ink on paper is print, or a
+    voter's, which no printed symbol explains either); one below ``faded_light`` is
+    seen light only beside a module ``faded_light_beside`` dark, where the print is
+    plainly there. The rest are not seen: paper where print faded away looks like a
+    light module. The one printed symbol agreeing on at least ``match_min_alike`` of the
+    seen modules, every other on less than ``match_max_other``, names the page; None if
+    there is none, or fewer than ``faded_min_seen`` of the modules are seen.
+    """
+    scores: list[tuple[float, int, int, str]] = []
+    levels: dict[int, np.ndarray | None] = {}
+    for text, modules in printed.items():
+        n = modules.shape[0]
+        if n not in levels:
+            levels[n] = _module_levels(gray, registration, symbol, n)
+        level = levels[n]
+        if level is None:
+            continue
+        paper = float(np.percentile(level, 90))
+        dark = (paper - level) / max(paper - black, 1.0)
+        beside = cv2.dilate(dark, np.ones((3, 3), np.uint8))
+        seen_dark = dark >= params.faded_dark
+        seen_light = (dark < params.faded_light) & (beside >= params.faded_light_beside)
+        seen = seen_dark | seen_light
+        count = int(seen.sum())
+        if count < params.faded_min_seen * n * n:
+            continue
+        alike = int((seen_dark & modules).sum() + (seen_light & ~modules).sum())
+        scores.append((alike / count, alike, count, text))
+    scores.sort(reverse=True)
+    if not scores or scores[0][0] < params.match_min_alike:
+        return None
+    if len(scores) > 1 and scores[1][0] >= params.match_max_other:
+        return None
+    _, alike, count, text = scores[0]
+    return CodeMatch(text, alike, count, faded=True)
+
+
+def code_seen_share(gray: np.ndarray, registration: Registration, symbol: Rect, n: int,
+                    black: float, params: CodeParams = DEFAULT_PARAMS) -> float:
+    """The share of an (n, n) symbol's modules whose print can be seen, as
+    `match_faded_code` judges them: under ``faded_min_seen``, too little of the code is
+    left to say which it is, or which it is not."""
+    level = _module_levels(gray, registration, symbol, n)
+    if level is None:
+        return 0.0
+    paper = float(np.percentile(level, 90))
+    dark = (paper - level) / max(paper - black, 1.0)
+    beside = cv2.dilate(dark, np.ones((3, 3), np.uint8))
+    seen = (dark >= params.faded_dark) | (
+        (dark < params.faded_light) & (beside >= params.faded_light_beside))
+    return float(seen.mean())
+
+
+def _module_levels(gray: np.ndarray, registration: Registration, symbol: Rect, n: int
+                   ) -> np.ndarray | None:
+    """The mean grey (float32, (n, n)) of each module's middle (its inner two thirds)."""
+    s = 6  # px a module side
+    patch = rectify(gray, registration, symbol, s / (symbol.w / n))
+    if patch.shape != (n * s, n * s):
+        return None
+    return patch.reshape(n, s, n, s)[:, 1:-1, :, 1:-1].mean(axis=(1, 3), dtype=np.float32)
+
+
 def _sample_modules(gray: np.ndarray, registration: Registration, symbol: Rect, n: int,
                     streaks: Sequence[Streak], params: CodeParams
                     ) -> tuple[np.ndarray, np.ndarray] | None:
     """The (n, n) modules of ``symbol``: dark (bool) and visible (clear of the streaks)."""
-    s = 6  # px a module side
-    m = symbol.w / n
-    patch = rectify(gray, registration, symbol, s / m)
-    if patch.shape != (n * s, n * s):
+    level = _module_levels(gray, registration, symbol, n)
+    if level is None:
         return None
-    level = patch.reshape(n, s, n, s)[:, 1:-1, :, 1:-1].mean(axis=(1, 3), dtype=np.float32)
+    m = symbol.w / n
     cols, rows = np.meshgrid(np.arange(n), np.arange(n))
     centres = registration.to_image(np.stack(
         [symbol.x + (cols + 0.5) * m, symbol.y + (rows + 0.5) * m], axis=-1).reshape(-1, 2))

@@ -36,7 +36,14 @@ from typing import Any, TypeVar
 import numpy as np
 
 from omr import reasons as why
-from omr.code import code_black_level, decode_page_code, match_page_code
+from omr.code import DEFAULT_PARAMS as DEFAULT_CODE_PARAMS
+from omr.code import (
+    code_black_level,
+    code_seen_share,
+    decode_page_code,
+    match_faded_code,
+    match_page_code,
+)
 from omr.decide import MarkRule, RowDecision, decide_row
 from omr.errors import BlankPage, CodeUnreadable, PageTooSmall, ReadError
 from omr.faults import (
@@ -53,7 +60,16 @@ from omr.notes import Note, NoteReference, find_notes
 from omr.pixels import halve
 from omr.reasons import Reason
 from omr.registration import estimate_px_per_mm, register_page
-from omr.scoring import check_outlines, ink_black_level, score_boxes
+from omr.scoring import (
+    check_outlines,
+    down_the_page,
+    erased_outlines,
+    ink_black_level,
+    marks_hold_ink,
+    measured_in_place,
+    missing_outlines,
+    score_boxes,
+)
 from omr.table import place_by_table
 from omr.transform import Registration
 
@@ -136,6 +152,7 @@ class PageMarks:
 
 def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
                printed_codes: Callable[[], Mapping[str, np.ndarray]],
+               printed_tables: Callable[[], Mapping[str, PageTemplate]] | None = None,
                lap: Callable[[str], None] = lambda stage: None) -> PlacedPage:
     """Place the page in ``gray`` and read its QR code.
 
@@ -149,7 +166,11 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
         Where the QR symbol itself is printed (mm, quiet zone excluded).
     printed_codes
         Gives every code text the ballot prints with its symbol's dark
-        modules (bool, (n, n)); called only for a code a streak broke.
+        modules (bool, (n, n)); called only for a code that cannot be read.
+    printed_tables
+        Gives every code text the ballot prints with its page's template;
+        called only for a code of which too little is left to compare, on a
+        page placed by all its marks (`name_by_table`).
     lap
         Called with ``"register"`` and ``"code"`` as those stages end.
 
@@ -194,6 +215,13 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
                                     lambda g: decode_page_code(g, registration, frame))
         match = match_page_code(gray, registration, code_symbol, printed_codes(), streaks) \
             if text is None and streaks else None
+        if text is None and match is None:  # faded print a 1-bit cut erased in part
+            match = match_faded_code(gray, registration, code_symbol, printed_codes(), black)
+        if text is None and match is None and printed_tables is not None \
+                and registration.markers_found == len(frame.markers) \
+                and not _code_says_anything(gray, registration, code_symbol, printed_codes(),
+                                            black):
+            match = name_by_table(gray, registration, printed_tables(), black)
         if match is not None:
             text = match.text
             doubts = (match.reason(),)
@@ -204,6 +232,52 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
     while halved and registration.px_per_mm / 2 ** (len(halved) + 1) >= HALVED_MIN_PX_PER_MM:
         halved.append(halve(halved[-1]))
     return PlacedPage(gray, registration, text, black, tuple(halved), doubts)
+
+
+@dataclass(frozen=True)
+class TableMatch:
+    """A page named by its printed table (`name_by_table`): the code text of the one page
+    whose box outlines all lie where the marks put them."""
+
+    text: str
+
+    def reason(self) -> Reason:
+        """The page's doubt: how it was named."""
+        return why.CODE_NAMED_BY_TABLE()
+
+
+def _code_says_anything(gray: np.ndarray, registration: Registration, symbol: Rect,
+                        printed: Mapping[str, np.ndarray], black: float) -> bool:
+    """Whether enough of the page's code is left to tell which it is, or that it is none
+    of ``printed`` (another campaign's): then its table does not name the page."""
+    sizes = {m.shape[0] for m in printed.values()}
+    return any(code_seen_share(gray, registration, symbol, n, black)
+               >= DEFAULT_CODE_PARAMS.faded_min_seen for n in sizes)
+
+
+def name_by_table(gray: np.ndarray, registration: Registration,
+                  tables: Mapping[str, PageTemplate], black: float, *,
+                  min_outline: float = 0.25, max_missing: float = 0.1) -> TableMatch | None:
+    """The page whose printed table is the one on ``gray``, when its QR code is gone.
+
+    Each printed page's box outlines are looked for where the marks put them: on
+    another page they fall between rows, on paper below a shorter table or on its
+    heading. The one page whose outlines are there (``min_outline`` dark at least,
+    all but ``max_missing`` of them, none left out as erased) names it; None when none or
+    several do (two pages printed alike, or another form of the same shape:
+    a person must tell them apart). The name is a doubt on the page: a ballot
+    of another campaign printed alike would fit as well.
+    """
+    fits = []
+    for text, template in tables.items():
+        outlines = [v for row in score_boxes(gray, registration, template, black=black)
+                    for v in row.outlines]
+        # judged against a fixed darkness, not the page's own (`check_outlines`): on
+        # another page most outlines are missing and their median says nothing
+        missing = sum(v < min_outline for v in outlines)
+        if outlines and missing <= max_missing * len(outlines):
+            fits.append(text)
+    return TableMatch(fits[0]) if len(fits) == 1 else None
 
 
 def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule, *,
@@ -252,7 +326,21 @@ def read_marks(placed: PlacedPage, template: PageTemplate, rule: MarkRule, *,
     # the boxes' black is measured on the image they are measured in (a photo's, evened)
     scores = score_boxes(measured, registration, template,
                          black=black if levelled is gray else None, shaded=levelled is not gray)
-    check_outlines(scores)  # the fit, checked again over the whole table
+    # the fit, checked again over the whole table; outlines a faded band erased (nothing
+    # printed near them) neither confirm nor refute it
+    missing = missing_outlines(scores)
+    erased = erased_outlines(measured, registration, template, missing, black) \
+        if missing and not registration.by_table else frozenset()
+    if erased and registration.markers_found < len(template.frame.markers):
+        # a mark the fit did without: faded too (its ink in dots, or in part), if the band
+        # erased outlines; a corner folded over or cut off by the scan area holds none
+        erased = down_the_page(erased, template) \
+            if marks_hold_ink(gray, registration, template.frame, black) else frozenset()
+    check_outlines(scores, erased=erased)
+    if erased:  # no outline left to move them onto: measured where the fit puts them
+        scores = measured_in_place(measured, registration, template, scores, erased,
+                                   black=black if levelled is gray else None,
+                                   shaded=levelled is not gray)
     lap("boxes")
     streaked = {key: s for s in streaks for key in s.boxes if s.blind_mm >= rule.streak_hides_mm}
     # a line through a row's printed text: the name struck out?

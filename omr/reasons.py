@@ -161,6 +161,8 @@ STREAK_THROUGH_BOXES = code("streak_through_boxes", "boxes")
 STRUCK_NAME = code("struck_name", "row", "length_mm")
 NOTE = code("note", "where", "w_mm", "h_mm", "x_mm", "y_mm")
 CODE_NAMED_PAST_STREAK = code("code_named_past_streak", "alike", "visible")
+CODE_NAMED_FADED = code("code_named_faded", "alike", "visible")
+CODE_NAMED_BY_TABLE = code("code_named_by_table")
 
 # where a note is (omr.notes `Note.where`): ``row`` is None for those away from the rows
 NOTE_ROW_LEFT = code("note_row_left", "row")

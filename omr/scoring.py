@@ -700,25 +700,146 @@ def _blurred(patches: np.ndarray, size: int) -> np.ndarray:
     return padded[:, a : a + h]
 
 
+def missing_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
+                     own_share: float = 0.4) -> list[tuple[int, int]]:
+    """The boxes, as (row, box index), whose printed outline is not where the fit puts
+    it: its darkness (`BoxMeasure.outline`) is below ``min_outline`` and below
+    ``own_share`` of the page's own median outline (faded toner prints pale outlines).
+    A voter's ink only darkens an outline."""
+    own = float(np.median([v for r in rows for v in r.outlines])) if rows else 1.0
+    least = min(min_outline, own_share * own)
+    return [(r.row, b) for r in rows for b, v in enumerate(r.outlines) if v < least]
+
+
+def erased_outlines(gray: np.ndarray, registration: Registration, template: PageTemplate,
+                    missing: list[tuple[int, int]], black: float, *,
+                    reach_mm: float = 4.0, line_share: float = 0.6, ink_share: float = 0.25,
+                    line_tolerance_mm: float = 0.75) -> frozenset[tuple[int, int]]:
+    """Of the ``missing`` boxes, those whose outline is gone rather than moved: no
+    printed line lies near them but where the fit puts the page's own lines.
+
+    A band of faded toner, cut by a 1-bit scanner's one threshold, erases the printed
+    lines in it (outlines, the table's rules, text), or leaves them in dots, while the
+    voters' pen stays. A page off its fit (a curl, a fold) moves its outlines instead,
+    and the table's rules with them. So each missing box's place is looked at
+    ``reach_mm`` round it, at 4 px/mm, with the box's outline and its row's rules (where
+    the fit puts them, ``line_tolerance_mm`` either side) left out: where some row or
+    column of what is left is dark (darker than ``ink_share`` of the way from the paper
+    to ``black``) over ``line_share`` of the box's side, a printed line lies off its
+    place and the outline counts as moved; where none does, it counts as erased. A
+    voter's X, tick or ring is not a straight line that long; a straight stroke keeps
+    the box among the moved (the page refused, as before).
+    """
+    k = 4.0
+    t = line_tolerance_mm
+    rows = {row.row: row for row in template.rows}
+    erased = set()
+    for r, b in missing:
+        row, box = rows[r], rows[r].boxes[b]
+        window = box.inset(-reach_mm)
+        patch = rectify(gray, registration, window, k).astype(np.float32)
+        if patch.size == 0:
+            continue
+        paper = float(np.percentile(patch, 90))
+        dark = patch < paper - ink_share * max(paper - black, 1.0)
+        h, w = dark.shape
+        ys = (np.arange(h) + 0.5) / k + window.y  # each pixel's centre, page mm
+        xs = (np.arange(w) + 0.5) / k + window.x
+        in_x = (xs >= box.x - t) & (xs <= box.x + box.w + t)
+        in_y = (ys >= box.y - t) & (ys <= box.y + box.h + t)
+        own = np.zeros_like(dark)
+        own[np.ix_(_near(ys, box.y, t) | _near(ys, box.y + box.h, t), in_x)] = True
+        own[np.ix_(in_y, _near(xs, box.x, t) | _near(xs, box.x + box.w, t))] = True
+        own[_near(ys, row.band.y, t) | _near(ys, row.band.y + row.band.h, t), :] = True
+        dark &= ~own
+        along_x = dark.sum(axis=1).max() / k  # mm of dark along the window's rows
+        along_y = dark.sum(axis=0).max() / k
+        if along_x < line_share * box.w and along_y < line_share * box.h:
+            erased.add((r, b))
+    return frozenset(erased)
+
+
+def down_the_page(erased: frozenset[tuple[int, int]], template: PageTemplate
+                  ) -> frozenset[tuple[int, int]]:
+    """The ``erased`` boxes (`erased_outlines`) of the columns in which they run down the
+    table, from its upper half into its lower half: a band of faded toner runs the
+    length of the page. A corner folded over (a mark is missing) hides the print under
+    it the same way, but only near its corner: there the outlines stay missing."""
+    rows = [row.row for row in template.rows]
+    upper = set(rows[:(len(rows) + 1) // 2])
+    columns: dict[int, set[int]] = {}
+    for r, b in erased:
+        columns.setdefault(b, set()).add(r)
+    kept = {b for b, rs in columns.items() if rs & upper and rs - upper}
+    return frozenset((r, b) for r, b in erased if b in kept)
+
+
+def marks_hold_ink(gray: np.ndarray, registration: Registration, frame: PageFrame,
+                   black: float, min_share: float = 0.05) -> bool:
+    """Whether each registration mark's square holds ink where the fit puts it, found or
+    not: at least ``min_share`` of it darker than halfway from the paper to ``black``.
+    A mark faded past finding still leaves its ink in dots or in part; one under a
+    folded corner, or beyond the scan area, leaves none."""
+    for m in frame.markers:
+        patch = rectify(gray, registration, m.square, 4.0).astype(np.float32)
+        if not patch.size:
+            return False
+        paper = float(np.percentile(patch, 95))
+        if float((patch < (paper + black) / 2).mean()) < min_share:
+            return False
+    return True
+
+
+def measured_in_place(gray: np.ndarray, registration: Registration, template: PageTemplate,
+                      rows: tuple[RowScores, ...], boxes: frozenset[tuple[int, int]],
+                      params: ScoringParams = DEFAULT_PARAMS, *, black: float | None = None,
+                      shaded: bool = False) -> tuple[RowScores, ...]:
+    """``rows`` with ``boxes`` ((row, box index), `erased_outlines`) measured again where
+    the fit puts them, not moved onto an outline: with the outline gone, what is left of
+    the print (a corner, a stretch of a side in dots, the row's rule) would pull a box
+    that far and then measure as ink beside its band."""
+    again = score_boxes(gray, registration, template, replace(params, locate_mm=0.0),
+                        black=black, shaded=shaded)
+    out = []
+    for row, fresh in zip(rows, again, strict=True):
+        mine = {b for r, b in boxes if r == row.row}
+        if not mine:
+            out.append(row)
+            continue
+        pick = {name: tuple(f if b in mine else o for b, (o, f) in enumerate(zip(
+                    getattr(row, name), getattr(fresh, name), strict=True)))
+                for name in ("fills", "inks", "extents", "outlines", "throughs", "enters",
+                             "on_outlines") if getattr(row, name)}
+        out.append(replace(row, **pick))
+    return tuple(out)
+
+
+def _near(at: np.ndarray, line: float, tolerance: float) -> np.ndarray:
+    return np.abs(at - line) <= tolerance
+
+
 def check_outlines(rows: tuple[RowScores, ...], min_outline: float = 0.25,
-                   max_missing: float = 0.1, own_share: float = 0.4) -> None:
+                   max_missing: float = 0.1, own_share: float = 0.4, *,
+                   erased: frozenset[tuple[int, int]] = frozenset()) -> None:
     """Refuse a page whose printed box outlines are not where its fit puts them: the
     marks fix the fit at the corners, the outlines test it over the whole table.
 
-    A box is missing when its outline's darkness (`BoxMeasure.outline`) is below
-    ``min_outline`` and below ``own_share`` of the page's own median outline (faded
-    toner prints pale outlines); the page is refused when more than ``max_missing`` of
-    its boxes (and at least two) are missing. A voter's ink only darkens an outline.
+    A box is missing as `missing_outlines` says; the page is refused when more than
+    ``max_missing`` of its boxes whose print is not ``erased`` (`erased_outlines`),
+    and at least two, are missing. A page most of whose boxes are erased has too
+    little print left to confirm the fit: then the erased count as missing too.
 
     Raises
     ------
     PageNotPlaced
         With the count and the rows of the missing outlines.
     """
-    own = float(np.median([v for r in rows for v in r.outlines])) if rows else 1.0
-    least = min(min_outline, own_share * own)
-    missing = [r.row for r in rows for v in r.outlines if v < least]
     total = sum(len(r.outlines) for r in rows)
-    if len(missing) >= 2 and len(missing) > max_missing * total:
-        raise PageNotPlaced(OUTLINES_MISPLACED(missing=len(missing), total=total,
+    if 2 * len(erased) > total:
+        erased = frozenset()
+    missing = [r for r, b in missing_outlines(rows, min_outline, own_share)
+               if (r, b) not in erased]
+    seen = total - len(erased)
+    if len(missing) >= 2 and len(missing) > max_missing * seen:
+        raise PageNotPlaced(OUTLINES_MISPLACED(missing=len(missing), total=seen,
                                                rows=tuple(sorted(set(missing)))))

@@ -218,6 +218,133 @@ def test_a_1_bit_code_the_threshold_broke_into_dots_is_read() -> None:
     assert reading.doubts == ()
 
 
+def test_a_column_a_1_bit_cut_erased_from_faded_print_is_read_where_the_marks_put_it() -> None:
+    # toner at 45 %, 10 % in a band down the middle column: one cut for the page erases
+    # that column's outlines and rules while the voters' pen stays. Nothing printed lies
+    # anywhere else near them: they are gone, not moved, and the other two columns
+    # confirm the fit (a page refused for "outlines not where the marks put them" before)
+    column = _layout().page(1).template.rows[0].boxes[1]
+    page = _marked((0.45, 0.1, column.x + column.w / 2))
+    for seed in (1, 2):
+        _votes_right(_read(_scan(page, replace(GREY, colour="bitonal", bitonal="global"),
+                                 seed=seed)))
+
+
+def test_a_box_whose_outline_faded_to_a_corner_is_measured_where_the_fit_puts_it() -> None:
+    """Page 2 printed short of toner, its middle column's print cut away by a 1-bit scan
+    with one threshold but for a corner and a stretch of each box's right side (tests/
+    scans/faded-column-one-cut.tif, FADED_GLOBAL_BITONAL of seed 3030, 200 dpi G4). Moved
+    onto what is left of its outline, box 2 of row 16 measured the remains as a 9.7 mm
+    mark beside the voter's tick in box 1: an overvote, silently. Measured where the
+    fit puts it, it is empty."""
+    data = (Path(__file__).parent / "scans" / "faded-column-one-cut.tif").read_bytes()
+    reading = _read(data)
+    assert reading.status == "accepted", reading.reasons
+    got = {r.candidate: (r.outcome, r.level) for r in reading.rows}
+    assert got == {13: ("vote", "high"), 14: ("vote", "high"), 15: ("vote", "high"),
+                   16: ("vote", "high"), 17: ("vote", "high"), 18: ("vote", "medium")}
+
+
+def test_a_corner_folded_over_the_boxes_is_refused_not_read_as_empty_boxes() -> None:
+    # a large fold over the top right corner, its flap's blank back over the last column's
+    # first rows (and the voters' marks there): like outlines a faded band erased, nothing
+    # printed is left near them, but only near the corner, not down the page
+    page = _marked().copy()
+    sim.dog_ear(page, "top_right", 150.0, 150.0, PPM, 250, np.random.default_rng(2))
+    reading = _read(_scan(page, replace(GREY, colour="bitonal", bitonal="global")))
+    assert reading.status == "rejected"
+    assert "outlines_misplaced" in [r.code for r in reading.reasons], reading.reasons
+
+
+def test_a_sheet_whose_edge_is_folded_under_its_whole_length_is_refused() -> None:
+    # the right 30 mm folded under down the whole sheet: both right marks and the last
+    # column of boxes (the voters' marks in it) gone, as a band of faded toner would
+    # take them, but the marks' places hold no ink at all: not faded, folded
+    page = _marked().copy()
+    page[:, page.shape[1] - round(30 * PPM):] = 255
+    reading = _read(_scan(page, replace(GREY, colour="bitonal", bitonal="global")))
+    assert reading.status == "rejected"
+
+
+def test_a_table_moved_off_the_fit_is_still_refused_when_part_of_it_is_faded() -> None:
+    # the lower rows of the table 2.5 mm right of and below where the marks put them (the
+    # sheet curled or creased there), and the middle column faded away: outlines that
+    # are found beside their place are moved, not erased, and the page is refused
+    layout = _layout()
+    rows = {r.row: r for r in layout.page(1).template.rows}
+    page = next(sim.render_pages(ballot_pdf_bytes(layout.campaign, layout, copies=1), DPI))
+    page = page.copy()
+    top = round((rows[7].band.y - 1.0) * PPM)
+    bottom = round((rows[12].band.y + rows[12].band.h + 1.0) * PPM)
+    dx = round(2.5 * PPM)
+    page[top + dx : bottom + dx, dx:] = page[top:bottom, :-dx].copy()
+    page[top : top + dx, :] = 255
+    page[top : bottom + dx, :dx] = 255
+    width_mm = page.shape[1] / PPM
+    column = rows[1].boxes[1]
+    sim.fade_toner(page, 0.45, 0.1, (column.x + column.w / 2) / width_mm, 30.0 / width_mm)
+    reading = _read(_scan(page, replace(GREY, colour="bitonal", bitonal="global")))
+    assert reading.status == "rejected"
+    assert [r.code for r in reading.reasons] == ["outlines_misplaced"], reading.reasons
+
+
+def _faded_code_page(layout: BallotLayout) -> bytes:
+    """Page 1 of ``layout`` marked as `VOTES`, its toner at 45 % and 8 % in a band over the
+    right half of the QR code, scanned 1-bit with one cut for the page: that half of the
+    symbol is gone (zxing finds no code), its left half is plain."""
+    page = next(sim.render_pages(ballot_pdf_bytes(layout.campaign, layout, copies=1), DPI))
+    page = page.copy()
+    width_mm = page.shape[1] / PPM
+    qr = layout.frame.qr
+    sim.fade_toner(page, 0.45, 0.08, (qr.x + 0.75 * qr.w) / width_mm, 16.0 / width_mm)
+    rows = {r.row: r for r in layout.page(1).template.rows}
+    rng = np.random.default_rng(3)
+    for row, box in VOTES.items():
+        sim.draw_mark(page, rows[row].boxes[box], PPM, sim.Mark("x", "blue", 0.5), rng)
+    return _scan(page, replace(GREY, colour="bitonal", bitonal="global"))
+
+
+def test_a_code_half_erased_by_faded_toner_is_named_by_what_is_left_of_it() -> None:
+    data = _faded_code_page(_layout())
+    reading = _read(data)
+    _votes_right(reading)
+    assert [d.code for d in reading.doubts] == ["code_named_faded"], reading.doubts
+    alike, seen = dict(reading.doubts[0].params)["alike"], dict(reading.doubts[0].params)["visible"]
+    assert alike >= 0.98 * seen
+
+
+def test_another_campaigns_page_with_its_code_half_erased_is_not_taken_for_ours() -> None:
+    other = read_layout(replace(load_campaign(SAMPLE), id="hdnd-khac-2024"))
+    reading = _read(_faded_code_page(other))
+    assert reading.status == "rejected"
+    assert "code_unreadable" in [r.code for r in reading.reasons], reading.reasons
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_a_page_whose_code_is_wholly_gone_is_named_by_its_table_for_a_person_to_confirm(
+        number: int) -> None:
+    # the QR code painted out (a 1-bit cut through faded toner can leave nothing of it):
+    # placed by its four marks, the page is the one page of the ballot whose box outlines
+    # all lie where they put it; a person confirms it is this campaign's ballot
+    layout = _layout()
+    pages = sim.render_pages(ballot_pdf_bytes(layout.campaign, layout, copies=1), DPI)
+    page = next(p for n, p in enumerate(pages, start=1) if n == number).copy()
+    qr = layout.frame.qr
+    page[round(qr.y * PPM):round((qr.y + qr.h) * PPM),
+         round(qr.x * PPM):round((qr.x + qr.w) * PPM)] = 255
+    rows = layout.page(number).template.rows
+    rng = np.random.default_rng(3)
+    for row in rows:
+        sim.draw_mark(page, row.boxes[row.row % 3], PPM, sim.Mark("x", "blue", 0.5), rng)
+    reading = _read(_scan(page, replace(GREY, colour="bitonal", bitonal="global")))
+    assert reading.status == "accepted", reading.reasons
+    assert reading.ballot_page == number
+    assert [d.code for d in reading.doubts] == ["code_named_by_table"]
+    levels = ("high", "medium", "low")
+    assert [(r.outcome, r.level) for r in reading.rows] == [
+        ("vote", levels[row.row % 3]) for row in rows]
+
+
 def test_a_page_whose_mark_and_code_are_both_gone_is_refused_and_says_why() -> None:
     page = _marked().copy()
     sim.dog_ear(page, "bottom_left", 40.0, 40.0, PPM, 240, np.random.default_rng(2))

@@ -38,7 +38,7 @@ from sqlalchemy import inspect
 
 import simulator as sim
 from omr import reasons as omr_reasons
-from omr.code import decode_page_code
+from omr.code import CodeMatch, decode_page_code
 from omr.decide import decide_row
 from omr.errors import ReadError
 from omr.faults import ALONG_COLUMNS, ALONG_ROWS, Streak, Writing
@@ -328,6 +328,15 @@ def _streaked_codes() -> Iterator[tuple[str, tuple[Reason, ...]]]:
     assert "code_named_past_streak" in {d.code for d in reading.doubts}
     for doubt in reading.doubts:
         yield "doubt", (doubt,)
+    page = _page()
+    page[round(qr.y * PPM):round((qr.y + qr.h) * PPM),
+         round(qr.x * PPM):round((qr.x + qr.w) * PPM)] = 255  # the code wholly gone
+    reading = _read(page)
+    named = [d for d in reading.doubts if d.code == "code_named_by_table"]
+    assert named, (reading.reasons, reading.doubts)
+    yield "doubt", tuple(named)
+    # what `match_faded_code` names (a faded code's own test: tests/test_omr_handled.py)
+    yield "doubt", (CodeMatch(layout.code_text(1), 431, 433, faded=True).reason(),)
 
 
 @cache

@@ -30,7 +30,7 @@ from pipeline.domain.campaign import Campaign
 from pipeline.domain.layout import BallotLayout, parse_code
 from pipeline.domain.records import Reading, StoredRow
 from pipeline.reading.colour import decode_colour
-from pipeline.reading.printed import code_matrices, references, seal_place
+from pipeline.reading.printed import code_matrices, page_tables, references, seal_place
 from pipeline.reading.sources import decode_gray, detail
 
 #: A seal in colour is a photocopy's when less than this share of its ring's ink is red
@@ -84,7 +84,8 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: MarkRule, *,
     h, w = gray.shape
     try:
         placed = place_page(gray, layout.frame, code_symbol=layout.code_symbol,
-                            printed_codes=lambda: code_matrices(layout), lap=lap)
+                            printed_codes=lambda: code_matrices(layout),
+                            printed_tables=lambda: page_tables(layout), lap=lap)
     except BlankPage as exc:
         return Reading("blank_page", exc.reasons, width_px=w, height_px=h)
     except CodeUnreadable as exc:  # placed: say where

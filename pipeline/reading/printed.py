@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from omr.geometry import Rect
+from omr.geometry import PageTemplate, Rect
 from omr.notes import (
     DEFAULT_NOTE_PARAMS,
     NoteParams,
@@ -73,6 +73,13 @@ def code_matrices(layout: BallotLayout) -> dict[str, np.ndarray]:
     (`omr.page.place_page`'s ``printed_codes``)."""
     return {text: np.array(qr_matrix(text), dtype=bool)
             for text in (layout.code_text(p) for p in range(1, layout.page_count + 1))}
+
+
+def page_tables(layout: BallotLayout) -> dict[str, PageTemplate]:
+    """Every page's code text and its template, as printed: what a page whose code is gone
+    is named by (`omr.page.place_page`'s ``printed_tables``)."""
+    return {layout.code_text(p): layout.page(p).template
+            for p in range(1, layout.page_count + 1)}
 
 
 def seal_place(layout: BallotLayout) -> Rect | None:
