@@ -54,6 +54,7 @@ from pipeline.documents.typography import (
     is_national_assembly,
     is_party_body,
     nfc,
+    party_authority,
     split_body,
     vn_number,
 )
@@ -318,7 +319,7 @@ def report_form(doc: dict[str, Any]) -> Form:
              f"{to} xem xét./."),
     ]
     if party:
-        authority = (f"T/M {kind.upper()}", "BÍ THƯ")
+        authority = (party_authority(body_name), "BÍ THƯ")
     else:
         authority = (f"TM. {kind.upper()}", "CHỦ TỊCH")
     return Form(

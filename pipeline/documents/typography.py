@@ -169,6 +169,32 @@ def is_party_body(name: str) -> bool:
     return low.startswith("đảng") or any(w in low for w in PARTY_WORDS)
 
 
+#: a Party body's kind, as its name begins, and the collective it signs for (Hướng dẫn
+#: 36-HD/VPTW: "T/M" and the collective by its kind; the body's full name is in the
+#: heading). A Đảng bộ is led by its Đảng ủy. Longest first, so "ban thường vụ" is not
+#: read as some shorter kind; "uỷ" is read as "ủy" before matching.
+PARTY_COLLECTIVES = (
+    ("ban cán sự đảng", "BAN CÁN SỰ ĐẢNG"), ("ban thường vụ", "BAN THƯỜNG VỤ"),
+    ("ban chấp hành", "BAN CHẤP HÀNH"), ("đảng đoàn", "ĐẢNG ĐOÀN"), ("đảng ủy", "ĐẢNG ỦY"),
+    ("đảng bộ", "ĐẢNG ỦY"), ("chi bộ", "CHI BỘ"), ("thành ủy", "THÀNH ỦY"),
+    ("huyện ủy", "HUYỆN ỦY"), ("tỉnh ủy", "TỈNH ỦY"), ("quận ủy", "QUẬN ỦY"),
+    ("thị ủy", "THỊ ỦY"), ("cấp ủy", "CẤP ỦY"),
+)
+
+
+def party_authority(body_name: str) -> str:
+    """The first line of a Party body's signature: 'Đảng ủy Sở Nội vụ' -> 'T/M ĐẢNG ỦY',
+    'Ban Thường vụ Huyện ủy Ninh Sơn' -> 'T/M BAN THƯỜNG VỤ', 'Chi bộ …' -> 'T/M CHI BỘ',
+    'Đảng bộ …' -> 'T/M ĐẢNG ỦY'. A name that begins with no known kind is signed for by
+    its whole name, uppercased (NFC)."""
+    name = " ".join(nfc(body_name).split())
+    low = name.lower().replace("uỷ", "ủy")
+    for kind, collective in PARTY_COLLECTIVES:
+        if low == kind or low.startswith(kind + " "):
+            return f"T/M {collective}"
+    return nfc(f"T/M {name.upper()}")
+
+
 def heading_lines(text: str, size: float, width_mm: float, font: str = REGULAR) -> list[str]:
     """A heading split into lines that each fit ``width_mm``, breaking between words only,
     with lines of even length ("HỘI ĐỒNG NHÂN DÂN / HUYỆN NINH SƠN", never "HUYỆN / NINH SƠN").
