@@ -13,6 +13,7 @@ from pipeline.cli.console import err, lang, out, say
 from pipeline.cli.help import App
 from pipeline.cli.ws import WsArg, open_ws
 from pipeline.documents.ballot_pdf import printed_pages, render_ballots
+from pipeline.documents.typography import is_party_body, split_body
 from pipeline.domain.campaign import Campaign, load_campaign
 from pipeline.domain.eligibility import eligibility_findings, follow_up_findings
 from pipeline.domain.errors import CampaignError, WorkspaceError
@@ -36,6 +37,7 @@ def new(
     """Create a campaign workspace from a campaign file."""
     campaign = load_campaign(campaign_file)
     _warn_unknown_keys(campaign)
+    _warn_no_parent_body(campaign, campaign_file)
     for f in eligibility_findings(campaign):
         err.print(say("cli_warning", message=say(
             "cli_check_finding", file=str(campaign_file), line=f.line, stt=f.stt, name=f.name,
@@ -73,6 +75,7 @@ def check(
         raise typer.BadParameter(say("cli_check_usage"))
     campaign = load_campaign(campaign_file)
     _warn_unknown_keys(campaign)
+    _warn_no_parent_body(campaign, campaign_file)
     layout = build_layout(campaign)
     findings = eligibility_findings(campaign)
     if campaign.seal == "required" and not layout.spec.get("seal"):
@@ -97,6 +100,15 @@ def _warn_unknown_keys(campaign: Campaign) -> None:
     """A warning for every key of the campaign file that is not used (a misspelt one)."""
     for note in campaign.notes:
         err.print(say("cli_warning", message=note.in_words(lang())), markup=False)
+
+
+def _warn_no_parent_body(campaign: Campaign, campaign_file: Path) -> None:
+    """A Party body's documents head with the body above it (Hướng dẫn 36-HD/VPTW): a
+    warning when the campaign file does not name it (``parent_body:``)."""
+    body_name, _ = split_body(campaign.body)
+    if is_party_body(body_name) and not campaign.parent_body:
+        err.print(say("cli_warning", message=say(
+            "cli_check_no_parent_body", file=str(campaign_file), body=body_name)), markup=False)
 
 
 def _check_results(path: Path, previous: Path | None, as_json: bool) -> None:
