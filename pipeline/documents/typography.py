@@ -195,6 +195,45 @@ def party_authority(body_name: str) -> str:
     return nfc(f"T/M {name.upper()}")
 
 
+#: the Party committees named by a place's level, as their names begin ("Huyện ủy Ninh
+#: Sơn"), and the level ("huyện"); a Đảng bộ of such a place is led by that committee.
+PLACE_COMMITTEES = (("tỉnh ủy", "tỉnh"), ("thành ủy", "thành phố"), ("huyện ủy", "huyện"),
+                    ("quận ủy", "quận"), ("thị ủy", "thị xã"))
+#: the committee of a Đảng bộ of a place of this level ("Đảng bộ huyện Ninh Sơn" ->
+#: "Huyện ủy Ninh Sơn"); a Đảng bộ of any other place or unit is led by its Đảng ủy
+LEVEL_COMMITTEE = {"tỉnh": "Tỉnh ủy", "thành phố": "Thành ủy", "huyện": "Huyện ủy",
+                   "quận": "Quận ủy", "thị xã": "Thị ủy", "xã": "Đảng ủy xã",
+                   "phường": "Đảng ủy phường", "thị trấn": "Đảng ủy thị trấn"}
+
+
+def party_key(name: str) -> str:
+    """A name as it is compared: NFC, single spaces, lower case, "uỷ" read as "ủy"."""
+    return " ".join(nfc(name).split()).lower().replace("uỷ", "ủy")
+
+
+def party_committee(name: str) -> str | None:
+    """The Party committee (cấp ủy) a Party body's name stands for, in the name's words:
+    'Ban Thường vụ Huyện ủy Ninh Sơn' -> 'Huyện ủy Ninh Sơn', 'Ban Chấp hành Đảng bộ tỉnh
+    Ninh Thuận' and 'Đảng bộ tỉnh Ninh Thuận' -> 'Tỉnh ủy Ninh Thuận', 'Đảng bộ Sở Tư pháp'
+    -> 'Đảng ủy Sở Tư pháp', 'Đảng ủy xã Phước Hà' -> itself. None for a body that is not a
+    committee (a Chi bộ, a Đảng đoàn, a Ban cán sự đảng, a committee's advisory board, a
+    state body)."""
+    name = " ".join(nfc(name).split())
+    low = party_key(name)
+    for lead in ("ban thường vụ ", "ban chấp hành "):
+        if low.startswith(lead):
+            return party_committee(name[len(lead):])
+    if low.startswith("đảng bộ "):
+        rest, rest_low = name[len("đảng bộ "):], low[len("đảng bộ "):]
+        for level, committee in LEVEL_COMMITTEE.items():
+            if rest_low.startswith(level + " "):
+                return f"{committee} {rest[len(level) + 1:]}"
+        return f"Đảng ủy {rest}"
+    if low.startswith(("đảng ủy ", *(c + " " for c, _ in PLACE_COMMITTEES))):
+        return name
+    return None
+
+
 def heading_lines(text: str, size: float, width_mm: float, font: str = REGULAR) -> list[str]:
     """A heading split into lines that each fit ``width_mm``, breaking between words only,
     with lines of even length ("HỘI ĐỒNG NHÂN DÂN / HUYỆN NINH SƠN", never "HUYỆN / NINH SƠN").
