@@ -20,6 +20,7 @@ from pipeline.domain.errors import CampaignError, WorkspaceError
 from pipeline.domain.layout import build_layout
 from pipeline.domain.reasons import failure
 from pipeline.domain.rules import RULE_SETS
+from pipeline.domain.wording import percent
 from pipeline.reading.printed import references
 from pipeline.store.workspace import WORKSPACE_FILE, create_workspace, open_workspace
 
@@ -133,7 +134,7 @@ def _check_results(path: Path, previous: Path | None, as_json: bool) -> None:
         out.print(say("cli_follow_up_some", campaign=result["campaign"], rules=rules.name,
                       n=len(found)), markup=False)
     for f in found:
-        pct = f" ({vn_percent(f.percent)}%)" if f.percent is not None else ""
+        pct = f" ({percent(f.percent, 'vi')})" if f.percent is not None else ""
         out.print(f"  STT {f.stt} {f.name}, {f.position}: {f.low}/{f.base} phiếu tín nhiệm "
                   f"thấp{pct}; " + "; ".join(f.reasons) + ".", markup=False)
 
@@ -151,10 +152,6 @@ def _results(path: Path) -> dict[str, Any]:
     if not isinstance(result, dict) or "candidates" not in result or "rules" not in result:
         raise WorkspaceError(key="cli_results_not", path=str(file))
     return result
-
-
-def vn_percent(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
 
 
 @app.command("print", help=say("help_cmd_campaign_print"))
