@@ -4,8 +4,9 @@
 and writes, in a fixed order:
 
 - the properties (core, and every element of docProps/app.xml), the
-  package's parts, its own relationships (_rels/.rels), its content types,
-  and whether "python-docx" is named anywhere in them;
+  package's parts, its own relationships (_rels/.rels), the document's
+  (word/_rels/document.xml.rels), its content types, whether it holds custom
+  XML (customXml/) and whether "python-docx" is named anywhere in them;
 - the styles the text inherits, the proofing language of the styles and the
   settings;
 - each section: page size and orientation, margins, the headers;
@@ -220,7 +221,8 @@ def _properties(d: Any, z: zipfile.ZipFile) -> list[str]:
             f"modified (UTC): {cp.modified:%Y-%m-%dT%H:%M:%S}", f"revision: {cp.revision}",
             _app(z),
             f"parts: {' '.join(sorted(z.namelist()))}",
-            _package_rels(z), _content_types(z),
+            _package_rels(z), _document_rels(z), _content_types(z),
+            f"custom XML: {' '.join(n for n in sorted(z.namelist()) if 'customXml' in n) or 'none'}",
             f"'python-docx' named in: {' '.join(named) if named else 'no part'}"]
 
 
@@ -243,6 +245,13 @@ def _package_rels(z: zipfile.ZipFile) -> str:
     root = ElementTree.fromstring(z.read("_rels/.rels"))
     rels = sorted(f"{r.get('Type').rsplit('/', 1)[1]} {r.get('Target')}" for r in root)
     return f"package relationships: {'; '.join(rels)}"
+
+
+def _document_rels(z: zipfile.ZipFile) -> str:
+    """The main document's relationships (word/_rels/document.xml.rels), as `_package_rels`."""
+    root = ElementTree.fromstring(z.read("word/_rels/document.xml.rels"))
+    rels = sorted(f"{r.get('Type').rsplit('/', 1)[1]} {r.get('Target')}" for r in root)
+    return f"document relationships: {'; '.join(rels)}"
 
 
 def _content_types(z: zipfile.ZipFile) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import collections
 import io
 import json
+import posixpath
 import re
 import zipfile
 from xml.etree import ElementTree
@@ -119,3 +120,33 @@ def test_the_package_has_no_template_thumbnail_and_names_kiemphieu(kinds, kind: 
     reopened = docx.Document(io.BytesIO(data))
     assert reopened.core_properties.title == kinds[kind]().title
     assert len(reopened.paragraphs) > 10
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_package_has_no_template_bibliography(kinds, kind: str) -> None:
+    """python-docx's template carries an empty bibliography as custom XML
+    (customXml/item1.xml, its properties customXml/itemProps1.xml and their relationships):
+    not ours either. Every relationship left leads to a part the file holds, every part
+    but the relationships' and the content types' is reached, and the file reopens."""
+    data = form_docx(kinds[kind]())
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = set(z.namelist())
+        assert not [n for n in names if "customxml" in n.lower()], sorted(names)
+        types = ElementTree.fromstring(z.read("[Content_Types].xml"))
+        assert not [el.attrib for el in types if "customXml" in el.get("PartName", "")]
+        reached = set()
+        for rels_name in sorted(n for n in names if n.endswith(".rels")):
+            folder = rels_name.replace("_rels/", "").removesuffix(".rels").rpartition("/")[0]
+            for r in ElementTree.fromstring(z.read(rels_name)):
+                assert not r.get("Type").endswith("/customXml"), (rels_name, r.attrib)
+                if r.get("TargetMode") == "External":
+                    continue
+                target = posixpath.normpath(posixpath.join(folder, r.get("Target")))
+                assert target in names, (rels_name, r.attrib)
+                reached.add(target)
+    assert names - reached == {n for n in names if n.endswith(".rels")} | {
+        "[Content_Types].xml"}
+    reopened = docx.Document(io.BytesIO(data))
+    assert reopened.core_properties.title == kinds[kind]().title
+    assert len(reopened.paragraphs) > 10
+    assert not [r for r in reopened.part.rels.values() if r.reltype.endswith("/customXml")]

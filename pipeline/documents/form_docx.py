@@ -8,6 +8,7 @@ Vietnamese. The heading's lines are broken where the PDF breaks them (never
 across pages, the header and a group's band keep with the row after them,
 and a section heading keeps with what follows. The package drops the
 template's thumbnail (a blank page Word would show as the preview) and its
+bibliography (custom XML: customXml/item1.xml and its properties), and its
 app.xml names kiemphieu, not Word (`_own_package`).
 """
 
@@ -379,16 +380,26 @@ APP_XML = (
 
 def _own_package(d: Any) -> None:
     """The package's parts as ours: no thumbnail (the template's blank page, which Word and
-    Explorer would show as this document's preview), and an app.xml naming kiemphieu. The
-    package is written from its relationships, so dropping the thumbnail's relationship
-    drops the part and its content type too."""
+    Explorer would show as this document's preview), no custom XML (the template's empty
+    bibliography, customXml/item1.xml, and its properties part itemProps1.xml), and an
+    app.xml naming kiemphieu. The package is written from its relationships, so dropping a
+    part's relationship drops the part, the parts only it leads to and their content types
+    too. Nothing in the document refers to the custom XML's relationship by its id."""
     rels = d.part.package.rels
     for rid, rel in list(rels.items()):
         if rel.reltype == RT.THUMBNAIL:
-            del rels[rid]
-            rels.related_parts.pop(rid, None)
+            _drop(rels, rid)
         elif rel.reltype == RT.EXTENDED_PROPERTIES:
             rel.target_part._blob = APP_XML
+    for rid, rel in list(d.part.rels.items()):
+        if rel.reltype == RT.CUSTOM_XML:
+            _drop(d.part.rels, rid)
+
+
+def _drop(rels: Any, rid: str) -> None:
+    """Remove the relationship ``rid`` (and so, on saving, the part it leads to)."""
+    del rels[rid]
+    rels.related_parts.pop(rid, None)
 
 
 def _page_numbers(d: Any) -> None:
