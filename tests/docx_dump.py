@@ -3,8 +3,10 @@
 `dump` reads a DOCX (python-docx, and its XML where python-docx says nothing)
 and writes, in a fixed order:
 
-- the properties (core and app), the package's parts and whether
-  "python-docx" is named anywhere in them;
+- the properties (core, and every element of docProps/app.xml), the
+  package's parts, its own relationships (_rels/.rels), the document's
+  (word/_rels/document.xml.rels), its content types, whether it holds custom
+  XML (customXml/) and whether "python-docx" is named anywhere in them;
 - the styles the text inherits, the proofing language of the styles and the
   settings;
 - each section: page size and orientation, margins, the headers;
@@ -29,6 +31,7 @@ import io
 import unicodedata
 import zipfile
 from typing import Any
+from xml.etree import ElementTree
 
 import docx
 from docx.oxml.ns import qn
@@ -209,12 +212,6 @@ def _blocks(container: Any, indent: str) -> list[str]:
 
 def _properties(d: Any, z: zipfile.ZipFile) -> list[str]:
     cp = d.core_properties
-    app = z.read("docProps/app.xml").decode("utf-8") if "docProps/app.xml" in z.namelist() else ""
-
-    def app_field(name: str) -> str:
-        start = app.find(f"<{name}>")
-        return app[start + len(name) + 2:app.find(f"</{name}>")] if start >= 0 else "-"
-
     named = [n for n in z.namelist() if b"python-docx" in z.read(n).lower()]
     return ["== Properties ==",
             f"title: {cp.title}", f"subject: {cp.subject}", f"author (creator): {cp.author}",
@@ -222,10 +219,48 @@ def _properties(d: Any, z: zipfile.ZipFile) -> list[str]:
             f"language: {cp.language}", f"category: {cp.category!r}", f"comments: {cp.comments!r}",
             f"created (UTC): {cp.created:%Y-%m-%dT%H:%M:%S}",
             f"modified (UTC): {cp.modified:%Y-%m-%dT%H:%M:%S}", f"revision: {cp.revision}",
-            f"app: {app_field('Application')} {app_field('AppVersion')}, template "
-            f"{app_field('Template')}, company {app_field('Company') or '-'}",
+            _app(z),
             f"parts: {' '.join(sorted(z.namelist()))}",
+            _package_rels(z), _document_rels(z), _content_types(z),
+            f"custom XML: {' '.join(n for n in sorted(z.namelist()) if 'customXml' in n) or 'none'}",
             f"'python-docx' named in: {' '.join(named) if named else 'no part'}"]
+
+
+def _app(z: zipfile.ZipFile) -> str:
+    """docProps/app.xml: each of its elements with its text (a vector's size only)."""
+    if "docProps/app.xml" not in z.namelist():
+        return "app.xml: none"
+    root = ElementTree.fromstring(z.read("docProps/app.xml"))
+    fields = []
+    for el in root:
+        name = el.tag.split("}")[1]
+        vector = next(iter(el), None)
+        fields.append(f"{name} (vector of {vector.get('size')})" if vector is not None
+                      else f"{name}={el.text or ''}")
+    return f"app.xml: {'; '.join(fields) if fields else '(empty)'}"
+
+
+def _package_rels(z: zipfile.ZipFile) -> str:
+    """The package's own relationships (_rels/.rels): the kind's last word, the target."""
+    root = ElementTree.fromstring(z.read("_rels/.rels"))
+    rels = sorted(f"{r.get('Type').rsplit('/', 1)[1]} {r.get('Target')}" for r in root)
+    return f"package relationships: {'; '.join(rels)}"
+
+
+def _document_rels(z: zipfile.ZipFile) -> str:
+    """The main document's relationships (word/_rels/document.xml.rels), as `_package_rels`."""
+    root = ElementTree.fromstring(z.read("word/_rels/document.xml.rels"))
+    rels = sorted(f"{r.get('Type').rsplit('/', 1)[1]} {r.get('Target')}" for r in root)
+    return f"document relationships: {'; '.join(rels)}"
+
+
+def _content_types(z: zipfile.ZipFile) -> str:
+    """[Content_Types].xml: the defaults by extension and every part named."""
+    root = ElementTree.fromstring(z.read("[Content_Types].xml"))
+    defaults = sorted(el.get("Extension") for el in root if el.tag.endswith("Default"))
+    parts = sorted(el.get("PartName") for el in root if el.tag.endswith("Override"))
+    return (f"content types: by extension {' '.join(defaults)}; by part "
+            f"{' '.join(parts)}")
 
 
 def _styles(d: Any, z: zipfile.ZipFile) -> list[str]:

@@ -21,7 +21,10 @@ from __future__ import annotations
 import collections
 import io
 import json
+import posixpath
 import re
+import zipfile
+from xml.etree import ElementTree
 
 import docx
 import pypdfium2 as pdfium
@@ -92,3 +95,58 @@ def test_the_word_copy_and_the_pdf_carry_the_same_figures(kinds, kind: str) -> N
     pages = collections.Counter(str(i) for i in range(2, len(pdfium.PdfDocument(pdf_bytes)) + 1))
     extra = pdf - word - chart - pages
     assert not extra, f"{kind}: figures of the PDF not in the Word copy (figure: times) {dict(extra)}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_package_has_no_template_thumbnail_and_names_kiemphieu(kinds, kind: str) -> None:
+    """python-docx's template carries a blank page as docProps/thumbnail.jpeg (shown by Word
+    and Explorer as the file's preview) and an app.xml naming Word 14 on a Mac: neither is
+    ours. The file still opens, and its app.xml is well-formed."""
+    data = form_docx(kinds[kind]())
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        assert not [n for n in names if "thumbnail" in n], names
+        rels = z.read("_rels/.rels").decode("utf-8")
+        assert "thumbnail" not in rels
+        types = ElementTree.fromstring(z.read("[Content_Types].xml"))
+        assert not [el.attrib for el in types
+                    if "thumbnail" in el.get("PartName", "") or el.get("Extension") == "jpeg"]
+        app = ElementTree.fromstring(z.read("docProps/app.xml"))
+    ns = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+    assert app.tag == f"{ns}Properties"
+    assert app.findtext(f"{ns}Application") == "kiemphieu"
+    assert app.find(f"{ns}AppVersion") is None
+    assert "Word" not in ElementTree.tostring(app, encoding="unicode")
+    reopened = docx.Document(io.BytesIO(data))
+    assert reopened.core_properties.title == kinds[kind]().title
+    assert len(reopened.paragraphs) > 10
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_package_has_no_template_bibliography(kinds, kind: str) -> None:
+    """python-docx's template carries an empty bibliography as custom XML
+    (customXml/item1.xml, its properties customXml/itemProps1.xml and their relationships):
+    not ours either. Every relationship left leads to a part the file holds, every part
+    but the relationships' and the content types' is reached, and the file reopens."""
+    data = form_docx(kinds[kind]())
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = set(z.namelist())
+        assert not [n for n in names if "customxml" in n.lower()], sorted(names)
+        types = ElementTree.fromstring(z.read("[Content_Types].xml"))
+        assert not [el.attrib for el in types if "customXml" in el.get("PartName", "")]
+        reached = set()
+        for rels_name in sorted(n for n in names if n.endswith(".rels")):
+            folder = rels_name.replace("_rels/", "").removesuffix(".rels").rpartition("/")[0]
+            for r in ElementTree.fromstring(z.read(rels_name)):
+                assert not r.get("Type").endswith("/customXml"), (rels_name, r.attrib)
+                if r.get("TargetMode") == "External":
+                    continue
+                target = posixpath.normpath(posixpath.join(folder, r.get("Target")))
+                assert target in names, (rels_name, r.attrib)
+                reached.add(target)
+    assert names - reached == {n for n in names if n.endswith(".rels")} | {
+        "[Content_Types].xml"}
+    reopened = docx.Document(io.BytesIO(data))
+    assert reopened.core_properties.title == kinds[kind]().title
+    assert len(reopened.paragraphs) > 10
+    assert not [r for r in reopened.part.rels.values() if r.reltype.endswith("/customXml")]

@@ -13,12 +13,14 @@ from pipeline.cli.console import err, lang, out, say
 from pipeline.cli.help import App
 from pipeline.cli.ws import WsArg, open_ws
 from pipeline.documents.ballot_pdf import printed_pages, render_ballots
+from pipeline.documents.typography import is_party_body, split_body
 from pipeline.domain.campaign import Campaign, load_campaign
 from pipeline.domain.eligibility import eligibility_findings, follow_up_findings
 from pipeline.domain.errors import CampaignError, WorkspaceError
 from pipeline.domain.layout import build_layout
 from pipeline.domain.reasons import failure
 from pipeline.domain.rules import RULE_SETS
+from pipeline.domain.wording import percent
 from pipeline.reading.printed import references
 from pipeline.store.workspace import WORKSPACE_FILE, create_workspace, open_workspace
 
@@ -36,6 +38,7 @@ def new(
     """Create a campaign workspace from a campaign file."""
     campaign = load_campaign(campaign_file)
     _warn_unknown_keys(campaign)
+    _warn_no_parent_body(campaign, campaign_file)
     for f in eligibility_findings(campaign):
         err.print(say("cli_warning", message=say(
             "cli_check_finding", file=str(campaign_file), line=f.line, stt=f.stt, name=f.name,
@@ -73,6 +76,7 @@ def check(
         raise typer.BadParameter(say("cli_check_usage"))
     campaign = load_campaign(campaign_file)
     _warn_unknown_keys(campaign)
+    _warn_no_parent_body(campaign, campaign_file)
     layout = build_layout(campaign)
     findings = eligibility_findings(campaign)
     if campaign.seal == "required" and not layout.spec.get("seal"):
@@ -99,6 +103,15 @@ def _warn_unknown_keys(campaign: Campaign) -> None:
         err.print(say("cli_warning", message=note.in_words(lang())), markup=False)
 
 
+def _warn_no_parent_body(campaign: Campaign, campaign_file: Path) -> None:
+    """A Party body's documents head with the body above it (Hướng dẫn 36-HD/VPTW): a
+    warning when the campaign file does not name it (``parent_body:``)."""
+    body_name, _ = split_body(campaign.body)
+    if is_party_body(body_name) and not campaign.parent_body:
+        err.print(say("cli_warning", message=say(
+            "cli_check_no_parent_body", file=str(campaign_file), body=body_name)), markup=False)
+
+
 def _check_results(path: Path, previous: Path | None, as_json: bool) -> None:
     result = _results(path)
     found = follow_up_findings(result, _results(previous) if previous is not None else None)
@@ -121,7 +134,7 @@ def _check_results(path: Path, previous: Path | None, as_json: bool) -> None:
         out.print(say("cli_follow_up_some", campaign=result["campaign"], rules=rules.name,
                       n=len(found)), markup=False)
     for f in found:
-        pct = f" ({vn_percent(f.percent)}%)" if f.percent is not None else ""
+        pct = f" ({percent(f.percent, 'vi')})" if f.percent is not None else ""
         out.print(f"  STT {f.stt} {f.name}, {f.position}: {f.low}/{f.base} phiếu tín nhiệm "
                   f"thấp{pct}; " + "; ".join(f.reasons) + ".", markup=False)
 
@@ -139,10 +152,6 @@ def _results(path: Path) -> dict[str, Any]:
     if not isinstance(result, dict) or "candidates" not in result or "rules" not in result:
         raise WorkspaceError(key="cli_results_not", path=str(file))
     return result
-
-
-def vn_percent(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
 
 
 @app.command("print", help=say("help_cmd_campaign_print"))

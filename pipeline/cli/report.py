@@ -67,6 +67,9 @@ def _add_rows(table: Table, tally: Tally, people: list) -> None:
         cells = []
         for lv in tally.levels:
             pct = c.percent[lv]
+            # the one compact percentage a person reads ("70,59%", no space before the sign):
+            # below 120 columns a figure's column is 7 characters wide, and "100,00 %" would
+            # not fit on its line; everywhere else a percentage is "70,59 %" (`wording.percent`)
             cells.append(str(c.counts[lv]) if pct is None else
                          say("cli_tally_cell", n=c.counts[lv], pct=pct))
         person = escape(c.name) + (f"\n[dim]{escape(c.position)}[/]" if c.position else "")

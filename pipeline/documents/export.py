@@ -127,6 +127,10 @@ def package_records(body: dict[str, Any], campaign: Campaign, layout: BallotLayo
         "electorate": campaign.electorate, "page_count": layout.page_count,
         "layout_fingerprint": layout.fingerprint,
     }
+    if campaign.parent_body:  # only when given: a package made without it reads as before
+        doc["campaign_info"]["parent_body"] = campaign.parent_body
+    if campaign.report_to:  # as parent_body
+        doc["campaign_info"]["report_to"] = campaign.report_to
     doc["declared"] = body["declaration"]
     doc["reconciliation"] = body["reconciliation"]
     doc["certification"] = {

@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.documents.typography import party_committee, party_key
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -124,3 +126,32 @@ def body_initials(body: str) -> str:
             break
         kept.append(w)
     return initials(kept)
+
+
+#: the letters of a Party collective's documents' numbers (Hướng dẫn 36-HD/VPTW: "Số
+#: 12-BC/HU"), by the kind its name begins with, as they are commonly abbreviated
+PARTY_LETTERS = (("ban cán sự đảng", "BCSĐ"), ("đảng đoàn", "ĐĐ"), ("đảng ủy", "ĐU"),
+                 ("chi bộ", "CB"), ("tỉnh ủy", "TU"), ("thành ủy", "TU"), ("huyện ủy", "HU"),
+                 ("quận ủy", "QU"), ("thị ủy", "TU"))
+
+
+def party_initials(body: str) -> str:
+    """The letters of a Party body's documents' numbers: its committee's ('Huyện ủy Ninh
+    Sơn' and 'Ban Thường vụ Huyện ủy Ninh Sơn' -> 'HU', 'Tỉnh ủy', 'Thành ủy', 'Thị ủy' ->
+    'TU', 'Quận ủy' -> 'QU', 'Đảng ủy …' and 'Đảng bộ xã …' -> 'ĐU', 'Đảng bộ huyện …' ->
+    'HU'), or its kind's ('Chi bộ' -> 'CB', 'Đảng đoàn' -> 'ĐĐ', 'Ban cán sự đảng' ->
+    'BCSĐ'). A board or office of a committee adds the committee's letters to its own
+    initials ('Ban Tổ chức Tỉnh ủy' -> 'BTCTU', 'Văn phòng Huyện ủy' -> 'VPHU'); any other
+    name, its first two words' initials."""
+    name = " ".join(unicodedata.normalize("NFC", body).split())
+    low = party_key(party_committee(name) or name)
+    for kind, letters in PARTY_LETTERS:
+        if low == kind or low.startswith(kind + " "):
+            return letters
+    words = name.split()
+    for i in range(1, len(words)):
+        rest = party_key(" ".join(words[i:]))
+        for kind, letters in PARTY_LETTERS[2:]:
+            if rest == kind or rest.startswith(kind + " "):
+                return initials(words[:i]) + letters
+    return initials(words[:2]) if words else "ĐU"

@@ -6,7 +6,10 @@ properties are marked Vietnamese (``vi-VN``) so Word checks the text as
 Vietnamese. The heading's lines are broken where the PDF breaks them (never
 "HUYỆN / NINH SƠN"). Tables repeat their header rows, rows do not split
 across pages, the header and a group's band keep with the row after them,
-and a section heading keeps with what follows.
+and a section heading keeps with what follows. The package drops the
+template's thumbnail (a blank page Word would show as the preview) and its
+bibliography (custom XML: customXml/item1.xml and its properties), and its
+app.xml names kiemphieu, not Word (`_own_package`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
@@ -306,6 +310,7 @@ class _Writer:
         for part in _all_runs(self.d):
             _lang(part.get_or_add_rPr())
         _page_numbers(self.d)
+        _own_package(self.d)
         buf = io.BytesIO()
         self.d.save(buf)
         return buf.getvalue()
@@ -361,6 +366,40 @@ def _cell_margins(table: Any, mm: float) -> None:
     # the schema's order: the cell margins come before tblLook, tblCaption, tblDescription
     tblpr.insert_element_before(mar, "w:tblLook", "w:tblCaption", "w:tblDescription",
                                 "w:tblPrChange")
+
+
+#: docProps/app.xml as we write it: the application that made the file, no version, no
+#: page or word counts (python-docx's template names Word 14 on a Mac and counts nothing)
+APP_XML = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'docPropsVTypes"><Application>kiemphieu</Application><DocSecurity>0</DocSecurity>'
+    b"</Properties>")
+
+
+def _own_package(d: Any) -> None:
+    """The package's parts as ours: no thumbnail (the template's blank page, which Word and
+    Explorer would show as this document's preview), no custom XML (the template's empty
+    bibliography, customXml/item1.xml, and its properties part itemProps1.xml), and an
+    app.xml naming kiemphieu. The package is written from its relationships, so dropping a
+    part's relationship drops the part, the parts only it leads to and their content types
+    too. Nothing in the document refers to the custom XML's relationship by its id."""
+    rels = d.part.package.rels
+    for rid, rel in list(rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            _drop(rels, rid)
+        elif rel.reltype == RT.EXTENDED_PROPERTIES:
+            rel.target_part._blob = APP_XML
+    for rid, rel in list(d.part.rels.items()):
+        if rel.reltype == RT.CUSTOM_XML:
+            _drop(d.part.rels, rid)
+
+
+def _drop(rels: Any, rid: str) -> None:
+    """Remove the relationship ``rid`` (and so, on saving, the part it leads to)."""
+    del rels[rid]
+    rels.related_parts.pop(rid, None)
 
 
 def _page_numbers(d: Any) -> None:

@@ -35,7 +35,15 @@ import datetime as dt
 import re
 from typing import Any
 
-from pipeline.documents.form import Closing, Form, Heading, Signer, Text, initials
+from pipeline.documents.form import (
+    Closing,
+    Form,
+    Heading,
+    Signer,
+    Text,
+    initials,
+    party_initials,
+)
 from pipeline.documents.form_docx import form_docx
 from pipeline.documents.form_pdf import form_pdf
 from pipeline.documents.grouping import grouped_people
@@ -48,12 +56,17 @@ from pipeline.documents.minutes import (
     what_is_counted,
 )
 from pipeline.documents.typography import (
+    LEVEL_COMMITTEE,
     NUMBER_BLANK,
+    PLACE_COMMITTEES,
     UNIT_KINDS,
     date_words,
     is_national_assembly,
     is_party_body,
     nfc,
+    party_authority,
+    party_committee,
+    party_key,
     split_body,
     vn_number,
 )
@@ -73,9 +86,10 @@ LOCAL_GOVERNMENT_LAW = (
 ASSEMBLY_LAW = (
     "Căn cứ Luật Tổ chức Quốc hội số 57/2014/QH13 đã được sửa đổi, bổ sung một số điều theo "
     "Luật số 65/2020/QH14;")
-PARTY_COMMITTEE = {"tỉnh": "Tỉnh ủy", "thành phố": "Thành ủy", "huyện": "Huyện ủy",
-                   "quận": "Quận ủy", "thị xã": "Thị ủy", "xã": "Đảng ủy xã",
-                   "phường": "Đảng ủy phường", "thị trấn": "Đảng ủy thị trấn"}
+#: whom a report goes to when nothing names it: a state body's Party committee of its
+#: level, or the committee above a Party body
+SAME_LEVEL_COMMITTEE = "Ban Thường vụ cấp ủy cùng cấp"
+HIGHER_COMMITTEE = "Ban Thường vụ cấp ủy cấp trên"
 
 
 def follow_up_files(rules: str) -> tuple[str, str]:
@@ -84,10 +98,14 @@ def follow_up_files(rules: str) -> tuple[str, str]:
 
 
 def _unit(body_name: str) -> tuple[str, str, str]:
-    """'Hội đồng nhân dân huyện Ninh Sơn' -> ('Hội đồng nhân dân', 'huyện', 'Ninh Sơn')."""
-    low = body_name.lower()
+    """'Hội đồng nhân dân huyện Ninh Sơn' -> ('Hội đồng nhân dân', 'huyện', 'Ninh Sơn').
+    A level's word that names a Party committee ("Huyện ủy Ninh Sơn") is not a place."""
+    low = party_key(body_name)  # as long as the name: "uỷ" and "ủy" are two characters each
+    body_name = " ".join(nfc(body_name).split())
     for kind in UNIT_KINDS:
         i = low.rfind(f" {kind} ")
+        while i >= 0 and low.startswith("ủy", i + len(kind) + 2):  # "Huyện ủy": a committee
+            i = low.rfind(f" {kind} ", 0, i)
         if i >= 0:
             return body_name[:i].strip(), kind, body_name[i + len(kind) + 2:].strip()
     return body_name, "", ""
@@ -255,21 +273,51 @@ def resolution_form(doc: dict[str, Any]) -> Form:
         keywords=("nghị quyết", what_is_counted(doc)))
 
 
-def _standing_committee(body_name: str) -> str:
-    """Whom the report goes to: 'Ban Thường vụ Huyện ủy Ninh Sơn' for a body of huyện Ninh Sơn."""
+def _unit_committee(body_name: str) -> str | None:
+    """The Party committee of the place a body's name ends with: 'Ủy ban nhân dân huyện
+    Ninh Sơn' -> 'Huyện ủy Ninh Sơn', 'Đảng ủy Sở Nội vụ thành phố Hà Nội' -> 'Thành ủy Hà
+    Nội'), or the committee a board of it names ('Ban Tổ chức Tỉnh ủy Ninh Thuận' -> 'Tỉnh
+    ủy Ninh Thuận'); None when the name names neither."""
     _, unit_kind, unit_name = _unit(body_name)
-    committee = PARTY_COMMITTEE.get(unit_kind)
-    if not committee:
-        return "Ban Thường vụ cấp ủy"
-    return f"Ban Thường vụ {committee} {unit_name}".strip()
+    committee = LEVEL_COMMITTEE.get(unit_kind)
+    if committee and unit_name:
+        return f"{committee} {unit_name}"
+    words = " ".join(nfc(body_name).split()).split()
+    for i in range(1, len(words)):  # a committee's board: 'Ban Tổ chức Tỉnh ủy Ninh Thuận'
+        rest = " ".join(words[i:])
+        if party_key(rest).startswith(tuple(c + " " for c, _ in PLACE_COMMITTEES)):
+            return rest
+    return None
+
+
+def report_addressee(body_name: str, parent_body: str | None = None) -> str:
+    """Whom the report goes to (Kính gửi), when the campaign file does not say
+    (``report_to:``).
+
+    A state body reports to the standing committee of its place's Party committee (seed
+    000: the People's Committee of huyện Ninh Sơn to the Ban Thường vụ Huyện ủy Ninh Sơn).
+    A Party body reports up: to the standing committee of the committee its
+    ``parent_body`` names ('Đảng bộ tỉnh Ninh Thuận' -> 'Ban Thường vụ Tỉnh ủy Ninh
+    Thuận'), else of its place's committee when that is not itself ('Đảng ủy Sở Nội vụ
+    thành phố Hà Nội' -> 'Ban Thường vụ Thành ủy Hà Nội'); a committee that leads its place
+    ('Ban Thường vụ Huyện ủy Ninh Sơn', 'Đảng ủy xã Phước Hà') with no ``parent_body`` says
+    'Ban Thường vụ cấp ủy cấp trên', never itself."""
+    unit = _unit_committee(body_name)
+    if not is_party_body(body_name):
+        return f"Ban Thường vụ {unit}" if unit else SAME_LEVEL_COMMITTEE
+    own = party_committee(body_name)
+    above = party_committee(parent_body) if parent_body else None
+    for committee in (above, unit):
+        if committee and (own is None or party_key(committee) != party_key(own)):
+            return f"Ban Thường vụ {committee}"
+    return HIGHER_COMMITTEE
 
 
 def _report_heading(doc: dict[str, Any], body_name: str, party: bool, day: dt.date) -> Heading:
     info = doc["campaign_info"]
     parent = info.get("parent_body")
     if party:
-        words = re.findall(r"\w+", body_name)
-        letters = initials(words[:2]) if words else "ĐU"
+        letters = party_initials(body_name)
         return Heading(parent=parent.upper() if parent else None, issuer=body_name.upper(),
                        number=f"Số{NUMBER_BLANK}-BC/{letters}", place_date=place_date(doc, day), party=True)
     kind, _, _ = _unit(body_name)
@@ -285,7 +333,7 @@ def report_form(doc: dict[str, Any]) -> Form:
     party = is_party_body(body_name)
     at = count_time(doc)
     kind, _, _ = _unit(body_name)
-    to = info.get("report_to") or _standing_committee(body_name)
+    to = info.get("report_to") or report_addressee(body_name, info.get("parent_body"))
     f = ballot_figures(doc)
     comrades = [c for c in doc["candidates"] if c["consequence"]]
     proposals = [Text(f"Đồng chí {c['name']}, {c['position']}: {vn_number(c['counts']['low'])} "
@@ -318,7 +366,7 @@ def report_form(doc: dict[str, Any]) -> Form:
              f"{to} xem xét./."),
     ]
     if party:
-        authority = (f"T/M {kind.upper()}", "BÍ THƯ")
+        authority = (party_authority(body_name), "BÍ THƯ")
     else:
         authority = (f"TM. {kind.upper()}", "CHỦ TỊCH")
     return Form(

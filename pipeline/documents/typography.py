@@ -169,6 +169,71 @@ def is_party_body(name: str) -> bool:
     return low.startswith("đảng") or any(w in low for w in PARTY_WORDS)
 
 
+#: a Party body's kind, as its name begins, and the collective it signs for (Hướng dẫn
+#: 36-HD/VPTW: "T/M" and the collective by its kind; the body's full name is in the
+#: heading). A Đảng bộ is led by its Đảng ủy. Longest first, so "ban thường vụ" is not
+#: read as some shorter kind; "uỷ" is read as "ủy" before matching.
+PARTY_COLLECTIVES = (
+    ("ban cán sự đảng", "BAN CÁN SỰ ĐẢNG"), ("ban thường vụ", "BAN THƯỜNG VỤ"),
+    ("ban chấp hành", "BAN CHẤP HÀNH"), ("đảng đoàn", "ĐẢNG ĐOÀN"), ("đảng ủy", "ĐẢNG ỦY"),
+    ("đảng bộ", "ĐẢNG ỦY"), ("chi bộ", "CHI BỘ"), ("thành ủy", "THÀNH ỦY"),
+    ("huyện ủy", "HUYỆN ỦY"), ("tỉnh ủy", "TỈNH ỦY"), ("quận ủy", "QUẬN ỦY"),
+    ("thị ủy", "THỊ ỦY"), ("cấp ủy", "CẤP ỦY"),
+)
+
+
+def party_authority(body_name: str) -> str:
+    """The first line of a Party body's signature: 'Đảng ủy Sở Nội vụ' -> 'T/M ĐẢNG ỦY',
+    'Ban Thường vụ Huyện ủy Ninh Sơn' -> 'T/M BAN THƯỜNG VỤ', 'Chi bộ …' -> 'T/M CHI BỘ',
+    'Đảng bộ …' -> 'T/M ĐẢNG ỦY'. A name that begins with no known kind is signed for by
+    its whole name, uppercased (NFC)."""
+    name = " ".join(nfc(body_name).split())
+    low = name.lower().replace("uỷ", "ủy")
+    for kind, collective in PARTY_COLLECTIVES:
+        if low == kind or low.startswith(kind + " "):
+            return f"T/M {collective}"
+    return nfc(f"T/M {name.upper()}")
+
+
+#: the Party committees named by a place's level, as their names begin ("Huyện ủy Ninh
+#: Sơn"), and the level ("huyện"); a Đảng bộ of such a place is led by that committee.
+PLACE_COMMITTEES = (("tỉnh ủy", "tỉnh"), ("thành ủy", "thành phố"), ("huyện ủy", "huyện"),
+                    ("quận ủy", "quận"), ("thị ủy", "thị xã"))
+#: the committee of a Đảng bộ of a place of this level ("Đảng bộ huyện Ninh Sơn" ->
+#: "Huyện ủy Ninh Sơn"); a Đảng bộ of any other place or unit is led by its Đảng ủy
+LEVEL_COMMITTEE = {"tỉnh": "Tỉnh ủy", "thành phố": "Thành ủy", "huyện": "Huyện ủy",
+                   "quận": "Quận ủy", "thị xã": "Thị ủy", "xã": "Đảng ủy xã",
+                   "phường": "Đảng ủy phường", "thị trấn": "Đảng ủy thị trấn"}
+
+
+def party_key(name: str) -> str:
+    """A name as it is compared: NFC, single spaces, lower case, "uỷ" read as "ủy"."""
+    return " ".join(nfc(name).split()).lower().replace("uỷ", "ủy")
+
+
+def party_committee(name: str) -> str | None:
+    """The Party committee (cấp ủy) a Party body's name stands for, in the name's words:
+    'Ban Thường vụ Huyện ủy Ninh Sơn' -> 'Huyện ủy Ninh Sơn', 'Ban Chấp hành Đảng bộ tỉnh
+    Ninh Thuận' and 'Đảng bộ tỉnh Ninh Thuận' -> 'Tỉnh ủy Ninh Thuận', 'Đảng bộ Sở Tư pháp'
+    -> 'Đảng ủy Sở Tư pháp', 'Đảng ủy xã Phước Hà' -> itself. None for a body that is not a
+    committee (a Chi bộ, a Đảng đoàn, a Ban cán sự đảng, a committee's advisory board, a
+    state body)."""
+    name = " ".join(nfc(name).split())
+    low = party_key(name)
+    for lead in ("ban thường vụ ", "ban chấp hành "):
+        if low.startswith(lead):
+            return party_committee(name[len(lead):])
+    if low.startswith("đảng bộ "):
+        rest, rest_low = name[len("đảng bộ "):], low[len("đảng bộ "):]
+        for level, committee in LEVEL_COMMITTEE.items():
+            if rest_low.startswith(level + " "):
+                return f"{committee} {rest[len(level) + 1:]}"
+        return f"Đảng ủy {rest}"
+    if low.startswith(("đảng ủy ", *(c + " " for c, _ in PLACE_COMMITTEES))):
+        return name
+    return None
+
+
 def heading_lines(text: str, size: float, width_mm: float, font: str = REGULAR) -> list[str]:
     """A heading split into lines that each fit ``width_mm``, breaking between words only,
     with lines of even length ("HỘI ĐỒNG NHÂN DÂN / HUYỆN NINH SƠN", never "HUYỆN / NINH SƠN").

@@ -116,6 +116,13 @@ class Campaign:
     layout: str = "a4-portrait"
     subtitle: str | None = None
     place: str | None = None
+    #: the body above the issuing body, the first line of a Party document's heading
+    #: (Hướng dẫn 36-HD/VPTW), e.g. "Đảng bộ tỉnh Ninh Thuận"
+    parent_body: str | None = None
+    #: whom the report of a ``qd96-2023`` campaign is addressed to (Kính gửi), as written,
+    #: e.g. "Ban Thường vụ Tỉnh ủy Ninh Thuận"; without it the addressee is derived from
+    #: ``body`` and ``parent_body``
+    report_to: str | None = None
     thresholds: MarkRule = field(default_factory=MarkRule)  # the box rule, as ``thresholds:`` sets it
     source_text: str = ""
     review: ReviewSettings = field(default_factory=ReviewSettings)
@@ -213,6 +220,10 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
         layout=layout,
         subtitle=_collapse(reader.string(top["subtitle"], "subtitle")) if "subtitle" in top else None,
         place=_collapse(reader.string(top["place"], "place")) if "place" in top else None,
+        parent_body=(_collapse(reader.string(top["parent_body"], "parent_body"))
+                     if "parent_body" in top else None),
+        report_to=(_collapse(reader.string(top["report_to"], "report_to"))
+                   if "report_to" in top else None),
         thresholds=_read_thresholds(reader, top),
         source_text=text,
         review=_read_review(reader, top),
@@ -225,9 +236,9 @@ def parse_campaign(text: str, where: str = "<campaign>") -> Campaign:
 
 
 #: the keys a campaign file's top level may hold, and a person's (``candidates:``)
-TOP_KEYS = ("id", "title", "subtitle", "body", "place", "session_date", "rules", "kind",
-            "electorate", "layout", "seal", "thresholds", "review", "groups", "forms",
-            "candidates")
+TOP_KEYS = ("id", "title", "subtitle", "body", "parent_body", "report_to", "place",
+            "session_date", "rules", "kind", "electorate", "layout", "seal", "thresholds",
+            "review", "groups", "forms", "candidates")
 PERSON_KEYS = ("name", "position", "in_post_since", "retiring", "born", "group", "form")
 
 

@@ -116,7 +116,7 @@ RULE_SETS: dict[str, RuleSet] = {
             signature_allowed=True,
             consequences={
                 "over_half_low": (
-                    "Có trên 50% đến dưới 2/3 số phiếu tín nhiệm thấp: đưa ra khỏi quy hoạch "
+                    "Có trên 50 % đến dưới 2/3 số phiếu tín nhiệm thấp: đưa ra khỏi quy hoạch "
                     "các chức vụ cao hơn; xem xét cho thôi giữ chức vụ, bố trí công tác khác, "
                     "cho từ chức hoặc bỏ phiếu tín nhiệm (khoản 2 Điều 11 Quy định số 96-QĐ/TW)."
                 ),

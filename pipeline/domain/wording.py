@@ -25,8 +25,10 @@ An entry is a Python format string over its parameters (flagged
 ``python-brace-format``). How a parameter is written:
 
 - a number: with the entry's format spec (``{ink:.2%}``, ``{extent_mm:.1f}``),
-  with a decimal comma in Vietnamese; text after a space in the spec is a
-  unit written after it (``{thick_mm:.1f mm}``), for lists;
+  with a decimal comma in Vietnamese; a percentage (``{ink:.2%}``) as
+  `percent` writes it ("0,35 %" in Vietnamese, a space before the sign as
+  the documents write it; "0.35%" in English); text after a space in the
+  spec is a unit written after it (``{thick_mm:.1f mm}``), for lists;
 - a tuple of numbers: each so, joined by ``join_numbers`` (", " in English,
   "; " in Vietnamese) when they have decimals, by ", " when whole;
 - a reason: its words; a tuple of reasons: their words joined by "; ", or by
@@ -44,6 +46,7 @@ not know, a parameter missing): it comes back as its code and parameters.
 from __future__ import annotations
 
 import gettext
+import re
 import string
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -59,7 +62,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 REASON = "reason"  # the context of a reason's entry
 PART = "part"  # the context of the parts reasons are made of
 
-__all__ = ["LANGS", "LOCALE_DIR", "Said", "t", "words"]
+__all__ = ["LANGS", "LOCALE_DIR", "Said", "percent", "t", "words"]
 
 
 @lru_cache(maxsize=len(LANGS))
@@ -82,6 +85,14 @@ def t(key: str, lang: str = "vi", **params: Any) -> str:
         return ""
     text = catalog(lang).gettext(key)
     return _fill(text, params, lang) if params else text
+
+
+def percent(value: float, lang: str = "vi", digits: int = 2) -> str:
+    """A share in percent (``value`` already ×100) as ``lang`` writes it: "85,23 %" in
+    Vietnamese, a decimal comma and a space before the sign, as the documents write it
+    ("chiếm 97,50 % tổng số phiếu thu về"); "85.23%" in English."""
+    text = f"{value:.{digits}f}"
+    return f"{text.replace('.', ',')} %" if lang == "vi" else f"{text}%"
 
 
 class Said:
@@ -184,6 +195,9 @@ def _fill(template: str, params: Mapping[str, Any], lang: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_PERCENT_SPEC = re.compile(r"(?:\.(\d+))?%")  # a percentage's format spec: "%", ".2%"
+
+
 def _field(value: Any, spec: str, lang: str) -> str:
     if value is None:
         return ""
@@ -202,6 +216,10 @@ def _field(value: Any, spec: str, lang: str) -> str:
         return joiner.join(_field(v, spec, lang) for v in value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         python_spec, _, unit = spec.partition(" ")
+        share = _PERCENT_SPEC.fullmatch(python_spec)
+        if share:  # "{ink:.2%}": a fraction, written as a percentage
+            text = percent(value * 100, lang, int(share.group(1) or 6))
+            return f"{text} {unit}" if unit else text
         text = format(value, python_spec)
         if lang == "vi":
             text = text.replace(".", ",")  # the decimal comma

@@ -22,6 +22,7 @@ from pipeline.domain.campaign import Candidate
 from pipeline.domain.errors import KiemphieuError
 from pipeline.domain.reasons import Reason, from_json
 from pipeline.domain.wording import LANGS, t, words
+from pipeline.domain.wording import percent as wording_percent
 from pipeline.store.hall import HallStore
 from pipeline.store.workspace import Workspace
 from pipeline.workflow.review import ItemNotFound, ReviewQueue
@@ -151,8 +152,9 @@ def number(value: float | int | None, lang: str, digits: int = 2) -> str:
 
 
 def percent(value: float | None, lang: str) -> str:
-    """A share in percent, two decimals: ``85,23%``."""
-    return "–" if value is None else f"{number(float(value), lang)}%"
+    """A share in percent, two decimals, as the documents write it: ``85,23 %`` in
+    Vietnamese (`pipeline.domain.wording.percent`); None as a dash."""
+    return "–" if value is None else wording_percent(float(value), lang)
 
 
 def vietnam_time(at: dt.datetime) -> dt.datetime:
