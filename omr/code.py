@@ -212,13 +212,7 @@ def match_page_code(
         alike = int((dark == modules)[visible].sum())
         count = int(visible.sum())
         scores.append((alike / count, alike, count, text))
-    scores.sort(reverse=True)
-    if not scores or scores[0][0] < params.match_min_alike:
-        return None
-    if len(scores) > 1 and scores[1][0] >= params.match_max_other:
-        return None
-    _, alike, count, text = scores[0]
-    return CodeMatch(text, alike, count)
+    return _the_one(scores, params)
 
 
 def match_faded_code(
@@ -253,24 +247,36 @@ def match_faded_code(
         level = levels[n]
         if level is None:
             continue
-        paper = float(np.percentile(level, 90))
-        dark = (paper - level) / max(paper - black, 1.0)
-        beside = cv2.dilate(dark, np.ones((3, 3), np.uint8))
-        seen_dark = dark >= params.faded_dark
-        seen_light = (dark < params.faded_light) & (beside >= params.faded_light_beside)
-        seen = seen_dark | seen_light
-        count = int(seen.sum())
+        seen_dark, seen_light = _seen_modules(level, black, params)
+        count = int(seen_dark.sum() + seen_light.sum())
         if count < params.faded_min_seen * n * n:
             continue
         alike = int((seen_dark & modules).sum() + (seen_light & ~modules).sum())
         scores.append((alike / count, alike, count, text))
-    scores.sort(reverse=True)
+    return _the_one(scores, params, faded=True)
+
+
+def _the_one(scores: list[tuple[float, int, int, str]], params: CodeParams, *,
+             faded: bool = False) -> CodeMatch | None:
+    """The symbol of ``scores`` (share alike, alike, compared, text) that agrees on
+    ``match_min_alike`` while every other agrees on less than ``match_max_other``."""
+    scores = sorted(scores, reverse=True)
     if not scores or scores[0][0] < params.match_min_alike:
         return None
     if len(scores) > 1 and scores[1][0] >= params.match_max_other:
         return None
     _, alike, count, text = scores[0]
-    return CodeMatch(text, alike, count, faded=True)
+    return CodeMatch(text, alike, count, faded=faded)
+
+
+def _seen_modules(level: np.ndarray, black: float, params: CodeParams
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The modules (bool, (n, n)) seen dark and seen light, as `match_faded_code` says."""
+    paper = float(np.percentile(level, 90))
+    dark = (paper - level) / max(paper - black, 1.0)
+    beside = cv2.dilate(dark, np.ones((3, 3), np.uint8))
+    return dark >= params.faded_dark, \
+        (dark < params.faded_light) & (beside >= params.faded_light_beside)
 
 
 def code_seen_share(gray: np.ndarray, registration: Registration, symbol: Rect, n: int,
@@ -281,12 +287,8 @@ def code_seen_share(gray: np.ndarray, registration: Registration, symbol: Rect, 
     level = _module_levels(gray, registration, symbol, n)
     if level is None:
         return 0.0
-    paper = float(np.percentile(level, 90))
-    dark = (paper - level) / max(paper - black, 1.0)
-    beside = cv2.dilate(dark, np.ones((3, 3), np.uint8))
-    seen = (dark >= params.faded_dark) | (
-        (dark < params.faded_light) & (beside >= params.faded_light_beside))
-    return float(seen.mean())
+    seen_dark, seen_light = _seen_modules(level, black, params)
+    return float((seen_dark | seen_light).mean())
 
 
 def _module_levels(gray: np.ndarray, registration: Registration, symbol: Rect, n: int

@@ -13,6 +13,7 @@ each made from one of these cases (the golden files' fixtures).
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,12 @@ from typing import Any
 import numpy as np
 
 from pipeline.documents.aggregate import Person, Unit, combine
+from pipeline.documents.export import package_records
 from pipeline.documents.form import Form
 from pipeline.documents.minutes import minutes_form
 from pipeline.documents.resolution import report_form, resolution_form
+from pipeline.domain.campaign import parse_campaign
+from pipeline.domain.layout import build_layout
 from pipeline.domain.rules import RULE_SETS, consequence, percent
 
 POSITIONS = (
@@ -169,3 +173,15 @@ def document_kinds(base_doc: dict[str, Any]) -> dict[str, Callable[[], Form]]:
         "minutes-follow-up-vote": lambda: minutes_form(vote),
         "resolution-follow-up-vote": lambda: resolution_form(vote),
     }
+
+
+def package_info(pkg: Path, key: str, value: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The campaign_info of the certified package ``pkg``'s records, made again from its
+    certificate and campaign file as export and verify make them: as it is, and with the
+    optional campaign key ``key: value`` added."""
+    body = json.loads((pkg / "certificate.json").read_text("utf-8"))["body"]
+    text = (pkg / "campaign.yaml").read_text("utf-8")
+    plain = parse_campaign(text)
+    given = parse_campaign(text.replace("\nplace:", f"\n{key}: {value}\nplace:", 1))
+    return (package_records(body, plain, build_layout(plain))["campaign_info"],
+            package_records(body, given, build_layout(given))["campaign_info"])

@@ -16,14 +16,12 @@ from pathlib import Path
 
 import pytest
 from certified_case import hanoi_case
-from document_cases import party_report_doc
+from document_cases import package_info, party_report_doc
 from station_cases import KIEMPHIEU, SAMPLE
 from test_cli_vietnamese_errors import PLAIN_ENV, kiemphieu, vietnamese
 
-from pipeline.documents.export import package_records
 from pipeline.documents.resolution import report_form
 from pipeline.domain.campaign import parse_campaign
-from pipeline.domain.layout import build_layout
 
 PARTY_BODY = "Đảng ủy Sở Nội vụ tỉnh Ninh Thuận"
 PARENT = "Đảng bộ tỉnh Ninh Thuận"
@@ -80,12 +78,8 @@ def test_parent_body_is_read_carried_by_the_package_and_heads_the_party_report(
     # the certified Hà Nội package's records, made again from its certificate and campaign
     # file as export and verify make them: without the key as before, with it carried
     case = hanoi_case(tmp_path_factory)
-    body = json.loads((case.pkg / "certificate.json").read_text("utf-8"))["body"]
-    text = (case.pkg / "campaign.yaml").read_text("utf-8")
-    plain = parse_campaign(text)
-    given = parse_campaign(text.replace("\nplace:", f"\nparent_body: {PARENT}\nplace:", 1))
-    assert "parent_body" not in package_records(body, plain, build_layout(plain))["campaign_info"]
-    info = package_records(body, given, build_layout(given))["campaign_info"]
+    plain, info = package_info(case.pkg, "parent_body", PARENT)
+    assert "parent_body" not in plain
     assert info["parent_body"] == PARENT
     doc = party_report_doc(json.loads((case.pkg / "tally.json").read_text("utf-8")), PARTY_BODY)
     assert "parent_body" not in doc["campaign_info"] and report_form(doc).heading.parent is None

@@ -25,18 +25,16 @@ from pathlib import Path
 
 import pytest
 from certified_case import hanoi_case
-from document_cases import party_report_doc
+from document_cases import package_info, party_report_doc
 from station_cases import SAMPLE
 from test_cli_vietnamese_errors import kiemphieu
 from test_docx_golden import docx_text, pdf_text
 
-from pipeline.documents.export import package_records
 from pipeline.documents.form import party_initials
 from pipeline.documents.form_docx import form_docx
 from pipeline.documents.form_pdf import form_pdf
 from pipeline.documents.resolution import report_addressee, report_form
 from pipeline.domain.campaign import parse_campaign
-from pipeline.domain.layout import build_layout
 
 BTV_HUYEN = "Ban Thường vụ Huyện ủy Ninh Sơn"
 PROVINCE = "Đảng bộ tỉnh Ninh Thuận"
@@ -158,12 +156,8 @@ def test_report_to_is_read_carried_only_when_given_and_checked_quietly(
     assert campaign.report_to == "Ban Thường vụ Tỉnh ủy Ninh Thuận" and not campaign.notes
     assert parse_campaign(SAMPLE_TEXT).report_to is None
     case = hanoi_case(tmp_path_factory)
-    body = json.loads((case.pkg / "certificate.json").read_text("utf-8"))["body"]
-    text = (case.pkg / "campaign.yaml").read_text("utf-8")
-    plain = parse_campaign(text)
-    given = parse_campaign(text.replace("\nplace:", f"\nreport_to: {BTV_HUYEN}\nplace:", 1))
-    assert "report_to" not in package_records(body, plain, build_layout(plain))["campaign_info"]
-    info = package_records(body, given, build_layout(given))["campaign_info"]
+    plain, info = package_info(case.pkg, "report_to", BTV_HUYEN)
+    assert "report_to" not in plain
     assert info["report_to"] == BTV_HUYEN
     path = Path(tmp_path_factory.mktemp("report-to")) / "bao-cao.yaml"
     path.write_text(SAMPLE_TEXT.replace("place:", f"report_to: {BTV_HUYEN}\nplace:", 1),
