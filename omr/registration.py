@@ -284,10 +284,10 @@ def place_by_code(gray: np.ndarray, frame: PageFrame, found: dict[int, np.ndarra
     code_px = code_corners_px(gray, est_px_per_mm)
     if code_px is None:
         return None
-    # with four marks, one of them may be found out of place (half covered, half folded
-    # away): the best fit on the code and each three of them too
+    # with three or four marks, one of them may be found out of place (half covered, half
+    # folded away, faded to dots): the best fit on the code and the others too
     subsets = [found] + ([{i: c for i, c in found.items() if i != out} for out in found]
-                         if len(found) == 4 else [])
+                         if len(found) >= 3 else [])
     fits = [f for f in (_fit_with_code(sub, frame, code_symbol, code_px, params)
                         for sub in subsets) if f is not None]
     return min(fits, key=lambda f: f.residual_mm) if fits else None

@@ -266,6 +266,20 @@ def test_a_sheet_whose_edge_is_folded_under_its_whole_length_is_refused() -> Non
     assert reading.status == "rejected"
 
 
+def test_three_marks_one_faded_out_of_shape_place_the_page_by_two_and_the_code() -> None:
+    """Page 2 printed short of toner and cut by one 1-bit threshold (tests/scans/
+    faded-mark-out-of-shape.tif, FADED_GLOBAL_BITONAL of seed 3030, 200 dpi G4): the
+    bottom-right mark is gone and another, faded to dots at one side, is found out of
+    shape. The three fit no flat page (0.49 mm); two of them and the code's corners do,
+    and the table confirms it."""
+    data = (Path(__file__).parent / "scans" / "faded-mark-out-of-shape.tif").read_bytes()
+    reading = _read(data)
+    assert reading.status == "accepted", reading.reasons
+    got = {r.candidate: (r.outcome, r.level) for r in reading.rows}
+    assert got == {13: ("vote", "medium"), 14: ("vote", "medium"), 15: ("vote", "medium"),
+                   16: ("vote", "high"), 17: ("vote", "high"), 18: ("vote", "low")}
+
+
 def test_a_table_moved_off_the_fit_is_still_refused_when_part_of_it_is_faded() -> None:
     # the lower rows of the table 2.5 mm right of and below where the marks put them (the
     # sheet curled or creased there), and the middle column faded away: outlines that
