@@ -284,12 +284,18 @@ def place_by_code(gray: np.ndarray, frame: PageFrame, found: dict[int, np.ndarra
     code_px = code_corners_px(gray, est_px_per_mm)
     if code_px is None:
         return None
-    # with three or four marks, one of them may be found out of place (half covered, half
-    # folded away, faded to dots): the best fit on the code and the others too
+    # with four marks, one of them may be found out of place (half covered, half folded
+    # away): the best fit on the code and each three of them too
     subsets = [found] + ([{i: c for i, c in found.items() if i != out} for out in found]
-                         if len(found) >= 3 else [])
+                         if len(found) == 4 else [])
     fits = [f for f in (_fit_with_code(sub, frame, code_symbol, code_px, params)
                         for sub in subsets) if f is not None]
+    if not fits and len(found) == 3:
+        # three that fit no page with the code: one of them found out of shape (faded to
+        # dots at one side), the best fit on the code and each two of them
+        fits = [f for f in (_fit_with_code({i: c for i, c in found.items() if i != out},
+                                           frame, code_symbol, code_px, params)
+                            for out in found) if f is not None]
     return min(fits, key=lambda f: f.residual_mm) if fits else None
 
 
