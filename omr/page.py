@@ -38,6 +38,7 @@ import numpy as np
 from omr import reasons as why
 from omr.code import DEFAULT_PARAMS as DEFAULT_CODE_PARAMS
 from omr.code import (
+    CodeMatch,
     code_black_level,
     code_seen_share,
     decode_page_code,
@@ -153,6 +154,7 @@ class PageMarks:
 def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
                printed_codes: Callable[[], Mapping[str, np.ndarray]],
                printed_tables: Callable[[], Mapping[str, PageTemplate]] | None = None,
+               is_code: Callable[[str], bool] | None = None,
                lap: Callable[[str], None] = lambda stage: None) -> PlacedPage:
     """Place the page in ``gray`` and read its QR code.
 
@@ -171,6 +173,10 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
         Gives every code text the ballot prints with its page's template;
         called only for a code of which too little is left to compare, on a
         page placed by all its marks (`name_by_table`).
+    is_code
+        Whether a text read is one of the caller's codes at all (any campaign's);
+        a text that is not is taken for a faded symbol misread, and the page is
+        named as for a code that cannot be read, if it can be.
     lap
         Called with ``"register"`` and ``"code"`` as those stages end.
 
@@ -215,19 +221,23 @@ def place_page(gray: np.ndarray, frame: PageFrame, *, code_symbol: Rect,
                                     lambda g: decode_page_code(g, registration, frame))
         match = match_page_code(gray, registration, code_symbol, printed_codes(), streaks) \
             if text is None and streaks else None
-        if text is None and match is None:  # faded print a 1-bit cut erased in part
-            match = match_faded_code(gray, registration, code_symbol, printed_codes(), black)
-        if text is None and match is None and printed_tables is not None \
-                and registration.markers_found == len(frame.markers) \
-                and not _code_says_anything(gray, registration, code_symbol, printed_codes(),
-                                            black):
-            match = name_by_table(gray, registration, printed_tables(), black)
+        if text is None and match is None:
+            match = _named_without_code(gray, registration, frame, code_symbol, black,
+                                        printed_codes, printed_tables)
         if match is not None:
             text = match.text
             doubts = (match.reason(),)
         if text is None:
             raise CodeUnreadable(*exc.reasons, *(s.reason() for s in streaks),
                                  registration=registration) from exc
+    else:
+        # zxing can read a faded symbol as some other, valid code: what is left of it may
+        # still name one of this ballot's pages (the caller's text stands otherwise)
+        if is_code is not None and not is_code(text):
+            match = _named_without_code(gray, registration, frame, code_symbol, black,
+                                        printed_codes, printed_tables)
+            if match is not None:
+                text, doubts = match.text, (match.reason(),)
     lap("code")
     while halved and registration.px_per_mm / 2 ** (len(halved) + 1) >= HALVED_MIN_PX_PER_MM:
         halved.append(halve(halved[-1]))
@@ -244,6 +254,22 @@ class TableMatch:
     def reason(self) -> Reason:
         """The page's doubt: how it was named."""
         return why.CODE_NAMED_BY_TABLE()
+
+
+def _named_without_code(gray: np.ndarray, registration: Registration, frame: PageFrame,
+                        code_symbol: Rect, black: float,
+                        printed_codes: Callable[[], Mapping[str, np.ndarray]],
+                        printed_tables: Callable[[], Mapping[str, PageTemplate]] | None
+                        ) -> CodeMatch | TableMatch | None:
+    """The page named from what faded print left of its code (`match_faded_code`), or,
+    with too little left to tell, on a page placed by all its marks, by its printed table
+    (`name_by_table`); None."""
+    match = match_faded_code(gray, registration, code_symbol, printed_codes(), black)
+    if match is None and printed_tables is not None \
+            and registration.markers_found == len(frame.markers) \
+            and not _code_says_anything(gray, registration, code_symbol, printed_codes(), black):
+        return name_by_table(gray, registration, printed_tables(), black)
+    return match
 
 
 def _code_says_anything(gray: np.ndarray, registration: Registration, symbol: Rect,

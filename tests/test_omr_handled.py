@@ -359,6 +359,22 @@ def test_a_page_whose_code_is_wholly_gone_is_named_by_its_table_for_a_person_to_
         ("vote", levels[row.row % 3]) for row in rows]
 
 
+def test_a_faded_code_zxing_misreads_is_not_taken_for_a_foreign_code() -> None:
+    """Page 1 printed short of toner and cut by one 1-bit threshold (tests/scans/
+    faded-code-misread.tif, FADED_GLOBAL_BITONAL of seed 3028, 200 dpi G4): zxing reads
+    what is left of its code as another, valid code ("7876", no ballot's), refused before
+    as "not a kiemphieu ballot code". A quarter of its modules can be seen, too few to
+    compare; placed by its four marks, it is named by its table, for a person to confirm."""
+    data = (Path(__file__).parent / "scans" / "faded-code-misread.tif").read_bytes()
+    reading = _read(data)
+    assert reading.status == "accepted", reading.reasons
+    assert [d.code for d in reading.doubts] == ["code_named_by_table"]
+    assert [(r.outcome, r.level) for r in reading.rows] == [
+        ("vote", "high"), ("vote", "low"), ("blank", None), ("vote", "low"), ("vote", "high"),
+        ("vote", "medium"), ("vote", "medium"), ("vote", "low"), ("vote", "low"),
+        ("vote", "low"), ("vote", "low"), ("vote", "high")]
+
+
 def test_a_page_whose_mark_and_code_are_both_gone_is_refused_and_says_why() -> None:
     page = _marked().copy()
     sim.dog_ear(page, "bottom_left", 40.0, 40.0, PPM, 240, np.random.default_rng(2))

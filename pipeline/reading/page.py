@@ -85,7 +85,8 @@ def read_pixels(gray: np.ndarray, layout: BallotLayout, thresholds: MarkRule, *,
     try:
         placed = place_page(gray, layout.frame, code_symbol=layout.code_symbol,
                             printed_codes=lambda: code_matrices(layout),
-                            printed_tables=lambda: page_tables(layout), lap=lap)
+                            printed_tables=lambda: page_tables(layout),
+                            is_code=lambda text: parse_code(text) is not None, lap=lap)
     except BlankPage as exc:
         return Reading("blank_page", exc.reasons, width_px=w, height_px=h)
     except CodeUnreadable as exc:  # placed: say where
