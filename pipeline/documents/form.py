@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.documents.typography import party_committee, party_key
+from pipeline.documents.typography import party_committee, party_key, party_kind
 
 
 @dataclass(frozen=True)
@@ -144,14 +144,12 @@ def party_initials(body: str) -> str:
     initials ('Ban Tổ chức Tỉnh ủy' -> 'BTCTU', 'Văn phòng Huyện ủy' -> 'VPHU'); any other
     name, its first two words' initials."""
     name = " ".join(unicodedata.normalize("NFC", body).split())
-    low = party_key(party_committee(name) or name)
-    for kind, letters in PARTY_LETTERS:
-        if low == kind or low.startswith(kind + " "):
-            return letters
+    letters = party_kind(party_key(party_committee(name) or name), PARTY_LETTERS)
+    if letters is not None:
+        return letters
     words = name.split()
     for i in range(1, len(words)):
-        rest = party_key(" ".join(words[i:]))
-        for kind, letters in PARTY_LETTERS[2:]:
-            if rest == kind or rest.startswith(kind + " "):
-                return initials(words[:i]) + letters
+        letters = party_kind(party_key(" ".join(words[i:])), PARTY_LETTERS[2:])
+        if letters is not None:
+            return initials(words[:i]) + letters
     return initials(words[:2]) if words else "ĐU"

@@ -188,11 +188,8 @@ def party_authority(body_name: str) -> str:
     'Đảng bộ …' -> 'T/M ĐẢNG ỦY'. A name that begins with no known kind is signed for by
     its whole name, uppercased (NFC)."""
     name = " ".join(nfc(body_name).split())
-    low = name.lower().replace("uỷ", "ủy")
-    for kind, collective in PARTY_COLLECTIVES:
-        if low == kind or low.startswith(kind + " "):
-            return f"T/M {collective}"
-    return nfc(f"T/M {name.upper()}")
+    collective = party_kind(party_key(name), PARTY_COLLECTIVES)
+    return f"T/M {collective}" if collective is not None else nfc(f"T/M {name.upper()}")
 
 
 #: the Party committees named by a place's level, as their names begin ("Huyện ủy Ninh
@@ -209,6 +206,15 @@ LEVEL_COMMITTEE = {"tỉnh": "Tỉnh ủy", "thành phố": "Thành ủy", "huy�
 def party_key(name: str) -> str:
     """A name as it is compared: NFC, single spaces, lower case, "uỷ" read as "ủy"."""
     return " ".join(nfc(name).split()).lower().replace("uỷ", "ủy")
+
+
+def party_kind(key: str, table: tuple[tuple[str, str], ...]) -> str | None:
+    """What ``table`` gives for the first kind (its first column) that the compared name
+    ``key`` (`party_key`) is or begins with, as a whole word; None if none."""
+    for kind, value in table:
+        if key == kind or key.startswith(kind + " "):
+            return value
+    return None
 
 
 def party_committee(name: str) -> str | None:
