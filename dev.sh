@@ -62,7 +62,9 @@ case "$cmd" in
     apt_install chromium   # the web station's end-to-end tests drive Debian's Chromium
     .venv/bin/ruff check omr pipeline simulator tests $(ls -d benchmarks 2>/dev/null)
     .venv/bin/lint-imports  # the layers and the import contracts of pyproject.toml
-    exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@" ;;
+    # one test process per core, at most four (pytest-xdist): the tests are CPU-bound
+    workers=$(nproc 2>/dev/null || echo 1); [ "$workers" -gt 4 ] && workers=4
+    exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "$workers" "$@" ;;
   kiemphieu)
     setup ""
     exec .venv/bin/kiemphieu "$@" ;;
