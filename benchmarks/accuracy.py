@@ -184,6 +184,40 @@ PRESETS.update({
                                 ("tiff-g4", "pdf-g4")),
 })
 # --- end of the ink presets ------------------------------------------------------------
+# --- what a counting room also meets: an open lid, a dark or washed-out exposure, a poor
+# copier JPEG, spilt tea; alone and with the conditions above -----------------------------
+#: A flatbed with its lid open (or a feeder's black backing): black beyond the sheet, up to
+#: 6 mm of it, the sheet skewed up to 4 degrees on it.
+_LID_OPEN = replace(sim.OFFICE, border_mm=6.0, backing=(0.03, 0.2), skew_deg=4.0,
+                    shift_mm=3.0, scale=(1.0, 1.0))
+#: The scanner's exposure set dark, or recycled grey paper: paper at 60-75 % white, black
+#: lifted to 12-25 %.
+_DARK = replace(sim.OFFICE, paper=(0.6, 0.75), ink=(0.12, 0.25))
+#: Washed out: paper clipped white, the print's black at 35-50 % (a light setting).
+_WASHED = replace(sim.OFFICE, paper=(0.99, 1.0), ink=(0.35, 0.5))
+PRESETS.update({
+    "LID_OPEN": (_LID_OPEN, ("png", "jpeg")),
+    "LID_OPEN_BITONAL": (replace(sim.BITONAL, border_mm=6.0, backing=(0.03, 0.2),
+                                 skew_deg=4.0, shift_mm=3.0, scale=(1.0, 1.0)), ("tiff-g4",)),
+    "DARK_SCAN": (_DARK, ("png", "jpeg")),
+    "WASHED_SCAN": (_WASHED, ("png", "jpeg")),
+    "POOR_JPEG": (replace(sim.COLOUR_150, jpeg_quality=25, blur_mm=(0.05, 0.1)),
+                  ("jpeg", "pdf-jpeg")),
+    "STAINED": (sim.OFFICE, ("png", "jpeg")),
+    "STAINED_COLOUR": (_COLOUR_200, ("jpeg",)),
+    "DARK_PINK_PENCIL": (replace(_DARK, paper_colours=("pink", "blue")), ("png",)),
+    "WASHED_STAINED_PENCIL": (_WASHED, ("jpeg",)),
+    "LID_OPEN_HANDLED": (_LID_OPEN, ("png",)),
+})
+HANDLING.update({
+    "STAINED": sim.Handling(stain=1.0),
+    "STAINED_COLOUR": sim.Handling(stain=1.0),
+    "WASHED_STAINED_PENCIL": sim.Handling(stain=0.6),
+    "LID_OPEN_HANDLED": sim.Handling(seal=0.9, seal_black=0.2, dog_ear=0.6,
+                                     dog_ear_background=25),  # the open lid shows black
+})
+INK_MARKS.update({n: LIGHT_PENCIL for n in ("DARK_PINK_PENCIL", "WASHED_STAINED_PENCIL")})
+# --- end of the counting-room presets --------------------------------------------------
 
 
 

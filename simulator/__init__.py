@@ -48,7 +48,8 @@ One module a section, in the order a ballot meets them:
 - `simulator.voters`: what each voter means on each row, and how they mark it;
 - `simulator.notes`: handwriting outside the boxes;
 - `simulator.seal`: the body's seal stamped by hand (red, or a photocopy's black);
-- `simulator.handling`: the seal stamped and corners folded over before the scan (`Handling`);
+- `simulator.handling`: the seal stamped, corners folded over and tea spilt before the scan
+  (`Handling`);
 - `simulator.truth`: a ballot marked as its voter meant, and what it should read as;
 - `simulator.scanner`: a document scanner or a phone camera, with their faults;
 - `simulator.sheets`: sheets that are not this campaign's ballots;
@@ -59,7 +60,7 @@ Every public name is also here, as ``simulator.NAME``.
 """
 
 from simulator.files import FORMATS, PageFile, grey, read_truth, write_case, write_stack
-from simulator.handling import Handled, Handling, dog_ear
+from simulator.handling import Handled, Handling, dog_ear, stain
 from simulator.kinds import CLEAR_SHAPES, DOUBTFUL_SHAPES, SHAPES, SPILL, ColourMode, Outcome, Status
 from simulator.marks import (
     PENS,
@@ -206,6 +207,7 @@ __all__ = [
     "show_through",
     "simulate_stack",
     "smooth_noise",
+    "stain",
     "stamp_seal",
     "strike_through",
     "to_bitonal",

@@ -68,8 +68,13 @@ class ScanProfile:
         Share of pixels flipped after thresholding (dust, fibres).
     border_mm : float
         Scan area beyond the paper on every side (a flatbed larger than the
-        sheet), paper-white. Without it a page skewed by more than about 2
-        degrees loses its corners, registration marks included.
+        sheet), paper-white unless ``backing`` says otherwise. Without it a page
+        skewed by more than about 2 degrees loses its corners, registration marks
+        included.
+    backing : (float, float) or None
+        Grey range, fraction of 255, of what the scanner sees beyond the sheet:
+        a flatbed's lid left open or a feeder's black backing plate (0.03-0.2);
+        None: the paper's own white.
     streak : float
         Share of pages with a scanner streak: dirt on the glass draws a dark
         straight line through the whole scan, along the feed (image columns)
@@ -142,6 +147,7 @@ class ScanProfile:
     bitonal: str = "dynamic"
     speckle: float = 0.0
     border_mm: float = 0.0
+    backing: tuple[float, float] | None = None
     streak: float = 0.0
     streak_width_mm: tuple[float, float] = (0.2, 1.0)
     streak_darkness: tuple[float, float] = (0.35, 0.9)
@@ -246,9 +252,9 @@ def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
             rng: np.random.Generator) -> np.ndarray:
     """Put an upright printed (and marked) page through a document scanner.
 
-    In order: paper and toner tone, the scan area's border, print scale,
-    skew and shift (paper-white fill), optical blur, sensor noise, the page's orientation in the feeder,
-    then grey or 1-bit output (with speckle).
+    In order: paper and toner tone, the scan area's border, print scale, skew and
+    shift (paper-white fill, or ``backing``), optical blur, sensor noise, the page's
+    orientation in the feeder, then grey or 1-bit output (with speckle).
 
     Parameters
     ----------
@@ -287,6 +293,7 @@ def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
     if profile.streak > 0 and rng.random() < profile.streak:  # no draws without streaks
         streak = (rng.random() < 0.8, rng.uniform(*profile.streak_span),
                   rng.uniform(*profile.streak_width_mm) * ppm, rng.uniform(*profile.streak_darkness))
+    backing = None if profile.backing is None else rng.uniform(*profile.backing) * 255.0
 
     if profile.colour == "rgb":
         planes = [img[:, :, c] for c in range(3)]
@@ -303,11 +310,12 @@ def degrade(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
     out_planes = []
     for plane, level in zip(planes, papers, strict=True):  # one channel at a time: memory
         work = black + (level - black) / 255.0 * plane.astype(np.float32)
+        beyond = level if backing is None else backing
         if b:
-            work = cv2.copyMakeBorder(work, b, b, b, b, cv2.BORDER_CONSTANT, value=level)
+            work = cv2.copyMakeBorder(work, b, b, b, b, cv2.BORDER_CONSTANT, value=beyond)
         if moved:
             work = cv2.warpAffine(work, m, (w, h), flags=cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_CONSTANT, borderValue=level)
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=beyond)
         if sigma > 0.1:
             work = cv2.GaussianBlur(work, (0, 0), sigma)
         if noise is not None:
