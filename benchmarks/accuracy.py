@@ -39,6 +39,12 @@ together. ``status`` counts pages whose status is not the truth's (a ballot refu
 seal (none stamped where `SEAL_REQUIRED` campaigns require it; black in a colour scan,
 whatever the campaign says: ``SEALED_COLOUR_OPTIONAL`` is ``SEALED_COLOUR`` with the seal
 optional), ``found`` those doubted, ``false`` pages doubted for a seal they have.
+
+The counting-room presets (``LID_OPEN`` to ``SUNLIT_PENCIL_PHONE``, added last so that the
+others keep their cases) are conditions the reader was not built on: black beyond the
+sheet (a flatbed's lid left open), scans exposed dark or washed out, a copier's JPEG at
+quality 25, tea spilt and dried on the sheet (`sim.Handling.stain`), a phone photo's hand
+shadow sharp in sunlight; alone and with light pencil, tinted paper, seals and dog-ears.
 """
 
 from __future__ import annotations
@@ -208,6 +214,12 @@ PRESETS.update({
     "DARK_PINK_PENCIL": (replace(_DARK, paper_colours=("pink", "blue")), ("png",)),
     "WASHED_STAINED_PENCIL": (_WASHED, ("jpeg",)),
     "LID_OPEN_HANDLED": (_LID_OPEN, ("png",)),
+    # photographed by a window in direct sunlight: the hand's or phone's shadow sharp, its
+    # edge over 1-2 mm
+    "SUNLIT_PHONE": (replace(sim.PHONE, hand_shadow=1.0, hand_shadow_edge_mm=(1.0, 2.0)),
+                     ("jpeg",)),
+    "SUNLIT_PENCIL_PHONE": (replace(sim.PHONE, hand_shadow=1.0, hand_shadow_edge_mm=(1.0, 2.0),
+                                    paper_colours=TINTED), ("jpeg",)),
 })
 HANDLING.update({
     "STAINED": sim.Handling(stain=1.0),
@@ -216,7 +228,8 @@ HANDLING.update({
     "LID_OPEN_HANDLED": sim.Handling(seal=0.9, seal_black=0.2, dog_ear=0.6,
                                      dog_ear_background=25),  # the open lid shows black
 })
-INK_MARKS.update({n: LIGHT_PENCIL for n in ("DARK_PINK_PENCIL", "WASHED_STAINED_PENCIL")})
+INK_MARKS.update({n: LIGHT_PENCIL for n in ("DARK_PINK_PENCIL", "WASHED_STAINED_PENCIL",
+                                             "SUNLIT_PENCIL_PHONE")})
 # --- end of the counting-room presets --------------------------------------------------
 
 

@@ -129,6 +129,10 @@ class ScanProfile:
         broad one).
     hand_shadow_depth : (float, float)
         How much of the light that shadow takes away.
+    hand_shadow_edge_mm : (float, float)
+        Over how much of the page (mm) that shadow's edge goes from light to
+        shade: 4-12 mm under a room's lamps, 1-2 mm in direct sunlight by a
+        window.
     """
 
     dpi: int = 200
@@ -166,6 +170,7 @@ class ScanProfile:
     toner_band: tuple[float, float] = (1.0, 1.0)
     hand_shadow: float = 0.0
     hand_shadow_depth: tuple[float, float] = (0.25, 0.55)
+    hand_shadow_edge_mm: tuple[float, float] = (4.0, 12.0)
 
     def __post_init__(self) -> None:
         if not 72 <= self.dpi <= 1200:
@@ -398,7 +403,7 @@ def photograph(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
     light *= 1.0 - rng.uniform(*profile.shadow) * shade
     if profile.hand_shadow > 0 and rng.random() < profile.hand_shadow:
         light *= 1.0 - rng.uniform(*profile.hand_shadow_depth) * _hand_shadow(
-            light.shape, dst / 8, rng)
+            light.shape, dst / 8, rng, profile.hand_shadow_edge_mm)
     light = cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
     sigma = rng.uniform(*profile.blur_mm) * s * profile.px_per_mm
     noise_sd = rng.uniform(*profile.noise)
@@ -425,11 +430,11 @@ def photograph(img_rgb_at_print_dpi: np.ndarray, profile: ScanProfile,
         px_per_mm=profile.px_per_mm * s)  # the page's scale in the photo
 
 
-def _hand_shadow(shape: tuple[int, int], page: np.ndarray, rng: np.random.Generator
-                 ) -> np.ndarray:
+def _hand_shadow(shape: tuple[int, int], page: np.ndarray, rng: np.random.Generator,
+                 edge_mm: tuple[float, float] = (4.0, 12.0)) -> np.ndarray:
     """A hand's or a phone's shadow (0..1) on a light map of ``shape``: a palm with four
     fingers, or the phone's rounded oblong, reaching over the page (corners ``page``, in
-    the map's pixels) from one of its edges; its edge soft over 4-12 mm of the page."""
+    the map's pixels) from one of its edges; its edge soft over ``edge_mm`` of the page."""
     h, w = shape
     out = np.zeros((h, w), np.float32)
     i = int(rng.integers(4))
@@ -458,7 +463,7 @@ def _hand_shadow(shape: tuple[int, int], page: np.ndarray, rng: np.random.Genera
                     (int(float(np.linalg.norm(into)) * 0.6), int(0.17 * side)), angle, 0, 360,
                     1.0, -1)
     # a hand or phone 15-30 cm over the page under a room's lamps: the edge soft over 4-12 mm
-    edge = side / 210.0 * rng.uniform(4.0, 12.0)  # map pixels per mm of the page, times mm
+    edge = side / 210.0 * rng.uniform(*edge_mm)  # map pixels per mm of the page, times mm
     return cv2.GaussianBlur(out, (0, 0), max(edge, 0.5))
 
 
