@@ -76,6 +76,33 @@ streak, a line ruled over the table — not a voter's mark, which stays within
 a ring of 130 % of the box: the row goes to review ("a straight line runs
 right through box 2 from side to side (0.4 mm thick): ...").
 
+**Light ink from beyond the box.** A voter's mark stays within a box's
+measured zone (box + 1.9 mm), or runs past one side of it. Ink that crosses
+the zone, reaching two or more of its sides, and is nowhere as dark as a
+pen's (`omr.scoring.BoxMeasure.strength` below ``light_strength``) is the
+edge of a dried tea or coffee stain, a crease, a pencil line from elsewhere,
+or a light mark drawn large: the row goes to review ("light ink crosses box
+2 from beyond it: ..."), never to a vote or an overvote a stain made.
+
+**A ring drawn on the printed line.** Every measure of a box leaves out the
+band of its printed outline, and a ring drawn on the line itself (a light
+pencil circle the size of the box) lies in it. A box whose band holds ink
+beyond what its column's boxes hold there along ``around_share`` (0.6) of
+the outline or more, ``around_mm2`` (0.3 mm²) in all, and that is not
+counted as a mark, sends the row to review ("ink along the whole outline of
+box 1: a ring drawn on the line?"). The boxes of clear blank rows show such
+ink along at most 4 % of their outline; the rings 80-97 %.
+
+**Two marks, one far lighter.** A pencil mark rubbed out leaves a ghost of
+itself; a shadow's sharp edge in sunlight lies over a box like a light
+stroke. Beside a mark, ink whose strength (`omr.scoring.BoxMeasure.strength`)
+is less than ``lighter_share`` (0.5) of that mark's is not a second mark as
+plainly as the first: the row goes to review ("the mark in box 2 is far
+lighter than the one in box 1: rubbed out, or a shadow?"), not to
+``overvote``. A mark alone lighter than ``mark_strength`` (0.2) is lighter than
+any pencil held lightly (their marks measure 0.24 and more): faint, for a
+person. On a 1-bit scan every mark is full strength.
+
 **A mark spilling into the neighbouring box.** A voter's stroke may run on
 past its box and end just over the next box's edge. A box whose ink comes
 in from the side of a neighbour holding a mark, where the neighbour's ink
@@ -161,6 +188,23 @@ class MarkRule:
         Ink on a box's printed outline (`omr.scoring.BoxMeasure.on_outline_mm2`)
         from which a row with no other ink goes to review: a dot resting on
         the line, which every other measure leaves out with the line.
+    light_strength
+        Ink in a box that reaches ``light_edges`` or more sides of its measured
+        zone, its strength (`omr.scoring.BoxMeasure.strength`) below this, is
+        light ink crossing the box from beyond it: the row goes to review.
+    light_edges
+        See ``light_strength``.
+    mark_strength
+        A mark whose strength is under this is faint (`FAINT`), however large.
+    lighter_share
+        Of two or more marks in a row, one whose strength is under this share
+        of the strongest's (a mark rubbed out, a shadow's edge) sends the row to
+        review instead of ``overvote``.
+    around_share, around_mm2
+        A box not counted as a mark whose outline holds ink beyond its
+        column's boxes' along this share of it or more, this much (mm²) in all
+        (`omr.scoring.BoxMeasure.around_mm2`), holds a ring drawn on the line:
+        the row goes to review.
     streak_hides_mm
         A scanner streak too dark to see through (`omr.faults.see_through_streaks`)
         this wide or wider could hide a mark in a box it crosses: the row goes
@@ -177,6 +221,12 @@ class MarkRule:
     spill_reach_mm: float = 2.5
     outline_ink_mm2: float = 0.1
     streak_hides_mm: float = 1.8
+    light_strength: float = 1.0
+    light_edges: int = 2
+    around_share: float = 0.6
+    lighter_share: float = 0.5
+    mark_strength: float = 0.2
+    around_mm2: float = 0.3
 
     def __post_init__(self) -> None:
         if (not (0 < self.faint_long_ink_mm2 <= self.faint_ink_mm2 <= self.mark_ink_mm2)
@@ -236,6 +286,10 @@ def decide_row(
     throughs: tuple[float, ...] | None = None,
     enters: tuple[tuple[float, float], ...] | None = None,
     on_outlines: tuple[float, ...] | None = None,
+    edges: tuple[int, ...] | None = None,
+    strengths: tuple[float, ...] | None = None,
+    arounds: tuple[float, ...] | None = None,
+    around_shares: tuple[float, ...] | None = None,
 ) -> RowDecision:
     """Apply the rule in the module docstring to one row's measurements.
 
@@ -262,6 +316,16 @@ def decide_row(
         Per box, ink on its printed outline (mm²,
         `omr.scoring.RowScores.on_outlines`): a row otherwise blank with
         ``rule.outline_ink_mm2`` or more on a box's outline goes to review.
+    edges, strengths
+        Per box, how many sides of its measured zone its ink reaches and how dark
+        it is (`omr.scoring.RowScores.edges`, ``strengths``): light ink crossing a
+        box that counts (``rule.light_strength``) sends the row to review; so do a
+        mark lighter than any pencil (``rule.mark_strength``) and, of two marks,
+        one far lighter than the other (``rule.lighter_share``).
+    arounds, around_shares
+        Per box, ink along its outline beyond its column's boxes (mm²) and the
+        share of the outline holding it (`omr.scoring.RowScores.arounds`): a box
+        not counted as a mark with a ring on its line sends the row to review.
 
     Raises
     ------
@@ -277,6 +341,9 @@ def decide_row(
     if enters:
         for b in _spilled_into(kinds, fills, enters, rule):
             kinds[b] = EMPTY
+    if strengths:  # lighter than any pencil: a shadow's edge, a mark rubbed out
+        kinds = [FAINT if k == MARK and st < rule.mark_strength else k
+                 for k, st in zip(kinds, strengths, strict=True)]
     marks = [b for b, k in enumerate(kinds) if k == MARK]
     faint = [b for b, k in enumerate(kinds) if k == FAINT]
     lines = [b for b, t in enumerate(throughs or ()) if 0 < t <= rule.max_line_mm
@@ -284,6 +351,18 @@ def decide_row(
     if lines:
         return _review(why.LINE_THROUGH_BOXES(
             boxes=_numbered(lines), thick_mm=tuple((throughs or ())[b] for b in lines)))
+    if edges and strengths:
+        crossed = [b for b, (e, st) in enumerate(zip(edges, strengths, strict=True))
+                   if e >= rule.light_edges and st < rule.light_strength and kinds[b] != EMPTY]
+        if crossed:
+            return _review(why.LIGHT_INK_CROSSES(boxes=_numbered(crossed)))
+
+    if arounds and around_shares:
+        ringed = [b for b, (v, sh) in enumerate(zip(arounds, around_shares, strict=True))
+                  if sh >= rule.around_share and v >= rule.around_mm2 and kinds[b] != MARK]
+        if ringed:
+            return _review(why.RING_ON_OUTLINE(boxes=_numbered(ringed),
+                                               ink_mm2=tuple(arounds[b] for b in ringed)))
 
     def doubt(b: int) -> Reason:
         what = why.SHORT_MARK if inks[b] >= rule.mark_ink_mm2 else why.FAINT_MARK
@@ -315,6 +394,13 @@ def decide_row(
         first = blacked[0]
         return _review(why.BLACKED_OUT(box=first + 1, fill=fills[first],
                                        boxes=_numbered([b for b in marks if b != first])))
+    if strengths:
+        strongest = max(marks, key=lambda b: strengths[b])
+        lighter = [b for b in marks if strengths[b] < rule.lighter_share * strengths[strongest]]
+        if lighter:
+            return _review(why.MARK_FAR_LIGHTER(
+                boxes=_numbered(lighter), box=strongest + 1,
+                strength=tuple(strengths[b] for b in lighter), than=strengths[strongest]))
     return RowDecision(OVERVOTE, None, (why.CLEAR_MARKS(
         boxes=_numbered(marks), extent_mm=tuple(extents[b] for b in marks)),))
 

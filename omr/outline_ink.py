@@ -33,6 +33,10 @@ class OutlineBand:
 
 OUTLINE_BIN_MM = 0.25  # the outline is measured in stretches this long
 OUTLINE_WINDOW = 4  # stretches summed: 1 mm of the outline, about a pen dot's width
+#: `around_outline`'s baseline in each stretch: this percentile of its column's boxes, low
+#: enough that most of a column may hold rings (voters ringing the same level) and the
+#: rest still give the printed line
+BASELINE_PERCENTILE = 25.0
 
 
 def along_outline(yy: np.ndarray, xx: np.ndarray, box_w: float, box_h: float
@@ -84,13 +88,21 @@ def across_outline(ys: np.ndarray, xs: np.ndarray, box: Rect, clear: float, grow
     return np.concatenate(runs, axis=1).astype(np.intp)
 
 
-def outline_ink(ramp: np.ndarray, band: OutlineBand, k: float, stretch_mm2: float
+def band_profile(ramp: np.ndarray, band: OutlineBand) -> np.ndarray:
+    """Per box, the ink of its outline's band by stretch: ``ramp`` (N, h * w), the
+    flattened patches of boxes of one size on one page as ink (0..1), summed over
+    each stretch's pixels; float (N, stretches)."""
+    profile = np.zeros((ramp.shape[0], band.count))
+    profile[:, band.stretches] = np.add.reduceat(ramp[:, band.pixels], band.starts, axis=1)
+    return profile
+
+
+def outline_ink(profile: np.ndarray, k: float, stretch_mm2: float
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Per box, ink on its printed outline beyond the line itself, mm²: the most in 1 mm of
     it (`omr.scoring.BoxMeasure.on_outline_mm2`) and the whole band's.
 
-    ``ramp`` is (N, h * w): the flattened patches of boxes of one size on one
-    page, as ink (0..1). The band's ink is summed by stretch of the outline;
+    ``profile`` is the boxes' `band_profile` (N boxes of one size on one page);
     from each stretch, what the page's other boxes hold there (their median:
     the printed line, its corners, the scanner's rendering of it) is taken
     off when there are three boxes or more, then this box's own usual
@@ -106,11 +118,8 @@ def outline_ink(ramp: np.ndarray, band: OutlineBand, k: float, stretch_mm2: floa
 
     Returns two float arrays (N,).
     """
-    n = ramp.shape[0]
-    profile = np.zeros((n, band.count))
-    profile[:, band.stretches] = np.add.reduceat(ramp[:, band.pixels], band.starts, axis=1)
-    if n >= 3:
-        profile -= np.median(profile, axis=0)
+    n = profile.shape[0]
+    profile = profile - np.median(profile, axis=0) if n >= 3 else profile.copy()
     profile -= np.median(profile, axis=1, keepdims=True)
     w = OUTLINE_WINDOW
     running = np.cumsum(np.concatenate([np.zeros((n, 1)), profile, profile[:, : w - 1]], axis=1),
@@ -121,6 +130,32 @@ def outline_ink(ramp: np.ndarray, band: OutlineBand, k: float, stretch_mm2: floa
     least = stretch_mm2 * k * k
     along = np.where(profile >= least, profile, 0.0).sum(axis=1)
     return np.maximum(most, 0.0) / (k * k), along / (k * k)
+
+
+def around_outline(profile: np.ndarray, k: float, stretch_mm2: float, columns: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per box, ink along its printed outline beyond what the boxes of its column hold
+    there: (mm², the share of the outline's stretches holding it).
+
+    ``profile`` is the boxes' `band_profile`; ``columns`` gives each box's column
+    (boxes one above another, printed and scanned alike: a toner band or a streak
+    down the page touches them all). From
+    each stretch of a box's band, what its column's boxes hold there (their
+    ``BASELINE_PERCENTILE``) is taken off (columns of three boxes or more; else
+    nothing is); the stretches then
+    holding at least ``stretch_mm2`` are summed. A ring drawn on the line all round
+    holds ink in nearly every stretch (0.8-0.97 of them); an X's arms cross it
+    in four places, and the boxes of clear blank rows show ink in at most 4 %
+    of them (`omr.scoring.BoxMeasure.around_mm2`). `outline_ink` takes off the
+    box's own median too, and with it such a ring.
+    """
+    profile = profile.copy()
+    for c in np.unique(columns):
+        mine = columns == c
+        if mine.sum() >= 3:
+            profile[mine] -= np.percentile(profile[mine], BASELINE_PERCENTILE, axis=0)
+    held = profile >= stretch_mm2 * k * k
+    return np.where(held, profile, 0.0).sum(axis=1) / (k * k), held.mean(axis=1)
 
 
 def clear_printed_line(ramp: np.ndarray, inked: np.ndarray, across: np.ndarray) -> None:

@@ -84,7 +84,7 @@ HALVED_MIN_PX_PER_MM = min(WRITING_MIN_PX_PER_MM, NOTES_MIN_PX_PER_MM)
 #: The names under which a row's measurements are kept, per box in level order
 #: (`row_measures`): what `decide_measures` decides from.
 MEASURE_KEYS = ("ink_mm2", "extent_mm", "through_mm", "enters_left_mm", "enters_right_mm",
-                "on_outline_mm2")
+                "on_outline_mm2", "edges", "strength", "around_mm2", "around_share")
 
 T = TypeVar("T")
 
@@ -440,7 +440,11 @@ def row_measures(row_scores: Any) -> dict[str, list[Any]]:
             "through_mm": [round(float(v), 2) for v in row_scores.throughs],
             "enters_left_mm": [a for a, _ in enters],
             "enters_right_mm": [b for _, b in enters],
-            "on_outline_mm2": [round(float(v), 3) for v in row_scores.on_outlines]}
+            "on_outline_mm2": [round(float(v), 3) for v in row_scores.on_outlines],
+            "edges": [int(v) for v in row_scores.edges],
+            "strength": [round(float(v), 3) for v in row_scores.strengths],
+            "around_mm2": [round(float(v), 3) for v in row_scores.arounds],
+            "around_share": [round(float(v), 2) for v in row_scores.around_shares]}
 
 
 def has_measures(measures: Mapping[str, Any] | None) -> bool:
@@ -472,6 +476,10 @@ def decide_measures(fills: Sequence[float], measures: Mapping[str, Any] | None,
         throughs=tuple(measures["through_mm"]) if "through_mm" in measures else None,
         enters=enters,
         on_outlines=tuple(measures["on_outline_mm2"]) if "on_outline_mm2" in measures else None,
+        edges=tuple(measures["edges"]) if "edges" in measures else None,
+        strengths=tuple(measures["strength"]) if "strength" in measures else None,
+        arounds=tuple(measures["around_mm2"]) if "around_mm2" in measures else None,
+        around_shares=tuple(measures["around_share"]) if "around_share" in measures else None,
     )
 
 

@@ -131,6 +131,9 @@ def _from_data(value: Any) -> Param:
 
 # a row's boxes: omr.decide
 LINE_THROUGH_BOXES = code("line_through_boxes", "boxes", "thick_mm")
+LIGHT_INK_CROSSES = code("light_ink_crosses", "boxes")
+RING_ON_OUTLINE = code("ring_on_outline", "boxes", "ink_mm2")
+MARK_FAR_LIGHTER = code("mark_far_lighter", "boxes", "box", "strength", "than")
 SHORT_MARK = code("short_mark", "box", "extent_mm", "ink_mm2")
 FAINT_MARK = code("faint_mark", "box", "extent_mm", "ink_mm2")
 MARK_LENGTH = code("mark_length", "box", "extent_mm")

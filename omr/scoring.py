@@ -52,6 +52,8 @@ from omr.outline_ink import (
     OutlineBand,
     across_outline,
     along_outline,
+    around_outline,
+    band_profile,
     clear_printed_line,
     outline_ink,
 )
@@ -119,7 +121,8 @@ class ScoringParams:
         stroke crossing the outline and kept.
     edge_mm, edge_ink_mm2
         Ink of at least ``edge_ink_mm2`` (mm²) within ``edge_mm`` of a side
-        of the patch reaches that side (for ``BoxMeasure.through_mm``).
+        of the patch reaches that side (for ``BoxMeasure.through_mm`` and
+        ``BoxMeasure.edges``).
     band_stretch_mm2
         A stretch of the outline's band (`omr.outline_ink.OUTLINE_BIN_MM`
         long) holding at least this much ink (mm²) beyond the line counts
@@ -225,6 +228,25 @@ class BoxMeasure:
         Light pencil dots and tiny ticks resting on the line measure
         0.08-0.3 mm², pen dots up to 1.1; the boxes of clear blank rows at
         most 0.075 (1-bit at 200 dpi; 0.04 on grey scans and photos).
+    edges
+        How many of the patch's four sides (``surround_mm`` beyond the outline)
+        the box's ink reaches: ink that comes in from beyond the box's zone, or
+        leaves it. A voter's mark stays within it, or runs past one side; the
+        edge of a dried stain, a crease or a stroke from elsewhere crosses the
+        zone, in by one side and out by another. 0 for a ring round the box
+        (ink in ``ring_sectors`` sectors round it), which reaches them all.
+    strength
+        How dark the box's ink is: the ramp level (0..1) its darkest
+        ``strength_share`` reaches, 1 when that much of it is as dark as
+        ``ink_high`` or darker (a pen's, a firm pencil's); light pencil and a
+        stain's edge stay below. 1 without ink, and always on a 1-bit scan.
+    around_mm2, around_share
+        Ink along the printed outline beyond what the boxes of its column hold
+        there (mm²), and the share of the outline holding it
+        (`omr.outline_ink.around_outline`): a ring drawn on the line itself,
+        which ``on_outline_mm2`` (beyond the box's own usual line) leaves out.
+        Measured on the whole page's boxes; 0 where the page's boxes were not,
+        and on a 1-bit scan (its threshold renders each outline its own way).
     """
 
     fill: float
@@ -234,6 +256,10 @@ class BoxMeasure:
     through_mm: float = 0.0
     enters_mm: tuple[float, float] = (0.0, 0.0)
     on_outline_mm2: float = 0.0
+    edges: int = 0
+    strength: float = 1.0
+    around_mm2: float = 0.0
+    around_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -262,6 +288,12 @@ class RowScores:
         from beyond the zone reaches into the box (`BoxMeasure.enters_mm`).
     on_outlines
         Ink on each box's printed outline (`BoxMeasure.on_outline_mm2`).
+    edges, strengths
+        Per box, how many sides of its patch its ink reaches, and how dark it is
+        (`BoxMeasure.edges`, `BoxMeasure.strength`).
+    arounds, around_shares
+        Per box, ink along its outline beyond its column's boxes, and the share of
+        the outline holding it (`BoxMeasure.around_mm2`, ``around_share``).
     """
 
     row: int
@@ -272,6 +304,10 @@ class RowScores:
     throughs: tuple[float, ...] = ()
     enters: tuple[tuple[float, float], ...] = ()
     on_outlines: tuple[float, ...] = ()
+    edges: tuple[int, ...] = ()
+    strengths: tuple[float, ...] = ()
+    arounds: tuple[float, ...] = ()
+    around_shares: tuple[float, ...] = ()
 
 
 def score_boxes(
@@ -305,7 +341,8 @@ def score_boxes(
         In the template's row order.
     """
     k = patch_scale(registration.px_per_mm, params)
-    if is_bitonal(gray):
+    bitonal = is_bitonal(gray)
+    if bitonal:
         params = replace(params, ink_low=max(params.ink_low, params.bitonal_ink_low),
                          ring_min_mm2=max(params.ring_min_mm2, params.bitonal_ring_min_mm2))
     if black is None:
@@ -319,8 +356,12 @@ def score_boxes(
     for (bw, bh), members in groups.items():
         stack = _located_patches(gray, registration, [box for _, _, box in members], k, params)
         zones = _zones(stack.shape[1:], bw, bh, k, params)
+        # on a 1-bit scan the threshold renders each outline its own way (a faded one in
+        # dots here, thickened there): no column of them gives a baseline to measure along
+        columns = None if bitonal else np.array([b for _, b, _ in members])
         for (r, b, _), m in zip(members, measure_boxes(stack, zones, k, black, params,
-                                                       shaded=shaded), strict=True):
+                                                       shaded=shaded, columns=columns),
+                                strict=True):
             measured[r, b] = m
     out = []
     for r, row in enumerate(template.rows):
@@ -335,6 +376,10 @@ def score_boxes(
                 throughs=tuple(m.through_mm for m in measures),
                 enters=tuple(m.enters_mm for m in measures),
                 on_outlines=tuple(m.on_outline_mm2 for m in measures),
+                edges=tuple(m.edges for m in measures),
+                strengths=tuple(m.strength for m in measures),
+                arounds=tuple(m.around_mm2 for m in measures),
+                around_shares=tuple(m.around_share for m in measures),
             )
         )
     return tuple(out)
@@ -540,13 +585,14 @@ RING_SECTORS = 8
 
 def measure_boxes(
     patches: np.ndarray, zones: _Zones, k: float, black: float, params: ScoringParams,
-    *, shaded: bool = False,
+    *, shaded: bool = False, columns: np.ndarray | None = None,
 ) -> list[BoxMeasure]:
     """Measure box patches of one shape (uint8, (N, h, w), upright, at ``k`` px/mm) at once.
 
     Each patch is measured on its own (its own paper level; on a ``shaded`` photo, its
     own sloping paper: `_paper_slope`); the arrays of a page's boxes are only stacked so
-    that each step is one array operation.
+    that each step is one array operation. With ``columns`` (each patch's column), ink
+    along each outline is also measured against its column's (`around_outline`).
     """
     n, h, w = patches.shape
     flat = patches.reshape(n, h * w)
@@ -576,10 +622,15 @@ def measure_boxes(
     np.clip(ramp, 0.0, 1.0, out=ramp)
     ramp = ramp.reshape(n, h * w)
     inked_mask = ramp > 0
-    on_outline_a, along_a = outline_ink(ramp, zones.band, k, params.band_stretch_mm2)
+    profile = band_profile(ramp, zones.band)
+    on_outline_a, along_a = outline_ink(profile, k, params.band_stretch_mm2)
     on_outline, along = on_outline_a.tolist(), along_a.tolist()
-    out = [BoxMeasure(0.0, 0.0, 0.0, float(outline[i]), on_outline_mm2=on_outline[i])
-           for i in range(n)]
+    around, around_share = [0.0] * n, [0.0] * n
+    if columns is not None:
+        around_a, share_a = around_outline(profile, k, params.band_stretch_mm2, columns)
+        around, around_share = around_a.tolist(), share_a.tolist()
+    out = [BoxMeasure(0.0, 0.0, 0.0, float(outline[i]), on_outline_mm2=on_outline[i],
+                      around_mm2=around[i], around_share=around_share[i]) for i in range(n)]
     # most boxes hold no ink outside the outline band (about two in three): nothing to
     # measure there; the rest is measured on those that do
     some = np.flatnonzero((inked_mask & zones.zone_mask).any(axis=1))
@@ -588,13 +639,14 @@ def measure_boxes(
     ramp, inked_mask, outline, n = ramp[some], inked_mask[some], outline[some], some.size
     clear_printed_line(ramp, inked_mask, zones.across)
     interior = ramp.reshape(n, h, w)[(slice(None), *zones.interior)]
+    # the box's own ink's strength: the level its darkest share reaches (pencil: lighter)
+    inked_zone = ramp * zones.zone_flat
+    top = (params.strength_share * (inked_zone > 0).sum(axis=1)).astype(np.intp)
+    strength = np.ones(n, np.float32)  # pen ink: more than the share of it full
+    for i in np.flatnonzero((inked_zone >= 1.0).sum(axis=1) <= top).tolist():
+        strength[i] = -np.partition(-inked_zone[i], top[i])[top[i]]  # top[i]-th most
     fill = np.zeros(n)
-    if interior.size:  # the share covered, at the box's own ink's strength (pencil: lighter)
-        inked_zone = ramp * zones.zone_flat
-        top = (params.strength_share * (inked_zone > 0).sum(axis=1)).astype(np.intp)
-        strength = np.ones(n, np.float32)  # pen ink: more than the share of it full
-        for i in np.flatnonzero((inked_zone >= 1.0).sum(axis=1) <= top).tolist():
-            strength[i] = -np.partition(-inked_zone[i], top[i])[top[i]]  # top[i]-th most
+    if interior.size:  # the share covered, at the box's own ink's strength
         fill = np.minimum(interior.mean(axis=(1, 2)) / np.maximum(strength, params.min_strength),
                           1.0)
     inked_mask &= zones.zone_mask
@@ -627,6 +679,9 @@ def measure_boxes(
     from_bottom = grid[:, -b:].sum(axis=(1, 2)) > least
     across = from_left & from_right
     down = from_top & from_bottom
+    # a ring round the box reaches every side of its patch: not ink crossing it
+    edges = np.where(ring, 0, from_left.astype(np.intp) + from_right + from_top + from_bottom
+                     ).tolist()
     through = np.minimum(np.where(across, spans[1], np.inf), np.where(down, spans[0], np.inf))
     # ink coming in from the left (right) side of the patch: how far it reaches into the box
     cum_x = cums[0]
@@ -639,21 +694,23 @@ def measure_boxes(
         again = some[np.isfinite(through)]
         for at, m in zip(again.tolist(), measure_boxes(patches[again], zones, k, black, dark,
                                                        shaded=shaded), strict=True):
-            out[at] = m
+            out[at] = replace(m, around_mm2=around[at], around_share=around_share[at])
         through[np.isfinite(through)] = np.nan  # done: left as measured again
     for i, at in enumerate(some.tolist()):
         if np.isnan(through[i]):
             continue
         if total[i] <= 0:  # its ink was the printed line's, cleared
             out[at] = BoxMeasure(float(fill[i]), 0.0, 0.0, float(outline[i]),
-                                 on_outline_mm2=on_outline[at])
+                                 on_outline_mm2=on_outline[at], around_mm2=around[at],
+                                 around_share=around_share[at])
             continue
         enters = (max(float(x_hi[i]), 0.01) if from_left[i] else 0.0,
                   max(float(zones.box_w - x_lo[i]), 0.01) if from_right[i] else 0.0)
         through_mm = float(through[i]) / zones.bins_per_mm if np.isfinite(through[i]) else 0.0
         ink = float(total[i]) / (k * k) + (along[at] if ring[i] else 0.0)
         out[at] = BoxMeasure(float(fill[i]), ink, float(extent[i]),
-                             float(outline[i]), through_mm, enters, on_outline[at])
+                             float(outline[i]), through_mm, enters, on_outline[at],
+                             int(edges[i]), float(strength[i]), around[at], around_share[at])
     return out
 
 
@@ -809,7 +866,8 @@ def measured_in_place(gray: np.ndarray, registration: Registration, template: Pa
         pick = {name: tuple(f if b in mine else o for b, (o, f) in enumerate(zip(
                     getattr(row, name), getattr(fresh, name), strict=True)))
                 for name in ("fills", "inks", "extents", "outlines", "throughs", "enters",
-                             "on_outlines") if getattr(row, name)}
+                             "on_outlines", "edges", "strengths", "arounds", "around_shares")
+                if getattr(row, name)}
         out.append(replace(row, **pick))
     return tuple(out)
 

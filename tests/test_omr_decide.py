@@ -164,3 +164,60 @@ def test_a_dot_on_a_box_outline_sends_a_blank_row_to_review() -> None:
 def en(decision: RowDecision) -> str:
     """The decision's reasons in English, as the audit record words them."""
     return words(decision.reasons, "en")
+
+
+def test_light_ink_crossing_a_box_from_beyond_it_goes_to_review() -> None:
+    """A stain's dried edge through box 2 beside an X in box 1: light ink reaching two
+    sides of box 2's zone is not a second mark (an overvote) but a person's call."""
+    fills, inks, extents = (0.3, 0.0, 0.0), (6.0, 3.0, 0.0), (8.0, 8.2, 0.0)
+    assert decide_row(fills, inks, extents).outcome == "overvote"
+    crossed = decide_row(fills, inks, extents, edges=(0, 2, 0), strengths=(1.0, 0.4, 1.0))
+    assert crossed.outcome == "review"
+    assert [r.code for r in crossed.reasons] == ["light_ink_crosses"]
+    assert crossed.reasons[0]["boxes"] == (2,)
+    # as dark as a pen's, or reaching one side only (a mark running past its box): counted
+    assert decide_row(fills, inks, extents, edges=(0, 2, 0),
+                      strengths=(1.0, 1.0, 1.0)).outcome == "overvote"
+    assert decide_row(fills, inks, extents, edges=(0, 1, 0),
+                      strengths=(0.6, 0.4, 1.0)).outcome == "overvote"
+    # an empty box crossed changes nothing: the X alone is the vote
+    assert decide_row((0.3, 0.0, 0.0), (6.0, 0.0, 0.0), (8.0, 0.0, 0.0), edges=(0, 3, 0),
+                      strengths=(1.0, 0.4, 1.0)) == RowDecision("vote", 0)
+    assert "vết ố" in words(crossed.reasons, "vi")
+
+
+def test_a_ring_drawn_on_the_printed_line_sends_the_row_to_review() -> None:
+    """Ink along 85 % of box 1's outline beyond its column's boxes, nothing in any box's
+    zone: the row is not blank but a person's call; an X's arms crossing the line (a
+    small share of it) or a box counted as a mark change nothing."""
+    nothing = ((0.0,) * 3, (0.0,) * 3, (0.0,) * 3)
+    ringed = decide_row(*nothing, arounds=(2.1, 0.05, 0.0), around_shares=(0.85, 0.03, 0.0))
+    assert ringed.outcome == "review"
+    assert [r.code for r in ringed.reasons] == ["ring_on_outline"]
+    assert ringed.reasons[0]["boxes"] == (1,)
+    assert decide_row(*nothing, arounds=(0.9, 0.0, 0.0),
+                      around_shares=(0.2, 0.0, 0.0)).outcome == "blank"
+    assert decide_row((0.3, 0.0, 0.0), (6.0, 0.0, 0.0), (8.0, 0.0, 0.0), arounds=(2.5, 0.0, 0.0),
+                      around_shares=(0.9, 0.0, 0.0)) == RowDecision("vote", 0)
+    assert "vòng khoanh" in words(ringed.reasons, "vi")
+
+
+def test_a_mark_far_lighter_than_its_row_neighbour_or_than_any_pencil_goes_to_review() -> None:
+    """Strength (how dark a box's ink is, 1 for a pen): a pencil X rubbed out beside a new
+    one, or a sunlit shadow's edge over a box, is no second mark as plain as the first;
+    alone, ink lighter than any pencil held lightly is faint."""
+    fills, inks, extents = (0.3, 0.1, 0.0), (6.0, 0.6, 0.0), (8.0, 5.0, 0.0)
+    assert decide_row(fills, inks, extents).outcome == "overvote"
+    lighter = decide_row(fills, inks, extents, strengths=(1.0, 0.3, 1.0))
+    assert lighter.outcome == "review"
+    assert [r.code for r in lighter.reasons] == ["mark_far_lighter"]
+    assert (lighter.reasons[0]["boxes"], lighter.reasons[0]["box"]) == ((2,), 1)
+    assert "tẩy xoá" in words(lighter.reasons, "vi")
+    # two marks of one pen or pencil: an overvote as before
+    assert decide_row(fills, inks, extents, strengths=(0.4, 0.35, 1.0)).outcome == "overvote"
+    # alone: a light pencil's mark (0.24 and more) is a vote; a shadow's edge (0.14) is faint
+    alone = ((0.0, 0.1, 0.0), (0.0, 0.6, 0.0), (0.0, 5.0, 0.0))
+    assert decide_row(*alone, strengths=(1.0, 0.25, 1.0)) == RowDecision("vote", 1)
+    faint = decide_row(*alone, strengths=(1.0, 0.14, 1.0))
+    assert faint.outcome == "review"
+    assert [r.code for r in faint.reasons] == ["short_mark"]

@@ -22,6 +22,7 @@ import pytest
 from omr_pages import SAMPLE, read_layout, sample_layout
 
 import simulator as sim
+from omr.page import decide_measures
 from pipeline.documents.ballot_pdf import ballot_pdf_bytes
 from pipeline.domain.campaign import CampaignError, load_campaign, parse_campaign
 from pipeline.domain.layout import BallotLayout
@@ -373,6 +374,101 @@ def test_a_faded_code_zxing_misreads_is_not_taken_for_a_foreign_code() -> None:
         ("vote", "high"), ("vote", "low"), ("blank", None), ("vote", "low"), ("vote", "high"),
         ("vote", "medium"), ("vote", "medium"), ("vote", "low"), ("vote", "low"),
         ("vote", "low"), ("vote", "low"), ("vote", "high")]
+
+
+def test_a_tea_stain_whose_edge_crosses_empty_boxes_sends_their_rows_to_review() -> None:
+    """A stain 60 mm across, spilt over the middle and right columns of page 1, dried
+    with a darker rim (`simulator.stain`), scanned grey to JPEG. Its rim crosses the empty
+    middle box of row 3 and the right one of row 4, beside their X: read before as
+    overvotes (two clear marks), those rows now go to a person; every other row reads
+    its X."""
+    page = _marked().copy()
+    sim.stain(page, (195 * PPM, 124 * PPM), 60 * PPM, PPM, np.random.default_rng(0))
+    reading = _read(_scan(page, GREY, fmt=".jpg"))
+    assert reading.status == "accepted", reading.reason
+    levels = ("high", "medium", "low")
+    crossed = {}
+    for row in reading.rows:
+        if (row.outcome, row.level) != ("vote", levels[VOTES[row.candidate]]):
+            crossed[row.candidate] = row
+    assert sorted(crossed) == [3, 4]
+    rule = _layout().campaign.thresholds
+    for row in crossed.values():
+        assert row.outcome == "review"
+        assert [r.code for r in row.reasons] == ["light_ink_crosses"]
+        assert row.reasons[0]["boxes"] == {3: (2,), 4: (3,)}[row.candidate]
+        without = {k: v for k, v in row.measures.items() if k not in ("edges", "strength")}
+        assert decide_measures(row.fills, without, rule).outcome == "overvote"
+
+
+def test_a_light_pencil_ring_drawn_on_a_box_outline_goes_to_review() -> None:
+    """A voter rings the middle box of row 1 with a pencil held lightly, the ring lying on
+    the printed outline all round; pink paper, scanned dark (paper at 62-68 % white). Every
+    other measure leaves the outline's band out with the printer's line, and the row read
+    blank: its ink along the outline beyond its column's boxes now sends it to a person."""
+    layout = _layout()
+    page = next(sim.render_pages(ballot_pdf_bytes(layout.campaign, layout, copies=1), DPI))
+    page = page.copy()
+    sim.on_paper(page, sim.PAPER_COLOURS["pink"])
+    rng = np.random.default_rng(0)
+    rows = {r.row: r for r in layout.page(1).template.rows}
+    for row, box in VOTES.items():
+        if row != 1:
+            sim.draw_mark(page, rows[row].boxes[box], PPM, sim.Mark("x", "blue", 0.5), rng)
+    box = rows[1].boxes[1]
+    turn = np.linspace(0, 2 * np.pi, 90)
+    radius = box.w / 2 + 0.3
+    ring = np.c_[box.x + box.w / 2 + radius * np.cos(turn), box.y + box.h / 2 + radius * np.sin(turn)]
+    before = page.copy()
+    sim.ink_strokes(page, [ring], PPM, "pencil_light", 0.4, rng)
+    page = (0.55 * page + 0.45 * before + 0.5).astype(np.uint8)  # pressed lightly
+    dark = replace(GREY, paper=(0.62, 0.68), ink=(0.15, 0.2))
+    reading = _read(_scan(page, dark, seed=0))
+    assert reading.status == "accepted", reading.reason
+    first = reading.rows[0]
+    assert first.outcome == "review"
+    assert [r.code for r in first.reasons] == ["ring_on_outline"]
+    assert first.reasons[0]["boxes"] == (2,)
+    without = {k: v for k, v in first.measures.items() if k not in ("around_mm2", "around_share")}
+    assert decide_measures(first.fills, without, layout.campaign.thresholds).outcome == "blank"
+    levels = ("high", "medium", "low")
+    assert [(r.outcome, r.level) for r in reading.rows[1:]] == [
+        ("vote", levels[VOTES[r.candidate]]) for r in reading.rows[1:]]
+
+
+@pytest.mark.parametrize("profile", [GREY, COLOUR], ids=["grey", "colour"])
+def test_a_pencil_x_rubbed_out_beside_a_new_one_is_never_a_second_mark(profile) -> None:
+    """Rows 1-6: a pencil X in the box beside the vote, rubbed out (a smudged ghost at 40 %
+    of its darkness), then a pencil X in the box meant. Read before as overvotes (two
+    clear marks); a ghost so much lighter than the X beside it now goes to a person."""
+    layout = _layout()
+    page = next(sim.render_pages(ballot_pdf_bytes(layout.campaign, layout, copies=1), DPI))
+    page = page.copy()
+    rows = {r.row: r for r in layout.page(1).template.rows}
+    rng = np.random.default_rng(0)
+    before = page.copy()
+    for row in range(1, 7):
+        sim.draw_mark(page, rows[row].boxes[(VOTES[row] + 1) % 3], PPM,
+                      sim.Mark("x", "pencil", 0.6), rng)
+    rubbed = cv2.GaussianBlur(page, (0, 0), 0.15 * PPM).astype(np.float32)
+    page = (0.4 * rubbed + 0.6 * before + 0.5).astype(np.uint8)
+    for row, box in VOTES.items():
+        sim.draw_mark(page, rows[row].boxes[box], PPM, sim.Mark("x", "pencil", 0.5), rng)
+    reading = _read(_scan(page, profile))
+    assert reading.status == "accepted", reading.reason
+    levels = ("high", "medium", "low")
+    rule = layout.campaign.thresholds
+    overvotes_before = 0
+    for row in reading.rows:
+        if row.candidate > 6:
+            assert (row.outcome, row.level) == ("vote", levels[VOTES[row.candidate]])
+            continue
+        assert row.outcome in ("vote", "review"), (row.candidate, row.outcome, row.reasons)
+        assert row.outcome == "review" or row.level == levels[VOTES[row.candidate]]
+        without = {k: v for k, v in row.measures.items()
+                   if k not in ("strength", "around_mm2", "around_share", "edges")}
+        overvotes_before += decide_measures(row.fills, without, rule).outcome == "overvote"
+    assert overvotes_before >= 1
 
 
 def test_a_page_whose_mark_and_code_are_both_gone_is_refused_and_says_why() -> None:

@@ -105,6 +105,14 @@ ROWS_BY_INK = [
     ("review", _ink((0.2, 0, 0.2), (2.0, 0, 2.0), (7.0, 0, 7.0), throughs=(0.45, 0, 1.2))),
     ("review", _ink((0, 0, 0), (0, 0, 0), (0, 0, 0), on_outlines=(0, 0.62, 0))),  # a dot on a line
     ("review", _ink((0, 0, 0), (0, 0, 0), (0, 0, 0), on_outlines=(0.4, 0, 0.35))),
+    ("review", _ink((0.3, 0, 0), (3.0, 2.4, 0), (7.2, 8.1, 0), edges=(0, 2, 0),  # a stain's edge
+                    strengths=(1.0, 0.35, 1.0))),
+    ("review", _ink((0, 0, 0), (2.1, 0, 2.4), (7.0, 0, 8.0), edges=(3, 0, 2),
+                    strengths=(0.5, 1.0, 0.4))),
+    ("review", _ink((0, 0, 0), (0, 0, 0), (0, 0, 0), arounds=(0, 1.84, 0),  # a ring on the line
+                    around_shares=(0, 0.86, 0))),
+    ("review", _ink((0.3, 0.1, 0), (6.0, 0.6, 0), (8.0, 5.0, 0),  # a mark rubbed out beside one
+                    strengths=(0.82, 0.31, 1.0))),
 ]
 
 # the reasons of rows read by an early version, with fills only (its fill rule is gone): they
