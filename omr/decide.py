@@ -99,9 +99,11 @@ stroke. Beside a mark, ink whose strength (`omr.scoring.BoxMeasure.strength`)
 is less than ``lighter_share`` (0.5) of that mark's is not a second mark as
 plainly as the first: the row goes to review ("the mark in box 2 is far
 lighter than the one in box 1: rubbed out, or a shadow?"), not to
-``overvote``. A mark alone lighter than ``mark_strength`` (0.2) is lighter than
-any pencil held lightly (their marks measure 0.24 and more): faint, for a
-person. On a 1-bit scan every mark is full strength.
+``overvote``. A mark lighter than ``mark_strength`` (0.2) is lighter than any
+pencil held lightly (its Xs and ticks measure 0.24 and more in the
+benchmarks; a sunlit shadow's edge 0.14-0.19): faint, for a person, unless it
+rings its box (a light ring, its ink spread thin, measures 0.17 and more, and
+no shadow rings a box). On a 1-bit scan every mark is full strength.
 
 **A mark spilling into the neighbouring box.** A voter's stroke may run on
 past its box and end just over the next box's edge. A box whose ink comes
@@ -195,7 +197,8 @@ class MarkRule:
     light_edges
         See ``light_strength``.
     mark_strength
-        A mark whose strength is under this is faint (`FAINT`), however large.
+        A mark whose strength is under this is faint (`FAINT`), however large,
+        unless it rings its box.
     lighter_share
         Of two or more marks in a row, one whose strength is under this share
         of the strongest's (a mark rubbed out, a shadow's edge) sends the row to
@@ -290,6 +293,7 @@ def decide_row(
     strengths: tuple[float, ...] | None = None,
     arounds: tuple[float, ...] | None = None,
     around_shares: tuple[float, ...] | None = None,
+    rings: tuple[bool, ...] | None = None,
 ) -> RowDecision:
     """Apply the rule in the module docstring to one row's measurements.
 
@@ -326,6 +330,9 @@ def decide_row(
         Per box, ink along its outline beyond its column's boxes (mm²) and the
         share of the outline holding it (`omr.scoring.RowScores.arounds`): a box
         not counted as a mark with a ring on its line sends the row to review.
+    rings
+        Per box, whether its ink rings it (`omr.scoring.RowScores.rings`): a ring
+        is never faint for its strength alone.
 
     Raises
     ------
@@ -342,8 +349,9 @@ def decide_row(
         for b in _spilled_into(kinds, fills, enters, rule):
             kinds[b] = EMPTY
     if strengths:  # lighter than any pencil: a shadow's edge, a mark rubbed out
-        kinds = [FAINT if k == MARK and st < rule.mark_strength else k
-                 for k, st in zip(kinds, strengths, strict=True)]
+        ringed = rings or (False,) * len(kinds)
+        kinds = [FAINT if k == MARK and st < rule.mark_strength and not r else k
+                 for k, st, r in zip(kinds, strengths, ringed, strict=True)]
     marks = [b for b, k in enumerate(kinds) if k == MARK]
     faint = [b for b, k in enumerate(kinds) if k == FAINT]
     lines = [b for b, t in enumerate(throughs or ()) if 0 < t <= rule.max_line_mm

@@ -139,21 +139,25 @@ def around_outline(profile: np.ndarray, k: float, stretch_mm2: float, columns: n
 
     ``profile`` is the boxes' `band_profile`; ``columns`` gives each box's column
     (boxes one above another, printed and scanned alike: a toner band or a streak
-    down the page touches them all). From
-    each stretch of a box's band, what its column's boxes hold there (their
-    ``BASELINE_PERCENTILE``) is taken off (columns of three boxes or more; else
-    nothing is); the stretches then
-    holding at least ``stretch_mm2`` are summed. A ring drawn on the line all round
-    holds ink in nearly every stretch (0.8-0.97 of them); an X's arms cross it
-    in four places, and the boxes of clear blank rows show ink in at most 4 %
-    of them (`omr.scoring.BoxMeasure.around_mm2`). `outline_ink` takes off the
-    box's own median too, and with it such a ring.
+    down the page touches them all). From each stretch of a box's band, what its
+    column's boxes hold there (their ``BASELINE_PERCENTILE``) is taken off; a
+    column of fewer than three boxes takes the page's, and a page of fewer than
+    three boxes measures nothing (0). The stretches then holding at least
+    ``stretch_mm2`` are summed. A ring drawn on the line all round holds ink in
+    nearly every stretch (0.7-0.97 of them); an X's arms cross it in four places,
+    and the boxes of clear blank rows show ink in at most 5 % of them
+    (`omr.scoring.BoxMeasure.around_mm2`). `outline_ink` takes off the box's own
+    median too, and with it such a ring.
     """
+    n = profile.shape[0]
+    if n < 3:  # nothing to measure a box's line against
+        return np.zeros(n), np.zeros(n)
     profile = profile.copy()
+    page = np.percentile(profile, BASELINE_PERCENTILE, axis=0)
     for c in np.unique(columns):
         mine = columns == c
-        if mine.sum() >= 3:
-            profile[mine] -= np.percentile(profile[mine], BASELINE_PERCENTILE, axis=0)
+        profile[mine] -= (np.percentile(profile[mine], BASELINE_PERCENTILE, axis=0)
+                          if mine.sum() >= 3 else page)
     held = profile >= stretch_mm2 * k * k
     return np.where(held, profile, 0.0).sum(axis=1) / (k * k), held.mean(axis=1)
 

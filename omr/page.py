@@ -84,7 +84,7 @@ HALVED_MIN_PX_PER_MM = min(WRITING_MIN_PX_PER_MM, NOTES_MIN_PX_PER_MM)
 #: The names under which a row's measurements are kept, per box in level order
 #: (`row_measures`): what `decide_measures` decides from.
 MEASURE_KEYS = ("ink_mm2", "extent_mm", "through_mm", "enters_left_mm", "enters_right_mm",
-                "on_outline_mm2", "edges", "strength", "around_mm2", "around_share")
+                "on_outline_mm2", "edges", "strength", "around_mm2", "around_share", "ring")
 
 T = TypeVar("T")
 
@@ -444,7 +444,8 @@ def row_measures(row_scores: Any) -> dict[str, list[Any]]:
             "edges": [int(v) for v in row_scores.edges],
             "strength": [round(float(v), 3) for v in row_scores.strengths],
             "around_mm2": [round(float(v), 3) for v in row_scores.arounds],
-            "around_share": [round(float(v), 2) for v in row_scores.around_shares]}
+            "around_share": [round(float(v), 2) for v in row_scores.around_shares],
+            "ring": [int(v) for v in row_scores.rings]}
 
 
 def has_measures(measures: Mapping[str, Any] | None) -> bool:
@@ -480,6 +481,7 @@ def decide_measures(fills: Sequence[float], measures: Mapping[str, Any] | None,
         strengths=tuple(measures["strength"]) if "strength" in measures else None,
         arounds=tuple(measures["around_mm2"]) if "around_mm2" in measures else None,
         around_shares=tuple(measures["around_share"]) if "around_share" in measures else None,
+        rings=tuple(bool(v) for v in measures["ring"]) if "ring" in measures else None,
     )
 
 

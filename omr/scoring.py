@@ -247,6 +247,9 @@ class BoxMeasure:
         which ``on_outline_mm2`` (beyond the box's own usual line) leaves out.
         Measured on the whole page's boxes; 0 where the page's boxes were not,
         and on a 1-bit scan (its threshold renders each outline its own way).
+    ring
+        The box's ink rings it (``ring_*``: spread round it, on both sides, its
+        centre left clear): a voter's circle, light or not.
     """
 
     fill: float
@@ -260,6 +263,7 @@ class BoxMeasure:
     strength: float = 1.0
     around_mm2: float = 0.0
     around_share: float = 0.0
+    ring: bool = False
 
 
 @dataclass(frozen=True)
@@ -294,6 +298,8 @@ class RowScores:
     arounds, around_shares
         Per box, ink along its outline beyond its column's boxes, and the share of
         the outline holding it (`BoxMeasure.around_mm2`, ``around_share``).
+    rings
+        Per box, whether its ink rings it (`BoxMeasure.ring`).
     """
 
     row: int
@@ -308,6 +314,7 @@ class RowScores:
     strengths: tuple[float, ...] = ()
     arounds: tuple[float, ...] = ()
     around_shares: tuple[float, ...] = ()
+    rings: tuple[bool, ...] = ()
 
 
 def score_boxes(
@@ -380,6 +387,7 @@ def score_boxes(
                 strengths=tuple(m.strength for m in measures),
                 arounds=tuple(m.around_mm2 for m in measures),
                 around_shares=tuple(m.around_share for m in measures),
+                rings=tuple(m.ring for m in measures),
             )
         )
     return tuple(out)
@@ -710,7 +718,8 @@ def measure_boxes(
         ink = float(total[i]) / (k * k) + (along[at] if ring[i] else 0.0)
         out[at] = BoxMeasure(float(fill[i]), ink, float(extent[i]),
                              float(outline[i]), through_mm, enters, on_outline[at],
-                             int(edges[i]), float(strength[i]), around[at], around_share[at])
+                             int(edges[i]), float(strength[i]), around[at], around_share[at],
+                             bool(ring[i]))
     return out
 
 
@@ -866,7 +875,8 @@ def measured_in_place(gray: np.ndarray, registration: Registration, template: Pa
         pick = {name: tuple(f if b in mine else o for b, (o, f) in enumerate(zip(
                     getattr(row, name), getattr(fresh, name), strict=True)))
                 for name in ("fills", "inks", "extents", "outlines", "throughs", "enters",
-                             "on_outlines", "edges", "strengths", "arounds", "around_shares")
+                             "on_outlines", "edges", "strengths", "arounds", "around_shares",
+                             "rings")
                 if getattr(row, name)}
         out.append(replace(row, **pick))
     return tuple(out)

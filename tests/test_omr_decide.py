@@ -221,3 +221,6 @@ def test_a_mark_far_lighter_than_its_row_neighbour_or_than_any_pencil_goes_to_re
     faint = decide_row(*alone, strengths=(1.0, 0.14, 1.0))
     assert faint.outcome == "review"
     assert [r.code for r in faint.reasons] == ["short_mark"]
+    # a ring round the box, its ink spread thin, is a voter's however light: no shadow rings
+    assert decide_row(*alone, strengths=(1.0, 0.17, 1.0),
+                      rings=(False, True, False)) == RowDecision("vote", 1)
