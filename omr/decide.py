@@ -91,7 +91,7 @@ beyond what its column's boxes hold there along ``around_share`` (0.6) of
 the outline or more, ``around_mm2`` (0.3 mm²) in all, and that is not
 counted as a mark, sends the row to review ("ink along the whole outline of
 box 1: a ring drawn on the line?"). The boxes of clear blank rows show such
-ink along at most 4 % of their outline; the rings 80-97 %.
+ink along at most 5 % of their outline; the rings 70-97 %.
 
 **Two marks, one far lighter.** A pencil mark rubbed out leaves a ghost of
 itself; a shadow's sharp edge in sunlight lies over a box like a light
@@ -349,9 +349,9 @@ def decide_row(
         for b in _spilled_into(kinds, fills, enters, rule):
             kinds[b] = EMPTY
     if strengths:  # lighter than any pencil: a shadow's edge, a mark rubbed out
-        ringed = rings or (False,) * len(kinds)
+        ring_flags = rings or (False,) * len(kinds)
         kinds = [FAINT if k == MARK and st < rule.mark_strength and not r else k
-                 for k, st, r in zip(kinds, strengths, ringed, strict=True)]
+                 for k, st, r in zip(kinds, strengths, ring_flags, strict=True)]
     marks = [b for b, k in enumerate(kinds) if k == MARK]
     faint = [b for b, k in enumerate(kinds) if k == FAINT]
     lines = [b for b, t in enumerate(throughs or ()) if 0 < t <= rule.max_line_mm
