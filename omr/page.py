@@ -445,7 +445,9 @@ def row_measures(row_scores: Any) -> dict[str, list[Any]]:
             "strength": [round(float(v), 3) for v in row_scores.strengths],
             "around_mm2": [round(float(v), 3) for v in row_scores.arounds],
             "around_share": [round(float(v), 2) for v in row_scores.around_shares],
-            "ring": [int(v) for v in row_scores.rings]}
+            "ring": [int(v) for v in row_scores.rings],
+            "broad": [round(float(v), 2) for v in row_scores.broads],
+            "shadow": [round(float(v), 2) for v in row_scores.shadows]}
 
 
 def has_measures(measures: Mapping[str, Any] | None) -> bool:
@@ -482,6 +484,8 @@ def decide_measures(fills: Sequence[float], measures: Mapping[str, Any] | None,
         arounds=tuple(measures["around_mm2"]) if "around_mm2" in measures else None,
         around_shares=tuple(measures["around_share"]) if "around_share" in measures else None,
         rings=tuple(bool(v) for v in measures["ring"]) if "ring" in measures else None,
+        broads=tuple(measures["broad"]) if "broad" in measures else None,
+        shadows=tuple(measures["shadow"]) if "shadow" in measures else None,
     )
 
 

@@ -132,6 +132,8 @@ def _from_data(value: Any) -> Param:
 # a row's boxes: omr.decide
 LINE_THROUGH_BOXES = code("line_through_boxes", "boxes", "thick_mm")
 LIGHT_INK_CROSSES = code("light_ink_crosses", "boxes")
+LIGHT_SHADE = code("light_shade", "boxes", "strength", "broad")
+SHADOW_EDGE = code("shadow_edge", "boxes", "step")
 RING_ON_OUTLINE = code("ring_on_outline", "boxes", "ink_mm2")
 MARK_FAR_LIGHTER = code("mark_far_lighter", "boxes", "box", "strength", "than")
 SHORT_MARK = code("short_mark", "box", "extent_mm", "ink_mm2")

@@ -148,6 +148,11 @@ class ScoringParams:
         zone leaves it out, keeps 0.05-0.3 mm² in the zone in four to eight
         sectors. Such a box's ``ink_mm2`` takes in its ink on the outline's
         band as well.
+    broad_mm
+        Ink that fills a round spot this wide (mm) everywhere it lies is broad: an area,
+        not a stroke (``BoxMeasure.broad``). The widest strokes a voter draws (a 1.2 mm
+        felt-tip, blurred by the scan) are narrower; a box filled in, a scribble and the
+        shade a sharp shadow leaves across a box are broader.
     """
 
     surround_mm: float = 1.9
@@ -179,6 +184,7 @@ class ScoringParams:
     ring_sectors: int = 4
     ring_core_mm: float = 2.0
     ring_core_share: float = 0.1
+    broad_mm: float = 2.0
 
 
 DEFAULT_PARAMS = ScoringParams()
@@ -250,6 +256,17 @@ class BoxMeasure:
     ring
         The box's ink rings it (``ring_*``: spread round it, on both sides, its
         centre left clear): a voter's circle, light or not.
+    broad
+        Share (0..1) of the box's ink that lies in areas at least ``broad_mm`` wide, not in
+        strokes (a grey opening of its ramp by a disc that wide): 0 for an X, a tick or a
+        ring, however light; about 0.8-0.95 for a box filled in; the shade a sunlit
+        shadow's edge leaves across a box 0.3-0.9. Measured on ink lighter than a pen's
+        (``strength`` < 1) only; 0 otherwise.
+    shadow
+        On an evened photo, how much darker the paper round the box is on its darkest side
+        than on its brightest, as a share of the paper's level (2nd to 98th percentile of
+        `_paper_slope`'s spread paper): a shadow's edge the light map left across the box
+        measures 0.2-0.6, a photo's even light and its noise under 0.05. 0 on scans.
     """
 
     fill: float
@@ -264,6 +281,8 @@ class BoxMeasure:
     around_mm2: float = 0.0
     around_share: float = 0.0
     ring: bool = False
+    broad: float = 0.0
+    shadow: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -300,6 +319,10 @@ class RowScores:
         the outline holding it (`BoxMeasure.around_mm2`, ``around_share``).
     rings
         Per box, whether its ink rings it (`BoxMeasure.ring`).
+    broads
+        Per box, the share of its ink in areas, not strokes (`BoxMeasure.broad`).
+    shadows
+        Per box, the step of the paper's light round it (`BoxMeasure.shadow`).
     """
 
     row: int
@@ -315,6 +338,8 @@ class RowScores:
     arounds: tuple[float, ...] = ()
     around_shares: tuple[float, ...] = ()
     rings: tuple[bool, ...] = ()
+    broads: tuple[float, ...] = ()
+    shadows: tuple[float, ...] = ()
 
 
 def score_boxes(
@@ -388,6 +413,8 @@ def score_boxes(
                 arounds=tuple(m.around_mm2 for m in measures),
                 around_shares=tuple(m.around_share for m in measures),
                 rings=tuple(m.ring for m in measures),
+                broads=tuple(m.broad for m in measures),
+                shadows=tuple(m.shadow for m in measures),
             )
         )
     return tuple(out)
@@ -556,7 +583,7 @@ def _zones(shape: tuple[int, int], box_w: float, box_h: float, k: float,
 
 
 def _paper_slope(patches: np.ndarray, zones: _Zones, paper: np.ndarray, k: float,
-                 params: ScoringParams) -> np.ndarray | None:
+                 params: ScoringParams) -> tuple[np.ndarray | None, np.ndarray]:
     """Paper that slopes across a patch (a shadow's edge on an evened photo).
 
     The paper round the box (the patch beyond the outline's band) with its strokes taken
@@ -566,7 +593,8 @@ def _paper_slope(patches: np.ndarray, zones: _Zones, paper: np.ndarray, k: float
     paper so spread differs by more than ``slope_min`` of its level (2nd to 98th
     percentile) slopes. Returns each patch's slope (float32 (n, h, w): each pixel's
     paper less the level ``paper`` gives, taken where that paper is brightest, 0 on a
-    level patch), or None if no patch slopes.
+    level patch), or None if no patch slopes; and each patch's step (float (n,): that
+    difference as a share of the paper's level, `BoxMeasure.shadow`).
     """
     n, h, w = patches.shape
     size = max(3, round(params.slope_stroke_mm * k) | 1)
@@ -576,16 +604,21 @@ def _paper_slope(patches: np.ndarray, zones: _Zones, paper: np.ndarray, k: float
     weight = cv2.GaussianBlur(mask, (0, 0), sigma)
     seen = zones.paper_mask.astype(bool)
     slope = np.zeros((n, h, w), np.float32)
+    step = np.zeros(n)
     any_slope = False
     for i in range(n):
         top = cv2.dilate(patches[i], kernel).astype(np.float32)
         local = cv2.GaussianBlur(top * mask, (0, 0), sigma) / np.maximum(weight, 1e-6)
         lo, high, hi = np.percentile(local[seen], (2.0, 90.0, 98.0))
-        if hi - lo > params.slope_min * max(float(paper[i]), 1.0):
+        step[i] = (hi - lo) / max(float(paper[i]), 1.0)
+        if step[i] > params.slope_min:
             slope[i] = local - high
             any_slope = True
-    return slope if any_slope else None
+    return (slope if any_slope else None), step
 
+
+#: About the resolution (px/mm) at which `BoxMeasure.broad` is measured
+BROAD_PX_PER_MM = 4.0
 
 #: A box's surround cut into this many sectors around its centre (`ScoringParams.ring_sectors`)
 RING_SECTORS = 8
@@ -610,9 +643,9 @@ def measure_boxes(
     hist = np.stack([cv2.calcHist([p], [0], zones.paper_mask, [256], [0, 256]).ravel()
                      for p in patches])
     paper = (np.cumsum(hist, axis=1) <= nth).sum(axis=1).astype(np.float32)
-    slope = None
+    slope, shadow = None, np.zeros(n)
     if shaded:
-        slope = _paper_slope(patches, zones, paper, k, params)
+        slope, shadow = _paper_slope(patches, zones, paper, k, params)
     span_dark = np.maximum(paper - np.float32(black), np.float32(params.min_contrast))
     outline = (paper - flat[:, zones.line].mean(axis=1, dtype=np.float32)) / span_dark
     grey = _blurred(patches, max(1, round(params.smooth_mm * k)))
@@ -638,13 +671,15 @@ def measure_boxes(
         around_a, share_a = around_outline(profile, k, params.band_stretch_mm2, columns)
         around, around_share = around_a.tolist(), share_a.tolist()
     out = [BoxMeasure(0.0, 0.0, 0.0, float(outline[i]), on_outline_mm2=on_outline[i],
-                      around_mm2=around[i], around_share=around_share[i]) for i in range(n)]
+                      around_mm2=around[i], around_share=around_share[i],
+                      shadow=float(shadow[i])) for i in range(n)]
     # most boxes hold no ink outside the outline band (about two in three): nothing to
     # measure there; the rest is measured on those that do
     some = np.flatnonzero((inked_mask & zones.zone_mask).any(axis=1))
     if some.size == 0:
         return out
     ramp, inked_mask, outline, n = ramp[some], inked_mask[some], outline[some], some.size
+    uncleared = ramp.copy()  # an area over the printed line is one area: measured whole
     clear_printed_line(ramp, inked_mask, zones.across)
     interior = ramp.reshape(n, h, w)[(slice(None), *zones.interior)]
     # the box's own ink's strength: the level its darkest share reaches (pencil: lighter)
@@ -653,6 +688,7 @@ def measure_boxes(
     strength = np.ones(n, np.float32)  # pen ink: more than the share of it full
     for i in np.flatnonzero((inked_zone >= 1.0).sum(axis=1) <= top).tolist():
         strength[i] = -np.partition(-inked_zone[i], top[i])[top[i]]  # top[i]-th most
+    broad = _broad(uncleared, strength, zones, h, w, k, params)
     fill = np.zeros(n)
     if interior.size:  # the share covered, at the box's own ink's strength
         fill = np.minimum(interior.mean(axis=(1, 2)) / np.maximum(strength, params.min_strength),
@@ -710,7 +746,7 @@ def measure_boxes(
         if total[i] <= 0:  # its ink was the printed line's, cleared
             out[at] = BoxMeasure(float(fill[i]), 0.0, 0.0, float(outline[i]),
                                  on_outline_mm2=on_outline[at], around_mm2=around[at],
-                                 around_share=around_share[at])
+                                 around_share=around_share[at], shadow=float(shadow[at]))
             continue
         enters = (max(float(x_hi[i]), 0.01) if from_left[i] else 0.0,
                   max(float(zones.box_w - x_lo[i]), 0.01) if from_right[i] else 0.0)
@@ -719,8 +755,44 @@ def measure_boxes(
         out[at] = BoxMeasure(float(fill[i]), ink, float(extent[i]),
                              float(outline[i]), through_mm, enters, on_outline[at],
                              int(edges[i]), float(strength[i]), around[at], around_share[at],
-                             bool(ring[i]))
+                             bool(ring[i]), float(broad[i]), float(shadow[at]))
     return out
+
+
+def _broad(ramp: np.ndarray, strength: np.ndarray, zones: _Zones, h: int, w: int, k: float,
+           params: ScoringParams) -> np.ndarray:
+    """Per patch, the share of its zone's ink lying in areas at least ``broad_mm`` wide:
+    the grey opening of its ramp by a disc that wide (a stroke narrower is taken out, an
+    area keeps its level) over the ramp, both summed over the zone. Measured at about
+    4 px/mm (the disc 7-9 px across: a tenth of the cost at the patch's own scale). Patches
+    of ink as dark as a pen's (``strength`` 1) are not measured: 0.
+
+    ``ramp``: (n, h * w), each patch's ramp before the printed line was cleared (an area
+    lying over the line is measured whole; the line itself, 0.3 mm, is a stroke).
+    """
+    broad = np.zeros(ramp.shape[0])
+    light = np.flatnonzero(strength < 1.0)
+    if light.size == 0:
+        return broad
+    f = max(1, round(k / BROAD_PX_PER_MM))
+    size = (max(1, w // f), max(1, h // f))
+    zone = cv2.resize(zones.zone_flat.reshape(h, w), size, interpolation=cv2.INTER_AREA)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(3, round(params.broad_mm * k / f) | 1),) * 2)
+    for i in light.tolist():
+        small = cv2.resize(ramp[i].reshape(h, w), size, interpolation=cv2.INTER_AREA)
+        total = float((small * zone).sum())
+        if total > 0:
+            opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, disc)
+            broad[i] = min(1.0, float((opened * zone).sum()) / total)
+    return broad
+    size = max(3, round(params.broad_mm * k) | 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    for i in light.tolist():
+        total = float(ramp[i] @ zones.zone_flat)
+        if total > 0:
+            opened = cv2.morphologyEx(ramp[i].reshape(h, w), cv2.MORPH_OPEN, disc)
+            broad[i] = min(1.0, float(opened.reshape(-1) @ zones.zone_flat) / total)
+    return broad
 
 
 def _rings(which: np.ndarray, where: np.ndarray, weights: np.ndarray, total: np.ndarray,

@@ -224,3 +224,41 @@ def test_a_mark_far_lighter_than_its_row_neighbour_or_than_any_pencil_goes_to_re
     # a ring round the box, its ink spread thin, is a voter's however light: no shadow rings
     assert decide_row(*alone, strengths=(1.0, 0.17, 1.0),
                       rings=(False, True, False)) == RowDecision("vote", 1)
+
+
+def test_a_light_shade_rather_than_strokes_goes_to_review() -> None:
+    """Light ink lying in areas, not strokes (`broad`), in a box counted as a mark: the
+    shade a sharp shadow leaves across a blank box read as a vote, and beside a light
+    pencil ring as an overvote (sunlit phone photos). A pencil X, however light, is
+    strokes (broad 0); a box filled in pen is as dark as a pen (strength 1)."""
+    alone = ((0.0, 0.0, 0.25), (0.0, 0.0, 2.4), (0.0, 0.0, 6.0))
+    assert decide_row(*alone, strengths=(1.0, 1.0, 0.3)) == RowDecision("vote", 2)
+    shade = decide_row(*alone, strengths=(1.0, 1.0, 0.3), broads=(0.0, 0.0, 0.68))
+    assert shade.outcome == "review"
+    assert [r.code for r in shade.reasons] == ["light_shade"]
+    assert shade.reasons[0]["boxes"] == (3,)
+    assert "mảng mờ" in words(shade.reasons, "vi")
+    assert decide_row(*alone, strengths=(1.0, 1.0, 0.3),
+                      broads=(0.0, 0.0, 0.0)) == RowDecision("vote", 2)
+    assert decide_row((0.0, 0.0, 0.9), (0.0, 0.0, 40.0), (0.0, 0.0, 7.0), strengths=(1.0, 1.0, 1.0),
+                      broads=(0.0, 0.0, 0.9)) == RowDecision("vote", 2)
+    # an empty box's shade changes nothing
+    assert decide_row((0.0, 0.0, 0.0), (0.0, 0.0, 0.05), (0.0, 0.0, 1.0),
+                      strengths=(1.0, 1.0, 0.3), broads=(0.0, 0.0, 0.9)).outcome == "blank"
+
+
+def test_light_ink_where_a_shadow_edge_crosses_the_box_goes_to_review() -> None:
+    """On a photo, paper 40 % darker on one side of a box than the other is a shadow's edge
+    the light map left: a sharp one leaves a line or a shade as dark as pencil. Light ink
+    there is a person's call; a pen's mark, or light ink under an even light, is counted."""
+    fills, inks, extents = (0.3, 0.1, 0.0), (6.0, 2.0, 0.0), (8.0, 6.0, 0.0)
+    assert decide_row(fills, inks, extents, strengths=(1.0, 0.7, 1.0)).outcome == "overvote"
+    edged = decide_row(fills, inks, extents, strengths=(1.0, 0.7, 1.0), shadows=(0.0, 0.4, 0.0))
+    assert edged.outcome == "review"
+    assert [r.code for r in edged.reasons] == ["shadow_edge"]
+    assert edged.reasons[0]["boxes"] == (2,)
+    assert "bóng đổ" in words(edged.reasons, "vi")
+    assert decide_row(fills, inks, extents, strengths=(1.0, 1.0, 1.0),
+                      shadows=(0.0, 0.4, 0.0)).outcome == "overvote"
+    assert decide_row(fills, inks, extents, strengths=(1.0, 0.7, 1.0),
+                      shadows=(0.0, 0.03, 0.0)).outcome == "overvote"

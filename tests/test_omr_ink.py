@@ -128,6 +128,44 @@ def test_the_edge_of_a_fingers_shadow_across_a_box_is_not_a_mark(
     _assert_votes(_read(_marked_page(profile, seed, draw)), SHADOW_TICKS)
 
 
+@pytest.mark.parametrize(("soft_mm", "radius_mm", "reach", "seed"),
+                         [(0.4, 8.0, 0.9, 1), (0.4, 12.0, 1.0, 2), (0.7, 8.0, 1.0, 1)])
+def test_a_sharp_shadow_beside_light_pencil_never_makes_a_vote(
+        soft_mm: float, radius_mm: float, reach: float, seed: int) -> None:
+    """A fingertip's shadow in sunlight (a disc 16-24 mm across, half the light, its edge
+    sharp: over 1-3 mm) ending across an empty box, on a page marked in light pencil. The
+    light map cannot follow so sharp an edge, and what it leaves is a line or a shade as
+    dark as the pencil: an empty box read as a vote, a ticked row as an overvote. Each row
+    now reads as marked or goes to a person."""
+    profile = replace(sim.PHONE, quarter_turns=(0,), megapixels=(8.0, 8.0))
+    k = sim.px_per_mm(profile.dpi)
+
+    def draw(img: np.ndarray, rows, rng: np.random.Generator) -> None:
+        for r, b in SHADOW_TICKS.items():
+            sim.draw_mark(img, rows[r].boxes[b], k, sim.Mark("tick", "pencil_light", 0.4), rng)
+        shade = np.zeros(img.shape[:2], np.float32)
+        for r, b in SHADOW_EDGES.items():
+            x, y = rows[r].boxes[b].centre
+            turn = rng.uniform(0, 2 * np.pi)
+            centre = (x + np.cos(turn) * reach * radius_mm, y + np.sin(turn) * reach * radius_mm)
+            cv2.circle(shade, (int(centre[0] * k), int(centre[1] * k)), int(radius_mm * k),
+                       1.0, -1)
+        light = 1.0 - 0.55 * np.minimum(cv2.GaussianBlur(shade, (0, 0), soft_mm * k), 1.0)
+        img[:] = np.clip(img * (light[..., None] if img.ndim == 3 else light), 0, 255)
+
+    reading = _read(_marked_page(profile, seed, draw))
+    assert reading.status == "accepted", reading.reason
+    for n, row in enumerate(reading.rows[:9]):
+        if row.outcome == "review":
+            continue
+        if n in SHADOW_TICKS:
+            assert (row.outcome, row.level) == ("vote", LEVELS[SHADOW_TICKS[n]]), (n, row)
+        else:
+            assert row.outcome == "blank", (n, row)
+    shadowed = [row for row in reading.rows[:9] if row.outcome == "review"]
+    assert any(r.code == "shadow_edge" for row in shadowed for r in row.reasons)
+
+
 def test_a_one_bit_scan_of_tinted_paper_reads_its_marks() -> None:
     profile = replace(sim.BITONAL, quarter_turns=(0,), paper_colours=("pink",))
     marks = {(0, 0): sim.Mark("x", "blue", 0.5), (1, 2): sim.Mark("tick", "red", 0.4),
@@ -338,3 +376,38 @@ def test_ballots_marked_alike_in_light_pencil_and_photographed_in_falling_light_
     assert all(p.masses.max() > 0 for p in prints)  # the light strokes are in the prints
     alike = [likeness(prints[i], prints[j]) for i in range(3) for j in range(i + 1, 3)]
     assert max(alike) < SAME_SHEET, alike
+
+
+def test_a_graphite_smudge_in_a_box_is_no_mark() -> None:
+    """A hand dragged over pencil leaves a grey smear: light, soft-edged, an area rather
+    than strokes. Over a blank row's box it read as a vote, beside a pencil X as a second
+    mark (an overvote); it now goes to a person. Light pencil Xs, ticks and rings on the
+    same page hold no area at all (their strokes are narrower than the 2 mm disc)."""
+    profile = replace(sim.OFFICE, quarter_turns=(0,))
+    k = sim.px_per_mm(profile.dpi)
+    smudged = {0: 1, 2: 2, 4: 0}  # row -> the box smeared
+    beside = {2: 0, 4: 2}  # row -> a pencil X in another box
+
+    def draw(img: np.ndarray, rows, rng: np.random.Generator) -> None:
+        for r, b in beside.items():
+            sim.draw_mark(img, rows[r].boxes[b], k, sim.Mark("x", "pencil", 0.5), rng)
+        for r, b in smudged.items():
+            x, y = rows[r].boxes[b].centre
+            smear = np.zeros(img.shape[:2], np.float32)
+            cv2.ellipse(smear, (int((x + 1.0) * k), int(y * k)), (int(3.0 * k), int(1.8 * k)),
+                        rng.uniform(0, 180), 0, 360, 1.0, -1)
+            smear = cv2.GaussianBlur(smear, (0, 0), 0.8 * k) * 0.35
+            img[:] = np.clip(img * (1 - smear[..., None] if img.ndim == 3 else 1 - smear), 0, 255)
+        for r, (b, shape) in PENCIL_VOTES.items():
+            sim.draw_mark(img, rows[r + 5].boxes[b], k, sim.Mark(shape, "pencil_light", 0.4), rng)
+
+    reading = _read(_marked_page(profile, 3, draw))
+    assert reading.status == "accepted", reading.reason
+    for r in smudged:
+        row = reading.rows[r]
+        assert row.outcome == "review", (r, row)
+        assert [x.code for x in row.reasons] == ["light_shade"], (r, row.reasons)
+    for r, (b, _) in PENCIL_VOTES.items():
+        row = reading.rows[r + 5]
+        assert (row.outcome, row.level) == ("vote", LEVELS[b]), (r + 5, row)
+        assert row.measures["broad"] == [0.0, 0.0, 0.0]

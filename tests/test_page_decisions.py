@@ -183,7 +183,9 @@ def test_withdraw_invalid_restore_and_certify(counted_twice: tuple[Path, list[in
         queue.decide(chair, item.id, value, "đã xem phiếu giấy")
     assert queue.counts()["open"] == 0
     assert sheet in waiting and queue.counts()["settled"] >= 1  # its items wait for nobody
-    kiemphieu("declare", str(ws), "--note", "")
+    # declared here in full: the test before may have run in another process (pytest-xdist)
+    kiemphieu("declare", str(ws), "--issued", str(BALLOTS), "--collected", str(BALLOTS),
+              "--head", "Nguyễn Văn Trưởng", "--note", "")
     kiemphieu("certify", str(ws))
     locked = run("page", str(ws), str(sheet), "restore", "--reason", "x", "--as", "chu_tich",
                  check=False)

@@ -113,6 +113,10 @@ ROWS_BY_INK = [
                     around_shares=(0, 0.86, 0))),
     ("review", _ink((0.3, 0.1, 0), (6.0, 0.6, 0), (8.0, 5.0, 0),  # a mark rubbed out beside one
                     strengths=(0.82, 0.31, 1.0))),
+    ("review", _ink((0, 0, 0.25), (0, 0, 2.4), (0, 0, 6.0), strengths=(1.0, 1.0, 0.3),  # a shade
+                    broads=(0.0, 0.0, 0.68))),
+    ("review", _ink((0.3, 0.1, 0), (6.0, 2.0, 0), (8.0, 6.0, 0), strengths=(1.0, 0.7, 1.0),
+                    shadows=(0.0, 0.4, 0.0))),  # light ink where a shadow's edge crosses
 ]
 
 # the reasons of rows read by an early version, with fills only (its fill rule is gone): they
