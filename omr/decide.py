@@ -111,8 +111,9 @@ wider than a felt-tip's 1.2 mm. Light ink (strength under ``shade_strength``,
 `omr.scoring.BoxMeasure.broad`) in a box counted is a shade: what a sunlit
 shadow's sharp edge leaves on a photo, a smudge of graphite, or a box shaded
 lightly. The row goes to review ("box 2 holds a light, even shade rather than
-strokes: ..."). Light pencil Xs, ticks and rings measure 0 so; a pencil box
-inked over beside another mark goes to review as a box inked over.
+strokes: ..."). Light pencil Xs, ticks and rings measure 0 so. A box inked
+over (fill ``blackout_fill`` or more) is no shade: filled in light pencil it is
+a vote, beside another mark it goes to review as a box inked over.
 
 **A shadow's edge across the box.** On a photo whose light was evened out,
 the paper round a box darker on one side than the other by ``shadow_step``
@@ -410,11 +411,13 @@ def decide_row(
                    if e >= rule.light_edges and st < rule.light_strength and kinds[b] != EMPTY]
         if crossed:
             return _review(why.LIGHT_INK_CROSSES(boxes=_numbered(crossed)))
-    # beside another mark, a box inked over goes to review as such (blacked out, below)
+    # a box inked over (filled in lightly, a plain vote alone) is no shade; beside another
+    # mark it goes to review as such (blacked out, below)
     inked_over = len(marks) > 1 and any(fills[b] >= rule.blackout_fill for b in marks)
     if broads and strengths and not inked_over:
         shaded = [b for b, (sh, st) in enumerate(zip(broads, strengths, strict=True))
-                  if sh >= rule.shade_broad and st < rule.shade_strength and kinds[b] != EMPTY]
+                  if sh >= rule.shade_broad and st < rule.shade_strength and kinds[b] != EMPTY
+                  and fills[b] < rule.blackout_fill]
         if shaded:
             return _review(why.LIGHT_SHADE(boxes=_numbered(shaded),
                                            strength=tuple(strengths[b] for b in shaded),

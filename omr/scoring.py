@@ -11,7 +11,9 @@ pixel onto the printed outline found within ``locate_mm``. Then, per box:
    photo whose light was evened out (`omr.lighting.even_light`), a shadow's
    edge the light map could not follow may still slope across a patch: there
    each pixel is judged against the paper round the box nearest it, strokes
-   taken out, where that differs by more than ``slope_min``. Ink black is the
+   taken out, where that differs by more than ``slope_min``: divided by it, as a
+   shadow darkens ink and paper alike (a mark in the shade keeps its darkness
+   against its own paper). Ink black is the
    darkest median of the printed markers' black borders (one value per page).
 2. **Darkness.** Each pixel becomes ``d = (paper - grey) / (paper - black)``,
    smoothed with a ``smooth_mm`` box filter (1-bit dithering and specks
@@ -591,10 +593,12 @@ def _paper_slope(patches: np.ndarray, zones: _Zones, paper: np.ndarray, k: float
     paper again) is spread over the patch, each pixel taking the paper near it (a
     Gaussian of ``slope_reach_mm``, weighted by where paper was seen). A patch whose
     paper so spread differs by more than ``slope_min`` of its level (2nd to 98th
-    percentile) slopes. Returns each patch's slope (float32 (n, h, w): each pixel's
-    paper less the level ``paper`` gives, taken where that paper is brightest, 0 on a
-    level patch), or None if no patch slopes; and each patch's step (float (n,): that
-    difference as a share of the paper's level, `BoxMeasure.shadow`).
+    percentile) slopes. Returns each patch's gain (float32 (n, h, w): the paper's level
+    where it is brightest over each pixel's own, 1 on a level patch: a shadow darkens
+    paper and ink alike, so a pixel times its gain is as if lit as the brightest paper, a
+    mark in the shade as dark against its paper as in the light), or None if no patch
+    slopes; and each patch's step (float (n,): that difference as a share of the paper's
+    level, `BoxMeasure.shadow`).
     """
     n, h, w = patches.shape
     size = max(3, round(params.slope_stroke_mm * k) | 1)
@@ -603,7 +607,7 @@ def _paper_slope(patches: np.ndarray, zones: _Zones, paper: np.ndarray, k: float
     mask = zones.paper_mask.astype(np.float32)
     weight = cv2.GaussianBlur(mask, (0, 0), sigma)
     seen = zones.paper_mask.astype(bool)
-    slope = np.zeros((n, h, w), np.float32)
+    gain = np.ones((n, h, w), np.float32)
     step = np.zeros(n)
     any_slope = False
     for i in range(n):
@@ -612,9 +616,9 @@ def _paper_slope(patches: np.ndarray, zones: _Zones, paper: np.ndarray, k: float
         lo, high, hi = np.percentile(local[seen], (2.0, 90.0, 98.0))
         step[i] = (hi - lo) / max(float(paper[i]), 1.0)
         if step[i] > params.slope_min:
-            slope[i] = local - high
+            gain[i] = high / np.maximum(local, 1.0)
             any_slope = True
-    return (slope if any_slope else None), step
+    return (gain if any_slope else None), step
 
 
 #: About the resolution (px/mm) at which `BoxMeasure.broad` is measured
@@ -643,14 +647,14 @@ def measure_boxes(
     hist = np.stack([cv2.calcHist([p], [0], zones.paper_mask, [256], [0, 256]).ravel()
                      for p in patches])
     paper = (np.cumsum(hist, axis=1) <= nth).sum(axis=1).astype(np.float32)
-    slope, shadow = None, np.zeros(n)
+    gain, shadow = None, np.zeros(n)
     if shaded:
-        slope, shadow = _paper_slope(patches, zones, paper, k, params)
+        gain, shadow = _paper_slope(patches, zones, paper, k, params)
     span_dark = np.maximum(paper - np.float32(black), np.float32(params.min_contrast))
     outline = (paper - flat[:, zones.line].mean(axis=1, dtype=np.float32)) / span_dark
     grey = _blurred(patches, max(1, round(params.smooth_mm * k)))
-    if slope is not None:  # each pixel against its own paper: as if the paper were level
-        grey -= slope
+    if gain is not None:  # each pixel against its own paper: as if the paper were level
+        grey *= gain
     # ramp = clip((darkness - low) / (ink_high - low), 0, 1), darkness = (paper - grey) / span;
     # low is ink_low in a box holding ink at least ink_seen dark somewhere, else ink_seen:
     # light ink alone (the back of the sheet showing through, a fold) is not measured

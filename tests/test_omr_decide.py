@@ -262,3 +262,16 @@ def test_light_ink_where_a_shadow_edge_crosses_the_box_goes_to_review() -> None:
                       shadows=(0.0, 0.4, 0.0)).outcome == "overvote"
     assert decide_row(fills, inks, extents, strengths=(1.0, 0.7, 1.0),
                       shadows=(0.0, 0.03, 0.0)).outcome == "overvote"
+
+
+def test_a_box_filled_in_light_pencil_is_no_shade() -> None:
+    """A box filled in light pencil is an area of light ink too, but it fills the box: alone
+    in its row it is a vote, as a box filled in pen is; beside another mark, a box inked
+    over (a correction?)."""
+    light = (1.0, 0.4, 1.0)
+    filled = decide_row((0.0, 0.85, 0.0), (0.0, 30.0, 0.0), (0.0, 7.0, 0.0), strengths=light,
+                        broads=(0.0, 0.9, 0.0))
+    assert filled == RowDecision("vote", 1)
+    beside = decide_row((0.3, 0.85, 0.0), (6.0, 30.0, 0.0), (8.0, 7.0, 0.0), strengths=light,
+                        broads=(0.0, 0.9, 0.0))
+    assert [r.code for r in beside.reasons] == ["blacked_out"]

@@ -162,8 +162,6 @@ def test_a_sharp_shadow_beside_light_pencil_never_makes_a_vote(
             assert (row.outcome, row.level) == ("vote", LEVELS[SHADOW_TICKS[n]]), (n, row)
         else:
             assert row.outcome == "blank", (n, row)
-    shadowed = [row for row in reading.rows[:9] if row.outcome == "review"]
-    assert any(r.code == "shadow_edge" for row in shadowed for r in row.reasons)
 
 
 def test_a_one_bit_scan_of_tinted_paper_reads_its_marks() -> None:
