@@ -122,9 +122,13 @@ edge the light map could not follow: a sharp one (sunlight, a fingertip)
 leaves a line or a shade along it as dark as pencil (strength 0.3-0.75).
 Ink there lighter than ``shadow_strength`` (1, a pen's) in a box counted
 sends the row to review ("the edge of a shadow on the photo crosses box 2
-(...) and the ink there is lighter than a pen's: ..."). Under an even
-light, and under the soft shadows the light map follows, boxes measure
-under 0.05 (99 % of light marks on the phone profiles under 0.11).
+(...) and the ink there is lighter than a pen's: ..."), unless it is darker
+than ``shadow_share`` (2.5) times the step: what an edge leaves is never much
+darker than its shadow (at most 1.8 times the step, 21 such boxes on the
+sunlit profiles), and a pencil mark under a faint edge is plainly more.
+Under an even light, and under the soft shadows the light map follows,
+boxes measure under 0.05 (99 % of light marks on the phone profiles under
+0.11).
 
 **A mark spilling into the neighbouring box.** A voter's stroke may run on
 past its box and end just over the next box's edge. A box whose ink comes
@@ -235,12 +239,14 @@ class MarkRule:
         (`omr.scoring.BoxMeasure.broad`), holds a shade: the edge of a sharp
         shadow on a photo, a smudge, or a box shaded lightly in pencil. The row
         goes to review.
-    shadow_step, shadow_strength
+    shadow_step, shadow_strength, shadow_share
         A box counted whose paper round it is ``shadow_step`` or more darker on
         one side than the other (`omr.scoring.BoxMeasure.shadow`: a shadow's
         edge on a photo the light could not be evened under), its ink lighter
-        than ``shadow_strength``, may hold only the shadow's edge: a sharp one
-        leaves a shade or a line as dark as pencil. The row goes to review.
+        than ``shadow_strength`` and than ``shadow_share`` times that step, may
+        hold only the shadow's edge: a sharp one leaves a shade or a line as
+        dark as pencil, but never much darker than the shadow itself. The row
+        goes to review.
     streak_hides_mm
         A scanner streak too dark to see through (`omr.faults.see_through_streaks`)
         this wide or wider could hide a mark in a box it crosses: the row goes
@@ -267,6 +273,7 @@ class MarkRule:
     shade_broad: float = 0.3
     shadow_step: float = 0.12
     shadow_strength: float = 1.0
+    shadow_share: float = 2.5
 
     def __post_init__(self) -> None:
         if (not (0 < self.faint_long_ink_mm2 <= self.faint_ink_mm2 <= self.mark_ink_mm2)
@@ -424,7 +431,8 @@ def decide_row(
                                            broad=tuple(broads[b] for b in shaded)))
     if shadows and strengths:
         edged = [b for b, (sh, st) in enumerate(zip(shadows, strengths, strict=True))
-                 if sh >= rule.shadow_step and st < rule.shadow_strength and kinds[b] != EMPTY]
+                 if sh >= rule.shadow_step and st < min(rule.shadow_strength, rule.shadow_share * sh)
+                 and kinds[b] != EMPTY]
         if edged:
             return _review(why.SHADOW_EDGE(boxes=_numbered(edged),
                                            step=tuple(shadows[b] for b in edged)))

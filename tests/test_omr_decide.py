@@ -262,6 +262,9 @@ def test_light_ink_where_a_shadow_edge_crosses_the_box_goes_to_review() -> None:
                       shadows=(0.0, 0.4, 0.0)).outcome == "overvote"
     assert decide_row(fills, inks, extents, strengths=(1.0, 0.7, 1.0),
                       shadows=(0.0, 0.03, 0.0)).outcome == "overvote"
+    # far darker than the shadow (2.5 times its step and more): no edge leaves that
+    assert decide_row(fills, inks, extents, strengths=(1.0, 0.8, 1.0),
+                      shadows=(0.0, 0.15, 0.0)).outcome == "overvote"
 
 
 def test_a_box_filled_in_light_pencil_is_no_shade() -> None:
