@@ -99,6 +99,31 @@ def test_light_pencil_in_a_phone_photo_under_a_hand_shadow_is_read_as_voted() ->
 #: row -> the blank box a shadow's edge crosses, on a page whose rows 0, 3 and 6 hold a tick
 SHADOW_EDGES = {1: 0, 2: 2, 4: 1, 5: 0, 7: 2, 8: 1}
 SHADOW_TICKS = {0: 1, 3: 2, 6: 0}
+SHADOW_PHONE = replace(sim.PHONE, quarter_turns=(0,), megapixels=(8.0, 8.0))
+
+
+def _ticks_under_shadows(tick: sim.Mark, radius_mm: float, reach: float,
+                         soft_mm: float) -> Callable[..., None]:
+    """What `_marked_page` draws: ``tick`` in each of `SHADOW_TICKS`' boxes, then a
+    fingertip's shadow (a disc ``radius_mm``, half the light, its edge a Gaussian of
+    ``soft_mm``) whose centre lies ``reach`` radii from each of `SHADOW_EDGES`' boxes, in a
+    direction drawn at random: its edge crosses that box."""
+    k = sim.px_per_mm(SHADOW_PHONE.dpi)
+
+    def draw(img: np.ndarray, rows, rng: np.random.Generator) -> None:
+        for r, b in SHADOW_TICKS.items():
+            sim.draw_mark(img, rows[r].boxes[b], k, tick, rng)
+        shade = np.zeros(img.shape[:2], np.float32)
+        for r, b in SHADOW_EDGES.items():
+            x, y = rows[r].boxes[b].centre
+            turn = rng.uniform(0, 2 * np.pi)
+            centre = (x + np.cos(turn) * reach * radius_mm, y + np.sin(turn) * reach * radius_mm)
+            cv2.circle(shade, (int(centre[0] * k), int(centre[1] * k)), int(radius_mm * k),
+                       1.0, -1)
+        light = 1.0 - 0.55 * np.minimum(cv2.GaussianBlur(shade, (0, 0), soft_mm * k), 1.0)
+        img[:] = np.clip(img * (light[..., None] if img.ndim == 3 else light), 0, 255)
+
+    return draw
 
 
 @pytest.mark.parametrize(("soft_mm", "radius_mm", "seed"), [(2.0, 20.0, 1), (3.0, 15.0, 1)])
@@ -109,23 +134,8 @@ def test_the_edge_of_a_fingers_shadow_across_a_box_is_not_a_mark(
     the shaded part of the box, measured against the lit paper beside it, read as a mark
     (an empty box a vote, a ticked row an overvote). Each pixel is now judged against the
     paper nearest it."""
-    profile = replace(sim.PHONE, quarter_turns=(0,), megapixels=(8.0, 8.0))
-    k = sim.px_per_mm(profile.dpi)
-
-    def draw(img: np.ndarray, rows, rng: np.random.Generator) -> None:
-        for r, b in SHADOW_TICKS.items():
-            sim.draw_mark(img, rows[r].boxes[b], k, sim.Mark("tick", "black", 0.5), rng)
-        shade = np.zeros(img.shape[:2], np.float32)
-        for r, b in SHADOW_EDGES.items():
-            x, y = rows[r].boxes[b].centre
-            turn = rng.uniform(0, 2 * np.pi)
-            centre = (x + np.cos(turn) * radius_mm, y + np.sin(turn) * radius_mm)
-            cv2.circle(shade, (int(centre[0] * k), int(centre[1] * k)), int(radius_mm * k),
-                       1.0, -1)
-        light = 1.0 - 0.55 * np.minimum(cv2.GaussianBlur(shade, (0, 0), soft_mm * k), 1.0)
-        img[:] = np.clip(img * (light[..., None] if img.ndim == 3 else light), 0, 255)
-
-    _assert_votes(_read(_marked_page(profile, seed, draw)), SHADOW_TICKS)
+    draw = _ticks_under_shadows(sim.Mark("tick", "black", 0.5), radius_mm, 1.0, soft_mm)
+    _assert_votes(_read(_marked_page(SHADOW_PHONE, seed, draw)), SHADOW_TICKS)
 
 
 @pytest.mark.parametrize(("soft_mm", "radius_mm", "reach", "seed"),
@@ -137,23 +147,8 @@ def test_a_sharp_shadow_beside_light_pencil_never_makes_a_vote(
     light map cannot follow so sharp an edge, and what it leaves is a line or a shade as
     dark as the pencil: an empty box read as a vote, a ticked row as an overvote. Each row
     now reads as marked or goes to a person."""
-    profile = replace(sim.PHONE, quarter_turns=(0,), megapixels=(8.0, 8.0))
-    k = sim.px_per_mm(profile.dpi)
-
-    def draw(img: np.ndarray, rows, rng: np.random.Generator) -> None:
-        for r, b in SHADOW_TICKS.items():
-            sim.draw_mark(img, rows[r].boxes[b], k, sim.Mark("tick", "pencil_light", 0.4), rng)
-        shade = np.zeros(img.shape[:2], np.float32)
-        for r, b in SHADOW_EDGES.items():
-            x, y = rows[r].boxes[b].centre
-            turn = rng.uniform(0, 2 * np.pi)
-            centre = (x + np.cos(turn) * reach * radius_mm, y + np.sin(turn) * reach * radius_mm)
-            cv2.circle(shade, (int(centre[0] * k), int(centre[1] * k)), int(radius_mm * k),
-                       1.0, -1)
-        light = 1.0 - 0.55 * np.minimum(cv2.GaussianBlur(shade, (0, 0), soft_mm * k), 1.0)
-        img[:] = np.clip(img * (light[..., None] if img.ndim == 3 else light), 0, 255)
-
-    reading = _read(_marked_page(profile, seed, draw))
+    draw = _ticks_under_shadows(sim.Mark("tick", "pencil_light", 0.4), radius_mm, reach, soft_mm)
+    reading = _read(_marked_page(SHADOW_PHONE, seed, draw))
     assert reading.status == "accepted", reading.reason
     for n, row in enumerate(reading.rows[:9]):
         if row.outcome == "review":
