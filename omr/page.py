@@ -84,7 +84,8 @@ HALVED_MIN_PX_PER_MM = min(WRITING_MIN_PX_PER_MM, NOTES_MIN_PX_PER_MM)
 #: The names under which a row's measurements are kept, per box in level order
 #: (`row_measures`): what `decide_measures` decides from.
 MEASURE_KEYS = ("ink_mm2", "extent_mm", "through_mm", "enters_left_mm", "enters_right_mm",
-                "on_outline_mm2", "edges", "strength", "around_mm2", "around_share", "ring")
+                "on_outline_mm2", "edges", "strength", "around_mm2", "around_share", "ring",
+                "broad", "shadow")
 
 T = TypeVar("T")
 

@@ -42,7 +42,7 @@ omr/README.md); `omr.decide` turns the measures into a verdict.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import cv2
 import numpy as np
@@ -783,21 +783,14 @@ def _broad(ramp: np.ndarray, strength: np.ndarray, zones: _Zones, h: int, w: int
     f = max(1, round(k / BROAD_PX_PER_MM))
     size = (max(1, w // f), max(1, h // f))
     zone = cv2.resize(zones.zone_flat.reshape(h, w), size, interpolation=cv2.INTER_AREA)
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(3, round(params.broad_mm * k / f) | 1),) * 2)
+    across = max(3, round(params.broad_mm * k / f) | 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (across, across))
     for i in light.tolist():
         small = cv2.resize(ramp[i].reshape(h, w), size, interpolation=cv2.INTER_AREA)
         total = float((small * zone).sum())
         if total > 0:
             opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, disc)
             broad[i] = min(1.0, float((opened * zone).sum()) / total)
-    return broad
-    size = max(3, round(params.broad_mm * k) | 1)
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    for i in light.tolist():
-        total = float(ramp[i] @ zones.zone_flat)
-        if total > 0:
-            opened = cv2.morphologyEx(ramp[i].reshape(h, w), cv2.MORPH_OPEN, disc)
-            broad[i] = min(1.0, float(opened.reshape(-1) @ zones.zone_flat) / total)
     return broad
 
 
@@ -934,6 +927,10 @@ def marks_hold_ink(gray: np.ndarray, registration: Registration, frame: PageFram
     return True
 
 
+#: `RowScores`' fields that hold one value per box (all but ``row``)
+_PER_BOX = tuple(f.name for f in fields(RowScores) if f.name != "row")
+
+
 def measured_in_place(gray: np.ndarray, registration: Registration, template: PageTemplate,
                       rows: tuple[RowScores, ...], boxes: frozenset[tuple[int, int]],
                       params: ScoringParams = DEFAULT_PARAMS, *, black: float | None = None,
@@ -952,10 +949,7 @@ def measured_in_place(gray: np.ndarray, registration: Registration, template: Pa
             continue
         pick = {name: tuple(f if b in mine else o for b, (o, f) in enumerate(zip(
                     getattr(row, name), getattr(fresh, name), strict=True)))
-                for name in ("fills", "inks", "extents", "outlines", "throughs", "enters",
-                             "on_outlines", "edges", "strengths", "arounds", "around_shares",
-                             "rings")
-                if getattr(row, name)}
+                for name in _PER_BOX if getattr(row, name)}
         out.append(replace(row, **pick))
     return tuple(out)
 

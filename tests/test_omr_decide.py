@@ -3,11 +3,14 @@ without ink and extent are not decided again."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from omr.decide import DEFAULT_RULE, MarkRule, RowDecision, classify_box, decide_row
-from omr.page import decide_measures, has_measures
+from omr.page import MEASURE_KEYS, decide_measures, has_measures, row_measures
 from omr.reasons import SHORT_MARK
+from omr.scoring import RowScores
 from pipeline.domain.wording import words
 
 R = DEFAULT_RULE  # mark: extent >= 3.7 mm and ink >= 0.3 mm²; faint: ink >= 0.12 mm²
@@ -278,3 +281,16 @@ def test_a_box_filled_in_light_pencil_is_no_shade() -> None:
     beside = decide_row((0.3, 0.85, 0.0), (6.0, 30.0, 0.0), (8.0, 7.0, 0.0), strengths=light,
                         broads=(0.0, 0.9, 0.0))
     assert [r.code for r in beside.reasons] == ["blacked_out"]
+
+
+def test_every_measure_stored_is_named_and_decided_from() -> None:
+    """`row_measures` stores a row's measures under `MEASURE_KEYS`, each one per box, and
+    `decide_measures` decides from them as `decide_row` does from the measures."""
+    per_box = {f.name: (0.0, 0.0, 0.0) for f in dataclasses.fields(RowScores) if f.name != "row"}
+    scores = RowScores(row=1, **{**per_box, "enters": ((0.0, 0.0),) * 3, "edges": (0, 0, 0),
+                                 "rings": (False,) * 3, "inks": (6.0, 0.0, 0.0),
+                                 "extents": (8.0, 0.0, 0.0), "strengths": (1.0, 1.0, 1.0)})
+    stored = row_measures(scores)
+    assert tuple(stored) == MEASURE_KEYS
+    assert all(len(v) == 3 for v in stored.values())
+    assert decide_measures(scores.fills, stored, DEFAULT_RULE) == RowDecision("vote", 0)
